@@ -1,0 +1,346 @@
+//! The daemon: start-up, the handler the event loop drives, orderly shutdown.
+//!
+//! Start-up order: network namespace (`-s`), umask, logging, daemonize (unless `-n`), pid file, the
+//! reactor, then the loop. When daemonizing, the launcher waits on a pipe until the daemon holds the
+//! pid file and the loop is built, then exits 0; or it prints the daemon's error and exits 1. So an init
+//! script sees a failure as a failure, and the pid file always names the daemon, not the launcher.
+//!
+//! Signals: HUP reloads (the configuration is re-read; the protocol machines arrive in later work),
+//! TERM/INT stop in order within [`SHUTDOWN_DEADLINE`], USR1/USR2/SIGRTMIN+2/SIGRTMAX-1 write the
+//! data, stats and JSON dumps.
+
+use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use log::{debug, error, info, warn};
+
+use crate::cli::Options;
+use crate::pidfile::PidFile;
+use crate::reactor::{ChildEnd, Core, Handler, Reactor, ReactorConfig, Signal, Wake};
+use crate::sys::{self, Forked};
+use crate::time::Instant;
+
+/// How long an orderly stop may take before remaining children are killed (keepalived's
+/// `child_wait_time` default).
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Exit statuses of the daemon (keepalived's values).
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// Usage errors and fatal start-up errors.
+    pub const FATAL: i32 = 1;
+    /// The configuration cannot run.
+    pub const CONFIG: i32 = 3;
+}
+
+/// keepalived's default dump files.
+pub const DATA_FILE: &str = "/tmp/keepalived.data";
+pub const STATS_FILE: &str = "/tmp/keepalived.stats";
+pub const JSON_FILE: &str = "/tmp/keepalived.json";
+
+/// Who owns a timer, fd or child of the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// The deadline of an orderly stop.
+    ShutdownDeadline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    Stopping,
+}
+
+/// The handler the loop drives.
+pub struct Daemon {
+    opts: Options,
+    phase: Phase,
+    started: Instant,
+    reloads: u32,
+}
+
+impl Daemon {
+    pub fn new(opts: Options, now: Instant) -> Daemon {
+        Daemon { opts, phase: Phase::Running, started: now, reloads: 0 }
+    }
+
+    fn begin_stop(&mut self, core: &mut Core<Key>, now: Instant, signo: i32) {
+        if self.phase == Phase::Stopping {
+            debug!("signal {signo} while stopping: already stopping");
+            return;
+        }
+        info!("Stopping (signal {signo})");
+        self.phase = Phase::Stopping;
+        // Later: priority-0 adverts, VIP and IPVS removal go here, each with its own completion.
+        core.signal_children(libc::SIGTERM);
+        if core.children() == 0 {
+            core.stop();
+        } else {
+            core.arm(now + SHUTDOWN_DEADLINE, Key::ShutdownDeadline);
+        }
+    }
+
+    fn reload(&mut self) {
+        self.reloads += 1;
+        info!("Reloading (reload {}): re-reading {}", self.reloads, self.opts.config_file.display());
+        match check_config_file(&self.opts.config_file) {
+            Ok(()) => info!("Reload finished"),
+            Err(e) => error!("Reload failed, keeping the running configuration: {e}"),
+        }
+    }
+
+    fn dump(&self, now: Instant, what: Signal) {
+        let uptime = now - self.started;
+        let (path, text) = match what {
+            Signal::Data => (
+                DATA_FILE,
+                format!(
+                    "------< keepalived-rs data >------\n pid = {}\n uptime = {}s\n config file = {}\n reloads = {}\n------< VRRP Topology >------\n",
+                    sys::getpid(),
+                    uptime.as_secs(),
+                    self.opts.config_file.display(),
+                    self.reloads
+                ),
+            ),
+            Signal::Stats | Signal::StatsClear => (STATS_FILE, String::new()),
+            // keepalived writes an array of VRRP instances; there are none yet.
+            Signal::Json => (JSON_FILE, "[]\n".to_string()),
+            Signal::Reload | Signal::Stop(_) => return,
+        };
+        match write_atomically(Path::new(path), text.as_bytes()) {
+            Ok(()) => info!("Wrote {path} on signal {}", what.number()),
+            Err(e) => error!("Cannot write {path}: {e}"),
+        }
+    }
+}
+
+impl Handler<Key> for Daemon {
+    fn handle(&mut self, core: &mut Core<Key>, now: Instant, wake: Wake<Key>) {
+        match wake {
+            Wake::Signal(Signal::Stop(n)) => self.begin_stop(core, now, n),
+            Wake::Signal(Signal::Reload) if self.phase == Phase::Stopping => {
+                info!("Ignoring reload while stopping")
+            }
+            Wake::Signal(Signal::Reload) => self.reload(),
+            Wake::Signal(s @ (Signal::Data | Signal::Stats | Signal::Json)) => {
+                info!("Received signal {} ({s:?}): dumping", s.number());
+                self.dump(now, s);
+            }
+            Wake::Signal(s @ Signal::StatsClear) => {
+                info!("Received signal {} (StatsClear): dumping and clearing statistics", s.number());
+                self.dump(now, s);
+            }
+            Wake::Timer { owner: Key::ShutdownDeadline, .. } => {
+                warn!("Stop deadline passed with {} child process(es) left: killing them", core.children());
+                core.signal_children(libc::SIGKILL);
+                core.stop();
+            }
+            Wake::Child { id, end, .. } => {
+                match end {
+                    ChildEnd::Exited(status) => debug!("child {} exited: {status:?}", id.0),
+                    ChildEnd::TimedOut(status) => warn!("child {} timed out and was killed: {status:?}", id.0),
+                }
+                if self.phase == Phase::Stopping && core.children() == 0 {
+                    core.stop();
+                }
+            }
+            Wake::Io { .. } => {}
+        }
+    }
+}
+
+/// Replaces a file in one step, so a reader never sees half of it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension(format!("tmp{}", sys::getpid()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// What can be checked of the configuration until the parser lands: it is a readable regular file.
+pub fn check_config_file(path: &Path) -> io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    std::fs::File::open(path).map(drop)
+}
+
+/// The launcher's end of the start-up pipe (daemon mode), or nothing (foreground).
+pub struct Ready(Option<OwnedFd>);
+
+impl Ready {
+    /// Tells the launcher how start-up went; the launcher then exits.
+    pub fn notify(&mut self, result: Result<(), &str>) {
+        if let Some(fd) = self.0.take() {
+            let mut f = std::fs::File::from(fd);
+            let msg = match result {
+                Ok(()) => "OK\n".to_string(),
+                Err(e) => format!("ERR {e}\n"),
+            };
+            let _ = f.write_all(msg.as_bytes());
+        }
+    }
+}
+
+/// Daemonizes: returns in the daemon (grandchild); the launcher waits for [`Ready::notify`] and exits.
+pub fn daemonize() -> io::Result<Ready> {
+    let (rd, wr) = sys::pipe()?;
+    match sys::fork()? {
+        Forked::Parent { .. } => {
+            drop(wr);
+            let mut msg = String::new();
+            let _ = std::fs::File::from(rd).read_to_string(&mut msg);
+            match msg.lines().next() {
+                Some("OK") => std::process::exit(exit::OK),
+                Some(line) => {
+                    eprintln!("keepalived-rs: {}", line.strip_prefix("ERR ").unwrap_or(line));
+                    std::process::exit(exit::FATAL)
+                }
+                None => {
+                    eprintln!("keepalived-rs: the daemon exited during start-up (see the system log)");
+                    std::process::exit(exit::FATAL)
+                }
+            }
+        }
+        Forked::Child => {}
+    }
+    drop(rd);
+    sys::setsid()?;
+    match sys::fork()? {
+        // The session leader goes at once, so the daemon can never reacquire a terminal.
+        Forked::Parent { .. } => unsafe_exit_now(),
+        Forked::Child => {}
+    }
+    std::env::set_current_dir("/")?;
+    sys::stdio_to_devnull()?;
+    Ok(Ready(Some(wr)))
+}
+
+/// Leaves the intermediate child without running destructors or atexit handlers of the parent.
+fn unsafe_exit_now() -> ! {
+    // SAFETY: _exit is always safe to call; it skips destructors, which belong to the launcher.
+    unsafe { libc::_exit(0) }
+}
+
+/// Runs the daemon until it stops. Returns the exit status.
+pub fn run(opts: Options) -> i32 {
+    let mut ready = Ready(None);
+    if !opts.dont_fork {
+        match daemonize() {
+            Ok(r) => ready = r,
+            Err(e) => {
+                error!("Cannot daemonize: {e}");
+                eprintln!("keepalived-rs: cannot daemonize: {e}");
+                return exit::FATAL;
+            }
+        }
+    }
+    let console = opts.log_console;
+    let fail = |ready: &mut Ready, msg: String| {
+        error!("{msg}");
+        if ready.0.is_some() {
+            ready.notify(Err(&msg));
+        } else if !console {
+            eprintln!("keepalived-rs: {msg}");
+        }
+        exit::FATAL
+    };
+
+    let pid_file = match PidFile::acquire(&opts.pid_file, &opts.extra_pid_files) {
+        Ok(p) => p,
+        Err(e) => return fail(&mut ready, e.to_string()),
+    };
+    if let Some(old) = pid_file.stale_pid {
+        info!("Replaced stale pid file {} (pid {old} is gone)", pid_file.path().display());
+    }
+
+    info!("Starting keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
+    info!("Running on {}", sys::uname());
+    let words: Vec<String> = std::env::args().map(|a| format!("'{a}'")).collect();
+    info!("Command line: {}", words.join(" "));
+    for flag in &opts.ignored {
+        warn!("{flag} is a keepalived build option; ignored");
+    }
+    if opts.snmp || opts.snmp_agent_socket.is_some() {
+        warn!("SNMP is not supported by keepalived-rs; -x/-A ignored");
+    }
+    match check_config_file(&opts.config_file) {
+        Ok(()) => info!("Configuration file {}", opts.config_file.display()),
+        Err(e) if !opts.all_config => {
+            warn!("Configuration file '{}': {e}; running with nothing configured", opts.config_file.display())
+        }
+        Err(e) => {
+            let msg = format!("Configuration file '{}': {e} (and -e is set)", opts.config_file.display());
+            fail(&mut ready, msg);
+            return exit::CONFIG;
+        }
+    }
+
+    let core_pattern = CorePattern::apply(&opts);
+
+    let mut reactor: Reactor<Key> = match Reactor::new(&ReactorConfig { ignore_sigint: opts.ignore_sigint }) {
+        Ok(r) => r,
+        Err(e) => return fail(&mut ready, format!("cannot set up the event loop: {e}")),
+    };
+    let mut daemon = Daemon::new(opts, reactor.now());
+    ready.notify(Ok(()));
+    info!("Startup complete");
+    let status = match reactor.run(&mut daemon) {
+        Ok(()) => {
+            info!("Stopped keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
+            exit::OK
+        }
+        Err(e) => {
+            error!("event loop failed: {e}");
+            exit::FATAL
+        }
+    };
+    drop(core_pattern);
+    drop(pid_file);
+    status
+}
+
+/// `-m` / `-M`: core dumps on, and the kernel's core pattern set (restored on drop).
+struct CorePattern {
+    restore: Option<String>,
+}
+
+const CORE_PATTERN_FILE: &str = "/proc/sys/kernel/core_pattern";
+
+impl CorePattern {
+    fn apply(opts: &Options) -> CorePattern {
+        if opts.core_dump {
+            if let Err(e) = sys::unlimited_core() {
+                warn!("Cannot raise RLIMIT_CORE: {e}");
+            }
+        }
+        let mut restore = None;
+        if let Some(pattern) = &opts.core_dump_pattern {
+            match std::fs::read_to_string(CORE_PATTERN_FILE) {
+                Ok(old) => match std::fs::write(CORE_PATTERN_FILE, pattern) {
+                    Ok(()) => restore = Some(old),
+                    Err(e) => warn!("Cannot set {CORE_PATTERN_FILE}: {e}"),
+                },
+                Err(e) => warn!("Cannot read {CORE_PATTERN_FILE}: {e}"),
+            }
+        }
+        CorePattern { restore }
+    }
+}
+
+impl Drop for CorePattern {
+    fn drop(&mut self) {
+        if let Some(old) = self.restore.take() {
+            let _ = std::fs::write(CORE_PATTERN_FILE, old.trim_end());
+        }
+    }
+}
+
+/// `-s NAME`: the path iproute2 bind-mounts a named namespace at.
+pub fn netns_path(name: &str) -> PathBuf {
+    PathBuf::from("/run/netns").join(name)
+}

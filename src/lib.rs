@@ -1,0 +1,17 @@
+//! keepalived-rs: keepalived (VRRP, BFD, health checkers, IPVS) as one single-threaded daemon.
+//!
+//! The binary is a thin `main`; everything lives here so that tests and benchmarks can drive it.
+//! Map of the crate (see DESIGN.md in the project's shared folder):
+//! - [`cli`]: keepalived's command line;
+//! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes;
+//! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
+//! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
+//! - [`sys`]: the few `unsafe` libc wrappers.
+
+pub mod cli;
+pub mod daemon;
+pub mod logging;
+pub mod pidfile;
+pub mod reactor;
+pub mod sys;
+pub mod time;

@@ -1,0 +1,104 @@
+//! `keepalived-rs`: parse keepalived's command line, set up logging, run the daemon.
+
+use std::process::ExitCode;
+
+use keepalived_rs::cli::{self, Action};
+use keepalived_rs::daemon::{self, exit};
+use keepalived_rs::logging::{self, LogTargets};
+use keepalived_rs::sys;
+
+fn main() -> ExitCode {
+    let prog = "keepalived-rs";
+    let opts = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(Action::Run(o)) => o,
+        Ok(Action::Help) => {
+            print!("{}", cli::usage(prog));
+            return ExitCode::SUCCESS;
+        }
+        Ok(Action::Version) => {
+            println!("{}", version_text());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Action::Signum(name)) => {
+            return match cli::signum(&name) {
+                Some(n) => {
+                    println!("{n}");
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!("Unknown sigfunc {name}");
+                    ExitCode::from(exit::FATAL as u8)
+                }
+            };
+        }
+        Ok(Action::Genhash) => {
+            eprintln!("{prog}: genhash mode (-T) is not supported; use keepalived's genhash");
+            return ExitCode::from(exit::FATAL as u8);
+        }
+        Err(e) => {
+            eprintln!("{prog}: {e}");
+            eprint!("{}", cli::usage(prog));
+            return ExitCode::from(cli::EXIT_USAGE as u8);
+        }
+    };
+
+    if let Some(ns) = &opts.namespace {
+        if let Err(e) = sys::enter_netns(&daemon::netns_path(ns)) {
+            eprintln!("{prog}: cannot enter network namespace {ns}: {e}");
+            return ExitCode::from(exit::FATAL as u8);
+        }
+    }
+    if let Some(mask) = opts.umask {
+        sys::umask(mask);
+    }
+
+    if let Some(report) = &opts.config_test {
+        return ExitCode::from(config_test(&opts.config_file, report.as_deref()) as u8);
+    }
+
+    let targets = LogTargets {
+        syslog: (!opts.no_syslog).then_some(opts.log_facility.0),
+        console: opts.log_console,
+        file: opts.log_file.as_deref(),
+        detail: opts.log_detail,
+    };
+    if let Err(e) = logging::init(&targets) {
+        eprintln!("{prog}: cannot open log file: {e}");
+        return ExitCode::from(exit::FATAL as u8);
+    }
+    ExitCode::from(daemon::run(opts) as u8)
+}
+
+/// `-t`: until the configuration parser lands, only that the file can be read is checked.
+fn config_test(config: &std::path::Path, report: Option<&std::path::Path>) -> i32 {
+    let (text, status) = match daemon::check_config_file(config) {
+        Ok(()) => (
+            format!(
+                "Configuration file {}: readable (keepalived-rs {} checks file access only; the parser arrives with the configuration work)\n",
+                config.display(),
+                env!("CARGO_PKG_VERSION")
+            ),
+            exit::OK,
+        ),
+        Err(e) => (format!("Configuration file '{}': {e}\n", config.display()), exit::CONFIG),
+    };
+    match report {
+        Some(file) => {
+            if let Err(e) = std::fs::write(file, &text) {
+                eprintln!("keepalived-rs: cannot write {}: {e}", file.display());
+            }
+        }
+        None => eprint!("{text}"),
+    }
+    status
+}
+
+fn version_text() -> String {
+    format!(
+        "keepalived-rs v{} (a reimplementation of Keepalived)\n\nRunning on {}\nC library signals: SIGRTMIN={} SIGRTMAX={}",
+        env!("CARGO_PKG_VERSION"),
+        sys::uname(),
+        sys::sigrtmin(),
+        sys::sigrtmax()
+    )
+}

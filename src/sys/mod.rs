@@ -1,0 +1,345 @@
+//! The few places that call libc directly, each behind a safe function.
+//!
+//! Nothing here keeps state or knows about the daemon; callers get `io::Result`s. `EINTR` is retried
+//! where a call can return it.
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+/// Turns a libc return value into an `io::Result`.
+fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Retries a call while it fails with `EINTR`.
+fn retry(mut f: impl FnMut() -> libc::c_int) -> io::Result<libc::c_int> {
+    loop {
+        match cvt(f()) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds.
+pub fn monotonic_nanos() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// A non-blocking `timerfd` on `CLOCK_MONOTONIC`, armed with absolute deadlines.
+#[derive(Debug)]
+pub struct TimerFd {
+    fd: OwnedFd,
+}
+
+impl TimerFd {
+    pub fn new() -> io::Result<TimerFd> {
+        // SAFETY: plain syscall; the fd is owned below.
+        let fd = cvt(unsafe {
+            libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC)
+        })?;
+        // SAFETY: `fd` was just returned by the kernel and is ours.
+        Ok(TimerFd { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    /// Arms the timer for an absolute `CLOCK_MONOTONIC` time in nanoseconds, or disarms it with
+    /// `None`. A deadline already past fires at once (the kernel treats 0 as "disarm", so it is
+    /// clamped to 1 ns).
+    pub fn set(&self, deadline_ns: Option<u64>) -> io::Result<()> {
+        let value = match deadline_ns {
+            Some(ns) => {
+                let ns = ns.max(1);
+                libc::timespec {
+                    tv_sec: (ns / 1_000_000_000) as libc::time_t,
+                    tv_nsec: (ns % 1_000_000_000) as libc::c_long,
+                }
+            }
+            None => libc::timespec { tv_sec: 0, tv_nsec: 0 },
+        };
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            it_value: value,
+        };
+        // SAFETY: valid pointers to initialised structs; old value not requested.
+        cvt(unsafe {
+            libc::timerfd_settime(
+                self.fd.as_raw_fd(),
+                libc::TFD_TIMER_ABSTIME,
+                &spec,
+                std::ptr::null_mut(),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Consumes the expiration count so the fd stops being readable. `WouldBlock` is not an error.
+    pub fn drain(&self) -> io::Result<()> {
+        let mut buf = [0u8; 8];
+        // SAFETY: reading 8 bytes into an 8-byte buffer.
+        let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AsRawFd for TimerFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+/// Reaps `pid` if it has ended, without blocking: its raw wait status, or `None` while it runs.
+///
+/// Only our own children are waited for, by pid: `waitpid(-1)` would also steal the children of any
+/// other code in the process (a test harness, `Command::output`).
+pub fn try_reap(pid: i32) -> io::Result<Option<i32>> {
+    let mut status = 0;
+    // SAFETY: `status` is a valid out-pointer.
+    match retry(|| unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) }) {
+        Ok(0) => Ok(None),
+        Ok(_) => Ok(Some(status)),
+        Err(e) => Err(e),
+    }
+}
+
+/// How a child ended, decoded from a wait status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Code(i32),
+    Signal(i32),
+}
+
+impl ExitStatus {
+    pub fn from_wait_status(status: i32) -> ExitStatus {
+        if libc::WIFEXITED(status) {
+            ExitStatus::Code(libc::WEXITSTATUS(status))
+        } else {
+            ExitStatus::Signal(libc::WTERMSIG(status))
+        }
+    }
+
+    pub fn success(self) -> bool {
+        self == ExitStatus::Code(0)
+    }
+}
+
+/// Sends `sig` to a process (`pid` > 0) or a process group (`pid` < 0).
+pub fn kill(pid: i32, sig: i32) -> io::Result<()> {
+    // SAFETY: plain syscall.
+    cvt(unsafe { libc::kill(pid, sig) }).map(drop)
+}
+
+pub fn getpid() -> i32 {
+    // SAFETY: always succeeds.
+    unsafe { libc::getpid() }
+}
+
+/// Sets the file-creation mask, returning the old one.
+pub fn umask(mask: u32) -> u32 {
+    // SAFETY: always succeeds.
+    unsafe { libc::umask(mask as libc::mode_t) as u32 }
+}
+
+/// `SIGRTMIN` of the C library this binary is linked with (34 on glibc, 35 on musl).
+pub fn sigrtmin() -> i32 {
+    libc::SIGRTMIN()
+}
+
+/// `SIGRTMAX` of the C library this binary is linked with.
+pub fn sigrtmax() -> i32 {
+    libc::SIGRTMAX()
+}
+
+/// Ignores a signal (`SIG_IGN`).
+pub fn ignore_signal(sig: i32) -> io::Result<()> {
+    // SAFETY: installing SIG_IGN is async-signal-safe and has no handler code.
+    if unsafe { libc::signal(sig, libc::SIG_IGN) } == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Holds an exclusive `flock` on a file for as long as the value lives.
+#[derive(Debug)]
+pub struct LockedFile {
+    pub file: std::fs::File,
+}
+
+/// Outcome of trying to lock a file.
+#[derive(Debug)]
+pub enum LockAttempt {
+    Locked(LockedFile),
+    /// Somebody else holds the lock.
+    Busy(std::fs::File),
+}
+
+/// Opens (creating with mode 0644) and tries to lock `path` without blocking.
+///
+/// Guards against the race with an owner that unlinks the file while we open it: after locking, the
+/// path must still name the inode we locked, else we start over.
+pub fn lock_file(path: &Path) -> io::Result<LockAttempt> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    for _ in 0..16 {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(path)?;
+        // SAFETY: plain syscall on an fd we own.
+        match retry(|| unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(LockAttempt::Busy(file)),
+            Err(e) => return Err(e),
+        }
+        let held = file.metadata()?;
+        match std::fs::metadata(path) {
+            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => {
+                return Ok(LockAttempt::Locked(LockedFile { file }));
+            }
+            _ => continue,
+        }
+    }
+    Err(io::Error::other("pid file keeps being replaced while locking it"))
+}
+
+/// Where `fork` left us.
+pub enum Forked {
+    Parent { child: i32 },
+    Child,
+}
+
+/// `fork(2)`. Only call while the process has a single thread.
+pub fn fork() -> io::Result<Forked> {
+    // SAFETY: the daemon is single-threaded when it forks (before the reactor exists), so the child
+    // may run arbitrary code.
+    match cvt(unsafe { libc::fork() })? {
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent { child: pid }),
+    }
+}
+
+pub fn setsid() -> io::Result<()> {
+    // SAFETY: plain syscall.
+    cvt(unsafe { libc::setsid() }).map(drop)
+}
+
+/// Points stdin, stdout and stderr at `/dev/null`.
+pub fn stdio_to_devnull() -> io::Result<()> {
+    let null = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    for fd in 0..=2 {
+        // SAFETY: dup2 onto the standard descriptors; `null` stays open until the end of scope.
+        cvt(unsafe { libc::dup2(null.as_raw_fd(), fd) })?;
+    }
+    Ok(())
+}
+
+/// `pipe2(O_CLOEXEC)`: (read end, write end).
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    cvt(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: both descriptors were just created and are ours.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Leaves the process's network namespace for the one bind-mounted at `path` (`/run/netns/NAME`).
+pub fn enter_netns(path: &Path) -> io::Result<()> {
+    let f = std::fs::File::open(path)?;
+    // SAFETY: plain syscall on an fd we own.
+    cvt(unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) }).map(drop)
+}
+
+/// Raises `RLIMIT_CORE` to unlimited.
+pub fn unlimited_core() -> io::Result<()> {
+    let lim = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: valid pointer to an initialised struct.
+    cvt(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &lim) }).map(drop)
+}
+
+/// The short host name (up to the first dot), keepalived's default config id.
+pub fn short_hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates when it fits.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) } == 0;
+    if !ok {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+    name.split('.').next().unwrap_or_default().to_string()
+}
+
+/// Kernel release and version, for the start-up log line.
+pub fn uname() -> String {
+    // SAFETY: utsname is plain old data; zeroed is a valid value.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: valid out-pointer.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return "Linux (unknown)".into();
+    }
+    let field = |f: &[libc::c_char]| {
+        // SAFETY: uname NUL-terminates every field.
+        unsafe { CStr::from_ptr(f.as_ptr()) }.to_string_lossy().into_owned()
+    };
+    format!("{} {} {}", field(&u.sysname), field(&u.release), field(&u.version))
+}
+
+/// Formats a Unix time as keepalived's console timestamp, in local time:
+/// `Tue Nov 24 09:08:22 2026`.
+pub fn format_local_time(secs: i64) -> String {
+    let t = secs as libc::time_t;
+    // SAFETY: tm is plain old data; localtime_r fills it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers.
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        return secs.to_string();
+    }
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} {}",
+        DAYS[(tm.tm_wday.rem_euclid(7)) as usize],
+        MONTHS[(tm.tm_mon.rem_euclid(12)) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        tm.tm_year + 1900
+    )
+}
+
+/// The syslog connection. `openlog` keeps the ident pointer, so it is a `'static` C string.
+pub mod syslog {
+    use std::ffi::CString;
+
+    static IDENT: &std::ffi::CStr = c"keepalived-rs";
+
+    pub fn open(facility: i32) {
+        // SAFETY: IDENT is 'static; flags and facility are plain integers.
+        unsafe { libc::openlog(IDENT.as_ptr(), libc::LOG_PID | libc::LOG_NDELAY, facility) };
+    }
+
+    pub fn send(priority: i32, msg: &str) {
+        let msg = CString::new(msg.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: constant "%s" format with one C string argument.
+        unsafe { libc::syslog(priority, c"%s".as_ptr(), msg.as_ptr()) };
+    }
+}
