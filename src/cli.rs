@@ -26,6 +26,7 @@ enum Arg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // named after the flags: --config-id, --config-test, --config-fd
 enum Id {
     UseFile,
     Vrrp,
@@ -81,54 +82,362 @@ struct Flag {
     help: &'static str,
 }
 
-const fn f(short: Option<char>, long: &'static str, arg: Arg, id: Id, value: &'static str, help: &'static str) -> Flag {
-    Flag { short, long, arg, id, value, help }
+const fn f(
+    short: Option<char>,
+    long: &'static str,
+    arg: Arg,
+    id: Id,
+    value: &'static str,
+    help: &'static str,
+) -> Flag {
+    Flag {
+        short,
+        long,
+        arg,
+        id,
+        value,
+        help,
+    }
 }
 
 /// Every flag of keepalived(8), in keepalived's `--help` order, plus the build-option flags.
 static FLAGS: &[Flag] = &[
-    f(Some('f'), "use-file", Arg::Required, Id::UseFile, "FILE", "Use the specified configuration file\n default '/etc/keepalived/keepalived.conf'"),
-    f(Some('P'), "vrrp", Arg::None, Id::Vrrp, "", "Only run the VRRP subsystem (and BFD unless -B)"),
-    f(Some('C'), "check", Arg::None, Id::Check, "", "Only run the health-checker subsystem (and BFD unless -B)"),
-    f(Some('B'), "no_bfd", Arg::None, Id::NoBfd, "", "Don't run the BFD subsystem"),
-    f(None, "all", Arg::None, Id::All, "", "Run all subsystems, even if they have no configuration"),
-    f(Some('l'), "log-console", Arg::None, Id::LogConsole, "", "Log messages to the local console (stderr)"),
-    f(Some('D'), "log-detail", Arg::None, Id::LogDetail, "", "Detailed log messages"),
-    f(Some('S'), "log-facility", Arg::Required, Id::LogFacility, "([0-7]|local[0-7]|user|daemon)", "Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)"),
-    f(Some('g'), "log-file", Arg::Optional, Id::LogFile, "FILE", "Also log to FILE (default /tmp/keepalived.log)"),
-    f(None, "flush-log-file", Arg::None, Id::FlushLogFile, "", "Flush the log file after each write (always done)"),
-    f(Some('G'), "no-syslog", Arg::None, Id::NoSyslog, "", "Don't log via syslog"),
-    f(Some('u'), "umask", Arg::Required, Id::Umask, "MASK", "umask for file creation (in numeric form)"),
-    f(Some('X'), "release-vips", Arg::None, Id::ReleaseVips, "", "Drop VIP on transition from signal."),
-    f(Some('V'), "dont-release-vrrp", Arg::None, Id::DontReleaseVrrp, "", "Don't remove VRRP VIPs and VROUTEs on daemon stop"),
-    f(Some('I'), "dont-release-ipvs", Arg::None, Id::DontReleaseIpvs, "", "Don't remove IPVS topology on daemon stop"),
-    f(Some('R'), "dont-respawn", Arg::None, Id::DontRespawn, "", "Don't respawn child processes (keepalived-rs has none)"),
-    f(Some('n'), "dont-fork", Arg::None, Id::DontFork, "", "Don't fork the daemon process"),
-    f(Some('d'), "dump-conf", Arg::None, Id::DumpConf, "", "Dump the configuration data"),
-    f(Some('p'), "pid", Arg::Required, Id::Pid, "FILE", "Use specified pidfile (default /run/keepalived-rs.pid)"),
-    f(Some('r'), "vrrp_pid", Arg::Required, Id::VrrpPid, "FILE", "Also write the pid to FILE (keepalived's VRRP child pidfile)"),
-    f(Some('T'), "genhash", Arg::None, Id::Genhash, "", "Enter genhash utility mode (not supported)"),
-    f(Some('c'), "checkers_pid", Arg::Required, Id::CheckersPid, "FILE", "Also write the pid to FILE (keepalived's checker child pidfile)"),
-    f(Some('a'), "address-monitoring", Arg::None, Id::AddressMonitoring, "", "Report all address additions/deletions notified via netlink"),
-    f(Some('b'), "bfd_pid", Arg::Required, Id::BfdPid, "FILE", "Also write the pid to FILE (keepalived's BFD child pidfile)"),
-    f(Some('x'), "snmp", Arg::None, Id::Snmp, "", "Enable SNMP subsystem (not supported)"),
-    f(Some('A'), "snmp-agent-socket", Arg::Required, Id::SnmpAgentSocket, "FILE", "Use the specified socket for master agent (not supported)"),
-    f(Some('s'), "namespace", Arg::Required, Id::Namespace, "NAME", "Run in network namespace NAME (overrides config)"),
-    f(Some('m'), "core-dump", Arg::None, Id::CoreDump, "", "Produce core dump if terminate abnormally"),
-    f(Some('M'), "core-dump-pattern", Arg::Optional, Id::CoreDumpPattern, "PATN", "Also set /proc/sys/kernel/core_pattern to PATN (default 'core')"),
-    f(Some('e'), "all-config", Arg::None, Id::AllConfig, "", "Error if any configuration file missing (same as includet)"),
-    f(Some('i'), "config-id", Arg::Required, Id::ConfigId, "id", "Skip any configuration lines beginning '@' that don't match id\n or any lines beginning @^ that do match.\n The config-id defaults to the node name if option not used"),
-    f(None, "signum", Arg::Required, Id::Signum, "SIGFUNC", "Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON"),
-    f(Some('t'), "config-test", Arg::Optional, Id::ConfigTest, "LOG_FILE", "Check the configuration for obvious errors, output to\n stderr by default"),
-    f(None, "config-fd", Arg::Required, Id::ConfigFd, "N", "Internal to keepalived (accepted, ignored)"),
-    f(None, "ignore-sigint", Arg::None, Id::IgnoreSigint, "", "Ignore SIGINT (for debuggers)"),
-    f(None, "perf", Arg::Optional, Id::Perf, "all|run|end", "keepalived build option (accepted, ignored)"),
-    f(None, "debug", Arg::Optional, Id::Debug, "OPTS", "keepalived build option (accepted, ignored)"),
-    f(None, "no-mem-check", Arg::None, Id::NoMemCheck, "", "keepalived build option (accepted, ignored)"),
-    f(Some('L'), "mem-check-log", Arg::None, Id::MemCheckLog, "", "keepalived build option (accepted, ignored)"),
-    f(None, "openssl-mem-check", Arg::None, Id::OpensslMemCheck, "", "keepalived build option (accepted, ignored)"),
-    f(Some('v'), "version", Arg::None, Id::Version, "", "Display the version number"),
-    f(Some('h'), "help", Arg::None, Id::Help, "", "Display this help message"),
+    f(
+        Some('f'),
+        "use-file",
+        Arg::Required,
+        Id::UseFile,
+        "FILE",
+        "Use the specified configuration file\n default '/etc/keepalived/keepalived.conf'",
+    ),
+    f(
+        Some('P'),
+        "vrrp",
+        Arg::None,
+        Id::Vrrp,
+        "",
+        "Only run the VRRP subsystem (and BFD unless -B)",
+    ),
+    f(
+        Some('C'),
+        "check",
+        Arg::None,
+        Id::Check,
+        "",
+        "Only run the health-checker subsystem (and BFD unless -B)",
+    ),
+    f(
+        Some('B'),
+        "no_bfd",
+        Arg::None,
+        Id::NoBfd,
+        "",
+        "Don't run the BFD subsystem",
+    ),
+    f(
+        None,
+        "all",
+        Arg::None,
+        Id::All,
+        "",
+        "Run all subsystems, even if they have no configuration",
+    ),
+    f(
+        Some('l'),
+        "log-console",
+        Arg::None,
+        Id::LogConsole,
+        "",
+        "Log messages to the local console (stderr)",
+    ),
+    f(
+        Some('D'),
+        "log-detail",
+        Arg::None,
+        Id::LogDetail,
+        "",
+        "Detailed log messages",
+    ),
+    f(
+        Some('S'),
+        "log-facility",
+        Arg::Required,
+        Id::LogFacility,
+        "([0-7]|local[0-7]|user|daemon)",
+        "Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)",
+    ),
+    f(
+        Some('g'),
+        "log-file",
+        Arg::Optional,
+        Id::LogFile,
+        "FILE",
+        "Also log to FILE (default /tmp/keepalived.log)",
+    ),
+    f(
+        None,
+        "flush-log-file",
+        Arg::None,
+        Id::FlushLogFile,
+        "",
+        "Flush the log file after each write (always done)",
+    ),
+    f(
+        Some('G'),
+        "no-syslog",
+        Arg::None,
+        Id::NoSyslog,
+        "",
+        "Don't log via syslog",
+    ),
+    f(
+        Some('u'),
+        "umask",
+        Arg::Required,
+        Id::Umask,
+        "MASK",
+        "umask for file creation (in numeric form)",
+    ),
+    f(
+        Some('X'),
+        "release-vips",
+        Arg::None,
+        Id::ReleaseVips,
+        "",
+        "Drop VIP on transition from signal.",
+    ),
+    f(
+        Some('V'),
+        "dont-release-vrrp",
+        Arg::None,
+        Id::DontReleaseVrrp,
+        "",
+        "Don't remove VRRP VIPs and VROUTEs on daemon stop",
+    ),
+    f(
+        Some('I'),
+        "dont-release-ipvs",
+        Arg::None,
+        Id::DontReleaseIpvs,
+        "",
+        "Don't remove IPVS topology on daemon stop",
+    ),
+    f(
+        Some('R'),
+        "dont-respawn",
+        Arg::None,
+        Id::DontRespawn,
+        "",
+        "Don't respawn child processes (keepalived-rs has none)",
+    ),
+    f(
+        Some('n'),
+        "dont-fork",
+        Arg::None,
+        Id::DontFork,
+        "",
+        "Don't fork the daemon process",
+    ),
+    f(
+        Some('d'),
+        "dump-conf",
+        Arg::None,
+        Id::DumpConf,
+        "",
+        "Dump the configuration data",
+    ),
+    f(
+        Some('p'),
+        "pid",
+        Arg::Required,
+        Id::Pid,
+        "FILE",
+        "Use specified pidfile (default /run/keepalived-rs.pid)",
+    ),
+    f(
+        Some('r'),
+        "vrrp_pid",
+        Arg::Required,
+        Id::VrrpPid,
+        "FILE",
+        "Also write the pid to FILE (keepalived's VRRP child pidfile)",
+    ),
+    f(
+        Some('T'),
+        "genhash",
+        Arg::None,
+        Id::Genhash,
+        "",
+        "Enter genhash utility mode (not supported)",
+    ),
+    f(
+        Some('c'),
+        "checkers_pid",
+        Arg::Required,
+        Id::CheckersPid,
+        "FILE",
+        "Also write the pid to FILE (keepalived's checker child pidfile)",
+    ),
+    f(
+        Some('a'),
+        "address-monitoring",
+        Arg::None,
+        Id::AddressMonitoring,
+        "",
+        "Report all address additions/deletions notified via netlink",
+    ),
+    f(
+        Some('b'),
+        "bfd_pid",
+        Arg::Required,
+        Id::BfdPid,
+        "FILE",
+        "Also write the pid to FILE (keepalived's BFD child pidfile)",
+    ),
+    f(
+        Some('x'),
+        "snmp",
+        Arg::None,
+        Id::Snmp,
+        "",
+        "Enable SNMP subsystem (not supported)",
+    ),
+    f(
+        Some('A'),
+        "snmp-agent-socket",
+        Arg::Required,
+        Id::SnmpAgentSocket,
+        "FILE",
+        "Use the specified socket for master agent (not supported)",
+    ),
+    f(
+        Some('s'),
+        "namespace",
+        Arg::Required,
+        Id::Namespace,
+        "NAME",
+        "Run in network namespace NAME (overrides config)",
+    ),
+    f(
+        Some('m'),
+        "core-dump",
+        Arg::None,
+        Id::CoreDump,
+        "",
+        "Produce core dump if terminate abnormally",
+    ),
+    f(
+        Some('M'),
+        "core-dump-pattern",
+        Arg::Optional,
+        Id::CoreDumpPattern,
+        "PATN",
+        "Also set /proc/sys/kernel/core_pattern to PATN (default 'core')",
+    ),
+    f(
+        Some('e'),
+        "all-config",
+        Arg::None,
+        Id::AllConfig,
+        "",
+        "Error if any configuration file missing (same as includet)",
+    ),
+    f(
+        Some('i'),
+        "config-id",
+        Arg::Required,
+        Id::ConfigId,
+        "id",
+        "Skip any configuration lines beginning '@' that don't match id\n or any lines beginning @^ that do match.\n The config-id defaults to the node name if option not used",
+    ),
+    f(
+        None,
+        "signum",
+        Arg::Required,
+        Id::Signum,
+        "SIGFUNC",
+        "Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON",
+    ),
+    f(
+        Some('t'),
+        "config-test",
+        Arg::Optional,
+        Id::ConfigTest,
+        "LOG_FILE",
+        "Check the configuration for obvious errors, output to\n stderr by default",
+    ),
+    f(
+        None,
+        "config-fd",
+        Arg::Required,
+        Id::ConfigFd,
+        "N",
+        "Internal to keepalived (accepted, ignored)",
+    ),
+    f(
+        None,
+        "ignore-sigint",
+        Arg::None,
+        Id::IgnoreSigint,
+        "",
+        "Ignore SIGINT (for debuggers)",
+    ),
+    f(
+        None,
+        "perf",
+        Arg::Optional,
+        Id::Perf,
+        "all|run|end",
+        "keepalived build option (accepted, ignored)",
+    ),
+    f(
+        None,
+        "debug",
+        Arg::Optional,
+        Id::Debug,
+        "OPTS",
+        "keepalived build option (accepted, ignored)",
+    ),
+    f(
+        None,
+        "no-mem-check",
+        Arg::None,
+        Id::NoMemCheck,
+        "",
+        "keepalived build option (accepted, ignored)",
+    ),
+    f(
+        Some('L'),
+        "mem-check-log",
+        Arg::None,
+        Id::MemCheckLog,
+        "",
+        "keepalived build option (accepted, ignored)",
+    ),
+    f(
+        None,
+        "openssl-mem-check",
+        Arg::None,
+        Id::OpensslMemCheck,
+        "",
+        "keepalived build option (accepted, ignored)",
+    ),
+    f(
+        Some('v'),
+        "version",
+        Arg::None,
+        Id::Version,
+        "",
+        "Display the version number",
+    ),
+    f(
+        Some('h'),
+        "help",
+        Arg::None,
+        Id::Help,
+        "",
+        "Display this help message",
+    ),
 ];
 
 /// Which parts of the daemon run (keepalived's -P, -C, -B, --all).
@@ -161,12 +470,11 @@ impl Facility {
             libc::LOG_LOCAL7,
         ];
         let n = s.strip_prefix("local").unwrap_or(s);
-        if n.len() == 1 {
-            if let Some(d) = n.chars().next().and_then(|c| c.to_digit(10)) {
-                if d < 8 {
-                    return Some(Facility(LOCAL[d as usize]));
-                }
-            }
+        if n.len() == 1
+            && let Some(d) = n.chars().next().and_then(|c| c.to_digit(10))
+            && d < 8
+        {
+            return Some(Facility(LOCAL[d as usize]));
         }
         match s {
             "user" => Some(Facility(libc::LOG_USER)),
@@ -217,7 +525,12 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             config_file: PathBuf::from(DEFAULT_CONFIG),
-            subsystems: Subsystems { vrrp: true, check: true, bfd: true, all: false },
+            subsystems: Subsystems {
+                vrrp: true,
+                check: true,
+                bfd: true,
+                all: false,
+            },
             log_console: false,
             log_detail: false,
             log_facility: Facility::DAEMON,
@@ -252,7 +565,7 @@ impl Default for Options {
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Run(Options),
+    Run(Box<Options>),
     Help,
     Version,
     /// `--signum=NAME`, the name as given.
@@ -287,7 +600,11 @@ where
 {
     let words: Vec<String> = args
         .into_iter()
-        .map(|a| a.into().into_string().map_err(|a| CliError(format!("argument {a:?} is not valid UTF-8"))))
+        .map(|a| {
+            a.into()
+                .into_string()
+                .map_err(|a| CliError(format!("argument {a:?} is not valid UTF-8")))
+        })
         .collect::<Result<_, _>>()?;
     let mut found: Vec<(Id, Option<String>)> = Vec::new();
     let mut i = 0;
@@ -307,7 +624,12 @@ where
             };
             let flag = find_long(name)?;
             let value = match (flag.arg, attached) {
-                (Arg::None, Some(_)) => return err(format!("option '--{}' doesn't allow an argument", flag.long)),
+                (Arg::None, Some(_)) => {
+                    return err(format!(
+                        "option '--{}' doesn't allow an argument",
+                        flag.long
+                    ));
+                }
                 (Arg::None, None) => None,
                 (Arg::Optional, v) => v,
                 (Arg::Required, Some(v)) => Some(v),
@@ -368,7 +690,10 @@ fn find_long(name: &str) -> Result<&'static Flag, CliError> {
         [] => err(format!("Unknown option --{name}")),
         many => err(format!(
             "option '--{name}' is ambiguous; possibilities: {}",
-            many.iter().map(|f| format!("'--{}'", f.long)).collect::<Vec<_>>().join(" ")
+            many.iter()
+                .map(|f| format!("'--{}'", f.long))
+                .collect::<Vec<_>>()
+                .join(" ")
         )),
     }
 }
@@ -404,12 +729,24 @@ fn build(found: Vec<(Id, Option<String>)>) -> Result<Action, CliError> {
             Id::LogConsole => o.log_console = true,
             Id::LogDetail => o.log_detail = true,
             Id::LogFacility => {
-                o.log_facility = Facility::parse(&v).ok_or_else(|| CliError(format!("Invalid log facility '{v}'")))?
+                o.log_facility = Facility::parse(&v)
+                    .ok_or_else(|| CliError(format!("Invalid log facility '{v}'")))?
             }
-            Id::LogFile => o.log_file = Some(PathBuf::from(if v.is_empty() { DEFAULT_LOG_FILE } else { &v })),
+            Id::LogFile => {
+                o.log_file = Some(PathBuf::from(if v.is_empty() {
+                    DEFAULT_LOG_FILE
+                } else {
+                    &v
+                }))
+            }
             Id::FlushLogFile => o.flush_log_file = true,
             Id::NoSyslog => o.no_syslog = true,
-            Id::Umask => o.umask = Some(parse_umask(&v).ok_or_else(|| CliError(format!("Invalid --umask option {v}")))?),
+            Id::Umask => {
+                o.umask = Some(
+                    parse_umask(&v)
+                        .ok_or_else(|| CliError(format!("Invalid --umask option {v}")))?,
+                )
+            }
             Id::ReleaseVips => o.release_vips = true,
             Id::DontReleaseVrrp => o.dont_release_vrrp = true,
             Id::DontReleaseIpvs => o.dont_release_ipvs = true,
@@ -431,14 +768,21 @@ fn build(found: Vec<(Id, Option<String>)>) -> Result<Action, CliError> {
             Id::CoreDump => o.core_dump = true,
             Id::CoreDumpPattern => {
                 o.core_dump = true;
-                o.core_dump_pattern = Some(if v.is_empty() { DEFAULT_CORE_PATTERN.to_string() } else { v });
+                o.core_dump_pattern = Some(if v.is_empty() {
+                    DEFAULT_CORE_PATTERN.to_string()
+                } else {
+                    v
+                });
             }
             Id::AllConfig => o.all_config = true,
             Id::ConfigId => o.config_id = Some(v),
             Id::Signum => action = action.or(Some(Action::Signum(v))),
             Id::ConfigTest => o.config_test = Some((!v.is_empty()).then(|| PathBuf::from(v))),
             Id::ConfigFd => {
-                o.config_fd = Some(v.parse().map_err(|_| CliError(format!("Invalid --config-fd option {v}")))?)
+                o.config_fd = Some(
+                    v.parse()
+                        .map_err(|_| CliError(format!("Invalid --config-fd option {v}")))?,
+                )
             }
             Id::IgnoreSigint => o.ignore_sigint = true,
             Id::Perf | Id::Debug | Id::NoMemCheck | Id::MemCheckLog | Id::OpensslMemCheck => {
@@ -453,7 +797,7 @@ fn build(found: Vec<(Id, Option<String>)>) -> Result<Action, CliError> {
         o.subsystems.vrrp = only_vrrp;
         o.subsystems.check = only_check;
     }
-    Ok(action.unwrap_or(Action::Run(o)))
+    Ok(action.unwrap_or(Action::Run(Box::new(o))))
 }
 
 /// The `--help` text, generated from the flag table.
@@ -509,7 +853,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Options {
         match parse(args.iter().copied()) {
-            Ok(Action::Run(o)) => o,
+            Ok(Action::Run(o)) => *o,
             other => panic!("{args:?} gave {other:?}"),
         }
     }
@@ -553,7 +897,14 @@ mod tests {
         assert!(o.log_console && o.dont_fork && o.log_detail);
         let o = run(&["-lnDGXVIRdaemx"]);
         assert!(o.no_syslog && o.release_vips && o.dont_release_vrrp && o.dont_release_ipvs);
-        assert!(o.dont_respawn && o.dump_conf && o.address_monitoring && o.all_config && o.core_dump && o.snmp);
+        assert!(
+            o.dont_respawn
+                && o.dump_conf
+                && o.address_monitoring
+                && o.all_config
+                && o.core_dump
+                && o.snmp
+        );
         // -p inside a bundle takes the rest of the word.
         let o = run(&["-np/run/a.pid"]);
         assert_eq!(o.pid_file, PathBuf::from("/run/a.pid"));
@@ -564,27 +915,55 @@ mod tests {
         assert_eq!(o.log_file, Some(PathBuf::from("/tmp/k.log")));
         let o = run(&["--log-file=/tmp/k.log"]);
         assert_eq!(o.log_file, Some(PathBuf::from("/tmp/k.log")));
-        assert_eq!(fails(&["-g", "/tmp/k.log"]), "unexpected argument '/tmp/k.log'");
+        assert_eq!(
+            fails(&["-g", "/tmp/k.log"]),
+            "unexpected argument '/tmp/k.log'"
+        );
     }
 
     #[test]
     fn every_value_flag_table() {
-        let o = run(&["-S", "local3", "-u", "022", "-p", "p", "-r", "r", "-c", "c", "-b", "b", "-s", "ns1"]);
+        let o = run(&[
+            "-S", "local3", "-u", "022", "-p", "p", "-r", "r", "-c", "c", "-b", "b", "-s", "ns1",
+        ]);
         assert_eq!(o.log_facility, Facility(libc::LOG_LOCAL3));
         assert_eq!(o.umask, Some(0o22));
-        assert_eq!(o.extra_pid_files, vec![PathBuf::from("r"), PathBuf::from("c"), PathBuf::from("b")]);
+        assert_eq!(
+            o.extra_pid_files,
+            vec![PathBuf::from("r"), PathBuf::from("c"), PathBuf::from("b")]
+        );
         assert_eq!(o.namespace.as_deref(), Some("ns1"));
-        let o = run(&["-i", "lb1", "-A", "/s", "--config-fd=7", "-M", "--ignore-sigint"]);
+        let o = run(&[
+            "-i",
+            "lb1",
+            "-A",
+            "/s",
+            "--config-fd=7",
+            "-M",
+            "--ignore-sigint",
+        ]);
         assert_eq!(o.config_id.as_deref(), Some("lb1"));
         assert_eq!(o.snmp_agent_socket, Some(PathBuf::from("/s")));
         assert_eq!(o.config_fd, Some(7));
         assert_eq!(o.core_dump_pattern.as_deref(), Some(DEFAULT_CORE_PATTERN));
         assert!(o.core_dump && o.ignore_sigint);
-        assert_eq!(run(&["-Mcore.%p"]).core_dump_pattern.as_deref(), Some("core.%p"));
+        assert_eq!(
+            run(&["-Mcore.%p"]).core_dump_pattern.as_deref(),
+            Some("core.%p")
+        );
         assert_eq!(run(&["-t"]).config_test, Some(None));
-        assert_eq!(run(&["-t/tmp/t.log"]).config_test, Some(Some(PathBuf::from("/tmp/t.log"))));
-        assert_eq!(run(&["--config-test=/tmp/t.log"]).config_test, Some(Some(PathBuf::from("/tmp/t.log"))));
-        assert_eq!(run(&["--perf", "--debug=D", "-L"]).ignored, vec!["--perf", "--debug", "--mem-check-log"]);
+        assert_eq!(
+            run(&["-t/tmp/t.log"]).config_test,
+            Some(Some(PathBuf::from("/tmp/t.log")))
+        );
+        assert_eq!(
+            run(&["--config-test=/tmp/t.log"]).config_test,
+            Some(Some(PathBuf::from("/tmp/t.log")))
+        );
+        assert_eq!(
+            run(&["--perf", "--debug=D", "-L"]).ignored,
+            vec!["--perf", "--debug", "--mem-check-log"]
+        );
     }
 
     #[test]
@@ -606,7 +985,13 @@ mod tests {
 
     #[test]
     fn umask_table() {
-        for (s, v) in [("022", Some(0o22)), ("18", Some(18)), ("0x12", Some(0x12)), ("0", Some(0)), ("0777", Some(0o777))] {
+        for (s, v) in [
+            ("022", Some(0o22)),
+            ("18", Some(18)),
+            ("0x12", Some(0x12)),
+            ("0", Some(0)),
+            ("0777", Some(0o777)),
+        ] {
             assert_eq!(parse_umask(s), v, "{s}");
         }
         for s in ["9x", "", "0999", "01000", "-1", "0x"] {
@@ -617,12 +1002,60 @@ mod tests {
     #[test]
     fn subsystems_table() {
         let s = |args: &[&str]| run(args).subsystems;
-        assert_eq!(s(&[]), Subsystems { vrrp: true, check: true, bfd: true, all: false });
-        assert_eq!(s(&["-P"]), Subsystems { vrrp: true, check: false, bfd: true, all: false });
-        assert_eq!(s(&["-C"]), Subsystems { vrrp: false, check: true, bfd: true, all: false });
-        assert_eq!(s(&["-PC"]), Subsystems { vrrp: true, check: true, bfd: true, all: false });
-        assert_eq!(s(&["-PB"]), Subsystems { vrrp: true, check: false, bfd: false, all: false });
-        assert_eq!(s(&["--all"]), Subsystems { vrrp: true, check: true, bfd: true, all: true });
+        assert_eq!(
+            s(&[]),
+            Subsystems {
+                vrrp: true,
+                check: true,
+                bfd: true,
+                all: false
+            }
+        );
+        assert_eq!(
+            s(&["-P"]),
+            Subsystems {
+                vrrp: true,
+                check: false,
+                bfd: true,
+                all: false
+            }
+        );
+        assert_eq!(
+            s(&["-C"]),
+            Subsystems {
+                vrrp: false,
+                check: true,
+                bfd: true,
+                all: false
+            }
+        );
+        assert_eq!(
+            s(&["-PC"]),
+            Subsystems {
+                vrrp: true,
+                check: true,
+                bfd: true,
+                all: false
+            }
+        );
+        assert_eq!(
+            s(&["-PB"]),
+            Subsystems {
+                vrrp: true,
+                check: false,
+                bfd: false,
+                all: false
+            }
+        );
+        assert_eq!(
+            s(&["--all"]),
+            Subsystems {
+                vrrp: true,
+                check: true,
+                bfd: true,
+                all: true
+            }
+        );
     }
 
     #[test]
@@ -652,9 +1085,18 @@ mod tests {
             (&["--use-file"], "Missing parameter for option --use-file"),
             (&["-nf"], "Missing parameter for option -f"),
             (&["--signum"], "Missing parameter for option --signum"),
-            (&["--dont-fork=yes"], "option '--dont-fork' doesn't allow an argument"),
-            (&["--log"], "option '--log' is ambiguous; possibilities: '--log-console' '--log-detail' '--log-facility' '--log-file'"),
-            (&["--dont-re"], "option '--dont-re' is ambiguous; possibilities: '--dont-release-vrrp' '--dont-release-ipvs' '--dont-respawn'"),
+            (
+                &["--dont-fork=yes"],
+                "option '--dont-fork' doesn't allow an argument",
+            ),
+            (
+                &["--log"],
+                "option '--log' is ambiguous; possibilities: '--log-console' '--log-detail' '--log-facility' '--log-file'",
+            ),
+            (
+                &["--dont-re"],
+                "option '--dont-re' is ambiguous; possibilities: '--dont-release-vrrp' '--dont-release-ipvs' '--dont-respawn'",
+            ),
             (&["extra"], "unexpected argument 'extra'"),
             (&["-n", "--", "x"], "unexpected argument 'x'"),
             (&["-S", "9"], "Invalid log facility '9'"),

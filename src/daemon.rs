@@ -63,7 +63,12 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn new(opts: Options, now: Instant) -> Daemon {
-        Daemon { opts, phase: Phase::Running, started: now, reloads: 0 }
+        Daemon {
+            opts,
+            phase: Phase::Running,
+            started: now,
+            reloads: 0,
+        }
     }
 
     fn begin_stop(&mut self, core: &mut Core<Key>, now: Instant, signo: i32) {
@@ -84,7 +89,11 @@ impl Daemon {
 
     fn reload(&mut self) {
         self.reloads += 1;
-        info!("Reloading (reload {}): re-reading {}", self.reloads, self.opts.config_file.display());
+        info!(
+            "Reloading (reload {}): re-reading {}",
+            self.reloads,
+            self.opts.config_file.display()
+        );
         match check_config_file(&self.opts.config_file) {
             Ok(()) => info!("Reload finished"),
             Err(e) => error!("Reload failed, keeping the running configuration: {e}"),
@@ -129,18 +138,29 @@ impl Handler<Key> for Daemon {
                 self.dump(now, s);
             }
             Wake::Signal(s @ Signal::StatsClear) => {
-                info!("Received signal {} (StatsClear): dumping and clearing statistics", s.number());
+                info!(
+                    "Received signal {} (StatsClear): dumping and clearing statistics",
+                    s.number()
+                );
                 self.dump(now, s);
             }
-            Wake::Timer { owner: Key::ShutdownDeadline, .. } => {
-                warn!("Stop deadline passed with {} child process(es) left: killing them", core.children());
+            Wake::Timer {
+                owner: Key::ShutdownDeadline,
+                ..
+            } => {
+                warn!(
+                    "Stop deadline passed with {} child process(es) left: killing them",
+                    core.children()
+                );
                 core.signal_children(libc::SIGKILL);
                 core.stop();
             }
             Wake::Child { id, end, .. } => {
                 match end {
                     ChildEnd::Exited(status) => debug!("child {} exited: {status:?}", id.0),
-                    ChildEnd::TimedOut(status) => warn!("child {} timed out and was killed: {status:?}", id.0),
+                    ChildEnd::TimedOut(status) => {
+                        warn!("child {} timed out and was killed: {status:?}", id.0)
+                    }
                 }
                 if self.phase == Phase::Stopping && core.children() == 0 {
                     core.stop();
@@ -164,7 +184,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn check_config_file(path: &Path) -> io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
     }
     std::fs::File::open(path).map(drop)
 }
@@ -197,11 +220,16 @@ pub fn daemonize() -> io::Result<Ready> {
             match msg.lines().next() {
                 Some("OK") => std::process::exit(exit::OK),
                 Some(line) => {
-                    eprintln!("keepalived-rs: {}", line.strip_prefix("ERR ").unwrap_or(line));
+                    eprintln!(
+                        "keepalived-rs: {}",
+                        line.strip_prefix("ERR ").unwrap_or(line)
+                    );
                     std::process::exit(exit::FATAL)
                 }
                 None => {
-                    eprintln!("keepalived-rs: the daemon exited during start-up (see the system log)");
+                    eprintln!(
+                        "keepalived-rs: the daemon exited during start-up (see the system log)"
+                    );
                     std::process::exit(exit::FATAL)
                 }
             }
@@ -255,7 +283,10 @@ pub fn run(opts: Options) -> i32 {
         Err(e) => return fail(&mut ready, e.to_string()),
     };
     if let Some(old) = pid_file.stale_pid {
-        info!("Replaced stale pid file {} (pid {old} is gone)", pid_file.path().display());
+        info!(
+            "Replaced stale pid file {} (pid {old} is gone)",
+            pid_file.path().display()
+        );
     }
 
     info!("Starting keepalived-rs v{}", env!("CARGO_PKG_VERSION"));
@@ -271,10 +302,16 @@ pub fn run(opts: Options) -> i32 {
     match check_config_file(&opts.config_file) {
         Ok(()) => info!("Configuration file {}", opts.config_file.display()),
         Err(e) if !opts.all_config => {
-            warn!("Configuration file '{}': {e}; running with nothing configured", opts.config_file.display())
+            warn!(
+                "Configuration file '{}': {e}; running with nothing configured",
+                opts.config_file.display()
+            )
         }
         Err(e) => {
-            let msg = format!("Configuration file '{}': {e} (and -e is set)", opts.config_file.display());
+            let msg = format!(
+                "Configuration file '{}': {e} (and -e is set)",
+                opts.config_file.display()
+            );
             fail(&mut ready, msg);
             return exit::CONFIG;
         }
@@ -282,7 +319,9 @@ pub fn run(opts: Options) -> i32 {
 
     let core_pattern = CorePattern::apply(&opts);
 
-    let mut reactor: Reactor<Key> = match Reactor::new(&ReactorConfig { ignore_sigint: opts.ignore_sigint }) {
+    let mut reactor: Reactor<Key> = match Reactor::new(&ReactorConfig {
+        ignore_sigint: opts.ignore_sigint,
+    }) {
         Ok(r) => r,
         Err(e) => return fail(&mut ready, format!("cannot set up the event loop: {e}")),
     };
@@ -313,10 +352,10 @@ const CORE_PATTERN_FILE: &str = "/proc/sys/kernel/core_pattern";
 
 impl CorePattern {
     fn apply(opts: &Options) -> CorePattern {
-        if opts.core_dump {
-            if let Err(e) = sys::unlimited_core() {
-                warn!("Cannot raise RLIMIT_CORE: {e}");
-            }
+        if opts.core_dump
+            && let Err(e) = sys::unlimited_core()
+        {
+            warn!("Cannot raise RLIMIT_CORE: {e}");
         }
         let mut restore = None;
         if let Some(pattern) = &opts.core_dump_pattern {

@@ -56,7 +56,11 @@ fn format_line(record: &Record<'_>) -> String {
         Level::Warn => "WARNING: ",
         _ => "",
     };
-    format!("{}: {prefix}{}\n", sys::format_local_time(secs), record.args())
+    format!(
+        "{}: {prefix}{}\n",
+        sys::format_local_time(secs),
+        record.args()
+    )
 }
 
 impl Log for Logger {
@@ -82,10 +86,10 @@ impl Log for Logger {
                 // One write for the whole line; a closed stderr is not worth dying for.
                 let _ = std::io::stderr().lock().write_all(line.as_bytes());
             }
-            if let Some(file) = &self.file {
-                if let Ok(mut f) = file.lock() {
-                    let _ = f.write_all(line.as_bytes());
-                }
+            if let Some(file) = &self.file
+                && let Ok(mut f) = file.lock()
+            {
+                let _ = f.write_all(line.as_bytes());
             }
         }
     }
@@ -101,13 +105,20 @@ pub fn init(targets: &LogTargets<'_>) -> std::io::Result<()> {
             fb.parse_filters(&spec);
         }
         _ => {
-            fb.filter_level(if targets.detail { log::LevelFilter::Debug } else { log::LevelFilter::Info });
+            fb.filter_level(if targets.detail {
+                log::LevelFilter::Debug
+            } else {
+                log::LevelFilter::Info
+            });
         }
     }
     let filter = fb.build();
     let file = match targets.file {
         Some(path) => Some(Mutex::new(
-            std::fs::OpenOptions::new().create(true).append(true).open(path)?,
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?,
         )),
         None => None,
     };
@@ -115,7 +126,12 @@ pub fn init(targets: &LogTargets<'_>) -> std::io::Result<()> {
         sys::syslog::open(facility);
     }
     let max = filter.filter();
-    let logger = Logger { filter, syslog: targets.syslog.is_some(), console: targets.console, file };
+    let logger = Logger {
+        filter,
+        syslog: targets.syslog.is_some(),
+        console: targets.console,
+        file,
+    };
     if log::set_boxed_logger(Box::new(logger)).is_ok() {
         log::set_max_level(max);
     }

@@ -10,7 +10,7 @@ use keepalived_rs::sys;
 fn main() -> ExitCode {
     let prog = "keepalived-rs";
     let opts = match cli::parse(std::env::args_os().skip(1)) {
-        Ok(Action::Run(o)) => o,
+        Ok(Action::Run(o)) => *o,
         Ok(Action::Help) => {
             print!("{}", cli::usage(prog));
             return ExitCode::SUCCESS;
@@ -42,11 +42,11 @@ fn main() -> ExitCode {
         }
     };
 
-    if let Some(ns) = &opts.namespace {
-        if let Err(e) = sys::enter_netns(&daemon::netns_path(ns)) {
-            eprintln!("{prog}: cannot enter network namespace {ns}: {e}");
-            return ExitCode::from(exit::FATAL as u8);
-        }
+    if let Some(ns) = &opts.namespace
+        && let Err(e) = sys::enter_netns(&daemon::netns_path(ns))
+    {
+        eprintln!("{prog}: cannot enter network namespace {ns}: {e}");
+        return ExitCode::from(exit::FATAL as u8);
     }
     if let Some(mask) = opts.umask {
         sys::umask(mask);
@@ -80,7 +80,10 @@ fn config_test(config: &std::path::Path, report: Option<&std::path::Path>) -> i3
             ),
             exit::OK,
         ),
-        Err(e) => (format!("Configuration file '{}': {e}\n", config.display()), exit::CONFIG),
+        Err(e) => (
+            format!("Configuration file '{}': {e}\n", config.display()),
+            exit::CONFIG,
+        ),
     };
     match report {
         Some(file) => {

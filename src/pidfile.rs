@@ -19,14 +19,23 @@ use crate::sys::{self, LockAttempt, LockedFile};
 #[derive(Debug)]
 pub enum PidFileError {
     /// Another instance holds the lock.
-    Running { path: PathBuf, pid: Option<i32> },
-    Io { path: PathBuf, err: io::Error },
+    Running {
+        path: PathBuf,
+        pid: Option<i32>,
+    },
+    Io {
+        path: PathBuf,
+        err: io::Error,
+    },
 }
 
 impl fmt::Display for PidFileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PidFileError::Running { path, pid: Some(pid) } => write!(
+            PidFileError::Running {
+                path,
+                pid: Some(pid),
+            } => write!(
                 f,
                 "keepalived-rs is already running (pid {pid}, pid file {}); stop it first or use another -p",
                 path.display()
@@ -36,7 +45,9 @@ impl fmt::Display for PidFileError {
                 "keepalived-rs is already running (pid file {} is locked); stop it first or use another -p",
                 path.display()
             ),
-            PidFileError::Io { path, err } => write!(f, "cannot write pid file {}: {err}", path.display()),
+            PidFileError::Io { path, err } => {
+                write!(f, "cannot write pid file {}: {err}", path.display())
+            }
         }
     }
 }
@@ -61,12 +72,18 @@ impl PidFile {
     /// Locks `path` and writes our pid into it and into every `extra` file (keepalived's child pid
     /// files, for scripts that read them).
     pub fn acquire(path: &Path, extra: &[PathBuf]) -> Result<PidFile, PidFileError> {
-        let io_err = |err| PidFileError::Io { path: path.to_path_buf(), err };
+        let io_err = |err| PidFileError::Io {
+            path: path.to_path_buf(),
+            err,
+        };
         match sys::lock_file(path).map_err(io_err)? {
             LockAttempt::Busy(mut file) => {
                 let mut text = String::new();
                 let _ = file.read_to_string(&mut text);
-                Err(PidFileError::Running { path: path.to_path_buf(), pid: parse_pid(&text) })
+                Err(PidFileError::Running {
+                    path: path.to_path_buf(),
+                    pid: parse_pid(&text),
+                })
             }
             LockAttempt::Locked(mut lock) => {
                 let mut old = String::new();
@@ -78,9 +95,17 @@ impl PidFile {
                 lock.file.rewind().map_err(io_err)?;
                 lock.file.write_all(line.as_bytes()).map_err(io_err)?;
                 for p in extra {
-                    std::fs::write(p, &line).map_err(|err| PidFileError::Io { path: p.clone(), err })?;
+                    std::fs::write(p, &line).map_err(|err| PidFileError::Io {
+                        path: p.clone(),
+                        err,
+                    })?;
                 }
-                Ok(PidFile { path: path.to_path_buf(), _lock: lock, extra: extra.to_vec(), stale_pid })
+                Ok(PidFile {
+                    path: path.to_path_buf(),
+                    _lock: lock,
+                    extra: extra.to_vec(),
+                    stale_pid,
+                })
             }
         }
     }
@@ -116,11 +141,16 @@ mod tests {
         std::fs::write(&path, "999999\n").unwrap();
         let held = PidFile::acquire(&path, &[]).unwrap();
         assert_eq!(held.stale_pid, Some(999_999));
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{}\n", std::process::id()));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{}\n", std::process::id())
+        );
         // flock locks belong to the open file description, so a second open in this process
         // conflicts just like another process would.
         match PidFile::acquire(&path, &[]) {
-            Err(PidFileError::Running { pid, .. }) => assert_eq!(pid, Some(std::process::id() as i32)),
+            Err(PidFileError::Running { pid, .. }) => {
+                assert_eq!(pid, Some(std::process::id() as i32))
+            }
             other => panic!("expected refusal, got {other:?}"),
         }
         drop(held);
@@ -134,7 +164,10 @@ mod tests {
         let path = tmp("b");
         let extra = path.with_file_name("vrrp.pid");
         let held = PidFile::acquire(&path, std::slice::from_ref(&extra)).unwrap();
-        assert_eq!(std::fs::read_to_string(&extra).unwrap(), format!("{}\n", std::process::id()));
+        assert_eq!(
+            std::fs::read_to_string(&extra).unwrap(),
+            format!("{}\n", std::process::id())
+        );
         drop(held);
         assert!(!extra.exists());
     }
@@ -142,6 +175,10 @@ mod tests {
     #[test]
     fn missing_directory_is_a_clear_error() {
         let err = PidFile::acquire(Path::new("/nonexistent-dir-krs/k.pid"), &[]).unwrap_err();
-        assert!(err.to_string().starts_with("cannot write pid file /nonexistent-dir-krs/k.pid: "), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("cannot write pid file /nonexistent-dir-krs/k.pid: "),
+            "{err}"
+        );
     }
 }

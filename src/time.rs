@@ -67,7 +67,12 @@ impl Sub<Instant> for Instant {
 
 impl fmt::Debug for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}s", self.0 / 1_000_000_000, self.0 % 1_000_000_000)
+        write!(
+            f,
+            "{}.{:09}s",
+            self.0 / 1_000_000_000,
+            self.0 % 1_000_000_000
+        )
     }
 }
 
@@ -104,7 +109,10 @@ mod tests {
     fn add_saturates() {
         let t = Instant::from_nanos(u64::MAX - 5);
         assert_eq!((t + Duration::from_secs(1)).as_nanos(), u64::MAX);
-        assert_eq!(Instant::ZERO + Duration::from_micros(3), Instant::from_nanos(3000));
+        assert_eq!(
+            Instant::ZERO + Duration::from_micros(3),
+            Instant::from_nanos(3000)
+        );
     }
 
     #[test]

@@ -107,11 +107,24 @@ pub enum ChildEnd {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wake<K> {
     /// An fd is ready. Edge-triggered: drain it.
-    Io { owner: K, token: Token, readable: bool, writable: bool, error: bool },
+    Io {
+        owner: K,
+        token: Token,
+        readable: bool,
+        writable: bool,
+        error: bool,
+    },
     /// A timer armed with [`Core::arm`] is due.
-    Timer { owner: K, deadline: Instant },
+    Timer {
+        owner: K,
+        deadline: Instant,
+    },
     Signal(Signal),
-    Child { owner: K, id: ChildId, end: ChildEnd },
+    Child {
+        owner: K,
+        id: ChildId,
+        end: ChildEnd,
+    },
 }
 
 /// The daemon side of the loop.
@@ -161,7 +174,10 @@ impl<K: Copy> Core<K> {
         let index = match self.free_tokens.pop() {
             Some(i) => i,
             None => {
-                self.tokens.push(TokenSlot { generation: 0, owner: None });
+                self.tokens.push(TokenSlot {
+                    generation: 0,
+                    owner: None,
+                });
                 self.tokens.len() - 1
             }
         };
@@ -176,7 +192,12 @@ impl<K: Copy> Core<K> {
     }
 
     /// Registers a raw fd.
-    pub fn register_fd(&mut self, fd: &impl AsRawFd, interest: Interest, owner: K) -> io::Result<Token> {
+    pub fn register_fd(
+        &mut self,
+        fd: &impl AsRawFd,
+        interest: Interest,
+        owner: K,
+    ) -> io::Result<Token> {
         let raw = fd.as_raw_fd();
         self.register(&mut SourceFd(&raw), interest, owner)
     }
@@ -191,7 +212,11 @@ impl<K: Copy> Core<K> {
     }
 
     /// Removes a source; later events for its token are dropped.
-    pub fn deregister<S: mio::event::Source + ?Sized>(&mut self, source: &mut S, token: Token) -> io::Result<()> {
+    pub fn deregister<S: mio::event::Source + ?Sized>(
+        &mut self,
+        source: &mut S,
+        token: Token,
+    ) -> io::Result<()> {
         if let Some(index) = self.token_index(token) {
             self.release_token(index);
         }
@@ -224,7 +249,8 @@ impl<K: Copy> Core<K> {
 
     /// Arms a timer. O(1).
     pub fn arm(&mut self, deadline: Instant, owner: K) -> TimerId {
-        self.wheel.insert(deadline, (TimerOwner::User(owner), deadline))
+        self.wheel
+            .insert(deadline, (TimerOwner::User(owner), deadline))
     }
 
     /// Cancels a timer; a stale id (already fired or cancelled) is a no-op. O(1).
@@ -252,8 +278,18 @@ impl<K: Copy> Core<K> {
         let pid = child.id() as i32;
         // The std handle is dropped: dropping neither waits nor kills; we reap by pid.
         drop(child);
-        let timeout = timeout.map(|t| self.wheel.insert(now + t, (TimerOwner::ChildTimeout(pid), now + t)));
-        self.children.insert(pid, ChildRec { owner, timeout, timed_out: false });
+        let timeout = timeout.map(|t| {
+            self.wheel
+                .insert(now + t, (TimerOwner::ChildTimeout(pid), now + t))
+        });
+        self.children.insert(
+            pid,
+            ChildRec {
+                owner,
+                timeout,
+                timed_out: false,
+            },
+        );
         Ok(ChildId(pid))
     }
 
@@ -359,7 +395,11 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
 
     /// One turn: wait for readiness (at most `max_wait`, forever with `None`), then deliver every
     /// wake that is ready. Returns the number of wakes delivered.
-    pub fn turn(&mut self, handler: &mut impl Handler<K>, max_wait: Option<Duration>) -> io::Result<usize> {
+    pub fn turn(
+        &mut self,
+        handler: &mut impl Handler<K>,
+        max_wait: Option<Duration>,
+    ) -> io::Result<usize> {
         self.rearm_timerfd()?;
         match self.poll.poll(&mut self.events, max_wait) {
             Ok(()) => {}
@@ -373,7 +413,14 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
         let ready: Vec<(Token, bool, bool, bool)> = self
             .events
             .iter()
-            .map(|e| (e.token(), e.is_readable() || e.is_read_closed(), e.is_writable(), e.is_error()))
+            .map(|e| {
+                (
+                    e.token(),
+                    e.is_readable() || e.is_read_closed(),
+                    e.is_writable(),
+                    e.is_error(),
+                )
+            })
             .collect();
         for (token, readable, writable, error) in ready {
             match token {
@@ -383,7 +430,17 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
                     // A source deregistered earlier in this batch has no owner any more: drop it.
                     if let Some(owner) = self.core.owner_of(token) {
                         let now = self.clock.monotonic();
-                        handler.handle(&mut self.core, now, Wake::Io { owner, token, readable, writable, error });
+                        handler.handle(
+                            &mut self.core,
+                            now,
+                            Wake::Io {
+                                owner,
+                                token,
+                                readable,
+                                writable,
+                                error,
+                            },
+                        );
                         delivered += 1;
                     }
                 }
@@ -427,14 +484,28 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
         }
         let delivered = ended.len();
         for (pid, status) in ended {
-            let Some(rec) = self.core.children.remove(&pid) else { continue };
+            let Some(rec) = self.core.children.remove(&pid) else {
+                continue;
+            };
             if let Some(t) = rec.timeout {
                 self.core.wheel.cancel(t);
             }
             let status = ExitStatus::from_wait_status(status);
-            let end = if rec.timed_out { ChildEnd::TimedOut(status) } else { ChildEnd::Exited(status) };
+            let end = if rec.timed_out {
+                ChildEnd::TimedOut(status)
+            } else {
+                ChildEnd::Exited(status)
+            };
             let now = self.clock.monotonic();
-            handler.handle(&mut self.core, now, Wake::Child { owner: rec.owner, id: ChildId(pid), end });
+            handler.handle(
+                &mut self.core,
+                now,
+                Wake::Child {
+                    owner: rec.owner,
+                    id: ChildId(pid),
+                    end,
+                },
+            );
         }
         Ok(delivered)
     }
@@ -520,7 +591,11 @@ mod tests {
         }
     }
 
-    fn drive(r: &mut Reactor<u32, impl Clock>, h: &mut Recorder, until: impl Fn(&Recorder) -> bool) {
+    fn drive(
+        r: &mut Reactor<u32, impl Clock>,
+        h: &mut Recorder,
+        until: impl Fn(&Recorder) -> bool,
+    ) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !until(h) {
             assert!(Instant::now() < deadline, "condition not reached in 10 s");
@@ -530,7 +605,9 @@ mod tests {
 
     #[test]
     fn timers_fire_in_order_never_early_despite_wall_clock_jumps() {
-        let clock = JumpingWall { jumps: Cell::new(0) };
+        let clock = JumpingWall {
+            jumps: Cell::new(0),
+        };
         let mut r: Reactor<u32, _> = Reactor::with_clock(&ReactorConfig::default(), clock).unwrap();
         let start = r.now();
         for (i, ms) in [30u64, 5, 20, 1, 10].iter().enumerate() {
@@ -538,15 +615,17 @@ mod tests {
         }
         // The wall clock is read (and jumps) between turns; deadlines must not care.
         let mut h = Recorder::default();
-        drive(&mut r, &mut h, |h| {
-            h.fired.len() == 5
-        });
+        drive(&mut r, &mut h, |h| h.fired.len() == 5);
         let order: Vec<u32> = h.fired.iter().map(|f| f.0).collect();
         assert_eq!(order, vec![3, 1, 4, 2, 0]);
         for &(_, deadline, now) in &h.fired {
             assert!(now >= deadline, "fired early");
             // Generous: CI machines are noisy. The benchmark measures the real lateness.
-            assert!(now - deadline < Duration::from_millis(50), "fired {:?} late", now - deadline);
+            assert!(
+                now - deadline < Duration::from_millis(50),
+                "fired {:?} late",
+                now - deadline
+            );
         }
         assert!(r.clock.jumps.get() == 0 || r.clock.wall() > 0);
     }
@@ -567,33 +646,69 @@ mod tests {
     fn child_is_reaped_and_timeout_kills_it() {
         let mut r: Reactor<u32> = Reactor::new(&ReactorConfig::default()).unwrap();
         let now = r.now();
-        r.core().spawn(now, Command::new("true").stdin(std::process::Stdio::null()), None, 1).unwrap();
         r.core()
-            .spawn(now, Command::new("sh").args(["-c", "exit 3"]), Some(Duration::from_secs(5)), 2)
+            .spawn(
+                now,
+                Command::new("true").stdin(std::process::Stdio::null()),
+                None,
+                1,
+            )
+            .unwrap();
+        r.core()
+            .spawn(
+                now,
+                Command::new("sh").args(["-c", "exit 3"]),
+                Some(Duration::from_secs(5)),
+                2,
+            )
             .unwrap();
         let t0 = Instant::now();
         r.core()
-            .spawn(now, Command::new("sleep").arg("30"), Some(Duration::from_millis(50)), 3)
+            .spawn(
+                now,
+                Command::new("sleep").arg("30"),
+                Some(Duration::from_millis(50)),
+                3,
+            )
             .unwrap();
         let mut h = Recorder::default();
         drive(&mut r, &mut h, |h| h.children.len() == 3);
-        assert!(Instant::now() - t0 < Duration::from_secs(5), "timeout did not kill the child");
+        assert!(
+            Instant::now() - t0 < Duration::from_secs(5),
+            "timeout did not kill the child"
+        );
         h.children.sort_by_key(|c| c.0);
         assert_eq!(h.children[0], (1, ChildEnd::Exited(ExitStatus::Code(0))));
         assert_eq!(h.children[1], (2, ChildEnd::Exited(ExitStatus::Code(3))));
-        assert_eq!(h.children[2], (3, ChildEnd::TimedOut(ExitStatus::Signal(libc::SIGKILL))));
+        assert_eq!(
+            h.children[2],
+            (3, ChildEnd::TimedOut(ExitStatus::Signal(libc::SIGKILL)))
+        );
         assert_eq!(r.core().children(), 0);
-        assert_eq!(r.core().timers(), 0, "the exit cancels the child's timeout timer");
+        assert_eq!(
+            r.core().timers(),
+            0,
+            "the exit cancels the child's timeout timer"
+        );
     }
 
     #[test]
     fn signal_numbers_match_the_c_library() {
         assert_eq!(Signal::Json.number(), libc::SIGRTMIN() + 2);
         assert_eq!(Signal::StatsClear.number(), libc::SIGRTMAX() - 1);
-        for s in [Signal::Reload, Signal::Data, Signal::Stats, Signal::StatsClear, Signal::Json] {
+        for s in [
+            Signal::Reload,
+            Signal::Data,
+            Signal::Stats,
+            Signal::StatsClear,
+            Signal::Json,
+        ] {
             assert_eq!(Signal::from_number(s.number()), Some(s));
         }
-        assert_eq!(Signal::from_number(libc::SIGINT), Some(Signal::Stop(libc::SIGINT)));
+        assert_eq!(
+            Signal::from_number(libc::SIGINT),
+            Some(Signal::Stop(libc::SIGINT))
+        );
     }
 
     #[test]

@@ -92,7 +92,9 @@ impl<T> Wheel<T> {
 
     fn tick_of(&self, t: Instant) -> u64 {
         // Round up: a timer must never fire before its deadline.
-        t.as_nanos().saturating_sub(self.origin.as_nanos()).div_ceil(NS_PER_TICK)
+        t.as_nanos()
+            .saturating_sub(self.origin.as_nanos())
+            .div_ceil(NS_PER_TICK)
     }
 
     fn floor_tick(&self, t: Instant) -> u64 {
@@ -100,7 +102,11 @@ impl<T> Wheel<T> {
     }
 
     fn instant_of(&self, tick: u64) -> Instant {
-        Instant::from_nanos(self.origin.as_nanos().saturating_add(tick.saturating_mul(NS_PER_TICK)))
+        Instant::from_nanos(
+            self.origin
+                .as_nanos()
+                .saturating_add(tick.saturating_mul(NS_PER_TICK)),
+        )
     }
 
     /// Arms a timer for `deadline`. O(1).
@@ -127,10 +133,10 @@ impl<T> Wheel<T> {
         };
         self.link(index);
         self.len += 1;
-        if let Some(next) = self.cached_next {
-            if tick < next {
-                self.cached_next = Some(tick);
-            }
+        if let Some(next) = self.cached_next
+            && tick < next
+        {
+            self.cached_next = Some(tick);
         }
         TimerId {
             index,
@@ -425,7 +431,9 @@ mod tests {
         w.insert(far, 1u8);
         w.insert(at(10), 2u8);
         let mut got = Vec::new();
-        w.expire(Instant::ZERO + Duration::from_secs(100 * 24 * 3600), |v| got.push(v));
+        w.expire(Instant::ZERO + Duration::from_secs(100 * 24 * 3600), |v| {
+            got.push(v)
+        });
         assert_eq!(got, vec![2]);
         assert_eq!(w.len(), 1);
         w.expire(far, |v| got.push(v));
@@ -464,7 +472,8 @@ mod tests {
                         }
                     }
                     _ => {
-                        let expect_next = model.iter().map(|&(d, _)| d.max(now / 1000 * 1000)).min();
+                        let expect_next =
+                            model.iter().map(|&(d, _)| d.max(now / 1000 * 1000)).min();
                         assert_eq!(
                             w.next_deadline().map(|i| i.as_nanos()),
                             expect_next,
@@ -474,8 +483,11 @@ mod tests {
                         now += rng.next() % scale.max(1);
                         let mut got = Vec::new();
                         w.expire(Instant::from_nanos(now), |v| got.push(v));
-                        let mut due: Vec<(u64, u64)> =
-                            model.iter().copied().filter(|&(d, _)| d <= now / 1000 * 1000).collect();
+                        let mut due: Vec<(u64, u64)> = model
+                            .iter()
+                            .copied()
+                            .filter(|&(d, _)| d <= now / 1000 * 1000)
+                            .collect();
                         due.sort();
                         model.retain(|&(d, _)| d > now / 1000 * 1000);
                         let due_vals: Vec<u64> = due.iter().map(|&(_, v)| v).collect();

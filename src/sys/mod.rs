@@ -29,7 +29,10 @@ fn retry(mut f: impl FnMut() -> libc::c_int) -> io::Result<libc::c_int> {
 
 /// `CLOCK_MONOTONIC` in nanoseconds.
 pub fn monotonic_nanos() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     (ts.tv_sec as u64) * 1_000_000_000 + ts.tv_nsec as u64
@@ -45,10 +48,15 @@ impl TimerFd {
     pub fn new() -> io::Result<TimerFd> {
         // SAFETY: plain syscall; the fd is owned below.
         let fd = cvt(unsafe {
-            libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC)
+            libc::timerfd_create(
+                libc::CLOCK_MONOTONIC,
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
         })?;
         // SAFETY: `fd` was just returned by the kernel and is ours.
-        Ok(TimerFd { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+        Ok(TimerFd {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+        })
     }
 
     /// Arms the timer for an absolute `CLOCK_MONOTONIC` time in nanoseconds, or disarms it with
@@ -59,14 +67,20 @@ impl TimerFd {
             Some(ns) => {
                 let ns = ns.max(1);
                 libc::timespec {
-                    tv_sec: (ns / 1_000_000_000) as libc::time_t,
+                    tv_sec: (ns / 1_000_000_000) as _,
                     tv_nsec: (ns % 1_000_000_000) as libc::c_long,
                 }
             }
-            None => libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            None => libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
         };
         let spec = libc::itimerspec {
-            it_interval: libc::timespec { tv_sec: 0, tv_nsec: 0 },
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
             it_value: value,
         };
         // SAFETY: valid pointers to initialised structs; old value not requested.
@@ -216,7 +230,9 @@ pub fn lock_file(path: &Path) -> io::Result<LockAttempt> {
             _ => continue,
         }
     }
-    Err(io::Error::other("pid file keeps being replaced while locking it"))
+    Err(io::Error::other(
+        "pid file keeps being replaced while locking it",
+    ))
 }
 
 /// Where `fork` left us.
@@ -242,7 +258,10 @@ pub fn setsid() -> io::Result<()> {
 
 /// Points stdin, stdout and stderr at `/dev/null`.
 pub fn stdio_to_devnull() -> io::Result<()> {
-    let null = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
     for fd in 0..=2 {
         // SAFETY: dup2 onto the standard descriptors; `null` stays open until the end of scope.
         cvt(unsafe { libc::dup2(null.as_raw_fd(), fd) })?;
@@ -268,7 +287,10 @@ pub fn enter_netns(path: &Path) -> io::Result<()> {
 
 /// Raises `RLIMIT_CORE` to unlimited.
 pub fn unlimited_core() -> io::Result<()> {
-    let lim = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
     // SAFETY: valid pointer to an initialised struct.
     cvt(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &lim) }).map(drop)
 }
@@ -296,24 +318,37 @@ pub fn uname() -> String {
     }
     let field = |f: &[libc::c_char]| {
         // SAFETY: uname NUL-terminates every field.
-        unsafe { CStr::from_ptr(f.as_ptr()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(f.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
     };
-    format!("{} {} {}", field(&u.sysname), field(&u.release), field(&u.version))
+    format!(
+        "{} {} {}",
+        field(&u.sysname),
+        field(&u.release),
+        field(&u.version)
+    )
 }
 
 /// Formats a Unix time as keepalived's console timestamp, in local time:
 /// `Tue Nov 24 09:08:22 2026`.
 pub fn format_local_time(secs: i64) -> String {
-    let t = secs as libc::time_t;
+    // Through a timespec, so that the width of time_t (musl is changing it) is never named.
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    ts.tv_sec = secs as _;
     // SAFETY: tm is plain old data; localtime_r fills it.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     // SAFETY: valid pointers.
-    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+    if unsafe { libc::localtime_r(&ts.tv_sec, &mut tm) }.is_null() {
         return secs.to_string();
     }
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     format!(
         "{} {} {:2} {:02}:{:02}:{:02} {}",
         DAYS[(tm.tm_wday.rem_euclid(7)) as usize],
