@@ -1,0 +1,173 @@
+//! Shared helpers of the conformance tests: the binary, temp dirs, a running daemon with its log,
+//! polling with deadlines, and the SKIP/FULL rule for prerequisites.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_keepalived-rs")
+}
+
+/// `true` when `KEEPALIVED_RS_FULL_TESTS=1`: a missing prerequisite is then a failure.
+pub fn full_tests() -> bool {
+    std::env::var("KEEPALIVED_RS_FULL_TESTS").is_ok_and(|v| v == "1")
+}
+
+/// Returns `true` if the test may go on. Without the prerequisite it prints one `SKIP` line and
+/// returns `false`, or panics under `KEEPALIVED_RS_FULL_TESTS=1`.
+pub fn require(ok: bool, reason: &str) -> bool {
+    if ok {
+        return true;
+    }
+    if full_tests() {
+        panic!("prerequisite missing with KEEPALIVED_RS_FULL_TESTS=1: {reason}");
+    }
+    println!("SKIP {reason}");
+    false
+}
+
+/// The shared reference folder beside the checkout (`../shared`), as in CI.
+pub fn shared_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared")
+}
+
+/// Polls `cond` until it holds or `limit` passes.
+pub fn poll_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+pub fn send(pid: i32, sig: i32) {
+    // SAFETY: plain syscall.
+    unsafe { libc::kill(pid, sig) };
+}
+
+/// The signal number the binary reports for a keepalived signal name.
+pub fn signum(name: &str) -> i32 {
+    let out = Command::new(bin()).arg(format!("--signum={name}")).output().unwrap();
+    assert!(out.status.success(), "--signum={name}");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("krs-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// SIGKILLs a pid on drop (for daemons the test did not spawn directly).
+pub struct KillOnDrop(pub i32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        send(self.0, libc::SIGKILL);
+    }
+}
+
+/// A daemon run in the foreground with its stderr (console log) collected line by line, each line
+/// stamped with the time it was read.
+pub struct Daemon {
+    child: Child,
+    lines: Arc<Mutex<Vec<(Instant, String)>>>,
+    status: Option<ExitStatus>,
+}
+
+impl Daemon {
+    pub fn start(args: &[String]) -> Daemon {
+        Self::start_cmd(Command::new(bin()).args(args))
+    }
+
+    pub fn start_cmd(cmd: &mut Command) -> Daemon {
+        let mut child = cmd.stdin(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().unwrap().push((Instant::now(), line));
+            }
+        });
+        Daemon { child, lines, status: None }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn signal(&self, sig: i32) {
+        send(self.pid(), sig);
+    }
+
+    /// The time the first log line containing `needle` was read, waiting up to `limit`.
+    pub fn wait_for(&self, needle: &str, limit: Duration) -> Option<Instant> {
+        let mut found = None;
+        poll_until(limit, || {
+            found = self.lines.lock().unwrap().iter().find(|(_, l)| l.contains(needle)).map(|(t, _)| *t);
+            found.is_some()
+        });
+        found
+    }
+
+    pub fn log(&self) -> String {
+        self.lines.lock().unwrap().iter().map(|(_, l)| format!("{l}\n")).collect()
+    }
+
+    /// Waits for the process to exit, up to `limit`.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let child = &mut self.child;
+        let mut status = self.status;
+        poll_until(limit, || {
+            if status.is_none() {
+                status = child.try_wait().unwrap();
+            }
+            status.is_some()
+        });
+        self.status = status;
+        status
+    }
+
+    pub fn kill9(&mut self) {
+        self.signal(libc::SIGKILL);
+        self.status = Some(self.child.wait().unwrap());
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
