@@ -18,7 +18,12 @@ fn pid_in(path: &Path) -> Option<i32> {
 fn alive(pid: i32) -> bool {
     // A zombie is not alive: its init may not have reaped it yet.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat.rsplit(')').next().and_then(|s| s.split_whitespace().next()) != Some("Z"),
+        Ok(stat) => {
+            stat.rsplit(')')
+                .next()
+                .and_then(|s| s.split_whitespace().next())
+                != Some("Z")
+        }
         Err(_) => false,
     }
 }
@@ -42,7 +47,9 @@ fn second_instance_is_refused() {
     let dir = TempDir::new("second");
     let pid_file = dir.path().join("k.pid");
     let first = Daemon::start(&args(&dir));
-    first.wait_for("Startup complete", Duration::from_secs(5)).expect("first instance starts");
+    first
+        .wait_for("Startup complete", Duration::from_secs(5))
+        .expect("first instance starts");
     assert_eq!(pid_in(&pid_file), Some(first.pid()));
 
     let out = Command::new(bin()).args(args(&dir)).output().unwrap();
@@ -65,9 +72,16 @@ fn twenty_kill_9_restart_cycles() {
         let mut d = Daemon::start(&args(&dir));
         d.wait_for("Startup complete", Duration::from_secs(5))
             .unwrap_or_else(|| panic!("cycle {cycle}: restart after kill -9 failed:\n{}", d.log()));
-        assert_eq!(pid_in(&pid_file), Some(d.pid()), "cycle {cycle}: pid file names the new daemon");
+        assert_eq!(
+            pid_in(&pid_file),
+            Some(d.pid()),
+            "cycle {cycle}: pid file names the new daemon"
+        );
         if cycle > 0 {
-            assert!(d.log().contains("Replaced stale pid file"), "cycle {cycle}: stale file noticed");
+            assert!(
+                d.log().contains("Replaced stale pid file"),
+                "cycle {cycle}: stale file noticed"
+            );
         }
         d.kill9();
         assert!(pid_file.exists(), "kill -9 leaves the pid file behind");
@@ -79,10 +93,13 @@ fn term_exits_zero_within_one_second_and_removes_pid_file() {
     let dir = TempDir::new("term");
     let pid_file = dir.path().join("k.pid");
     let mut d = Daemon::start(&args(&dir));
-    d.wait_for("Startup complete", Duration::from_secs(5)).unwrap();
+    d.wait_for("Startup complete", Duration::from_secs(5))
+        .unwrap();
     let t0 = Instant::now();
     d.signal(libc::SIGTERM);
-    let status = d.wait_exit(Duration::from_secs(1)).expect("TERM: exit within 1 s");
+    let status = d
+        .wait_exit(Duration::from_secs(1))
+        .expect("TERM: exit within 1 s");
     let took = t0.elapsed();
     assert_eq!(status.code(), Some(0), "TERM exits 0");
     assert!(!pid_file.exists(), "pid file removed");
@@ -94,16 +111,21 @@ fn term_exits_zero_within_one_second_and_removes_pid_file() {
 fn int_stops_too_unless_ignored() {
     let dir = TempDir::new("int");
     let mut d = Daemon::start(&args(&dir));
-    d.wait_for("Startup complete", Duration::from_secs(5)).unwrap();
+    d.wait_for("Startup complete", Duration::from_secs(5))
+        .unwrap();
     d.signal(libc::SIGINT);
     assert_eq!(d.wait_exit(Duration::from_secs(1)).unwrap().code(), Some(0));
 
     let mut a = args(&dir);
     a.push("--ignore-sigint".into());
     let mut d = Daemon::start(&a);
-    d.wait_for("Startup complete", Duration::from_secs(5)).unwrap();
+    d.wait_for("Startup complete", Duration::from_secs(5))
+        .unwrap();
     d.signal(libc::SIGINT);
-    assert!(d.wait_exit(Duration::from_millis(300)).is_none(), "SIGINT ignored");
+    assert!(
+        d.wait_exit(Duration::from_millis(300)).is_none(),
+        "SIGINT ignored"
+    );
     d.signal(libc::SIGTERM);
     assert_eq!(d.wait_exit(Duration::from_secs(1)).unwrap().code(), Some(0));
 }
@@ -112,13 +134,26 @@ fn int_stops_too_unless_ignored() {
 fn signals_reach_their_handlers_within_100ms() {
     let dir = TempDir::new("signals");
     let d = Daemon::start(&args(&dir));
-    d.wait_for("Startup complete", Duration::from_secs(5)).unwrap();
+    d.wait_for("Startup complete", Duration::from_secs(5))
+        .unwrap();
     let cases = [
         (libc::SIGHUP, "Reloading (reload 1)".to_string()),
-        (libc::SIGUSR1, format!("Received signal {} (Data)", libc::SIGUSR1)),
-        (libc::SIGUSR2, format!("Received signal {} (Stats)", libc::SIGUSR2)),
-        (signum("JSON"), format!("Received signal {} (Json)", signum("JSON"))),
-        (signum("STATS_CLEAR"), format!("Received signal {} (StatsClear)", signum("STATS_CLEAR"))),
+        (
+            libc::SIGUSR1,
+            format!("Received signal {} (Data)", libc::SIGUSR1),
+        ),
+        (
+            libc::SIGUSR2,
+            format!("Received signal {} (Stats)", libc::SIGUSR2),
+        ),
+        (
+            signum("JSON"),
+            format!("Received signal {} (Json)", signum("JSON")),
+        ),
+        (
+            signum("STATS_CLEAR"),
+            format!("Received signal {} (StatsClear)", signum("STATS_CLEAR")),
+        ),
     ];
     for (sig, line) in cases {
         let t0 = Instant::now();
@@ -128,7 +163,10 @@ fn signals_reach_their_handlers_within_100ms() {
             .unwrap_or_else(|| panic!("signal {sig}: no `{line}` in:\n{}", d.log()));
         let latency = seen.saturating_duration_since(t0);
         eprintln!("signal {sig} -> `{line}`: {latency:?}");
-        assert!(latency < Duration::from_millis(100), "signal {sig} took {latency:?}");
+        assert!(
+            latency < Duration::from_millis(100),
+            "signal {sig} took {latency:?}"
+        );
     }
     // The JSON dump parses as keepalived's layout: an array (of VRRP instances; none yet).
     let json = std::fs::read_to_string("/tmp/keepalived.json").unwrap();
@@ -151,30 +189,61 @@ fn daemon_mode_writes_the_daemons_pid_not_the_launchers() {
         .unwrap();
     let launcher_pid = launcher.id() as i32;
     let out = launcher.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "launcher exits 0 once the daemon is ready");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "launcher exits 0 once the daemon is ready"
+    );
     // The launcher only returns after the daemon holds the pid file.
     let pid = pid_in(&pid_file).expect("pid file written before the launcher exits");
     let _guard = common::KillOnDrop(pid);
-    assert_ne!(pid, launcher_pid, "pid file names the daemon, not the launcher");
+    assert_ne!(
+        pid, launcher_pid,
+        "pid file names the daemon, not the launcher"
+    );
     assert!(alive(pid));
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap();
     assert_eq!(comm.trim(), "keepalived-rs");
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
-    let (sid, pgid) = (fields[3].parse::<i32>().unwrap(), fields[2].parse::<i32>().unwrap());
-    assert_ne!(sid, pid, "not a session leader: it can never get a controlling terminal");
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let (sid, pgid) = (
+        fields[3].parse::<i32>().unwrap(),
+        fields[2].parse::<i32>().unwrap(),
+    );
+    assert_ne!(
+        sid, pid,
+        "not a session leader: it can never get a controlling terminal"
+    );
     assert_eq!(sid, pgid, "in its own session");
-    assert!(poll_until(Duration::from_secs(2), || std::fs::read_to_string(&log)
-        .is_ok_and(|l| l.contains("Startup complete"))));
+    assert!(poll_until(Duration::from_secs(2), || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Startup complete"))
+    }));
 
     // A second daemonized start is refused by the launcher with the reason, exit 1.
-    let out = Command::new(bin()).args(["-G", "-f"]).arg(&conf).arg("-p").arg(&pid_file).output().unwrap();
+    let out = Command::new(bin())
+        .args(["-G", "-f"])
+        .arg(&conf)
+        .arg("-p")
+        .arg(&pid_file)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("already running (pid {pid}")));
 
     common::send(pid, libc::SIGTERM);
-    assert!(poll_until(Duration::from_secs(2), || !alive(pid)), "daemon stops on TERM");
-    assert!(poll_until(Duration::from_secs(1), || !pid_file.exists()), "pid file removed");
+    assert!(
+        poll_until(Duration::from_secs(2), || !alive(pid)),
+        "daemon stops on TERM"
+    );
+    assert!(
+        poll_until(Duration::from_secs(1), || !pid_file.exists()),
+        "pid file removed"
+    );
 }
 
 #[test]
@@ -184,7 +253,8 @@ fn extra_pid_files_name_the_one_process() {
     let mut a = args(&dir);
     a.extend(["-r".into(), vrrp.display().to_string()]);
     let mut d = Daemon::start(&a);
-    d.wait_for("Startup complete", Duration::from_secs(5)).unwrap();
+    d.wait_for("Startup complete", Duration::from_secs(5))
+        .unwrap();
     assert_eq!(pid_in(&vrrp), Some(d.pid()));
     d.signal(libc::SIGTERM);
     d.wait_exit(Duration::from_secs(1)).unwrap();
@@ -194,12 +264,22 @@ fn extra_pid_files_name_the_one_process() {
 #[test]
 fn missing_pid_directory_fails_clearly() {
     let out = Command::new(bin())
-        .args(["-n", "-G", "-f", "/dev/null", "-p", "/nonexistent-krs-dir/k.pid"])
+        .args([
+            "-n",
+            "-G",
+            "-f",
+            "/dev/null",
+            "-p",
+            "/nonexistent-krs-dir/k.pid",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot write pid file /nonexistent-krs-dir/k.pid"), "{err}");
+    assert!(
+        err.contains("cannot write pid file /nonexistent-krs-dir/k.pid"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -222,7 +302,10 @@ fn signum_prints_numbers_and_rejects_unknown() {
     assert_eq!(signum("STATS_CLEAR"), libc::SIGRTMAX() - 1);
     let out = Command::new(bin()).arg("--signum=TDUMP").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "Unknown sigfunc TDUMP");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "Unknown sigfunc TDUMP"
+    );
 }
 
 #[test]
@@ -232,7 +315,8 @@ fn umask_applies_to_files_the_daemon_creates() {
     let mut a = args(&dir);
     a.extend(["-u".into(), "077".into()]);
     let mut d = Daemon::start(&a);
-    d.wait_for("Startup complete", Duration::from_secs(5)).unwrap();
+    d.wait_for("Startup complete", Duration::from_secs(5))
+        .unwrap();
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&pid_file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "0644 & ~077");

@@ -33,7 +33,9 @@ pub fn require(ok: bool, reason: &str) -> bool {
 
 /// The shared reference folder beside the checkout (`../shared`), as in CI.
 pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
 }
 
 /// Polls `cond` until it holds or `limit` passes.
@@ -57,7 +59,10 @@ pub fn send(pid: i32, sig: i32) {
 
 /// The signal number the binary reports for a keepalived signal name.
 pub fn signum(name: &str) -> i32 {
-    let out = Command::new(bin()).arg(format!("--signum={name}")).output().unwrap();
+    let out = Command::new(bin())
+        .arg(format!("--signum={name}"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "--signum={name}");
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
@@ -108,7 +113,11 @@ impl Daemon {
     }
 
     pub fn start_cmd(cmd: &mut Command) -> Daemon {
-        let mut child = cmd.stdin(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let stderr = child.stderr.take().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
@@ -118,7 +127,11 @@ impl Daemon {
                 sink.lock().unwrap().push((Instant::now(), line));
             }
         });
-        Daemon { child, lines, status: None }
+        Daemon {
+            child,
+            lines,
+            status: None,
+        }
     }
 
     pub fn pid(&self) -> i32 {
@@ -133,14 +146,25 @@ impl Daemon {
     pub fn wait_for(&self, needle: &str, limit: Duration) -> Option<Instant> {
         let mut found = None;
         poll_until(limit, || {
-            found = self.lines.lock().unwrap().iter().find(|(_, l)| l.contains(needle)).map(|(t, _)| *t);
+            found = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, l)| l.contains(needle))
+                .map(|(t, _)| *t);
             found.is_some()
         });
         found
     }
 
     pub fn log(&self) -> String {
-        self.lines.lock().unwrap().iter().map(|(_, l)| format!("{l}\n")).collect()
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, l)| format!("{l}\n"))
+            .collect()
     }
 
     /// Waits for the process to exit, up to `limit`.
