@@ -323,3 +323,40 @@ fn umask_applies_to_files_the_daemon_creates() {
     d.signal(libc::SIGTERM);
     d.wait_exit(Duration::from_secs(1)).unwrap();
 }
+
+#[test]
+fn namespace_flag_runs_inside_the_named_namespace() {
+    if !common::require(
+        common::is_root() && common::have("ip", "-V"),
+        "namespace test needs root and iproute2",
+    ) {
+        return;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let ns = common::Netns::new("ns");
+    let dir = TempDir::new("netns");
+    let mut a = args(&dir);
+    a.extend(["-s".into(), ns.0.clone()]);
+    let mut d = Daemon::start(&a);
+    d.wait_for("Startup complete", Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("{}", d.log()));
+    let want = std::fs::metadata(format!("/run/netns/{}", ns.0))
+        .unwrap()
+        .ino();
+    let got = std::fs::metadata(format!("/proc/{}/ns/net", d.pid()))
+        .unwrap()
+        .ino();
+    assert_eq!(got, want, "the daemon runs in namespace {}", ns.0);
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit(Duration::from_secs(1)).unwrap().code(), Some(0));
+
+    let out = Command::new(bin())
+        .args(["-n", "-G", "-s", "krs-no-such-ns"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("cannot enter network namespace krs-no-such-ns")
+    );
+}
