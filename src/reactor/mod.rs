@@ -554,21 +554,20 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
-    /// Monotonic time is the real one (so the timerfd agrees with it), but every read of the wall
-    /// clock jumps by a day, back and forth.
-    struct JumpingWall {
-        jumps: Cell<i64>,
+    /// A clock under the test's control: monotonic and wall time move independently.
+    struct FakeClock {
+        mono: Cell<u64>,
+        wall: Cell<u64>,
+        wall_reads: Cell<u32>,
     }
 
-    impl Clock for JumpingWall {
+    impl Clock for FakeClock {
         fn monotonic(&self) -> Instant {
-            Instant::now()
+            Instant::from_nanos(self.mono.get())
         }
         fn wall(&self) -> u64 {
-            let j = self.jumps.get() + 1;
-            self.jumps.set(j);
-            let base = SystemClock.wall() as i64;
-            (base + if j % 2 == 0 { 86_400 } else { -86_400 }) as u64
+            self.wall_reads.set(self.wall_reads.get() + 1);
+            self.wall.get()
         }
     }
 
@@ -604,16 +603,51 @@ mod tests {
     }
 
     #[test]
-    fn timers_fire_in_order_never_early_despite_wall_clock_jumps() {
-        let clock = JumpingWall {
-            jumps: Cell::new(0),
+    fn wall_clock_jumps_neither_fire_nor_delay_timers() {
+        const MS: u64 = 1_000_000;
+        let clock = FakeClock {
+            mono: Cell::new(1_000 * MS),
+            wall: Cell::new(1_700_000_000),
+            wall_reads: Cell::new(0),
         };
         let mut r: Reactor<u32, _> = Reactor::with_clock(&ReactorConfig::default(), clock).unwrap();
+        let t0 = r.now();
+        r.core().arm(t0 + Duration::from_millis(10), 1);
+        r.core().arm(t0 + Duration::from_millis(20), 2);
+        let mut h = Recorder::default();
+        // The wall clock leaps an hour ahead while 5 ms pass: nothing is due.
+        r.clock.wall.set(r.clock.wall.get() + 3_600);
+        r.clock.mono.set(r.clock.mono.get() + 5 * MS);
+        assert_eq!(r.fire_due_timers(&mut h), 0);
+        // It leaps two hours back while the first deadline arrives: exactly that timer fires, on time.
+        r.clock.wall.set(r.clock.wall.get() - 7_200);
+        r.clock.mono.set(r.clock.mono.get() + 5 * MS);
+        assert_eq!(r.fire_due_timers(&mut h), 1);
+        assert_eq!(
+            h.fired,
+            vec![(
+                1,
+                t0 + Duration::from_millis(10),
+                t0 + Duration::from_millis(10)
+            )]
+        );
+        r.clock.mono.set(r.clock.mono.get() + 10 * MS);
+        assert_eq!(r.fire_due_timers(&mut h), 1);
+        assert_eq!(h.fired[1].0, 2);
+        assert_eq!(
+            r.clock.wall_reads.get(),
+            0,
+            "the loop never reads the wall clock"
+        );
+    }
+
+    #[test]
+    fn timers_fire_in_order_and_never_early_on_the_real_clock() {
+        let mut r: Reactor<u32> = Reactor::new(&ReactorConfig::default()).unwrap();
         let start = r.now();
         for (i, ms) in [30u64, 5, 20, 1, 10].iter().enumerate() {
             r.core().arm(start + Duration::from_millis(*ms), i as u32);
         }
-        // The wall clock is read (and jumps) between turns; deadlines must not care.
         let mut h = Recorder::default();
         drive(&mut r, &mut h, |h| h.fired.len() == 5);
         let order: Vec<u32> = h.fired.iter().map(|f| f.0).collect();
@@ -627,7 +661,6 @@ mod tests {
                 now - deadline
             );
         }
-        assert!(r.clock.jumps.get() == 0 || r.clock.wall() > 0);
     }
 
     #[test]
