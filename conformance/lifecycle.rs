@@ -360,3 +360,58 @@ fn namespace_flag_runs_inside_the_named_namespace() {
             .contains("cannot enter network namespace krs-no-such-ns")
     );
 }
+
+/// Syslog is the default: in a private mount namespace whose /dev/log is a socket of the test, the
+/// daemon's lines arrive with ident `keepalived-rs`, its pid, and the facility of `-S`.
+#[test]
+fn syslog_by_default_with_facility_and_ident() {
+    if !common::require(
+        common::is_root() && common::have("unshare", "--version"),
+        "syslog test needs root and unshare (util-linux)",
+    ) {
+        return;
+    }
+    use std::os::unix::net::UnixDatagram;
+    let dir = TempDir::new("syslog");
+    let dev = dir.path().join("dev");
+    std::fs::create_dir(&dev).unwrap();
+    std::fs::write(dev.join("null"), "").unwrap();
+    let sock = UnixDatagram::bind(dev.join("log")).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let conf = dir.path().join("keepalived.conf");
+    std::fs::write(&conf, "# empty\n").unwrap();
+    let script = format!(
+        "mount --bind /dev/null {d}/null && mount --bind {d} /dev && exec {bin} -n -S local3 -f {conf} -p {pid}",
+        d = dev.display(),
+        bin = bin(),
+        conf = conf.display(),
+        pid = dir.path().join("k.pid").display()
+    );
+    let mut d = Daemon::start_cmd(Command::new("unshare").args([
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    let mut got = Vec::new();
+    let found = poll_until(Duration::from_secs(5), || {
+        let mut buf = [0u8; 2048];
+        if let Ok(n) = sock.recv(&mut buf) {
+            got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        got.iter().any(|l| l.contains("Startup complete"))
+    });
+    assert!(found, "no syslog line; got {got:?}; stderr: {}", d.log());
+    // <PRI> = facility * 8 + severity: local3 (19) and info (6) give 158.
+    let line = got.iter().find(|l| l.contains("Startup complete")).unwrap();
+    assert!(line.starts_with("<158>"), "{line}");
+    assert!(
+        line.contains(&format!("keepalived-rs[{}]: Startup complete", d.pid())),
+        "{line}"
+    );
+    d.signal(libc::SIGTERM);
+    assert_eq!(d.wait_exit(Duration::from_secs(2)).unwrap().code(), Some(0));
+}
