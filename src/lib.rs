@@ -5,6 +5,7 @@
 //! - [`cli`]: keepalived's command line;
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes;
 //! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
+//! - [`rng`]: the deterministic RNG handed to machines;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
 //! - [`sys`]: the few `unsafe` libc wrappers.
 
@@ -13,5 +14,6 @@ pub mod daemon;
 pub mod logging;
 pub mod pidfile;
 pub mod reactor;
+pub mod rng;
 pub mod sys;
 pub mod time;

@@ -12,6 +12,7 @@ use std::collections::BinaryHeap;
 use std::time::Duration;
 
 use keepalived_rs::reactor::{Core, Handler, Reactor, ReactorConfig, Wake};
+use keepalived_rs::rng::Rng;
 use keepalived_rs::time::Instant;
 use mio::Interest;
 
@@ -19,17 +20,8 @@ const TIMERS: usize = 10_000;
 const IDLE_FDS: usize = 1_000;
 const ROUNDS: usize = 5;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn delay(&mut self) -> Duration {
-        Duration::from_nanos(1_000_000 + self.next() % 99_000_000)
-    }
+fn delay(rng: &mut Rng) -> Duration {
+    Duration::from_nanos(1_000_000 + rng.below(99_000_000))
 }
 
 struct Lateness {
@@ -95,7 +87,7 @@ fn reactor_round(rng: &mut Rng, idle: &[std::net::UdpSocket]) -> Vec<u64> {
     }
     let start = r.now();
     for i in 0..TIMERS {
-        r.core().arm(start + rng.delay(), i as u32);
+        r.core().arm(start + delay(rng), i as u32);
     }
     let mut h = Lateness {
         samples: Vec::with_capacity(TIMERS),
@@ -122,7 +114,7 @@ fn mio_timeout_round(rng: &mut Rng, idle: &[std::net::UdpSocket]) -> Vec<u64> {
     }
     let start = Instant::now();
     let mut heap: BinaryHeap<Reverse<Instant>> =
-        (0..TIMERS).map(|_| Reverse(start + rng.delay())).collect();
+        (0..TIMERS).map(|_| Reverse(start + delay(rng))).collect();
     let mut samples = Vec::with_capacity(TIMERS);
     while let Some(&Reverse(next)) = heap.peek() {
         let now = Instant::now();
@@ -151,7 +143,7 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` would pass test flags: run either way.
     raise_nofile();
     let idle = idle_sockets();
-    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut rng = Rng::new(0x5eed_1234_abcd_ef01);
     println!("timer benchmark: {TIMERS} timers at 1-100 ms, {IDLE_FDS} idle fds, {ROUNDS} rounds");
     let mut p99s = Vec::new();
     for round in 1..=ROUNDS {

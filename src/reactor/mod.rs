@@ -320,6 +320,9 @@ pub struct Reactor<K, C: Clock = SystemClock> {
     signals: Signals,
     clock: C,
     core: Core<K>,
+    /// Scratch buffers, kept across turns so that a turn does not allocate.
+    ready: Vec<(Token, bool, bool, bool)>,
+    due: Vec<(TimerOwner<K>, Instant)>,
 }
 
 /// Options for building a reactor.
@@ -374,6 +377,8 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
                 children: HashMap::new(),
                 stop: false,
             },
+            ready: Vec::with_capacity(256),
+            due: Vec::new(),
         })
     }
 
@@ -410,19 +415,16 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
         let mut timer_ready = false;
         let mut signal_ready = false;
         // Copy out what we need: handlers may register and deregister while we iterate.
-        let ready: Vec<(Token, bool, bool, bool)> = self
-            .events
-            .iter()
-            .map(|e| {
-                (
-                    e.token(),
-                    e.is_readable() || e.is_read_closed(),
-                    e.is_writable(),
-                    e.is_error(),
-                )
-            })
-            .collect();
-        for (token, readable, writable, error) in ready {
+        let mut ready = std::mem::take(&mut self.ready);
+        ready.extend(self.events.iter().map(|e| {
+            (
+                e.token(),
+                e.is_readable() || e.is_read_closed(),
+                e.is_writable(),
+                e.is_error(),
+            )
+        }));
+        for &(token, readable, writable, error) in &ready {
             match token {
                 TIMER_TOKEN => timer_ready = true,
                 SIGNAL_TOKEN => signal_ready = true,
@@ -446,6 +448,8 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
                 }
             }
         }
+        ready.clear();
+        self.ready = ready;
         if signal_ready {
             delivered += self.deliver_signals(handler)?;
         }
@@ -516,10 +520,10 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
     /// at the next check, which keeps a handler that re-arms for "now" from starving I/O.
     pub fn fire_due_timers(&mut self, handler: &mut impl Handler<K>) -> usize {
         let now = self.clock.monotonic();
-        let mut due = Vec::new();
+        let mut due = std::mem::take(&mut self.due);
         self.core.wheel.expire(now, |t| due.push(t));
         let mut delivered = 0;
-        for (owner, deadline) in due {
+        for (owner, deadline) in due.drain(..) {
             match owner {
                 TimerOwner::User(owner) => {
                     let now = self.clock.monotonic();
@@ -536,6 +540,7 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
                 }
             }
         }
+        self.due = due;
         delivered
     }
 

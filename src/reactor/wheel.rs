@@ -64,6 +64,8 @@ pub struct Wheel<T> {
     len: usize,
     /// The earliest deadline, in ticks, when known.
     cached_next: Option<u64>,
+    /// Scratch space of `expire`, kept to avoid an allocation per call.
+    due: Vec<(u64, u32)>,
 }
 
 impl<T> Wheel<T> {
@@ -78,6 +80,7 @@ impl<T> Wheel<T> {
             occupied: [0; LEVELS],
             len: 0,
             cached_next: None,
+            due: Vec::new(),
         }
     }
 
@@ -176,7 +179,7 @@ impl<T> Wheel<T> {
     pub fn expire(&mut self, now: Instant, mut fire: impl FnMut(T)) -> usize {
         let now_tick = self.floor_tick(now);
         // Cascades can collect entries out of order; sort them before firing.
-        let mut due: Vec<(u64, u32)> = Vec::new();
+        let mut due = std::mem::take(&mut self.due);
         if self.heads[OVERFLOW] != NIL {
             let mut i = self.heads[OVERFLOW];
             while i != NIL {
@@ -220,10 +223,12 @@ impl<T> Wheel<T> {
         self.cached_next = None;
         due.sort_unstable();
         let fired = due.len();
-        for (_, i) in due {
+        for &(_, i) in &due {
             let value = self.release(i);
             fire(value);
         }
+        due.clear();
+        self.due = due;
         fired
     }
 
@@ -348,21 +353,11 @@ impl<T> Wheel<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
     use std::time::Duration;
 
     fn at(us: u64) -> Instant {
         Instant::from_nanos(us * 1000)
-    }
-
-    /// A tiny deterministic RNG for tests (xorshift64*).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
     }
 
     #[test]
@@ -444,24 +439,24 @@ mod tests {
     #[test]
     fn matches_reference_model() {
         for seed in 1..=50u64 {
-            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+            let mut rng = Rng::new(seed);
             let mut w = Wheel::new(Instant::ZERO);
             let mut model: Vec<(u64, u64)> = Vec::new(); // (deadline ns, value)
             let mut ids = Vec::new();
             let mut now = 0u64;
             for step in 0..2_000u64 {
-                match rng.next() % 10 {
+                match rng.next_u64() % 10 {
                     0..=5 => {
                         // Spread over every level: 1 ns .. ~2 hours ahead.
-                        let scale = 10u64.pow((rng.next() % 13) as u32);
-                        let d = now + 1 + rng.next() % scale.max(1);
+                        let scale = 10u64.pow((rng.next_u64() % 13) as u32);
+                        let d = now + 1 + rng.next_u64() % scale.max(1);
                         let id = w.insert(Instant::from_nanos(d), step);
                         model.push((d.div_ceil(1000) * 1000, step));
                         ids.push((id, step));
                     }
                     6 => {
                         if !ids.is_empty() {
-                            let k = (rng.next() as usize) % ids.len();
+                            let k = (rng.next_u64() as usize) % ids.len();
                             let (id, v) = ids.swap_remove(k);
                             let was = w.cancel(id);
                             let pos = model.iter().position(|&(_, mv)| mv == v);
@@ -479,8 +474,8 @@ mod tests {
                             expect_next,
                             "seed {seed} step {step}"
                         );
-                        let scale = 10u64.pow((rng.next() % 11) as u32);
-                        now += rng.next() % scale.max(1);
+                        let scale = 10u64.pow((rng.next_u64() % 11) as u32);
+                        now += rng.next_u64() % scale.max(1);
                         let mut got = Vec::new();
                         w.expire(Instant::from_nanos(now), |v| got.push(v));
                         let mut due: Vec<(u64, u64)> = model
