@@ -10,6 +10,7 @@
 //! - [`sys`]: the few `unsafe` libc wrappers.
 
 pub mod cli;
+pub mod config;
 pub mod daemon;
 pub mod logging;
 pub mod pidfile;
