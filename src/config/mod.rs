@@ -1,9 +1,105 @@
 //! The configuration: keepalived.conf read into a typed, validated model.
 //!
-//! Data path: text --[`preprocess`]--> logical lines with origins --pest grammar--> tree of
-//! statements and blocks --section parsers--> typed [`Config`] --checks--> diagnostics.
-//! Nothing downstream looks at text again.
+//! Data path: text --[`preprocess`]--> logical lines with origins --pest grammar ([`tree`])-->
+//! statements and blocks --section parsers ([`global`], [`vrrp`], [`lvs`], [`bfd`])--> typed
+//! [`Config`] --cross-section checks--> [`Diagnostics`]. Nothing downstream looks at text again.
+//!
+//! Section modules share one shape: `TOP` (the top-level keywords they own), `parse_top` (one
+//! top-level statement), `check` (after everything is read, with the whole config at hand) and
+//! `dump` (canonical text for `-d`).
 
+pub mod bfd;
+pub mod dump;
+pub mod global;
+pub mod lvs;
 pub mod source;
+pub mod tree;
+pub mod value;
+pub mod vrrp;
 
 pub use source::{Diagnostic, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
+
+/// Everything keepalived.conf says, resolved and validated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    pub global: global::Global,
+    pub vrrp: vrrp::Vrrp,
+    pub lvs: lvs::Lvs,
+    pub bfd: bfd::Bfd,
+}
+
+/// Every top-level keyword, for "did you mean" hints.
+pub fn top_keywords() -> Vec<&'static str> {
+    [global::TOP, vrrp::TOP, lvs::TOP, bfd::TOP].concat()
+}
+
+impl Config {
+    /// Builds the model from preprocessed text.
+    pub fn from_preprocessed(pre: &Preprocessed, d: &mut Diagnostics) -> Config {
+        let nodes = tree::parse(pre, d);
+        Config::from_nodes(&nodes, d)
+    }
+
+    pub fn from_nodes(nodes: &[tree::Node], d: &mut Diagnostics) -> Config {
+        let mut cfg = Config::default();
+        let top = top_keywords();
+        for node in nodes {
+            let Some(kw) = node.words.first() else {
+                continue;
+            };
+            let k = kw.text.as_str();
+            if global::TOP.contains(&k) {
+                cfg.global.parse_top(node, d);
+            } else if vrrp::TOP.contains(&k) {
+                cfg.vrrp.parse_top(node, d);
+            } else if lvs::TOP.contains(&k) {
+                cfg.lvs.parse_top(node, d);
+            } else if bfd::TOP.contains(&k) {
+                cfg.bfd.parse_top(node, d);
+            } else {
+                value::unknown(d, kw, &top, "the top level");
+            }
+        }
+        cfg.global.check(&cfg, d);
+        cfg.vrrp.check(&cfg, d);
+        cfg.lvs.check(&cfg, d);
+        cfg.bfd.check(&cfg, d);
+        cfg
+    }
+
+    /// Builds the model from one text with no includes (tests, fuzzing, `-d` round trips). Until
+    /// the preprocessor lands this only strips comments; lines map to themselves.
+    pub fn from_text(text: &str, d: &mut Diagnostics) -> Config {
+        let mut pre = Preprocessed::default();
+        for (i, line) in text.lines().enumerate() {
+            pre.push_line(
+                strip_comment(line),
+                source::LineOrigin::identity(FileId(0), i as u32 + 1),
+            );
+        }
+        Config::from_preprocessed(&pre, d)
+    }
+
+    /// Canonical keepalived.conf text of the whole model (`-d`).
+    pub fn dump(&self) -> String {
+        let mut w = dump::Writer::new();
+        self.global.dump(&mut w);
+        self.vrrp.dump(&mut w);
+        self.lvs.dump(&mut w);
+        self.bfd.dump(&mut w);
+        w.finish()
+    }
+}
+
+/// The line up to a `#` or `!` outside double quotes.
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' | '!' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}

@@ -1,0 +1,99 @@
+//! Writing the model back as canonical keepalived.conf text (`-d`): every value resolved, defaults
+//! included where they matter, four-space indentation, one statement per line. The text parses
+//! back to an equal model (the round-trip tests hold us to that).
+
+use std::fmt::Write as _;
+
+/// Builds canonical configuration text.
+#[derive(Debug, Default)]
+pub struct Writer {
+    out: String,
+    depth: usize,
+}
+
+/// Quotes a word when the grammar would otherwise split it or the preprocessor would read it.
+pub fn quote(word: &str) -> String {
+    let needs = word.is_empty()
+        || word
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '#' | '!' | '"'));
+    if needs {
+        format!("\"{}\"", word.replace('"', "\\\""))
+    } else {
+        word.to_string()
+    }
+}
+
+impl Writer {
+    pub fn new() -> Writer {
+        Writer::default()
+    }
+
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.out.push_str("    ");
+        }
+    }
+
+    /// A statement: the keyword and its values (quoted where needed).
+    pub fn line<S: AsRef<str>>(&mut self, keyword: &str, values: &[S]) {
+        self.indent();
+        self.out.push_str(keyword);
+        for v in values {
+            let _ = write!(self.out, " {}", quote(v.as_ref()));
+        }
+        self.out.push('\n');
+    }
+
+    /// A statement whose words are written as they are (already quoted where needed).
+    pub fn raw(&mut self, text: &str) {
+        self.indent();
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    /// `keyword values {`; the block ends with [`Writer::close`].
+    pub fn open<S: AsRef<str>>(&mut self, keyword: &str, values: &[S]) {
+        self.indent();
+        self.out.push_str(keyword);
+        for v in values {
+            let _ = write!(self.out, " {}", quote(v.as_ref()));
+        }
+        self.out.push_str(" {\n");
+        self.depth += 1;
+    }
+
+    pub fn close(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+        self.indent();
+        self.out.push_str("}\n");
+    }
+
+    pub fn blank(&mut self) {
+        self.out.push('\n');
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_indent_and_quote() {
+        let mut w = Writer::new();
+        w.open("vrrp_instance", &["VI_1"]);
+        w.line("priority", &["150"]);
+        w.line("notify_master", &["/bin/echo a b"]);
+        w.close();
+        assert_eq!(
+            w.finish(),
+            "vrrp_instance VI_1 {\n    priority 150\n    notify_master \"/bin/echo a b\"\n}\n"
+        );
+        assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote("a#b"), "\"a#b\"");
+    }
+}

@@ -1,0 +1,309 @@
+//! The statement tree: preprocessed text parsed by the pest grammar (`grammar/keepalived.pest`)
+//! into statements of words and the blocks that belong to them, every word with its source location.
+//!
+//! This layer knows no keywords. The section parsers walk the tree and give it meaning.
+
+use pest::Parser;
+use pest::iterators::Pair;
+
+use super::source::{Diagnostics, Loc, Preprocessed, Severity};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/keepalived.pest"]
+struct Grammar;
+
+/// One word, quotes removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub loc: Loc,
+    /// It was written (at least partly) in double quotes.
+    pub quoted: bool,
+}
+
+/// A statement: its words (the first is the keyword) and the block that follows it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub words: Vec<Word>,
+    pub block: Option<Block>,
+    /// Where the statement starts (the keyword, or the `{` of a block without one).
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub open: Loc,
+    /// `None` when the input ended before the `}`.
+    pub close: Option<Loc>,
+    pub nodes: Vec<Node>,
+}
+
+impl Node {
+    /// The keyword (first word), or "" for a block without one.
+    pub fn keyword(&self) -> &str {
+        self.words.first().map_or("", |w| w.text.as_str())
+    }
+
+    /// The words after the keyword.
+    pub fn args(&self) -> &[Word] {
+        self.words.get(1..).unwrap_or(&[])
+    }
+
+    /// The statements of the block, or none.
+    pub fn children(&self) -> &[Node] {
+        self.block.as_ref().map_or(&[], |b| b.nodes.as_slice())
+    }
+}
+
+/// Parses preprocessed text into the top-level statements. Never fails: structural problems (a
+/// block that is never closed, a `}` that closes nothing, a block with no statement before it) are
+/// reported as keepalived reports them (warnings: it runs anyway) and parsing goes on.
+pub fn parse(pre: &Preprocessed, diags: &mut Diagnostics) -> Vec<Node> {
+    let fallback = pre.lines.first().map(|o| Loc {
+        file: o.file,
+        line: o.line,
+        col: 1,
+    });
+    let file = match Grammar::parse(Rule::file, &pre.text) {
+        Ok(mut pairs) => pairs.next(),
+        Err(e) => {
+            // The grammar accepts every input; this is a bug, reported rather than panicking.
+            let offset = match e.location {
+                pest::error::InputLocation::Pos(p) => p,
+                pest::error::InputLocation::Span((p, _)) => p,
+            };
+            diags.push(
+                Severity::Fatal,
+                pre.loc_of(offset).or(fallback),
+                format!("cannot parse: {e}"),
+            );
+            None
+        }
+    };
+    let Some(file) = file else { return Vec::new() };
+    let mut b = Builder {
+        pre,
+        diags,
+        unclosed: 0,
+    };
+    let nodes = b.body(file.into_inner());
+    if b.unclosed > 0 {
+        let n = b.unclosed;
+        let eof = pre.loc_of(pre.text.len()).or(fallback);
+        b.diags.push(
+            Severity::Warning,
+            eof,
+            format!("{n} missing '}}'(s) at end of input (or extra '{{'s)"),
+        );
+    }
+    nodes
+}
+
+struct Builder<'a> {
+    pre: &'a Preprocessed,
+    diags: &'a mut Diagnostics,
+    unclosed: usize,
+}
+
+impl Builder<'_> {
+    fn loc(&self, offset: usize) -> Loc {
+        self.pre.loc_of(offset).unwrap_or(Loc {
+            file: super::source::FileId(0),
+            line: 1,
+            col: 1,
+        })
+    }
+
+    fn body<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Node> {
+        let mut nodes: Vec<Node> = Vec::new();
+        // May the next block attach to the last statement? Only if nothing but white space came
+        // between them and that statement has no block yet.
+        let mut attachable = false;
+        for pair in pairs {
+            match pair.as_rule() {
+                Rule::stmt => {
+                    let words: Vec<Word> = pair.into_inner().map(|w| self.word(w)).collect();
+                    let loc = words[0].loc;
+                    nodes.push(Node {
+                        words,
+                        block: None,
+                        loc,
+                    });
+                    attachable = true;
+                }
+                Rule::block => {
+                    let block = self.block(pair);
+                    match nodes.last_mut() {
+                        Some(last) if attachable => last.block = Some(block),
+                        _ => {
+                            self.diags
+                                .warn(block.open, "block '{' without a keyword before it: ignored");
+                            nodes.push(Node {
+                                words: Vec::new(),
+                                loc: block.open,
+                                block: Some(block),
+                            });
+                        }
+                    }
+                    attachable = false;
+                }
+                Rule::stray => {
+                    let loc = self.loc(pair.as_span().start());
+                    self.diags.warn(loc, "extra '}' closes no block: ignored");
+                    attachable = false;
+                }
+                _ => {}
+            }
+        }
+        nodes
+    }
+
+    fn block(&mut self, pair: Pair<'_, Rule>) -> Block {
+        let open = self.loc(pair.as_span().start());
+        let mut close = None;
+        let mut inner = Vec::new();
+        for p in pair.into_inner() {
+            if p.as_rule() == Rule::close {
+                close = Some(self.loc(p.as_span().start()));
+            } else {
+                inner.push(p);
+            }
+        }
+        if close.is_none() {
+            self.unclosed += 1;
+        }
+        let nodes = self.body(inner.into_iter());
+        Block { open, close, nodes }
+    }
+
+    fn word(&mut self, pair: Pair<'_, Rule>) -> Word {
+        let loc = self.loc(pair.as_span().start());
+        let mut text = String::new();
+        let mut quoted = false;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::bare => text.push_str(part.as_str()),
+                Rule::dquoted => {
+                    quoted = true;
+                    if let Some(t) = part.into_inner().next() {
+                        text.push_str(t.as_str());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Word { text, loc, quoted }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::source::{FileId, LineOrigin};
+
+    fn pre(text: &str) -> Preprocessed {
+        let mut p = Preprocessed::default();
+        for (i, line) in text.split('\n').enumerate() {
+            p.push_line(line, LineOrigin::identity(FileId(0), i as u32 + 1));
+        }
+        p
+    }
+
+    fn at(line: u32, col: u32) -> Loc {
+        Loc {
+            file: FileId(0),
+            line,
+            col,
+        }
+    }
+
+    fn words(n: &Node) -> Vec<&str> {
+        n.words.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    #[test]
+    fn statements_blocks_and_locations() {
+        let mut d = Diagnostics::default();
+        let t = parse(
+            &pre("vrrp_instance VI_1 {\n  state MASTER\n  priority  150\n}\n"),
+            &mut d,
+        );
+        assert!(d.list.is_empty(), "{:?}", d.list);
+        assert_eq!(t.len(), 1);
+        assert_eq!(words(&t[0]), ["vrrp_instance", "VI_1"]);
+        assert_eq!(t[0].words[1].loc, at(1, 15));
+        let b = t[0].block.as_ref().unwrap();
+        assert_eq!(b.open, at(1, 20));
+        assert_eq!(b.close, Some(at(4, 1)));
+        assert_eq!(words(&b.nodes[1]), ["priority", "150"]);
+        assert_eq!(b.nodes[1].words[1].loc, at(3, 13));
+    }
+
+    #[test]
+    fn braces_separate_like_keepalived() {
+        let mut d = Diagnostics::default();
+        let t = parse(
+            &pre("vrrp_sync_group G { group { VI_1 VI_2 } }\nvrrp_instance X\n{\n state BACKUP }"),
+            &mut d,
+        );
+        assert!(d.list.is_empty(), "{:?}", d.list);
+        let g = &t[0];
+        let group = &g.children()[0];
+        assert_eq!(group.keyword(), "group");
+        assert_eq!(words(&group.children()[0]), ["VI_1", "VI_2"]);
+        // A block on the next line belongs to the statement before it.
+        assert_eq!(words(&t[1]), ["vrrp_instance", "X"]);
+        assert_eq!(t[1].children()[0].keyword(), "state");
+    }
+
+    #[test]
+    fn quotes_group_words_and_braces() {
+        let mut d = Diagnostics::default();
+        let t = parse(&pre("script \"/bin/check {a} b\" x\"y z\"w 'q r'"), &mut d);
+        assert_eq!(
+            words(&t[0]),
+            ["script", "/bin/check {a} b", "xy zw", "'q", "r'"]
+        );
+        assert!(t[0].words[1].quoted && !t[0].words[3].quoted);
+        // Unterminated quote: to the end of the line.
+        let t = parse(&pre("a \"b c\nd"), &mut d);
+        assert_eq!(words(&t[0]), ["a", "b c"]);
+        assert_eq!(words(&t[1]), ["d"]);
+    }
+
+    #[test]
+    fn structural_problems_are_located_warnings() {
+        let mut d = Diagnostics::default();
+        let t = parse(&pre("a {\n b\n"), &mut d);
+        assert_eq!(t[0].children().len(), 1);
+        assert_eq!(d.list.len(), 1);
+        assert_eq!(
+            d.list[0].message,
+            "1 missing '}'(s) at end of input (or extra '{'s)"
+        );
+        let mut d = Diagnostics::default();
+        parse(&pre("a\n}\n{ b }"), &mut d);
+        assert_eq!(d.list[0].loc, Some(at(2, 1)));
+        assert_eq!(d.list[0].message, "extra '}' closes no block: ignored");
+        // The `}` separates the block from `a`: it has no keyword.
+        assert_eq!(d.list[1].loc, Some(at(3, 1)));
+        assert_eq!(
+            d.list[1].message,
+            "block '{' without a keyword before it: ignored"
+        );
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        let mut rng = crate::rng::Rng::new(42);
+        let alphabet = b"ab {}\"\n\t\\#!$@~x1.";
+        for _ in 0..2_000 {
+            let len = rng.below(60) as usize;
+            let s: String = (0..len)
+                .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize] as char)
+                .collect();
+            let mut d = Diagnostics::default();
+            let _ = parse(&pre(&s), &mut d);
+        }
+    }
+}

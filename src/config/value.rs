@@ -1,0 +1,446 @@
+//! Reading values out of statements, with keepalived's rules and located diagnostics.
+//!
+//! Every function here reports its own problem (with the location of the offending word and the
+//! allowed range or forms) and returns `None`; the caller then keeps the default, as keepalived does
+//! ("... - ignoring"). Messages name the keyword and quote the offending text.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::source::Diagnostics;
+use super::tree::{Node, Word};
+
+/// keepalived's booleans: `on|off|true|false|yes|no` (any case).
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Some(true),
+        "off" | "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// The single argument of `keyword VALUE`. Missing: a warning and `None`. Extra words: a warning,
+/// the first is used.
+pub fn one_arg<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
+    let args = node.args();
+    match args {
+        [] => {
+            d.warn(
+                node.loc,
+                format!("`{}` needs a value - ignoring", node.keyword()),
+            );
+            None
+        }
+        [one] => Some(one),
+        [first, extra, ..] => {
+            d.warn(
+                extra.loc,
+                format!(
+                    "`{}` takes one value; extra `{}` ignored",
+                    node.keyword(),
+                    extra.text
+                ),
+            );
+            Some(first)
+        }
+    }
+}
+
+/// A keyword that takes no value.
+pub fn no_args(d: &mut Diagnostics, node: &Node) {
+    if let Some(extra) = node.args().first() {
+        d.warn(
+            extra.loc,
+            format!(
+                "`{}` takes no value; `{}` ignored",
+                node.keyword(),
+                extra.text
+            ),
+        );
+    }
+}
+
+/// A flag keyword with an optional boolean: `nopreempt` (true), `strict_mode off`.
+pub fn flag(d: &mut Diagnostics, node: &Node) -> bool {
+    match node.args().first() {
+        None => true,
+        Some(w) => {
+            match parse_bool(&w.text) {
+                Some(b) => b,
+                None => {
+                    d.warn(w.loc, format!("`{}`: invalid boolean `{}` (use on|off|true|false|yes|no) - assuming true", node.keyword(), w.text));
+                    true
+                }
+            }
+        }
+    }
+}
+
+/// An integer in `min..=max` (decimal; keepalived also reads a leading `0x` as hex for some keywords:
+/// accepted here everywhere).
+pub fn int_in(d: &mut Diagnostics, keyword: &str, w: &Word, min: i64, max: i64) -> Option<i64> {
+    let t = w.text.as_str();
+    let parsed = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16).ok()
+    } else {
+        t.parse::<i64>().ok()
+    };
+    match parsed {
+        Some(v) if (min..=max).contains(&v) => Some(v),
+        Some(_) => {
+            d.warn(
+                w.loc,
+                format!("`{keyword}`: `{t}` is outside the range [{min}, {max}] - ignoring"),
+            );
+            None
+        }
+        None => {
+            d.warn(
+                w.loc,
+                format!("`{keyword}`: `{t}` is not an integer (range [{min}, {max}]) - ignoring"),
+            );
+            None
+        }
+    }
+}
+
+/// `int_in` for the single argument of a statement.
+pub fn int_arg(d: &mut Diagnostics, node: &Node, min: i64, max: i64) -> Option<i64> {
+    let w = one_arg(d, node)?;
+    int_in(d, node.keyword(), w, min, max)
+}
+
+/// Decimal seconds with microsecond resolution (`1`, `0.05`, `2.5`), in `min..=max`.
+pub fn seconds_in(
+    d: &mut Diagnostics,
+    keyword: &str,
+    w: &Word,
+    min: Duration,
+    max: Duration,
+) -> Option<Duration> {
+    let range = format!("[{}, {}]", fmt_secs(min), fmt_secs(max));
+    let Some(v) = parse_micros(&w.text) else {
+        d.warn(
+            w.loc,
+            format!(
+                "`{keyword}`: `{}` is not a number of seconds (range {range}) - ignoring",
+                w.text
+            ),
+        );
+        return None;
+    };
+    let v = Duration::from_micros(v);
+    if v < min || v > max {
+        d.warn(
+            w.loc,
+            format!(
+                "`{keyword}`: `{}` is outside the range {range} seconds - ignoring",
+                w.text
+            ),
+        );
+        return None;
+    }
+    Some(v)
+}
+
+pub fn seconds_arg(
+    d: &mut Diagnostics,
+    node: &Node,
+    min: Duration,
+    max: Duration,
+) -> Option<Duration> {
+    let w = one_arg(d, node)?;
+    seconds_in(d, node.keyword(), w, min, max)
+}
+
+/// Parses `12`, `12.5`, `.5`, `0.000001` into microseconds (more than 6 decimals are rounded).
+pub fn parse_micros(s: &str) -> Option<u64> {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (s, ""),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut micros = 0u64;
+    for (i, c) in frac.chars().enumerate() {
+        let digit = c as u64 - '0' as u64;
+        if i < 6 {
+            micros += digit * 10u64.pow(5 - i as u32);
+        } else if i == 6 && digit >= 5 {
+            micros += 1;
+        }
+    }
+    whole.checked_mul(1_000_000)?.checked_add(micros)
+}
+
+/// Seconds as the shortest decimal: `1`, `0.05`, `2.000001`.
+pub fn fmt_secs(d: Duration) -> String {
+    let us = d.as_micros();
+    let (s, frac) = (us / 1_000_000, us % 1_000_000);
+    if frac == 0 {
+        s.to_string()
+    } else {
+        format!("{s}.{}", format!("{frac:06}").trim_end_matches('0'))
+    }
+}
+
+pub fn ip(d: &mut Diagnostics, keyword: &str, w: &Word) -> Option<IpAddr> {
+    match w.text.parse::<IpAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            d.warn(
+                w.loc,
+                format!("`{keyword}`: `{}` is not an IP address - ignoring", w.text),
+            );
+            None
+        }
+    }
+}
+
+/// An address with an optional prefix length: `10.0.0.1`, `10.0.0.1/24`, `fe80::1/64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Prefix {
+    pub addr: IpAddr,
+    pub len: Option<u8>,
+}
+
+impl std::fmt::Display for Prefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.len {
+            Some(l) => write!(f, "{}/{l}", self.addr),
+            None => write!(f, "{}", self.addr),
+        }
+    }
+}
+
+pub fn parse_prefix(s: &str) -> Option<Prefix> {
+    let (a, l) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    let addr: IpAddr = a.parse().ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = match l {
+        Some(l) => {
+            let v: u8 = l.parse().ok()?;
+            if v > max {
+                return None;
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    Some(Prefix { addr, len })
+}
+
+pub fn prefix(d: &mut Diagnostics, keyword: &str, w: &Word) -> Option<Prefix> {
+    let p = parse_prefix(&w.text);
+    if p.is_none() {
+        d.warn(
+            w.loc,
+            format!(
+                "`{keyword}`: `{}` is not an address or address/prefix - ignoring",
+                w.text
+            ),
+        );
+    }
+    p
+}
+
+/// Reports an unknown keyword with the nearest known one as a hint.
+pub fn unknown(d: &mut Diagnostics, word: &Word, known: &[&str], context: &str) {
+    let diag = d.warn(
+        word.loc,
+        format!("unknown keyword `{}` in {context} - ignoring", word.text),
+    );
+    if let Some(best) = closest(&word.text, known) {
+        diag.hint(format!("did you mean `{best}`?"));
+    }
+}
+
+/// Reports a keyword that needs a block and has none, or takes no block and has one.
+pub fn expect_block<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n super::tree::Block> {
+    if node.block.is_none() {
+        d.warn(
+            node.loc,
+            format!("`{}` needs a block `{{ ... }}` - ignoring", node.keyword()),
+        );
+    }
+    node.block.as_ref()
+}
+
+pub fn no_block(d: &mut Diagnostics, node: &Node) {
+    if let Some(b) = &node.block {
+        d.warn(
+            b.open,
+            format!("`{}` takes no block - block ignored", node.keyword()),
+        );
+    }
+}
+
+/// The nearest known word by edit distance (Damerau-Levenshtein, optimal string alignment), if it
+/// is close enough to be a plausible typo.
+pub fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    let limit = (word.chars().count() / 3).clamp(1, 4);
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|&(dist, _)| dist <= limit)
+        .min_by_key(|&(dist, k)| (dist, k.len()))
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::source::{FileId, Loc};
+
+    fn w(text: &str) -> Word {
+        Word {
+            text: text.into(),
+            loc: Loc {
+                file: FileId(0),
+                line: 7,
+                col: 12,
+            },
+            quoted: false,
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        for (s, v) in [
+            ("on", true),
+            ("YES", true),
+            ("true", true),
+            ("off", false),
+            ("No", false),
+            ("false", false),
+        ] {
+            assert_eq!(parse_bool(s), Some(v), "{s}");
+        }
+        assert_eq!(parse_bool("1"), None);
+    }
+
+    #[test]
+    fn micros_table() {
+        for (s, v) in [
+            ("1", Some(1_000_000)),
+            ("0.05", Some(50_000)),
+            (".5", Some(500_000)),
+            ("2.000001", Some(2_000_001)),
+            ("0.0000015", Some(2)),
+            ("3.", Some(3_000_000)),
+            ("", None),
+            (".", None),
+            ("1e3", None),
+            ("-1", None),
+            ("1.2.3", None),
+        ] {
+            assert_eq!(parse_micros(s), v, "{s}");
+        }
+        assert_eq!(fmt_secs(Duration::from_micros(50_000)), "0.05");
+        assert_eq!(fmt_secs(Duration::from_secs(3)), "3");
+    }
+
+    #[test]
+    fn ranges_report_the_range_and_location() {
+        let mut d = Diagnostics::default();
+        assert_eq!(int_in(&mut d, "priority", &w("300"), 1, 255), None);
+        assert_eq!(
+            d.list[0].message,
+            "`priority`: `300` is outside the range [1, 255] - ignoring"
+        );
+        assert_eq!(
+            d.list[0].loc,
+            Some(Loc {
+                file: FileId(0),
+                line: 7,
+                col: 12
+            })
+        );
+        assert_eq!(int_in(&mut d, "priority", &w("abc"), 1, 255), None);
+        assert_eq!(
+            d.list[1].message,
+            "`priority`: `abc` is not an integer (range [1, 255]) - ignoring"
+        );
+        assert_eq!(int_in(&mut d, "x", &w("0x10"), 0, 255), Some(16));
+        let r = seconds_in(
+            &mut d,
+            "advert_int",
+            &w("0"),
+            Duration::from_micros(1),
+            Duration::from_secs(255),
+        );
+        assert_eq!(r, None);
+        assert_eq!(
+            d.list[2].message,
+            "`advert_int`: `0` is outside the range [0.000001, 255] seconds - ignoring"
+        );
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(
+            parse_prefix("10.0.0.1/24").unwrap().to_string(),
+            "10.0.0.1/24"
+        );
+        assert_eq!(parse_prefix("fe80::1").unwrap().len, None);
+        assert!(parse_prefix("10.0.0.1/33").is_none());
+        assert!(parse_prefix("10.0.0/24").is_none());
+    }
+
+    #[test]
+    fn did_you_mean() {
+        let known = [
+            "priority",
+            "state",
+            "interface",
+            "virtual_router_id",
+            "advert_int",
+        ];
+        assert_eq!(closest("prioirty", &known), Some("priority"));
+        assert_eq!(closest("interfce", &known), Some("interface"));
+        assert_eq!(
+            closest("virtual_routr_id", &known),
+            Some("virtual_router_id")
+        );
+        assert_eq!(closest("zzzz", &known), None);
+        let mut d = Diagnostics::default();
+        unknown(&mut d, &w("prioirty"), &known, "vrrp_instance VI_1");
+        assert_eq!(
+            d.list[0].message,
+            "unknown keyword `prioirty` in vrrp_instance VI_1 - ignoring"
+        );
+        assert_eq!(d.list[0].hint.as_deref(), Some("did you mean `priority`?"));
+    }
+}
