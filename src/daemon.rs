@@ -17,6 +17,7 @@ use std::time::Duration;
 use log::{debug, error, info, warn};
 
 use crate::cli::Options;
+use crate::config::{self, Config, LoadOptions, Loaded, Severity};
 use crate::pidfile::PidFile;
 use crate::reactor::{ChildEnd, Core, Handler, Reactor, ReactorConfig, Signal, Wake};
 use crate::sys::{self, Forked};
@@ -56,15 +57,20 @@ enum Phase {
 /// The handler the loop drives.
 pub struct Daemon {
     opts: Options,
+    load: LoadOptions,
+    /// The configuration in force.
+    config: Config,
     phase: Phase,
     started: Instant,
     reloads: u32,
 }
 
 impl Daemon {
-    pub fn new(opts: Options, now: Instant) -> Daemon {
+    pub fn new(opts: Options, load: LoadOptions, config: Config, now: Instant) -> Daemon {
         Daemon {
             opts,
+            load,
+            config,
             phase: Phase::Running,
             started: now,
             reloads: 0,
@@ -94,10 +100,18 @@ impl Daemon {
             self.reloads,
             self.opts.config_file.display()
         );
-        match check_config_file(&self.opts.config_file) {
-            Ok(()) => info!("Reload finished"),
-            Err(e) => error!("Reload failed, keeping the running configuration: {e}"),
+        let loaded = config::load(&self.opts.config_file, &self.load);
+        log_diagnostics(&loaded);
+        if loaded.diags.worst() == Some(Severity::Fatal) {
+            error!(
+                "Reload failed, keeping the running configuration: {}",
+                loaded.diags.summary()
+            );
+            return;
         }
+        // Later: diff old and new, keep the state of what did not change.
+        self.config = loaded.config;
+        info!("Reload finished");
     }
 
     fn dump(&self, now: Instant, what: Signal) {
@@ -180,18 +194,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     })
 }
 
-/// What can be checked of the configuration until the parser lands: it is a readable regular file.
-pub fn check_config_file(path: &Path) -> io::Result<()> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    std::fs::File::open(path).map(drop)
-}
-
 /// The launcher's end of the start-up pipe (daemon mode), or nothing (foreground).
 pub struct Ready(Option<OwnedFd>);
 
@@ -254,8 +256,28 @@ fn unsafe_exit_now() -> ! {
     unsafe { libc::_exit(0) }
 }
 
-/// Runs the daemon until it stops. Returns the exit status.
-pub fn run(opts: Options) -> i32 {
+/// Logs each diagnostic of a load with its location, at the level its severity deserves.
+pub fn log_diagnostics(loaded: &Loaded) {
+    for d in &loaded.diags.list {
+        let at = d
+            .loc
+            .map(|l| loaded.sources.display(l) + ": ")
+            .unwrap_or_default();
+        let hint = d
+            .hint
+            .as_ref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        match d.severity {
+            Severity::Note => info!("{at}{}{hint}", d.message),
+            Severity::Warning => warn!("{at}{}{hint}", d.message),
+            Severity::Security | Severity::Fatal => error!("{at}{}{hint}", d.message),
+        }
+    }
+}
+
+/// Runs the daemon on a loaded configuration until it stops. Returns the exit status.
+pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
     let mut ready = Ready(None);
     if !opts.dont_fork {
         match daemonize() {
@@ -299,22 +321,17 @@ pub fn run(opts: Options) -> i32 {
     if opts.snmp || opts.snmp_agent_socket.is_some() {
         warn!("SNMP is not supported by keepalived-rs; -x/-A ignored");
     }
-    match check_config_file(&opts.config_file) {
-        Ok(()) => info!("Configuration file {}", opts.config_file.display()),
-        Err(e) if !opts.all_config => {
-            warn!(
-                "Configuration file '{}': {e}; running with nothing configured",
-                opts.config_file.display()
-            )
-        }
-        Err(e) => {
-            let msg = format!(
-                "Configuration file '{}': {e} (and -e is set)",
-                opts.config_file.display()
-            );
-            fail(&mut ready, msg);
-            return exit::CONFIG;
-        }
+    info!("Configuration file {}", opts.config_file.display());
+    log_diagnostics(&loaded);
+    if loaded.diags.worst() == Some(Severity::Fatal) {
+        let msg = format!(
+            "the configuration {} cannot run ({}); `keepalived-rs -t -f {}` shows why",
+            opts.config_file.display(),
+            loaded.diags.summary(),
+            opts.config_file.display()
+        );
+        fail(&mut ready, msg);
+        return exit::CONFIG;
     }
 
     let core_pattern = CorePattern::apply(&opts);
@@ -325,7 +342,7 @@ pub fn run(opts: Options) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(&mut ready, format!("cannot set up the event loop: {e}")),
     };
-    let mut daemon = Daemon::new(opts, reactor.now());
+    let mut daemon = Daemon::new(opts, load, loaded.config, reactor.now());
     ready.notify(Ok(()));
     info!("Startup complete");
     let status = match reactor.run(&mut daemon) {

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use keepalived_rs::cli::{self, Action};
+use keepalived_rs::config;
 use keepalived_rs::daemon::{self, exit};
 use keepalived_rs::logging::{self, LogTargets};
 use keepalived_rs::sys;
@@ -53,7 +54,7 @@ fn main() -> ExitCode {
     }
 
     if let Some(report) = &opts.config_test {
-        return ExitCode::from(config_test(&opts.config_file, report.as_deref()) as u8);
+        return ExitCode::from(config_test(&opts, report.as_deref()) as u8);
     }
 
     let targets = LogTargets {
@@ -66,25 +67,19 @@ fn main() -> ExitCode {
         eprintln!("{prog}: cannot open log file: {e}");
         return ExitCode::from(exit::FATAL as u8);
     }
-    ExitCode::from(daemon::run(opts) as u8)
+    let load = load_options(&opts);
+    let loaded = config::load(&opts.config_file, &load);
+    if opts.dump_conf {
+        print!("{}", loaded.config.dump());
+    }
+    ExitCode::from(daemon::run(opts, load, loaded) as u8)
 }
 
-/// `-t`: until the configuration parser lands, only that the file can be read is checked.
-fn config_test(config: &std::path::Path, report: Option<&std::path::Path>) -> i32 {
-    let (text, status) = match daemon::check_config_file(config) {
-        Ok(()) => (
-            format!(
-                "Configuration file {}: readable (keepalived-rs {} checks file access only; the parser arrives with the configuration work)\n",
-                config.display(),
-                env!("CARGO_PKG_VERSION")
-            ),
-            exit::OK,
-        ),
-        Err(e) => (
-            format!("Configuration file '{}': {e}\n", config.display()),
-            exit::CONFIG,
-        ),
-    };
+/// `-t`: read and check the configuration, report to stderr or `report`, exit with keepalived's
+/// status. With `-d`, the canonical text of the model goes to stdout.
+fn config_test(opts: &cli::Options, report: Option<&std::path::Path>) -> i32 {
+    let loaded = config::load(&opts.config_file, &load_options(opts));
+    let text = loaded.diags.render(&loaded.sources);
     match report {
         Some(file) => {
             if let Err(e) = std::fs::write(file, &text) {
@@ -93,7 +88,17 @@ fn config_test(config: &std::path::Path, report: Option<&std::path::Path>) -> i3
         }
         None => eprint!("{text}"),
     }
-    status
+    if opts.dump_conf {
+        print!("{}", loaded.config.dump());
+    }
+    loaded.diags.exit_status()
+}
+
+fn load_options(opts: &cli::Options) -> config::LoadOptions {
+    config::LoadOptions {
+        config_id: opts.config_id.clone().unwrap_or_else(sys::short_hostname),
+        all_config: opts.all_config,
+    }
 }
 
 fn version_text() -> String {

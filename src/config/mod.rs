@@ -19,6 +19,60 @@ pub mod vrrp;
 
 pub use source::{Diagnostic, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
 
+/// How to read the configuration (from the command line).
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-i`: the id `@ID` lines are matched against (default: the short host name).
+    pub config_id: String,
+    /// `-e`: a missing file is an error.
+    pub all_config: bool,
+}
+
+/// The outcome of reading a configuration: the model, what was said about it, and the files read.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub diags: Diagnostics,
+    pub sources: SourceMap,
+}
+
+/// Reads, preprocesses, parses and checks the configuration at `path`. Never fails: problems,
+/// including a missing file, are diagnostics.
+pub fn load(path: &std::path::Path, opts: &LoadOptions) -> Loaded {
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::default();
+    let file = sources.add(path);
+    let config = match std::fs::read(path) {
+        Ok(bytes) => {
+            let _ = opts;
+            Config::from_text_in(&String::from_utf8_lossy(&bytes), file, &mut diags)
+        }
+        Err(e) => {
+            let loc = Loc {
+                file,
+                line: 1,
+                col: 1,
+            };
+            let sev = if opts.all_config {
+                Severity::Fatal
+            } else {
+                Severity::Warning
+            };
+            diags.push(
+                sev,
+                Some(loc),
+                format!("cannot read configuration file: {e}"),
+            );
+            Config::default()
+        }
+    };
+    Loaded {
+        config,
+        diags,
+        sources,
+    }
+}
+
 /// Everything keepalived.conf says, resolved and validated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
@@ -70,11 +124,15 @@ impl Config {
     /// Builds the model from one text with no includes (tests, fuzzing, `-d` round trips). Until
     /// the preprocessor lands this only strips comments; lines map to themselves.
     pub fn from_text(text: &str, d: &mut Diagnostics) -> Config {
+        Config::from_text_in(text, FileId(0), d)
+    }
+
+    fn from_text_in(text: &str, file: FileId, d: &mut Diagnostics) -> Config {
         let mut pre = Preprocessed::default();
         for (i, line) in text.lines().enumerate() {
             pre.push_line(
                 strip_comment(line),
-                source::LineOrigin::identity(FileId(0), i as u32 + 1),
+                source::LineOrigin::identity(file, i as u32 + 1),
             );
         }
         Config::from_preprocessed(&pre, d)
