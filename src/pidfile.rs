@@ -129,15 +129,22 @@ impl Drop for PidFile {
 mod tests {
     use super::*;
 
-    fn tmp(name: &str) -> PathBuf {
+    /// A pid file path in a fresh directory, removed when the guard drops.
+    struct Tmp(PathBuf);
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn tmp(name: &str) -> (Tmp, PathBuf) {
         let dir = std::env::temp_dir().join(format!("krs-pid-{}-{name}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
-        dir.join("k.pid")
+        (Tmp(dir.clone()), dir.join("k.pid"))
     }
 
     #[test]
     fn second_acquire_is_refused_with_pid_and_stale_is_replaced() {
-        let path = tmp("a");
+        let (_guard, path) = tmp("a");
         std::fs::write(&path, "999999\n").unwrap();
         let held = PidFile::acquire(&path, &[]).unwrap();
         assert_eq!(held.stale_pid, Some(999_999));
@@ -161,7 +168,7 @@ mod tests {
 
     #[test]
     fn extra_files_get_the_pid_and_go_away() {
-        let path = tmp("b");
+        let (_guard, path) = tmp("b");
         let extra = path.with_file_name("vrrp.pid");
         let held = PidFile::acquire(&path, std::slice::from_ref(&extra)).unwrap();
         assert_eq!(
