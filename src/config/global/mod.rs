@@ -3,10 +3,12 @@
 //! Placeholder until this section's model lands: its top-level keywords are recognised (so they are
 //! not reported as unknown) and a note says they are not modelled yet.
 
-use super::Config;
-use super::dump::Writer;
-use super::source::Diagnostics;
-use super::tree::Node;
+pub mod read;
+
+use crate::config::Config;
+use crate::config::dump::Writer;
+use crate::config::source::Diagnostics;
+use crate::config::tree::Node;
 
 /// The top-level keywords this section owns.
 pub const TOP: &[&str] = &["global_defs"];
