@@ -91,9 +91,14 @@ pub fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
 
 /// The first argument. Missing: a Warning and `None`. Extra words: a Note.
 pub fn first<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
+    first_of(d, node, 1)
+}
+
+/// The first argument, when up to `keep` arguments are meaningful (see [`first`]).
+pub fn first_of<'n>(d: &mut Diagnostics, node: &'n Node, keep: usize) -> Option<&'n Word> {
     match node.args().first() {
         Some(w) => {
-            extra(d, node, 1);
+            extra(d, node, keep);
             Some(w)
         }
         None => {
