@@ -313,7 +313,7 @@ impl Bfd {
                     d.warn(node.loc, "`weight` needs a value - ignoring");
                     return;
                 };
-                if let Some(v) = value::int_in(d, "weight", w, -253, 253) {
+                if let Some(v) = read::int_in(d, "weight", w, -253, 253) {
                     inst.weight = v as i32;
                 }
                 if let Some(opt) = node.args().get(1) {

@@ -376,7 +376,7 @@ impl Global {
             "smtp_alert_vrrp" => set_opt_bool(d, node, &mut e.alert_vrrp),
             "smtp_alert_checker" => set_opt_bool(d, node, &mut e.alert_checker),
             "no_email_faults" => e.no_email_faults = read::flag(d, node),
-            "no_checker_emails" => e.no_checker_emails = read::flag(d, node),
+            "no_checker_emails" => set_bool(d, node, &mut e.no_checker_emails),
             _ => return false,
         }
         true
@@ -532,24 +532,32 @@ impl Global {
                         "`vrrp_vmac_garp_intvl` is deprecated - use `vrrp_garp_extra_if`",
                     );
                 }
-                let args = node.args();
-                let all = args.first().is_some_and(|w| w.text == "all");
-                let idx = usize::from(all);
-                match args.get(idx) {
+                // keepalived reads every word: `all`, or the interval (the last one counts).
+                let mut all = false;
+                let mut interval = None;
+                for w in node.args() {
+                    if w.text == "all" {
+                        all = true;
+                        continue;
+                    }
+                    let Some(s) = read::int_in(d, k, w, 1, 86400) else {
+                        return true;
+                    };
+                    if interval.is_some() {
+                        d.note(
+                            w.loc,
+                            format!("`{k}`: a second interval; `{}` counts", w.text),
+                        );
+                    }
+                    interval = Some(Duration::from_secs(s as u64));
+                }
+                match interval {
+                    Some(interval) => v.garp_extra_if = Some(GarpExtraIf { all, interval }),
                     None => {
                         d.warn(
                             node.loc,
                             format!("`{k}` needs a time in seconds - ignoring"),
                         );
-                    }
-                    Some(w) => {
-                        read::extra(d, node, idx + 1);
-                        if let Some(s) = value::int_in(d, k, w, 1, 86400) {
-                            v.garp_extra_if = Some(GarpExtraIf {
-                                all,
-                                interval: Duration::from_secs(s as u64),
-                            });
-                        }
                     }
                 }
             }
@@ -588,7 +596,16 @@ impl Global {
                 }
             }
             "vrrp_rx_bufs_multiplier" => {
-                if let Some(n) = read::int(d, node, 1, U32_MAX) {
+                // keepalived refuses anything but exactly one value here.
+                if let Some(extra) = node.args().get(1) {
+                    d.warn(
+                        extra.loc,
+                        format!(
+                            "`{k}` takes one value; `{}` is one too many - ignoring",
+                            extra.text
+                        ),
+                    );
+                } else if let Some(n) = read::int(d, node, 1, U32_MAX) {
                     v.rx_bufs_multiplier = n as u32;
                 }
             }
@@ -727,7 +744,7 @@ impl Global {
                         let cpus: Option<Vec<u16>> = node
                             .args()
                             .iter()
-                            .map(|w| value::int_in(d, k, w, 0, 1023).map(|n| n as u16))
+                            .map(|w| read::int_in(d, k, w, 0, 1023).map(|n| n as u16))
                             .collect();
                         if let Some(c) = cpus {
                             p.cpu_affinity = c;
@@ -750,7 +767,7 @@ impl Global {
                                 p.rt_priority = Some(c as u8);
                             }
                             Err(_) => {
-                                value::int_in(d, k, w, 1, 99);
+                                read::int_in(d, k, w, 1, 99);
                             }
                         }
                     }
@@ -1053,7 +1070,7 @@ fn mcast(d: &mut Diagnostics, k: &str, w: &Word) -> Option<IpAddr> {
 fn smtp_server(d: &mut Diagnostics, node: &Node) -> Option<SmtpServer> {
     let w = read::first_of(d, node, 2)?;
     let port = match node.args().get(1) {
-        Some(p) => value::int_in(d, "smtp_server", p, 1, 65535)? as u16,
+        Some(p) => read::int_in(d, "smtp_server", p, 1, 65535)? as u16,
         None => SMTP_PORT,
     };
     let host = match w.text.parse::<IpAddr>() {
@@ -1114,7 +1131,7 @@ fn rx_bufs_policy(d: &mut Diagnostics, node: &Node) -> Option<RxBufsPolicy> {
             "MTU" => mtu = Some(w),
             "ADVERT" => advert = Some(w),
             _ => {
-                size = Some(value::int_in(d, k, w, 0, U32_MAX)? as u32);
+                size = Some(read::int_in(d, k, w, 0, U32_MAX)? as u32);
             }
         }
     }
@@ -1178,7 +1195,7 @@ fn lvs_timeouts(d: &mut Diagnostics, node: &Node, t: &mut LvsTimeouts) {
             }
             Some(v) => {
                 let kw = format!("lvs_timeouts {}", w.text);
-                if let Some(n) = value::int_in(d, &kw, v, 0, 2_678_400) {
+                if let Some(n) = read::int_in(d, &kw, v, 0, 2_678_400) {
                     *slot = Some(n as u32);
                 }
             }
@@ -1237,7 +1254,7 @@ fn sync_daemon(d: &mut Diagnostics, node: &Node) -> Option<SyncDaemon> {
                     format!("`lvs_sync_daemon`: write `id {}` for the sync id", w.text),
                 );
             }
-            if let Some(n) = value::int_in(d, k, w, 0, 255) {
+            if let Some(n) = read::int_in(d, k, w, 0, 255) {
                 s.syncid = Some(n as u8);
             }
             i += 1;
@@ -1253,21 +1270,21 @@ fn sync_daemon(d: &mut Diagnostics, node: &Node) -> Option<SyncDaemon> {
         let kw = format!("lvs_sync_daemon {opt}");
         match opt {
             "id" => {
-                s.syncid = value::int_in(d, &kw, v, 0, 255)
+                s.syncid = read::int_in(d, &kw, v, 0, 255)
                     .map(|n| n as u8)
                     .or(s.syncid)
             }
             "maxlen" => {
-                s.maxlen = value::int_in(d, &kw, v, 1, 65507)
+                s.maxlen = read::int_in(d, &kw, v, 1, 65507)
                     .map(|n| n as u16)
                     .or(s.maxlen);
             }
             "port" => {
-                s.port = value::int_in(d, &kw, v, 1, 65535)
+                s.port = read::int_in(d, &kw, v, 1, 65535)
                     .map(|n| n as u16)
                     .or(s.port)
             }
-            "ttl" => s.ttl = value::int_in(d, &kw, v, 1, 255).map(|n| n as u8).or(s.ttl),
+            "ttl" => s.ttl = read::int_in(d, &kw, v, 1, 255).map(|n| n as u8).or(s.ttl),
             _ => {
                 if let Some(a) = value::ip(d, &kw, v) {
                     if a.is_multicast() {
@@ -1337,14 +1354,24 @@ fn include_check(d: &mut Diagnostics, node: &Node) -> IncludeCheck {
     ic
 }
 
-/// `umask NUMBER` (hex `0x..`, octal `0..`, decimal) or `umask BITS` (`IWGRP|IWOTH`).
+/// `umask NUMBER` (hex `0x..`, octal `0..`, decimal) or `umask BITS` (`IWGRP|IWOTH`, spaces
+/// around `|` allowed).
 fn umask(d: &mut Diagnostics, node: &Node) -> Option<u32> {
     let Some(first) = node.args().first() else {
         d.warn(node.loc, "`umask` needs a value - ignoring");
         return None;
     };
     if first.text.starts_with(|c: char| c.is_ascii_digit()) {
-        read::extra(d, node, 1);
+        if let Some(extra) = node.args().get(1) {
+            d.warn(
+                extra.loc,
+                format!(
+                    "`umask`: extra `{}` after the number - ignoring",
+                    extra.text
+                ),
+            );
+            return None;
+        }
         let t = first.text.as_str();
         let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
             u32::from_str_radix(h, 16).ok()
@@ -1364,11 +1391,29 @@ fn umask(d: &mut Diagnostics, node: &Node) -> Option<u32> {
             }
         };
     }
+    // Bits joined by `|`: a `|` must stand between every two names.
     let mut mask = 0;
+    let mut want_bit = true;
     for w in node.args() {
-        for bit in w.text.split('|') {
-            if bit.is_empty() {
+        let mut rest = w.text.as_str();
+        while !rest.is_empty() {
+            if let Some(r) = rest.strip_prefix('|') {
+                if want_bit {
+                    d.warn(w.loc, "`umask`: `|` without a bit before it - ignoring");
+                    return None;
+                }
+                want_bit = true;
+                rest = r;
                 continue;
+            }
+            let end = rest.find('|').unwrap_or(rest.len());
+            let bit = &rest[..end];
+            if !want_bit {
+                d.warn(
+                    w.loc,
+                    format!("`umask`: `{bit}` needs a `|` before it - ignoring"),
+                );
+                return None;
             }
             match UMASK_BITS.iter().find(|(n, _)| *n == bit) {
                 Some((_, v)) => mask |= v,
@@ -1382,7 +1427,17 @@ fn umask(d: &mut Diagnostics, node: &Node) -> Option<u32> {
                     return None;
                 }
             }
+            want_bit = false;
+            rest = &rest[end..];
         }
+    }
+    if want_bit {
+        let last = node.args().last().map_or(node.loc, |w| w.loc);
+        d.warn(
+            last,
+            "`umask`: a bit is missing after the last `|` - ignoring",
+        );
+        return None;
     }
     Some(mask)
 }

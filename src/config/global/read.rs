@@ -116,10 +116,24 @@ pub fn string(d: &mut Diagnostics, node: &Node) -> Option<String> {
     first(d, node).map(|w| w.text.clone())
 }
 
-/// An integer argument in `min..=max` (see [`first`] and [`value::int_in`]).
+/// A decimal integer in `min..=max`. keepalived reads numbers in base 10 (`0x10` is "invalid
+/// number"), so unlike [`value::int_in`] hexadecimal is refused here.
+pub fn int_in(d: &mut Diagnostics, keyword: &str, w: &Word, min: i64, max: i64) -> Option<i64> {
+    let t = w.text.as_str();
+    if t.starts_with("0x") || t.starts_with("0X") {
+        d.warn(
+            w.loc,
+            format!("`{keyword}`: `{t}` is not an integer (range [{min}, {max}]) - ignoring"),
+        );
+        return None;
+    }
+    value::int_in(d, keyword, w, min, max)
+}
+
+/// An integer argument in `min..=max` (see [`first`] and [`int_in`]).
 pub fn int(d: &mut Diagnostics, node: &Node, min: i64, max: i64) -> Option<i64> {
     let w = first(d, node)?;
-    value::int_in(d, node.keyword(), w, min, max)
+    int_in(d, node.keyword(), w, min, max)
 }
 
 /// Decimal seconds, at most 6 decimals (keepalived: "has too many decimal places"), in `min..=max`.

@@ -905,9 +905,10 @@ fn garp_timers_and_counts() {
 #[test]
 fn garp_extra_if_and_its_old_name() {
     // keepalived: "vrrp_garp_extra_if specified without time - ignoring", "number '86401'
-    // outside range [1, 86400]", 'Keyword "vrrp_vmac_garp_intvl" is deprecated'.
+    // outside range [1, 86400]", "vrrp_garp_extra_if 'x' invalid - ignoring", 'Keyword
+    // "vrrp_vmac_garp_intvl" is deprecated'; `vrrp_garp_extra_if 10 20` is silent.
     let (g, diags) = defs(
-        "vrrp_garp_extra_if all\nvrrp_garp_extra_if 86401\nvrrp_garp_extra_if all 5 x\nvrrp_vmac_garp_intvl 10",
+        "vrrp_garp_extra_if all\nvrrp_garp_extra_if 86401\nvrrp_garp_extra_if all 5 x\nvrrp_vmac_garp_intvl 10\nvrrp_garp_extra_if 10 20",
     );
     assert_eq!(
         warnings(&diags),
@@ -923,6 +924,11 @@ fn garp_extra_if_and_its_old_name() {
                 "`vrrp_garp_extra_if`: `86401` is outside the range [1, 86400] - ignoring"
             ),
             w(
+                4,
+                26,
+                "`vrrp_garp_extra_if`: `x` is not an integer (range [1, 86400]) - ignoring"
+            ),
+            w(
                 5,
                 1,
                 "`vrrp_vmac_garp_intvl` is deprecated - use `vrrp_garp_extra_if`"
@@ -931,13 +937,17 @@ fn garp_extra_if_and_its_old_name() {
     );
     assert_eq!(
         notes(&diags),
-        vec![w(4, 26, "`vrrp_garp_extra_if`: extra `x` ignored")]
+        vec![w(
+            6,
+            23,
+            "`vrrp_garp_extra_if`: a second interval; `20` counts"
+        )]
     );
     assert_eq!(
         g.vrrp.garp_extra_if,
         Some(GarpExtraIf {
             all: false,
-            interval: Duration::from_secs(10)
+            interval: Duration::from_secs(20)
         })
     );
 }
@@ -1693,4 +1703,26 @@ fn bfd_and_global_together() {
     assert!(cfg.bfd.has_instance("B"));
     assert_eq!(cfg.bfd, Bfd { ..cfg.bfd.clone() });
     let _: IpAddr = cfg.bfd.instances[0].neighbor;
+}
+
+#[test]
+#[ignore]
+fn probe_lines() {
+    // Calibration helper: one global_defs line per line of $PROBE; prints our worst severity.
+    let Ok(path) = std::env::var("PROBE") else {
+        return;
+    };
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        let (_, diags) = defs(line);
+        let worst = diags.iter().map(|x| x.severity).max();
+        let msgs: Vec<String> = diags
+            .iter()
+            .map(|x| format!("{:?}: {}", x.severity, x.message))
+            .collect();
+        println!(
+            "OURS\t{line}\t{}\t{}",
+            u8::from(worst >= Some(Severity::Warning)),
+            msgs.join(" | ")
+        );
+    }
 }
