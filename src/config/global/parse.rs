@@ -234,9 +234,11 @@ impl Global {
             "net_namespace_ipvs" => {
                 let name = node.args().first();
                 read::extra(d, node, 1);
+                // keepalived: "Duplicate net_namespace_ipvs definition b - ignoring" (an error,
+                // unlike the duplicate `net_namespace`).
                 match (&self.net_namespace_ipvs, name) {
                     (Some(_), Some(w)) => {
-                        d.note(
+                        d.warn(
                             w.loc,
                             format!(
                                 "`net_namespace_ipvs` is already set - ignoring `{}`",
@@ -245,7 +247,7 @@ impl Global {
                         );
                     }
                     (Some(_), None) => {
-                        d.note(node.loc, "`net_namespace_ipvs` is already set - ignoring");
+                        d.warn(node.loc, "`net_namespace_ipvs` is already set - ignoring");
                     }
                     (None, w) => self.net_namespace_ipvs = Some(w.map(|w| w.text.clone())),
                 }

@@ -404,9 +404,10 @@ fn newer_and_unsupported_keywords_are_notes() {
 #[test]
 fn top_level_keywords() {
     // keepalived: "Duplicate net_namespace definition c - ignoring" (not counted as an error),
-    // "Duplicate instance definition y - ignoring", "invalid number '1.5'".
+    // "Duplicate instance definition y - ignoring", "invalid number '1.5'", "Duplicate
+    // net_namespace_ipvs definition b - ignoring".
     let (g, diags) = parse(
-        "net_namespace a b\nnet_namespace c\nnet_namespace_ipvs\ninstance x\ninstance y\nchild_wait_time 1.5\nlinkbeat_use_polling off\nglobal_defs extra {\n}\nnet_namespace\nchild_wait_time 0\n",
+        "net_namespace a b\nnet_namespace c\nnet_namespace_ipvs\ninstance x\ninstance y\nchild_wait_time 1.5\nlinkbeat_use_polling off\nglobal_defs extra {\n}\nnet_namespace\nchild_wait_time 0\nnet_namespace_ipvs b\n",
     );
     assert_eq!(
         warnings(&diags),
@@ -418,6 +419,7 @@ fn top_level_keywords() {
                 "`child_wait_time`: `1.5` is not an integer (range [0, 4294967295]) - ignoring"
             ),
             w(10, 1, "`net_namespace` needs a value - ignoring"),
+            w(12, 20, "`net_namespace_ipvs` is already set - ignoring `b`"),
         ]
     );
     assert_eq!(
