@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::read::{self, TIMER_MAX};
-use super::server::{CONNECT_TIMEOUT_MAX, leaf};
+use super::server::{CONNECT_TIMEOUT_MAX, leaf, needs_block};
 use super::{RealServer, Src};
 use crate::config::dump::Writer;
 use crate::config::source::Diagnostics;
@@ -450,6 +450,7 @@ impl RawChecker {
 pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawChecker> {
     let k = node.keyword();
     read::extra_words(d, node, 0);
+    needs_block(d, node);
     let conn = !matches!(k, "MISC_CHECK" | "FILE_CHECK" | "BFD_CHECK");
     let kind = match k {
         "TCP_CHECK" => CheckerKind::Tcp,
@@ -522,6 +523,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
                 "the SMTP_CHECK `host` block is deprecated: write one SMTP_CHECK per host",
             );
             read::extra_words(d, n, 0);
+            needs_block(d, n);
             for hn in n.children() {
                 let Some(hk) = hn.words.first() else { continue };
                 if conn_keyword(&mut h, hn, hk, d) || base_keyword(&mut c, hn, hk, d) {
@@ -1015,6 +1017,17 @@ fn specific_keyword(
                     );
                     return true;
                 }
+                // keepalived 2.2.7 also tests the second character of the name, so it rejects
+                // a name whose first label has one character (`a.example.com`) as having an
+                // empty label. We warn as it does (so -t agrees) but keep the name.
+                if t.as_bytes().get(1) == Some(&b'.') {
+                    d.warn(
+                        w.loc,
+                        format!(
+                            "`name`: keepalived 2.2.7 rejects `{t}` (it takes a one-character first label for an empty one); keepalived-rs uses it"
+                        ),
+                    );
+                }
                 dns.name = t.to_string();
                 true
             }
@@ -1244,6 +1257,7 @@ const URL_KNOWN: &[&str] = &[
 
 fn parse_url(node: &Node, d: &mut Diagnostics) -> Option<Url> {
     read::extra_words(d, node, 0);
+    needs_block(d, node);
     let mut path: Option<String> = None;
     let mut digest = None;
     let mut codes: Option<StatusCodes> = None;

@@ -34,6 +34,17 @@ pub(super) fn leaf(d: &mut Diagnostics, node: &Node) {
     value::no_block(d, node);
 }
 
+/// Reports a keyword that opens a block but has none (keepalived: "Missing '{' at beginning of
+/// configuration block"); what follows is read as the settings of the enclosing block.
+pub(super) fn needs_block(d: &mut Diagnostics, node: &Node) {
+    if node.block.is_none() {
+        d.warn(
+            node.loc,
+            format!("`{}` needs a block `{{ ... }}`", node.keyword()),
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // virtual_server_group
 
@@ -45,6 +56,16 @@ pub(super) fn parse_group(node: &Node, d: &mut Diagnostics) -> Option<VirtualSer
         );
         return None;
     };
+    if node.block.is_none() {
+        d.fatal(
+            node.loc,
+            format!(
+                "`virtual_server_group {}` needs a block `{{ ... }}`; keepalived stops reading the configuration here",
+                name.text
+            ),
+        );
+        return None;
+    }
     if let Some(extra) = node.args().get(1) {
         // keepalived reads the extra words as a first entry with its address missing.
         d.fatal(
@@ -1101,6 +1122,7 @@ const RS_KNOWN: &[&str] = &[
 
 fn parse_rs(node: &Node, vs: &VsBuild, d: &mut Diagnostics) -> Option<RsBuild> {
     let w = read::arg1_quiet(d, node)?;
+    needs_block(d, node);
     let Some(ip) = read::ip_addr(&w.text) else {
         d.warn(
             w.loc,

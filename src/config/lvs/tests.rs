@@ -739,6 +739,56 @@ fn missing_values_stop_keepalived() {
 }
 
 #[test]
+fn blocks_where_keepalived_wants_them() {
+    assert_eq!(
+        problems(&vs("  real_server 10.0.0.2 80
+  real_server 10.0.0.3 80 {
+    TCP_CHECK
+    HTTP_GET {
+      url
+    }
+  }")),
+        [
+            w(5, 3, "`real_server` needs a block `{ ... }`"),
+            w(7, 5, "`TCP_CHECK` needs a block `{ ... }`"),
+            w(9, 7, "`url` needs a block `{ ... }`"),
+            w(9, 7, "`url` has no `path` - url ignored"),
+            w(
+                8,
+                5,
+                "`HTTP_GET` has no `url` block - checker ignored (keepalived 2.2.7 crashes on this)"
+            ),
+        ]
+    );
+    assert_eq!(
+        problems(&vs("  lb_algo rr {
+  }
+  real_server 10.0.0.2 80 {
+    weight 2 {
+    }
+  }")),
+        [
+            w(5, 14, "`lb_algo` takes no block - block ignored"),
+            w(8, 14, "`weight` takes no block - block ignored"),
+        ]
+    );
+    assert_eq!(
+        problems(
+            "virtual_server_group G
+virtual_server_group H {
+  10.0.0.1 80
+}
+"
+        ),
+        [f(
+            1,
+            1,
+            "`virtual_server_group G` needs a block `{ ... }`; keepalived stops reading the configuration here"
+        )]
+    );
+}
+
+#[test]
 fn quorum_and_hysteresis_limits() {
     let text = vs(
         "  quorum 5\n  hysteresis 1\n  real_server 10.0.0.2 80 {\n    weight 2\n  }\n  real_server 10.0.0.3 80 {\n  }",
@@ -1615,6 +1665,25 @@ fn dns_check() {
         })
     );
     assert_eq!(DnsType::Aaaa.code(), 28);
+    // keepalived 2.2.7's empty-label test also fires on a one-character first label (its bug):
+    // a warning as it gives, but the name is used.
+    let text = rs("    DNS_CHECK {\n      name a.example.com\n    }");
+    assert_eq!(
+        problems(&text),
+        [w(
+            7,
+            12,
+            "`name`: keepalived 2.2.7 rejects `a.example.com` (it takes a one-character first label for an empty one); keepalived-rs uses it"
+        )]
+    );
+    let (l, _) = load(&text);
+    assert_eq!(
+        only_vs(&l).real_servers[0].checkers[0].kind,
+        CheckerKind::Dns(DnsCheck {
+            qtype: DnsType::Soa,
+            name: "a.example.com".into()
+        })
+    );
     assert_eq!(
         problems(&rs(
             "    DNS_CHECK {\n      type FOO\n      name a..b\n      name .x\n      name ok.example\n      name again\n    }"
@@ -2282,5 +2351,43 @@ fn arbitrary_input_never_panics() {
         let (l, _) = load(&text);
         let _ = dump_lvs(&l);
         let _ = l.scripts();
+    }
+}
+
+/// Calibration aid: `LVS_CAL_DIR=DIR cargo test --lib lvs::tests::calibration -- --ignored
+/// --nocapture` prints, for each `DIR/*.conf`, our worst severity and first problem, to compare
+/// with `keepalived -t` on the same files.
+#[test]
+#[ignore]
+fn calibration() {
+    let Ok(dir) = std::env::var("LVS_CAL_DIR") else {
+        println!("SKIP LVS_CAL_DIR not set");
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .collect();
+    files.sort();
+    for p in files {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let (_, list) = load(&text);
+        let worst = list
+            .iter()
+            .map(|x| x.severity)
+            .filter(|s| *s != Severity::Note)
+            .max();
+        let first = list
+            .iter()
+            .find(|x| x.severity != Severity::Note)
+            .map_or(String::new(), |x| {
+                format!("({}) {}", x.loc.map_or(0, |l| l.line), x.message)
+            });
+        println!(
+            "CAL\t{}\t{:?}\t{first}",
+            p.file_name().unwrap().to_string_lossy(),
+            worst
+        );
     }
 }
