@@ -703,19 +703,23 @@ impl VirtualServer {
         }
     }
 
-    /// `[10.0.0.1]:tcp:80`, `FWM 5`, `group G`: for messages.
+    /// `[10.0.0.1]:tcp:80`, `FWM 5`, `group G`: for messages (keepalived's notation).
     pub fn describe(&self) -> String {
-        match &self.target {
-            VsTarget::Addr { ip, port } => {
-                let proto = self.protocol.map_or("none", |p| match p {
-                    Protocol::Tcp => "tcp",
-                    Protocol::Udp => "udp",
-                    Protocol::Sctp => "sctp",
-                });
-                format!("[{ip}]:{proto}:{port}")
-            }
-            VsTarget::Fwmark(m) => format!("FWM {m}"),
-            VsTarget::Group(g) => format!("group {g}"),
+        describe(&self.target, self.protocol)
+    }
+}
+
+fn describe(target: &VsTarget, protocol: Option<Protocol>) -> String {
+    match target {
+        VsTarget::Addr { ip, port } => {
+            let proto = protocol.map_or("none", |p| match p {
+                Protocol::Tcp => "tcp",
+                Protocol::Udp => "udp",
+                Protocol::Sctp => "sctp",
+            });
+            format!("[{ip}]:{proto}:{port}")
         }
+        VsTarget::Fwmark(m) => format!("FWM {m}"),
+        VsTarget::Group(g) => format!("group {g}"),
     }
 }

@@ -1339,7 +1339,7 @@ fn vs_end(vs: &mut VsBuild, d: &mut Diagnostics) {
 
 /// keepalived's `validate_check_config` for one virtual server, except what depends on its group.
 fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
-    let name = describe_build(&vs);
+    let mut name = describe_build(&vs);
     if vs.rs.is_empty() {
         d.warn(
             vs.loc,
@@ -1365,6 +1365,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
             )
             .hint("add `protocol TCP` (or UDP, SCTP)");
             vs.protocol = Some(Protocol::Udp);
+            name = describe_build(&vs);
         }
         if vs.ops && vs.protocol != Some(Protocol::Udp) {
             d.warn(
@@ -1390,6 +1391,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
         );
         vs.protocol = None;
     }
+    let name = describe_build(&vs);
     let sched = vs.sched.unwrap_or_else(|| {
         d.warn(
             vs.loc,
@@ -1589,7 +1591,7 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
                 d.warn(
                     rs.loc.0,
                     format!(
-                        "fwmark virtual server {name}: real server {} has a port, which {} forwarding ignores - port cleared",
+                        "virtual server {name}: real server {} has a port, which {} forwarding ignores - port cleared",
                         fmt_ip_port(rs.ip, rs.port),
                         method_name(rs.lvs_method)
                     ),
@@ -1619,7 +1621,7 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
                 d.warn(
                     s.loc.0,
                     format!(
-                        "fwmark virtual server {name}: the sorry server has a port, which {} forwarding ignores - port cleared",
+                        "virtual server {name}: the sorry server has a port, which {} forwarding ignores - port cleared",
                         method_name(s.lvs_method)
                     ),
                 );
@@ -1776,11 +1778,7 @@ fn fmt_ip_port(ip: IpAddr, port: u16) -> String {
 }
 
 fn describe_build(vs: &VsBuild) -> String {
-    match &vs.target {
-        VsTarget::Addr { ip, port } => fmt_ip_port(*ip, *port),
-        VsTarget::Fwmark(m) => format!("fwmark {m}"),
-        VsTarget::Group(g) => format!("group {g}"),
-    }
+    super::describe(&vs.target, vs.protocol)
 }
 
 // ---------------------------------------------------------------------------------------------

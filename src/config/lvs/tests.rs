@@ -46,7 +46,7 @@ fn f(line: u32, col: u32, msg: &str) -> (Severity, u32, u32, String) {
     (Severity::Fatal, line, col, msg.to_string())
 }
 
-/// A virtual server 10.0.0.1:80 (rr, NAT, TCP) whose body continues with `body` from line 5.
+/// A virtual server [10.0.0.1]:tcp:80 (rr, NAT, TCP) whose body continues with `body` from line 5.
 fn vs(body: &str) -> String {
     format!(
         "virtual_server 10.0.0.1 80 {{\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n{body}\n}}\n"
@@ -227,17 +227,17 @@ fn missing_scheduler_method_and_protocol_are_warned_and_defaulted() {
             w(
                 1,
                 1,
-                "virtual server 10.0.0.1:80: no `protocol` - keepalived uses UDP (the kernel's default)"
+                "virtual server [10.0.0.1]:none:80: no `protocol` - keepalived uses UDP (the kernel's default)"
             ),
             w(
                 1,
                 1,
-                "virtual server 10.0.0.1:80: no `lvs_sched` - keepalived uses wlc"
+                "virtual server [10.0.0.1]:udp:80: no `lvs_sched` - keepalived uses wlc"
             ),
             w(
                 1,
                 1,
-                "virtual server 10.0.0.1:80: no `lvs_method` - keepalived uses NAT"
+                "virtual server [10.0.0.1]:udp:80: no `lvs_method` - keepalived uses NAT"
             ),
         ]
     );
@@ -269,7 +269,7 @@ fn scheduler_names_and_flags() {
             w(
                 1,
                 1,
-                "virtual server 10.0.0.1:80: no `lvs_sched` - keepalived uses wlc"
+                "virtual server [10.0.0.1]:tcp:80: no `lvs_sched` - keepalived uses wlc"
             ),
         ]
     );
@@ -426,17 +426,17 @@ fn fwmark_protocol_and_ops() {
             w(
                 1,
                 1,
-                "virtual server fwmark 1: `ha_suspend` cannot be used with a fwmark - cleared"
+                "virtual server FWM 1: `ha_suspend` cannot be used with a fwmark - cleared"
             ),
             w(
                 1,
                 1,
-                "virtual server fwmark 1: `protocol` is ignored for a fwmark service"
+                "virtual server FWM 1: `protocol` is ignored for a fwmark service"
             ),
             w(
                 6,
                 3,
-                "fwmark virtual server FWM 1: real server 10.0.0.2:80 has a port, which DR forwarding ignores - port cleared"
+                "virtual server FWM 1: real server 10.0.0.2:80 has a port, which DR forwarding ignores - port cleared"
             ),
         ]
     );
@@ -455,7 +455,7 @@ fn fwmark_protocol_and_ops() {
         [w(
             1,
             1,
-            "virtual server 10.0.0.1:80: `ops` (one-packet scheduling) needs UDP - cleared"
+            "virtual server [10.0.0.1]:tcp:80: `ops` (one-packet scheduling) needs UDP - cleared"
         )]
     );
     let (l, _) = load(&vs("  ops\n  real_server 10.0.0.2 80 {\n  }").replace("TCP", "UDP"));
@@ -486,7 +486,7 @@ fn persistence() {
             w(
                 1,
                 1,
-                "virtual server 10.0.0.1:0: no port, which only persistent services may omit - persistence_timeout 360 set"
+                "virtual server [10.0.0.1]:tcp:0: no port, which only persistent services may omit - persistence_timeout 360 set"
             ),
             w(
                 5,
@@ -798,7 +798,7 @@ fn quorum_and_hysteresis_limits() {
         [w(
             1,
             1,
-            "virtual server 10.0.0.1:80: quorum 5 exceeds the total weight of its real servers (3) - quorum lowered to 3"
+            "virtual server [10.0.0.1]:tcp:80: quorum 5 exceeds the total weight of its real servers (3) - quorum lowered to 3"
         )]
     );
     let (l, _) = load(&text);
@@ -809,7 +809,7 @@ fn quorum_and_hysteresis_limits() {
         [w(
             1,
             1,
-            "virtual server 10.0.0.1:80: hysteresis 2 must be below quorum 2 - set to 1"
+            "virtual server [10.0.0.1]:tcp:80: hysteresis 2 must be below quorum 2 - set to 1"
         )]
     );
     // All weights 0: keepalived lowers the quorum to 0 and the hysteresis wraps.
@@ -922,7 +922,7 @@ fn duplicated_and_mismatched_real_servers() {
             w(
                 7,
                 3,
-                "virtual server 10.0.0.1:80: real server 10.0.0.2:80 is given twice - keepalived drops the second one"
+                "virtual server [10.0.0.1]:tcp:80: real server 10.0.0.2:80 is given twice - keepalived drops the second one"
             ),
         ]
     );
@@ -956,7 +956,7 @@ fn duplicated_and_mismatched_real_servers() {
         [w(
             1,
             1,
-            "virtual server 10.0.0.1:80 has no real servers - keepalived ignores it"
+            "virtual server [10.0.0.1]:tcp:80 has no real servers - keepalived ignores it"
         )]
     );
     assert!(load(&vs("")).0.virtual_servers.is_empty());
@@ -1014,7 +1014,7 @@ fn sorry_servers() {
         [w(
             5,
             3,
-            "virtual server 10.0.0.1:80: the sorry server is also real server 10.0.0.2:80 but their inhibit_on_failure differ - setting it on the sorry server"
+            "virtual server [10.0.0.1]:tcp:80: the sorry server is also real server 10.0.0.2:80 but their inhibit_on_failure differ - setting it on the sorry server"
         )]
     );
     // The sorry server takes the virtual server's method when it has none; keepalived warns if
@@ -1025,7 +1025,7 @@ fn sorry_servers() {
         [w(
             1,
             1,
-            "virtual server 10.0.0.1:80: no `lvs_method` - keepalived uses NAT"
+            "virtual server [10.0.0.1]:tcp:80: no `lvs_method` - keepalived uses NAT"
         )]
     );
 }
