@@ -16,7 +16,8 @@ use crate::config::source::Diagnostics;
 use crate::config::tree::{Node, Word};
 use crate::config::value;
 
-/// A health checker, resolved.
+/// A health checker, resolved. FILE_CHECK and BFD_CHECK take none of the common options (BFD_CHECK
+/// only `alpha`); their timer and retry fields hold the inherited values and are not used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checker {
     pub kind: CheckerKind,

@@ -14,8 +14,16 @@
 //! checker without its mandatory option) are reported and left out.
 //!
 //! A virtual server that uses `group NAME` is finished when both it and its group are known (the
-//! group may be defined later in the file, as keepalived allows); `check` reports groups that
-//! never appear.
+//! group may be defined later in the file, as keepalived allows); `check` notes groups that never
+//! appear, and [`Lvs::runnable`] leaves those virtual servers out.
+//!
+//! Names defined in other sections (`BFD_CHECK name` -> `bfd_instance`, `FILE_CHECK track_file`
+//! -> `track_file`) are checked by [`Lvs::check_names`], which the integrator calls with those
+//! sections' names.
+//!
+//! Where keepalived 2.2.7 and later versions differ, both are accepted: `sni_name`,
+//! `tls_compliant` (SSL_GET) and `dynamic` (FILE_CHECK) are read, with a note that 2.2.7 does not
+//! know them.
 //!
 //! Source locations are kept in [`Src`] fields, which compare equal whatever they hold, so a model
 //! read back from its own dump compares equal to the original.
@@ -548,8 +556,19 @@ impl Lvs {
         self.ssl = Some(ssl);
     }
 
+    /// The virtual servers keepalived would run: all but those naming a group that is never
+    /// defined (keepalived ignores them when it starts).
+    pub fn runnable(&self) -> impl Iterator<Item = &VirtualServer> {
+        self.virtual_servers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.pending.contains(i))
+            .map(|(_, vs)| vs)
+    }
+
     /// Checks that need the whole configuration: virtual servers naming a group that is never
-    /// defined, and virtual servers defined twice.
+    /// defined, and virtual servers defined twice (both notes: `keepalived -t` accepts them, the
+    /// daemon then ignores the first kind and fails to add the second).
     pub fn check(&self, _cfg: &Config, d: &mut Diagnostics) {
         for &i in &self.pending {
             let vs = &self.virtual_servers[i];

@@ -1223,6 +1223,8 @@ fn group_virtual_servers() {
         "`virtual_server group AD_G`: no virtual_server_group `AD_G` is defined - keepalived ignores this virtual server when it starts"
     );
     assert_eq!(n.hint.as_deref(), Some("did you mean `AD_H`?"));
+    assert_eq!(load(&text).0.runnable().count(), 0);
+    assert_eq!(load(&text2).0.runnable().count(), 1);
     assert_eq!(n.loc.unwrap().line, 4);
 }
 
