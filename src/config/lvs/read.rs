@@ -1,0 +1,232 @@
+//! Value readers with keepalived's checker-parser rules (private to the LVS section).
+//!
+//! They differ from [`crate::config::value`] where keepalived 2.2.7 differs: numbers are decimal
+//! only (`0x10` is "invalid number"), extra words after a value are ignored silently by keepalived
+//! (a note here), and a keyword whose value is missing where keepalived reads it unconditionally
+//! stops keepalived's parser altogether ("is missing a parameter", exit status 2): a fatal error.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::config::source::Diagnostics;
+use crate::config::tree::{Node, Word};
+use crate::config::value::{fmt_secs, parse_bool, parse_micros};
+
+/// The first value of `node`. Missing: fatal, as keepalived's parser stops there. Extra words: a
+/// note (keepalived ignores them silently).
+pub(super) fn arg1<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
+    let args = node.args();
+    match args.first() {
+        None => {
+            d.fatal(
+                node.loc,
+                format!(
+                    "`{}` needs a value; keepalived stops reading the configuration here",
+                    node.keyword()
+                ),
+            );
+            None
+        }
+        Some(first) => {
+            extra_words(d, node, 1);
+            Some(first)
+        }
+    }
+}
+
+/// The first value of `node`, fatal if missing (as [`arg1`]); further words are the caller's.
+pub(super) fn arg1_quiet<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
+    let first = node.args().first();
+    if first.is_none() {
+        d.fatal(
+            node.loc,
+            format!(
+                "`{}` needs a value; keepalived stops reading the configuration here",
+                node.keyword()
+            ),
+        );
+    }
+    first
+}
+
+/// A note for words after the first `used` values, which keepalived ignores silently.
+pub(super) fn extra_words(d: &mut Diagnostics, node: &Node, used: usize) {
+    if let Some(extra) = node.args().get(used) {
+        let rest: Vec<&str> = node.args()[used..]
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect();
+        d.note(
+            extra.loc,
+            format!(
+                "`{}`: extra `{}` ignored (keepalived ignores it too)",
+                node.keyword(),
+                rest.join(" ")
+            ),
+        );
+    }
+}
+
+/// The words after the keyword joined by single spaces (keepalived's `set_value`), or `None` with
+/// a warning naming `what` when there are none.
+pub(super) fn text(d: &mut Diagnostics, node: &Node, what: &str) -> Option<String> {
+    if node.args().is_empty() {
+        d.warn(
+            node.loc,
+            format!("`{}` needs {what} - ignoring", node.keyword()),
+        );
+        return None;
+    }
+    Some(join(node.args()))
+}
+
+pub(super) fn join(words: &[Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Why a decimal number could not be read.
+enum NumError {
+    Invalid,
+    Range,
+}
+
+fn parse_dec(s: &str) -> Result<i128, NumError> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(NumError::Invalid);
+    }
+    // Long strings of digits: out of every range we use.
+    let v: i128 = digits.parse().map_err(|_| NumError::Range)?;
+    Ok(if neg { -v } else { v })
+}
+
+/// An unsigned decimal integer in `min..=max` (keepalived's `read_unsigned`).
+pub(super) fn uint(
+    d: &mut Diagnostics,
+    keyword: &str,
+    w: &Word,
+    min: u64,
+    max: u64,
+) -> Option<u64> {
+    let t = w.text.as_str();
+    let msg = match parse_dec(t) {
+        Ok(v) if v < 0 => {
+            format!("`{keyword}`: `{t}` is negative (range [{min}, {max}]) - ignoring")
+        }
+        Ok(v) if v >= i128::from(min) && v <= i128::from(max) => return Some(v as u64),
+        Ok(_) | Err(NumError::Range) => {
+            format!("`{keyword}`: `{t}` is outside the range [{min}, {max}] - ignoring")
+        }
+        Err(NumError::Invalid) => {
+            format!("`{keyword}`: `{t}` is not a decimal integer (range [{min}, {max}]) - ignoring")
+        }
+    };
+    d.warn(w.loc, msg);
+    None
+}
+
+/// A signed decimal integer in `min..=max`.
+pub(super) fn int(d: &mut Diagnostics, keyword: &str, w: &Word, min: i64, max: i64) -> Option<i64> {
+    let t = w.text.as_str();
+    let msg = match parse_dec(t) {
+        Ok(v) if v >= i128::from(min) && v <= i128::from(max) => return Some(v as i64),
+        Ok(_) | Err(NumError::Range) => {
+            format!("`{keyword}`: `{t}` is outside the range [{min}, {max}] - ignoring")
+        }
+        Err(NumError::Invalid) => {
+            format!("`{keyword}`: `{t}` is not a decimal integer (range [{min}, {max}]) - ignoring")
+        }
+    };
+    d.warn(w.loc, msg);
+    None
+}
+
+/// The largest timer keepalived accepts where it sets no upper bound (`ULONG_MAX - 1` µs).
+pub(super) const TIMER_MAX: Duration = Duration::from_micros(u64::MAX - 1);
+
+/// A timer in seconds with microsecond resolution in `min..=max` (keepalived's `read_timer`).
+pub(super) fn timer(
+    d: &mut Diagnostics,
+    keyword: &str,
+    w: &Word,
+    min: Duration,
+    max: Duration,
+) -> Option<Duration> {
+    let t = w.text.as_str();
+    let range = if max == TIMER_MAX {
+        format!("at least {} seconds", fmt_secs(min))
+    } else {
+        format!("range [{}, {}] seconds", fmt_secs(min), fmt_secs(max))
+    };
+    if t.starts_with('-') {
+        d.warn(
+            w.loc,
+            format!("`{keyword}`: `{t}` is negative ({range}) - ignoring"),
+        );
+        return None;
+    }
+    let Some(us) = parse_micros(t) else {
+        d.warn(
+            w.loc,
+            format!("`{keyword}`: `{t}` is not a number of seconds ({range}) - ignoring"),
+        );
+        return None;
+    };
+    let v = Duration::from_micros(us);
+    if v < min || v > max {
+        d.warn(
+            w.loc,
+            format!("`{keyword}`: `{t}` is out of range ({range}) - ignoring"),
+        );
+        return None;
+    }
+    Some(v)
+}
+
+/// `keyword [BOOL]`: no value means true; an invalid value is a warning and `None` (the setting is
+/// left as it was, as keepalived does).
+pub(super) fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
+    let Some(w) = node.args().first() else {
+        return Some(true);
+    };
+    extra_words(d, node, 1);
+    match parse_bool(&w.text) {
+        Some(b) => Some(b),
+        None => {
+            d.warn(
+                w.loc,
+                format!(
+                    "`{}`: invalid boolean `{}` (use on|off|true|false|yes|no) - ignoring",
+                    node.keyword(),
+                    w.text
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// A port number 1..=65535; `0` (and `00`...) means "no port", as keepalived reads it.
+pub(super) fn port(d: &mut Diagnostics, keyword: &str, w: &Word) -> Option<u16> {
+    if !w.text.is_empty() && w.text.bytes().all(|b| b == b'0') {
+        return Some(0);
+    }
+    uint(d, keyword, w, 1, 65535).map(|p| p as u16)
+}
+
+/// An IP address (no prefix, no brackets).
+pub(super) fn ip_addr(s: &str) -> Option<IpAddr> {
+    s.parse().ok()
+}
+
+/// Shortest decimal text of a duration in seconds.
+pub(super) fn secs(v: Duration) -> String {
+    fmt_secs(v)
+}
