@@ -983,6 +983,20 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
     Some((o, j))
 }
 
+/// The nearest keyword, or the one `word` abbreviates (`ip route` accepts abbreviations such as
+/// `proto`; keepalived does not).
+fn keyword_hint<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    value::closest(word, known).or_else(|| {
+        let mut m = known
+            .iter()
+            .filter(|k| word.len() >= 3 && k.starts_with(word));
+        match (m.next(), m.next()) {
+            (Some(k), None) => Some(*k),
+            _ => None,
+        }
+    })
+}
+
 fn family_clash(a: Option<Family>, b: IpAddr) -> bool {
     a.is_some_and(|f| f != Family::of(b))
 }
@@ -1329,7 +1343,7 @@ pub(super) fn parse_route(
                         At::word(w),
                         format!("`{kw}`: unknown route keyword `{t}` - ignoring"),
                     );
-                    if let Some(best) = value::closest(t, ROUTE_KEYWORDS) {
+                    if let Some(best) = keyword_hint(t, ROUTE_KEYWORDS) {
                         diag.hint(format!("did you mean `{best}`?"));
                     }
                 }
@@ -1920,7 +1934,7 @@ pub(super) fn parse_rule(
                     At::word(w),
                     format!("`{kw}`: unknown rule option `{t}` - ignoring"),
                 );
-                if let Some(best) = value::closest(t, RULE_KEYWORDS) {
+                if let Some(best) = keyword_hint(t, RULE_KEYWORDS) {
                     diag.hint(format!("did you mean `{best}`?"));
                 }
             }

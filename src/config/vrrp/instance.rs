@@ -834,7 +834,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
-            let Some(a) = value::ip(d, kw.text.as_str(), w) else {
+            let Some(a) = sock_addr(d, kw.text.as_str(), w) else {
                 return;
             };
             if fam.take(d, &kw.text, w, a) {
@@ -850,7 +850,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
-            let Some(a) = value::ip(d, "mcast_dst_ip", w) else {
+            let Some(a) = sock_addr(d, "mcast_dst_ip", w) else {
                 return;
             };
             if !fam.take(d, "mcast_dst_ip", w, a) {
@@ -1292,6 +1292,23 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
     }
 }
 
+/// An address as keepalived's `inet_stosockaddr` reads it: a `/LEN` suffix is accepted and
+/// ignored (silently by keepalived; we note it).
+fn sock_addr(d: &mut Diagnostics, kw: &str, w: &Word) -> Option<IpAddr> {
+    if let Ok(a) = w.text.parse::<IpAddr>() {
+        return Some(a);
+    }
+    if let Some(p) = value::parse_prefix(&w.text) {
+        note(
+            d,
+            At::word(w),
+            format!("`{kw}`: the prefix length in `{}` is ignored", w.text),
+        );
+        return Some(p.addr);
+    }
+    value::ip(d, kw, w)
+}
+
 /// Interface names as the kernel allows them (`dev_name_valid`).
 fn dev_name_valid(s: &str) -> bool {
     !s.is_empty()
@@ -1519,7 +1536,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
 
 fn parse_peer(d: &mut Diagnostics, l: &Node, fam: &mut Fam) -> Option<UnicastPeer> {
     let w = &l.words[0];
-    let a = value::ip(d, "unicast_peer", w)?;
+    let a = sock_addr(d, "unicast_peer", w)?;
     if !fam.take(d, "unicast_peer", w, a) {
         return None;
     }
