@@ -983,6 +983,11 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
     Some((o, j))
 }
 
+/// `keepalived` or its number in /etc/iproute2/rt_protos.
+fn is_keepalived_proto(p: &str) -> bool {
+    p == "keepalived" || super::parse_u64(p) == Some(18)
+}
+
 /// The nearest keyword, or the one `word` abbreviates (`ip route` accepts abbreviations such as
 /// `proto`; keepalived does not).
 fn keyword_hint<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
@@ -1385,6 +1390,23 @@ pub(super) fn parse_route(
             ),
         );
         r.track_group = None;
+    }
+    if r.tracked()
+        && r.protocol
+            .as_deref()
+            .is_some_and(|p| !is_keepalived_proto(p))
+    {
+        // keepalived: "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18),
+        // resetting protocol".
+        warn(
+            d,
+            r.at,
+            format!(
+                "`{kw}`: a tracked route must use protocol keepalived (18), not `{}` - using keepalived",
+                r.protocol.as_deref().unwrap_or_default()
+            ),
+        )
+        .hint("add `no_track` to keep the protocol");
     }
     if !r.no_track && r.dev.is_none() {
         // keepalived: "Warning - cannot track route X with no interface specified, not tracking".
@@ -1979,6 +2001,23 @@ pub(super) fn parse_rule(
             format!("`{kw}`: the rule has no `preference` - keepalived assigns one (from 16384 down), probably not what you want"),
         )
         .hint("add `preference N`");
+    }
+    if !no_track {
+        if let Some(p) = options
+            .iter()
+            .find(|o| o.key == "protocol")
+            .and_then(|o| o.args.first())
+            .filter(|p| !is_keepalived_proto(p))
+        {
+            // keepalived: "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18),
+            // resetting protocol".
+            warn(
+                d,
+                at,
+                format!("`{kw}`: a tracked rule must use protocol keepalived (18), not `{p}` - using keepalived"),
+            )
+            .hint("add `no_track` to keep the protocol");
+        }
     }
     if track_group.is_some() && iif.is_none() && oif.is_none() {
         warn(

@@ -528,7 +528,7 @@ fn no_vips_warns_by_version() {
 #[test]
 fn routes_typed_fields_and_options() {
     let t = inst(
-        "    virtual_routes {\n        src 10.0.0.1 to 10.9.0.0/16 via 10.0.0.254 dev eth0 table 100 metric 5 scope link protocol static\n        blackhole 10.8.0.0/16 no_track\n        10.7.0.0/16 dev eth0 mtu lock 1400 tos 0x04 features ecn append\n        10.6.0.0/16 table 6909 dev eth0 nexthop via 10.0.0.5 dev eth0 onlink weight 1 nexthop via 10.0.0.6 dev eth1 weight 2\n        inet6 default via fe80::1 dev eth0\n        10.5.0.0/16 dev eth0 encap mpls 200 realms 1/2\n    }",
+        "    virtual_routes {\n        src 10.0.0.1 to 10.9.0.0/16 via 10.0.0.254 dev eth0 table 100 metric 5 scope link protocol keepalived\n        blackhole 10.8.0.0/16 no_track\n        10.7.0.0/16 dev eth0 mtu lock 1400 tos 0x04 features ecn append\n        10.6.0.0/16 table 6909 dev eth0 nexthop via 10.0.0.5 dev eth0 onlink weight 1 nexthop via 10.0.0.6 dev eth1 weight 2\n        inet6 default via fe80::1 dev eth0\n        10.5.0.0/16 dev eth0 encap mpls 200 realms 1/2\n    }",
     );
     let (v, d) = parse(&t);
     clean(&d);
@@ -541,7 +541,7 @@ fn routes_typed_fields_and_options() {
     assert_eq!(r[0].table.as_deref(), Some("100"));
     assert_eq!(r[0].metric, Some(5));
     assert_eq!(r[0].scope, Some(Scope::Link));
-    assert_eq!(r[0].protocol.as_deref(), Some("static"));
+    assert_eq!(r[0].protocol.as_deref(), Some("keepalived"));
     assert!(r[0].tracked());
     assert_eq!(r[1].kind, Some(RouteType::Blackhole));
     assert!(r[1].no_track && !r[1].tracked());
@@ -605,6 +605,23 @@ fn route_diagnostics() {
         "`virtual_routes`: `or` is deprecated - use `nexthop`",
     );
     assert_eq!(v.instances[0].virtual_routes[0].or, Some(ip("10.0.0.253")));
+    // keepalived: "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18), resetting
+    // protocol" (and likewise for rules).
+    let t = inst(
+        "    virtual_routes {\n        10.9.0.0/16 dev eth0 protocol bird\n        10.8.0.0/16 dev eth0 protocol bird no_track\n    }\n    virtual_rules {\n        from 10.0.0.0/24 table 5 preference 9 protocol 12\n    }",
+    );
+    let (_, d) = parse(&t);
+    assert_eq!(bad(&d).len(), 2, "{d:#?}");
+    has_at(
+        &d,
+        at(&t, "10.9.0.0/16"),
+        "`virtual_routes`: a tracked route must use protocol keepalived (18), not `bird` - using keepalived",
+    );
+    has_at(
+        &d,
+        at(&t, "from 10"),
+        "`virtual_rules`: a tracked rule must use protocol keepalived (18), not `12` - using keepalived",
+    );
     // keepalived: "Route must have a destination".
     let t = inst("    virtual_routes {\n        via 10.0.0.1 dev eth0\n    }");
     let (v, d) = parse(&t);
@@ -1845,5 +1862,25 @@ fn print_corpus_diagnostics() {
                 x.message
             );
         }
+    }
+}
+
+/// Prints this section's diagnostics for the file named by `VRRP_FILE` (calibration aid).
+#[test]
+#[ignore = "calibration aid"]
+fn print_file_diagnostics() {
+    let Ok(path) = std::env::var("VRRP_FILE") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    let (_, d) = parse(&text);
+    for x in d {
+        println!(
+            "{}:{} {}: {}",
+            x.loc.map_or(0, |l| l.line),
+            x.loc.map_or(0, |l| l.col),
+            x.severity,
+            x.message
+        );
     }
 }

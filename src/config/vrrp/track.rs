@@ -284,6 +284,13 @@ impl Notifies {
             "notify_master_rx_lower_pri" if instance => &mut self.master_rx_lower_pri,
             "notify_deleted" => {
                 leaf(d, n);
+                if !instance {
+                    super::note(
+                        d,
+                        At::node(n),
+                        "`notify_deleted` in a vrrp_sync_group needs keepalived 2.3 or later (2.2.7 reports it as an unknown keyword)",
+                    );
+                }
                 if self.deleted {
                     warn(
                         d,
