@@ -2002,22 +2002,21 @@ pub(super) fn parse_rule(
         )
         .hint("add `preference N`");
     }
-    if !no_track {
-        if let Some(p) = options
+    if !no_track
+        && let Some(p) = options
             .iter()
             .find(|o| o.key == "protocol")
             .and_then(|o| o.args.first())
             .filter(|p| !is_keepalived_proto(p))
-        {
-            // keepalived: "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18),
-            // resetting protocol".
-            warn(
+    {
+        // keepalived: "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18),
+        // resetting protocol".
+        warn(
                 d,
                 at,
                 format!("`{kw}`: a tracked rule must use protocol keepalived (18), not `{p}` - using keepalived"),
             )
             .hint("add `no_track` to keep the protocol");
-        }
     }
     if track_group.is_some() && iif.is_none() && oif.is_none() {
         warn(
