@@ -4,6 +4,7 @@
 //! statements and blocks --section parsers--> typed [`Config`] --checks--> diagnostics.
 //! Nothing downstream looks at text again.
 
+pub mod preprocess;
 pub mod source;
 
 pub use source::{Diagnostic, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
