@@ -581,7 +581,7 @@ impl<'a> Pre<'a> {
                 self.diags.warn(
                     f.loc(line_no, col),
                     "a `\\` at the end of a line continues only a `$NAME=` definition; \
-                     here it is part of the line",
+                     it does not join this line with the next",
                 );
             }
             // 4c. Sequence or list.
@@ -1861,7 +1861,7 @@ mod tests {
             r.diags(),
             [format!(
                 "{NAME}:9:6: warning: a `\\` at the end of a line continues only a `$NAME=` \
-                 definition; here it is part of the line"
+                 definition; it does not join this line with the next"
             )]
         );
     }
@@ -1912,6 +1912,15 @@ mod tests {
         assert_eq!(r.at("]", 0), format!("{NAME}:9:11"));
         assert_eq!(r.at("priority", 0), format!("{NAME}:11:10"));
         assert!(r.diags().is_empty());
+    }
+
+    #[test]
+    fn dump_origins_shows_files_lines_and_segments() {
+        let r = run("$V=a b\n  k $V c\nplain\n");
+        assert_eq!(
+            dump_origins(&r.p, &r.sm),
+            format!("{NAME}:2: k a b c    [(1, 3), (4, 5), (5, 5), (6, 7)]\n{NAME}:3: plain\n")
+        );
     }
 
     #[test]
