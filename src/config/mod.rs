@@ -12,6 +12,7 @@ pub mod bfd;
 pub mod dump;
 pub mod global;
 pub mod lvs;
+pub mod preprocess;
 pub mod source;
 pub mod tree;
 pub mod value;
@@ -41,31 +42,10 @@ pub struct Loaded {
 pub fn load(path: &std::path::Path, opts: &LoadOptions) -> Loaded {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::default();
-    let file = sources.add(path);
-    let config = match std::fs::read(path) {
-        Ok(bytes) => {
-            let _ = opts;
-            Config::from_text_in(&String::from_utf8_lossy(&bytes), file, &mut diags)
-        }
-        Err(e) => {
-            let loc = Loc {
-                file,
-                line: 1,
-                col: 1,
-            };
-            let sev = if opts.all_config {
-                Severity::Fatal
-            } else {
-                Severity::Warning
-            };
-            diags.push(
-                sev,
-                Some(loc),
-                format!("cannot read configuration file: {e}"),
-            );
-            Config::default()
-        }
-    };
+    let mut popts = preprocess::Options::new(opts.config_id.clone());
+    popts.all_config = opts.all_config;
+    let pre = preprocess::preprocess(path, &popts, &mut sources, &mut diags);
+    let config = Config::from_preprocessed(&pre, &mut diags);
     Loaded {
         config,
         diags,
@@ -121,20 +101,18 @@ impl Config {
         cfg
     }
 
-    /// Builds the model from one text with no includes (tests, fuzzing, `-d` round trips). Until
-    /// the preprocessor lands this only strips comments; lines map to themselves.
+    /// Builds the model from one text (tests, fuzzing, `-d` round trips): preprocessed as a file
+    /// named `keepalived.conf` in the current directory, config id `test`.
     pub fn from_text(text: &str, d: &mut Diagnostics) -> Config {
-        Config::from_text_in(text, FileId(0), d)
-    }
-
-    fn from_text_in(text: &str, file: FileId, d: &mut Diagnostics) -> Config {
-        let mut pre = Preprocessed::default();
-        for (i, line) in text.lines().enumerate() {
-            pre.push_line(
-                strip_comment(line),
-                source::LineOrigin::identity(file, i as u32 + 1),
-            );
-        }
+        let mut sources = SourceMap::new();
+        let popts = preprocess::Options::new("test");
+        let pre = preprocess::preprocess_str(
+            std::path::Path::new("keepalived.conf"),
+            text,
+            &popts,
+            &mut sources,
+            d,
+        );
         Config::from_preprocessed(&pre, d)
     }
 
@@ -147,17 +125,4 @@ impl Config {
         self.bfd.dump(&mut w);
         w.finish()
     }
-}
-
-/// The line up to a `#` or `!` outside double quotes.
-fn strip_comment(line: &str) -> &str {
-    let mut quoted = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '#' | '!' if !quoted => return &line[..i],
-            _ => {}
-        }
-    }
-    line
 }

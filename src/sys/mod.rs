@@ -308,6 +308,19 @@ pub fn short_hostname() -> String {
     name.split('.').next().unwrap_or_default().to_string()
 }
 
+/// `fnmatch(3)` with `FNM_PERIOD`, as `glob(3)` uses it on one path component: shell wildcards,
+/// backslash escapes, and a leading `.` only matched explicitly. A NUL in either makes no match.
+pub fn fnmatch(pattern: &[u8], name: &[u8]) -> bool {
+    let (Ok(p), Ok(n)) = (
+        std::ffi::CString::new(pattern),
+        std::ffi::CString::new(name),
+    ) else {
+        return false;
+    };
+    // SAFETY: both are valid NUL-terminated strings that live across the call.
+    unsafe { libc::fnmatch(p.as_ptr(), n.as_ptr(), libc::FNM_PERIOD) == 0 }
+}
+
 /// Kernel release and version, for the start-up log line.
 pub fn uname() -> String {
     // SAFETY: utsname is plain old data; zeroed is a valid value.
