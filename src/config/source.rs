@@ -88,6 +88,8 @@ impl LineOrigin {
 pub struct Preprocessed {
     pub text: String,
     pub lines: Vec<LineOrigin>,
+    /// Byte offset in `text` where each line starts (same length as `lines`).
+    starts: Vec<usize>,
 }
 
 impl Preprocessed {
@@ -97,18 +99,26 @@ impl Preprocessed {
         if !self.lines.is_empty() {
             self.text.push('\n');
         }
+        self.starts.push(self.text.len());
         self.text.push_str(line);
         self.lines.push(origin);
     }
 
     /// Maps a byte offset in `text` back to the source.
+    /// O(log lines + line length).
     pub fn loc_of(&self, offset: usize) -> Option<Loc> {
         let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line_idx = before.matches('\n').count();
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() as u32 + 1;
-        let origin = self.lines.get(line_idx).or_else(|| self.lines.last())?;
+        let line_idx = self
+            .starts
+            .partition_point(|&s| s <= offset)
+            .checked_sub(1)?;
+        let line_start = self.starts[line_idx];
+        let col = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |t| t.chars().count()) as u32
+            + 1;
+        let origin = self.lines.get(line_idx)?;
         Some(Loc {
             file: origin.file,
             line: origin.line,

@@ -122,8 +122,9 @@ impl Builder<'_> {
         for pair in pairs {
             match pair.as_rule() {
                 Rule::stmt => {
-                    let words: Vec<Word> = pair.into_inner().map(|w| self.word(w)).collect();
-                    let loc = words[0].loc;
+                    let words = self.words(pair.as_str(), pair.as_span().start());
+                    let Some(first) = words.first() else { continue };
+                    let loc = first.loc;
                     nodes.push(Node {
                         words,
                         block: None,
@@ -176,23 +177,53 @@ impl Builder<'_> {
         Block { open, close, nodes }
     }
 
-    fn word(&mut self, pair: Pair<'_, Rule>) -> Word {
-        let loc = self.loc(pair.as_span().start());
-        let mut text = String::new();
-        let mut quoted = false;
-        for part in pair.into_inner() {
-            match part.as_rule() {
-                Rule::bare => text.push_str(part.as_str()),
-                Rule::dquoted => {
-                    quoted = true;
-                    if let Some(t) = part.into_inner().next() {
-                        text.push_str(t.as_str());
-                    }
+    /// Splits a statement into words: blanks separate, double quotes group (and are removed), a
+    /// backslash inside quotes keeps the next character from ending the quote.
+    fn words(&mut self, stmt: &str, base: usize) -> Vec<Word> {
+        let mut words = Vec::new();
+        let mut current: Option<(usize, String, bool)> = None;
+        let mut in_quote = false;
+        let mut escaped = false;
+        for (i, c) in stmt.char_indices() {
+            if in_quote {
+                let w = current.as_mut().expect("a quote belongs to a word");
+                if escaped {
+                    escaped = false;
+                    w.1.push(c);
+                } else if c == '\\' {
+                    escaped = true;
+                    w.1.push(c);
+                } else if c == '"' {
+                    in_quote = false;
+                } else {
+                    w.1.push(c);
                 }
-                _ => {}
+            } else if matches!(c, ' ' | '\t' | '\r' | '\u{0b}' | '\u{0c}') {
+                if let Some((start, text, quoted)) = current.take() {
+                    words.push(Word {
+                        text,
+                        loc: self.loc(base + start),
+                        quoted,
+                    });
+                }
+            } else {
+                let w = current.get_or_insert_with(|| (i, String::new(), false));
+                if c == '"' {
+                    in_quote = true;
+                    w.2 = true;
+                } else {
+                    w.1.push(c);
+                }
             }
         }
-        Word { text, loc, quoted }
+        if let Some((start, text, quoted)) = current.take() {
+            words.push(Word {
+                text,
+                loc: self.loc(base + start),
+                quoted,
+            });
+        }
+        words
     }
 }
 
