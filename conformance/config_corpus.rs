@@ -45,7 +45,6 @@ fn corpus_dir() -> Option<PathBuf> {
 }
 
 #[test]
-#[ignore = "WIP: enabled when the section models land (issue 3)"]
 fn verdicts_agree_with_keepalived() {
     let Some(corpus) = corpus_dir() else { return };
     let mut disagreements = Vec::new();

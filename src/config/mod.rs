@@ -13,6 +13,7 @@ pub mod dump;
 pub mod global;
 pub mod lvs;
 pub mod preprocess;
+pub mod scripts;
 pub mod source;
 pub mod tree;
 pub mod value;
@@ -46,6 +47,7 @@ pub fn load(path: &std::path::Path, opts: &LoadOptions) -> Loaded {
     popts.all_config = opts.all_config;
     let pre = preprocess::preprocess(path, &popts, &mut sources, &mut diags);
     let config = Config::from_preprocessed(&pre, &mut diags);
+    scripts::check(&config, &scripts::SystemEnv, &mut diags);
     Loaded {
         config,
         diags,

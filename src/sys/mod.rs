@@ -391,3 +391,23 @@ pub mod syslog {
         unsafe { libc::syslog(priority, c"%s".as_ptr(), msg.as_ptr()) };
     }
 }
+
+/// The uid of a user name, through the C library (so NSS users count too).
+pub fn user_uid(name: &str) -> Option<u32> {
+    let cname = std::ffi::CString::new(name).ok()?;
+    // SAFETY: passwd is plain data; getpwnam_r writes into our buffers only.
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call; the buffer length is its real length.
+    let rc = unsafe {
+        libc::getpwnam_r(
+            cname.as_ptr(),
+            &mut pw,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    (rc == 0 && !result.is_null()).then_some(pw.pw_uid)
+}

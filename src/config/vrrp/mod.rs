@@ -264,6 +264,16 @@ impl Vrrp {
         out
     }
 
+    /// The `vrrp_script`s that an instance or sync group tracks (keepalived ignores the others:
+    /// an unused script is neither run nor checked).
+    pub fn tracked_scripts(&self) -> Vec<&VrrpScript> {
+        let used = |name: &str| {
+            self.instances.iter().any(|i| i.tracking.scripts.iter().any(|r| r.name == name))
+                || self.sync_groups.iter().any(|g| g.tracking.scripts.iter().any(|r| r.name == name))
+        };
+        self.scripts.iter().filter(|s| used(&s.name)).collect()
+    }
+
     /// The instance called `name`.
     pub fn instance(&self, name: &str) -> Option<&Instance> {
         self.instances.iter().find(|i| i.name == name)
