@@ -123,23 +123,23 @@ fn unsafe_part(path: &Path, env: &dyn ScriptEnv) -> Option<(PathBuf, String)> {
 /// Runs the checks and reports them.
 pub fn check(cfg: &Config, env: &dyn ScriptEnv, d: &mut Diagnostics) {
     // (command, where, a tracked vrrp_script?)
-    let tracked: Vec<(String, Loc)> = cfg
-        .vrrp
-        .tracked_scripts()
+    let tracked = cfg.vrrp.tracked_scripts();
+    let is_tracked = |loc: Loc| tracked.iter().any(|s| s.script_at.0 == Some(loc));
+    let scripts: Vec<(String, Loc, bool)> = cfg
+        .global
+        .scripts()
         .into_iter()
-        .filter_map(|s| s.script_at.0.map(|loc| (s.script.clone(), loc)))
+        .chain(cfg.vrrp.scripts())
+        .chain(cfg.lvs.scripts())
+        .map(|(c, l)| {
+            let t = is_tracked(l);
+            (c, l, t)
+        })
         .collect();
-    let mut scripts: Vec<(String, Loc, bool)> =
-        tracked.iter().map(|(c, l)| (c.clone(), *l, true)).collect();
-    let vrrp_all = cfg.vrrp.scripts();
-    let others = cfg.global.scripts().into_iter().chain(cfg.lvs.scripts()).chain(
-        // vrrp's list holds every vrrp_script too: keep only its notify commands.
-        vrrp_all.into_iter().filter(|(c, l)| {
-            !cfg.vrrp.scripts.iter().any(|s| s.script_at.0 == Some(*l) && &s.script == c)
-        }),
-    );
-    scripts.extend(others.map(|(c, l)| (c, l, false)));
-    let found: Vec<Option<PathBuf>> = scripts.iter().map(|(c, _, _)| resolve(program(c), env)).collect();
+    let found: Vec<Option<PathBuf>> = scripts
+        .iter()
+        .map(|(c, _, _)| resolve(program(c), env))
+        .collect();
     let security = cfg.global.enable_script_security();
     let (uid, as_whom) = script_uid(cfg, env);
     let as_root = uid.is_none_or(|u| u == 0);
@@ -161,11 +161,17 @@ pub fn check(cfg: &Config, env: &dyn ScriptEnv, d: &mut Diagnostics) {
         }
         match found {
             None if *is_tracked => {
-                d.warn(*loc, format!("track script `{prog}` not found or not executable - disabling it"))
-                    .hint("give the full path of an executable file, or install it");
+                d.warn(
+                    *loc,
+                    format!("track script `{prog}` not found or not executable - disabling it"),
+                )
+                .hint("give the full path of an executable file, or install it");
             }
             None => {
-                d.note(*loc, format!("script `{prog}` not found or not executable: it will fail when run"));
+                d.note(
+                    *loc,
+                    format!("script `{prog}` not found or not executable: it will fail when run"),
+                );
             }
             Some(path) if security && as_root => {
                 if let Some((part, why)) = unsafe_part(&path, env) {

@@ -268,8 +268,13 @@ impl Vrrp {
     /// an unused script is neither run nor checked).
     pub fn tracked_scripts(&self) -> Vec<&VrrpScript> {
         let used = |name: &str| {
-            self.instances.iter().any(|i| i.tracking.scripts.iter().any(|r| r.name == name))
-                || self.sync_groups.iter().any(|g| g.tracking.scripts.iter().any(|r| r.name == name))
+            self.instances
+                .iter()
+                .any(|i| i.tracking.scripts.iter().any(|r| r.name == name))
+                || self
+                    .sync_groups
+                    .iter()
+                    .any(|g| g.tracking.scripts.iter().any(|r| r.name == name))
         };
         self.scripts.iter().filter(|s| used(&s.name)).collect()
     }
