@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use super::Config;
 use super::dump::Writer;
-use super::global::read::{self, Origin};
-use super::source::Diagnostics;
+use super::global::read;
+use super::source::{At, Diagnostics};
 use super::tree::{Node, Word};
 use super::value;
 
@@ -102,11 +102,11 @@ pub struct BfdInstance {
     /// Events go to the checkers (see `vrrp`).
     pub checker: bool,
     /// Where `bfd_instance` was written.
-    pub origin: Origin,
+    pub origin: At,
 }
 
 impl BfdInstance {
-    fn new(name: &str, origin: Origin) -> BfdInstance {
+    fn new(name: &str, origin: At) -> BfdInstance {
         BfdInstance {
             name: name.to_string(),
             neighbor: IpAddr::from([0, 0, 0, 0]),
@@ -190,7 +190,7 @@ impl Bfd {
             return;
         }
         let mut dr = Draft {
-            inst: BfdInstance::new(&name.text, Origin::at(name.loc)),
+            inst: BfdInstance::new(&name.text, At::word(name)),
             neighbor: None,
             source_word: None,
             ttl: None,

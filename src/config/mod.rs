@@ -19,7 +19,7 @@ pub mod tree;
 pub mod value;
 pub mod vrrp;
 
-pub use source::{Diagnostic, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
+pub use source::{At, Diagnostic, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
 
 /// How to read the configuration (from the command line).
 #[derive(Debug, Clone, Default)]

@@ -7,8 +7,18 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::source::Diagnostics;
+use super::source::{At, Diagnostic, Diagnostics, Severity};
 use super::tree::{Node, Word};
+
+/// A warning where a model item was written (no location for an item that has none).
+pub fn warn_at(d: &mut Diagnostics, at: At, msg: impl Into<String>) -> &mut Diagnostic {
+    d.push(Severity::Warning, at.0, msg)
+}
+
+/// A note where a model item was written (see [`warn_at`]).
+pub fn note_at(d: &mut Diagnostics, at: At, msg: impl Into<String>) -> &mut Diagnostic {
+    d.push(Severity::Note, at.0, msg)
+}
 
 /// keepalived's booleans: `on|off|true|false|yes|no` (any case).
 pub fn parse_bool(s: &str) -> Option<bool> {

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::read::{self, Origin};
+use super::read;
 use super::*;
 use crate::config::source::Diagnostics;
 use crate::config::tree::{Node, Word};
@@ -394,7 +394,7 @@ impl Global {
                     s.user = Some(ScriptUser {
                         user: w.text.clone(),
                         group: node.args().get(1).map(|g| g.text.clone()),
-                        origin: Origin::at(w.loc),
+                        origin: At::word(w),
                     });
                 } else {
                     d.warn(node.loc, "`script_user` needs a user name - ignoring");
@@ -1028,7 +1028,7 @@ fn set_script(d: &mut Diagnostics, node: &Node, slot: &mut Option<Script>) {
         cmd: w.text.clone(),
         user: node.args().get(1).map(|u| u.text.clone()),
         group: node.args().get(2).map(|g| g.text.clone()),
-        origin: Origin::at(w.loc),
+        origin: At::word(w),
     });
 }
 
@@ -1051,7 +1051,7 @@ fn set_fifo(d: &mut Diagnostics, node: &Node, slot: &mut Option<FifoFile>) {
         path: w.text.clone(),
         user: node.args().get(1).map(|u| u.text.clone()),
         group: node.args().get(2).map(|g| g.text.clone()),
-        origin: Origin::at(w.loc),
+        origin: At::word(w),
     });
 }
 

@@ -11,26 +11,9 @@
 
 use std::time::Duration;
 
-use crate::config::source::{Diagnostics, Loc};
+use crate::config::source::Diagnostics;
 use crate::config::tree::{Node, Word};
 use crate::config::value;
-
-/// Where something was written. Not part of the value: two `Origin`s always compare equal, so a
-/// model compares by what it says, and a model dumped and read back equals the original.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Origin(pub Option<Loc>);
-
-impl PartialEq for Origin {
-    fn eq(&self, _: &Origin) -> bool {
-        true
-    }
-}
-
-impl Origin {
-    pub fn at(loc: Loc) -> Origin {
-        Origin(Some(loc))
-    }
-}
 
 /// Notes the words from index `keep` of the arguments on, which keepalived ignores silently.
 pub fn extra(d: &mut Diagnostics, node: &Node, keep: usize) {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::read::{self, TIMER_MAX};
 use super::server::{CONNECT_TIMEOUT_MAX, leaf, needs_block};
-use super::{RealServer, Src};
+use super::{At, RealServer};
 use crate::config::dump::Writer;
 use crate::config::source::Diagnostics;
 use crate::config::tree::{Node, Word};
@@ -38,7 +38,7 @@ pub struct Checker {
     pub delay_loop: Duration,
     /// `log_all_failures [BOOL]`, default no.
     pub log_all_failures: bool,
-    pub loc: Src,
+    pub loc: At,
 }
 
 /// Connection options of a network checker.
@@ -223,7 +223,7 @@ const SMTP_DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
 pub struct MiscCheck {
     /// `misc_path`: the command line (program and arguments).
     pub path: String,
-    pub path_loc: Src,
+    pub path_loc: At,
     /// `misc_timeout` seconds (1..=4294); `None` (or 0 in the file): the virtual server's
     /// delay_loop.
     pub timeout: Option<u32>,
@@ -382,7 +382,7 @@ pub(super) struct RawChecker {
     warmup: Option<Duration>,
     delay_loop: Option<Duration>,
     log_all_failures: bool,
-    loc: Src,
+    loc: At,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -475,7 +475,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
         }),
         "MISC_CHECK" => CheckerKind::Misc(MiscCheck {
             path: String::new(),
-            path_loc: Src(node.loc),
+            path_loc: At::node(node),
             timeout: None,
             dynamic: false,
             user: None,
@@ -505,7 +505,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
         warmup: None,
         delay_loop: None,
         log_all_failures: false,
-        loc: Src(node.loc),
+        loc: At::node(node),
     };
     let mut hosts: Vec<RawConn> = Vec::new();
     let mut dropped = false;
@@ -948,7 +948,7 @@ fn specific_keyword(
                 }
                 *seen_path = true;
                 m.path = command_line(n.args());
-                m.path_loc = Src(n.args().first().map_or(n.loc, |w| w.loc));
+                m.path_loc = At::loc(n.args().first().map_or(n.loc, |w| w.loc));
                 true
             }
             "misc_timeout" => {

@@ -8,14 +8,14 @@ use std::time::Duration;
 use super::checker::{self, RawChecker};
 use super::read::{self, TIMER_MAX};
 use super::{
-    Family, Forwarding, Granularity, GroupEntry, Protocol, RealServer, SchedFlags, Scheduler,
-    Script, SorryServer, Src, Tunnel, TunnelCsum, TunnelKind, VirtualServer, VirtualServerGroup,
+    At, Family, Forwarding, Granularity, GroupEntry, Protocol, RealServer, SchedFlags, Scheduler,
+    Script, SorryServer, Tunnel, TunnelCsum, TunnelKind, VirtualServer, VirtualServerGroup,
     VsTarget,
 };
 use crate::config::dump::Writer;
 use crate::config::source::{Diagnostics, Loc};
 use crate::config::tree::{Node, Word};
-use crate::config::value;
+use crate::config::value::{self, warn_at};
 
 /// keepalived's `IPVS_WEIGHT_LIMIT`.
 const WEIGHT_MAX: u64 = i32::MAX as u64;
@@ -80,7 +80,7 @@ pub(super) fn parse_group(node: &Node, d: &mut Diagnostics) -> Option<VirtualSer
     let mut g = VirtualServerGroup {
         name: name.text.clone(),
         entries: Vec::new(),
-        loc: Src(node.loc),
+        loc: At::node(node),
     };
     let ctx = format!("virtual_server_group {}", name.text);
     for n in node.children() {
@@ -966,7 +966,7 @@ fn script_once(d: &mut Diagnostics, n: &Node, slot: &mut Option<Script>) {
         command: cmd.text.clone(),
         user: n.args().get(1).map(|w| w.text.clone()),
         group: n.args().get(2).map(|w| w.text.clone()),
-        loc: Src(cmd.loc),
+        loc: At::word(cmd),
     });
 }
 
@@ -1487,7 +1487,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
             delay_loop,
             connect_timeout,
             checkers: Vec::new(),
-            loc: Src(rs.loc),
+            loc: At::loc(rs.loc),
         };
         real.checkers = rs.checkers.into_iter().map(|c| c.resolve(&real)).collect();
         servers.push(real);
@@ -1508,7 +1508,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
                 port: s.port,
                 lvs_method: method,
                 inhibit: sorry_inhibit.unwrap_or(s.inhibit),
-                loc: Src(s.loc),
+                loc: At::loc(s.loc),
             })
         }
     };
@@ -1565,7 +1565,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
         warmup: vs.warmup,
         sorry_server: sorry,
         real_servers: servers,
-        loc: Src(vs.loc),
+        loc: At::loc(vs.loc),
     };
     fix_ports(&mut out, d);
     Some(out)
@@ -1588,8 +1588,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         }
         if fwmark {
             if rs.port != 0 {
-                d.warn(
-                    rs.loc.0,
+                warn_at(
+                    d,
+                    rs.loc,
                     format!(
                         "virtual server {name}: real server {} has a port, which {} forwarding ignores - port cleared",
                         fmt_ip_port(rs.ip, rs.port),
@@ -1601,8 +1602,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         } else if rs.port == 0 {
             rs.port = vport;
         } else if rs.port != vport {
-            d.warn(
-                rs.loc.0,
+            warn_at(
+                d,
+                rs.loc,
                 format!(
                     "virtual server {name}: real server {} must use the virtual server's port with {} forwarding - port set to {vport}",
                     fmt_ip_port(rs.ip, rs.port),
@@ -1618,8 +1620,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         }
         if fwmark {
             if s.port != 0 {
-                d.warn(
-                    s.loc.0,
+                warn_at(
+                    d,
+                    s.loc,
                     format!(
                         "virtual server {name}: the sorry server has a port, which {} forwarding ignores - port cleared",
                         method_name(s.lvs_method)
@@ -1630,8 +1633,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         } else if s.port == 0 {
             s.port = vport;
         } else if s.port != vport {
-            d.warn(
-                s.loc.0,
+            warn_at(
+                d,
+                s.loc,
                 format!(
                     "virtual server {name}: the sorry server must use the virtual server's port with {} forwarding - port set to {vport}",
                     method_name(s.lvs_method)
@@ -1658,8 +1662,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
         })
         .collect();
     if vs.ha_suspend && has_fwmark {
-        d.warn(
-            vs.loc.0,
+        warn_at(
+            d,
+            vs.loc,
             format!(
                 "virtual server {name}: `ha_suspend` cannot be used with a group that has fwmarks - cleared"
             ),
@@ -1668,8 +1673,7 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
     }
     if !addrs.is_empty() {
         if vs.protocol.is_none() {
-            d.warn(
-                vs.loc.0,
+            warn_at(d, vs.loc,
                 format!(
                     "virtual server {name}: no `protocol` - keepalived uses UDP (the kernel's default)"
                 ),
@@ -1678,16 +1682,18 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
             vs.protocol = Some(Protocol::Udp);
         }
         if vs.ops && vs.protocol != Some(Protocol::Udp) {
-            d.warn(
-                vs.loc.0,
+            warn_at(
+                d,
+                vs.loc,
                 format!("virtual server {name}: `ops` (one-packet scheduling) needs UDP - cleared"),
             );
             vs.ops = false;
         }
     }
     if vs.persistence_timeout.is_none() && addrs.iter().any(|&(_, _, p)| p == 0) {
-        d.warn(
-            vs.loc.0,
+        warn_at(
+            d,
+            vs.loc,
             format!(
                 "virtual server {name}: group `{}` has an entry without a port, which only persistent services may omit - persistence_timeout {PERSISTENCE_DEFAULT} set",
                 g.name
@@ -1696,8 +1702,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
         vs.persistence_timeout = Some(PERSISTENCE_DEFAULT);
     }
     if vs.protocol.is_some() && addrs.is_empty() && has_fwmark {
-        d.warn(
-            vs.loc.0,
+        warn_at(
+            d,
+            vs.loc,
             format!("virtual server {name}: `protocol` is ignored for a group of fwmarks"),
         );
         vs.protocol = None;
@@ -1705,8 +1712,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
     if has_fwmark {
         for rs in &vs.real_servers {
             if rs.lvs_method != Forwarding::Nat && rs.port != 0 {
-                d.warn(
-                    rs.loc.0,
+                warn_at(
+                    d,
+                    rs.loc,
                     format!(
                         "virtual server {name} (fwmarks): real server {} has a port, which {} forwarding ignores",
                         fmt_ip_port(rs.ip, rs.port),
@@ -1719,13 +1727,14 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
             && s.lvs_method != Forwarding::Nat
             && s.port != 0
         {
-            d.warn(
-                    s.loc.0,
-                    format!(
-                        "virtual server {name} (fwmarks): the sorry server has a port, which {} forwarding ignores",
-                        method_name(s.lvs_method)
-                    ),
-                );
+            warn_at(
+                d,
+                s.loc,
+                format!(
+                    "virtual server {name} (fwmarks): the sorry server has a port, which {} forwarding ignores",
+                    method_name(s.lvs_method)
+                ),
+            );
         }
     }
     for &(start, end, port) in &addrs {
@@ -1736,8 +1745,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
         };
         for rs in &vs.real_servers {
             if rs.lvs_method != Forwarding::Nat && rs.port != 0 && rs.port != port {
-                d.warn(
-                    rs.loc.0,
+                warn_at(
+                    d,
+                    rs.loc,
                     format!(
                         "virtual server {name} [{entry}]: real server {} has another port, which {} forwarding cannot change",
                         fmt_ip_port(rs.ip, rs.port),
@@ -1751,13 +1761,14 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
             && s.port != 0
             && s.port != port
         {
-            d.warn(
-                    s.loc.0,
-                    format!(
-                        "virtual server {name} [{entry}]: the sorry server has another port, which {} forwarding ignores",
-                        method_name(s.lvs_method)
-                    ),
-                );
+            warn_at(
+                d,
+                s.loc,
+                format!(
+                    "virtual server {name} [{entry}]: the sorry server has another port, which {} forwarding ignores",
+                    method_name(s.lvs_method)
+                ),
+            );
         }
     }
 }

@@ -135,7 +135,7 @@ virtual_server 192.168.200.100 443 {
         (up.command.as_str(), up.user.as_deref(), up.group.as_deref()),
         ("/bin/up arg", Some("nobody"), Some("nogroup"))
     );
-    assert_eq!((up.loc.0.line, up.loc.0.col), (16, 15));
+    assert_eq!((up.loc.0.unwrap().line, up.loc.0.unwrap().col), (16, 15));
     assert_eq!(v.quorum_down.as_ref().unwrap().user, None);
     assert_eq!(v.weight, 3);
     assert_eq!(v.connect_timeout, secs(2.5));
@@ -1594,7 +1594,10 @@ fn misc_check() {
         panic!()
     };
     assert_eq!(m.path, "/usr/bin/check arg1");
-    assert_eq!((m.path_loc.0.line, m.path_loc.0.col), (7, 17));
+    assert_eq!(
+        (m.path_loc.0.unwrap().line, m.path_loc.0.unwrap().col),
+        (7, 17)
+    );
     assert_eq!((m.timeout, m.dynamic), (Some(5), true));
     assert_eq!(
         (m.user.as_deref(), m.group.as_deref()),

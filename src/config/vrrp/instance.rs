@@ -10,9 +10,9 @@ use super::super::value::{self, Prefix};
 use super::addr::{self, AddrUse, IpAddress, Route, Rule};
 use super::track::{self, Notifies, Tracking};
 use super::{
-    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, leaf, line, note,
+    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, leaf, line, note_at,
     open_named, opt_bool, opt_line, qw, secs_arg, secs_line, str_arg, sub_block, timer_arg,
-    value_block, warn,
+    value_block, warn_at,
 };
 
 /// An address family.
@@ -628,7 +628,7 @@ pub(super) const INSTANCE_KEYWORDS: &[&str] = &[
 
 /// A keyword keepalived 2.2.7 does not know (it reports it as unknown); newer versions do.
 fn newer(d: &mut Diagnostics, n: &Node, version: &str) {
-    note(
+    note_at(
         d,
         At::node(n),
         format!(
@@ -653,7 +653,7 @@ impl Fam {
             }
             Some(g) if g == f => true,
             Some(g) => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -674,7 +674,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         return;
     };
     if v.instances.iter().any(|i| i.name == name.text) {
-        warn(
+        warn_at(
             d,
             At::word(name),
             format!(
@@ -701,7 +701,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         keyword(&mut i, &mut fam, d, n, kw);
     }
     if i.unicast_ttl.is_some() && i.peers().is_empty() {
-        warn(
+        warn_at(
             d,
             i.unicast_ttl_at,
             "`unicast_ttl` without unicast peers - ignoring",
@@ -709,7 +709,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         i.unicast_ttl = None;
     }
     if i.vrf.is_some() && i.interface.is_some() {
-        warn(
+        warn_at(
             d,
             i.interface_at,
             "`vrf` cannot be used with `interface` - ignoring the vrf",
@@ -729,7 +729,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             match w.text.as_str() {
                 "MASTER" => i.state = Some(State::Master),
                 "BACKUP" if i.state == Some(State::Master) => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`state` was already set to MASTER - ignoring BACKUP",
@@ -738,7 +738,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 }
                 "BACKUP" => i.state = Some(State::Backup),
                 other => {
-                    let diag = warn(
+                    let diag = warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -774,13 +774,13 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 return;
             };
             if i.interface.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     "`vrf` cannot be used with `interface` - ignoring",
                 );
             } else if i.vrf.is_some() {
-                warn(d, At::word(w), "`vrf` already specified - ignoring");
+                warn_at(d, At::word(w), "`vrf` already specified - ignoring");
             } else if ifname_ok(d, "vrf", w) {
                 i.vrf = Some(w.text.clone());
             }
@@ -802,7 +802,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         "use_ipvlan" => {
             leaf(d, n);
             if i.use_ipvlan.is_some() {
-                warn(d, At::node(n), "`use_ipvlan` already specified - ignoring");
+                warn_at(d, At::node(n), "`use_ipvlan` already specified - ignoring");
                 return;
             }
             i.use_ipvlan = Some(parse_ipvlan(d, n, fam));
@@ -810,7 +810,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         "native_ipv6" => {
             bare(d, n);
             if fam.0 == Some(Family::Inet) {
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`native_ipv6` cannot be used with IPv4 addresses - ignoring",
@@ -819,7 +819,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
             fam.0 = Some(Family::Inet6);
             i.native_ipv6 = true;
-            note(
+            note_at(
                 d,
                 At::node(n),
                 "`native_ipv6` is deprecated: IPv6 addresses make an instance IPv6",
@@ -867,7 +867,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 } else {
                     "a multicast address"
                 };
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!("`mcast_dst_ip`: `{}` is not {what} - ignoring", w.text),
@@ -898,7 +898,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             let w = &n.args()[0];
             if i.version.is_some_and(|v| v as i64 != x) || (x == 2 && fam.0 == Some(Family::Inet6))
             {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -924,7 +924,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             match super::parse_u64(&w.text).filter(|p| (1..=255).contains(p)) {
                 Some(p) => i.priority = Some(p as u8),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -955,7 +955,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             for l in lines {
                 if let Some(p) = parse_peer(d, l, fam) {
                     if peers.iter().any(|o| o.addr == p.addr) {
-                        warn(
+                        warn_at(
                             d,
                             p.at,
                             format!("`unicast_peer`: `{}` is listed twice - ignoring", p.addr),
@@ -979,7 +979,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 None => i.old_unicast_checksum = Some(OldChecksum::Use),
                 Some(w) if w.text == "never" => i.old_unicast_checksum = Some(OldChecksum::Never),
                 Some(w) => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1016,7 +1016,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 return;
             };
             let x = if x == 0 {
-                warn(
+                warn_at(
                     d,
                     At::word(&n.args()[0]),
                     format!("`{}` must be greater than 0 - using 1", kw.text),
@@ -1050,7 +1050,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         "garp_extra_if" | "vmac_garp_intvl" => {
             leaf(d, n);
             if kw.text == "vmac_garp_intvl" {
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`vmac_garp_intvl` is deprecated - use `garp_extra_if`",
@@ -1076,7 +1076,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                     });
                 }
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         format!("`{}` without an interval - ignoring", kw.text),
@@ -1165,7 +1165,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         }
         "linkbeat_use_polling" => {
             bare(d, n);
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 "`linkbeat_use_polling` in a vrrp_instance is deprecated - use a `linkbeat_interfaces` block",
@@ -1228,7 +1228,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 }
                 _ => {
                     // keepalived resets it to 0.
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1262,13 +1262,13 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         }
         "lvs_sync_daemon_interface" => {
             let Some(s) = str_arg(d, n) else { return };
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 "`lvs_sync_daemon_interface` in a vrrp_instance is deprecated - use the global `lvs_sync_daemon`",
             );
             if i.lvs_sync_daemon_interface.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`lvs_sync_daemon_interface` already specified - ignoring",
@@ -1299,7 +1299,7 @@ fn sock_addr(d: &mut Diagnostics, kw: &str, w: &Word) -> Option<IpAddr> {
         return Some(a);
     }
     if let Some(p) = value::parse_prefix(&w.text) {
-        note(
+        note_at(
             d,
             At::word(w),
             format!("`{kw}`: the prefix length in `{}` is ignored", w.text),
@@ -1344,7 +1344,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
         let t = w.text.as_str();
         if t.contains(':') {
             if vm.mac.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     "`use_vmac`: MAC address already specified - ignoring",
@@ -1352,7 +1352,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             } else {
                 match parse_mac(t) {
                     None => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1361,14 +1361,14 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
                         );
                     }
                     Some(m) if m[0] & 1 == 1 => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!("`use_vmac`: MAC address `{t}` is multicast - ignoring"),
                         );
                     }
                     Some(m) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1391,7 +1391,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             match args.get(k + 1) {
                 Some(g) => vm.group = Some(g.text.clone()),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_vmac`: `group` needs a value - ignoring",
@@ -1406,7 +1406,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             match args.get(k) {
                 Some(x) => x,
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_vmac`: `name` needs a value - ignoring",
@@ -1418,13 +1418,13 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             w
         };
         if vm.name.is_some() {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 "`use_vmac`: interface name already specified - ignoring",
             );
         } else if !dev_name_valid(&nw.text) {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 format!(
@@ -1454,7 +1454,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
         };
         if let Some(m) = mode {
             if iv.mode.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!("`use_ipvlan`: mode already specified - ignoring `{t}`"),
@@ -1469,7 +1469,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
             match args.get(k + 1) {
                 Some(g) => iv.group = Some(g.text.clone()),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_ipvlan`: `group` needs a value - ignoring",
@@ -1484,7 +1484,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
             match args.get(k) {
                 Some(x) => x,
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_ipvlan`: `name` needs a value - ignoring",
@@ -1495,7 +1495,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
         } else {
             if let Some(p) = value::parse_prefix(t) {
                 if iv.addr.is_some() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`use_ipvlan`: address already specified - ignoring `{t}`"),
@@ -1509,7 +1509,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
             w
         };
         if iv.name.is_some() {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 format!(
@@ -1518,7 +1518,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
                 ),
             );
         } else if !dev_name_valid(&nw.text) {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 format!(
@@ -1562,7 +1562,7 @@ fn parse_peer(d: &mut Diagnostics, l: &Node, fam: &mut Fam) -> Option<UnicastPee
                 k += 2;
             }
             (t, _) => {
-                warn(
+                warn_at(
                     d,
                     At::word(o),
                     format!(
@@ -1581,7 +1581,7 @@ fn parse_peer(d: &mut Diagnostics, l: &Node, fam: &mut Fam) -> Option<UnicastPee
     if let (Some(lo), Some(hi)) = (p.min_ttl, p.max_ttl)
         && lo > hi
     {
-        warn(
+        warn_at(
             d,
             p.at,
             format!(
@@ -1606,7 +1606,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
                     "PASS" => a.auth_type = Some(AuthType::Pass),
                     "AH" => a.auth_type = Some(AuthType::Ah),
                     other => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1628,7 +1628,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
                         cut -= 1;
                     }
                     p.truncate(cut);
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`auth_pass` is longer than 8 characters - truncated to `{p}`"),
@@ -1651,14 +1651,14 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                 leaf(d, n);
                 let args = n.args();
                 let (Some(idw), Some(vw)) = (args.first(), args.get(1)) else {
-                    warn(d, At::node(n), "`key` needs an id and a value - ignoring");
+                    warn_at(d, At::node(n), "`key` needs an id and a value - ignoring");
                     continue;
                 };
                 let Some(id) = value::int_in(d, "key", idw, 1, 255) else {
                     continue;
                 };
                 if h.keys.iter().any(|k| k.id as i64 == id) {
-                    warn(
+                    warn_at(
                         d,
                         At::word(idw),
                         format!("`key` {id} is defined twice - ignoring"),
@@ -1668,7 +1668,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                 let v = vw.text.as_str();
                 let len = if let Some(hex) = v.strip_prefix("hex:") {
                     if hex.len() % 2 != 0 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                        warn(
+                        warn_at(
                             d,
                             At::word(vw),
                             format!(
@@ -1686,7 +1686,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                 if let Some(l) = len
                     && !(32..=64).contains(&l)
                 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(vw),
                         format!("`key` {id}: a key of {l} bytes (must be 32 to 64) - ignoring"),
@@ -1709,7 +1709,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                     "time" => h.anti_replay = Some(AntiReplay::Time),
                     "monotonic" => h.anti_replay = Some(AntiReplay::Monotonic),
                     _ => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(&n.args()[0]),
                             format!("`anti_replay`: `{s}` is not time|monotonic - ignoring"),
@@ -1729,7 +1729,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                     "permissive" => h.mode = Some(HmacMode::Permissive),
                     "receive-only" => h.mode = Some(HmacMode::ReceiveOnly),
                     _ => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(&n.args()[0]),
                             format!(
@@ -1743,7 +1743,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
         }
     }
     if h.keys.is_empty() {
-        warn(
+        warn_at(
             d,
             h.at,
             "`auth_hmac` has no `key` - adverts cannot be signed",
@@ -1751,10 +1751,10 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
     }
     match h.active_key {
         None if !h.keys.is_empty() => {
-            warn(d, h.at, "`auth_hmac` has no `active_key`");
+            warn_at(d, h.at, "`auth_hmac` has no `active_key`");
         }
         Some(k) if !h.keys.iter().any(|x| x.id == k) => {
-            warn(
+            warn_at(
                 d,
                 h.at,
                 format!("`auth_hmac`: `active_key` {k} names no `key`"),

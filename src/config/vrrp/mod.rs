@@ -46,9 +46,9 @@ pub use track::{
 
 use super::Config;
 use super::dump::Writer;
-use super::source::{Diagnostic, Diagnostics, Loc, Severity};
+use super::source::{At, Diagnostics, Loc};
 use super::tree::{Node, Word};
-use super::value;
+use super::value::{self, note_at, warn_at};
 
 /// The top-level keywords this section owns.
 pub const TOP: &[&str] = &[
@@ -66,37 +66,6 @@ pub const TOP: &[&str] = &[
     "track_group",
     "interface_up_down_delays",
 ];
-
-/// Where a value was written. Equality (and hashing) ignore it: two models that say the same
-/// thing are equal wherever they were written.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct At(pub Option<Loc>);
-
-impl At {
-    pub fn of(loc: Loc) -> At {
-        At(Some(loc))
-    }
-
-    pub fn word(w: &Word) -> At {
-        At(Some(w.loc))
-    }
-
-    pub fn node(n: &Node) -> At {
-        At(Some(n.loc))
-    }
-}
-
-impl PartialEq for At {
-    fn eq(&self, _: &At) -> bool {
-        true
-    }
-}
-
-impl Eq for At {}
-
-impl std::hash::Hash for At {
-    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
-}
 
 /// The whole VRRP section.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -299,21 +268,13 @@ const NO_WORDS: &[&str] = &[];
 // ---------------------------------------------------------------------------------------------
 // Shared parsing helpers.
 
-fn warn(d: &mut Diagnostics, at: At, msg: impl Into<String>) -> &mut Diagnostic {
-    d.push(Severity::Warning, at.0, msg)
-}
-
-fn note(d: &mut Diagnostics, at: At, msg: impl Into<String>) -> &mut Diagnostic {
-    d.push(Severity::Note, at.0, msg)
-}
-
 /// The name of a named top-level block (`vrrp_instance NAME {`). keepalived skips the block when
 /// the name is missing or followed by more words.
 fn block_name<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
     match node.args() {
         [name] => Some(name),
         [] => {
-            warn(
+            warn_at(
                 d,
                 At::node(node),
                 format!("`{}` must have a name - skipping the block", node.keyword()),
@@ -321,7 +282,7 @@ fn block_name<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
             None
         }
         [_, extra, ..] => {
-            warn(
+            warn_at(
                 d,
                 At::word(extra),
                 format!(
@@ -339,7 +300,7 @@ fn block_name<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
 /// reported (keepalived: "Block track_interface has extra parameters") and ignored.
 fn sub_block<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n [Node]> {
     if let Some(extra) = node.args().first() {
-        warn(
+        warn_at(
             d,
             At::word(extra),
             format!(
@@ -359,9 +320,9 @@ fn value_block<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<Vec<&'n Node>>
     let mut out = Vec::new();
     for n in nodes {
         if let Some(b) = &n.block {
-            warn(
+            warn_at(
                 d,
-                At::of(b.open),
+                At::loc(b.open),
                 format!("unexpected block inside `{}` - ignored", node.keyword()),
             );
         }
@@ -393,7 +354,7 @@ fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
         return Some(true);
     };
     if let Some(extra) = args.get(1) {
-        warn(
+        warn_at(
             d,
             At::word(extra),
             format!(
@@ -405,7 +366,7 @@ fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
     }
     let b = value::parse_bool(&w.text);
     if b.is_none() {
-        warn(
+        warn_at(
             d,
             At::word(w),
             format!(
@@ -451,7 +412,7 @@ fn str_arg(d: &mut Diagnostics, node: &Node) -> Option<String> {
 /// An interface name: at most 15 characters (IFNAMSIZ - 1).
 fn ifname_ok(d: &mut Diagnostics, keyword: &str, w: &Word) -> bool {
     if w.text.is_empty() || w.text.len() >= 16 {
-        warn(
+        warn_at(
             d,
             At::word(w),
             format!(

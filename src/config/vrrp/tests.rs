@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
-use crate::config::source::{Diagnostic, FileId, LineOrigin, Preprocessed};
+use crate::config::source::{Diagnostic, FileId, LineOrigin, Preprocessed, Severity};
 use crate::config::tree;
 
 fn parse(text: &str) -> (Vrrp, Vec<Diagnostic>) {

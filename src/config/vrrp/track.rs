@@ -10,7 +10,7 @@ use super::super::tree::{Node, Word};
 use super::super::value;
 use super::{
     At, Vrrp, bare, block_name, block_words, bool_line, flag_line, int_arg, leaf, line, open_named,
-    opt_bool, qw, secs_line, timer_arg, value_block, warn,
+    opt_bool, qw, secs_line, timer_arg, value_block, warn_at,
 };
 
 /// A member of a `group { ... }` list: an instance name.
@@ -285,14 +285,14 @@ impl Notifies {
             "notify_deleted" => {
                 leaf(d, n);
                 if !instance {
-                    super::note(
+                    super::note_at(
                         d,
                         At::node(n),
                         "`notify_deleted` in a vrrp_sync_group needs keepalived 2.3 or later (2.2.7 reports it as an unknown keyword)",
                     );
                 }
                 if self.deleted {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         "`notify_deleted` already specified - ignoring",
@@ -315,7 +315,7 @@ impl Notifies {
                 n.keyword(),
                 old.command
             );
-            warn(d, At::node(n), msg);
+            warn_at(d, At::node(n), msg);
             return true;
         }
         *slot = parse_notify(d, n);
@@ -367,7 +367,7 @@ impl Notifies {
 fn parse_notify(d: &mut Diagnostics, n: &Node) -> Option<Notify> {
     let args = n.args();
     let Some(cmd) = args.first() else {
-        warn(
+        warn_at(
             d,
             At::node(n),
             format!("`{}` needs a command - ignoring", n.keyword()),
@@ -375,7 +375,7 @@ fn parse_notify(d: &mut Diagnostics, n: &Node) -> Option<Notify> {
         return None;
     };
     if cmd.text.trim().is_empty() {
-        warn(
+        warn_at(
             d,
             At::word(cmd),
             format!("`{}`: empty command - ignoring", n.keyword()),
@@ -384,7 +384,7 @@ fn parse_notify(d: &mut Diagnostics, n: &Node) -> Option<Notify> {
     }
     if let Some(extra) = args.get(3) {
         // keepalived ignores these silently.
-        super::note(
+        super::note_at(
             d,
             At::word(extra),
             format!(
@@ -464,7 +464,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
             None => {}
             Some(w) if w.text == "weight" => match rest.get(1) {
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -479,7 +479,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
                         None => {}
                         Some(r) if r.text == "reverse" => t.reverse = true,
                         Some(r) => {
-                            warn(
+                            warn_at(
                                 d,
                                 At::word(r),
                                 format!(
@@ -493,7 +493,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
                 }
             },
             Some(w) => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -504,7 +504,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
             }
         }
         if into.iter().any(|o| o.name == t.name) {
-            warn(
+            warn_at(
                 d,
                 t.at,
                 format!(
@@ -546,7 +546,7 @@ pub(super) fn parse_track_refs(
             None => {}
             Some(w) if w.text == "weight" => match rest.get(1) {
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -563,7 +563,7 @@ pub(super) fn parse_track_refs(
                         Some(r) if r.text == "reverse" => t.reverse = Some(true),
                         Some(r) if r.text == "noreverse" => t.reverse = Some(false),
                         Some(r) => {
-                            let diag = warn(
+                            let diag = warn_at(
                                 d,
                                 At::word(r),
                                 format!(
@@ -580,7 +580,7 @@ pub(super) fn parse_track_refs(
                 }
             },
             Some(w) => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -593,7 +593,7 @@ pub(super) fn parse_track_refs(
         if let Some(known) = known
             && !known.contains(&t.name.as_str())
         {
-            let diag = warn(
+            let diag = warn_at(
                 d,
                 t.at,
                 format!(
@@ -608,7 +608,7 @@ pub(super) fn parse_track_refs(
             continue;
         }
         if into.iter().any(|o| o.name == t.name) {
-            warn(
+            warn_at(
                 d,
                 t.at,
                 format!("`{kw}`: duplicate `{}` - ignoring", t.name),
@@ -621,7 +621,7 @@ pub(super) fn parse_track_refs(
 
 fn extra_words(d: &mut Diagnostics, kw: &str, extra: &[Word]) {
     if let Some(x) = extra.first() {
-        warn(
+        warn_at(
             d,
             At::word(x),
             format!("`{kw}`: unexpected `{}` - ignoring", x.text),
@@ -635,7 +635,7 @@ fn weight_value(d: &mut Diagnostics, kw: &str, w: &Word, max: i64, clamp: bool) 
     let v = value::int_in(d, kw, w, -max, max)?;
     if clamp && v.abs() == max {
         let v2 = v.signum() * (max - 1);
-        warn(
+        warn_at(
             d,
             At::word(w),
             format!(
@@ -765,7 +765,7 @@ pub(super) const SCRIPT_KEYWORDS: &[&str] = &[
 fn script_secs(d: &mut Diagnostics, n: &Node, what: &str) -> Option<Duration> {
     let v = timer_arg(d, n, Duration::ZERO, Duration::from_secs(4294))?;
     if v.is_zero() {
-        warn(
+        warn_at(
             d,
             At::node(n),
             format!("`{what}` must be greater than 0 - using 1"),
@@ -775,7 +775,7 @@ fn script_secs(d: &mut Diagnostics, n: &Node, what: &str) -> Option<Duration> {
     if v.subsec_micros() != 0
         && let Some(w) = n.args().first()
     {
-        super::note(
+        super::note_at(
             d,
             At::word(w),
             format!(
@@ -802,7 +802,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 leaf(d, n);
                 let words: Vec<&str> = n.args().iter().map(|w| w.text.as_str()).collect();
                 if words.is_empty() {
-                    warn(d, At::node(n), "`script` needs a command - ignoring");
+                    warn_at(d, At::node(n), "`script` needs a command - ignoring");
                 } else {
                     s.script = words.join(" ");
                     s.script_at = At::word(&n.args()[0]);
@@ -823,7 +823,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 let args = n.args();
                 match args.first() {
                     None => {
-                        warn(d, At::node(n), "`weight` needs a value - ignoring");
+                        warn_at(d, At::node(n), "`weight` needs a value - ignoring");
                     }
                     Some(w) => {
                         if let Some(x) = value::int_in(d, "weight", w, -253, 253) {
@@ -833,7 +833,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                             None => {}
                             Some(r) if r.text == "reverse" => s.weight_reverse = true,
                             Some(r) => {
-                                warn(
+                                warn_at(
                                     d,
                                     At::word(r),
                                     format!(
@@ -862,7 +862,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 let args = n.args();
                 match args.first() {
                     None => {
-                        warn(d, At::node(n), "`user` needs a user name - ignoring");
+                        warn_at(d, At::node(n), "`user` needs a user name - ignoring");
                     }
                     Some(u) => {
                         s.user = Some(u.text.clone());
@@ -879,7 +879,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         }
     }
     if s.script.is_empty() {
-        warn(
+        warn_at(
             d,
             s.at,
             format!("vrrp_script `{}` has no `script` - removing it", s.name),
@@ -887,7 +887,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         return;
     }
     if v.scripts.iter().any(|o| o.name == s.name) {
-        super::note(
+        super::note_at(
             d,
             s.at,
             format!(
@@ -941,9 +941,9 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 leaf(d, n);
                 let args = n.args();
                 if args.is_empty() {
-                    warn(d, At::node(n), "`process` needs a process name - ignoring");
+                    warn_at(d, At::node(n), "`process` needs a process name - ignoring");
                 } else if !p.process.is_empty() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(&args[0]),
                         format!(
@@ -967,7 +967,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                     Some("initial") => p.param_match = Some(ParamMatch::Initial),
                     Some("partial") => p.param_match = Some(ParamMatch::Partial),
                     Some(other) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(&n.args()[0]),
                             format!("`param_match`: `{other}` is not initial|partial - ignoring"),
@@ -981,11 +981,11 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 leaf(d, n);
                 let args = n.args();
                 let Some(w) = args.first() else {
-                    warn(d, At::node(n), "`weight` needs a value - ignoring");
+                    warn_at(d, At::node(n), "`weight` needs a value - ignoring");
                     continue;
                 };
                 if weight_set {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1002,7 +1002,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                     None => {}
                     Some(r) if r.text == "reverse" => p.weight_reverse = true,
                     Some(r) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(r),
                             format!(
@@ -1022,7 +1022,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 if let Some(max) = p.quorum_max
                     && q > max as i64
                 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(&n.args()[0]),
                         format!("`quorum` {q} is greater than `quorum_max` {max} - ignoring"),
@@ -1036,7 +1036,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                     continue;
                 };
                 if (m != 0 || p.quorum > 1) && m < p.quorum as i64 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(&n.args()[0]),
                         format!(
@@ -1077,7 +1077,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
         }
     }
     if p.process.is_empty() {
-        warn(
+        warn_at(
             d,
             p.at,
             format!(
@@ -1101,7 +1101,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
     };
     if node.keyword() == "vrrp_track_file" {
         // keepalived accepts the old spelling silently.
-        super::note(
+        super::note_at(
             d,
             At::node(node),
             "`vrrp_track_file` is the deprecated spelling of `track_file`",
@@ -1127,7 +1127,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 leaf(d, n);
                 let args = n.args();
                 let Some(w) = args.first() else {
-                    warn(d, At::node(n), "`weight` needs a value - ignoring");
+                    warn_at(d, At::node(n), "`weight` needs a value - ignoring");
                     continue;
                 };
                 let Some(x) = value::int_in(d, "weight", w, -254, 254) else {
@@ -1138,7 +1138,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                     None => {}
                     Some(r) if r.text == "reverse" => f.weight_reverse = true,
                     Some(r) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(r),
                             format!(
@@ -1162,7 +1162,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                             None => ok = false,
                         }
                     } else {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1180,7 +1180,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         }
     }
     if f.file.is_empty() {
-        warn(
+        warn_at(
             d,
             f.at,
             format!("track_file `{}` has no `file` - removing it", f.name),
@@ -1236,7 +1236,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         return;
     };
     if v.sync_groups.iter().any(|g| g.name == name.text) {
-        warn(
+        warn_at(
             d,
             At::word(name),
             format!(
@@ -1268,7 +1268,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         match kw.text.as_str() {
             "group" => {
                 if had_group {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         format!(
@@ -1283,7 +1283,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                     continue;
                 };
                 if words.is_empty() {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         format!("vrrp_sync_group `{}` has an empty `group` block", g.name),
@@ -1312,7 +1312,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
             }
             "global_tracking" => {
                 bare(d, n);
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`global_tracking` is deprecated - use track_interface/track_script/track_file on the sync group (read as `sync_group_tracking_weight`)",
@@ -1328,7 +1328,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         }
     }
     if g.group.is_empty() {
-        warn(
+        warn_at(
             d,
             g.at,
             format!(
@@ -1376,7 +1376,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
         return;
     };
     if v.track_groups.iter().any(|g| g.name == name.text) {
-        warn(
+        warn_at(
             d,
             At::word(name),
             format!("track_group `{}` is already defined - skipping", name.text),
@@ -1399,7 +1399,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
             continue;
         }
         if had_group {
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 format!(
@@ -1414,7 +1414,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
             continue;
         };
         if words.is_empty() {
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 format!("track_group `{}` has an empty `group` block", g.name),
@@ -1429,7 +1429,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
     }
     if g.group.is_empty() {
         // keepalived 2.2.7 says nothing; 2.3+ removes the group.
-        super::note(
+        super::note_at(
             d,
             g.at,
             format!("track_group `{}` has no member instances", g.name),
