@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::super::source::Diagnostics;
 use super::super::tree::{Node, Word};
 use super::super::value::{self, Prefix};
-use super::{At, Family, qw, warn_at};
+use super::{At, Family, quote, warn_at};
 
 /// Where an address line is read.
 pub(super) enum AddrUse<'a> {
@@ -149,13 +149,13 @@ impl IpAddress {
             None => {}
         }
         if let Some(dv) = &self.dev {
-            v.extend(["dev".into(), qw(dv)]);
+            v.extend(["dev".into(), quote(dv)]);
         }
         if let Some(s) = self.scope {
             v.extend(["scope".into(), s.to_string()]);
         }
         if let Some(l) = &self.label {
-            v.extend(["label".into(), qw(l)]);
+            v.extend(["label".into(), quote(l)]);
         }
         if let Some(p) = self.peer {
             v.extend(["peer".into(), p.to_string()]);
@@ -179,7 +179,7 @@ impl IpAddress {
             None => {}
         }
         if let Some(g) = &self.track_group {
-            v.extend(["track_group".into(), qw(g)]);
+            v.extend(["track_group".into(), quote(g)]);
         }
         v
     }
@@ -705,10 +705,10 @@ impl Route {
             v.extend(["or".into(), o.to_string()]);
         }
         if let Some(dv) = &self.dev {
-            v.extend(["dev".into(), qw(dv)]);
+            v.extend(["dev".into(), quote(dv)]);
         }
         if let Some(t) = &self.table {
-            v.extend(["table".into(), qw(t)]);
+            v.extend(["table".into(), quote(t)]);
         }
         if let Some(m) = self.metric {
             v.extend(["metric".into(), m.to_string()]);
@@ -717,14 +717,14 @@ impl Route {
             v.extend(["scope".into(), s.to_string()]);
         }
         if let Some(p) = &self.protocol {
-            v.extend(["protocol".into(), qw(p)]);
+            v.extend(["protocol".into(), quote(p)]);
         }
         push_opts(&mut v, &self.options);
         if self.no_track {
             v.push("no_track".into());
         }
         if let Some(g) = &self.track_group {
-            v.extend(["track_group".into(), qw(g)]);
+            v.extend(["track_group".into(), quote(g)]);
         }
         match self.op {
             Some(RouteOp::Add) => v.push("add".into()),
@@ -738,7 +738,7 @@ impl Route {
                 v.extend(["via".into(), g.to_string()]);
             }
             if let Some(dv) = &nh.dev {
-                v.extend(["dev".into(), qw(dv)]);
+                v.extend(["dev".into(), quote(dv)]);
             }
             if let Some(wt) = nh.weight {
                 v.extend(["weight".into(), wt.to_string()]);
@@ -755,7 +755,7 @@ impl Route {
 fn push_opts(v: &mut Vec<String>, opts: &[RouteOpt]) {
     for o in opts {
         v.push(o.key.clone());
-        v.extend(o.args.iter().map(|a| qw(a)));
+        v.extend(o.args.iter().map(|a| quote(a)));
     }
 }
 
@@ -1662,7 +1662,7 @@ impl Rule {
             v.extend(["preference".into(), p.to_string()]);
         }
         match &self.action {
-            RuleAction::Table(t) => v.extend(["table".into(), qw(t)]),
+            RuleAction::Table(t) => v.extend(["table".into(), quote(t)]),
             RuleAction::Goto(n) => v.extend(["goto".into(), n.to_string()]),
             RuleAction::Nop => v.push("nop".into()),
             RuleAction::Blackhole => v.push("blackhole".into()),
@@ -1671,17 +1671,17 @@ impl Rule {
             RuleAction::L3mdev => v.push("l3mdev".into()),
         }
         if let Some(i) = &self.iif {
-            v.extend(["iif".into(), qw(i)]);
+            v.extend(["iif".into(), quote(i)]);
         }
         if let Some(o) = &self.oif {
-            v.extend(["oif".into(), qw(o)]);
+            v.extend(["oif".into(), quote(o)]);
         }
         push_opts(&mut v, &self.options);
         if self.no_track {
             v.push("no_track".into());
         }
         if let Some(g) = &self.track_group {
-            v.extend(["track_group".into(), qw(g)]);
+            v.extend(["track_group".into(), quote(g)]);
         }
         v
     }

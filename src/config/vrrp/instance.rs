@@ -10,9 +10,8 @@ use super::super::value::{self, Prefix};
 use super::addr::{self, AddrUse, IpAddress, Route, Rule};
 use super::track::{self, Notifies, Tracking};
 use super::{
-    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, leaf, line, note_at,
-    open_named, opt_bool, opt_line, qw, secs_arg, secs_line, str_arg, sub_block, timer_arg,
-    value_block, warn_at,
+    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, leaf, note_at, opt_bool,
+    opt_line, quote, secs_arg, secs_line, str_arg, sub_block, timer_arg, value_block, warn_at,
 };
 
 /// An address family.
@@ -358,14 +357,14 @@ impl Instance {
     }
 
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_instance", &self.name);
+        w.open("vrrp_instance", &[&self.name]);
         match self.state {
             Some(State::Master) => w.raw("state MASTER"),
             Some(State::Backup) => w.raw("state BACKUP"),
             None => {}
         }
-        opt_line(w, "interface", &self.interface.as_deref().map(qw));
-        opt_line(w, "vrf", &self.vrf.as_deref().map(qw));
+        opt_line(w, "interface", &self.interface);
+        opt_line(w, "vrf", &self.vrf);
         opt_line(w, "virtual_router_id", &self.virtual_router_id);
         opt_line(w, "priority", &self.priority);
         secs_line(w, "advert_int", self.advert_int);
@@ -374,7 +373,7 @@ impl Instance {
         if let Some(v) = &self.use_vmac {
             let mut s = String::from("use_vmac");
             if let Some(n) = &v.name {
-                s.push_str(&format!(" name {}", qw(n)));
+                s.push_str(&format!(" name {}", quote(n)));
             }
             if let Some(m) = &v.mac {
                 let hex: Vec<String> = m.iter().map(|b| format!("{b:02x}")).collect();
@@ -385,7 +384,7 @@ impl Instance {
                 s.push_str(" netlink_notify_msg");
             }
             if let Some(g) = &v.group {
-                s.push_str(&format!(" group {}", qw(g)));
+                s.push_str(&format!(" group {}", quote(g)));
             }
             w.raw(&s);
         }
@@ -394,7 +393,7 @@ impl Instance {
         if let Some(v) = &self.use_ipvlan {
             let mut s = String::from("use_ipvlan");
             if let Some(n) = &v.name {
-                s.push_str(&format!(" name {}", qw(n)));
+                s.push_str(&format!(" name {}", quote(n)));
             }
             if let Some(a) = v.addr {
                 s.push_str(&format!(" {a}"));
@@ -406,7 +405,7 @@ impl Instance {
                 None => {}
             }
             if let Some(g) = &v.group {
-                s.push_str(&format!(" group {}", qw(g)));
+                s.push_str(&format!(" group {}", quote(g)));
             }
             w.raw(&s);
         }
@@ -417,7 +416,7 @@ impl Instance {
             } else {
                 "mcast_src_ip"
             };
-            line(w, kw, &[a.to_string()]);
+            w.line(kw, &[a.to_string()]);
         }
         opt_line(w, "mcast_dst_ip", &self.mcast_dst_ip);
         flag_line(w, "track_src_ip", self.track_src_ip);
@@ -470,14 +469,14 @@ impl Instance {
                 None => {}
             }
             if let Some(p) = &a.auth_pass {
-                line(w, "auth_pass", std::slice::from_ref(p));
+                w.line("auth_pass", std::slice::from_ref(p));
             }
             w.close();
         }
         if let Some(h) = &self.auth_hmac {
             w.open("auth_hmac", super::NO_WORDS);
             for k in &h.keys {
-                w.raw(&format!("key {} {}", k.id, qw(&k.value)));
+                w.raw(&format!("key {} {}", k.id, quote(&k.value)));
             }
             opt_line(w, "active_key", &h.active_key);
             match h.anti_replay {
@@ -534,7 +533,7 @@ impl Instance {
         opt_line(
             w,
             "lvs_sync_daemon_interface",
-            &self.lvs_sync_daemon_interface.as_deref().map(qw),
+            &self.lvs_sync_daemon_interface,
         );
         bool_line(w, "owner_ignore_adverts", self.owner_ignore_adverts);
         w.close();

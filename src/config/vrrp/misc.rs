@@ -7,7 +7,7 @@ use super::super::source::Diagnostics;
 use super::super::tree::Node;
 use super::super::value;
 use super::{
-    At, Vrrp, block_words, ifname_ok, line, note_at, qw, secs_line, timer_arg, value_block, warn_at,
+    At, Vrrp, block_words, ifname_ok, note_at, quote, secs_line, timer_arg, value_block, warn_at,
 };
 
 /// `garp_group { ... }`: pacing of gratuitous ARPs / unsolicited NAs on some interfaces.
@@ -116,12 +116,12 @@ impl GarpGroup {
         secs_line(w, "garp_interval", self.garp_interval);
         secs_line(w, "gna_interval", self.gna_interval);
         if let Some(i) = &self.interface {
-            line(w, "interface", std::slice::from_ref(i));
+            w.line("interface", std::slice::from_ref(i));
         }
         if !self.interfaces.is_empty() {
             w.open("interfaces", super::NO_WORDS);
             for i in &self.interfaces {
-                w.raw(&qw(i));
+                w.raw(&quote(i));
             }
             w.close();
         }
@@ -191,7 +191,7 @@ impl LinkbeatInterface {
             Some(LinkbeatKind::Ioctl) => " IOCTL",
             None => "",
         };
-        w.raw(&format!("{}{k}", qw(&self.name)));
+        w.raw(&format!("{}{k}", quote(&self.name)));
     }
 }
 
@@ -264,7 +264,7 @@ pub(super) fn parse_up_down_delays(v: &mut Vrrp, node: &Node, d: &mut Diagnostic
 
 impl UpDownDelay {
     pub(super) fn dump(&self, w: &mut Writer) {
-        let mut s = format!("{} {}", qw(&self.interface), value::fmt_secs(self.down));
+        let mut s = format!("{} {}", quote(&self.interface), value::fmt_secs(self.down));
         if let Some(u) = self.up {
             s.push(' ');
             s.push_str(&value::fmt_secs(u));

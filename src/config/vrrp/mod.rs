@@ -45,7 +45,7 @@ pub use track::{
 };
 
 use super::Config;
-use super::dump::Writer;
+use super::dump::{Writer, quote};
 use super::source::{At, Diagnostics, Loc};
 use super::tree::{Node, Word};
 use super::value::{self, note_at, warn_at};
@@ -428,38 +428,9 @@ fn ifname_ok(d: &mut Diagnostics, keyword: &str, w: &Word) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Shared dump helpers.
 
-/// A word for the dump: quoted when the grammar would split it. Unlike `dump::quote`, the text is
-/// written as it is inside the quotes: the tree keeps backslash sequences as written, so a `\"`
-/// read from a quoted word must go back unchanged.
-fn qw(s: &str) -> String {
-    let needs = s.is_empty()
-        || s.chars()
-            .any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '#' | '!' | '"'));
-    if needs {
-        format!("\"{s}\"")
-    } else {
-        s.to_string()
-    }
-}
-
-/// `keyword word...` with each word through [`qw`].
-fn line(w: &mut Writer, keyword: &str, words: &[String]) {
-    let mut s = keyword.to_string();
-    for x in words {
-        s.push(' ');
-        s.push_str(&qw(x));
-    }
-    w.raw(&s);
-}
-
-/// `keyword NAME {` with the name through [`qw`].
-fn open_named(w: &mut Writer, keyword: &str, name: &str) {
-    w.open(&format!("{keyword} {}", qw(name)), NO_WORDS);
-}
-
 fn opt_line<T: ToString>(w: &mut Writer, keyword: &str, v: &Option<T>) {
     if let Some(v) = v {
-        line(w, keyword, &[v.to_string()]);
+        w.line(keyword, &[v.to_string()]);
     }
 }
 

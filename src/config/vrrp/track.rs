@@ -9,8 +9,8 @@ use super::super::source::{Diagnostics, Loc};
 use super::super::tree::{Node, Word};
 use super::super::value;
 use super::{
-    At, Vrrp, bare, block_name, block_words, bool_line, flag_line, int_arg, leaf, line, open_named,
-    opt_bool, qw, secs_line, timer_arg, value_block, warn_at,
+    At, Vrrp, bare, block_name, block_words, bool_line, flag_line, int_arg, leaf, opt_bool, quote,
+    secs_line, timer_arg, value_block, warn_at,
 };
 
 /// A member of a `group { ... }` list: an instance name.
@@ -74,8 +74,8 @@ impl VrrpScript {
     }
 
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_script", &self.name);
-        line(w, "script", std::slice::from_ref(&self.script));
+        w.open("vrrp_script", &[&self.name]);
+        w.line("script", std::slice::from_ref(&self.script));
         secs_line(w, "interval", Some(self.interval));
         secs_line(w, "timeout", self.timeout);
         if self.weight != 0 || self.weight_reverse {
@@ -83,18 +83,18 @@ impl VrrpScript {
             if self.weight_reverse {
                 v.push("reverse".into());
             }
-            line(w, "weight", &v);
+            w.line("weight", &v);
         }
         if self.rise != 1 {
-            line(w, "rise", &[self.rise.to_string()]);
+            w.line("rise", &[self.rise.to_string()]);
         }
         if self.fall != 1 {
-            line(w, "fall", &[self.fall.to_string()]);
+            w.line("fall", &[self.fall.to_string()]);
         }
         if let Some(u) = &self.user {
             let mut v = vec![u.clone()];
             v.extend(self.group.clone());
-            line(w, "user", &v);
+            w.line("user", &v);
         }
         flag_line(w, "init_fail", self.init_fail);
         w.close();
@@ -140,10 +140,10 @@ pub struct TrackProcess {
 
 impl TrackProcess {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_track_process", &self.name);
+        w.open("vrrp_track_process", &[&self.name]);
         let mut v = vec![self.process.clone()];
         v.extend(self.params.iter().cloned());
-        line(w, "process", &v);
+        w.line("process", &v);
         match self.param_match {
             Some(ParamMatch::Exact) => w.raw("param_match"),
             Some(ParamMatch::Initial) => w.raw("param_match initial"),
@@ -155,13 +155,13 @@ impl TrackProcess {
             if self.weight_reverse {
                 v.push("reverse".into());
             }
-            line(w, "weight", &v);
+            w.line("weight", &v);
         }
         if let Some(m) = self.quorum_max {
-            line(w, "quorum_max", &[m.to_string()]);
+            w.line("quorum_max", &[m.to_string()]);
         }
         if self.quorum != 1 && !(self.quorum == 0 && self.quorum_max == Some(0)) {
-            line(w, "quorum", &[self.quorum.to_string()]);
+            w.line("quorum", &[self.quorum.to_string()]);
         }
         secs_line(w, "fork_delay", self.fork_delay);
         secs_line(w, "terminate_delay", self.terminate_delay);
@@ -195,21 +195,21 @@ pub struct TrackFile {
 
 impl TrackFile {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "track_file", &self.name);
-        line(w, "file", std::slice::from_ref(&self.file));
+        w.open("track_file", &[&self.name]);
+        w.line("file", std::slice::from_ref(&self.file));
         if self.weight != 1 || self.weight_reverse {
             let mut v = vec![self.weight.to_string()];
             if self.weight_reverse {
                 v.push("reverse".into());
             }
-            line(w, "weight", &v);
+            w.line("weight", &v);
         }
         if let Some(i) = self.init_file {
             let mut v = vec![i.value.to_string()];
             if i.overwrite {
                 v.push("overwrite".into());
             }
-            line(w, "init_file", &v);
+            w.line("init_file", &v);
         }
         w.close();
     }
@@ -352,12 +352,12 @@ impl Notifies {
             ("notify_master_rx_lower_pri", &self.master_rx_lower_pri),
         ] {
             if let Some(n) = n {
-                line(w, kw, &n.words());
+                w.line(kw, &n.words());
             }
         }
         if self.deleted {
             match &self.deleted_script {
-                Some(n) => line(w, "notify_deleted", &n.words()),
+                Some(n) => w.line("notify_deleted", &n.words()),
                 None => w.raw("notify_deleted"),
             }
         }
@@ -657,7 +657,7 @@ pub(super) fn dump_track_ifs(w: &mut Writer, list: &[TrackIf]) {
     }
     w.open("track_interface", super::NO_WORDS);
     for t in list {
-        let mut s = qw(&t.name);
+        let mut s = quote(&t.name);
         if let Some(wt) = t.weight {
             s.push_str(&format!(" weight {wt}"));
             if t.reverse {
@@ -675,7 +675,7 @@ pub(super) fn dump_track_refs(w: &mut Writer, kw: &str, list: &[TrackRef]) {
     }
     w.open(kw, super::NO_WORDS);
     for t in list {
-        let mut s = qw(&t.name);
+        let mut s = quote(&t.name);
         if let Some(wt) = t.weight {
             s.push_str(&format!(" weight {wt}"));
             match t.reverse {
@@ -1343,10 +1343,10 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
 
 impl SyncGroup {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_sync_group", &self.name);
+        w.open("vrrp_sync_group", &[&self.name]);
         w.open("group", super::NO_WORDS);
         for m in &self.group {
-            w.raw(&qw(&m.name));
+            w.raw(&quote(&m.name));
         }
         w.close();
         self.tracking.dump(w);
@@ -1440,10 +1440,10 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
 
 impl TrackGroup {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "track_group", &self.name);
+        w.open("track_group", &[&self.name]);
         w.open("group", super::NO_WORDS);
         for m in &self.group {
-            w.raw(&qw(&m.name));
+            w.raw(&quote(&m.name));
         }
         w.close();
         w.close();
