@@ -12,8 +12,6 @@
 //! Parsing is in [`parse`], the canonical text in [`dump`]. [`Global::check`] holds what depends on
 //! the machine (users and groups named for scripts).
 
-pub mod read;
-
 mod dump;
 mod parse;
 

@@ -1469,7 +1469,7 @@ fn parse_code_range(s: &str) -> Option<(u16, u16)> {
 // dump
 
 pub(super) fn dump(c: &Checker, w: &mut Writer) {
-    let secs = read::secs;
+    let secs = value::fmt_secs;
     let yes = |b: bool| if b { "yes" } else { "no" };
     let kw = match &c.kind {
         CheckerKind::Tcp => "TCP_CHECK",

@@ -1795,10 +1795,6 @@ fn describe_build(vs: &VsBuild) -> String {
 // ---------------------------------------------------------------------------------------------
 // dump
 
-fn secs(v: Duration) -> String {
-    read::secs(v)
-}
-
 fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
@@ -1890,16 +1886,16 @@ pub(super) fn dump_vs(vs: &VirtualServer, w: &mut Writer) {
         dump_script(w, "quorum_down", s);
     }
     w.line("weight", &[vs.weight.to_string()]);
-    w.line("delay_loop", &[secs(vs.delay_loop)]);
-    w.line("connect_timeout", &[secs(vs.connect_timeout)]);
+    w.line("delay_loop", &[value::fmt_secs(vs.delay_loop)]);
+    w.line("connect_timeout", &[value::fmt_secs(vs.connect_timeout)]);
     if let Some(r) = vs.retry {
         w.line("retry", &[r.to_string()]);
     }
     if let Some(v) = vs.delay_before_retry {
-        w.line("delay_before_retry", &[secs(v)]);
+        w.line("delay_before_retry", &[value::fmt_secs(v)]);
     }
     if let Some(v) = vs.warmup {
-        w.line("warmup", &[secs(v)]);
+        w.line("warmup", &[value::fmt_secs(v)]);
     }
     if let Some(s) = &vs.sorry_server {
         if s.port == 0 {
@@ -1953,13 +1949,13 @@ fn dump_rs(rs: &RealServer, w: &mut Writer) {
         w.line("retry", &[r.to_string()]);
     }
     if let Some(v) = rs.delay_before_retry {
-        w.line("delay_before_retry", &[secs(v)]);
+        w.line("delay_before_retry", &[value::fmt_secs(v)]);
     }
     if let Some(v) = rs.warmup {
-        w.line("warmup", &[secs(v)]);
+        w.line("warmup", &[value::fmt_secs(v)]);
     }
-    w.line("delay_loop", &[secs(rs.delay_loop)]);
-    w.line("connect_timeout", &[secs(rs.connect_timeout)]);
+    w.line("delay_loop", &[value::fmt_secs(rs.delay_loop)]);
+    w.line("connect_timeout", &[value::fmt_secs(rs.connect_timeout)]);
     for c in &rs.checkers {
         checker::dump(c, w);
     }

@@ -49,7 +49,7 @@ impl Scope {
             "link" => Scope::Link,
             "host" => Scope::Host,
             "nowhere" => Scope::Nowhere,
-            _ => match super::parse_u64(s)? {
+            _ => match value::parse_uint(s)? {
                 0 => Scope::Global,
                 200 => Scope::Site,
                 253 => Scope::Link,
@@ -878,7 +878,7 @@ fn route_opt(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<
     };
     let numeric = *shape == 'N'
         || (*shape == 'L' && !matches!(key, "rtt" | "rttvar" | "rto_min" | "congctl"));
-    if numeric && super::parse_u64(&v.text).is_none_or(|n| n > u32::MAX as u64) {
+    if numeric && value::parse_uint(&v.text).is_none_or(|n| n > u32::MAX as u64) {
         warn_at(
             d,
             At::word(v),
@@ -985,7 +985,7 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
 
 /// `keepalived` or its number in /etc/iproute2/rt_protos.
 fn is_keepalived_proto(p: &str) -> bool {
-    p == "keepalived" || super::parse_u64(p) == Some(18)
+    p == "keepalived" || value::parse_uint(p) == Some(18)
 }
 
 /// The nearest keyword, or the one `word` abbreviates (`ip route` accepts abbreviations such as
@@ -1238,7 +1238,7 @@ pub(super) fn parse_route(
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
                 {
-                    if super::parse_u64(&v.text).is_some_and(|n| n == 0 || n > u32::MAX as u64) {
+                    if value::parse_uint(&v.text).is_some_and(|n| n == 0 || n > u32::MAX as u64) {
                         warn_at(
                             d,
                             At::word(v),
@@ -1541,7 +1541,7 @@ fn nexthops(
             }
             "weight" => {
                 let v = &words[i + 1];
-                match super::parse_u64(&v.text) {
+                match value::parse_uint(&v.text) {
                     Some(n) if (1..=256).contains(&n) => nh.weight = Some(n as u16),
                     _ => {
                         warn_at(
@@ -1874,7 +1874,7 @@ pub(super) fn parse_rule(
                 }
             }
             "table" | "lookup" => {
-                if super::parse_u64(&v.text).is_some_and(|n| n == 0) {
+                if value::parse_uint(&v.text).is_some_and(|n| n == 0) {
                     warn_at(
                         d,
                         At::word(v),
@@ -1884,7 +1884,7 @@ pub(super) fn parse_rule(
                     set_action(d, RuleAction::Table(v.text.clone()));
                 }
             }
-            "goto" => match super::parse_u64(&v.text) {
+            "goto" => match value::parse_uint(&v.text) {
                 Some(n) if n <= u32::MAX as u64 => set_action(d, RuleAction::Goto(n as u32)),
                 _ => {
                     warn_at(

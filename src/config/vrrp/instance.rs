@@ -920,7 +920,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 return;
             };
             i.priority_at = At::word(w);
-            match super::parse_u64(&w.text).filter(|p| (1..=255).contains(p)) {
+            match value::parse_uint(&w.text).filter(|p| (1..=255).contains(p)) {
                 Some(p) => i.priority = Some(p as u8),
                 None => {
                     warn_at(

@@ -451,12 +451,3 @@ fn secs_line(w: &mut Writer, keyword: &str, v: Option<Duration>) {
         w.raw(&format!("{keyword} {}", value::fmt_secs(v)));
     }
 }
-
-/// An unsigned integer in decimal or `0x` hexadecimal.
-fn parse_u64(s: &str) -> Option<u64> {
-    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => s.parse().ok(),
-        None => None,
-    }
-}
