@@ -519,7 +519,12 @@ pub fn unknown(d: &mut Diagnostics, word: &Word, known: &[&str], context: &str) 
         word.loc,
         format!("unknown keyword `{}` in {context} - ignoring", word.text),
     );
-    if let Some(best) = closest(&word.text, known) {
+    did_you_mean(diag, &word.text, known);
+}
+
+/// Adds "did you mean `KNOWN`?" to `diag` when a known word is close to `word` (see [`closest`]).
+pub fn did_you_mean(diag: &mut Diagnostic, word: &str, known: &[&str]) {
+    if let Some(best) = closest(word, known) {
         diag.hint(format!("did you mean `{best}`?"));
     }
 }

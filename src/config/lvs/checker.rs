@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::read::{self, TIMER_MAX};
-use super::server::{CONNECT_TIMEOUT_MAX, leaf, needs_block};
+use super::server::{CONNECT_TIMEOUT_MAX, needs_block};
 use super::{At, RealServer};
 use crate::config::dump::Writer;
 use crate::config::source::Diagnostics;
@@ -528,7 +528,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
             for hn in n.children() {
                 let Some(hk) = hn.words.first() else { continue };
                 if conn_keyword(&mut h, hn, hk, d) || base_keyword(&mut c, hn, hk, d) {
-                    leaf(d, hn);
+                    value::no_block(d, hn);
                     continue;
                 }
                 let known: Vec<&str> = [CONN_KEYWORDS, BASE_KEYWORDS].concat();
@@ -574,7 +574,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
                 || specific_keyword(&mut c, n, kw, d, &mut seen_path)
         };
         if handled {
-            leaf(d, n);
+            value::no_block(d, n);
         }
         if !handled {
             let known = known_keywords(&c.kind, conn);
@@ -1273,7 +1273,7 @@ fn parse_url(node: &Node, d: &mut Diagnostics) -> Option<Url> {
         let Some(kw) = n.words.first() else { continue };
         let k = kw.text.as_str();
         if URL_KNOWN.contains(&k) {
-            leaf(d, n);
+            value::no_block(d, n);
         }
         match k {
             "path" => {
@@ -1345,9 +1345,7 @@ fn parse_url(node: &Node, d: &mut Diagnostics) -> Option<Url> {
                                 w.text
                             ),
                         );
-                        if let Some(best) = value::closest(&w.text, REGEX_OPTIONS) {
-                            diag.hint(format!("did you mean `{best}`?"));
-                        }
+                        value::did_you_mean(diag, &w.text, REGEX_OPTIONS);
                     }
                 }
             }

@@ -522,7 +522,7 @@ impl Lvs {
                     continue;
                 }
             };
-            server::leaf(d, n);
+            super::value::no_block(d, n);
             let Some(v) = read::text(d, n, "a value") else {
                 continue;
             };
@@ -565,9 +565,7 @@ impl Lvs {
                     ),
                 );
                 let names: Vec<&str> = self.groups.iter().map(|g| g.name.as_str()).collect();
-                if let Some(best) = super::value::closest(name, &names) {
-                    diag.hint(format!("did you mean `{best}`?"));
-                }
+                super::value::did_you_mean(diag, name, &names);
             }
         }
         // IPVS refuses a service that exists, so the second definition fails when keepalived

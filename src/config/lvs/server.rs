@@ -29,11 +29,6 @@ const CONNECT_TIMEOUT_DEFAULT: Duration = Duration::from_secs(5);
 pub(super) const CONNECT_TIMEOUT_MAX: Duration = Duration::from_micros(u32::MAX as u64);
 const ONE_US: Duration = Duration::from_micros(1);
 
-/// Reports a block given to a keyword that takes none (keepalived reads it as unknown lines).
-pub(super) fn leaf(d: &mut Diagnostics, node: &Node) {
-    value::no_block(d, node);
-}
-
 /// Reports a keyword that opens a block but has none (keepalived: "Missing '{' at beginning of
 /// configuration block"); what follows is read as the settings of the enclosing block.
 pub(super) fn needs_block(d: &mut Diagnostics, node: &Node) {
@@ -87,7 +82,7 @@ pub(super) fn parse_group(node: &Node, d: &mut Diagnostics) -> Option<VirtualSer
         let Some(first) = n.words.first() else {
             continue;
         };
-        leaf(d, n);
+        value::no_block(d, n);
         if first.text == "fwmark" {
             group_fwmark(&mut g, n, d);
         } else {
@@ -547,7 +542,7 @@ pub(super) fn parse_vs(node: &Node, d: &mut Diagnostics) -> Option<VirtualServer
 fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, ctx: &str, d: &mut Diagnostics) {
     let k = kw.text.as_str();
     if k != "real_server" {
-        leaf(d, n);
+        value::no_block(d, n);
     }
     match k {
         "ip_family" => {
@@ -622,9 +617,7 @@ fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, ctx: &str, d: &mut Diagnost
                             names.join("|")
                         ),
                     );
-                    if let Some(best) = value::closest(&w.text.to_ascii_lowercase(), &names) {
-                        diag.hint(format!("did you mean `{best}`?"));
-                    }
+                    value::did_you_mean(diag, &w.text.to_ascii_lowercase(), &names);
                 }
             }
         }
@@ -1174,7 +1167,7 @@ fn parse_rs(node: &Node, vs: &VsBuild, d: &mut Diagnostics) -> Option<RsBuild> {
             rs.checkers.extend(checker::parse(n, ip, d));
             continue;
         }
-        leaf(d, n);
+        value::no_block(d, n);
         match k {
             "weight" => {
                 if let Some(w) = read::arg1(d, n)

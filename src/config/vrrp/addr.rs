@@ -454,9 +454,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
                         first.text
                     ),
                 );
-                if let Some(best) = value::closest(opt, ADDR_OPTIONS) {
-                    diag.hint(format!("did you mean `{best}`?"));
-                }
+                value::did_you_mean(diag, opt, ADDR_OPTIONS);
                 i += 1;
                 continue;
             }

@@ -61,9 +61,7 @@ pub(super) fn run(v: &Vrrp, cfg: &Config, d: &mut Diagnostics) {
                         sg.name, m.name
                     ),
                 );
-                if let Some(best) = value::closest(&m.name, &names) {
-                    diag.hint(format!("did you mean `{best}`?"));
-                }
+                value::did_you_mean(diag, &m.name, &names);
                 continue;
             }
             if let Some(&other) = group_of.get(m.name.as_str()) {

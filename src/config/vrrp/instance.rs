@@ -10,7 +10,7 @@ use super::super::value::{self, Prefix};
 use super::addr::{self, AddrUse, IpAddress, Route, Rule};
 use super::track::{self, Notifies, Tracking};
 use super::{
-    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, leaf, note_at, opt_bool,
+    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, note_at, opt_bool,
     opt_line, quote, secs_arg, secs_line, str_arg, sub_block, timer_arg, value_block, warn_at,
 };
 
@@ -721,7 +721,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
 fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &Word) {
     match kw.text.as_str() {
         "state" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -758,7 +758,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.state_at = At::word(w);
         }
         "interface" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -768,7 +768,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
         }
         "vrf" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -785,7 +785,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
         }
         "use_vmac" => {
-            leaf(d, n);
+            value::no_block(d, n);
             i.use_vmac_at = At::node(n);
             let vm = i.use_vmac.get_or_insert_with(Vmac::default);
             parse_vmac(d, n, vm);
@@ -799,7 +799,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.vmac_xmit_base = true;
         }
         "use_ipvlan" => {
-            leaf(d, n);
+            value::no_block(d, n);
             if i.use_ipvlan.is_some() {
                 warn_at(d, At::node(n), "`use_ipvlan` already specified - ignoring");
                 return;
@@ -829,7 +829,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.dont_track_primary = true;
         }
         "mcast_src_ip" | "unicast_src_ip" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -845,7 +845,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
         }
         "mcast_dst_ip" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -915,7 +915,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.version_at = At::word(w);
         }
         "priority" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -973,7 +973,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.unicast_fault_no_peer = true;
         }
         "old_unicast_checksum" => {
-            leaf(d, n);
+            value::no_block(d, n);
             match n.args().first() {
                 None => i.old_unicast_checksum = Some(OldChecksum::Use),
                 Some(w) if w.text == "never" => i.old_unicast_checksum = Some(OldChecksum::Never),
@@ -1047,7 +1047,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
         }
         "garp_extra_if" | "vmac_garp_intvl" => {
-            leaf(d, n);
+            value::no_block(d, n);
             if kw.text == "vmac_garp_intvl" {
                 warn_at(
                     d,
@@ -1091,7 +1091,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         }
         "timer_expired_backup" => {
             newer(d, n, "2.3");
-            leaf(d, n);
+            value::no_block(d, n);
             match n.args().first() {
                 None => i.timer_expired_backup = Some(254),
                 Some(w) => {
@@ -1216,7 +1216,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.nopreempt = false;
         }
         "preempt_delay" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -1597,7 +1597,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "auth_type" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let Some(w) = value::one_arg(d, n) else {
                     continue;
                 };
@@ -1616,7 +1616,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
                 }
             }
             "auth_pass" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let Some(w) = value::one_arg(d, n) else {
                     continue;
                 };
@@ -1647,7 +1647,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "key" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 let (Some(idw), Some(vw)) = (args.first(), args.get(1)) else {
                     warn_at(d, At::node(n), "`key` needs an id and a value - ignoring");

@@ -64,7 +64,7 @@ pub(super) fn parse_garp_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 let Some(w) = value::one_arg(d, n) else {
                     continue;
                 };
-                super::leaf(d, n);
+                value::no_block(d, n);
                 if ifname_ok(d, "interface", w) {
                     if g.interface.is_some() || !g.interfaces.is_empty() {
                         note_at(

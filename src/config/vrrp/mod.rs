@@ -340,15 +340,10 @@ fn block_words<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<Vec<&'n Word>>
     Some(lines.into_iter().flat_map(|n| n.words.iter()).collect())
 }
 
-/// A leaf keyword: reports a block after it.
-fn leaf(d: &mut Diagnostics, node: &Node) {
-    value::no_block(d, node);
-}
-
 /// An optional boolean (`strict_mode`, `strict_mode off`): true when bare, `None` (and a warning)
 /// when the word is not a boolean, as keepalived leaves the setting unchanged then.
 fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
-    leaf(d, node);
+    value::no_block(d, node);
     let args = node.args();
     let Some(w) = args.first() else {
         return Some(true);
@@ -381,31 +376,31 @@ fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
 
 /// A keyword that takes no value and no block.
 fn bare(d: &mut Diagnostics, node: &Node) {
-    leaf(d, node);
+    value::no_block(d, node);
     value::no_args(d, node);
 }
 
 /// A whole number of seconds in `min..=max` (keepalived reads these with `read_unsigned`).
 fn secs_arg(d: &mut Diagnostics, node: &Node, min: u64, max: u64) -> Option<Duration> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::int_arg(d, node, min as i64, max as i64).map(|v| Duration::from_secs(v as u64))
 }
 
 /// Decimal seconds with microsecond resolution in `min..=max`.
 fn timer_arg(d: &mut Diagnostics, node: &Node, min: Duration, max: Duration) -> Option<Duration> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::seconds_arg(d, node, min, max)
 }
 
 /// An integer in `min..=max`.
 fn int_arg(d: &mut Diagnostics, node: &Node, min: i64, max: i64) -> Option<i64> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::int_arg(d, node, min, max)
 }
 
 /// The single word of a statement, as text.
 fn str_arg(d: &mut Diagnostics, node: &Node) -> Option<String> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::one_arg(d, node).map(|w| w.text.clone())
 }
 

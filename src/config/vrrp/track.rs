@@ -9,7 +9,7 @@ use super::super::source::{Diagnostics, Loc};
 use super::super::tree::{Node, Word};
 use super::super::value;
 use super::{
-    At, Vrrp, bare, block_name, block_words, bool_line, flag_line, int_arg, leaf, opt_bool, quote,
+    At, Vrrp, bare, block_name, block_words, bool_line, flag_line, int_arg, opt_bool, quote,
     secs_line, timer_arg, value_block, warn_at,
 };
 
@@ -283,7 +283,7 @@ impl Notifies {
             "notify" => &mut self.notify,
             "notify_master_rx_lower_pri" if instance => &mut self.master_rx_lower_pri,
             "notify_deleted" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 if !instance {
                     super::note_at(
                         d,
@@ -307,7 +307,7 @@ impl Notifies {
             }
             _ => return false,
         };
-        leaf(d, n);
+        value::no_block(d, n);
         if let Some(old) = slot {
             let what = n.args().first().map_or("", |w| w.text.as_str());
             let msg = format!(
@@ -571,9 +571,7 @@ pub(super) fn parse_track_refs(
                                     r.text, t.name
                                 ),
                             );
-                            if let Some(best) = value::closest(&r.text, &["reverse", "noreverse"]) {
-                                diag.hint(format!("did you mean `{best}`?"));
-                            }
+                            value::did_you_mean(diag, &r.text, &["reverse", "noreverse"]);
                         }
                     }
                     extra_words(d, kw, &rest[rest.len().min(3)..]);
@@ -602,9 +600,7 @@ pub(super) fn parse_track_refs(
                     t.name
                 ),
             );
-            if let Some(best) = value::closest(&t.name, known) {
-                diag.hint(format!("did you mean `{best}`?"));
-            }
+            value::did_you_mean(diag, &t.name, known);
             continue;
         }
         if into.iter().any(|o| o.name == t.name) {
@@ -799,7 +795,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "script" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let words: Vec<&str> = n.args().iter().map(|w| w.text.as_str()).collect();
                 if words.is_empty() {
                     warn_at(d, At::node(n), "`script` needs a command - ignoring");
@@ -819,7 +815,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 }
             }
             "weight" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 match args.first() {
                     None => {
@@ -858,7 +854,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 *slot = v.map_or(1, |x| x as u32);
             }
             "user" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 match args.first() {
                     None => {
@@ -938,7 +934,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "process" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 if args.is_empty() {
                     warn_at(d, At::node(n), "`process` needs a process name - ignoring");
@@ -961,7 +957,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 }
             }
             "param_match" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 match n.args().first().map(|w| w.text.as_str()) {
                     None => p.param_match = Some(ParamMatch::Exact),
                     Some("initial") => p.param_match = Some(ParamMatch::Initial),
@@ -978,7 +974,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 p.full_command = true;
             }
             "weight" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 let Some(w) = args.first() else {
                     warn_at(d, At::node(n), "`weight` needs a value - ignoring");
@@ -1124,7 +1120,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 }
             }
             "weight" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 let Some(w) = args.first() else {
                     warn_at(d, At::node(n), "`weight` needs a value - ignoring");
@@ -1150,7 +1146,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 }
             }
             "init_file" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let mut init = InitFile::default();
                 let mut ok = true;
                 for (i, w) in n.args().iter().enumerate() {
