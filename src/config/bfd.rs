@@ -412,9 +412,7 @@ impl Bfd {
         for i in &self.instances {
             w.open("bfd_instance", &[&i.name]);
             w.line("neighbor_ip", &[i.neighbor.to_string()]);
-            if let Some(s) = i.source {
-                w.line("source_ip", &[s.to_string()]);
-            }
+            w.opt("source_ip", &i.source);
             w.line("min_rx", &[value::fmt_millis(i.min_rx)]);
             w.line("min_tx", &[value::fmt_millis(i.min_tx)]);
             w.line("idle_tx", &[value::fmt_millis(i.idle_tx)]);

@@ -50,6 +50,20 @@ impl Writer {
         self.out.push('\n');
     }
 
+    /// A flag: `keyword` alone, written when `on`.
+    pub fn flag(&mut self, keyword: &str, on: bool) {
+        if on {
+            self.line::<&str>(keyword, &[]);
+        }
+    }
+
+    /// `keyword VALUE` (quoted where needed), written when there is a value.
+    pub fn opt<T: ToString>(&mut self, keyword: &str, v: &Option<T>) {
+        if let Some(v) = v {
+            self.line(keyword, &[v.to_string()]);
+        }
+    }
+
     /// A statement whose words are written as they are (already quoted where needed).
     pub fn raw(&mut self, text: &str) {
         self.indent();

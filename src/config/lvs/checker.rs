@@ -1507,24 +1507,12 @@ pub(super) fn dump(c: &Checker, w: &mut Writer) {
         _ => {}
     }
     if let Some(conn) = &c.conn {
-        if let Some(v) = conn.connect_ip {
-            w.line("connect_ip", &[v.to_string()]);
-        }
-        if let Some(v) = conn.connect_port {
-            w.line("connect_port", &[v.to_string()]);
-        }
-        if let Some(v) = conn.bindto {
-            w.line("bindto", &[v.to_string()]);
-        }
-        if let Some(v) = conn.bind_port {
-            w.line("bind_port", &[v.to_string()]);
-        }
-        if let Some(v) = &conn.bind_if {
-            w.line("bind_if", &[v]);
-        }
-        if let Some(v) = conn.fwmark {
-            w.line("fwmark", &[v.to_string()]);
-        }
+        w.opt("connect_ip", &conn.connect_ip);
+        w.opt("connect_port", &conn.connect_port);
+        w.opt("bindto", &conn.bindto);
+        w.opt("bind_port", &conn.bind_port);
+        w.opt("bind_if", &conn.bind_if);
+        w.opt("fwmark", &conn.fwmark);
         w.line("connect_timeout", &[secs(conn.connect_timeout)]);
     }
     w.line("retry", &[c.retry.to_string()]);
@@ -1536,13 +1524,9 @@ pub(super) fn dump(c: &Checker, w: &mut Writer) {
     match &c.kind {
         CheckerKind::Http(h) => {
             w.line("http_protocol", &[h.http_protocol.name()]);
-            if let Some(v) = &h.virtualhost {
-                w.line("virtualhost", &[v]);
-            }
+            w.opt("virtualhost", &h.virtualhost);
             w.line("enable_sni", &[yes(h.enable_sni)]);
-            if let Some(v) = &h.sni_name {
-                w.line("sni_name", &[v]);
-            }
+            w.opt("sni_name", &h.sni_name);
             if h.tls_compliant {
                 w.line::<&str>("tls_compliant", &[]);
             }
@@ -1554,9 +1538,7 @@ pub(super) fn dump(c: &Checker, w: &mut Writer) {
         CheckerKind::Smtp(s) => w.line("helo_name", &[&s.helo_name]),
         CheckerKind::Misc(m) => {
             w.line("misc_path", &[&m.path]);
-            if let Some(t) = m.timeout {
-                w.line("misc_timeout", &[t.to_string()]);
-            }
+            w.opt("misc_timeout", &m.timeout);
             if m.dynamic {
                 w.line::<&str>("misc_dynamic", &[]);
             }
@@ -1609,9 +1591,7 @@ fn dump_url(u: &Url, w: &mut Writer) {
         })
         .collect();
     w.line("status_code", &codes);
-    if let Some(v) = &u.virtualhost {
-        w.line("virtualhost", &[v]);
-    }
+    w.opt("virtualhost", &u.virtualhost);
     if let Some(r) = &u.regex {
         w.line("regex", &[&r.pattern]);
         if r.no_match {
@@ -1623,9 +1603,7 @@ fn dump_url(u: &Url, w: &mut Writer) {
         if r.min_offset != 0 {
             w.line("regex_min_offset", &[r.min_offset.to_string()]);
         }
-        if let Some(m) = r.max_offset {
-            w.line("regex_max_offset", &[m.to_string()]);
-        }
+        w.opt("regex_max_offset", &r.max_offset);
         if let Some((a, b)) = r.stack {
             w.line("regex_stack", &[a.to_string(), b.to_string()]);
         }

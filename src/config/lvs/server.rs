@@ -1840,17 +1840,13 @@ pub(super) fn dump_vs(vs: &VirtualServer, w: &mut Writer) {
     if let Some(p) = vs.protocol {
         w.line("protocol", &[p.name()]);
     }
-    if let Some(t) = vs.persistence_timeout {
-        w.line("persistence_timeout", &[t.to_string()]);
-    }
+    w.opt("persistence_timeout", &vs.persistence_timeout);
     match vs.persistence_granularity {
         Some(Granularity::Mask(m)) => w.line("persistence_granularity", &[m.to_string()]),
         Some(Granularity::Prefix(p)) => w.line("persistence_granularity", &[p.to_string()]),
         None => {}
     }
-    if let Some(e) = &vs.persistence_engine {
-        w.line("persistence_engine", &[e]);
-    }
+    w.opt("persistence_engine", &vs.persistence_engine);
     for (on, k) in [
         (vs.ha_suspend, "ha_suspend"),
         (vs.alpha, "alpha"),
@@ -1861,15 +1857,9 @@ pub(super) fn dump_vs(vs: &VirtualServer, w: &mut Writer) {
             w.line::<&str>(k, &[]);
         }
     }
-    if let Some(b) = vs.smtp_alert {
-        w.line("smtp_alert", &[yes(b)]);
-    }
-    if let Some(v) = &vs.virtualhost {
-        w.line("virtualhost", &[v]);
-    }
-    if let Some(v) = &vs.snmp_name {
-        w.line("snmp_name", &[v]);
-    }
+    w.opt("smtp_alert", &vs.smtp_alert.map(yes));
+    w.opt("virtualhost", &vs.virtualhost);
+    w.opt("snmp_name", &vs.snmp_name);
     w.line("quorum", &[vs.quorum.to_string()]);
     w.line("hysteresis", &[vs.hysteresis.to_string()]);
     if let Some(s) = &vs.quorum_up {
@@ -1881,15 +1871,12 @@ pub(super) fn dump_vs(vs: &VirtualServer, w: &mut Writer) {
     w.line("weight", &[vs.weight.to_string()]);
     w.line("delay_loop", &[value::fmt_secs(vs.delay_loop)]);
     w.line("connect_timeout", &[value::fmt_secs(vs.connect_timeout)]);
-    if let Some(r) = vs.retry {
-        w.line("retry", &[r.to_string()]);
-    }
-    if let Some(v) = vs.delay_before_retry {
-        w.line("delay_before_retry", &[value::fmt_secs(v)]);
-    }
-    if let Some(v) = vs.warmup {
-        w.line("warmup", &[value::fmt_secs(v)]);
-    }
+    w.opt("retry", &vs.retry);
+    w.opt(
+        "delay_before_retry",
+        &vs.delay_before_retry.map(value::fmt_secs),
+    );
+    w.opt("warmup", &vs.warmup.map(value::fmt_secs));
     if let Some(s) = &vs.sorry_server {
         if s.port == 0 {
             w.line("sorry_server", &[s.ip.to_string()]);
@@ -1929,24 +1916,15 @@ fn dump_rs(rs: &RealServer, w: &mut Writer) {
     if let Some(s) = &rs.notify_down {
         dump_script(w, "notify_down", s);
     }
-    if let Some(b) = rs.smtp_alert {
-        w.line("smtp_alert", &[yes(b)]);
-    }
-    if let Some(v) = &rs.virtualhost {
-        w.line("virtualhost", &[v]);
-    }
-    if let Some(v) = &rs.snmp_name {
-        w.line("snmp_name", &[v]);
-    }
-    if let Some(r) = rs.retry {
-        w.line("retry", &[r.to_string()]);
-    }
-    if let Some(v) = rs.delay_before_retry {
-        w.line("delay_before_retry", &[value::fmt_secs(v)]);
-    }
-    if let Some(v) = rs.warmup {
-        w.line("warmup", &[value::fmt_secs(v)]);
-    }
+    w.opt("smtp_alert", &rs.smtp_alert.map(yes));
+    w.opt("virtualhost", &rs.virtualhost);
+    w.opt("snmp_name", &rs.snmp_name);
+    w.opt("retry", &rs.retry);
+    w.opt(
+        "delay_before_retry",
+        &rs.delay_before_retry.map(value::fmt_secs),
+    );
+    w.opt("warmup", &rs.warmup.map(value::fmt_secs));
     w.line("delay_loop", &[value::fmt_secs(rs.delay_loop)]);
     w.line("connect_timeout", &[value::fmt_secs(rs.connect_timeout)]);
     for c in &rs.checkers {

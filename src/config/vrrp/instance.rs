@@ -10,8 +10,8 @@ use super::super::value::{self, Prefix};
 use super::addr::{self, AddrUse, IpAddress, Route, Rule};
 use super::track::{self, Notifies, Tracking};
 use super::{
-    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, note_at, opt_bool,
-    opt_line, quote, secs_arg, secs_line, str_arg, sub_block, timer_arg, value_block, warn_at,
+    At, Vrrp, bare, block_name, bool_line, ifname_ok, int_arg, note_at, opt_bool, quote, secs_arg,
+    secs_line, str_arg, sub_block, timer_arg, value_block, warn_at,
 };
 
 /// An address family.
@@ -363,13 +363,13 @@ impl Instance {
             Some(State::Backup) => w.raw("state BACKUP"),
             None => {}
         }
-        opt_line(w, "interface", &self.interface);
-        opt_line(w, "vrf", &self.vrf);
-        opt_line(w, "virtual_router_id", &self.virtual_router_id);
-        opt_line(w, "priority", &self.priority);
+        w.opt("interface", &self.interface);
+        w.opt("vrf", &self.vrf);
+        w.opt("virtual_router_id", &self.virtual_router_id);
+        w.opt("priority", &self.priority);
         secs_line(w, "advert_int", self.advert_int);
-        opt_line(w, "version", &self.version);
-        flag_line(w, "native_ipv6", self.native_ipv6);
+        w.opt("version", &self.version);
+        w.flag("native_ipv6", self.native_ipv6);
         if let Some(v) = &self.use_vmac {
             let mut s = String::from("use_vmac");
             if let Some(n) = &v.name {
@@ -388,8 +388,8 @@ impl Instance {
             }
             w.raw(&s);
         }
-        flag_line(w, "use_vmac_addr", self.use_vmac_addr);
-        flag_line(w, "vmac_xmit_base", self.vmac_xmit_base);
+        w.flag("use_vmac_addr", self.use_vmac_addr);
+        w.flag("vmac_xmit_base", self.vmac_xmit_base);
         if let Some(v) = &self.use_ipvlan {
             let mut s = String::from("use_ipvlan");
             if let Some(n) = &v.name {
@@ -409,7 +409,7 @@ impl Instance {
             }
             w.raw(&s);
         }
-        flag_line(w, "dont_track_primary", self.dont_track_primary);
+        w.flag("dont_track_primary", self.dont_track_primary);
         if let Some(a) = self.src_ip {
             let kw = if self.src_ip_unicast {
                 "unicast_src_ip"
@@ -418,9 +418,9 @@ impl Instance {
             };
             w.line(kw, &[a.to_string()]);
         }
-        opt_line(w, "mcast_dst_ip", &self.mcast_dst_ip);
-        flag_line(w, "track_src_ip", self.track_src_ip);
-        flag_line(w, "check_unicast_src", self.check_unicast_src);
+        w.opt("mcast_dst_ip", &self.mcast_dst_ip);
+        w.flag("track_src_ip", self.track_src_ip);
+        w.flag("check_unicast_src", self.check_unicast_src);
         if let Some(peers) = &self.unicast_peers {
             w.open("unicast_peer", super::NO_WORDS);
             for p in peers {
@@ -435,8 +435,8 @@ impl Instance {
             }
             w.close();
         }
-        flag_line(w, "unicast_fault_no_peer", self.unicast_fault_no_peer);
-        opt_line(w, "unicast_ttl", &self.unicast_ttl);
+        w.flag("unicast_fault_no_peer", self.unicast_fault_no_peer);
+        w.opt("unicast_ttl", &self.unicast_ttl);
         match self.old_unicast_checksum {
             Some(OldChecksum::Use) => w.raw("old_unicast_checksum"),
             Some(OldChecksum::Never) => w.raw("old_unicast_checksum never"),
@@ -446,19 +446,19 @@ impl Instance {
         self.tracking.dump(w);
         let g = &self.garp;
         secs_line(w, "garp_master_delay", g.master_delay);
-        opt_line(w, "garp_master_repeat", &g.master_repeat);
+        w.opt("garp_master_repeat", &g.master_repeat);
         secs_line(w, "garp_lower_prio_delay", g.lower_prio_delay);
-        opt_line(w, "garp_lower_prio_repeat", &g.lower_prio_repeat);
+        w.opt("garp_lower_prio_repeat", &g.lower_prio_repeat);
         secs_line(w, "garp_master_refresh", g.master_refresh);
-        opt_line(w, "garp_master_refresh_repeat", &g.master_refresh_repeat);
+        w.opt("garp_master_refresh_repeat", &g.master_refresh_repeat);
         secs_line(w, "garp_interval", g.interval);
         secs_line(w, "gna_interval", g.gna_interval);
         if let Some(x) = g.extra_if {
             let all = if x.all { "all " } else { "" };
             w.raw(&format!("garp_extra_if {all}{}", x.interval.as_secs()));
         }
-        opt_line(w, "down_timer_adverts", &self.down_timer_adverts);
-        opt_line(w, "timer_expired_backup", &self.timer_expired_backup);
+        w.opt("down_timer_adverts", &self.down_timer_adverts);
+        w.opt("timer_expired_backup", &self.timer_expired_backup);
         bool_line(w, "lower_prio_no_advert", self.lower_prio_no_advert);
         bool_line(w, "higher_prio_send_advert", self.higher_prio_send_advert);
         if let Some(a) = &self.authentication {
@@ -478,13 +478,13 @@ impl Instance {
             for k in &h.keys {
                 w.raw(&format!("key {} {}", k.id, quote(&k.value)));
             }
-            opt_line(w, "active_key", &h.active_key);
+            w.opt("active_key", &h.active_key);
             match h.anti_replay {
                 Some(AntiReplay::Time) => w.raw("anti_replay time"),
                 Some(AntiReplay::Monotonic) => w.raw("anti_replay monotonic"),
                 None => {}
             }
-            opt_line(w, "time_window", &h.time_window);
+            w.opt("time_window", &h.time_window);
             match h.mode {
                 Some(HmacMode::Enforce) => w.raw("mode enforce"),
                 Some(HmacMode::Permissive) => w.raw("mode permissive"),
@@ -499,9 +499,9 @@ impl Instance {
             "virtual_ipaddress_excluded",
             &self.virtual_ipaddresses_excluded,
         );
-        flag_line(w, "no_virtual_ipaddress", self.no_virtual_ipaddress);
-        flag_line(w, "promote_secondaries", self.promote_secondaries);
-        flag_line(w, "linkbeat_use_polling", self.linkbeat_use_polling);
+        w.flag("no_virtual_ipaddress", self.no_virtual_ipaddress);
+        w.flag("promote_secondaries", self.promote_secondaries);
+        w.flag("linkbeat_use_polling", self.linkbeat_use_polling);
         if !self.virtual_routes.is_empty() {
             w.open("virtual_routes", super::NO_WORDS);
             for r in &self.virtual_routes {
@@ -523,18 +523,14 @@ impl Instance {
         }
         bool_line(w, "skip_check_adv_addr", self.skip_check_adv_addr);
         bool_line(w, "strict_mode", self.strict_mode);
-        flag_line(w, "nopreempt", self.nopreempt);
+        w.flag("nopreempt", self.nopreempt);
         secs_line(w, "preempt_delay", self.preempt_delay);
-        opt_line(w, "debug", &self.debug);
+        w.opt("debug", &self.debug);
         self.notify.dump(w);
         bool_line(w, "smtp_alert", self.smtp_alert);
         bool_line(w, "notify_priority_changes", self.notify_priority_changes);
-        opt_line(w, "kernel_rx_buf_size", &self.kernel_rx_buf_size);
-        opt_line(
-            w,
-            "lvs_sync_daemon_interface",
-            &self.lvs_sync_daemon_interface,
-        );
+        w.opt("kernel_rx_buf_size", &self.kernel_rx_buf_size);
+        w.opt("lvs_sync_daemon_interface", &self.lvs_sync_daemon_interface);
         bool_line(w, "owner_ignore_adverts", self.owner_ignore_adverts);
         w.close();
     }

@@ -423,18 +423,6 @@ fn ifname_ok(d: &mut Diagnostics, keyword: &str, w: &Word) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Shared dump helpers.
 
-fn opt_line<T: ToString>(w: &mut Writer, keyword: &str, v: &Option<T>) {
-    if let Some(v) = v {
-        w.line(keyword, &[v.to_string()]);
-    }
-}
-
-fn flag_line(w: &mut Writer, keyword: &str, on: bool) {
-    if on {
-        w.raw(keyword);
-    }
-}
-
 fn bool_line(w: &mut Writer, keyword: &str, v: Option<bool>) {
     if let Some(b) = v {
         w.raw(&format!("{keyword} {}", if b { "on" } else { "off" }));

@@ -9,8 +9,8 @@ use super::super::source::{Diagnostics, Loc};
 use super::super::tree::{Node, Word};
 use super::super::value;
 use super::{
-    At, Vrrp, bare, block_name, block_words, bool_line, flag_line, int_arg, opt_bool, quote,
-    secs_line, timer_arg, value_block, warn_at,
+    At, Vrrp, bare, block_name, block_words, bool_line, int_arg, opt_bool, quote, secs_line,
+    timer_arg, value_block, warn_at,
 };
 
 /// A member of a `group { ... }` list: an instance name.
@@ -96,7 +96,7 @@ impl VrrpScript {
             v.extend(self.group.clone());
             w.line("user", &v);
         }
-        flag_line(w, "init_fail", self.init_fail);
+        w.flag("init_fail", self.init_fail);
         w.close();
     }
 }
@@ -157,15 +157,13 @@ impl TrackProcess {
             }
             w.line("weight", &v);
         }
-        if let Some(m) = self.quorum_max {
-            w.line("quorum_max", &[m.to_string()]);
-        }
+        w.opt("quorum_max", &self.quorum_max);
         if self.quorum != 1 && !(self.quorum == 0 && self.quorum_max == Some(0)) {
             w.line("quorum", &[self.quorum.to_string()]);
         }
         secs_line(w, "fork_delay", self.fork_delay);
         secs_line(w, "terminate_delay", self.terminate_delay);
-        flag_line(w, "full_command", self.full_command);
+        w.flag("full_command", self.full_command);
         w.close();
     }
 }
@@ -1349,8 +1347,7 @@ impl SyncGroup {
         self.notify.dump(w);
         bool_line(w, "smtp_alert", self.smtp_alert);
         bool_line(w, "notify_priority_changes", self.notify_priority_changes);
-        flag_line(
-            w,
+        w.flag(
             "sync_group_tracking_weight",
             self.sync_group_tracking_weight,
         );
