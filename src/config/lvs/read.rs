@@ -1,9 +1,13 @@
-//! Value readers with keepalived's checker-parser rules (private to the LVS section).
+//! Statement and number readers with keepalived's checker-parser rules (private to the LVS
+//! section); the word readers they share with the other sections are in [`crate::config::value`].
 //!
-//! They differ from [`crate::config::value`] where keepalived 2.2.7 differs: numbers are decimal
-//! only (`0x10` is "invalid number"), extra words after a value are ignored silently by keepalived
-//! (a note here), and a keyword whose value is missing where keepalived reads it unconditionally
-//! stops keepalived's parser altogether ("is missing a parameter", exit status 2): a fatal error.
+//! Why they are not value.rs's: a keyword whose value is missing where keepalived reads it
+//! unconditionally stops keepalived's parser altogether ("is missing a parameter", exit status 2),
+//! a fatal error here, where value.rs's [`value::first`] warns. The rest says the same things as
+//! value.rs in other words, which the LVS tests pin down: extra words are a note listing them all
+//! ([`value::extra`] counts them), numbers are "not a decimal integer" with a message of their own
+//! for a negative one ([`value::dec_in`]: "not an integer"), and timers have a message for a
+//! negative value and round past 6 decimals ([`value::timer_in`] refuses them).
 
 use std::net::IpAddr;
 use std::time::Duration;
