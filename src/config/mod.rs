@@ -15,6 +15,8 @@ pub mod lvs;
 pub mod preprocess;
 pub mod scripts;
 pub mod source;
+#[cfg(test)]
+mod testutil;
 pub mod tree;
 pub mod value;
 pub mod vrrp;
