@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use super::Config;
 use super::dump::Writer;
-use super::global::read::{self, Origin};
-use super::source::Diagnostics;
+use super::source::{At, Diagnostics};
 use super::tree::{Node, Word};
 use super::value;
 
@@ -102,11 +101,11 @@ pub struct BfdInstance {
     /// Events go to the checkers (see `vrrp`).
     pub checker: bool,
     /// Where `bfd_instance` was written.
-    pub origin: Origin,
+    pub origin: At,
 }
 
 impl BfdInstance {
-    fn new(name: &str, origin: Origin) -> BfdInstance {
+    fn new(name: &str, origin: At) -> BfdInstance {
         BfdInstance {
             name: name.to_string(),
             neighbor: IpAddr::from([0, 0, 0, 0]),
@@ -165,7 +164,7 @@ impl Bfd {
             );
             return;
         };
-        read::extra(d, node, 1);
+        value::extra(d, node, 1);
         let Some(block) = value::expect_block(d, node) else {
             return;
         };
@@ -190,7 +189,7 @@ impl Bfd {
             return;
         }
         let mut dr = Draft {
-            inst: BfdInstance::new(&name.text, Origin::at(name.loc)),
+            inst: BfdInstance::new(&name.text, At::word(name)),
             neighbor: None,
             source_word: None,
             ttl: None,
@@ -219,7 +218,7 @@ impl Bfd {
         let inst = &mut dr.inst;
         match kw.text.as_str() {
             k @ ("neighbor_ip" | "neighbour_ip") => {
-                let Some(w) = read::first(d, node) else {
+                let Some(w) = value::first(d, node) else {
                     // keepalived 2.2.7 crashes (SIGSEGV) on a bare `neighbor_ip`.
                     dr.dropped = true;
                     return;
@@ -246,7 +245,7 @@ impl Bfd {
                 }
             }
             "source_ip" => {
-                if let Some(w) = read::first(d, node)
+                if let Some(w) = value::first(d, node)
                     && let Some(a) = value::ip(d, "source_ip", w)
                 {
                     inst.source = Some(a);
@@ -254,8 +253,8 @@ impl Bfd {
                 }
             }
             k @ ("min_rx" | "min_tx") => {
-                if let Some(w) = read::first(d, node)
-                    && let Some(v) = read::millis_in(d, k, w, INTERVAL_MIN_MS, INTERVAL_MAX_MS)
+                if let Some(w) = value::first(d, node)
+                    && let Some(v) = value::millis_in(d, k, w, INTERVAL_MIN_MS, INTERVAL_MAX_MS)
                 {
                     sensible(d, k, w, v, INTERVAL_SENSIBLE_MS);
                     if k == "min_rx" {
@@ -266,16 +265,16 @@ impl Bfd {
                 }
             }
             "idle_tx" => {
-                if let Some(w) = read::first(d, node)
+                if let Some(w) = value::first(d, node)
                     && let Some(v) =
-                        read::millis_in(d, "idle_tx", w, IDLE_TX_MIN_MS, INTERVAL_MAX_MS)
+                        value::millis_in(d, "idle_tx", w, IDLE_TX_MIN_MS, INTERVAL_MAX_MS)
                 {
                     sensible(d, "idle_tx", w, v, INTERVAL_SENSIBLE_MS);
                     inst.idle_tx = v;
                 }
             }
             "multiplier" => {
-                if let Some(v) = read::int(d, node, 1, 255) {
+                if let Some(v) = value::dec_arg(d, node, 1, 255) {
                     inst.multiplier = v as u8;
                     if inst.multiplier > MULTIPLIER_SENSIBLE {
                         d.note(
@@ -287,14 +286,14 @@ impl Bfd {
                     }
                 }
             }
-            "passive" => inst.passive = read::flag(d, node),
+            "passive" => inst.passive = value::flag(d, node),
             "ttl" | "hoplimit" => {
-                if let Some(v) = read::int(d, node, 1, 255) {
+                if let Some(v) = value::dec_arg(d, node, 1, 255) {
                     dr.ttl = Some(v as u8);
                 }
             }
             "max_hops" => {
-                if let Some(v) = read::int(d, node, -1, 255) {
+                if let Some(v) = value::dec_arg(d, node, -1, 255) {
                     inst.max_hops = v as i16;
                     dr.max_hops_word = node.args().first().cloned();
                 }
@@ -304,7 +303,7 @@ impl Bfd {
                     kw.loc,
                     "`multihop` is not known to keepalived 2.2.7 (added in a later release)",
                 );
-                if let Some(b) = read::opt_bool(d, node) {
+                if let Some(b) = value::opt_bool(d, node) {
                     inst.multihop = b;
                 }
             }
@@ -313,7 +312,7 @@ impl Bfd {
                     d.warn(node.loc, "`weight` needs a value - ignoring");
                     return;
                 };
-                if let Some(v) = read::int_in(d, "weight", w, -253, 253) {
+                if let Some(v) = value::dec_in(d, "weight", w, -253, 253) {
                     inst.weight = v as i32;
                 }
                 if let Some(opt) = node.args().get(1) {
@@ -329,10 +328,10 @@ impl Bfd {
                         );
                     }
                 }
-                read::extra(d, node, 2);
+                value::extra(d, node, 2);
             }
-            "vrrp" => dr.only_vrrp = read::flag(d, node),
-            "checker" => dr.only_checker = read::flag(d, node),
+            "vrrp" => dr.only_vrrp = value::flag(d, node),
+            "checker" => dr.only_checker = value::flag(d, node),
             _ => value::unknown(d, kw, KNOWN, context),
         }
     }
@@ -413,12 +412,10 @@ impl Bfd {
         for i in &self.instances {
             w.open("bfd_instance", &[&i.name]);
             w.line("neighbor_ip", &[i.neighbor.to_string()]);
-            if let Some(s) = i.source {
-                w.line("source_ip", &[s.to_string()]);
-            }
-            w.line("min_rx", &[read::fmt_millis(i.min_rx)]);
-            w.line("min_tx", &[read::fmt_millis(i.min_tx)]);
-            w.line("idle_tx", &[read::fmt_millis(i.idle_tx)]);
+            w.opt("source_ip", &i.source);
+            w.line("min_rx", &[value::fmt_millis(i.min_rx)]);
+            w.line("min_tx", &[value::fmt_millis(i.min_tx)]);
+            w.line("idle_tx", &[value::fmt_millis(i.idle_tx)]);
             w.line("multiplier", &[i.multiplier.to_string()]);
             if i.passive {
                 w.line::<&str>("passive", &[]);

@@ -12,13 +12,18 @@ pub struct Writer {
 }
 
 /// Quotes a word when the grammar would otherwise split it or the preprocessor would read it.
+///
+/// The text goes between the quotes as it is: inside quotes the tree builder (`tree.rs`, `words`)
+/// keeps a backslash and the character after it as written, so a `\"` it read from a quoted word
+/// must be written back unchanged (escaping it again would add a backslash on every round trip).
+/// A word the tree builder produced never holds a `"` without a backslash before it.
 pub fn quote(word: &str) -> String {
     let needs = word.is_empty()
         || word
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '#' | '!' | '"'));
     if needs {
-        format!("\"{}\"", word.replace('"', "\\\""))
+        format!("\"{word}\"")
     } else {
         word.to_string()
     }
@@ -43,6 +48,20 @@ impl Writer {
             let _ = write!(self.out, " {}", quote(v.as_ref()));
         }
         self.out.push('\n');
+    }
+
+    /// A flag: `keyword` alone, written when `on`.
+    pub fn flag(&mut self, keyword: &str, on: bool) {
+        if on {
+            self.line::<&str>(keyword, &[]);
+        }
+    }
+
+    /// `keyword VALUE` (quoted where needed), written when there is a value.
+    pub fn opt<T: ToString>(&mut self, keyword: &str, v: &Option<T>) {
+        if let Some(v) = v {
+            self.line(keyword, &[v.to_string()]);
+        }
     }
 
     /// A statement whose words are written as they are (already quoted where needed).
@@ -95,5 +114,41 @@ mod tests {
         );
         assert_eq!(quote(""), "\"\"");
         assert_eq!(quote("a#b"), "\"a#b\"");
+    }
+
+    /// What `quote` writes, the preprocessor and the tree builder read back as the same word.
+    #[test]
+    fn quoted_words_read_back_unchanged() {
+        use crate::config::source::{Diagnostics, SourceMap};
+        use crate::config::{preprocess, tree};
+        for word in [
+            "",
+            "plain",
+            "a b",
+            "a#b",
+            "x!y",
+            "{x}",
+            "a\\\"b",
+            "say \\\"hi\\\" now",
+            "back\\slash",
+            "a\\ b",
+            "/bin/sh -c 'a; b'",
+        ] {
+            let line = format!("k {}", quote(word));
+            let mut d = Diagnostics::default();
+            let mut sources = SourceMap::new();
+            let pre = preprocess::preprocess_str(
+                std::path::Path::new("q.conf"),
+                &line,
+                &preprocess::Options::new("test"),
+                &mut sources,
+                &mut d,
+            );
+            let nodes = tree::parse(&pre, &mut d);
+            assert!(d.list.is_empty(), "{line}: {:?}", d.list);
+            assert_eq!(nodes.len(), 1, "{line}");
+            let words: Vec<&str> = nodes[0].words.iter().map(|w| w.text.as_str()).collect();
+            assert_eq!(words, ["k", word], "{line}");
+        }
     }
 }

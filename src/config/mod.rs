@@ -15,11 +15,13 @@ pub mod lvs;
 pub mod preprocess;
 pub mod scripts;
 pub mod source;
+#[cfg(test)]
+mod testutil;
 pub mod tree;
 pub mod value;
 pub mod vrrp;
 
-pub use source::{Diagnostic, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
+pub use source::{At, Diagnostic, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
 
 /// How to read the configuration (from the command line).
 #[derive(Debug, Clone, Default)]

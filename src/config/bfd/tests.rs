@@ -1,16 +1,15 @@
 //! BFD section tests: values, keepalived's diagnostics (message and location), end-of-block
 //! checks, and dump round trips.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use super::*;
 use crate::config::source::{Diagnostic, FileId, Loc, Severity};
+use crate::config::testutil::{self, ip, of};
 
 fn parse(text: &str) -> (Bfd, Vec<Diagnostic>) {
-    let mut d = Diagnostics::default();
-    let cfg = Config::from_text(text, &mut d);
-    (cfg.bfd, d.list)
+    let (cfg, d) = testutil::load(text);
+    (cfg.bfd, d)
 }
 
 fn at(line: u32, col: u32) -> Option<Loc> {
@@ -21,23 +20,8 @@ fn at(line: u32, col: u32) -> Option<Loc> {
     })
 }
 
-/// The diagnostics of a given severity, as (line, col, message).
-fn of(list: &[Diagnostic], sev: Severity) -> Vec<(u32, u32, String)> {
-    list.iter()
-        .filter(|x| x.severity == sev)
-        .map(|x| {
-            let l = x.loc.expect("located");
-            (l.line, l.col, x.message.clone())
-        })
-        .collect()
-}
-
 fn warnings(list: &[Diagnostic]) -> Vec<(u32, u32, String)> {
     of(list, Severity::Warning)
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
 }
 
 fn round_trip(b: &Bfd) {

@@ -11,18 +11,14 @@ use crate::config::value::fmt_secs;
 impl Global {
     pub fn dump(&self, w: &mut Writer) {
         let def = Global::default();
-        flag(w, "linkbeat_use_polling", self.linkbeat_use_polling);
-        if let Some(n) = &self.net_namespace {
-            w.line("net_namespace", &[n]);
-        }
+        w.flag("linkbeat_use_polling", self.linkbeat_use_polling);
+        w.opt("net_namespace", &self.net_namespace);
         if let Some(n) = &self.net_namespace_ipvs {
             w.line("net_namespace_ipvs", n.as_slice());
         }
-        flag(w, "namespace_with_ipsets", self.namespace_with_ipsets);
-        if let Some(n) = &self.instance {
-            w.line("instance", &[n]);
-        }
-        flag(w, "use_pid_dir", self.use_pid_dir);
+        w.flag("namespace_with_ipsets", self.namespace_with_ipsets);
+        w.opt("instance", &self.instance);
+        w.flag("use_pid_dir", self.use_pid_dir);
         if self.child_wait_time != def.child_wait_time {
             w.line("child_wait_time", &[secs(self.child_wait_time)]);
         }
@@ -39,13 +35,13 @@ impl Global {
     }
 
     fn dump_defs(&self, w: &mut Writer, def: &Global) {
-        opt(w, "router_id", &self.router_id);
+        w.opt("router_id", &self.router_id);
         let p = &self.process_names;
-        flag(w, "process_names", p.defaults);
-        opt(w, "process_name", &p.parent);
-        opt(w, "vrrp_process_name", &p.vrrp);
-        opt(w, "checker_process_name", &p.checker);
-        opt(w, "bfd_process_name", &p.bfd);
+        w.flag("process_names", p.defaults);
+        w.opt("process_name", &p.parent);
+        w.opt("vrrp_process_name", &p.vrrp);
+        w.opt("checker_process_name", &p.checker);
+        w.opt("bfd_process_name", &p.bfd);
 
         let e = &self.email;
         if !e.to.is_empty() {
@@ -55,7 +51,7 @@ impl Global {
             }
             w.close();
         }
-        opt(w, "notification_email_from", &e.from);
+        w.opt("notification_email_from", &e.from);
         if let Some(s) = &e.smtp_server {
             let host = match &s.host {
                 SmtpHost::Ip(a) => a.to_string(),
@@ -63,15 +59,15 @@ impl Global {
             };
             w.line("smtp_server", &[host, s.port.to_string()]);
         }
-        opt(w, "smtp_helo_name", &e.helo_name);
+        w.opt("smtp_helo_name", &e.helo_name);
         if e.connect_timeout != def.email.connect_timeout {
             w.line("smtp_connect_timeout", &[secs(e.connect_timeout)]);
         }
         opt_bool(w, "smtp_alert", e.alert);
         opt_bool(w, "smtp_alert_vrrp", e.alert_vrrp);
         opt_bool(w, "smtp_alert_checker", e.alert_checker);
-        flag(w, "no_email_faults", e.no_email_faults);
-        flag(w, "no_checker_emails", e.no_checker_emails);
+        w.flag("no_email_faults", e.no_email_faults);
+        w.flag("no_checker_emails", e.no_checker_emails);
 
         let s = &self.scripts;
         if let Some(u) = &s.user {
@@ -79,9 +75,9 @@ impl Global {
             v.extend(u.group.clone());
             w.line("script_user", &v);
         }
-        flag(w, "enable_script_security", s.security);
-        flag(w, "set_supplementary_groups", s.set_supplementary_groups);
-        flag(w, "use_symlink_paths", s.use_symlink_paths);
+        w.flag("enable_script_security", s.security);
+        w.flag("set_supplementary_groups", s.set_supplementary_groups);
+        w.flag("use_symlink_paths", s.use_symlink_paths);
         script(w, "startup_script", &s.startup);
         if s.startup_timeout != def.scripts.startup_timeout {
             w.line("startup_script_timeout", &[secs(s.startup_timeout)]);
@@ -99,10 +95,10 @@ impl Global {
                 w.line("dynamic_interfaces", &["allow_if_changes"]);
             }
         }
-        opt(w, "default_interface", &i.default_interface);
-        opt(w, "vmac_prefix", &i.vmac_prefix);
-        opt(w, "vmac_addr_prefix", &i.vmac_addr_prefix);
-        flag(w, "disable_local_igmp", i.disable_local_igmp);
+        w.opt("default_interface", &i.default_interface);
+        w.opt("vmac_prefix", &i.vmac_prefix);
+        w.opt("vmac_addr_prefix", &i.vmac_addr_prefix);
+        w.flag("disable_local_igmp", i.disable_local_igmp);
 
         self.dump_vrrp(w, &def.vrrp);
         self.dump_firewall_lvs(w, def);
@@ -127,12 +123,11 @@ impl Global {
                 &[v.garp_master_repeat.to_string()],
             );
         }
-        if let Some(t) = v.garp_lower_prio_delay {
-            w.line("vrrp_garp_lower_prio_delay", &[secs(t)]);
-        }
-        if let Some(n) = v.garp_lower_prio_repeat {
-            w.line("vrrp_garp_lower_prio_repeat", &[n.to_string()]);
-        }
+        w.opt(
+            "vrrp_garp_lower_prio_delay",
+            &v.garp_lower_prio_delay.map(secs),
+        );
+        w.opt("vrrp_garp_lower_prio_repeat", &v.garp_lower_prio_repeat);
         if v.garp_master_refresh != def.garp_master_refresh {
             w.line("vrrp_garp_master_refresh", &[secs(v.garp_master_refresh)]);
         }
@@ -166,18 +161,14 @@ impl Global {
         if v.version != def.version {
             w.line("vrrp_version", &[v.version.to_string()]);
         }
-        flag(w, "vrrp_strict", v.strict);
-        flag(w, "vrrp_check_unicast_src", v.check_unicast_src);
-        flag(w, "vrrp_skip_check_adv_addr", v.skip_check_adv_addr);
+        w.flag("vrrp_strict", v.strict);
+        w.flag("vrrp_check_unicast_src", v.check_unicast_src);
+        w.flag("vrrp_skip_check_adv_addr", v.skip_check_adv_addr);
         opt_bool(w, "vrrp_lower_prio_no_advert", v.lower_prio_no_advert);
         bool_line(w, "vrrp_higher_prio_send_advert", v.higher_prio_send_advert);
-        if let Some(t) = v.startup_delay {
-            w.line("vrrp_startup_delay", &[fmt_secs(t)]);
-        }
-        if let Some(t) = v.delay_after_boot {
-            w.line("vrrp_delay_after_boot", &[fmt_secs(t)]);
-        }
-        flag(w, "log_unknown_vrids", v.log_unknown_vrids);
+        w.opt("vrrp_startup_delay", &v.startup_delay.map(fmt_secs));
+        w.opt("vrrp_delay_after_boot", &v.delay_after_boot.map(fmt_secs));
+        w.flag("log_unknown_vrids", v.log_unknown_vrids);
         bool_line(w, "v3_checksum_as_v2", v.v3_checksum_as_v2);
         bool_line(w, "vrrp_notify_priority_changes", v.notify_priority_changes);
         bool_line(w, "vrrp_owner_ignore_adverts", v.owner_ignore_adverts);
@@ -204,16 +195,14 @@ impl Global {
         if let Some(sets) = &f.ipsets {
             w.line("vrrp_ipsets", sets);
         }
-        opt(w, "nftables", &f.nftables);
+        w.opt("nftables", &f.nftables);
         if f.nftables_priority != def.firewall.nftables_priority {
             w.line("nftables_priority", &[f.nftables_priority.to_string()]);
         }
-        flag(w, "nftables_counters", f.nftables_counters);
-        flag(w, "nftables_ifindex", f.nftables_ifindex);
-        opt(w, "nftables_ipvs", &f.nftables_ipvs);
-        if let Some(p) = f.nftables_ipvs_priority {
-            w.line("nftables_ipvs_priority", &[p.to_string()]);
-        }
+        w.flag("nftables_counters", f.nftables_counters);
+        w.flag("nftables_ifindex", f.nftables_ifindex);
+        w.opt("nftables_ipvs", &f.nftables_ipvs);
+        w.opt("nftables_ipvs_priority", &f.nftables_ipvs_priority);
         if f.nftables_ipvs_start_fwmark != def.firewall.nftables_ipvs_start_fwmark {
             w.line(
                 "nftables_ipvs_start_fwmark",
@@ -236,7 +225,7 @@ impl Global {
         if !t.is_empty() {
             w.line("lvs_timeouts", &t);
         }
-        flag(w, "lvs_flush", l.flush);
+        w.flag("lvs_flush", l.flush);
         match l.flush_on_stop {
             FlushOnStop::No => {}
             FlushOnStop::All => w.line::<&str>("lvs_flush_on_stop", &[]),
@@ -279,8 +268,7 @@ impl Global {
             }
             script(w, &format!("{name}_script"), &fifo.script);
         }
-        flag(
-            w,
+        w.flag(
             "fifo_write_vrrp_states_on_reload",
             self.fifos.write_vrrp_states_on_reload,
         );
@@ -295,7 +283,7 @@ impl Global {
             if let Some(n) = p.priority {
                 w.line(&format!("{name}_priority"), &[n.to_string()]);
             }
-            flag(w, &format!("{name}_no_swap"), p.no_swap);
+            w.flag(&format!("{name}_no_swap"), p.no_swap);
             if !p.cpu_affinity.is_empty() {
                 let c: Vec<String> = p.cpu_affinity.iter().map(|c| c.to_string()).collect();
                 w.line(&format!("{name}_cpu_affinity"), &c);
@@ -307,9 +295,7 @@ impl Global {
                 w.line(&format!("{name}_rlimit_rttime"), &[n.to_string()]);
             }
         }
-        if let Some(n) = self.sched.max_auto_priority {
-            w.line("max_auto_priority", &[n.to_string()]);
-        }
+        w.opt("max_auto_priority", &self.sched.max_auto_priority);
         if self.sched.min_auto_priority_delay != def.sched.min_auto_priority_delay {
             w.line(
                 "min_auto_priority_delay",
@@ -336,8 +322,8 @@ impl Global {
         if let Some(c) = &r.check_config {
             w.line("reload_check_config", c.as_slice());
         }
-        opt(w, "reload_time_file", &r.time_file);
-        flag(w, "reload_repeat", r.repeat);
+        w.opt("reload_time_file", &r.time_file);
+        w.flag("reload_repeat", r.repeat);
         if let Some(f) = &r.file {
             w.line("reload_file", f.as_slice());
         }
@@ -357,40 +343,29 @@ impl Global {
             }
             w.line("include_check", &a);
         }
-        opt(w, "tmp_config_directory", &r.tmp_config_directory);
-        opt(w, "config_save_dir", &r.config_save_dir);
-        if let Some(s) = self.random_seed {
-            w.line("random_seed", &[s.to_string()]);
-        }
+        w.opt("tmp_config_directory", &r.tmp_config_directory);
+        w.opt("config_save_dir", &r.config_save_dir);
+        w.opt("random_seed", &self.random_seed);
         if let Some(m) = self.umask {
             w.line("umask", &[format!("0{m:o}")]);
         }
         let dm = &self.dumps;
         bool_line(w, "data_use_instance", dm.data_use_instance);
-        opt(w, "state_dump_file", &dm.state_file);
-        opt(w, "stats_dump_file", &dm.stats_file);
-        opt(w, "json_dump_file", &dm.json_file);
-        if let Some(v) = dm.json_version {
-            w.line("json_version", &[v.to_string()]);
-        }
+        w.opt("state_dump_file", &dm.state_file);
+        w.opt("stats_dump_file", &dm.stats_file);
+        w.opt("json_dump_file", &dm.json_file);
+        w.opt("json_version", &dm.json_version);
         let s = &self.snmp;
-        opt(w, "snmp_socket", &s.socket);
-        flag(w, "enable_snmp_vrrp", s.vrrp);
-        flag(w, "enable_snmp_checker", s.checker);
-        flag(w, "enable_snmp_rfcv2", s.rfcv2);
-        flag(w, "enable_snmp_rfcv3", s.rfcv3);
-        flag(w, "enable_traps", s.traps);
-        flag(w, "enable_dbus", self.dbus.enabled);
-        opt(w, "dbus_service_name", &self.dbus.service_name);
-        opt(w, "iproute_usr_dir", &self.iproute_usr_dir);
-        opt(w, "iproute_etc_dir", &self.iproute_etc_dir);
-    }
-}
-
-/// A pure flag, written when set.
-fn flag(w: &mut Writer, k: &str, on: bool) {
-    if on {
-        w.line::<&str>(k, &[]);
+        w.opt("snmp_socket", &s.socket);
+        w.flag("enable_snmp_vrrp", s.vrrp);
+        w.flag("enable_snmp_checker", s.checker);
+        w.flag("enable_snmp_rfcv2", s.rfcv2);
+        w.flag("enable_snmp_rfcv3", s.rfcv3);
+        w.flag("enable_traps", s.traps);
+        w.flag("enable_dbus", self.dbus.enabled);
+        w.opt("dbus_service_name", &self.dbus.service_name);
+        w.opt("iproute_usr_dir", &self.iproute_usr_dir);
+        w.opt("iproute_etc_dir", &self.iproute_etc_dir);
     }
 }
 
@@ -404,12 +379,6 @@ fn bool_line(w: &mut Writer, k: &str, on: bool) {
 fn opt_bool(w: &mut Writer, k: &str, v: Option<bool>) {
     if let Some(b) = v {
         w.line(k, &[if b { "true" } else { "false" }]);
-    }
-}
-
-fn opt(w: &mut Writer, k: &str, v: &Option<String>) {
-    if let Some(s) = v {
-        w.line(k, &[s]);
     }
 }
 

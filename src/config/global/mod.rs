@@ -12,8 +12,6 @@
 //! Parsing is in [`parse`], the canonical text in [`dump`]. [`Global::check`] holds what depends on
 //! the machine (users and groups named for scripts).
 
-pub mod read;
-
 mod dump;
 mod parse;
 
@@ -21,9 +19,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::config::source::{Diagnostics, Loc};
-
-pub use read::Origin;
+use crate::config::source::{At, Diagnostics, Loc};
 
 /// The top-level keywords this section owns.
 pub const TOP: &[&str] = &[
@@ -253,7 +249,7 @@ pub struct ScriptUser {
     /// Default: the user's primary group.
     pub group: Option<String>,
     /// Where the user name was written.
-    pub origin: Origin,
+    pub origin: At,
 }
 
 /// A script or command line, with the user and group to run it as.
@@ -265,7 +261,7 @@ pub struct Script {
     pub user: Option<String>,
     pub group: Option<String>,
     /// Where the command was written.
-    pub origin: Origin,
+    pub origin: At,
 }
 
 /// `dynamic_interfaces [allow_if_changes]`.
@@ -554,7 +550,7 @@ pub struct FifoFile {
     pub user: Option<String>,
     pub group: Option<String>,
     /// Where the path was written.
-    pub origin: Origin,
+    pub origin: At,
 }
 
 /// Scheduling of the VRRP, checker and BFD work (one process in keepalived-rs).

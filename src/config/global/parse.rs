@@ -4,7 +4,6 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::read::{self, Origin};
 use super::*;
 use crate::config::source::Diagnostics;
 use crate::config::tree::{Node, Word};
@@ -196,7 +195,7 @@ impl Global {
     pub fn parse_top(&mut self, node: &Node, d: &mut Diagnostics) {
         let kw = node.keyword();
         if kw == "global_defs" {
-            read::extra(d, node, 0);
+            value::extra(d, node, 0);
             match &node.block {
                 Some(b) => {
                     for child in &b.nodes {
@@ -211,11 +210,11 @@ impl Global {
         }
         value::no_block(d, node);
         match kw {
-            "linkbeat_use_polling" => self.linkbeat_use_polling = read::flag(d, node),
-            "namespace_with_ipsets" => self.namespace_with_ipsets = read::flag(d, node),
-            "use_pid_dir" => self.use_pid_dir = read::flag(d, node),
+            "linkbeat_use_polling" => self.linkbeat_use_polling = value::flag(d, node),
+            "namespace_with_ipsets" => self.namespace_with_ipsets = value::flag(d, node),
+            "use_pid_dir" => self.use_pid_dir = value::flag(d, node),
             "net_namespace" => {
-                if let Some(w) = read::first(d, node) {
+                if let Some(w) = value::first(d, node) {
                     match &self.net_namespace {
                         // keepalived logs this without counting it as an error.
                         Some(old) => {
@@ -233,7 +232,7 @@ impl Global {
             }
             "net_namespace_ipvs" => {
                 let name = node.args().first();
-                read::extra(d, node, 1);
+                value::extra(d, node, 1);
                 // keepalived: "Duplicate net_namespace_ipvs definition b - ignoring" (an error,
                 // unlike the duplicate `net_namespace`).
                 match (&self.net_namespace_ipvs, name) {
@@ -253,7 +252,7 @@ impl Global {
                 }
             }
             "instance" => {
-                if let Some(w) = read::first(d, node) {
+                if let Some(w) = value::first(d, node) {
                     match &self.instance {
                         Some(old) => {
                             d.warn(
@@ -266,7 +265,7 @@ impl Global {
                 }
             }
             "child_wait_time" => {
-                if let Some(v) = read::int(d, node, 0, U32_MAX) {
+                if let Some(v) = value::dec_arg(d, node, 0, U32_MAX) {
                     self.child_wait_time = Duration::from_secs(v as u64);
                 }
             }
@@ -305,11 +304,11 @@ impl Global {
         let e = &mut self.email;
         match k {
             "router_id" => {
-                if let Some(s) = read::string(d, node) {
+                if let Some(s) = value::string(d, node) {
                     self.router_id = Some(s);
                 }
             }
-            "process_names" => pn.defaults = read::flag(d, node),
+            "process_names" => pn.defaults = value::flag(d, node),
             "process_name" => set_string(d, node, &mut pn.parent),
             "vrrp_process_name" => set_string(d, node, &mut pn.vrrp),
             "checker_process_name" => set_string(d, node, &mut pn.checker),
@@ -352,7 +351,7 @@ impl Global {
                 // keepalived says nothing about a missing name.
                 match node.args().first() {
                     Some(w) => {
-                        read::extra(d, node, 1);
+                        value::extra(d, node, 1);
                         e.helo_name = Some(w.text.clone());
                     }
                     None => {
@@ -361,7 +360,7 @@ impl Global {
                 }
             }
             "smtp_connect_timeout" => {
-                if let Some(v) = read::int(d, node, 0, TIMER_MAX_SECS) {
+                if let Some(v) = value::dec_arg(d, node, 0, TIMER_MAX_SECS) {
                     let v = if v == 0 {
                         d.warn(
                             node.args()[0].loc,
@@ -377,7 +376,7 @@ impl Global {
             "smtp_alert" => set_opt_bool(d, node, &mut e.alert),
             "smtp_alert_vrrp" => set_opt_bool(d, node, &mut e.alert_vrrp),
             "smtp_alert_checker" => set_opt_bool(d, node, &mut e.alert_checker),
-            "no_email_faults" => e.no_email_faults = read::flag(d, node),
+            "no_email_faults" => e.no_email_faults = value::flag(d, node),
             "no_checker_emails" => set_bool(d, node, &mut e.no_checker_emails),
             _ => return false,
         }
@@ -390,23 +389,23 @@ impl Global {
         match k {
             "script_user" => {
                 if let Some(w) = node.args().first() {
-                    read::extra(d, node, 2);
+                    value::extra(d, node, 2);
                     s.user = Some(ScriptUser {
                         user: w.text.clone(),
                         group: node.args().get(1).map(|g| g.text.clone()),
-                        origin: Origin::at(w.loc),
+                        origin: At::word(w),
                     });
                 } else {
                     d.warn(node.loc, "`script_user` needs a user name - ignoring");
                 }
             }
-            "enable_script_security" => s.security = read::flag(d, node),
+            "enable_script_security" => s.security = value::flag(d, node),
             "set_supplementary_groups" => set_bool(d, node, &mut s.set_supplementary_groups),
             "use_symlink_paths" => set_bool(d, node, &mut s.use_symlink_paths),
             "startup_script" => set_script(d, node, &mut s.startup),
             "shutdown_script" => set_script(d, node, &mut s.shutdown),
             "startup_script_timeout" | "shutdown_script_timeout" => {
-                if let Some(v) = read::int(d, node, 1, 1000) {
+                if let Some(v) = value::dec_arg(d, node, 1, 1000) {
                     let v = Duration::from_secs(v as u64);
                     if k == "startup_script_timeout" {
                         s.startup_timeout = v;
@@ -418,7 +417,7 @@ impl Global {
             "dynamic_interfaces" => {
                 i.dynamic = DynamicInterfaces::On;
                 if let Some(w) = node.args().first() {
-                    read::extra(d, node, 1);
+                    value::extra(d, node, 1);
                     if w.text == "allow_if_changes" {
                         i.dynamic = DynamicInterfaces::AllowIfChanges;
                     } else {
@@ -435,7 +434,7 @@ impl Global {
             "default_interface" => set_string(d, node, &mut i.default_interface),
             "vmac_prefix" => set_string(d, node, &mut i.vmac_prefix),
             "vmac_addr_prefix" => set_string(d, node, &mut i.vmac_addr_prefix),
-            "disable_local_igmp" => i.disable_local_igmp = read::flag(d, node),
+            "disable_local_igmp" => i.disable_local_igmp = value::flag(d, node),
             _ => return false,
         }
         true
@@ -445,7 +444,7 @@ impl Global {
         let v = &mut self.vrrp;
         match k {
             "vrrp_mcast_group4" => {
-                if let Some(w) = read::first(d, node) {
+                if let Some(w) = value::first(d, node) {
                     match mcast(d, k, w) {
                         Some(IpAddr::V4(a)) => v.mcast_group4 = a,
                         Some(IpAddr::V6(_)) => {
@@ -459,7 +458,7 @@ impl Global {
                 }
             }
             "vrrp_mcast_group6" => {
-                if let Some(w) = read::first(d, node) {
+                if let Some(w) = value::first(d, node) {
                     match mcast(d, k, w) {
                         Some(IpAddr::V6(a)) => v.mcast_group6 = a,
                         Some(IpAddr::V4(_)) => {
@@ -473,12 +472,12 @@ impl Global {
                 }
             }
             "vrrp_garp_master_delay" => {
-                if let Some(s) = read::int(d, node, 0, TIMER_MAX_SECS) {
+                if let Some(s) = value::dec_arg(d, node, 0, TIMER_MAX_SECS) {
                     v.garp_master_delay = Duration::from_secs(s as u64);
                 }
             }
             "vrrp_garp_lower_prio_delay" => {
-                if let Some(s) = read::int(d, node, 0, TIMER_MAX_SECS) {
+                if let Some(s) = value::dec_arg(d, node, 0, TIMER_MAX_SECS) {
                     v.garp_lower_prio_delay = Some(Duration::from_secs(s as u64));
                 }
             }
@@ -493,18 +492,18 @@ impl Global {
                 }
             }
             "vrrp_garp_lower_prio_repeat" => {
-                if let Some(n) = read::int(d, node, 0, U32_MAX) {
+                if let Some(n) = value::dec_arg(d, node, 0, U32_MAX) {
                     v.garp_lower_prio_repeat = Some(n as u32);
                 }
             }
             "vrrp_garp_master_refresh" => {
-                if let Some(s) = read::int(d, node, 0, U32_MAX) {
+                if let Some(s) = value::dec_arg(d, node, 0, U32_MAX) {
                     v.garp_master_refresh = Duration::from_secs(s as u64);
                 }
             }
             "vrrp_garp_interval" | "vrrp_gna_interval" => {
-                if let Some(w) = read::first(d, node) {
-                    if read::decimals(&w.text) <= 6 && value::parse_micros(&w.text) == Some(0) {
+                if let Some(w) = value::first(d, node) {
+                    if value::decimals(&w.text) <= 6 && value::parse_micros(&w.text) == Some(0) {
                         // keepalived's own sample configuration says `vrrp_garp_interval 0`,
                         // which 2.2.7 rejects ("number '0' outside range [0.000001, ...]").
                         d.warn(
@@ -516,7 +515,7 @@ impl Global {
                         )
                         .hint("0 is the default: remove the line (keepalived 2.2.7 rejects 0 too)");
                     } else if let Some(t) =
-                        read::timer_in(d, k, w, Duration::from_micros(1), TIMER_MAX)
+                        value::timer_in(d, k, w, Duration::from_micros(1), TIMER_MAX)
                     {
                         if k == "vrrp_garp_interval" {
                             v.garp_interval = t;
@@ -542,7 +541,7 @@ impl Global {
                         all = true;
                         continue;
                     }
-                    let Some(s) = read::int_in(d, k, w, 1, 86400) else {
+                    let Some(s) = value::dec_in(d, k, w, 1, 86400) else {
                         return true;
                     };
                     if interval.is_some() {
@@ -564,31 +563,31 @@ impl Global {
                 }
             }
             "vrrp_down_timer_adverts" => {
-                if let Some(n) = read::int(d, node, 1, 100) {
+                if let Some(n) = value::dec_arg(d, node, 1, 100) {
                     v.down_timer_adverts = n as u8;
                 }
             }
             "vrrp_version" => {
-                if let Some(n) = read::int(d, node, 2, 3) {
+                if let Some(n) = value::dec_arg(d, node, 2, 3) {
                     v.version = n as u8;
                 }
             }
-            "vrrp_strict" => v.strict = read::flag(d, node),
-            "vrrp_check_unicast_src" => v.check_unicast_src = read::flag(d, node),
-            "vrrp_skip_check_adv_addr" => v.skip_check_adv_addr = read::flag(d, node),
+            "vrrp_strict" => v.strict = value::flag(d, node),
+            "vrrp_check_unicast_src" => v.check_unicast_src = value::flag(d, node),
+            "vrrp_skip_check_adv_addr" => v.skip_check_adv_addr = value::flag(d, node),
             "vrrp_lower_prio_no_advert" => set_opt_bool(d, node, &mut v.lower_prio_no_advert),
             "vrrp_higher_prio_send_advert" => set_bool(d, node, &mut v.higher_prio_send_advert),
             "vrrp_startup_delay" => {
-                if let Some(t) = read::timer(d, node, Duration::from_millis(1), TIMER_MAX) {
+                if let Some(t) = value::timer_arg(d, node, Duration::from_millis(1), TIMER_MAX) {
                     v.startup_delay = Some(t);
                 }
             }
             "vrrp_delay_after_boot" => {
-                if let Some(t) = read::timer(d, node, Duration::ZERO, TIMER_MAX) {
+                if let Some(t) = value::timer_arg(d, node, Duration::ZERO, TIMER_MAX) {
                     v.delay_after_boot = Some(t);
                 }
             }
-            "log_unknown_vrids" => v.log_unknown_vrids = read::flag(d, node),
+            "log_unknown_vrids" => v.log_unknown_vrids = value::flag(d, node),
             "v3_checksum_as_v2" => set_bool(d, node, &mut v.v3_checksum_as_v2),
             "vrrp_notify_priority_changes" => set_bool(d, node, &mut v.notify_priority_changes),
             "vrrp_owner_ignore_adverts" => set_bool(d, node, &mut v.owner_ignore_adverts),
@@ -607,7 +606,7 @@ impl Global {
                             extra.text
                         ),
                     );
-                } else if let Some(n) = read::int(d, node, 1, U32_MAX) {
+                } else if let Some(n) = value::dec_arg(d, node, 1, U32_MAX) {
                     v.rx_bufs_multiplier = n as u32;
                 }
             }
@@ -627,7 +626,7 @@ impl Global {
                     "`vrrp_iptables`: iptables is not supported, nftables is used instead",
                 )
                 .hint("replace `vrrp_iptables` and `vrrp_ipsets` with `nftables`");
-                read::extra(d, node, 2);
+                value::extra(d, node, 2);
                 let a = node.args();
                 f.iptables = Some(Iptables {
                     in_chain: a.first().map(|w| w.text.clone()),
@@ -648,7 +647,7 @@ impl Global {
                 } else {
                     (&mut f.nftables_ipvs, NFT_IPVS_TABLE)
                 };
-                read::extra(d, node, 1);
+                value::extra(d, node, 1);
                 if slot.is_some() {
                     d.warn(node.loc, format!("`{k}` is already set - ignoring"));
                 } else {
@@ -660,24 +659,24 @@ impl Global {
                 }
             }
             "nftables_priority" => {
-                if let Some(n) = read::int(d, node, i32::MIN.into(), i32::MAX.into()) {
+                if let Some(n) = value::dec_arg(d, node, i32::MIN.into(), i32::MAX.into()) {
                     f.nftables_priority = n as i32;
                 }
             }
             "nftables_ipvs_priority" => {
-                if let Some(n) = read::int(d, node, i32::MIN.into(), i32::MAX.into()) {
+                if let Some(n) = value::dec_arg(d, node, i32::MIN.into(), i32::MAX.into()) {
                     f.nftables_ipvs_priority = Some(n as i32);
                 }
             }
-            "nftables_counters" => f.nftables_counters = read::flag(d, node),
-            "nftables_ifindex" => f.nftables_ifindex = read::flag(d, node),
+            "nftables_counters" => f.nftables_counters = value::flag(d, node),
+            "nftables_ifindex" => f.nftables_ifindex = value::flag(d, node),
             "nftables_ipvs_start_fwmark" => {
-                if let Some(n) = read::int(d, node, 1, U32_MAX) {
+                if let Some(n) = value::dec_arg(d, node, 1, U32_MAX) {
                     f.nftables_ipvs_start_fwmark = n as u32;
                 }
             }
             "lvs_timeouts" => lvs_timeouts(d, node, &mut l.timeouts),
-            "lvs_flush" => l.flush = read::flag(d, node),
+            "lvs_flush" => l.flush = value::flag(d, node),
             "lvs_flush_on_stop" | "lvs_flush_onstop" => {
                 if k == "lvs_flush_onstop" {
                     d.note(
@@ -685,7 +684,7 @@ impl Global {
                         "`lvs_flush_onstop` is an old spelling of `lvs_flush_on_stop`",
                     );
                 }
-                read::extra(d, node, 1);
+                value::extra(d, node, 1);
                 match node.args().first() {
                     None => l.flush_on_stop = FlushOnStop::All,
                     Some(w) if w.text == "VS" => l.flush_on_stop = FlushOnStop::Vs,
@@ -730,13 +729,13 @@ impl Global {
             };
             match what {
                 "priority" => {
-                    if let Some(n) = read::int(d, node, -20, 19) {
+                    if let Some(n) = value::dec_arg(d, node, -20, 19) {
                         p.priority = Some(n as i8);
                     }
                     return true;
                 }
                 "no_swap" => {
-                    p.no_swap = read::flag(d, node);
+                    p.no_swap = value::flag(d, node);
                     return true;
                 }
                 "cpu_affinity" => {
@@ -746,7 +745,7 @@ impl Global {
                         let cpus: Option<Vec<u16>> = node
                             .args()
                             .iter()
-                            .map(|w| read::int_in(d, k, w, 0, 1023).map(|n| n as u16))
+                            .map(|w| value::dec_in(d, k, w, 0, 1023).map(|n| n as u16))
                             .collect();
                         if let Some(c) = cpus {
                             p.cpu_affinity = c;
@@ -755,7 +754,7 @@ impl Global {
                     return true;
                 }
                 "rt_priority" => {
-                    if let Some(w) = read::first(d, node) {
+                    if let Some(w) = value::first(d, node) {
                         match w.text.parse::<i64>() {
                             Ok(n) if (1..=99).contains(&n) => p.rt_priority = Some(n as u8),
                             Ok(n) => {
@@ -769,7 +768,7 @@ impl Global {
                                 p.rt_priority = Some(c as u8);
                             }
                             Err(_) => {
-                                read::int_in(d, k, w, 1, 99);
+                                value::dec_in(d, k, w, 1, 99);
                             }
                         }
                     }
@@ -782,7 +781,7 @@ impl Global {
                             format!("`{k}` is deprecated - use `{proc_name}_rlimit_rttime`"),
                         );
                     }
-                    if let Some(n) = read::int(d, node, 1, U32_MAX) {
+                    if let Some(n) = value::dec_arg(d, node, 1, U32_MAX) {
                         p.rlimit_rttime = Some(n as u32);
                     }
                     return true;
@@ -805,7 +804,7 @@ impl Global {
             };
             if k.ends_with("_force") {
                 set_bool(d, node, &mut b.force);
-            } else if let Some(v) = read::int(d, node, 0, U32_MAX) {
+            } else if let Some(v) = value::dec_arg(d, node, 0, U32_MAX) {
                 b.size = Some(v as u32);
             }
             return true;
@@ -815,13 +814,13 @@ impl Global {
             "max_auto_priority" => match node.args().first() {
                 None => s.max_auto_priority = Some(99),
                 Some(_) => {
-                    if let Some(n) = read::int(d, node, -1, 99) {
+                    if let Some(n) = value::dec_arg(d, node, -1, 99) {
                         s.max_auto_priority = Some(n as i8);
                     }
                 }
             },
             "min_auto_priority_delay" => {
-                if let Some(n) = read::int(d, node, 1, 10_000_000) {
+                if let Some(n) = value::dec_arg(d, node, 1, 10_000_000) {
                     s.min_auto_priority_delay = Duration::from_micros(n as u64);
                 }
             }
@@ -848,16 +847,16 @@ impl Global {
         let r = &mut self.reload;
         match k {
             "fifo_write_vrrp_states_on_reload" => {
-                self.fifos.write_vrrp_states_on_reload = read::flag(d, node);
+                self.fifos.write_vrrp_states_on_reload = value::flag(d, node);
             }
             "reload_check_config" => {
-                read::extra(d, node, 1);
+                value::extra(d, node, 1);
                 r.check_config = Some(node.args().first().map(|w| w.text.clone()));
             }
             "reload_time_file" => set_string(d, node, &mut r.time_file),
-            "reload_repeat" => r.repeat = read::flag(d, node),
+            "reload_repeat" => r.repeat = value::flag(d, node),
             "reload_file" => {
-                read::extra(d, node, 1);
+                value::extra(d, node, 1);
                 r.file = Some(node.args().first().map(|w| w.text.clone()));
             }
             "include_check" => {
@@ -869,7 +868,7 @@ impl Global {
             "tmp_config_directory" => set_string(d, node, &mut r.tmp_config_directory),
             "config_save_dir" => set_string(d, node, &mut r.config_save_dir),
             "random_seed" => {
-                if let Some(n) = read::int(d, node, 0, U32_MAX) {
+                if let Some(n) = value::dec_arg(d, node, 0, U32_MAX) {
                     self.random_seed = Some(n as u32);
                 }
             }
@@ -889,7 +888,7 @@ impl Global {
                 set_string(d, node, &mut self.dumps.json_file);
             }
             "json_version" => {
-                if let Some(n) = read::int(d, node, 1, 2) {
+                if let Some(n) = value::dec_arg(d, node, 1, 2) {
                     self.dumps.json_version = Some(n as u8);
                 }
             }
@@ -910,15 +909,15 @@ impl Global {
                 let s = &mut self.snmp;
                 match k {
                     "snmp_socket" => snmp_socket(d, node, &mut s.socket),
-                    "enable_traps" => s.traps = read::flag(d, node),
-                    "enable_snmp_vrrp" | "enable_snmp_keepalived" => s.vrrp = read::flag(d, node),
-                    "enable_snmp_checker" => s.checker = read::flag(d, node),
+                    "enable_traps" => s.traps = value::flag(d, node),
+                    "enable_snmp_vrrp" | "enable_snmp_keepalived" => s.vrrp = value::flag(d, node),
+                    "enable_snmp_checker" => s.checker = value::flag(d, node),
                     "enable_snmp_rfc" => {
-                        s.rfcv2 = read::flag(d, node);
+                        s.rfcv2 = value::flag(d, node);
                         s.rfcv3 = true;
                     }
-                    "enable_snmp_rfcv2" => s.rfcv2 = read::flag(d, node),
-                    _ => s.rfcv3 = read::flag(d, node),
+                    "enable_snmp_rfcv2" => s.rfcv2 = value::flag(d, node),
+                    _ => s.rfcv3 = value::flag(d, node),
                 }
             }
             "enable_dbus" | "dbus_service_name" => {
@@ -927,7 +926,7 @@ impl Global {
                     format!("`{k}`: keepalived-rs has no DBus support - no effect"),
                 );
                 if k == "enable_dbus" {
-                    self.dbus.enabled = read::flag(d, node);
+                    self.dbus.enabled = value::flag(d, node);
                 } else {
                     set_string(d, node, &mut self.dbus.service_name);
                 }
@@ -978,19 +977,19 @@ fn unknown_in_defs(d: &mut Diagnostics, kw: &Word) {
 }
 
 fn set_string(d: &mut Diagnostics, node: &Node, slot: &mut Option<String>) {
-    if let Some(s) = read::string(d, node) {
+    if let Some(s) = value::string(d, node) {
         *slot = Some(s);
     }
 }
 
 fn set_opt_bool(d: &mut Diagnostics, node: &Node, slot: &mut Option<bool>) {
-    if let Some(b) = read::opt_bool(d, node) {
+    if let Some(b) = value::opt_bool(d, node) {
         *slot = Some(b);
     }
 }
 
 fn set_bool(d: &mut Diagnostics, node: &Node, slot: &mut bool) {
-    if let Some(b) = read::opt_bool(d, node) {
+    if let Some(b) = value::opt_bool(d, node) {
         *slot = b;
     }
 }
@@ -998,7 +997,7 @@ fn set_bool(d: &mut Diagnostics, node: &Node, slot: &mut bool) {
 /// A count of at least 1: 0 is raised to 1 with a warning (keepalived: "must be greater than 0,
 /// setting to 1").
 fn at_least_one(d: &mut Diagnostics, node: &Node) -> Option<u32> {
-    let n = read::int(d, node, 0, U32_MAX)?;
+    let n = value::dec_arg(d, node, 0, U32_MAX)?;
     if n == 0 {
         d.warn(
             node.args()[0].loc,
@@ -1023,12 +1022,12 @@ fn set_script(d: &mut Diagnostics, node: &Node, slot: &mut Option<Script>) {
         );
         return;
     }
-    read::extra(d, node, 3);
+    value::extra(d, node, 3);
     *slot = Some(Script {
         cmd: w.text.clone(),
         user: node.args().get(1).map(|u| u.text.clone()),
         group: node.args().get(2).map(|g| g.text.clone()),
-        origin: Origin::at(w.loc),
+        origin: At::word(w),
     });
 }
 
@@ -1046,12 +1045,12 @@ fn set_fifo(d: &mut Diagnostics, node: &Node, slot: &mut Option<FifoFile>) {
         );
         return;
     }
-    read::extra(d, node, 3);
+    value::extra(d, node, 3);
     *slot = Some(FifoFile {
         path: w.text.clone(),
         user: node.args().get(1).map(|u| u.text.clone()),
         group: node.args().get(2).map(|g| g.text.clone()),
-        origin: Origin::at(w.loc),
+        origin: At::word(w),
     });
 }
 
@@ -1070,9 +1069,9 @@ fn mcast(d: &mut Diagnostics, k: &str, w: &Word) -> Option<IpAddr> {
 
 /// `smtp_server HOST [PORT]`: an address, or a host name resolved later.
 fn smtp_server(d: &mut Diagnostics, node: &Node) -> Option<SmtpServer> {
-    let w = read::first_of(d, node, 2)?;
+    let w = value::first_of(d, node, 2)?;
     let port = match node.args().get(1) {
-        Some(p) => read::int_in(d, "smtp_server", p, 1, 65535)? as u16,
+        Some(p) => value::dec_in(d, "smtp_server", p, 1, 65535)? as u16,
         None => SMTP_PORT,
     };
     let host = match w.text.parse::<IpAddr>() {
@@ -1133,7 +1132,7 @@ fn rx_bufs_policy(d: &mut Diagnostics, node: &Node) -> Option<RxBufsPolicy> {
             "MTU" => mtu = Some(w),
             "ADVERT" => advert = Some(w),
             _ => {
-                size = Some(read::int_in(d, k, w, 0, U32_MAX)? as u32);
+                size = Some(value::dec_in(d, k, w, 0, U32_MAX)? as u32);
             }
         }
     }
@@ -1197,7 +1196,7 @@ fn lvs_timeouts(d: &mut Diagnostics, node: &Node, t: &mut LvsTimeouts) {
             }
             Some(v) => {
                 let kw = format!("lvs_timeouts {}", w.text);
-                if let Some(n) = read::int_in(d, &kw, v, 0, 2_678_400) {
+                if let Some(n) = value::dec_in(d, &kw, v, 0, 2_678_400) {
                     *slot = Some(n as u32);
                 }
             }
@@ -1256,7 +1255,7 @@ fn sync_daemon(d: &mut Diagnostics, node: &Node) -> Option<SyncDaemon> {
                     format!("`lvs_sync_daemon`: write `id {}` for the sync id", w.text),
                 );
             }
-            if let Some(n) = read::int_in(d, k, w, 0, 255) {
+            if let Some(n) = value::dec_in(d, k, w, 0, 255) {
                 s.syncid = Some(n as u8);
             }
             i += 1;
@@ -1272,21 +1271,21 @@ fn sync_daemon(d: &mut Diagnostics, node: &Node) -> Option<SyncDaemon> {
         let kw = format!("lvs_sync_daemon {opt}");
         match opt {
             "id" => {
-                s.syncid = read::int_in(d, &kw, v, 0, 255)
+                s.syncid = value::dec_in(d, &kw, v, 0, 255)
                     .map(|n| n as u8)
                     .or(s.syncid)
             }
             "maxlen" => {
-                s.maxlen = read::int_in(d, &kw, v, 1, 65507)
+                s.maxlen = value::dec_in(d, &kw, v, 1, 65507)
                     .map(|n| n as u16)
                     .or(s.maxlen);
             }
             "port" => {
-                s.port = read::int_in(d, &kw, v, 1, 65535)
+                s.port = value::dec_in(d, &kw, v, 1, 65535)
                     .map(|n| n as u16)
                     .or(s.port)
             }
-            "ttl" => s.ttl = read::int_in(d, &kw, v, 1, 255).map(|n| n as u8).or(s.ttl),
+            "ttl" => s.ttl = value::dec_in(d, &kw, v, 1, 255).map(|n| n as u8).or(s.ttl),
             _ => {
                 if let Some(a) = value::ip(d, &kw, v) {
                     if a.is_multicast() {

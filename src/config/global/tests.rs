@@ -7,29 +7,19 @@ use std::time::Duration;
 use super::*;
 use crate::config::bfd::Bfd;
 use crate::config::dump::Writer;
-use crate::config::source::{Diagnostic, FileId, LineOrigin, Preprocessed, Severity};
+use crate::config::source::{Diagnostic, FileId, Severity};
+use crate::config::testutil::{self, of};
 use crate::config::tree;
 
 fn parse(text: &str) -> (Global, Vec<Diagnostic>) {
-    let mut d = Diagnostics::default();
-    let cfg = Config::from_text(text, &mut d);
-    (cfg.global, d.list)
+    let (cfg, d) = testutil::load(text);
+    (cfg.global, d)
 }
 
 /// Parses the lines inside one `global_defs` block (which starts on line 1, so the first given
 /// line is line 2).
 fn defs(lines: &str) -> (Global, Vec<Diagnostic>) {
     parse(&format!("global_defs {{\n{lines}\n}}\n"))
-}
-
-fn of(list: &[Diagnostic], sev: Severity) -> Vec<(u32, u32, String)> {
-    list.iter()
-        .filter(|x| x.severity == sev)
-        .map(|x| {
-            let l = x.loc.expect("located");
-            (l.line, l.col, x.message.clone())
-        })
-        .collect()
 }
 
 fn warnings(list: &[Diagnostic]) -> Vec<(u32, u32, String)> {
@@ -1539,97 +1529,40 @@ fn arbitrary_global_defs_never_panic_and_round_trip() {
     }
 }
 
-/// Lines of text as the preprocessor will give them (comments stripped like `Config::from_text`).
-fn preprocessed(text: &str) -> Preprocessed {
-    let mut p = Preprocessed::default();
-    for (i, line) in text.lines().enumerate() {
-        let mut quoted = false;
-        let mut end = line.len();
-        for (j, c) in line.char_indices() {
-            match c {
-                '"' => quoted = !quoted,
-                '#' | '!' if !quoted => {
-                    end = j;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        p.push_line(&line[..end], LineOrigin::identity(FileId(0), i as u32 + 1));
-    }
-    p
-}
-
 /// The diagnostics of this section and of BFD alone (parse and check), and the lines they cover.
 fn section_only(text: &str) -> (Vec<Diagnostic>, Vec<(u32, u32)>) {
-    let pre = preprocessed(text);
     let mut tree_d = Diagnostics::default();
-    let nodes = tree::parse(&pre, &mut tree_d);
+    let nodes = tree::parse(&testutil::preprocessed(text), &mut tree_d);
     let mut d = Diagnostics::default();
     let mut cfg = Config::default();
-    let mut ranges = Vec::new();
     for n in &nodes {
         let k = n.keyword();
-        let mine = if TOP.contains(&k) {
+        if TOP.contains(&k) {
             cfg.global.parse_top(n, &mut d);
-            true
         } else if crate::config::bfd::TOP.contains(&k) {
             cfg.bfd.parse_top(n, &mut d);
-            true
-        } else {
-            false
-        };
-        if mine {
-            let end = n
-                .block
-                .as_ref()
-                .map_or(n.loc.line, |b| b.close.map_or(u32::MAX, |c| c.line));
-            ranges.push((n.loc.line, end));
         }
     }
     cfg.global.check(&cfg, &mut d);
     cfg.bfd.check(&cfg, &mut d);
+    let ranges = testutil::spans(text, &[TOP, crate::config::bfd::TOP].concat());
     (d.list, ranges)
-}
-
-fn corpus_dir() -> Option<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.join("verdicts.tsv").exists() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("KEEPALIVED_RS_FULL_TESTS").as_deref() != Ok("1"),
-        "corpus missing at {} with KEEPALIVED_RS_FULL_TESTS=1",
-        dir.display()
-    );
-    println!("SKIP corpus tests: no {}", dir.display());
-    None
-}
-
-/// keepalived's "(Line N) ..." or "(FILE: Line N) ...".
-fn diag_line(first: &str) -> Option<u32> {
-    let rest = &first[first.find("Line ")? + 5..];
-    rest[..rest.find(')')?].parse().ok()
 }
 
 #[test]
 fn corpus_agreement() {
-    let Some(dir) = corpus_dir() else { return };
-    let tsv = std::fs::read_to_string(dir.join("verdicts.tsv")).unwrap();
     let mut table = Vec::new();
     let (mut yes_ok, mut no_ok, mut no_mine, mut env) = (0, 0, 0, 0);
     let mut failures = Vec::new();
-    for row in tsv.lines().skip(1) {
-        let cols: Vec<&str> = row.split('\t').collect();
-        let (file, accept, first) = (cols[0], cols[1], cols.get(5).copied().unwrap_or(""));
-        let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        let (diags, ranges) = section_only(&text);
+    for e in testutil::corpus() {
+        let (file, first) = (&e.file, &e.first);
+        let (diags, ranges) = section_only(&e.text);
         let bad: Vec<String> = diags
             .iter()
             .filter(|x| x.severity >= Severity::Warning)
             .map(|x| format!("{}: {}", x.loc.map_or(0, |l| l.line), x.message))
             .collect();
-        match accept {
+        match e.accept.as_str() {
             "yes" => {
                 if bad.is_empty() {
                     yes_ok += 1;
@@ -1638,8 +1571,8 @@ fn corpus_agreement() {
                 }
             }
             "no" => {
-                let ours = diag_line(first)
-                    .is_some_and(|l| ranges.iter().any(|&(a, b)| (a..=b).contains(&l)));
+                let ours =
+                    testutil::diag_line(first).is_some_and(|l| testutil::in_spans(&ranges, l));
                 if ours {
                     no_mine += 1;
                     if bad.is_empty() {
@@ -1675,21 +1608,15 @@ fn corpus_agreement() {
 
 #[test]
 fn corpus_round_trips() {
-    let Some(dir) = corpus_dir() else { return };
-    let tsv = std::fs::read_to_string(dir.join("verdicts.tsv")).unwrap();
-    for row in tsv.lines().skip(1) {
-        let file = row.split('\t').next().unwrap();
-        let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        let mut d = Diagnostics::default();
-        let cfg = Config::from_text(&text, &mut d);
+    for e in testutil::corpus() {
+        let (cfg, _) = testutil::load(&e.text);
         let mut wr = Writer::new();
         cfg.global.dump(&mut wr);
         cfg.bfd.dump(&mut wr);
         let out = wr.finish();
-        let mut d2 = Diagnostics::default();
-        let again = Config::from_text(&out, &mut d2);
-        assert_eq!(again.global, cfg.global, "{file}:\n{out}");
-        assert_eq!(again.bfd, cfg.bfd, "{file}:\n{out}");
+        let (again, _) = testutil::load(&out);
+        assert_eq!(again.global, cfg.global, "{}:\n{out}", e.file);
+        assert_eq!(again.bfd, cfg.bfd, "{}:\n{out}", e.file);
     }
 }
 

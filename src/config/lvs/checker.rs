@@ -9,8 +9,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::read::{self, TIMER_MAX};
-use super::server::{CONNECT_TIMEOUT_MAX, leaf, needs_block};
-use super::{RealServer, Src};
+use super::server::{CONNECT_TIMEOUT_MAX, needs_block};
+use super::{At, RealServer};
 use crate::config::dump::Writer;
 use crate::config::source::Diagnostics;
 use crate::config::tree::{Node, Word};
@@ -38,7 +38,7 @@ pub struct Checker {
     pub delay_loop: Duration,
     /// `log_all_failures [BOOL]`, default no.
     pub log_all_failures: bool,
-    pub loc: Src,
+    pub loc: At,
 }
 
 /// Connection options of a network checker.
@@ -223,7 +223,7 @@ const SMTP_DEFAULT_HELO: &str = "smtpchecker.keepalived.org";
 pub struct MiscCheck {
     /// `misc_path`: the command line (program and arguments).
     pub path: String,
-    pub path_loc: Src,
+    pub path_loc: At,
     /// `misc_timeout` seconds (1..=4294); `None` (or 0 in the file): the virtual server's
     /// delay_loop.
     pub timeout: Option<u32>,
@@ -382,7 +382,7 @@ pub(super) struct RawChecker {
     warmup: Option<Duration>,
     delay_loop: Option<Duration>,
     log_all_failures: bool,
-    loc: Src,
+    loc: At,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -475,7 +475,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
         }),
         "MISC_CHECK" => CheckerKind::Misc(MiscCheck {
             path: String::new(),
-            path_loc: Src(node.loc),
+            path_loc: At::node(node),
             timeout: None,
             dynamic: false,
             user: None,
@@ -505,7 +505,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
         warmup: None,
         delay_loop: None,
         log_all_failures: false,
-        loc: Src(node.loc),
+        loc: At::node(node),
     };
     let mut hosts: Vec<RawConn> = Vec::new();
     let mut dropped = false;
@@ -528,7 +528,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
             for hn in n.children() {
                 let Some(hk) = hn.words.first() else { continue };
                 if conn_keyword(&mut h, hn, hk, d) || base_keyword(&mut c, hn, hk, d) {
-                    leaf(d, hn);
+                    value::no_block(d, hn);
                     continue;
                 }
                 let known: Vec<&str> = [CONN_KEYWORDS, BASE_KEYWORDS].concat();
@@ -574,7 +574,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
                 || specific_keyword(&mut c, n, kw, d, &mut seen_path)
         };
         if handled {
-            leaf(d, n);
+            value::no_block(d, n);
         }
         if !handled {
             let known = known_keywords(&c.kind, conn);
@@ -948,7 +948,7 @@ fn specific_keyword(
                 }
                 *seen_path = true;
                 m.path = command_line(n.args());
-                m.path_loc = Src(n.args().first().map_or(n.loc, |w| w.loc));
+                m.path_loc = At::loc(n.args().first().map_or(n.loc, |w| w.loc));
                 true
             }
             "misc_timeout" => {
@@ -1273,7 +1273,7 @@ fn parse_url(node: &Node, d: &mut Diagnostics) -> Option<Url> {
         let Some(kw) = n.words.first() else { continue };
         let k = kw.text.as_str();
         if URL_KNOWN.contains(&k) {
-            leaf(d, n);
+            value::no_block(d, n);
         }
         match k {
             "path" => {
@@ -1345,9 +1345,7 @@ fn parse_url(node: &Node, d: &mut Diagnostics) -> Option<Url> {
                                 w.text
                             ),
                         );
-                        if let Some(best) = value::closest(&w.text, REGEX_OPTIONS) {
-                            diag.hint(format!("did you mean `{best}`?"));
-                        }
+                        value::did_you_mean(diag, &w.text, REGEX_OPTIONS);
                     }
                 }
             }
@@ -1469,7 +1467,7 @@ fn parse_code_range(s: &str) -> Option<(u16, u16)> {
 // dump
 
 pub(super) fn dump(c: &Checker, w: &mut Writer) {
-    let secs = read::secs;
+    let secs = value::fmt_secs;
     let yes = |b: bool| if b { "yes" } else { "no" };
     let kw = match &c.kind {
         CheckerKind::Tcp => "TCP_CHECK",
@@ -1509,24 +1507,12 @@ pub(super) fn dump(c: &Checker, w: &mut Writer) {
         _ => {}
     }
     if let Some(conn) = &c.conn {
-        if let Some(v) = conn.connect_ip {
-            w.line("connect_ip", &[v.to_string()]);
-        }
-        if let Some(v) = conn.connect_port {
-            w.line("connect_port", &[v.to_string()]);
-        }
-        if let Some(v) = conn.bindto {
-            w.line("bindto", &[v.to_string()]);
-        }
-        if let Some(v) = conn.bind_port {
-            w.line("bind_port", &[v.to_string()]);
-        }
-        if let Some(v) = &conn.bind_if {
-            w.line("bind_if", &[v]);
-        }
-        if let Some(v) = conn.fwmark {
-            w.line("fwmark", &[v.to_string()]);
-        }
+        w.opt("connect_ip", &conn.connect_ip);
+        w.opt("connect_port", &conn.connect_port);
+        w.opt("bindto", &conn.bindto);
+        w.opt("bind_port", &conn.bind_port);
+        w.opt("bind_if", &conn.bind_if);
+        w.opt("fwmark", &conn.fwmark);
         w.line("connect_timeout", &[secs(conn.connect_timeout)]);
     }
     w.line("retry", &[c.retry.to_string()]);
@@ -1538,13 +1524,9 @@ pub(super) fn dump(c: &Checker, w: &mut Writer) {
     match &c.kind {
         CheckerKind::Http(h) => {
             w.line("http_protocol", &[h.http_protocol.name()]);
-            if let Some(v) = &h.virtualhost {
-                w.line("virtualhost", &[v]);
-            }
+            w.opt("virtualhost", &h.virtualhost);
             w.line("enable_sni", &[yes(h.enable_sni)]);
-            if let Some(v) = &h.sni_name {
-                w.line("sni_name", &[v]);
-            }
+            w.opt("sni_name", &h.sni_name);
             if h.tls_compliant {
                 w.line::<&str>("tls_compliant", &[]);
             }
@@ -1556,9 +1538,7 @@ pub(super) fn dump(c: &Checker, w: &mut Writer) {
         CheckerKind::Smtp(s) => w.line("helo_name", &[&s.helo_name]),
         CheckerKind::Misc(m) => {
             w.line("misc_path", &[&m.path]);
-            if let Some(t) = m.timeout {
-                w.line("misc_timeout", &[t.to_string()]);
-            }
+            w.opt("misc_timeout", &m.timeout);
             if m.dynamic {
                 w.line::<&str>("misc_dynamic", &[]);
             }
@@ -1611,9 +1591,7 @@ fn dump_url(u: &Url, w: &mut Writer) {
         })
         .collect();
     w.line("status_code", &codes);
-    if let Some(v) = &u.virtualhost {
-        w.line("virtualhost", &[v]);
-    }
+    w.opt("virtualhost", &u.virtualhost);
     if let Some(r) = &u.regex {
         w.line("regex", &[&r.pattern]);
         if r.no_match {
@@ -1625,9 +1603,7 @@ fn dump_url(u: &Url, w: &mut Writer) {
         if r.min_offset != 0 {
             w.line("regex_min_offset", &[r.min_offset.to_string()]);
         }
-        if let Some(m) = r.max_offset {
-            w.line("regex_max_offset", &[m.to_string()]);
-        }
+        w.opt("regex_max_offset", &r.max_offset);
         if let Some((a, b)) = r.stack {
             w.line("regex_stack", &[a.to_string(), b.to_string()]);
         }

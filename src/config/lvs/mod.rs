@@ -25,7 +25,7 @@
 //! `tls_compliant` (SSL_GET) and `dynamic` (FILE_CHECK) are read, with a note that 2.2.7 does not
 //! know them.
 //!
-//! Source locations are kept in [`Src`] fields, which compare equal whatever they hold, so a model
+//! Source locations are kept in [`At`] fields, which compare equal whatever they hold, so a model
 //! read back from its own dump compares equal to the original.
 
 mod checker;
@@ -40,8 +40,9 @@ use std::time::Duration;
 
 use super::Config;
 use super::dump::Writer;
-use super::source::{Diagnostics, FileId, Loc};
+use super::source::{At, Diagnostics, Loc};
 use super::tree::Node;
+use super::value::{note_at, warn_at};
 
 pub use checker::{
     Checker, CheckerKind, ConnOpts, DnsCheck, DnsType, FileCheck, HttpCheck, HttpProtocol,
@@ -50,27 +51,6 @@ pub use checker::{
 
 /// The top-level keywords this section owns.
 pub const TOP: &[&str] = &["virtual_server_group", "virtual_server", "SSL"];
-
-/// A source location that every other `Src` compares equal to: the model keeps where things were
-/// written (for diagnostics and [`Lvs::scripts`]) without making a dump round trip unequal.
-#[derive(Debug, Clone, Copy)]
-pub struct Src(pub Loc);
-
-impl PartialEq for Src {
-    fn eq(&self, _: &Src) -> bool {
-        true
-    }
-}
-
-impl Default for Src {
-    fn default() -> Src {
-        Src(Loc {
-            file: FileId(0),
-            line: 0,
-            col: 0,
-        })
-    }
-}
 
 /// Everything this section configures.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -99,7 +79,7 @@ pub struct Ssl {
     pub certificate: Option<String>,
     /// `key FILE`: client private key.
     pub key: Option<String>,
-    pub loc: Src,
+    pub loc: At,
 }
 
 /// `virtual_server_group NAME { ... }`.
@@ -109,7 +89,7 @@ pub struct VirtualServerGroup {
     /// Address ranges and fwmarks, in order (keepalived keeps them in two lists; the order within
     /// each kind is kept).
     pub entries: Vec<GroupEntry>,
-    pub loc: Src,
+    pub loc: At,
 }
 
 /// One line of a `virtual_server_group`.
@@ -332,7 +312,7 @@ pub struct Script {
     /// Run as this user (default: global `script_user`).
     pub user: Option<String>,
     pub group: Option<String>,
-    pub loc: Src,
+    pub loc: At,
 }
 
 /// A `virtual_server` block, resolved.
@@ -397,7 +377,7 @@ pub struct VirtualServer {
     /// `sorry_server IP [PORT]` and its options.
     pub sorry_server: Option<SorryServer>,
     pub real_servers: Vec<RealServer>,
-    pub loc: Src,
+    pub loc: At,
 }
 
 /// `sorry_server IP [PORT]`, `sorry_server_inhibit`, `sorry_server_lvs_method`.
@@ -410,7 +390,7 @@ pub struct SorryServer {
     pub lvs_method: Forwarding,
     /// `sorry_server_inhibit`.
     pub inhibit: bool,
-    pub loc: Src,
+    pub loc: At,
 }
 
 /// A `real_server` block, resolved against its virtual server.
@@ -453,7 +433,7 @@ pub struct RealServer {
     pub connect_timeout: Duration,
     /// Health checkers, in order.
     pub checkers: Vec<Checker>,
-    pub loc: Src,
+    pub loc: At,
 }
 
 impl Lvs {
@@ -494,8 +474,9 @@ impl Lvs {
 
     fn add_group(&mut self, g: VirtualServerGroup, d: &mut Diagnostics) {
         if self.groups.iter().any(|o| o.name == g.name) {
-            d.note(
-                g.loc.0,
+            note_at(
+                d,
+                g.loc,
                 format!(
                     "virtual_server_group `{}` is defined again; keepalived uses the first one",
                     g.name
@@ -525,7 +506,7 @@ impl Lvs {
             );
         }
         let mut ssl = Ssl {
-            loc: Src(node.loc),
+            loc: At::node(node),
             ..Ssl::default()
         };
         const KNOWN: &[&str] = &["password", "ca", "certificate", "key"];
@@ -541,7 +522,7 @@ impl Lvs {
                     continue;
                 }
             };
-            server::leaf(d, n);
+            super::value::no_block(d, n);
             let Some(v) = read::text(d, n, "a value") else {
                 continue;
             };
@@ -576,16 +557,15 @@ impl Lvs {
                 // keepalived -t says nothing; the checker process logs "Virtual server group
                 // NAME specified but not configured - ignoring virtual server" at start-up. A
                 // note, so that -t agrees (the group may be in a file included elsewhere).
-                let diag = d.note(
-                    vs.loc.0,
+                let diag = note_at(
+                    d,
+                    vs.loc,
                     format!(
                         "`virtual_server group {name}`: no virtual_server_group `{name}` is defined - keepalived ignores this virtual server when it starts"
                     ),
                 );
                 let names: Vec<&str> = self.groups.iter().map(|g| g.name.as_str()).collect();
-                if let Some(best) = super::value::closest(name, &names) {
-                    diag.hint(format!("did you mean `{best}`?"));
-                }
+                super::value::did_you_mean(diag, name, &names);
             }
         }
         // IPVS refuses a service that exists, so the second definition fails when keepalived
@@ -601,12 +581,13 @@ impl Lvs {
                 .find(|(j, o)| !self.pending.contains(j) && o.service_key() == key)
                 .map(|(_, o)| o)
             {
-                d.note(
-                    vs.loc.0,
+                note_at(
+                    d,
+                    vs.loc,
                     format!(
                         "virtual server {} is defined twice (first at line {}); IPVS cannot add it again",
                         vs.describe(),
-                        first.loc.0.line
+                        first.loc.0.map_or(0, |l| l.line)
                     ),
                 );
             }
@@ -628,19 +609,21 @@ impl Lvs {
                 for c in &rs.checkers {
                     match &c.kind {
                         CheckerKind::Bfd(name) if !bfd_instances.iter().any(|(n, _)| n == name) => {
-                            d.warn(
-                                    c.loc.0,
-                                    format!(
-                                        "`BFD_CHECK`: no bfd_instance `{name}` is configured - checker ignored"
-                                    ),
-                                );
+                            warn_at(
+                                d,
+                                c.loc,
+                                format!(
+                                    "`BFD_CHECK`: no bfd_instance `{name}` is configured - checker ignored"
+                                ),
+                            );
                         }
                         CheckerKind::File(f) => {
                             match track_files.iter().find(|(n, _)| *n == f.track_file) {
-                                Some((_, at)) if *at < c.loc.0 => {}
+                                Some((_, at)) if c.loc.0.is_some_and(|l| *at < l) => {}
                                 Some(_) => {
-                                    d.warn(
-                                        c.loc.0,
+                                    warn_at(
+                                        d,
+                                        c.loc,
                                         format!(
                                             "`FILE_CHECK`: track_file `{}` is defined after this checker; keepalived needs it defined first - checker ignored",
                                             f.track_file
@@ -648,8 +631,9 @@ impl Lvs {
                                     );
                                 }
                                 None => {
-                                    d.warn(
-                                        c.loc.0,
+                                    warn_at(
+                                        d,
+                                        c.loc,
                                         format!(
                                             "`FILE_CHECK`: no track_file `{}` is defined - checker ignored",
                                             f.track_file
@@ -671,15 +655,15 @@ impl Lvs {
         let mut out = Vec::new();
         for vs in &self.virtual_servers {
             for s in [&vs.quorum_up, &vs.quorum_down].into_iter().flatten() {
-                out.push((s.command.clone(), s.loc.0));
+                out.extend(s.loc.0.map(|loc| (s.command.clone(), loc)));
             }
             for rs in &vs.real_servers {
                 for s in [&rs.notify_up, &rs.notify_down].into_iter().flatten() {
-                    out.push((s.command.clone(), s.loc.0));
+                    out.extend(s.loc.0.map(|loc| (s.command.clone(), loc)));
                 }
                 for c in &rs.checkers {
                     if let CheckerKind::Misc(m) = &c.kind {
-                        out.push((m.path.clone(), m.path_loc.0));
+                        out.extend(m.path_loc.0.map(|loc| (m.path.clone(), loc)));
                     }
                 }
             }

@@ -1,16 +1,20 @@
-//! Value readers with keepalived's checker-parser rules (private to the LVS section).
+//! Statement and number readers with keepalived's checker-parser rules (private to the LVS
+//! section); the word readers they share with the other sections are in [`crate::config::value`].
 //!
-//! They differ from [`crate::config::value`] where keepalived 2.2.7 differs: numbers are decimal
-//! only (`0x10` is "invalid number"), extra words after a value are ignored silently by keepalived
-//! (a note here), and a keyword whose value is missing where keepalived reads it unconditionally
-//! stops keepalived's parser altogether ("is missing a parameter", exit status 2): a fatal error.
+//! Why they are not value.rs's: a keyword whose value is missing where keepalived reads it
+//! unconditionally stops keepalived's parser altogether ("is missing a parameter", exit status 2),
+//! a fatal error here, where value.rs's [`value::first`] warns. The rest says the same things as
+//! value.rs in other words, which the LVS tests pin down: extra words are a note listing them all
+//! ([`value::extra`] counts them), numbers are "not a decimal integer" with a message of their own
+//! for a negative one ([`value::dec_in`]: "not an integer"), and timers have a message for a
+//! negative value and round past 6 decimals ([`value::timer_in`] refuses them).
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::config::source::Diagnostics;
 use crate::config::tree::{Node, Word};
-use crate::config::value::{fmt_secs, parse_bool, parse_micros};
+use crate::config::value::{self, NumError, fmt_secs, parse_dec, parse_micros};
 
 /// The first value of `node`. Missing: fatal, as keepalived's parser stops there. Extra words: a
 /// note (keepalived ignores them silently).
@@ -88,25 +92,6 @@ pub(super) fn join(words: &[Word]) -> String {
         .join(" ")
 }
 
-/// Why a decimal number could not be read.
-enum NumError {
-    Invalid,
-    Range,
-}
-
-fn parse_dec(s: &str) -> Result<i128, NumError> {
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(NumError::Invalid);
-    }
-    // Long strings of digits: out of every range we use.
-    let v: i128 = digits.parse().map_err(|_| NumError::Range)?;
-    Ok(if neg { -v } else { v })
-}
-
 /// An unsigned decimal integer in `min..=max` (keepalived's `read_unsigned`).
 pub(super) fn uint(
     d: &mut Diagnostics,
@@ -115,28 +100,31 @@ pub(super) fn uint(
     min: u64,
     max: u64,
 ) -> Option<u64> {
-    let t = w.text.as_str();
-    let msg = match parse_dec(t) {
-        Ok(v) if v < 0 => {
-            format!("`{keyword}`: `{t}` is negative (range [{min}, {max}]) - ignoring")
-        }
-        Ok(v) if v >= i128::from(min) && v <= i128::from(max) => return Some(v as u64),
-        Ok(_) | Err(NumError::Range) => {
-            format!("`{keyword}`: `{t}` is outside the range [{min}, {max}] - ignoring")
-        }
-        Err(NumError::Invalid) => {
-            format!("`{keyword}`: `{t}` is not a decimal integer (range [{min}, {max}]) - ignoring")
-        }
-    };
-    d.warn(w.loc, msg);
-    None
+    dec(d, keyword, w, min.into(), max.into(), true).map(|v| v as u64)
 }
 
 /// A signed decimal integer in `min..=max`.
 pub(super) fn int(d: &mut Diagnostics, keyword: &str, w: &Word, min: i64, max: i64) -> Option<i64> {
+    dec(d, keyword, w, min.into(), max.into(), false).map(|v| v as i64)
+}
+
+/// [`uint`] (a negative value has a message of its own) and [`int`]. Unlike [`value::dec_in`],
+/// a number too long for any range is out of range rather than not a number, and the message
+/// says "decimal" (keepalived's checker parser says "invalid number").
+fn dec(
+    d: &mut Diagnostics,
+    keyword: &str,
+    w: &Word,
+    min: i128,
+    max: i128,
+    unsigned: bool,
+) -> Option<i128> {
     let t = w.text.as_str();
     let msg = match parse_dec(t) {
-        Ok(v) if v >= i128::from(min) && v <= i128::from(max) => return Some(v as i64),
+        Ok(v) if unsigned && v < 0 => {
+            format!("`{keyword}`: `{t}` is negative (range [{min}, {max}]) - ignoring")
+        }
+        Ok(v) if (min..=max).contains(&v) => return Some(v),
         Ok(_) | Err(NumError::Range) => {
             format!("`{keyword}`: `{t}` is outside the range [{min}, {max}] - ignoring")
         }
@@ -197,20 +185,7 @@ pub(super) fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
         return Some(true);
     };
     extra_words(d, node, 1);
-    match parse_bool(&w.text) {
-        Some(b) => Some(b),
-        None => {
-            d.warn(
-                w.loc,
-                format!(
-                    "`{}`: invalid boolean `{}` (use on|off|true|false|yes|no) - ignoring",
-                    node.keyword(),
-                    w.text
-                ),
-            );
-            None
-        }
-    }
+    value::bool_in(d, node.keyword(), w)
 }
 
 /// A port number 1..=65535; `0` (and `00`...) means "no port", as keepalived reads it.
@@ -224,9 +199,4 @@ pub(super) fn port(d: &mut Diagnostics, keyword: &str, w: &Word) -> Option<u16> 
 /// An IP address (no prefix, no brackets).
 pub(super) fn ip_addr(s: &str) -> Option<IpAddr> {
     s.parse().ok()
-}
-
-/// Shortest decimal text of a duration in seconds.
-pub(super) fn secs(v: Duration) -> String {
-    fmt_secs(v)
 }

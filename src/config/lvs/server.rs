@@ -8,14 +8,14 @@ use std::time::Duration;
 use super::checker::{self, RawChecker};
 use super::read::{self, TIMER_MAX};
 use super::{
-    Family, Forwarding, Granularity, GroupEntry, Protocol, RealServer, SchedFlags, Scheduler,
-    Script, SorryServer, Src, Tunnel, TunnelCsum, TunnelKind, VirtualServer, VirtualServerGroup,
+    At, Family, Forwarding, Granularity, GroupEntry, Protocol, RealServer, SchedFlags, Scheduler,
+    Script, SorryServer, Tunnel, TunnelCsum, TunnelKind, VirtualServer, VirtualServerGroup,
     VsTarget,
 };
 use crate::config::dump::Writer;
 use crate::config::source::{Diagnostics, Loc};
 use crate::config::tree::{Node, Word};
-use crate::config::value;
+use crate::config::value::{self, warn_at};
 
 /// keepalived's `IPVS_WEIGHT_LIMIT`.
 const WEIGHT_MAX: u64 = i32::MAX as u64;
@@ -28,11 +28,6 @@ const CONNECT_TIMEOUT_DEFAULT: Duration = Duration::from_secs(5);
 /// `connect_timeout` is kept in an unsigned int of microseconds.
 pub(super) const CONNECT_TIMEOUT_MAX: Duration = Duration::from_micros(u32::MAX as u64);
 const ONE_US: Duration = Duration::from_micros(1);
-
-/// Reports a block given to a keyword that takes none (keepalived reads it as unknown lines).
-pub(super) fn leaf(d: &mut Diagnostics, node: &Node) {
-    value::no_block(d, node);
-}
 
 /// Reports a keyword that opens a block but has none (keepalived: "Missing '{' at beginning of
 /// configuration block"); what follows is read as the settings of the enclosing block.
@@ -80,14 +75,14 @@ pub(super) fn parse_group(node: &Node, d: &mut Diagnostics) -> Option<VirtualSer
     let mut g = VirtualServerGroup {
         name: name.text.clone(),
         entries: Vec::new(),
-        loc: Src(node.loc),
+        loc: At::node(node),
     };
     let ctx = format!("virtual_server_group {}", name.text);
     for n in node.children() {
         let Some(first) = n.words.first() else {
             continue;
         };
-        leaf(d, n);
+        value::no_block(d, n);
         if first.text == "fwmark" {
             group_fwmark(&mut g, n, d);
         } else {
@@ -547,7 +542,7 @@ pub(super) fn parse_vs(node: &Node, d: &mut Diagnostics) -> Option<VirtualServer
 fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, ctx: &str, d: &mut Diagnostics) {
     let k = kw.text.as_str();
     if k != "real_server" {
-        leaf(d, n);
+        value::no_block(d, n);
     }
     match k {
         "ip_family" => {
@@ -622,9 +617,7 @@ fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, ctx: &str, d: &mut Diagnost
                             names.join("|")
                         ),
                     );
-                    if let Some(best) = value::closest(&w.text.to_ascii_lowercase(), &names) {
-                        diag.hint(format!("did you mean `{best}`?"));
-                    }
+                    value::did_you_mean(diag, &w.text.to_ascii_lowercase(), &names);
                 }
             }
         }
@@ -966,7 +959,7 @@ fn script_once(d: &mut Diagnostics, n: &Node, slot: &mut Option<Script>) {
         command: cmd.text.clone(),
         user: n.args().get(1).map(|w| w.text.clone()),
         group: n.args().get(2).map(|w| w.text.clone()),
-        loc: Src(cmd.loc),
+        loc: At::word(cmd),
     });
 }
 
@@ -1174,7 +1167,7 @@ fn parse_rs(node: &Node, vs: &VsBuild, d: &mut Diagnostics) -> Option<RsBuild> {
             rs.checkers.extend(checker::parse(n, ip, d));
             continue;
         }
-        leaf(d, n);
+        value::no_block(d, n);
         match k {
             "weight" => {
                 if let Some(w) = read::arg1(d, n)
@@ -1487,7 +1480,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
             delay_loop,
             connect_timeout,
             checkers: Vec::new(),
-            loc: Src(rs.loc),
+            loc: At::loc(rs.loc),
         };
         real.checkers = rs.checkers.into_iter().map(|c| c.resolve(&real)).collect();
         servers.push(real);
@@ -1508,7 +1501,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
                 port: s.port,
                 lvs_method: method,
                 inhibit: sorry_inhibit.unwrap_or(s.inhibit),
-                loc: Src(s.loc),
+                loc: At::loc(s.loc),
             })
         }
     };
@@ -1565,7 +1558,7 @@ fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
         warmup: vs.warmup,
         sorry_server: sorry,
         real_servers: servers,
-        loc: Src(vs.loc),
+        loc: At::loc(vs.loc),
     };
     fix_ports(&mut out, d);
     Some(out)
@@ -1588,8 +1581,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         }
         if fwmark {
             if rs.port != 0 {
-                d.warn(
-                    rs.loc.0,
+                warn_at(
+                    d,
+                    rs.loc,
                     format!(
                         "virtual server {name}: real server {} has a port, which {} forwarding ignores - port cleared",
                         fmt_ip_port(rs.ip, rs.port),
@@ -1601,8 +1595,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         } else if rs.port == 0 {
             rs.port = vport;
         } else if rs.port != vport {
-            d.warn(
-                rs.loc.0,
+            warn_at(
+                d,
+                rs.loc,
                 format!(
                     "virtual server {name}: real server {} must use the virtual server's port with {} forwarding - port set to {vport}",
                     fmt_ip_port(rs.ip, rs.port),
@@ -1618,8 +1613,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         }
         if fwmark {
             if s.port != 0 {
-                d.warn(
-                    s.loc.0,
+                warn_at(
+                    d,
+                    s.loc,
                     format!(
                         "virtual server {name}: the sorry server has a port, which {} forwarding ignores - port cleared",
                         method_name(s.lvs_method)
@@ -1630,8 +1626,9 @@ fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
         } else if s.port == 0 {
             s.port = vport;
         } else if s.port != vport {
-            d.warn(
-                s.loc.0,
+            warn_at(
+                d,
+                s.loc,
                 format!(
                     "virtual server {name}: the sorry server must use the virtual server's port with {} forwarding - port set to {vport}",
                     method_name(s.lvs_method)
@@ -1658,8 +1655,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
         })
         .collect();
     if vs.ha_suspend && has_fwmark {
-        d.warn(
-            vs.loc.0,
+        warn_at(
+            d,
+            vs.loc,
             format!(
                 "virtual server {name}: `ha_suspend` cannot be used with a group that has fwmarks - cleared"
             ),
@@ -1668,8 +1666,7 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
     }
     if !addrs.is_empty() {
         if vs.protocol.is_none() {
-            d.warn(
-                vs.loc.0,
+            warn_at(d, vs.loc,
                 format!(
                     "virtual server {name}: no `protocol` - keepalived uses UDP (the kernel's default)"
                 ),
@@ -1678,16 +1675,18 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
             vs.protocol = Some(Protocol::Udp);
         }
         if vs.ops && vs.protocol != Some(Protocol::Udp) {
-            d.warn(
-                vs.loc.0,
+            warn_at(
+                d,
+                vs.loc,
                 format!("virtual server {name}: `ops` (one-packet scheduling) needs UDP - cleared"),
             );
             vs.ops = false;
         }
     }
     if vs.persistence_timeout.is_none() && addrs.iter().any(|&(_, _, p)| p == 0) {
-        d.warn(
-            vs.loc.0,
+        warn_at(
+            d,
+            vs.loc,
             format!(
                 "virtual server {name}: group `{}` has an entry without a port, which only persistent services may omit - persistence_timeout {PERSISTENCE_DEFAULT} set",
                 g.name
@@ -1696,8 +1695,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
         vs.persistence_timeout = Some(PERSISTENCE_DEFAULT);
     }
     if vs.protocol.is_some() && addrs.is_empty() && has_fwmark {
-        d.warn(
-            vs.loc.0,
+        warn_at(
+            d,
+            vs.loc,
             format!("virtual server {name}: `protocol` is ignored for a group of fwmarks"),
         );
         vs.protocol = None;
@@ -1705,8 +1705,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
     if has_fwmark {
         for rs in &vs.real_servers {
             if rs.lvs_method != Forwarding::Nat && rs.port != 0 {
-                d.warn(
-                    rs.loc.0,
+                warn_at(
+                    d,
+                    rs.loc,
                     format!(
                         "virtual server {name} (fwmarks): real server {} has a port, which {} forwarding ignores",
                         fmt_ip_port(rs.ip, rs.port),
@@ -1719,13 +1720,14 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
             && s.lvs_method != Forwarding::Nat
             && s.port != 0
         {
-            d.warn(
-                    s.loc.0,
-                    format!(
-                        "virtual server {name} (fwmarks): the sorry server has a port, which {} forwarding ignores",
-                        method_name(s.lvs_method)
-                    ),
-                );
+            warn_at(
+                d,
+                s.loc,
+                format!(
+                    "virtual server {name} (fwmarks): the sorry server has a port, which {} forwarding ignores",
+                    method_name(s.lvs_method)
+                ),
+            );
         }
     }
     for &(start, end, port) in &addrs {
@@ -1736,8 +1738,9 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
         };
         for rs in &vs.real_servers {
             if rs.lvs_method != Forwarding::Nat && rs.port != 0 && rs.port != port {
-                d.warn(
-                    rs.loc.0,
+                warn_at(
+                    d,
+                    rs.loc,
                     format!(
                         "virtual server {name} [{entry}]: real server {} has another port, which {} forwarding cannot change",
                         fmt_ip_port(rs.ip, rs.port),
@@ -1751,13 +1754,14 @@ pub(super) fn apply_group(vs: &mut VirtualServer, g: &VirtualServerGroup, d: &mu
             && s.port != 0
             && s.port != port
         {
-            d.warn(
-                    s.loc.0,
-                    format!(
-                        "virtual server {name} [{entry}]: the sorry server has another port, which {} forwarding ignores",
-                        method_name(s.lvs_method)
-                    ),
-                );
+            warn_at(
+                d,
+                s.loc,
+                format!(
+                    "virtual server {name} [{entry}]: the sorry server has another port, which {} forwarding ignores",
+                    method_name(s.lvs_method)
+                ),
+            );
         }
     }
 }
@@ -1783,10 +1787,6 @@ fn describe_build(vs: &VsBuild) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // dump
-
-fn secs(v: Duration) -> String {
-    read::secs(v)
-}
 
 fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
@@ -1840,17 +1840,13 @@ pub(super) fn dump_vs(vs: &VirtualServer, w: &mut Writer) {
     if let Some(p) = vs.protocol {
         w.line("protocol", &[p.name()]);
     }
-    if let Some(t) = vs.persistence_timeout {
-        w.line("persistence_timeout", &[t.to_string()]);
-    }
+    w.opt("persistence_timeout", &vs.persistence_timeout);
     match vs.persistence_granularity {
         Some(Granularity::Mask(m)) => w.line("persistence_granularity", &[m.to_string()]),
         Some(Granularity::Prefix(p)) => w.line("persistence_granularity", &[p.to_string()]),
         None => {}
     }
-    if let Some(e) = &vs.persistence_engine {
-        w.line("persistence_engine", &[e]);
-    }
+    w.opt("persistence_engine", &vs.persistence_engine);
     for (on, k) in [
         (vs.ha_suspend, "ha_suspend"),
         (vs.alpha, "alpha"),
@@ -1861,15 +1857,9 @@ pub(super) fn dump_vs(vs: &VirtualServer, w: &mut Writer) {
             w.line::<&str>(k, &[]);
         }
     }
-    if let Some(b) = vs.smtp_alert {
-        w.line("smtp_alert", &[yes(b)]);
-    }
-    if let Some(v) = &vs.virtualhost {
-        w.line("virtualhost", &[v]);
-    }
-    if let Some(v) = &vs.snmp_name {
-        w.line("snmp_name", &[v]);
-    }
+    w.opt("smtp_alert", &vs.smtp_alert.map(yes));
+    w.opt("virtualhost", &vs.virtualhost);
+    w.opt("snmp_name", &vs.snmp_name);
     w.line("quorum", &[vs.quorum.to_string()]);
     w.line("hysteresis", &[vs.hysteresis.to_string()]);
     if let Some(s) = &vs.quorum_up {
@@ -1879,17 +1869,14 @@ pub(super) fn dump_vs(vs: &VirtualServer, w: &mut Writer) {
         dump_script(w, "quorum_down", s);
     }
     w.line("weight", &[vs.weight.to_string()]);
-    w.line("delay_loop", &[secs(vs.delay_loop)]);
-    w.line("connect_timeout", &[secs(vs.connect_timeout)]);
-    if let Some(r) = vs.retry {
-        w.line("retry", &[r.to_string()]);
-    }
-    if let Some(v) = vs.delay_before_retry {
-        w.line("delay_before_retry", &[secs(v)]);
-    }
-    if let Some(v) = vs.warmup {
-        w.line("warmup", &[secs(v)]);
-    }
+    w.line("delay_loop", &[value::fmt_secs(vs.delay_loop)]);
+    w.line("connect_timeout", &[value::fmt_secs(vs.connect_timeout)]);
+    w.opt("retry", &vs.retry);
+    w.opt(
+        "delay_before_retry",
+        &vs.delay_before_retry.map(value::fmt_secs),
+    );
+    w.opt("warmup", &vs.warmup.map(value::fmt_secs));
     if let Some(s) = &vs.sorry_server {
         if s.port == 0 {
             w.line("sorry_server", &[s.ip.to_string()]);
@@ -1929,26 +1916,17 @@ fn dump_rs(rs: &RealServer, w: &mut Writer) {
     if let Some(s) = &rs.notify_down {
         dump_script(w, "notify_down", s);
     }
-    if let Some(b) = rs.smtp_alert {
-        w.line("smtp_alert", &[yes(b)]);
-    }
-    if let Some(v) = &rs.virtualhost {
-        w.line("virtualhost", &[v]);
-    }
-    if let Some(v) = &rs.snmp_name {
-        w.line("snmp_name", &[v]);
-    }
-    if let Some(r) = rs.retry {
-        w.line("retry", &[r.to_string()]);
-    }
-    if let Some(v) = rs.delay_before_retry {
-        w.line("delay_before_retry", &[secs(v)]);
-    }
-    if let Some(v) = rs.warmup {
-        w.line("warmup", &[secs(v)]);
-    }
-    w.line("delay_loop", &[secs(rs.delay_loop)]);
-    w.line("connect_timeout", &[secs(rs.connect_timeout)]);
+    w.opt("smtp_alert", &rs.smtp_alert.map(yes));
+    w.opt("virtualhost", &rs.virtualhost);
+    w.opt("snmp_name", &rs.snmp_name);
+    w.opt("retry", &rs.retry);
+    w.opt(
+        "delay_before_retry",
+        &rs.delay_before_retry.map(value::fmt_secs),
+    );
+    w.opt("warmup", &rs.warmup.map(value::fmt_secs));
+    w.line("delay_loop", &[value::fmt_secs(rs.delay_loop)]);
+    w.line("connect_timeout", &[value::fmt_secs(rs.connect_timeout)]);
     for c in &rs.checkers {
         checker::dump(c, w);
     }

@@ -1,18 +1,16 @@
 //! Tests of the LVS section: values, defaults and inheritance, diagnostics (message, severity and
 //! location) calibrated against keepalived 2.2.7, dump round trips, and the corpus.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use super::*;
-use crate::config::Config;
 use crate::config::dump::Writer;
-use crate::config::source::{Diagnostic, Diagnostics, Severity};
+use crate::config::source::{Diagnostic, Severity};
+use crate::config::testutil::{self, Entry, in_spans, ip};
 
 fn load(text: &str) -> (Lvs, Vec<Diagnostic>) {
-    let mut d = Diagnostics::default();
-    let cfg = Config::from_text(text, &mut d);
-    (cfg.lvs, d.list)
+    let (cfg, d) = testutil::load(text);
+    (cfg.lvs, d)
 }
 
 /// Diagnostics other than notes, as (severity, line, col, message).
@@ -56,10 +54,6 @@ fn vs(body: &str) -> String {
 /// `vs` with one real server 10.0.0.2:80 whose body starts on line 6.
 fn rs(body: &str) -> String {
     vs(&format!("  real_server 10.0.0.2 80 {{\n{body}\n  }}"))
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
 }
 
 fn secs(s: f64) -> Duration {
@@ -135,7 +129,7 @@ virtual_server 192.168.200.100 443 {
         (up.command.as_str(), up.user.as_deref(), up.group.as_deref()),
         ("/bin/up arg", Some("nobody"), Some("nogroup"))
     );
-    assert_eq!((up.loc.0.line, up.loc.0.col), (16, 15));
+    assert_eq!((up.loc.0.unwrap().line, up.loc.0.unwrap().col), (16, 15));
     assert_eq!(v.quorum_down.as_ref().unwrap().user, None);
     assert_eq!(v.weight, 3);
     assert_eq!(v.connect_timeout, secs(2.5));
@@ -1594,7 +1588,10 @@ fn misc_check() {
         panic!()
     };
     assert_eq!(m.path, "/usr/bin/check arg1");
-    assert_eq!((m.path_loc.0.line, m.path_loc.0.col), (7, 17));
+    assert_eq!(
+        (m.path_loc.0.unwrap().line, m.path_loc.0.unwrap().col),
+        (7, 17)
+    );
     assert_eq!((m.timeout, m.dynamic), (Some(5), true));
     assert_eq!(
         (m.user.as_deref(), m.group.as_deref()),
@@ -2140,84 +2137,10 @@ fn rich_configs_round_trip() {
 // ---------------------------------------------------------------------------------------------
 // the corpus
 
-fn corpus_dir() -> Option<std::path::PathBuf> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if p.join("verdicts.tsv").is_file() {
-        return Some(p);
-    }
-    if std::env::var("KEEPALIVED_RS_FULL_TESTS").as_deref() == Ok("1") {
-        panic!("corpus missing at {}", p.display());
-    }
-    println!("SKIP corpus not found at {}", p.display());
-    None
-}
-
-struct Entry {
-    file: String,
-    accept: String,
-    first: String,
-    text: String,
-}
-
-fn corpus() -> Vec<Entry> {
-    let Some(dir) = corpus_dir() else {
-        return Vec::new();
-    };
-    let tsv = std::fs::read_to_string(dir.join("verdicts.tsv")).unwrap();
-    tsv.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let text = std::fs::read(dir.join(cols[0])).ok()?;
-            Some(Entry {
-                file: cols[0].to_string(),
-                accept: cols.get(1).unwrap_or(&"").to_string(),
-                first: cols.get(5).unwrap_or(&"").to_string(),
-                text: String::from_utf8_lossy(&text).into_owned(),
-            })
-        })
-        .collect()
-}
-
-/// Line ranges of this section's top-level statements in `text`.
-fn lvs_ranges(text: &str) -> Vec<(u32, u32)> {
-    let mut pre = crate::config::source::Preprocessed::default();
-    for (i, line) in text.lines().enumerate() {
-        let line = match line.find(['#', '!']) {
-            Some(c) if !line[..c].contains('"') => &line[..c],
-            _ => line,
-        };
-        pre.push_line(
-            line,
-            crate::config::source::LineOrigin::identity(
-                crate::config::source::FileId(0),
-                i as u32 + 1,
-            ),
-        );
-    }
-    let mut d = Diagnostics::default();
-    crate::config::tree::parse(&pre, &mut d)
-        .iter()
-        .filter(|n| TOP.contains(&n.keyword()))
-        .map(|n| {
-            let end = n
-                .block
-                .as_ref()
-                .and_then(|b| b.close)
-                .map_or(u32::MAX, |c| c.line);
-            (n.loc.line, end)
-        })
-        .collect()
-}
-
 /// Does keepalived's first diagnostic belong to this section?
 fn first_is_ours(e: &Entry) -> bool {
-    let ranges = lvs_ranges(&e.text);
-    if let Some(rest) = e.first.split("Line ").nth(1) {
-        let n: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if let Ok(line) = n.parse::<u32>() {
-            return ranges.iter().any(|&(a, b)| (a..=b).contains(&line));
-        }
+    if let Some(line) = testutil::diag_line(&e.first) {
+        return in_spans(&testutil::spans(&e.text, TOP), line);
     }
     [
         "Virtual server",
@@ -2233,21 +2156,16 @@ fn first_is_ours(e: &Entry) -> bool {
 
 #[test]
 fn corpus_agreement() {
-    let entries = corpus();
+    let entries = testutil::corpus();
     let mut disagreements = Vec::new();
     let (mut yes_ok, mut no_ok, mut other) = (0, 0, 0);
     for e in &entries {
-        let mut d = Diagnostics::default();
-        let _ = Config::from_text(&e.text, &mut d);
-        let ranges = lvs_ranges(&e.text);
+        let (_, d) = testutil::load(&e.text);
+        let ranges = testutil::spans(&e.text, TOP);
         let ours: Vec<&Diagnostic> = d
-            .list
             .iter()
             .filter(|x| x.severity >= Severity::Warning)
-            .filter(|x| {
-                x.loc
-                    .is_some_and(|l| ranges.iter().any(|&(a, b)| (a..=b).contains(&l.line)))
-            })
+            .filter(|x| x.loc.is_some_and(|l| in_spans(&ranges, l.line)))
             .collect();
         match e.accept.as_str() {
             "yes" if !ours.is_empty() => {
@@ -2279,7 +2197,7 @@ fn corpus_agreement() {
 #[test]
 fn corpus_round_trips() {
     let mut n = 0;
-    for e in corpus() {
+    for e in testutil::corpus() {
         if let Err(err) = round_trip(&e.text) {
             panic!("{}: {err}", e.file);
         }

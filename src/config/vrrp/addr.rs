@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::super::source::Diagnostics;
 use super::super::tree::{Node, Word};
 use super::super::value::{self, Prefix};
-use super::{At, Family, qw, warn};
+use super::{At, Family, quote, warn_at};
 
 /// Where an address line is read.
 pub(super) enum AddrUse<'a> {
@@ -49,7 +49,7 @@ impl Scope {
             "link" => Scope::Link,
             "host" => Scope::Host,
             "nowhere" => Scope::Nowhere,
-            _ => match super::parse_u64(s)? {
+            _ => match value::parse_uint(s)? {
                 0 => Scope::Global,
                 200 => Scope::Site,
                 253 => Scope::Link,
@@ -149,13 +149,13 @@ impl IpAddress {
             None => {}
         }
         if let Some(dv) = &self.dev {
-            v.extend(["dev".into(), qw(dv)]);
+            v.extend(["dev".into(), quote(dv)]);
         }
         if let Some(s) = self.scope {
             v.extend(["scope".into(), s.to_string()]);
         }
         if let Some(l) = &self.label {
-            v.extend(["label".into(), qw(l)]);
+            v.extend(["label".into(), quote(l)]);
         }
         if let Some(p) = self.peer {
             v.extend(["peer".into(), p.to_string()]);
@@ -179,7 +179,7 @@ impl IpAddress {
             None => {}
         }
         if let Some(g) = &self.track_group {
-            v.extend(["track_group".into(), qw(g)]);
+            v.extend(["track_group".into(), quote(g)]);
         }
         v
     }
@@ -195,7 +195,7 @@ fn addr_with_len(d: &mut Diagnostics, kw: &str, w: &Word) -> Option<Prefix> {
     match a.parse::<IpAddr>() {
         Ok(addr) if !l.is_empty() || w.text.ends_with('/') => {
             let max = if addr.is_ipv4() { 32 } else { 128 };
-            warn(
+            warn_at(
                 d,
                 At::word(w),
                 format!(
@@ -206,7 +206,7 @@ fn addr_with_len(d: &mut Diagnostics, kw: &str, w: &Word) -> Option<Prefix> {
             Some(Prefix { addr, len: None })
         }
         _ => {
-            warn(
+            warn_at(
                 d,
                 At::word(w),
                 format!(
@@ -279,7 +279,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         ) || (opt == "track_group" && matches!(u, AddrUse::Static(_)));
         let val = words.get(i + 1);
         if takes_value && val.is_none() {
-            warn(
+            warn_at(
                 d,
                 At::word(w),
                 format!(
@@ -292,7 +292,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         match (opt, val) {
             ("dev", Some(v)) => {
                 if a.dev.is_some() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -310,7 +310,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
             ("scope", Some(v)) => match Scope::parse(&v.text) {
                 Some(s) => a.scope = Some(s),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!(
@@ -322,7 +322,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
             },
             ("brd" | "broadcast", Some(v)) => {
                 if v6 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -338,7 +338,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
                     t => match t.parse::<Ipv4Addr>() {
                         Ok(b) => Broadcast::Addr(b),
                         Err(_) => {
-                            warn(
+                            warn_at(
                                 d,
                                 At::word(v),
                                 format!(
@@ -352,7 +352,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
             }
             ("label", Some(v)) => {
                 if v.text.len() >= 16 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!(
@@ -366,7 +366,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
             }
             ("peer", Some(v)) => {
                 if a.peer.is_some() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!("`{kw}`: a second peer `{}` - ignoring", v.text),
@@ -374,14 +374,14 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
                 } else {
                     match value::parse_prefix(&v.text) {
                         None => {
-                            warn(
+                            warn_at(
                                 d,
                                 At::word(v),
                                 format!("`{kw}`: invalid peer address `{}` - ignoring", v.text),
                             );
                         }
                         Some(p) if p.addr.is_ipv6() != v6 => {
-                            warn(
+                            warn_at(
                                 d,
                                 At::word(v),
                                 format!(
@@ -393,7 +393,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
                         Some(p) => {
                             let host = if v6 { 128 } else { 32 };
                             if a.addr.len.is_some_and(|l| l != host) {
-                                warn(
+                                warn_at(
                                     d,
                                     At::word(first),
                                     format!(
@@ -420,13 +420,13 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
                     unreachable!("guarded above")
                 };
                 if a.track_group.is_some() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!("`{kw}`: track_group `{}` is a duplicate - ignoring", v.text),
                     );
                 } else if !groups.contains(&v.text) {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!(
@@ -446,7 +446,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
             ("no_track", _) => a.no_track = true,
             ("use_vmac", _) if matches!(u, AddrUse::Virtual) => a.use_vmac = true,
             _ => {
-                let diag = warn(
+                let diag = warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -454,9 +454,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
                         first.text
                     ),
                 );
-                if let Some(best) = value::closest(opt, ADDR_OPTIONS) {
-                    diag.hint(format!("did you mean `{best}`?"));
-                }
+                value::did_you_mean(diag, opt, ADDR_OPTIONS);
                 i += 1;
                 continue;
             }
@@ -464,7 +462,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         i += if takes_value { 2 } else { 1 };
     }
     if a.broadcast.is_some() && a.peer.is_some() {
-        warn(
+        warn_at(
             d,
             a.at,
             format!(
@@ -479,7 +477,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         Some(Broadcast::SetHostBits | Broadcast::ClearHostBits)
     ) && a.addr.len.unwrap_or(32) > 30
     {
-        warn(
+        warn_at(
             d,
             a.at,
             format!(
@@ -491,7 +489,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         a.broadcast = None;
     }
     if v6 && a.scope.is_some() {
-        warn(
+        warn_at(
             d,
             a.at,
             format!(
@@ -502,7 +500,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         a.scope = None;
     }
     if v6 && a.label.is_some() {
-        warn(
+        warn_at(
             d,
             a.at,
             format!(
@@ -513,7 +511,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         a.label = None;
     }
     if a.track_group.is_some() && a.dev.is_none() {
-        warn(
+        warn_at(
             d,
             a.at,
             format!(
@@ -524,7 +522,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
         a.track_group = None;
     }
     if a.track_group.is_some() && a.no_track {
-        warn(
+        warn_at(
             d,
             a.at,
             format!(
@@ -705,10 +703,10 @@ impl Route {
             v.extend(["or".into(), o.to_string()]);
         }
         if let Some(dv) = &self.dev {
-            v.extend(["dev".into(), qw(dv)]);
+            v.extend(["dev".into(), quote(dv)]);
         }
         if let Some(t) = &self.table {
-            v.extend(["table".into(), qw(t)]);
+            v.extend(["table".into(), quote(t)]);
         }
         if let Some(m) = self.metric {
             v.extend(["metric".into(), m.to_string()]);
@@ -717,14 +715,14 @@ impl Route {
             v.extend(["scope".into(), s.to_string()]);
         }
         if let Some(p) = &self.protocol {
-            v.extend(["protocol".into(), qw(p)]);
+            v.extend(["protocol".into(), quote(p)]);
         }
         push_opts(&mut v, &self.options);
         if self.no_track {
             v.push("no_track".into());
         }
         if let Some(g) = &self.track_group {
-            v.extend(["track_group".into(), qw(g)]);
+            v.extend(["track_group".into(), quote(g)]);
         }
         match self.op {
             Some(RouteOp::Add) => v.push("add".into()),
@@ -738,7 +736,7 @@ impl Route {
                 v.extend(["via".into(), g.to_string()]);
             }
             if let Some(dv) = &nh.dev {
-                v.extend(["dev".into(), qw(dv)]);
+                v.extend(["dev".into(), quote(dv)]);
             }
             if let Some(wt) = nh.weight {
                 v.extend(["weight".into(), wt.to_string()]);
@@ -755,7 +753,7 @@ impl Route {
 fn push_opts(v: &mut Vec<String>, opts: &[RouteOpt]) {
     for o in opts {
         v.push(o.key.clone());
-        v.extend(o.args.iter().map(|a| qw(a)));
+        v.extend(o.args.iter().map(|a| quote(a)));
     }
 }
 
@@ -863,7 +861,7 @@ fn route_opt(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<
         j += 1;
     }
     let Some(v) = words.get(j) else {
-        warn(
+        warn_at(
             d,
             At::word(&words[i]),
             format!("`{kw}`: `{key}` needs a value - ignoring"),
@@ -878,8 +876,8 @@ fn route_opt(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<
     };
     let numeric = *shape == 'N'
         || (*shape == 'L' && !matches!(key, "rtt" | "rttvar" | "rto_min" | "congctl"));
-    if numeric && super::parse_u64(&v.text).is_none_or(|n| n > u32::MAX as u64) {
-        warn(
+    if numeric && value::parse_uint(&v.text).is_none_or(|n| n > u32::MAX as u64) {
+        warn_at(
             d,
             At::word(v),
             format!("`{kw}`: invalid `{key}` value `{}` - ignoring", v.text),
@@ -904,7 +902,7 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
         args: Vec::new(),
     };
     let Some(t) = words.get(i + 1) else {
-        warn(
+        warn_at(
             d,
             At::word(&words[i]),
             format!("`{kw}`: `encap` needs a type - ignoring"),
@@ -924,7 +922,7 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
             match words.get(j) {
                 Some(v) => o.args.push(v.text.clone()),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(t),
                         format!("`{kw}`: `encap {}` needs a value - ignoring", t.text),
@@ -949,7 +947,7 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
             "id", "dst", "src", "tos", "dsfield", "ttl", "hoplimit", "tc", "flags",
         ],
         other => {
-            warn(
+            warn_at(
                 d,
                 At::word(t),
                 format!("`{kw}`: unknown encap type `{other}` (use mpls|ip|ip6|ila) - ignoring"),
@@ -968,7 +966,7 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
             break;
         }
         let Some(v) = words.get(j + 1) else {
-            warn(
+            warn_at(
                 d,
                 At::word(w),
                 format!("`{kw}`: encap `{}` needs a value - ignoring", w.text),
@@ -985,7 +983,7 @@ fn encap(d: &mut Diagnostics, kw: &str, words: &[Word], i: usize) -> Option<(Rou
 
 /// `keepalived` or its number in /etc/iproute2/rt_protos.
 fn is_keepalived_proto(p: &str) -> bool {
-    p == "keepalived" || super::parse_u64(p) == Some(18)
+    p == "keepalived" || value::parse_uint(p) == Some(18)
 }
 
 /// The nearest keyword, or the one `word` abbreviates (`ip route` accepts abbreviations such as
@@ -1049,7 +1047,7 @@ pub(super) fn parse_route(
             match w.text.parse::<IpAddr>() {
                 Ok(a) => {
                     if family_clash(fam, a) {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1063,7 +1061,7 @@ pub(super) fn parse_route(
                     a
                 }
                 Err(_) => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1098,7 +1096,7 @@ pub(super) fn parse_route(
                 | "track_group"
         );
         if needs && next.is_none() {
-            warn(
+            warn_at(
                 d,
                 At::word(w),
                 format!("`{kw}`: `{t}` needs a value - skipping the route"),
@@ -1113,7 +1111,7 @@ pub(super) fn parse_route(
                     Family::Inet6
                 };
                 if fam.is_some_and(|x| x != f) {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`{kw}`: `{t}` given for a route of the other family - ignoring"),
@@ -1130,7 +1128,7 @@ pub(super) fn parse_route(
                 // The destination follows.
                 let dw = &words[i];
                 if have_dest {
-                    warn(
+                    warn_at(
                         d,
                         At::word(dw),
                         format!(
@@ -1155,7 +1153,7 @@ pub(super) fn parse_route(
                         r.from = Some(p);
                     }
                     Some(_) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(v),
                             format!(
@@ -1165,7 +1163,7 @@ pub(super) fn parse_route(
                         );
                     }
                     None => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(v),
                             format!(
@@ -1180,7 +1178,7 @@ pub(super) fn parse_route(
             }
             "via" | "gw" => {
                 if t == "gw" {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`{kw}`: `gw` is deprecated - use `via`"),
@@ -1192,7 +1190,7 @@ pub(super) fn parse_route(
                     match words.get(i + 1) {
                         Some(x) => v = x,
                         None => {
-                            warn(
+                            warn_at(
                                 d,
                                 At::word(v),
                                 format!(
@@ -1208,14 +1206,14 @@ pub(super) fn parse_route(
                 i += 1;
             }
             "or" => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!("`{kw}`: `or` is deprecated - use `nexthop`"),
                 );
                 let a = addr_of!(&words[i + 1], "`or`");
                 if r.or.is_some() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(&words[i + 1]),
                         format!("`{kw}`: a second `or` - ignoring"),
@@ -1238,8 +1236,8 @@ pub(super) fn parse_route(
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
                 {
-                    if super::parse_u64(&v.text).is_some_and(|n| n == 0 || n > u32::MAX as u64) {
-                        warn(
+                    if value::parse_uint(&v.text).is_some_and(|n| n == 0 || n > u32::MAX as u64) {
+                        warn_at(
                             d,
                             At::word(v),
                             format!("`{kw}`: invalid table `{}` - ignoring", v.text),
@@ -1248,7 +1246,7 @@ pub(super) fn parse_route(
                         r.table = Some(v.text.clone());
                     }
                 } else {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!("`{kw}`: invalid table `{}` - ignoring", v.text),
@@ -1268,7 +1266,7 @@ pub(super) fn parse_route(
                 match Scope::parse(&v.text) {
                     Some(s) => r.scope = Some(s),
                     None => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(v),
                             format!(
@@ -1289,14 +1287,14 @@ pub(super) fn parse_route(
                 let v = &words[i + 1];
                 match track_groups {
                     None => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!("`{kw}`: `track_group` is only for static routes - ignoring"),
                         );
                     }
                     Some(groups) if !groups.contains(&v.text) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(v),
                             format!(
@@ -1318,7 +1316,7 @@ pub(super) fn parse_route(
                     return None;
                 }
                 if r.or.is_some() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1343,7 +1341,7 @@ pub(super) fn parse_route(
                     r.dest = dest(d, kw, w, &mut fam)?;
                     have_dest = true;
                 } else {
-                    let diag = warn(
+                    let diag = warn_at(
                         d,
                         At::word(w),
                         format!("`{kw}`: unknown route keyword `{t}` - ignoring"),
@@ -1357,7 +1355,7 @@ pub(super) fn parse_route(
         i += 1;
     }
     if !have_dest {
-        warn(
+        warn_at(
             d,
             r.at,
             format!("`{kw}`: the route has no destination - skipping it"),
@@ -1370,7 +1368,7 @@ pub(super) fn parse_route(
         .find(|o| o.key == "pref" || o.key == "expires")
         && fam != Some(Family::Inet6)
     {
-        warn(
+        warn_at(
             d,
             r.at,
             format!(
@@ -1381,7 +1379,7 @@ pub(super) fn parse_route(
         r.options.retain(|o| o.key != "pref" && o.key != "expires");
     }
     if r.track_group.is_some() && r.dev.is_none() {
-        warn(
+        warn_at(
             d,
             r.at,
             format!(
@@ -1398,7 +1396,7 @@ pub(super) fn parse_route(
     {
         // keepalived: "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(18),
         // resetting protocol".
-        warn(
+        warn_at(
             d,
             r.at,
             format!(
@@ -1410,7 +1408,7 @@ pub(super) fn parse_route(
     }
     if !r.no_track && r.dev.is_none() {
         // keepalived: "Warning - cannot track route X with no interface specified, not tracking".
-        warn(
+        warn_at(
             d,
             r.at,
             format!(
@@ -1427,13 +1425,13 @@ fn dest(d: &mut Diagnostics, kw: &str, w: &Word, fam: &mut Option<Family>) -> Op
     match w.text.as_str() {
         "default" | "any" | "all" => return Some(RouteDest::Default),
         "default6" => {
-            warn(
+            warn_at(
                 d,
                 At::word(w),
                 format!("`{kw}`: `default6` is deprecated - use `inet6 default`"),
             );
             if fam.is_some_and(|f| f == Family::Inet) {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!("`{kw}`: `default6` in an IPv4 route - skipping the route"),
@@ -1447,7 +1445,7 @@ fn dest(d: &mut Diagnostics, kw: &str, w: &Word, fam: &mut Option<Family>) -> Op
     }
     let p = addr_with_len(d, kw, w)?;
     if family_clash(*fam, p.addr) {
-        warn(
+        warn_at(
             d,
             At::word(w),
             format!(
@@ -1486,7 +1484,7 @@ fn nexthops(
         let Some(nh) = out.last_mut() else { break };
         match w.text.as_str() {
             "via" | "dev" | "weight" if words.get(i + 1).is_none() => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -1508,7 +1506,7 @@ fn nexthops(
                         nh.via = Some(a);
                     }
                     Ok(_) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(v),
                             format!(
@@ -1519,7 +1517,7 @@ fn nexthops(
                         return (out, false);
                     }
                     Err(_) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(v),
                             format!(
@@ -1541,10 +1539,10 @@ fn nexthops(
             }
             "weight" => {
                 let v = &words[i + 1];
-                match super::parse_u64(&v.text) {
+                match value::parse_uint(&v.text) {
                     Some(n) if (1..=256).contains(&n) => nh.weight = Some(n as u16),
                     _ => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(v),
                             format!(
@@ -1568,7 +1566,7 @@ fn nexthops(
                     i = j;
                 }
                 _ => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1662,7 +1660,7 @@ impl Rule {
             v.extend(["preference".into(), p.to_string()]);
         }
         match &self.action {
-            RuleAction::Table(t) => v.extend(["table".into(), qw(t)]),
+            RuleAction::Table(t) => v.extend(["table".into(), quote(t)]),
             RuleAction::Goto(n) => v.extend(["goto".into(), n.to_string()]),
             RuleAction::Nop => v.push("nop".into()),
             RuleAction::Blackhole => v.push("blackhole".into()),
@@ -1671,17 +1669,17 @@ impl Rule {
             RuleAction::L3mdev => v.push("l3mdev".into()),
         }
         if let Some(i) = &self.iif {
-            v.extend(["iif".into(), qw(i)]);
+            v.extend(["iif".into(), quote(i)]);
         }
         if let Some(o) = &self.oif {
-            v.extend(["oif".into(), qw(o)]);
+            v.extend(["oif".into(), quote(o)]);
         }
         push_opts(&mut v, &self.options);
         if self.no_track {
             v.push("no_track".into());
         }
         if let Some(g) = &self.track_group {
-            v.extend(["track_group".into(), qw(g)]);
+            v.extend(["track_group".into(), quote(g)]);
         }
         v
     }
@@ -1790,7 +1788,7 @@ pub(super) fn parse_rule(
             .filter(|_| takes)
             .or(if takes { None } else { Some(w) })
         else {
-            warn(
+            warn_at(
                 d,
                 At::word(w),
                 format!("`{kw}`: `{t}` needs a value - skipping the rule"),
@@ -1799,7 +1797,7 @@ pub(super) fn parse_rule(
         };
         let mut set_action = |d: &mut Diagnostics, a: RuleAction| {
             if action.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -1818,7 +1816,7 @@ pub(super) fn parse_rule(
                     Family::Inet6
                 };
                 if fam.is_some_and(|x| x != f) {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`{kw}`: `{t}` given for a rule of the other family - ignoring"),
@@ -1836,7 +1834,7 @@ pub(super) fn parse_rule(
                     match value::parse_prefix(&v.text) {
                         Some(p) => {
                             if family_clash(fam, p.addr) {
-                                warn(
+                                warn_at(
                                     d,
                                     At::word(v),
                                     format!(
@@ -1850,7 +1848,7 @@ pub(super) fn parse_rule(
                             RuleAddr::Prefix(p)
                         }
                         None => {
-                            warn(
+                            warn_at(
                                 d,
                                 At::word(v),
                                 format!(
@@ -1874,8 +1872,8 @@ pub(super) fn parse_rule(
                 }
             }
             "table" | "lookup" => {
-                if super::parse_u64(&v.text).is_some_and(|n| n == 0) {
-                    warn(
+                if value::parse_uint(&v.text).is_some_and(|n| n == 0) {
+                    warn_at(
                         d,
                         At::word(v),
                         format!("`{kw}`: table 0 is not valid - ignoring"),
@@ -1884,10 +1882,10 @@ pub(super) fn parse_rule(
                     set_action(d, RuleAction::Table(v.text.clone()));
                 }
             }
-            "goto" => match super::parse_u64(&v.text) {
+            "goto" => match value::parse_uint(&v.text) {
                 Some(n) if n <= u32::MAX as u64 => set_action(d, RuleAction::Goto(n as u32)),
                 _ => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!("`{kw}`: invalid goto target `{}` - ignoring", v.text),
@@ -1912,14 +1910,14 @@ pub(super) fn parse_rule(
             "no_track" => no_track = true,
             "track_group" => match track_groups {
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`{kw}`: `track_group` is only for static rules - ignoring"),
                     );
                 }
                 Some(groups) if !groups.contains(&v.text) => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(v),
                         format!(
@@ -1933,7 +1931,7 @@ pub(super) fn parse_rule(
             _ if RULE_OPTS.contains(&t) => {
                 let key = match t {
                     "ip_proto" => {
-                        super::note(
+                        super::note_at(
                             d,
                             At::word(w),
                             format!("`{kw}`: keepalived 2.2.7 knows `ip_proto` as `ipproto`"),
@@ -1951,7 +1949,7 @@ pub(super) fn parse_rule(
                 });
             }
             _ => {
-                let diag = warn(
+                let diag = warn_at(
                     d,
                     At::word(w),
                     format!("`{kw}`: unknown rule option `{t}` - ignoring"),
@@ -1964,7 +1962,7 @@ pub(super) fn parse_rule(
         i += if takes { 2 } else { 1 };
     }
     let Some(action) = action else {
-        warn(
+        warn_at(
             d,
             at,
             format!(
@@ -1975,7 +1973,7 @@ pub(super) fn parse_rule(
     };
     match (&action, preference) {
         (RuleAction::Goto(_), None) => {
-            warn(
+            warn_at(
                 d,
                 at,
                 format!("`{kw}`: a `goto` rule needs a `preference` - skipping it"),
@@ -1983,7 +1981,7 @@ pub(super) fn parse_rule(
             return None;
         }
         (RuleAction::Goto(g), Some(p)) if p >= *g => {
-            warn(
+            warn_at(
                 d,
                 at,
                 format!(
@@ -1995,7 +1993,7 @@ pub(super) fn parse_rule(
         _ => {}
     }
     if preference.is_none() {
-        warn(
+        warn_at(
             d,
             at,
             format!("`{kw}`: the rule has no `preference` - keepalived assigns one (from 16384 down), probably not what you want"),
@@ -2011,7 +2009,7 @@ pub(super) fn parse_rule(
     {
         // keepalived: "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(18),
         // resetting protocol".
-        warn(
+        warn_at(
                 d,
                 at,
                 format!("`{kw}`: a tracked rule must use protocol keepalived (18), not `{p}` - using keepalived"),
@@ -2019,7 +2017,7 @@ pub(super) fn parse_rule(
             .hint("add `no_track` to keep the protocol");
     }
     if track_group.is_some() && iif.is_none() && oif.is_none() {
-        warn(
+        warn_at(
             d,
             at,
             format!("`{kw}`: `track_group` needs `iif` or `oif` - not tracking"),

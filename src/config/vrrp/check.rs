@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::super::Config;
 use super::super::source::Diagnostics;
 use super::super::value;
-use super::{At, AuthType, Family, Instance, State, Vrrp, note, warn};
+use super::{At, AuthType, Family, Instance, State, Vrrp, note_at, warn_at};
 
 /// The global settings the checks depend on.
 struct Globals {
@@ -40,7 +40,7 @@ pub(super) fn run(v: &Vrrp, cfg: &Config, d: &mut Diagnostics) {
         let mut seen: Vec<&str> = Vec::new();
         for m in &sg.group {
             if seen.contains(&m.name.as_str()) {
-                warn(
+                warn_at(
                     d,
                     m.at,
                     format!(
@@ -53,7 +53,7 @@ pub(super) fn run(v: &Vrrp, cfg: &Config, d: &mut Diagnostics) {
             seen.push(&m.name);
             if v.instance(&m.name).is_none() {
                 let names: Vec<&str> = v.instances.iter().map(|i| i.name.as_str()).collect();
-                let diag = warn(
+                let diag = warn_at(
                     d,
                     m.at,
                     format!(
@@ -61,13 +61,11 @@ pub(super) fn run(v: &Vrrp, cfg: &Config, d: &mut Diagnostics) {
                         sg.name, m.name
                     ),
                 );
-                if let Some(best) = value::closest(&m.name, &names) {
-                    diag.hint(format!("did you mean `{best}`?"));
-                }
+                value::did_you_mean(diag, &m.name, &names);
                 continue;
             }
             if let Some(&other) = group_of.get(m.name.as_str()) {
-                warn(
+                warn_at(
                     d,
                     m.at,
                     format!(
@@ -82,7 +80,7 @@ pub(super) fn run(v: &Vrrp, cfg: &Config, d: &mut Diagnostics) {
         }
         match members {
             0 => {
-                warn(
+                warn_at(
                     d,
                     sg.at,
                     format!(
@@ -92,7 +90,7 @@ pub(super) fn run(v: &Vrrp, cfg: &Config, d: &mut Diagnostics) {
                 );
             }
             1 => {
-                warn(
+                warn_at(
                     d,
                     sg.at,
                     format!(
@@ -109,7 +107,7 @@ pub(super) fn run(v: &Vrrp, cfg: &Config, d: &mut Diagnostics) {
         for m in &tg.group {
             if v.instance(&m.name).is_none() {
                 // keepalived 2.2.7 says nothing at -t; it logs it when it starts.
-                note(
+                note_at(
                     d,
                     m.at,
                     format!(
@@ -144,7 +142,7 @@ fn instance(
     let master = i.state == Some(State::Master);
 
     if i.virtual_router_id.is_none() {
-        warn(
+        warn_at(
             d,
             i.at,
             format!("{who} has no `virtual_router_id` (1..255) - keepalived will not run it"),
@@ -155,7 +153,7 @@ fn instance(
     // 2.2.7 always wants one).
     if i.interface.is_none() {
         if !i.peers().is_empty() && i.src_ip.is_some() {
-            note(
+            note_at(
                 d,
                 i.at,
                 format!(
@@ -163,7 +161,7 @@ fn instance(
                 ),
             );
         } else {
-            warn(
+            warn_at(
                 d,
                 i.at,
                 format!(
@@ -180,7 +178,7 @@ fn instance(
         } else {
             format!("{who} has no `virtual_ipaddress`; at least one is sensible")
         };
-        warn(d, i.at, msg)
+        warn_at(d, i.at, msg)
             .hint("add a virtual_ipaddress block, or `no_virtual_ipaddress` if none is wanted");
     }
     if family == Family::Inet6 {
@@ -191,7 +189,7 @@ fn instance(
             };
             if !ll && i.peers().is_empty() {
                 if strict {
-                    warn(
+                    warn_at(
                         d,
                         first.at,
                         format!(
@@ -199,7 +197,7 @@ fn instance(
                         ),
                     );
                 } else {
-                    note(
+                    note_at(
                         d,
                         first.at,
                         format!(
@@ -210,7 +208,7 @@ fn instance(
             }
         }
         if i.version == Some(2) {
-            note(
+            note_at(
                 d,
                 i.version_at,
                 format!("{who}: IPv6 needs VRRP version 3 - using 3"),
@@ -224,7 +222,7 @@ fn instance(
             .chain(&i.virtual_ipaddresses_excluded)
         {
             if a.use_vmac && a.dev.is_none() {
-                note(
+                note_at(
                     d,
                     a.at,
                     format!(
@@ -235,28 +233,28 @@ fn instance(
             }
         }
         if i.promote_secondaries {
-            warn(
+            warn_at(
                 d,
                 i.at,
                 format!("{who}: `promote_secondaries` is set automatically on VMACs - ignoring"),
             );
         }
         if strict && vm.mac.is_some() {
-            warn(
+            warn_at(
                 d,
                 i.use_vmac_at,
                 format!("{who}: a VMAC MAC address cannot be given in strict mode - ignoring it"),
             );
         }
         if strict && i.vmac_xmit_base {
-            warn(
+            warn_at(
                 d,
                 i.use_vmac_at,
                 format!("{who}: `vmac_xmit_base` is incompatible with strict mode - ignoring it"),
             );
         }
     } else if i.vmac_xmit_base && i.use_ipvlan.is_none() {
-        warn(
+        warn_at(
             d,
             i.at,
             format!("{who}: `vmac_xmit_base` is only valid with `use_vmac` - ignoring it"),
@@ -266,7 +264,7 @@ fn instance(
         && family == Family::Inet
         && iv.addr.is_none()
     {
-        warn(
+        warn_at(
             d,
             i.at,
             format!(
@@ -279,7 +277,7 @@ fn instance(
     if let Some(a) = i.advert_int {
         let eff = i.effective_advert_int(version);
         if version == 2 && a.subsec_micros() != 0 {
-            warn(
+            warn_at(
                 d,
                 i.advert_int_at,
                 format!(
@@ -289,7 +287,7 @@ fn instance(
                 ),
             );
         } else if version == 3 && a > Duration::from_millis(40950) {
-            warn(
+            warn_at(
                 d,
                 i.advert_int_at,
                 format!(
@@ -298,7 +296,7 @@ fn instance(
                 ),
             );
         } else if version == 3 && a.as_micros() % 10_000 != 0 {
-            warn(
+            warn_at(
                 d,
                 i.advert_int_at,
                 format!(
@@ -312,23 +310,23 @@ fn instance(
 
     // Unicast.
     if i.unicast_configured() && i.peers().is_empty() && !i.unicast_fault_no_peer {
-        warn(
+        warn_at(
             d,
-            i.unicast_peer_at.0.map_or(i.at, At::of),
+            i.unicast_peer_at.0.map_or(i.at, At::loc),
             format!("{who}: a unicast keyword is given but there are no unicast peers - using multicast (deprecated)"),
         )
         .hint("add a `unicast_peer` block, or `unicast_fault_no_peer` to stay in FAULT without peers");
     }
     if !i.peers().is_empty() {
         if i.mcast_dst_ip.is_some() {
-            warn(
+            warn_at(
                 d,
                 i.mcast_dst_at,
                 format!("{who}: `mcast_dst_ip` is meaningless with unicast peers - ignoring it"),
             );
         }
         if i.use_vmac.is_some() && !i.vmac_xmit_base {
-            warn(
+            warn_at(
                 d,
                 i.unicast_peer_at,
                 format!("{who}: unicast with `use_vmac` needs `vmac_xmit_base` - setting it"),
@@ -337,7 +335,7 @@ fn instance(
         if strict {
             // keepalived 2.2.7 accepts this at -t; 2.3+ drops the instance when its interface
             // can multicast.
-            note(
+            note_at(
                 d,
                 i.unicast_peer_at,
                 format!(
@@ -350,13 +348,13 @@ fn instance(
     // Preemption.
     if i.nopreempt {
         if owner {
-            warn(
+            warn_at(
                 d,
                 i.nopreempt_at,
                 format!("{who}: `nopreempt` is incompatible with priority 255 - ignoring it"),
             );
         } else if master {
-            warn(
+            warn_at(
                 d,
                 i.nopreempt_at,
                 format!("{who}: `nopreempt` does not work with `state MASTER` - ignoring it"),
@@ -376,7 +374,7 @@ fn instance(
             None
         };
         if let Some(why) = why {
-            warn(
+            warn_at(
                 d,
                 i.preempt_delay_at,
                 format!("{who}: `preempt_delay` {why} - ignoring it"),
@@ -388,7 +386,7 @@ fn instance(
     if let Some(a) = &i.authentication {
         if a.auth_type.is_some() {
             if version == 3 {
-                warn(
+                warn_at(
                     d,
                     a.at,
                     format!(
@@ -396,26 +394,26 @@ fn instance(
                     ),
                 );
             } else if strict {
-                warn(
+                warn_at(
                     d,
                     a.at,
                     format!("{who}: strict mode does not support `authentication` - ignoring it"),
                 );
             } else if a.auth_pass.is_none() {
-                warn(
+                warn_at(
                     d,
                     a.at,
                     format!("{who}: `authentication` without `auth_pass` - ignoring it"),
                 );
             } else if a.auth_type == Some(AuthType::Ah) {
                 if family == Family::Inet6 {
-                    warn(
+                    warn_at(
                         d,
                         a.at,
                         format!("{who}: AH authentication cannot be used with IPv6 - ignoring it"),
                     );
                 } else if master && !owner {
-                    warn(
+                    warn_at(
                         d,
                         i.state_at,
                         format!(
@@ -426,7 +424,7 @@ fn instance(
             }
         }
         if i.auth_hmac.is_some() {
-            warn(
+            warn_at(
                 d,
                 a.at,
                 format!(
@@ -439,23 +437,23 @@ fn instance(
     // Strict mode.
     if strict {
         if master != owner {
-            warn(
+            warn_at(
                 d,
-                i.state_at.0.map_or(i.priority_at, At::of),
+                i.state_at.0.map_or(i.priority_at, At::loc),
                 format!(
                     "{who}: in strict mode `state MASTER` must go with priority 255 (address owner) and only with it"
                 ),
             );
         }
         if i.down_timer_adverts.is_some_and(|n| n != 3) {
-            warn(
+            warn_at(
                 d,
                 i.down_timer_adverts_at,
                 format!("{who}: `down_timer_adverts` is incompatible with strict mode - using 3"),
             );
         }
         if i.accept == Some(true) && version == 2 {
-            warn(
+            warn_at(
                 d,
                 i.accept_at,
                 format!(
@@ -464,14 +462,14 @@ fn instance(
             );
         }
         if i.lower_prio_no_advert == Some(false) {
-            warn(
+            warn_at(
                 d,
                 i.lower_prio_no_advert_at,
                 format!("{who}: strict mode requires `lower_prio_no_advert` - setting it"),
             );
         }
         if i.higher_prio_send_advert == Some(true) {
-            warn(
+            warn_at(
                 d,
                 i.higher_prio_send_advert_at,
                 format!("{who}: strict mode requires `higher_prio_send_advert` off - clearing it"),
@@ -483,7 +481,7 @@ fn instance(
     if let Some(own) = &i.interface {
         for t in &i.tracking.interfaces {
             if &t.name == own && i.use_vmac.is_none() {
-                warn(
+                warn_at(
                     d,
                     t.at,
                     format!(
@@ -502,7 +500,7 @@ fn instance(
         };
         for t in &i.tracking.interfaces {
             if t.weight.is_some_and(|w| w != 0) {
-                warn(
+                warn_at(
                     d,
                     t.at,
                     format!(
@@ -518,7 +516,7 @@ fn instance(
                 .or_else(|| v.script(&t.name).map(|s| s.weight))
                 .unwrap_or(0);
             if w != 0 {
-                warn(
+                warn_at(
                     d,
                     t.at,
                     format!(
@@ -539,7 +537,7 @@ fn instance(
                 })
                 .unwrap_or(0);
             if w != 0 {
-                warn(
+                warn_at(
                     d,
                     t.at,
                     format!(
@@ -560,7 +558,7 @@ fn instance(
                 })
                 .unwrap_or(0);
             if w != 0 {
-                warn(
+                warn_at(
                     d,
                     t.at,
                     format!(
@@ -572,7 +570,7 @@ fn instance(
         }
         for t in &i.tracking.bfds {
             if t.weight.is_some_and(|w| w != 0) {
-                warn(
+                warn_at(
                     d,
                     t.at,
                     format!(
@@ -611,7 +609,7 @@ fn vrid_clashes(v: &Vrrp, g: &Globals, d: &mut Diagnostics) {
                 _ => false,
             };
             if clash {
-                warn(
+                warn_at(
                     d,
                     b.vrid_at,
                     format!(

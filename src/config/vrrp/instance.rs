@@ -10,9 +10,8 @@ use super::super::value::{self, Prefix};
 use super::addr::{self, AddrUse, IpAddress, Route, Rule};
 use super::track::{self, Notifies, Tracking};
 use super::{
-    At, Vrrp, bare, block_name, bool_line, flag_line, ifname_ok, int_arg, leaf, line, note,
-    open_named, opt_bool, opt_line, qw, secs_arg, secs_line, str_arg, sub_block, timer_arg,
-    value_block, warn,
+    At, Vrrp, bare, block_name, bool_line, ifname_ok, int_arg, note_at, opt_bool, quote, secs_arg,
+    secs_line, str_arg, sub_block, timer_arg, value_block, warn_at,
 };
 
 /// An address family.
@@ -358,23 +357,23 @@ impl Instance {
     }
 
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_instance", &self.name);
+        w.open("vrrp_instance", &[&self.name]);
         match self.state {
             Some(State::Master) => w.raw("state MASTER"),
             Some(State::Backup) => w.raw("state BACKUP"),
             None => {}
         }
-        opt_line(w, "interface", &self.interface.as_deref().map(qw));
-        opt_line(w, "vrf", &self.vrf.as_deref().map(qw));
-        opt_line(w, "virtual_router_id", &self.virtual_router_id);
-        opt_line(w, "priority", &self.priority);
+        w.opt("interface", &self.interface);
+        w.opt("vrf", &self.vrf);
+        w.opt("virtual_router_id", &self.virtual_router_id);
+        w.opt("priority", &self.priority);
         secs_line(w, "advert_int", self.advert_int);
-        opt_line(w, "version", &self.version);
-        flag_line(w, "native_ipv6", self.native_ipv6);
+        w.opt("version", &self.version);
+        w.flag("native_ipv6", self.native_ipv6);
         if let Some(v) = &self.use_vmac {
             let mut s = String::from("use_vmac");
             if let Some(n) = &v.name {
-                s.push_str(&format!(" name {}", qw(n)));
+                s.push_str(&format!(" name {}", quote(n)));
             }
             if let Some(m) = &v.mac {
                 let hex: Vec<String> = m.iter().map(|b| format!("{b:02x}")).collect();
@@ -385,16 +384,16 @@ impl Instance {
                 s.push_str(" netlink_notify_msg");
             }
             if let Some(g) = &v.group {
-                s.push_str(&format!(" group {}", qw(g)));
+                s.push_str(&format!(" group {}", quote(g)));
             }
             w.raw(&s);
         }
-        flag_line(w, "use_vmac_addr", self.use_vmac_addr);
-        flag_line(w, "vmac_xmit_base", self.vmac_xmit_base);
+        w.flag("use_vmac_addr", self.use_vmac_addr);
+        w.flag("vmac_xmit_base", self.vmac_xmit_base);
         if let Some(v) = &self.use_ipvlan {
             let mut s = String::from("use_ipvlan");
             if let Some(n) = &v.name {
-                s.push_str(&format!(" name {}", qw(n)));
+                s.push_str(&format!(" name {}", quote(n)));
             }
             if let Some(a) = v.addr {
                 s.push_str(&format!(" {a}"));
@@ -406,22 +405,22 @@ impl Instance {
                 None => {}
             }
             if let Some(g) = &v.group {
-                s.push_str(&format!(" group {}", qw(g)));
+                s.push_str(&format!(" group {}", quote(g)));
             }
             w.raw(&s);
         }
-        flag_line(w, "dont_track_primary", self.dont_track_primary);
+        w.flag("dont_track_primary", self.dont_track_primary);
         if let Some(a) = self.src_ip {
             let kw = if self.src_ip_unicast {
                 "unicast_src_ip"
             } else {
                 "mcast_src_ip"
             };
-            line(w, kw, &[a.to_string()]);
+            w.line(kw, &[a.to_string()]);
         }
-        opt_line(w, "mcast_dst_ip", &self.mcast_dst_ip);
-        flag_line(w, "track_src_ip", self.track_src_ip);
-        flag_line(w, "check_unicast_src", self.check_unicast_src);
+        w.opt("mcast_dst_ip", &self.mcast_dst_ip);
+        w.flag("track_src_ip", self.track_src_ip);
+        w.flag("check_unicast_src", self.check_unicast_src);
         if let Some(peers) = &self.unicast_peers {
             w.open("unicast_peer", super::NO_WORDS);
             for p in peers {
@@ -436,8 +435,8 @@ impl Instance {
             }
             w.close();
         }
-        flag_line(w, "unicast_fault_no_peer", self.unicast_fault_no_peer);
-        opt_line(w, "unicast_ttl", &self.unicast_ttl);
+        w.flag("unicast_fault_no_peer", self.unicast_fault_no_peer);
+        w.opt("unicast_ttl", &self.unicast_ttl);
         match self.old_unicast_checksum {
             Some(OldChecksum::Use) => w.raw("old_unicast_checksum"),
             Some(OldChecksum::Never) => w.raw("old_unicast_checksum never"),
@@ -447,19 +446,19 @@ impl Instance {
         self.tracking.dump(w);
         let g = &self.garp;
         secs_line(w, "garp_master_delay", g.master_delay);
-        opt_line(w, "garp_master_repeat", &g.master_repeat);
+        w.opt("garp_master_repeat", &g.master_repeat);
         secs_line(w, "garp_lower_prio_delay", g.lower_prio_delay);
-        opt_line(w, "garp_lower_prio_repeat", &g.lower_prio_repeat);
+        w.opt("garp_lower_prio_repeat", &g.lower_prio_repeat);
         secs_line(w, "garp_master_refresh", g.master_refresh);
-        opt_line(w, "garp_master_refresh_repeat", &g.master_refresh_repeat);
+        w.opt("garp_master_refresh_repeat", &g.master_refresh_repeat);
         secs_line(w, "garp_interval", g.interval);
         secs_line(w, "gna_interval", g.gna_interval);
         if let Some(x) = g.extra_if {
             let all = if x.all { "all " } else { "" };
             w.raw(&format!("garp_extra_if {all}{}", x.interval.as_secs()));
         }
-        opt_line(w, "down_timer_adverts", &self.down_timer_adverts);
-        opt_line(w, "timer_expired_backup", &self.timer_expired_backup);
+        w.opt("down_timer_adverts", &self.down_timer_adverts);
+        w.opt("timer_expired_backup", &self.timer_expired_backup);
         bool_line(w, "lower_prio_no_advert", self.lower_prio_no_advert);
         bool_line(w, "higher_prio_send_advert", self.higher_prio_send_advert);
         if let Some(a) = &self.authentication {
@@ -470,22 +469,22 @@ impl Instance {
                 None => {}
             }
             if let Some(p) = &a.auth_pass {
-                line(w, "auth_pass", std::slice::from_ref(p));
+                w.line("auth_pass", std::slice::from_ref(p));
             }
             w.close();
         }
         if let Some(h) = &self.auth_hmac {
             w.open("auth_hmac", super::NO_WORDS);
             for k in &h.keys {
-                w.raw(&format!("key {} {}", k.id, qw(&k.value)));
+                w.raw(&format!("key {} {}", k.id, quote(&k.value)));
             }
-            opt_line(w, "active_key", &h.active_key);
+            w.opt("active_key", &h.active_key);
             match h.anti_replay {
                 Some(AntiReplay::Time) => w.raw("anti_replay time"),
                 Some(AntiReplay::Monotonic) => w.raw("anti_replay monotonic"),
                 None => {}
             }
-            opt_line(w, "time_window", &h.time_window);
+            w.opt("time_window", &h.time_window);
             match h.mode {
                 Some(HmacMode::Enforce) => w.raw("mode enforce"),
                 Some(HmacMode::Permissive) => w.raw("mode permissive"),
@@ -500,9 +499,9 @@ impl Instance {
             "virtual_ipaddress_excluded",
             &self.virtual_ipaddresses_excluded,
         );
-        flag_line(w, "no_virtual_ipaddress", self.no_virtual_ipaddress);
-        flag_line(w, "promote_secondaries", self.promote_secondaries);
-        flag_line(w, "linkbeat_use_polling", self.linkbeat_use_polling);
+        w.flag("no_virtual_ipaddress", self.no_virtual_ipaddress);
+        w.flag("promote_secondaries", self.promote_secondaries);
+        w.flag("linkbeat_use_polling", self.linkbeat_use_polling);
         if !self.virtual_routes.is_empty() {
             w.open("virtual_routes", super::NO_WORDS);
             for r in &self.virtual_routes {
@@ -524,18 +523,14 @@ impl Instance {
         }
         bool_line(w, "skip_check_adv_addr", self.skip_check_adv_addr);
         bool_line(w, "strict_mode", self.strict_mode);
-        flag_line(w, "nopreempt", self.nopreempt);
+        w.flag("nopreempt", self.nopreempt);
         secs_line(w, "preempt_delay", self.preempt_delay);
-        opt_line(w, "debug", &self.debug);
+        w.opt("debug", &self.debug);
         self.notify.dump(w);
         bool_line(w, "smtp_alert", self.smtp_alert);
         bool_line(w, "notify_priority_changes", self.notify_priority_changes);
-        opt_line(w, "kernel_rx_buf_size", &self.kernel_rx_buf_size);
-        opt_line(
-            w,
-            "lvs_sync_daemon_interface",
-            &self.lvs_sync_daemon_interface.as_deref().map(qw),
-        );
+        w.opt("kernel_rx_buf_size", &self.kernel_rx_buf_size);
+        w.opt("lvs_sync_daemon_interface", &self.lvs_sync_daemon_interface);
         bool_line(w, "owner_ignore_adverts", self.owner_ignore_adverts);
         w.close();
     }
@@ -628,7 +623,7 @@ pub(super) const INSTANCE_KEYWORDS: &[&str] = &[
 
 /// A keyword keepalived 2.2.7 does not know (it reports it as unknown); newer versions do.
 fn newer(d: &mut Diagnostics, n: &Node, version: &str) {
-    note(
+    note_at(
         d,
         At::node(n),
         format!(
@@ -653,7 +648,7 @@ impl Fam {
             }
             Some(g) if g == f => true,
             Some(g) => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -674,7 +669,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         return;
     };
     if v.instances.iter().any(|i| i.name == name.text) {
-        warn(
+        warn_at(
             d,
             At::word(name),
             format!(
@@ -701,7 +696,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         keyword(&mut i, &mut fam, d, n, kw);
     }
     if i.unicast_ttl.is_some() && i.peers().is_empty() {
-        warn(
+        warn_at(
             d,
             i.unicast_ttl_at,
             "`unicast_ttl` without unicast peers - ignoring",
@@ -709,7 +704,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         i.unicast_ttl = None;
     }
     if i.vrf.is_some() && i.interface.is_some() {
-        warn(
+        warn_at(
             d,
             i.interface_at,
             "`vrf` cannot be used with `interface` - ignoring the vrf",
@@ -722,14 +717,14 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
 fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &Word) {
     match kw.text.as_str() {
         "state" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
             match w.text.as_str() {
                 "MASTER" => i.state = Some(State::Master),
                 "BACKUP" if i.state == Some(State::Master) => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`state` was already set to MASTER - ignoring BACKUP",
@@ -738,7 +733,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 }
                 "BACKUP" => i.state = Some(State::Backup),
                 other => {
-                    let diag = warn(
+                    let diag = warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -759,7 +754,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.state_at = At::word(w);
         }
         "interface" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -769,24 +764,24 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
         }
         "vrf" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
             if i.interface.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     "`vrf` cannot be used with `interface` - ignoring",
                 );
             } else if i.vrf.is_some() {
-                warn(d, At::word(w), "`vrf` already specified - ignoring");
+                warn_at(d, At::word(w), "`vrf` already specified - ignoring");
             } else if ifname_ok(d, "vrf", w) {
                 i.vrf = Some(w.text.clone());
             }
         }
         "use_vmac" => {
-            leaf(d, n);
+            value::no_block(d, n);
             i.use_vmac_at = At::node(n);
             let vm = i.use_vmac.get_or_insert_with(Vmac::default);
             parse_vmac(d, n, vm);
@@ -800,9 +795,9 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.vmac_xmit_base = true;
         }
         "use_ipvlan" => {
-            leaf(d, n);
+            value::no_block(d, n);
             if i.use_ipvlan.is_some() {
-                warn(d, At::node(n), "`use_ipvlan` already specified - ignoring");
+                warn_at(d, At::node(n), "`use_ipvlan` already specified - ignoring");
                 return;
             }
             i.use_ipvlan = Some(parse_ipvlan(d, n, fam));
@@ -810,7 +805,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         "native_ipv6" => {
             bare(d, n);
             if fam.0 == Some(Family::Inet) {
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`native_ipv6` cannot be used with IPv4 addresses - ignoring",
@@ -819,7 +814,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
             fam.0 = Some(Family::Inet6);
             i.native_ipv6 = true;
-            note(
+            note_at(
                 d,
                 At::node(n),
                 "`native_ipv6` is deprecated: IPv6 addresses make an instance IPv6",
@@ -830,7 +825,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.dont_track_primary = true;
         }
         "mcast_src_ip" | "unicast_src_ip" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -846,7 +841,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
         }
         "mcast_dst_ip" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -867,7 +862,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 } else {
                     "a multicast address"
                 };
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!("`mcast_dst_ip`: `{}` is not {what} - ignoring", w.text),
@@ -898,7 +893,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             let w = &n.args()[0];
             if i.version.is_some_and(|v| v as i64 != x) || (x == 2 && fam.0 == Some(Family::Inet6))
             {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -916,15 +911,15 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.version_at = At::word(w);
         }
         "priority" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
             i.priority_at = At::word(w);
-            match super::parse_u64(&w.text).filter(|p| (1..=255).contains(p)) {
+            match value::parse_uint(&w.text).filter(|p| (1..=255).contains(p)) {
                 Some(p) => i.priority = Some(p as u8),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -955,7 +950,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             for l in lines {
                 if let Some(p) = parse_peer(d, l, fam) {
                     if peers.iter().any(|o| o.addr == p.addr) {
-                        warn(
+                        warn_at(
                             d,
                             p.at,
                             format!("`unicast_peer`: `{}` is listed twice - ignoring", p.addr),
@@ -974,12 +969,12 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.unicast_fault_no_peer = true;
         }
         "old_unicast_checksum" => {
-            leaf(d, n);
+            value::no_block(d, n);
             match n.args().first() {
                 None => i.old_unicast_checksum = Some(OldChecksum::Use),
                 Some(w) if w.text == "never" => i.old_unicast_checksum = Some(OldChecksum::Never),
                 Some(w) => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1016,7 +1011,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 return;
             };
             let x = if x == 0 {
-                warn(
+                warn_at(
                     d,
                     At::word(&n.args()[0]),
                     format!("`{}` must be greater than 0 - using 1", kw.text),
@@ -1048,9 +1043,9 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             }
         }
         "garp_extra_if" | "vmac_garp_intvl" => {
-            leaf(d, n);
+            value::no_block(d, n);
             if kw.text == "vmac_garp_intvl" {
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`vmac_garp_intvl` is deprecated - use `garp_extra_if`",
@@ -1076,7 +1071,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                     });
                 }
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         format!("`{}` without an interval - ignoring", kw.text),
@@ -1092,7 +1087,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         }
         "timer_expired_backup" => {
             newer(d, n, "2.3");
-            leaf(d, n);
+            value::no_block(d, n);
             match n.args().first() {
                 None => i.timer_expired_backup = Some(254),
                 Some(w) => {
@@ -1165,7 +1160,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         }
         "linkbeat_use_polling" => {
             bare(d, n);
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 "`linkbeat_use_polling` in a vrrp_instance is deprecated - use a `linkbeat_interfaces` block",
@@ -1217,7 +1212,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
             i.nopreempt = false;
         }
         "preempt_delay" => {
-            leaf(d, n);
+            value::no_block(d, n);
             let Some(w) = value::one_arg(d, n) else {
                 return;
             };
@@ -1228,7 +1223,7 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
                 }
                 _ => {
                     // keepalived resets it to 0.
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1262,13 +1257,13 @@ fn keyword(i: &mut Instance, fam: &mut Fam, d: &mut Diagnostics, n: &Node, kw: &
         }
         "lvs_sync_daemon_interface" => {
             let Some(s) = str_arg(d, n) else { return };
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 "`lvs_sync_daemon_interface` in a vrrp_instance is deprecated - use the global `lvs_sync_daemon`",
             );
             if i.lvs_sync_daemon_interface.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`lvs_sync_daemon_interface` already specified - ignoring",
@@ -1299,7 +1294,7 @@ fn sock_addr(d: &mut Diagnostics, kw: &str, w: &Word) -> Option<IpAddr> {
         return Some(a);
     }
     if let Some(p) = value::parse_prefix(&w.text) {
-        note(
+        note_at(
             d,
             At::word(w),
             format!("`{kw}`: the prefix length in `{}` is ignored", w.text),
@@ -1344,7 +1339,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
         let t = w.text.as_str();
         if t.contains(':') {
             if vm.mac.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     "`use_vmac`: MAC address already specified - ignoring",
@@ -1352,7 +1347,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             } else {
                 match parse_mac(t) {
                     None => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1361,14 +1356,14 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
                         );
                     }
                     Some(m) if m[0] & 1 == 1 => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!("`use_vmac`: MAC address `{t}` is multicast - ignoring"),
                         );
                     }
                     Some(m) if m[..4] == [0, 0, 0x5e, 0] && matches!(m[4], 1 | 2) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1391,7 +1386,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             match args.get(k + 1) {
                 Some(g) => vm.group = Some(g.text.clone()),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_vmac`: `group` needs a value - ignoring",
@@ -1406,7 +1401,7 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             match args.get(k) {
                 Some(x) => x,
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_vmac`: `name` needs a value - ignoring",
@@ -1418,13 +1413,13 @@ fn parse_vmac(d: &mut Diagnostics, n: &Node, vm: &mut Vmac) {
             w
         };
         if vm.name.is_some() {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 "`use_vmac`: interface name already specified - ignoring",
             );
         } else if !dev_name_valid(&nw.text) {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 format!(
@@ -1454,7 +1449,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
         };
         if let Some(m) = mode {
             if iv.mode.is_some() {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!("`use_ipvlan`: mode already specified - ignoring `{t}`"),
@@ -1469,7 +1464,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
             match args.get(k + 1) {
                 Some(g) => iv.group = Some(g.text.clone()),
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_ipvlan`: `group` needs a value - ignoring",
@@ -1484,7 +1479,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
             match args.get(k) {
                 Some(x) => x,
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         "`use_ipvlan`: `name` needs a value - ignoring",
@@ -1495,7 +1490,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
         } else {
             if let Some(p) = value::parse_prefix(t) {
                 if iv.addr.is_some() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`use_ipvlan`: address already specified - ignoring `{t}`"),
@@ -1509,7 +1504,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
             w
         };
         if iv.name.is_some() {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 format!(
@@ -1518,7 +1513,7 @@ fn parse_ipvlan(d: &mut Diagnostics, n: &Node, fam: &mut Fam) -> Ipvlan {
                 ),
             );
         } else if !dev_name_valid(&nw.text) {
-            warn(
+            warn_at(
                 d,
                 At::word(nw),
                 format!(
@@ -1562,7 +1557,7 @@ fn parse_peer(d: &mut Diagnostics, l: &Node, fam: &mut Fam) -> Option<UnicastPee
                 k += 2;
             }
             (t, _) => {
-                warn(
+                warn_at(
                     d,
                     At::word(o),
                     format!(
@@ -1581,7 +1576,7 @@ fn parse_peer(d: &mut Diagnostics, l: &Node, fam: &mut Fam) -> Option<UnicastPee
     if let (Some(lo), Some(hi)) = (p.min_ttl, p.max_ttl)
         && lo > hi
     {
-        warn(
+        warn_at(
             d,
             p.at,
             format!(
@@ -1598,7 +1593,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "auth_type" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let Some(w) = value::one_arg(d, n) else {
                     continue;
                 };
@@ -1606,7 +1601,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
                     "PASS" => a.auth_type = Some(AuthType::Pass),
                     "AH" => a.auth_type = Some(AuthType::Ah),
                     other => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1617,7 +1612,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
                 }
             }
             "auth_pass" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let Some(w) = value::one_arg(d, n) else {
                     continue;
                 };
@@ -1628,7 +1623,7 @@ fn parse_auth(d: &mut Diagnostics, lines: &[Node], a: &mut Authentication) {
                         cut -= 1;
                     }
                     p.truncate(cut);
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!("`auth_pass` is longer than 8 characters - truncated to `{p}`"),
@@ -1648,17 +1643,17 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "key" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 let (Some(idw), Some(vw)) = (args.first(), args.get(1)) else {
-                    warn(d, At::node(n), "`key` needs an id and a value - ignoring");
+                    warn_at(d, At::node(n), "`key` needs an id and a value - ignoring");
                     continue;
                 };
                 let Some(id) = value::int_in(d, "key", idw, 1, 255) else {
                     continue;
                 };
                 if h.keys.iter().any(|k| k.id as i64 == id) {
-                    warn(
+                    warn_at(
                         d,
                         At::word(idw),
                         format!("`key` {id} is defined twice - ignoring"),
@@ -1668,7 +1663,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                 let v = vw.text.as_str();
                 let len = if let Some(hex) = v.strip_prefix("hex:") {
                     if hex.len() % 2 != 0 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-                        warn(
+                        warn_at(
                             d,
                             At::word(vw),
                             format!(
@@ -1686,7 +1681,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                 if let Some(l) = len
                     && !(32..=64).contains(&l)
                 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(vw),
                         format!("`key` {id}: a key of {l} bytes (must be 32 to 64) - ignoring"),
@@ -1709,7 +1704,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                     "time" => h.anti_replay = Some(AntiReplay::Time),
                     "monotonic" => h.anti_replay = Some(AntiReplay::Monotonic),
                     _ => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(&n.args()[0]),
                             format!("`anti_replay`: `{s}` is not time|monotonic - ignoring"),
@@ -1729,7 +1724,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
                     "permissive" => h.mode = Some(HmacMode::Permissive),
                     "receive-only" => h.mode = Some(HmacMode::ReceiveOnly),
                     _ => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(&n.args()[0]),
                             format!(
@@ -1743,7 +1738,7 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
         }
     }
     if h.keys.is_empty() {
-        warn(
+        warn_at(
             d,
             h.at,
             "`auth_hmac` has no `key` - adverts cannot be signed",
@@ -1751,10 +1746,10 @@ fn parse_hmac(d: &mut Diagnostics, lines: &[Node], h: &mut AuthHmac) {
     }
     match h.active_key {
         None if !h.keys.is_empty() => {
-            warn(d, h.at, "`auth_hmac` has no `active_key`");
+            warn_at(d, h.at, "`auth_hmac` has no `active_key`");
         }
         Some(k) if !h.keys.iter().any(|x| x.id == k) => {
-            warn(
+            warn_at(
                 d,
                 h.at,
                 format!("`auth_hmac`: `active_key` {k} names no `key`"),

@@ -7,7 +7,7 @@ use super::super::source::Diagnostics;
 use super::super::tree::Node;
 use super::super::value;
 use super::{
-    At, Vrrp, block_words, ifname_ok, line, note, qw, secs_line, timer_arg, value_block, warn,
+    At, Vrrp, block_words, ifname_ok, note_at, quote, secs_line, timer_arg, value_block, warn_at,
 };
 
 /// `garp_group { ... }`: pacing of gratuitous ARPs / unsolicited NAs on some interfaces.
@@ -29,7 +29,7 @@ const GARP_KEYWORDS: &[&str] = &["garp_interval", "gna_interval", "interface", "
 
 pub(super) fn parse_garp_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
     if let Some(extra) = node.args().first() {
-        warn(
+        warn_at(
             d,
             At::word(extra),
             format!("`garp_group` takes no name; `{}` ignored", extra.text),
@@ -64,10 +64,10 @@ pub(super) fn parse_garp_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 let Some(w) = value::one_arg(d, n) else {
                     continue;
                 };
-                super::leaf(d, n);
+                value::no_block(d, n);
                 if ifname_ok(d, "interface", w) {
                     if g.interface.is_some() || !g.interfaces.is_empty() {
-                        note(
+                        note_at(
                             d,
                             At::word(w),
                             "`garp_group`: use one of `interface` or `interfaces` per block",
@@ -81,10 +81,10 @@ pub(super) fn parse_garp_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                     continue;
                 };
                 if words.is_empty() {
-                    warn(d, At::node(n), "`garp_group`: empty `interfaces` block");
+                    warn_at(d, At::node(n), "`garp_group`: empty `interfaces` block");
                 }
                 if g.interface.is_some() {
-                    note(
+                    note_at(
                         d,
                         At::node(n),
                         "`garp_group`: use one of `interface` or `interfaces` per block",
@@ -100,7 +100,7 @@ pub(super) fn parse_garp_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         }
     }
     if g.garp_interval.is_none() && g.gna_interval.is_none() {
-        warn(
+        warn_at(
             d,
             g.at,
             "`garp_group` sets neither `garp_interval` nor `gna_interval` - removing it",
@@ -116,12 +116,12 @@ impl GarpGroup {
         secs_line(w, "garp_interval", self.garp_interval);
         secs_line(w, "gna_interval", self.gna_interval);
         if let Some(i) = &self.interface {
-            line(w, "interface", std::slice::from_ref(i));
+            w.line("interface", std::slice::from_ref(i));
         }
         if !self.interfaces.is_empty() {
             w.open("interfaces", super::NO_WORDS);
             for i in &self.interfaces {
-                w.raw(&qw(i));
+                w.raw(&quote(i));
             }
             w.close();
         }
@@ -165,7 +165,7 @@ pub(super) fn parse_linkbeat(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
             };
             if kind.is_none() || l.words.len() > 2 {
                 let bad = if kind.is_none() { k } else { &l.words[2] };
-                warn(
+                warn_at(
                     d,
                     At::word(bad),
                     format!(
@@ -191,7 +191,7 @@ impl LinkbeatInterface {
             Some(LinkbeatKind::Ioctl) => " IOCTL",
             None => "",
         };
-        w.raw(&format!("{}{k}", qw(&self.name)));
+        w.raw(&format!("{}{k}", quote(&self.name)));
     }
 }
 
@@ -219,7 +219,7 @@ pub(super) fn parse_up_down_delays(v: &mut Vrrp, node: &Node, d: &mut Diagnostic
         }
         let Some(dw) = l.words.get(1) else {
             // keepalived only logs this.
-            note(
+            note_at(
                 d,
                 At::word(name),
                 format!(
@@ -230,7 +230,7 @@ pub(super) fn parse_up_down_delays(v: &mut Vrrp, node: &Node, d: &mut Diagnostic
             continue;
         };
         if let Some(x) = l.words.get(3) {
-            note(
+            note_at(
                 d,
                 At::word(x),
                 format!(
@@ -264,7 +264,7 @@ pub(super) fn parse_up_down_delays(v: &mut Vrrp, node: &Node, d: &mut Diagnostic
 
 impl UpDownDelay {
     pub(super) fn dump(&self, w: &mut Writer) {
-        let mut s = format!("{} {}", qw(&self.interface), value::fmt_secs(self.down));
+        let mut s = format!("{} {}", quote(&self.interface), value::fmt_secs(self.down));
         if let Some(u) = self.up {
             s.push(' ');
             s.push_str(&value::fmt_secs(u));

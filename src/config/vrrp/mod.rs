@@ -45,10 +45,10 @@ pub use track::{
 };
 
 use super::Config;
-use super::dump::Writer;
-use super::source::{Diagnostic, Diagnostics, Loc, Severity};
+use super::dump::{Writer, quote};
+use super::source::{At, Diagnostics, Loc};
 use super::tree::{Node, Word};
-use super::value;
+use super::value::{self, note_at, warn_at};
 
 /// The top-level keywords this section owns.
 pub const TOP: &[&str] = &[
@@ -66,37 +66,6 @@ pub const TOP: &[&str] = &[
     "track_group",
     "interface_up_down_delays",
 ];
-
-/// Where a value was written. Equality (and hashing) ignore it: two models that say the same
-/// thing are equal wherever they were written.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct At(pub Option<Loc>);
-
-impl At {
-    pub fn of(loc: Loc) -> At {
-        At(Some(loc))
-    }
-
-    pub fn word(w: &Word) -> At {
-        At(Some(w.loc))
-    }
-
-    pub fn node(n: &Node) -> At {
-        At(Some(n.loc))
-    }
-}
-
-impl PartialEq for At {
-    fn eq(&self, _: &At) -> bool {
-        true
-    }
-}
-
-impl Eq for At {}
-
-impl std::hash::Hash for At {
-    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
-}
 
 /// The whole VRRP section.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -299,21 +268,13 @@ const NO_WORDS: &[&str] = &[];
 // ---------------------------------------------------------------------------------------------
 // Shared parsing helpers.
 
-fn warn(d: &mut Diagnostics, at: At, msg: impl Into<String>) -> &mut Diagnostic {
-    d.push(Severity::Warning, at.0, msg)
-}
-
-fn note(d: &mut Diagnostics, at: At, msg: impl Into<String>) -> &mut Diagnostic {
-    d.push(Severity::Note, at.0, msg)
-}
-
 /// The name of a named top-level block (`vrrp_instance NAME {`). keepalived skips the block when
 /// the name is missing or followed by more words.
 fn block_name<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
     match node.args() {
         [name] => Some(name),
         [] => {
-            warn(
+            warn_at(
                 d,
                 At::node(node),
                 format!("`{}` must have a name - skipping the block", node.keyword()),
@@ -321,7 +282,7 @@ fn block_name<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
             None
         }
         [_, extra, ..] => {
-            warn(
+            warn_at(
                 d,
                 At::word(extra),
                 format!(
@@ -339,7 +300,7 @@ fn block_name<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n Word> {
 /// reported (keepalived: "Block track_interface has extra parameters") and ignored.
 fn sub_block<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<&'n [Node]> {
     if let Some(extra) = node.args().first() {
-        warn(
+        warn_at(
             d,
             At::word(extra),
             format!(
@@ -359,9 +320,9 @@ fn value_block<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<Vec<&'n Node>>
     let mut out = Vec::new();
     for n in nodes {
         if let Some(b) = &n.block {
-            warn(
+            warn_at(
                 d,
-                At::of(b.open),
+                At::loc(b.open),
                 format!("unexpected block inside `{}` - ignored", node.keyword()),
             );
         }
@@ -379,21 +340,16 @@ fn block_words<'n>(d: &mut Diagnostics, node: &'n Node) -> Option<Vec<&'n Word>>
     Some(lines.into_iter().flat_map(|n| n.words.iter()).collect())
 }
 
-/// A leaf keyword: reports a block after it.
-fn leaf(d: &mut Diagnostics, node: &Node) {
-    value::no_block(d, node);
-}
-
 /// An optional boolean (`strict_mode`, `strict_mode off`): true when bare, `None` (and a warning)
 /// when the word is not a boolean, as keepalived leaves the setting unchanged then.
 fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
-    leaf(d, node);
+    value::no_block(d, node);
     let args = node.args();
     let Some(w) = args.first() else {
         return Some(true);
     };
     if let Some(extra) = args.get(1) {
-        warn(
+        warn_at(
             d,
             At::word(extra),
             format!(
@@ -405,7 +361,7 @@ fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
     }
     let b = value::parse_bool(&w.text);
     if b.is_none() {
-        warn(
+        warn_at(
             d,
             At::word(w),
             format!(
@@ -420,38 +376,38 @@ fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
 
 /// A keyword that takes no value and no block.
 fn bare(d: &mut Diagnostics, node: &Node) {
-    leaf(d, node);
+    value::no_block(d, node);
     value::no_args(d, node);
 }
 
 /// A whole number of seconds in `min..=max` (keepalived reads these with `read_unsigned`).
 fn secs_arg(d: &mut Diagnostics, node: &Node, min: u64, max: u64) -> Option<Duration> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::int_arg(d, node, min as i64, max as i64).map(|v| Duration::from_secs(v as u64))
 }
 
 /// Decimal seconds with microsecond resolution in `min..=max`.
 fn timer_arg(d: &mut Diagnostics, node: &Node, min: Duration, max: Duration) -> Option<Duration> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::seconds_arg(d, node, min, max)
 }
 
 /// An integer in `min..=max`.
 fn int_arg(d: &mut Diagnostics, node: &Node, min: i64, max: i64) -> Option<i64> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::int_arg(d, node, min, max)
 }
 
 /// The single word of a statement, as text.
 fn str_arg(d: &mut Diagnostics, node: &Node) -> Option<String> {
-    leaf(d, node);
+    value::no_block(d, node);
     value::one_arg(d, node).map(|w| w.text.clone())
 }
 
 /// An interface name: at most 15 characters (IFNAMSIZ - 1).
 fn ifname_ok(d: &mut Diagnostics, keyword: &str, w: &Word) -> bool {
     if w.text.is_empty() || w.text.len() >= 16 {
-        warn(
+        warn_at(
             d,
             At::word(w),
             format!(
@@ -467,47 +423,6 @@ fn ifname_ok(d: &mut Diagnostics, keyword: &str, w: &Word) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Shared dump helpers.
 
-/// A word for the dump: quoted when the grammar would split it. Unlike `dump::quote`, the text is
-/// written as it is inside the quotes: the tree keeps backslash sequences as written, so a `\"`
-/// read from a quoted word must go back unchanged.
-fn qw(s: &str) -> String {
-    let needs = s.is_empty()
-        || s.chars()
-            .any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '#' | '!' | '"'));
-    if needs {
-        format!("\"{s}\"")
-    } else {
-        s.to_string()
-    }
-}
-
-/// `keyword word...` with each word through [`qw`].
-fn line(w: &mut Writer, keyword: &str, words: &[String]) {
-    let mut s = keyword.to_string();
-    for x in words {
-        s.push(' ');
-        s.push_str(&qw(x));
-    }
-    w.raw(&s);
-}
-
-/// `keyword NAME {` with the name through [`qw`].
-fn open_named(w: &mut Writer, keyword: &str, name: &str) {
-    w.open(&format!("{keyword} {}", qw(name)), NO_WORDS);
-}
-
-fn opt_line<T: ToString>(w: &mut Writer, keyword: &str, v: &Option<T>) {
-    if let Some(v) = v {
-        line(w, keyword, &[v.to_string()]);
-    }
-}
-
-fn flag_line(w: &mut Writer, keyword: &str, on: bool) {
-    if on {
-        w.raw(keyword);
-    }
-}
-
 fn bool_line(w: &mut Writer, keyword: &str, v: Option<bool>) {
     if let Some(b) = v {
         w.raw(&format!("{keyword} {}", if b { "on" } else { "off" }));
@@ -517,14 +432,5 @@ fn bool_line(w: &mut Writer, keyword: &str, v: Option<bool>) {
 fn secs_line(w: &mut Writer, keyword: &str, v: Option<Duration>) {
     if let Some(v) = v {
         w.raw(&format!("{keyword} {}", value::fmt_secs(v)));
-    }
-}
-
-/// An unsigned integer in decimal or `0x` hexadecimal.
-fn parse_u64(s: &str) -> Option<u64> {
-    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) => s.parse().ok(),
-        None => None,
     }
 }

@@ -1,61 +1,21 @@
 //! Tests of the VRRP section: values, diagnostics (message and location), round trips through the
 //! dump, and agreement with keepalived 2.2.7 on the shared corpus.
 
-use std::net::IpAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
-use crate::config::source::{Diagnostic, FileId, LineOrigin, Preprocessed};
-use crate::config::tree;
+use crate::config::source::{Diagnostic, Severity};
+use crate::config::testutil::{self, in_spans, ip};
 
 fn parse(text: &str) -> (Vrrp, Vec<Diagnostic>) {
-    let mut d = Diagnostics::default();
-    let cfg = Config::from_text(text, &mut d);
+    let (cfg, d) = testutil::load(text);
     // Only this section's diagnostics: the placeholder sections add notes of their own.
-    let spans = vrrp_spans(text);
+    let spans = testutil::spans(text, TOP);
     let mine = d
-        .list
         .into_iter()
         .filter(|x| x.loc.is_some_and(|l| in_spans(&spans, l.line)))
         .collect();
     (cfg.vrrp, mine)
-}
-
-/// The line spans of the top-level statements this section owns.
-fn vrrp_spans(text: &str) -> Vec<(u32, u32)> {
-    let mut pre = Preprocessed::default();
-    for (i, line) in text.lines().enumerate() {
-        pre.push_line(strip(line), LineOrigin::identity(FileId(0), i as u32 + 1));
-    }
-    let mut d = Diagnostics::default();
-    tree::parse(&pre, &mut d)
-        .iter()
-        .filter(|n| TOP.contains(&n.keyword()))
-        .map(|n| {
-            let end = n
-                .block
-                .as_ref()
-                .map_or(n.loc.line, |b| b.close.map_or(u32::MAX, |c| c.line));
-            (n.loc.line, end)
-        })
-        .collect()
-}
-
-fn strip(line: &str) -> &str {
-    let mut quoted = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '#' | '!' if !quoted => return &line[..i],
-            _ => {}
-        }
-    }
-    line
-}
-
-fn in_spans(spans: &[(u32, u32)], line: u32) -> bool {
-    spans.iter().any(|&(a, b)| (a..=b).contains(&line))
 }
 
 fn bad(d: &[Diagnostic]) -> Vec<&Diagnostic> {
@@ -148,10 +108,6 @@ fn has_at(d: &[Diagnostic], pos: (u32, u32), msg: &str) {
 
 fn secs(s: f64) -> Duration {
     Duration::from_micros((s * 1e6).round() as u64)
-}
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1748,29 +1704,11 @@ fn arbitrary_input_never_panics() {
 // ---------------------------------------------------------------------------------------------
 // Corpus.
 
-fn corpus_dir() -> Option<PathBuf> {
-    let c = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("shared")
-        .join("corpus");
-    if c.join("verdicts.tsv").exists() {
-        return Some(c);
-    }
-    if std::env::var("KEEPALIVED_RS_FULL_TESTS").as_deref() == Ok("1") {
-        panic!("corpus {} not found", c.display());
-    }
-    println!("SKIP corpus {} not found", c.display());
-    None
-}
-
 /// Whether keepalived's first diagnostic points into this section: a `(Line N)` inside one of
 /// our blocks, or an instance/sync-group message without a line.
 fn first_is_ours(first: &str, text: &str, v: &Vrrp) -> bool {
-    if let Some(rest) = first.split("Line ").nth(1) {
-        let n: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-        if let Ok(line) = n.parse::<u32>() {
-            return in_spans(&vrrp_spans(text), line);
-        }
+    if let Some(line) = testutil::diag_line(first) {
+        return in_spans(&testutil::spans(text, TOP), line);
     }
     v.instances
         .iter()
@@ -1781,23 +1719,12 @@ fn first_is_ours(first: &str, text: &str, v: &Vrrp) -> bool {
 
 #[test]
 fn corpus_agrees_with_keepalived() {
-    let Some(corpus) = corpus_dir() else { return };
-    let tsv = std::fs::read_to_string(corpus.join("verdicts.tsv")).unwrap();
     let mut table = String::new();
     let mut failures = Vec::new();
     let (mut yes_ok, mut yes_n, mut no_ok, mut no_n, mut round) = (0, 0, 0, 0, 0);
-    for l in tsv.lines().skip(1) {
-        let f: Vec<&str> = l.split('\t').collect();
-        if f.len() < 2 {
-            continue;
-        }
-        let (file, accept) = (f[0], f[1]);
-        let first = f.get(5).copied().unwrap_or("");
-        let Ok(bytes) = std::fs::read(corpus.join(file)) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&bytes).to_string();
-        let (v, d) = parse(&text);
+    for e in testutil::corpus() {
+        let (file, accept, first, text) = (&e.file, e.accept.as_str(), &e.first, &e.text);
+        let (v, d) = parse(text);
         let ours: Vec<String> = bad(&d)
             .iter()
             .map(|x| format!("{}: {}", x.loc.map_or(0, |l| l.line), x.message))
@@ -1813,7 +1740,7 @@ fn corpus_agrees_with_keepalived() {
                     "DISAGREE"
                 }
             }
-            "no" if first_is_ours(first, &text, &v) => {
+            "no" if first_is_ours(first, text, &v) => {
                 no_n += 1;
                 if ours.is_empty() {
                     failures.push(format!(
@@ -1846,13 +1773,9 @@ fn corpus_agrees_with_keepalived() {
 #[test]
 #[ignore = "calibration aid"]
 fn print_corpus_diagnostics() {
-    let Some(corpus) = corpus_dir() else { return };
-    let tsv = std::fs::read_to_string(corpus.join("verdicts.tsv")).unwrap();
-    for l in tsv.lines().skip(1) {
-        let file = l.split('\t').next().unwrap();
-        let text = String::from_utf8_lossy(&std::fs::read(corpus.join(file)).unwrap()).to_string();
-        let (_, d) = parse(&text);
-        println!("##### {file}");
+    for e in testutil::corpus() {
+        let (_, d) = parse(&e.text);
+        println!("##### {}", e.file);
         for x in d {
             println!(
                 "  {}:{} {}: {}",

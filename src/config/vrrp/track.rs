@@ -9,8 +9,8 @@ use super::super::source::{Diagnostics, Loc};
 use super::super::tree::{Node, Word};
 use super::super::value;
 use super::{
-    At, Vrrp, bare, block_name, block_words, bool_line, flag_line, int_arg, leaf, line, open_named,
-    opt_bool, qw, secs_line, timer_arg, value_block, warn,
+    At, Vrrp, bare, block_name, block_words, bool_line, int_arg, opt_bool, quote, secs_line,
+    timer_arg, value_block, warn_at,
 };
 
 /// A member of a `group { ... }` list: an instance name.
@@ -74,8 +74,8 @@ impl VrrpScript {
     }
 
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_script", &self.name);
-        line(w, "script", std::slice::from_ref(&self.script));
+        w.open("vrrp_script", &[&self.name]);
+        w.line("script", std::slice::from_ref(&self.script));
         secs_line(w, "interval", Some(self.interval));
         secs_line(w, "timeout", self.timeout);
         if self.weight != 0 || self.weight_reverse {
@@ -83,20 +83,20 @@ impl VrrpScript {
             if self.weight_reverse {
                 v.push("reverse".into());
             }
-            line(w, "weight", &v);
+            w.line("weight", &v);
         }
         if self.rise != 1 {
-            line(w, "rise", &[self.rise.to_string()]);
+            w.line("rise", &[self.rise.to_string()]);
         }
         if self.fall != 1 {
-            line(w, "fall", &[self.fall.to_string()]);
+            w.line("fall", &[self.fall.to_string()]);
         }
         if let Some(u) = &self.user {
             let mut v = vec![u.clone()];
             v.extend(self.group.clone());
-            line(w, "user", &v);
+            w.line("user", &v);
         }
-        flag_line(w, "init_fail", self.init_fail);
+        w.flag("init_fail", self.init_fail);
         w.close();
     }
 }
@@ -140,10 +140,10 @@ pub struct TrackProcess {
 
 impl TrackProcess {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_track_process", &self.name);
+        w.open("vrrp_track_process", &[&self.name]);
         let mut v = vec![self.process.clone()];
         v.extend(self.params.iter().cloned());
-        line(w, "process", &v);
+        w.line("process", &v);
         match self.param_match {
             Some(ParamMatch::Exact) => w.raw("param_match"),
             Some(ParamMatch::Initial) => w.raw("param_match initial"),
@@ -155,17 +155,15 @@ impl TrackProcess {
             if self.weight_reverse {
                 v.push("reverse".into());
             }
-            line(w, "weight", &v);
+            w.line("weight", &v);
         }
-        if let Some(m) = self.quorum_max {
-            line(w, "quorum_max", &[m.to_string()]);
-        }
+        w.opt("quorum_max", &self.quorum_max);
         if self.quorum != 1 && !(self.quorum == 0 && self.quorum_max == Some(0)) {
-            line(w, "quorum", &[self.quorum.to_string()]);
+            w.line("quorum", &[self.quorum.to_string()]);
         }
         secs_line(w, "fork_delay", self.fork_delay);
         secs_line(w, "terminate_delay", self.terminate_delay);
-        flag_line(w, "full_command", self.full_command);
+        w.flag("full_command", self.full_command);
         w.close();
     }
 }
@@ -195,21 +193,21 @@ pub struct TrackFile {
 
 impl TrackFile {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "track_file", &self.name);
-        line(w, "file", std::slice::from_ref(&self.file));
+        w.open("track_file", &[&self.name]);
+        w.line("file", std::slice::from_ref(&self.file));
         if self.weight != 1 || self.weight_reverse {
             let mut v = vec![self.weight.to_string()];
             if self.weight_reverse {
                 v.push("reverse".into());
             }
-            line(w, "weight", &v);
+            w.line("weight", &v);
         }
         if let Some(i) = self.init_file {
             let mut v = vec![i.value.to_string()];
             if i.overwrite {
                 v.push("overwrite".into());
             }
-            line(w, "init_file", &v);
+            w.line("init_file", &v);
         }
         w.close();
     }
@@ -283,16 +281,16 @@ impl Notifies {
             "notify" => &mut self.notify,
             "notify_master_rx_lower_pri" if instance => &mut self.master_rx_lower_pri,
             "notify_deleted" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 if !instance {
-                    super::note(
+                    super::note_at(
                         d,
                         At::node(n),
                         "`notify_deleted` in a vrrp_sync_group needs keepalived 2.3 or later (2.2.7 reports it as an unknown keyword)",
                     );
                 }
                 if self.deleted {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         "`notify_deleted` already specified - ignoring",
@@ -307,7 +305,7 @@ impl Notifies {
             }
             _ => return false,
         };
-        leaf(d, n);
+        value::no_block(d, n);
         if let Some(old) = slot {
             let what = n.args().first().map_or("", |w| w.text.as_str());
             let msg = format!(
@@ -315,7 +313,7 @@ impl Notifies {
                 n.keyword(),
                 old.command
             );
-            warn(d, At::node(n), msg);
+            warn_at(d, At::node(n), msg);
             return true;
         }
         *slot = parse_notify(d, n);
@@ -352,12 +350,12 @@ impl Notifies {
             ("notify_master_rx_lower_pri", &self.master_rx_lower_pri),
         ] {
             if let Some(n) = n {
-                line(w, kw, &n.words());
+                w.line(kw, &n.words());
             }
         }
         if self.deleted {
             match &self.deleted_script {
-                Some(n) => line(w, "notify_deleted", &n.words()),
+                Some(n) => w.line("notify_deleted", &n.words()),
                 None => w.raw("notify_deleted"),
             }
         }
@@ -367,7 +365,7 @@ impl Notifies {
 fn parse_notify(d: &mut Diagnostics, n: &Node) -> Option<Notify> {
     let args = n.args();
     let Some(cmd) = args.first() else {
-        warn(
+        warn_at(
             d,
             At::node(n),
             format!("`{}` needs a command - ignoring", n.keyword()),
@@ -375,7 +373,7 @@ fn parse_notify(d: &mut Diagnostics, n: &Node) -> Option<Notify> {
         return None;
     };
     if cmd.text.trim().is_empty() {
-        warn(
+        warn_at(
             d,
             At::word(cmd),
             format!("`{}`: empty command - ignoring", n.keyword()),
@@ -384,7 +382,7 @@ fn parse_notify(d: &mut Diagnostics, n: &Node) -> Option<Notify> {
     }
     if let Some(extra) = args.get(3) {
         // keepalived ignores these silently.
-        super::note(
+        super::note_at(
             d,
             At::word(extra),
             format!(
@@ -464,7 +462,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
             None => {}
             Some(w) if w.text == "weight" => match rest.get(1) {
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -479,7 +477,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
                         None => {}
                         Some(r) if r.text == "reverse" => t.reverse = true,
                         Some(r) => {
-                            warn(
+                            warn_at(
                                 d,
                                 At::word(r),
                                 format!(
@@ -493,7 +491,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
                 }
             },
             Some(w) => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -504,7 +502,7 @@ pub(super) fn parse_track_ifs(d: &mut Diagnostics, node: &Node, into: &mut Vec<T
             }
         }
         if into.iter().any(|o| o.name == t.name) {
-            warn(
+            warn_at(
                 d,
                 t.at,
                 format!(
@@ -546,7 +544,7 @@ pub(super) fn parse_track_refs(
             None => {}
             Some(w) if w.text == "weight" => match rest.get(1) {
                 None => {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -563,7 +561,7 @@ pub(super) fn parse_track_refs(
                         Some(r) if r.text == "reverse" => t.reverse = Some(true),
                         Some(r) if r.text == "noreverse" => t.reverse = Some(false),
                         Some(r) => {
-                            let diag = warn(
+                            let diag = warn_at(
                                 d,
                                 At::word(r),
                                 format!(
@@ -571,16 +569,14 @@ pub(super) fn parse_track_refs(
                                     r.text, t.name
                                 ),
                             );
-                            if let Some(best) = value::closest(&r.text, &["reverse", "noreverse"]) {
-                                diag.hint(format!("did you mean `{best}`?"));
-                            }
+                            value::did_you_mean(diag, &r.text, &["reverse", "noreverse"]);
                         }
                     }
                     extra_words(d, kw, &rest[rest.len().min(3)..]);
                 }
             },
             Some(w) => {
-                warn(
+                warn_at(
                     d,
                     At::word(w),
                     format!(
@@ -593,7 +589,7 @@ pub(super) fn parse_track_refs(
         if let Some(known) = known
             && !known.contains(&t.name.as_str())
         {
-            let diag = warn(
+            let diag = warn_at(
                 d,
                 t.at,
                 format!(
@@ -602,13 +598,11 @@ pub(super) fn parse_track_refs(
                     t.name
                 ),
             );
-            if let Some(best) = value::closest(&t.name, known) {
-                diag.hint(format!("did you mean `{best}`?"));
-            }
+            value::did_you_mean(diag, &t.name, known);
             continue;
         }
         if into.iter().any(|o| o.name == t.name) {
-            warn(
+            warn_at(
                 d,
                 t.at,
                 format!("`{kw}`: duplicate `{}` - ignoring", t.name),
@@ -621,7 +615,7 @@ pub(super) fn parse_track_refs(
 
 fn extra_words(d: &mut Diagnostics, kw: &str, extra: &[Word]) {
     if let Some(x) = extra.first() {
-        warn(
+        warn_at(
             d,
             At::word(x),
             format!("`{kw}`: unexpected `{}` - ignoring", x.text),
@@ -635,7 +629,7 @@ fn weight_value(d: &mut Diagnostics, kw: &str, w: &Word, max: i64, clamp: bool) 
     let v = value::int_in(d, kw, w, -max, max)?;
     if clamp && v.abs() == max {
         let v2 = v.signum() * (max - 1);
-        warn(
+        warn_at(
             d,
             At::word(w),
             format!(
@@ -657,7 +651,7 @@ pub(super) fn dump_track_ifs(w: &mut Writer, list: &[TrackIf]) {
     }
     w.open("track_interface", super::NO_WORDS);
     for t in list {
-        let mut s = qw(&t.name);
+        let mut s = quote(&t.name);
         if let Some(wt) = t.weight {
             s.push_str(&format!(" weight {wt}"));
             if t.reverse {
@@ -675,7 +669,7 @@ pub(super) fn dump_track_refs(w: &mut Writer, kw: &str, list: &[TrackRef]) {
     }
     w.open(kw, super::NO_WORDS);
     for t in list {
-        let mut s = qw(&t.name);
+        let mut s = quote(&t.name);
         if let Some(wt) = t.weight {
             s.push_str(&format!(" weight {wt}"));
             match t.reverse {
@@ -765,7 +759,7 @@ pub(super) const SCRIPT_KEYWORDS: &[&str] = &[
 fn script_secs(d: &mut Diagnostics, n: &Node, what: &str) -> Option<Duration> {
     let v = timer_arg(d, n, Duration::ZERO, Duration::from_secs(4294))?;
     if v.is_zero() {
-        warn(
+        warn_at(
             d,
             At::node(n),
             format!("`{what}` must be greater than 0 - using 1"),
@@ -775,7 +769,7 @@ fn script_secs(d: &mut Diagnostics, n: &Node, what: &str) -> Option<Duration> {
     if v.subsec_micros() != 0
         && let Some(w) = n.args().first()
     {
-        super::note(
+        super::note_at(
             d,
             At::word(w),
             format!(
@@ -799,10 +793,10 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "script" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let words: Vec<&str> = n.args().iter().map(|w| w.text.as_str()).collect();
                 if words.is_empty() {
-                    warn(d, At::node(n), "`script` needs a command - ignoring");
+                    warn_at(d, At::node(n), "`script` needs a command - ignoring");
                 } else {
                     s.script = words.join(" ");
                     s.script_at = At::word(&n.args()[0]);
@@ -819,11 +813,11 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 }
             }
             "weight" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 match args.first() {
                     None => {
-                        warn(d, At::node(n), "`weight` needs a value - ignoring");
+                        warn_at(d, At::node(n), "`weight` needs a value - ignoring");
                     }
                     Some(w) => {
                         if let Some(x) = value::int_in(d, "weight", w, -253, 253) {
@@ -833,7 +827,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                             None => {}
                             Some(r) if r.text == "reverse" => s.weight_reverse = true,
                             Some(r) => {
-                                warn(
+                                warn_at(
                                     d,
                                     At::word(r),
                                     format!(
@@ -858,11 +852,11 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 *slot = v.map_or(1, |x| x as u32);
             }
             "user" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 match args.first() {
                     None => {
-                        warn(d, At::node(n), "`user` needs a user name - ignoring");
+                        warn_at(d, At::node(n), "`user` needs a user name - ignoring");
                     }
                     Some(u) => {
                         s.user = Some(u.text.clone());
@@ -879,7 +873,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         }
     }
     if s.script.is_empty() {
-        warn(
+        warn_at(
             d,
             s.at,
             format!("vrrp_script `{}` has no `script` - removing it", s.name),
@@ -887,7 +881,7 @@ pub(super) fn parse_script(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         return;
     }
     if v.scripts.iter().any(|o| o.name == s.name) {
-        super::note(
+        super::note_at(
             d,
             s.at,
             format!(
@@ -938,12 +932,12 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
         let Some(kw) = n.words.first() else { continue };
         match kw.text.as_str() {
             "process" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 if args.is_empty() {
-                    warn(d, At::node(n), "`process` needs a process name - ignoring");
+                    warn_at(d, At::node(n), "`process` needs a process name - ignoring");
                 } else if !p.process.is_empty() {
-                    warn(
+                    warn_at(
                         d,
                         At::word(&args[0]),
                         format!(
@@ -961,13 +955,13 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 }
             }
             "param_match" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 match n.args().first().map(|w| w.text.as_str()) {
                     None => p.param_match = Some(ParamMatch::Exact),
                     Some("initial") => p.param_match = Some(ParamMatch::Initial),
                     Some("partial") => p.param_match = Some(ParamMatch::Partial),
                     Some(other) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(&n.args()[0]),
                             format!("`param_match`: `{other}` is not initial|partial - ignoring"),
@@ -978,14 +972,14 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 p.full_command = true;
             }
             "weight" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 let Some(w) = args.first() else {
-                    warn(d, At::node(n), "`weight` needs a value - ignoring");
+                    warn_at(d, At::node(n), "`weight` needs a value - ignoring");
                     continue;
                 };
                 if weight_set {
-                    warn(
+                    warn_at(
                         d,
                         At::word(w),
                         format!(
@@ -1002,7 +996,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                     None => {}
                     Some(r) if r.text == "reverse" => p.weight_reverse = true,
                     Some(r) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(r),
                             format!(
@@ -1022,7 +1016,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                 if let Some(max) = p.quorum_max
                     && q > max as i64
                 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(&n.args()[0]),
                         format!("`quorum` {q} is greater than `quorum_max` {max} - ignoring"),
@@ -1036,7 +1030,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
                     continue;
                 };
                 if (m != 0 || p.quorum > 1) && m < p.quorum as i64 {
-                    warn(
+                    warn_at(
                         d,
                         At::word(&n.args()[0]),
                         format!(
@@ -1077,7 +1071,7 @@ pub(super) fn parse_track_process(v: &mut Vrrp, node: &Node, d: &mut Diagnostics
         }
     }
     if p.process.is_empty() {
-        warn(
+        warn_at(
             d,
             p.at,
             format!(
@@ -1101,7 +1095,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
     };
     if node.keyword() == "vrrp_track_file" {
         // keepalived accepts the old spelling silently.
-        super::note(
+        super::note_at(
             d,
             At::node(node),
             "`vrrp_track_file` is the deprecated spelling of `track_file`",
@@ -1124,10 +1118,10 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 }
             }
             "weight" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let args = n.args();
                 let Some(w) = args.first() else {
-                    warn(d, At::node(n), "`weight` needs a value - ignoring");
+                    warn_at(d, At::node(n), "`weight` needs a value - ignoring");
                     continue;
                 };
                 let Some(x) = value::int_in(d, "weight", w, -254, 254) else {
@@ -1138,7 +1132,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                     None => {}
                     Some(r) if r.text == "reverse" => f.weight_reverse = true,
                     Some(r) => {
-                        warn(
+                        warn_at(
                             d,
                             At::word(r),
                             format!(
@@ -1150,7 +1144,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                 }
             }
             "init_file" => {
-                leaf(d, n);
+                value::no_block(d, n);
                 let mut init = InitFile::default();
                 let mut ok = true;
                 for (i, w) in n.args().iter().enumerate() {
@@ -1162,7 +1156,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                             None => ok = false,
                         }
                     } else {
-                        warn(
+                        warn_at(
                             d,
                             At::word(w),
                             format!(
@@ -1180,7 +1174,7 @@ pub(super) fn parse_track_file(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         }
     }
     if f.file.is_empty() {
-        warn(
+        warn_at(
             d,
             f.at,
             format!("track_file `{}` has no `file` - removing it", f.name),
@@ -1236,7 +1230,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         return;
     };
     if v.sync_groups.iter().any(|g| g.name == name.text) {
-        warn(
+        warn_at(
             d,
             At::word(name),
             format!(
@@ -1268,7 +1262,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         match kw.text.as_str() {
             "group" => {
                 if had_group {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         format!(
@@ -1283,7 +1277,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
                     continue;
                 };
                 if words.is_empty() {
-                    warn(
+                    warn_at(
                         d,
                         At::node(n),
                         format!("vrrp_sync_group `{}` has an empty `group` block", g.name),
@@ -1312,7 +1306,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
             }
             "global_tracking" => {
                 bare(d, n);
-                warn(
+                warn_at(
                     d,
                     At::node(n),
                     "`global_tracking` is deprecated - use track_interface/track_script/track_file on the sync group (read as `sync_group_tracking_weight`)",
@@ -1328,7 +1322,7 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         }
     }
     if g.group.is_empty() {
-        warn(
+        warn_at(
             d,
             g.at,
             format!(
@@ -1343,18 +1337,17 @@ pub(super) fn parse_sync_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
 
 impl SyncGroup {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "vrrp_sync_group", &self.name);
+        w.open("vrrp_sync_group", &[&self.name]);
         w.open("group", super::NO_WORDS);
         for m in &self.group {
-            w.raw(&qw(&m.name));
+            w.raw(&quote(&m.name));
         }
         w.close();
         self.tracking.dump(w);
         self.notify.dump(w);
         bool_line(w, "smtp_alert", self.smtp_alert);
         bool_line(w, "notify_priority_changes", self.notify_priority_changes);
-        flag_line(
-            w,
+        w.flag(
             "sync_group_tracking_weight",
             self.sync_group_tracking_weight,
         );
@@ -1376,7 +1369,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
         return;
     };
     if v.track_groups.iter().any(|g| g.name == name.text) {
-        warn(
+        warn_at(
             d,
             At::word(name),
             format!("track_group `{}` is already defined - skipping", name.text),
@@ -1399,7 +1392,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
             continue;
         }
         if had_group {
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 format!(
@@ -1414,7 +1407,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
             continue;
         };
         if words.is_empty() {
-            warn(
+            warn_at(
                 d,
                 At::node(n),
                 format!("track_group `{}` has an empty `group` block", g.name),
@@ -1429,7 +1422,7 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
     }
     if g.group.is_empty() {
         // keepalived 2.2.7 says nothing; 2.3+ removes the group.
-        super::note(
+        super::note_at(
             d,
             g.at,
             format!("track_group `{}` has no member instances", g.name),
@@ -1440,10 +1433,10 @@ pub(super) fn parse_track_group(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) 
 
 impl TrackGroup {
     pub(super) fn dump(&self, w: &mut Writer) {
-        open_named(w, "track_group", &self.name);
+        w.open("track_group", &[&self.name]);
         w.open("group", super::NO_WORDS);
         for m in &self.group {
-            w.raw(&qw(&m.name));
+            w.raw(&quote(&m.name));
         }
         w.close();
         w.close();
