@@ -72,37 +72,54 @@ pub fn top_keywords() -> Vec<&'static str> {
 }
 
 impl Config {
-    /// Builds the model from preprocessed text.
+    /// Builds the model from preprocessed text. Each top-level statement goes into the model as
+    /// soon as the tree builder has it, so the statement tree never exists whole; the diagnostics
+    /// come in the order [`Config::from_nodes`] gives (the tree's first, then the sections').
     pub fn from_preprocessed(pre: &Preprocessed, d: &mut Diagnostics) -> Config {
-        let nodes = tree::parse(pre, d);
-        Config::from_nodes(&nodes, d)
+        let mut cfg = Config::default();
+        let top = top_keywords();
+        let mut sections = Diagnostics::default();
+        tree::parse_each(pre, d, |node| cfg.parse_top(&node, &top, &mut sections));
+        d.list.append(&mut sections.list);
+        cfg.check(d);
+        cfg
     }
 
     pub fn from_nodes(nodes: &[tree::Node], d: &mut Diagnostics) -> Config {
         let mut cfg = Config::default();
         let top = top_keywords();
         for node in nodes {
-            let Some(kw) = node.words.first() else {
-                continue;
-            };
-            let k = kw.text.as_str();
-            if global::TOP.contains(&k) {
-                cfg.global.parse_top(node, d);
-            } else if vrrp::TOP.contains(&k) {
-                cfg.vrrp.parse_top(node, d);
-            } else if lvs::TOP.contains(&k) {
-                cfg.lvs.parse_top(node, d);
-            } else if bfd::TOP.contains(&k) {
-                cfg.bfd.parse_top(node, d);
-            } else {
-                value::unknown(d, kw, &top, "the top level");
-            }
+            cfg.parse_top(node, &top, d);
         }
-        cfg.global.check(&cfg, d);
-        cfg.vrrp.check(&cfg, d);
-        cfg.lvs.check(&cfg, d);
-        cfg.bfd.check(&cfg, d);
+        cfg.check(d);
         cfg
+    }
+
+    /// One top-level statement; `top` is [`top_keywords`].
+    fn parse_top(&mut self, node: &tree::Node, top: &[&str], d: &mut Diagnostics) {
+        let Some(kw) = node.words.first() else {
+            return;
+        };
+        let k = kw.text.as_str();
+        if global::TOP.contains(&k) {
+            self.global.parse_top(node, d);
+        } else if vrrp::TOP.contains(&k) {
+            self.vrrp.parse_top(node, d);
+        } else if lvs::TOP.contains(&k) {
+            self.lvs.parse_top(node, d);
+        } else if bfd::TOP.contains(&k) {
+            self.bfd.parse_top(node, d);
+        } else {
+            value::unknown(d, kw, top, "the top level");
+        }
+    }
+
+    /// The checks that need the whole configuration, once everything is read.
+    fn check(&self, d: &mut Diagnostics) {
+        self.global.check(self, d);
+        self.vrrp.check(self, d);
+        self.lvs.check(self, d);
+        self.bfd.check(self, d);
     }
 
     /// Builds the model from one text (tests, fuzzing, `-d` round trips): preprocessed as a file

@@ -57,7 +57,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::source::{Diagnostics, FileId, LineOrigin, Loc, Preprocessed, Severity, SourceMap};
+use super::source::{ColRun, Diagnostics, FileId, Loc, Preprocessed, Severity, SourceMap};
 use crate::rng::Rng;
 
 /// keepalived reads lines into a 1024-byte buffer: 1023 bytes and the NUL.
@@ -185,7 +185,7 @@ pub fn preprocess_bytes(
 /// not the identity, the `(output col, source col)` segments. For debugging and tests.
 pub fn dump_origins(p: &Preprocessed, sources: &SourceMap) -> String {
     let mut out = String::new();
-    for (text, origin) in p.text.split('\n').zip(&p.lines) {
+    for (text, origin) in p.text.split('\n').zip(p.origins()) {
         out.push_str(&format!(
             "{}:{}: {text}",
             sources.path(origin.file).display(),
@@ -407,6 +407,9 @@ impl<'a> Pre<'a> {
                 break; // after the final newline
             }
             line_no = line_no.saturating_add(1);
+            if f.collecting.is_none() && self.plain_line(f, line_no, piece) {
+                continue;
+            }
             let chars = self.read_line(f, line_no, piece);
             if f.collecting.is_some() {
                 self.collect(f, &chars);
@@ -418,6 +421,57 @@ impl<'a> Pre<'a> {
             }
         }
         self.close_definition(f);
+    }
+
+    /// Passes 1 to 6 for the common line, on its bytes: valid UTF-8 without NUL, backslash, `$`,
+    /// or a leading `@` or `~`, not too long, not an include, no definition being collected. Such a
+    /// line keeps its characters: pass 3 cuts a comment and trims blanks, pass 4 has nothing to
+    /// do, and the columns are a shift. Returns false, having done nothing, for any other line.
+    fn plain_line(&mut self, f: &mut FileCtx, line_no: u32, piece: &[u8]) -> bool {
+        let mut bytes = piece;
+        while let [rest @ .., b'\r'] = bytes {
+            bytes = rest;
+        }
+        if bytes.len() > KEEPALIVED_MAX_LINE || bytes.iter().any(|&b| b == 0 || b == b'\\') {
+            return false;
+        }
+        let Ok(line) = std::str::from_utf8(bytes) else {
+            return false;
+        };
+        // Pass 3 (`decomment`) where no backslash escapes anything.
+        let mut quote = None;
+        let mut end = bytes.len();
+        for (i, &b) in bytes.iter().enumerate() {
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b == b'#' || b == b'!' => {
+                    end = i;
+                    break;
+                }
+                None => {}
+            }
+        }
+        let text = line[..end].trim_end_matches([' ', '\t']);
+        let body = text.trim_start_matches([' ', '\t']);
+        if body.is_empty() {
+            return true; // blank or comment only: no logical line
+        }
+        if matches!(body.as_bytes()[0], b'@' | b'~') || body.contains('$') {
+            return false;
+        }
+        let word_end = body.find([' ', '\t']).unwrap_or(body.len());
+        if Checks::of_keyword(&body[..word_end]).is_some() {
+            return false;
+        }
+        // Blanks are one byte and one column each.
+        let shift = u32::try_from(text.len() - body.len()).unwrap_or(u32::MAX);
+        let loc = f.loc(line_no, shift.saturating_add(1));
+        if !self.over_budget(loc) {
+            self.emit_text(f, line_no, body, loc, Cols::Shift(shift));
+        }
+        true
     }
 
     /// Pass 1 for one physical line: bytes to characters with their columns, and the warnings
@@ -1094,7 +1148,16 @@ impl<'a> Pre<'a> {
                 ),
             );
         }
-        if self.out.lines.len() >= self.opts.max_lines {
+        let runs = col_runs(t);
+        self.emit_text(f, line_no, &text, loc, Cols::Runs(&runs));
+    }
+
+    /// The end of step 6, for a line as text: the limits, `global_defs` keywords, the output.
+    fn emit_text(&mut self, f: &mut FileCtx, line_no: u32, text: &str, loc: Loc, cols: Cols<'_>) {
+        if self.stopped {
+            return;
+        }
+        if self.out.line_count() >= self.opts.max_lines {
             let why = format!(
                 "the configuration expands to more than {} lines",
                 self.opts.max_lines
@@ -1109,17 +1172,15 @@ impl<'a> Pre<'a> {
             );
             return;
         }
-        if let Some(stmt) = self.blocks.global_defs_statements(&text) {
+        if let Some(stmt) = self.blocks.global_defs_statements(text) {
             for words in stmt {
                 self.preprocessor_keyword(f, &words);
             }
         }
-        let origin = LineOrigin {
-            file: f.id,
-            line: line_no,
-            segments: segments(t),
-        };
-        self.out.push_line(&text, origin);
+        match cols {
+            Cols::Shift(shift) => self.out.push_shifted(text, f.id, line_no, shift),
+            Cols::Runs(runs) => self.out.push_mapped(text, f.id, line_no, runs),
+        }
     }
 
     /// The `global_defs` keywords that change preprocessing from where they appear.
@@ -1140,6 +1201,11 @@ impl Blocks {
     /// Follows the braces of one emitted line; returns the statements (as words) that lie
     /// directly inside a `global_defs` block, if any. Quotes group words as the grammar does.
     fn global_defs_statements(&mut self, line: &str) -> Option<Vec<Vec<String>>> {
+        // Deeper in, or in another block, only braces matter.
+        if !self.keeps_words() && !line.contains(['{', '}']) {
+            return None;
+        }
+        let mut keep = self.keeps_words();
         let mut found = Vec::new();
         let mut stmt: Vec<String> = Vec::new();
         let mut word = String::new();
@@ -1149,7 +1215,7 @@ impl Blocks {
             if let Some(q) = quote {
                 if c == q {
                     quote = None;
-                } else if c != '\n' {
+                } else if c != '\n' && keep {
                     word.push(c);
                 }
                 continue;
@@ -1161,10 +1227,12 @@ impl Blocks {
                 }
                 '{' | '}' | '\n' | ' ' | '\t' | '\r' | '\x0b' | '\x0c' => {
                     if in_word {
-                        if self.depth == 0 && stmt.is_empty() {
-                            self.last_top_word = word.clone();
+                        if keep {
+                            if self.depth == 0 && stmt.is_empty() {
+                                self.last_top_word = word.clone();
+                            }
+                            stmt.push(std::mem::take(&mut word));
                         }
-                        stmt.push(std::mem::take(&mut word));
                         in_word = false;
                     }
                     if matches!(c, '{' | '}' | '\n') {
@@ -1183,16 +1251,32 @@ impl Blocks {
                                 self.top.clear();
                             }
                         }
+                        keep = self.keeps_words();
                     }
                 }
                 _ => {
-                    word.push(c);
+                    if keep {
+                        word.push(c);
+                    }
                     in_word = true;
                 }
             }
         }
         (!found.is_empty()).then_some(found)
     }
+
+    /// Whether the words of the current statement matter: the first word of a top-level statement
+    /// names the block that may follow, and statements directly in `global_defs` are returned.
+    fn keeps_words(&self) -> bool {
+        self.depth == 0 || (self.depth == 1 && self.top == "global_defs")
+    }
+}
+
+/// The columns of a line being emitted.
+enum Cols<'a> {
+    /// Source column = output column + shift.
+    Shift(u32),
+    Runs(&'a [ColRun]),
 }
 
 /// Which iterations a `~SEQ` or `~LST` header asks for.
@@ -1490,34 +1574,31 @@ fn find_use(t: &[Ch], i: usize) -> Option<Use> {
     })
 }
 
-/// The segments of a [`LineOrigin`] for `t`: typed characters map to their own column; each word
-/// of inserted text maps to the column of its `$`.
-fn segments(t: &[Ch]) -> Vec<(u32, u32)> {
-    let mut segs = Vec::new();
-    let mut prev: Option<u32> = None;
-    let mut k = 0u32;
+/// The column runs of `t` (see [`ColRun`]): typed characters in runs of consecutive columns,
+/// inserted ones in runs of one `$` column.
+fn col_runs(t: &[Ch]) -> Vec<ColRun> {
+    let mut runs: Vec<ColRun> = Vec::new();
+    let mut prev: Option<&Ch> = None;
     for (i, ch) in t.iter().enumerate() {
-        let out = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let src = if ch.depth == 0 {
-            ch.col
-        } else {
-            let same_word = i > 0
-                && t[i - 1].depth > 0
-                && t[i - 1].col == ch.col
-                && !t[i - 1].c.is_whitespace()
-                && !ch.c.is_whitespace();
-            k = if same_word { k + 1 } else { 0 };
-            ch.col.saturating_add(k)
-        };
-        if prev.is_none_or(|p| p.checked_add(1) != Some(src)) {
-            segs.push((out, src));
+        let inserted = ch.depth > 0;
+        let goes_on = prev.is_some_and(|p| {
+            (p.depth > 0) == inserted
+                && if inserted {
+                    p.col == ch.col
+                } else {
+                    p.col.checked_add(1) == Some(ch.col)
+                }
+        });
+        if !goes_on {
+            runs.push(ColRun {
+                out: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                src: ch.col,
+                inserted,
+            });
         }
-        prev = Some(src);
+        prev = Some(ch);
     }
-    if segs == [(1, 1)] {
-        segs.clear();
-    }
-    segs
+    runs
 }
 
 /// csh brace expansion, left to right: `a{b,c{d,e}}f` gives `abf acdf acef`. `{}` and braces
@@ -1770,12 +1851,12 @@ mod tests {
 
     impl Run {
         fn lines(&self) -> Vec<&str> {
-            if self.p.lines.is_empty() {
+            if self.p.line_count() == 0 {
                 assert_eq!(self.p.text, "");
                 return Vec::new();
             }
             let v: Vec<&str> = self.p.text.split('\n').collect();
-            assert_eq!(v.len(), self.p.lines.len());
+            assert_eq!(v.len(), self.p.line_count());
             v
         }
 
@@ -1944,7 +2025,7 @@ mod tests {
                 "x a",
             ]
         );
-        let lines: Vec<u32> = r.p.lines.iter().map(|o| o.line).collect();
+        let lines: Vec<u32> = r.p.origins().map(|o| o.line).collect();
         assert_eq!(lines, [7, 7, 7, 9, 9, 9, 10, 13, 14]);
         assert_eq!(r.at("vrrp_instance", 0), format!("{NAME}:7:1"));
         assert_eq!(r.at("VI_2", 0), format!("{NAME}:9:3"));
@@ -2138,7 +2219,7 @@ mod tests {
             lines[lines.len() - 3..],
             ["vrrp_instance v.1.3.254 {", "virtual_router_id 254", "}"]
         );
-        assert!(r.p.lines.iter().all(|o| o.line == 5));
+        assert!(r.p.origins().all(|o| o.line == 5));
         assert_eq!(r.at("vrrp_instance", 0), format!("{NAME}:5:43"));
     }
 
@@ -2181,11 +2262,11 @@ mod tests {
         let r = run(vi4);
         eprintln!(
             "{} lines, {} bytes in {:?}",
-            r.p.lines.len(),
+            r.p.line_count(),
             r.p.text.len(),
             t.elapsed()
         );
-        assert_eq!(r.p.lines.len(), 65024 * 16);
+        assert_eq!(r.p.line_count(), 65024 * 16);
         assert!(r.diags().is_empty(), "{:?}", r.diags());
     }
 
@@ -2625,24 +2706,24 @@ mod tests {
                 eprintln!("{round}: {:?}", String::from_utf8_lossy(&bytes));
             }
             let p = preprocess_bytes(name, &bytes, &o, &mut sm, &mut d);
-            let text_lines = if p.lines.is_empty() {
+            let text_lines = if p.line_count() == 0 {
                 0
             } else {
                 p.text.split('\n').count()
             };
             assert_eq!(
                 text_lines,
-                p.lines.len(),
+                p.line_count(),
                 "{:?}",
                 String::from_utf8_lossy(&bytes)
             );
-            for o in &p.lines {
+            for o in p.origins() {
                 assert!(o.segments.windows(2).all(|w| w[0].0 < w[1].0));
                 assert!(o.line >= 1);
             }
             for off in (0..=p.text.len()).filter(|&i| p.text.is_char_boundary(i)) {
                 let loc = p.loc_of(off);
-                assert!(p.lines.is_empty() || loc.is_some_and(|l| l.col >= 1));
+                assert!(p.line_count() == 0 || loc.is_some_and(|l| l.col >= 1));
             }
         }
     }

@@ -6,7 +6,7 @@
 use pest::Parser;
 use pest::iterators::Pair;
 
-use super::source::{Diagnostics, Loc, Preprocessed, Severity};
+use super::source::{Cursor, Diagnostics, Loc, Preprocessed, Severity};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/keepalived.pest"]
@@ -59,62 +59,148 @@ impl Node {
 /// block that is never closed, a `}` that closes nothing, a block with no statement before it) are
 /// reported as keepalived reports them (warnings: it runs anyway) and parsing goes on.
 pub fn parse(pre: &Preprocessed, diags: &mut Diagnostics) -> Vec<Node> {
-    let fallback = pre.lines.first().map(|o| Loc {
+    let mut nodes = Vec::new();
+    parse_each(pre, diags, |n| nodes.push(n));
+    nodes
+}
+
+/// [`parse`], handing each top-level statement to `each` as soon as it is complete (with its
+/// block), so that only one top-level block is in memory at a time. Same statements, same
+/// diagnostics in the same order.
+pub fn parse_each(pre: &Preprocessed, diags: &mut Diagnostics, mut each: impl FnMut(Node)) {
+    let fallback = pre.origin(0).map(|o| Loc {
         file: o.file,
         line: o.line,
         col: 1,
     });
-    let file = match Grammar::parse(Rule::file, &pre.text) {
-        Ok(mut pairs) => pairs.next(),
-        Err(e) => {
-            // The grammar accepts every input; this is a bug, reported rather than panicking.
-            let offset = match e.location {
-                pest::error::InputLocation::Pos(p) => p,
-                pest::error::InputLocation::Span((p, _)) => p,
-            };
-            diags.push(
-                Severity::Fatal,
-                pre.loc_of(offset).or(fallback),
-                format!("cannot parse: {e}"),
-            );
-            None
-        }
-    };
-    let Some(file) = file else { return Vec::new() };
+    let text = pre.text.as_str();
     let mut b = Builder {
-        pre,
+        cursor: pre.cursor(),
         diags,
         unclosed: 0,
     };
-    let nodes = b.body(file.into_inner());
+    // The last top-level statement, while a block may still attach to it: only white space came
+    // after it, and it has no block yet.
+    let mut pending: Option<Node> = None;
+    let mut pos = 0;
+    while pos < text.len() {
+        let item = match Grammar::parse(Rule::item, &text[pos..]) {
+            Ok(mut pairs) => pairs.next(),
+            Err(e) => {
+                // The grammar accepts every input; this is a bug, reported rather than panicking.
+                let offset = match e.location {
+                    pest::error::InputLocation::Pos(p) => p,
+                    pest::error::InputLocation::Span((p, _)) => p,
+                };
+                b.diags.push(
+                    Severity::Fatal,
+                    pre.loc_of(pos + offset).or(fallback),
+                    format!("cannot parse: {e}"),
+                );
+                return;
+            }
+        };
+        let Some(item) = item else { break };
+        let end = pos + item.as_span().end();
+        for pair in item.into_inner() {
+            b.top(pair, pos, &mut pending, &mut each);
+        }
+        if end <= pos {
+            break; // nothing consumed: cannot happen, every character starts an item
+        }
+        pos = end;
+    }
+    if let Some(last) = pending.take() {
+        each(last);
+    }
     if b.unclosed > 0 {
         let n = b.unclosed;
-        let eof = pre.loc_of(pre.text.len()).or(fallback);
+        let eof = pre.loc_of(text.len()).or(fallback);
         b.diags.push(
             Severity::Warning,
             eof,
             format!("{n} missing '}}'(s) at end of input (or extra '{{'s)"),
         );
     }
-    nodes
 }
 
 struct Builder<'a> {
-    pre: &'a Preprocessed,
+    cursor: Cursor<'a>,
     diags: &'a mut Diagnostics,
     unclosed: usize,
 }
 
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
 impl Builder<'_> {
-    fn loc(&self, offset: usize) -> Loc {
-        self.pre.loc_of(offset).unwrap_or(Loc {
+    fn loc(&mut self, offset: usize) -> Loc {
+        self.cursor.loc(offset).unwrap_or(Loc {
             file: super::source::FileId(0),
             line: 1,
             col: 1,
         })
     }
 
-    fn body<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Node> {
+    /// One pair of a top-level item (its input starts at `base`), as [`Builder::body`] does for
+    /// the statements of a block.
+    fn top(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        base: usize,
+        pending: &mut Option<Node>,
+        each: &mut impl FnMut(Node),
+    ) {
+        match pair.as_rule() {
+            Rule::stmt => {
+                let words = self.words(pair.as_str(), base + pair.as_span().start());
+                let Some(first) = words.first() else { return };
+                let loc = first.loc;
+                if let Some(last) = pending.replace(Node {
+                    words,
+                    block: None,
+                    loc,
+                }) {
+                    each(last);
+                }
+            }
+            Rule::block => {
+                let block = self.block(pair, base);
+                match pending.take() {
+                    Some(mut last) => {
+                        last.block = Some(block);
+                        each(last);
+                    }
+                    None => {
+                        self.diags
+                            .warn(block.open, "block '{' without a keyword before it: ignored");
+                        each(Node {
+                            words: Vec::new(),
+                            loc: block.open,
+                            block: Some(block),
+                        });
+                    }
+                }
+            }
+            Rule::stray => {
+                let loc = self.loc(base + pair.as_span().start());
+                self.diags.warn(loc, "extra '}' closes no block: ignored");
+                if let Some(last) = pending.take() {
+                    each(last);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The statements of a block (input starting at `base`); its `}` goes to `close`.
+    fn body<'i>(
+        &mut self,
+        pairs: impl Iterator<Item = Pair<'i, Rule>>,
+        base: usize,
+        close: &mut Option<Loc>,
+    ) -> Vec<Node> {
         let mut nodes: Vec<Node> = Vec::new();
         // May the next block attach to the last statement? Only if nothing but white space came
         // between them and that statement has no block yet.
@@ -122,7 +208,7 @@ impl Builder<'_> {
         for pair in pairs {
             match pair.as_rule() {
                 Rule::stmt => {
-                    let words = self.words(pair.as_str(), pair.as_span().start());
+                    let words = self.words(pair.as_str(), base + pair.as_span().start());
                     let Some(first) = words.first() else { continue };
                     let loc = first.loc;
                     nodes.push(Node {
@@ -133,7 +219,7 @@ impl Builder<'_> {
                     attachable = true;
                 }
                 Rule::block => {
-                    let block = self.block(pair);
+                    let block = self.block(pair, base);
                     match nodes.last_mut() {
                         Some(last) if attachable => last.block = Some(block),
                         _ => {
@@ -148,75 +234,59 @@ impl Builder<'_> {
                     }
                     attachable = false;
                 }
-                Rule::stray => {
-                    let loc = self.loc(pair.as_span().start());
-                    self.diags.warn(loc, "extra '}' closes no block: ignored");
-                    attachable = false;
-                }
+                Rule::close => *close = Some(self.loc(base + pair.as_span().start())),
                 _ => {}
             }
         }
         nodes
     }
 
-    fn block(&mut self, pair: Pair<'_, Rule>) -> Block {
-        let open = self.loc(pair.as_span().start());
+    fn block(&mut self, pair: Pair<'_, Rule>, base: usize) -> Block {
+        let open = self.loc(base + pair.as_span().start());
         let mut close = None;
-        let mut inner = Vec::new();
-        for p in pair.into_inner() {
-            if p.as_rule() == Rule::close {
-                close = Some(self.loc(p.as_span().start()));
-            } else {
-                inner.push(p);
-            }
-        }
+        let nodes = self.body(pair.into_inner(), base, &mut close);
         if close.is_none() {
             self.unclosed += 1;
         }
-        let nodes = self.body(inner.into_iter());
         Block { open, close, nodes }
     }
 
-    /// Splits a statement into words: blanks separate, double quotes group (and are removed), a
-    /// backslash inside quotes keeps the next character from ending the quote.
+    /// Splits a statement (at offset `base` of the text) into words: blanks separate, double
+    /// quotes group (and are removed), a backslash inside quotes keeps the next character from
+    /// ending the quote. Every word is allocated once, at its size.
     fn words(&mut self, stmt: &str, base: usize) -> Vec<Word> {
+        // Everything that matters here is ASCII; other characters go with the text around them.
+        let bytes = stmt.as_bytes();
         let mut words = Vec::new();
-        let mut current: Option<(usize, String, bool)> = None;
-        let mut in_quote = false;
-        let mut escaped = false;
-        for (i, c) in stmt.char_indices() {
-            if in_quote {
-                let w = current.as_mut().expect("a quote belongs to a word");
-                if escaped {
-                    escaped = false;
-                    w.1.push(c);
-                } else if c == '\\' {
-                    escaped = true;
-                    w.1.push(c);
-                } else if c == '"' {
-                    in_quote = false;
-                } else {
-                    w.1.push(c);
-                }
-            } else if matches!(c, ' ' | '\t' | '\r' | '\u{0b}' | '\u{0c}') {
-                if let Some((start, text, quoted)) = current.take() {
-                    words.push(Word {
-                        text,
-                        loc: self.loc(base + start),
-                        quoted,
-                    });
-                }
-            } else {
-                let w = current.get_or_insert_with(|| (i, String::new(), false));
-                if c == '"' {
-                    in_quote = true;
-                    w.2 = true;
-                } else {
-                    w.1.push(c);
-                }
+        let mut i = 0;
+        while i < bytes.len() {
+            if is_blank(bytes[i]) {
+                i += 1;
+                continue;
             }
-        }
-        if let Some((start, text, quoted)) = current.take() {
+            let start = i;
+            let mut quoted = false;
+            let mut q = Quotes::default();
+            while i < bytes.len() && (q.inside || !is_blank(bytes[i])) {
+                quoted |= q.toggles(bytes[i]);
+                i += 1;
+            }
+            let raw = &stmt[start..i];
+            let text = if quoted {
+                let mut t = String::with_capacity(raw.len());
+                let mut q = Quotes::default();
+                let mut from = 0;
+                for (j, &c) in raw.as_bytes().iter().enumerate() {
+                    if q.toggles(c) {
+                        t.push_str(&raw[from..j]);
+                        from = j + 1;
+                    }
+                }
+                t.push_str(&raw[from..]);
+                t
+            } else {
+                raw.to_string()
+            };
             words.push(Word {
                 text,
                 loc: self.loc(base + start),
@@ -224,6 +294,32 @@ impl Builder<'_> {
             });
         }
         words
+    }
+}
+
+/// Double-quote state while reading a word.
+#[derive(Default)]
+struct Quotes {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Takes the next byte; true if it is a `"` that opens or closes a quote (and is dropped).
+    fn toggles(&mut self, c: u8) -> bool {
+        if !self.inside {
+            self.inside = c == b'"';
+            return self.inside;
+        }
+        if self.escaped {
+            self.escaped = false;
+        } else if c == b'\\' {
+            self.escaped = true;
+        } else if c == b'"' {
+            self.inside = false;
+            return true;
+        }
+        false
     }
 }
 
