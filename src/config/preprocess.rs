@@ -2721,8 +2721,9 @@ mod tests {
                 assert!(o.segments.windows(2).all(|w| w[0].0 < w[1].0));
                 assert!(o.line >= 1);
             }
+            let mut cursor = p.cursor();
             for off in (0..=p.text.len()).filter(|&i| p.text.is_char_boundary(i)) {
-                let loc = p.loc_of(off);
+                let loc = cursor.loc(off);
                 assert!(p.line_count() == 0 || loc.is_some_and(|l| l.col >= 1));
             }
         }
