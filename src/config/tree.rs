@@ -257,7 +257,7 @@ impl Builder<'_> {
     fn words(&mut self, stmt: &str, base: usize) -> Vec<Word> {
         // Everything that matters here is ASCII; other characters go with the text around them.
         let bytes = stmt.as_bytes();
-        let mut words = Vec::new();
+        let mut words = Vec::with_capacity(4);
         let mut i = 0;
         while i < bytes.len() {
             if is_blank(bytes[i]) {

@@ -109,7 +109,7 @@ pub enum GroupEntry {
 }
 
 /// What a `virtual_server` line names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VsTarget {
     /// `virtual_server IP [PORT]`; `port` 0 means none (persistent services only).
     Addr { ip: IpAddr, port: u16 },
@@ -570,24 +570,20 @@ impl Lvs {
         }
         // IPVS refuses a service that exists, so the second definition fails when keepalived
         // starts; keepalived -t says nothing, hence a note.
+        let mut first_of = std::collections::HashMap::new();
         for (i, vs) in self.virtual_servers.iter().enumerate() {
             if self.pending.contains(&i) {
                 continue;
             }
-            let key = vs.service_key();
-            if let Some(first) = self.virtual_servers[..i]
-                .iter()
-                .enumerate()
-                .find(|(j, o)| !self.pending.contains(j) && o.service_key() == key)
-                .map(|(_, o)| o)
-            {
+            let first = *first_of.entry(vs.service_key()).or_insert(i);
+            if first != i {
                 note_at(
                     d,
                     vs.loc,
                     format!(
                         "virtual server {} is defined twice (first at line {}); IPVS cannot add it again",
                         vs.describe(),
-                        first.loc.0.map_or(0, |l| l.line)
+                        self.virtual_servers[first].loc.0.map_or(0, |l| l.line)
                     ),
                 );
             }

@@ -148,22 +148,28 @@ pub(super) fn timer(
     max: Duration,
 ) -> Option<Duration> {
     let t = w.text.as_str();
-    let range = if max == TIMER_MAX {
-        format!("at least {} seconds", fmt_secs(min))
-    } else {
-        format!("range [{}, {}] seconds", fmt_secs(min), fmt_secs(max))
+    // Formatted only for a message: this runs for every timer of every checker.
+    let range = || {
+        if max == TIMER_MAX {
+            format!("at least {} seconds", fmt_secs(min))
+        } else {
+            format!("range [{}, {}] seconds", fmt_secs(min), fmt_secs(max))
+        }
     };
     if t.starts_with('-') {
         d.warn(
             w.loc,
-            format!("`{keyword}`: `{t}` is negative ({range}) - ignoring"),
+            format!("`{keyword}`: `{t}` is negative ({}) - ignoring", range()),
         );
         return None;
     }
     let Some(us) = parse_micros(t) else {
         d.warn(
             w.loc,
-            format!("`{keyword}`: `{t}` is not a number of seconds ({range}) - ignoring"),
+            format!(
+                "`{keyword}`: `{t}` is not a number of seconds ({}) - ignoring",
+                range()
+            ),
         );
         return None;
     };
@@ -171,7 +177,7 @@ pub(super) fn timer(
     if v < min || v > max {
         d.warn(
             w.loc,
-            format!("`{keyword}`: `{t}` is out of range ({range}) - ignoring"),
+            format!("`{keyword}`: `{t}` is out of range ({}) - ignoring", range()),
         );
         return None;
     }
