@@ -125,8 +125,15 @@ impl Config {
     /// Builds the model from one text (tests, fuzzing, `-d` round trips): preprocessed as a file
     /// named `keepalived.conf` in the current directory, config id `test`.
     pub fn from_text(text: &str, d: &mut Diagnostics) -> Config {
+        Config::from_text_limited(text, preprocess::MAX_OUT_LINES, d)
+    }
+
+    /// [`Config::from_text`] with a smaller expansion budget ([`preprocess::Options::max_lines`]):
+    /// for the fuzzer, which must see a `~SEQ` over billions of values stop within its time limit.
+    pub fn from_text_limited(text: &str, max_lines: usize, d: &mut Diagnostics) -> Config {
         let mut sources = SourceMap::new();
-        let popts = preprocess::Options::new("test");
+        let mut popts = preprocess::Options::new("test");
+        popts.max_lines = max_lines;
         let pre = preprocess::preprocess_str(
             std::path::Path::new("keepalived.conf"),
             text,
