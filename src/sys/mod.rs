@@ -3,6 +3,8 @@
 //! Nothing here keeps state or knows about the daemon; callers get `io::Result`s. `EINTR` is retried
 //! where a call can return it.
 
+pub mod sock;
+
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};

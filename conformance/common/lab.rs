@@ -1,0 +1,355 @@
+//! A network lab as ../shared/reference/lab.md describes it: one namespace holds a bridge, each
+//! router namespace gets a veth into it named `eth0`, with `10.99.<net>.<i+1>/24` and
+//! `fd00:99:<net>::<i+1>/64` (DAD off). A capture thread reads every frame on the bridge with one
+//! clock. Everything is removed on drop, also when the test fails: processes in the namespaces get
+//! SIGCONT, SIGTERM, then SIGKILL, then the namespaces go.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::poll_until;
+
+/// Runs `ip ARGS`, panicking with its stderr on failure.
+pub fn ip(args: &[&str]) -> Output {
+    let out = Command::new("ip").args(args).output().expect("run ip");
+    assert!(
+        out.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs a command inside namespace `ns`, returning its output (not checked).
+pub fn ns_exec(ns: &str, cmd: &[&str]) -> Output {
+    Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(cmd)
+        .stdin(Stdio::null())
+        .output()
+        .expect("ip netns exec")
+}
+
+fn sysctl(ns: &str, key: &str, val: &str) {
+    let _ = ns_exec(ns, &["sysctl", "-qw", &format!("{key}={val}")]);
+}
+
+/// One router namespace of a lab.
+pub struct Router {
+    pub ns: String,
+    pub v4: Ipv4Addr,
+    pub v6: Ipv6Addr,
+}
+
+/// A bridge and its routers; see the module doc.
+pub struct Lab {
+    pub bridge_ns: String,
+    pub routers: Vec<Router>,
+    pub net: u8,
+    capture: Option<Capture>,
+}
+
+/// A frame seen on the bridge: when, and its bytes (Ethernet header on).
+#[derive(Clone)]
+pub struct Frame {
+    pub at: Instant,
+    pub bytes: Vec<u8>,
+}
+
+struct Capture {
+    frames: Arc<Mutex<Vec<Frame>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+impl Lab {
+    /// A lab of `n` routers; `tag` names it (at most a few characters).
+    pub fn new(tag: &str, n: usize) -> Lab {
+        let k = SEQ.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let base = format!("krs{tag}{pid}x{k}");
+        // A subnet per lab so that parallel labs never share addresses (they are isolated anyway).
+        let net = ((pid as usize + k as usize * 7) % 200 + 20) as u8;
+        let mut lab = Lab {
+            bridge_ns: format!("{base}br"),
+            routers: Vec::new(),
+            net,
+            capture: None,
+        };
+        ip(&["netns", "add", &lab.bridge_ns]);
+        let br = lab.bridge_ns.clone();
+        ip(&[
+            "-n",
+            &br,
+            "link",
+            "add",
+            "br0",
+            "type",
+            "bridge",
+            "stp_state",
+            "0",
+            "forward_delay",
+            "0",
+            "mcast_snooping",
+            "0",
+        ]);
+        sysctl(&br, "net.ipv6.conf.br0.disable_ipv6", "1");
+        ip(&["-n", &br, "link", "set", "br0", "up"]);
+        for i in 0..n {
+            let ns = format!("{base}r{i}");
+            ip(&["netns", "add", &ns]);
+            lab.routers.push(Router {
+                ns: ns.clone(),
+                v4: Ipv4Addr::new(10, 99, net, i as u8 + 1),
+                v6: format!("fd00:99:{net:x}::{:x}", i + 1).parse().unwrap(),
+            });
+            let port = format!("p{i}");
+            ip(&[
+                "-n", &br, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns",
+                &ns,
+            ]);
+            ip(&["-n", &br, "link", "set", &port, "master", "br0", "up"]);
+            for key in ["all", "default"] {
+                sysctl(&ns, &format!("net.ipv6.conf.{key}.accept_dad"), "0");
+                sysctl(&ns, &format!("net.ipv6.conf.{key}.dad_transmits"), "0");
+            }
+            sysctl(&ns, "net.ipv6.conf.eth0.accept_dad", "0");
+            sysctl(&ns, "net.ipv6.conf.eth0.dad_transmits", "0");
+            ip(&["-n", &ns, "link", "set", "lo", "up"]);
+            ip(&["-n", &ns, "link", "set", "eth0", "up"]);
+            let r = &lab.routers[i];
+            ip(&["-n", &ns, "addr", "add", &format!("{}/24", r.v4), "dev", "eth0"]);
+            ip(&[
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &format!("{}/64", r.v6),
+                "dev",
+                "eth0",
+                "nodad",
+            ]);
+        }
+        // Link-local addresses come up without DAD now; wait for them to be usable.
+        for r in &lab.routers {
+            let ok = poll_until(Duration::from_secs(5), || {
+                let out = ns_exec(&r.ns, &["ip", "-6", "addr", "show", "dev", "eth0", "scope", "link"]);
+                let s = String::from_utf8_lossy(&out.stdout);
+                s.contains("fe80") && !s.contains("tentative")
+            });
+            assert!(ok, "link-local address of {} not ready", r.ns);
+        }
+        lab
+    }
+
+    /// Starts capturing every frame on the bridge (from now on).
+    pub fn capture(&mut self) {
+        let frames = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (f, s) = (frames.clone(), stop.clone());
+        let ns = self.bridge_ns.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || capture_thread(&ns, f, s, tx));
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("capture thread did not start")
+            .expect("capture socket");
+        self.capture = Some(Capture {
+            frames,
+            stop,
+            thread: Some(thread),
+        });
+    }
+
+    /// The frames captured so far.
+    pub fn frames(&self) -> Vec<Frame> {
+        self.capture
+            .as_ref()
+            .map(|c| c.frames.lock().unwrap().clone())
+            .unwrap_or_default()
+    }
+
+    /// Drops from router `i`'s side of the bridge: all frames (a partition of that router) while
+    /// `on`. Uses nftables in the bridge namespace.
+    pub fn isolate(&self, i: usize, on: bool) {
+        let port = format!("p{i}");
+        let ns = &self.bridge_ns;
+        if on {
+            let _ = ns_exec(ns, &["nft", "add", "table", "bridge", "krs"]);
+            let _ = ns_exec(
+                ns,
+                &[
+                    "nft", "add", "chain", "bridge", "krs", "fwd", "{", "type", "filter", "hook",
+                    "forward", "priority", "0", ";", "}",
+                ],
+            );
+            let out = ns_exec(
+                ns,
+                &["nft", "add", "rule", "bridge", "krs", "fwd", "iifname", &port, "drop"],
+            );
+            assert!(out.status.success(), "nft: {}", String::from_utf8_lossy(&out.stderr));
+        } else {
+            let _ = ns_exec(ns, &["nft", "flush", "chain", "bridge", "krs", "fwd"]);
+        }
+    }
+
+    /// IPv4 addresses on router `i`'s eth0, as `ip -4 -o addr` prints them.
+    pub fn addrs(&self, i: usize) -> String {
+        let out = ns_exec(&self.routers[i].ns, &["ip", "-o", "addr", "show", "dev", "eth0"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Does router `i` hold address `a` (text, without prefix)?
+    pub fn has_addr(&self, i: usize, a: &str) -> bool {
+        self.addrs(i)
+            .split_whitespace()
+            .any(|w| w.split('/').next() == Some(a))
+    }
+
+    fn kill_all(&self, ns: &str) {
+        let pids = |ns: &str| -> Vec<i32> {
+            let out = Command::new("ip").args(["netns", "pids", ns]).output();
+            out.map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let ps = pids(ns);
+        for &p in &ps {
+            super::send(p, libc::SIGCONT);
+            super::send(p, libc::SIGTERM);
+        }
+        if !ps.is_empty() {
+            poll_until(Duration::from_secs(2), || pids(ns).is_empty());
+        }
+        for p in pids(ns) {
+            super::send(p, libc::SIGKILL);
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.capture.take() {
+            c.stop.store(true, Ordering::Relaxed);
+            if let Some(t) = c.thread.take() {
+                let _ = t.join();
+            }
+        }
+        for r in &self.routers {
+            self.kill_all(&r.ns);
+            let _ = Command::new("ip").args(["netns", "del", &r.ns]).status();
+        }
+        self.kill_all(&self.bridge_ns);
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.bridge_ns])
+            .status();
+    }
+}
+
+/// Enters the bridge namespace (this thread only), opens AF_PACKET on br0 for all protocols, and
+/// reads frames until `stop`.
+fn capture_thread(
+    ns: &str,
+    frames: Arc<Mutex<Vec<Frame>>>,
+    stop: Arc<AtomicBool>,
+    ready: std::sync::mpsc::Sender<Result<(), String>>,
+) {
+    let open = || -> Result<OwnedFd, String> {
+        let f = std::fs::File::open(format!("/run/netns/{ns}")).map_err(|e| e.to_string())?;
+        // SAFETY: setns on this thread only, with a namespace fd we hold.
+        if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            return Err(format!("setns: {}", std::io::Error::last_os_error()));
+        }
+        let proto = (libc::ETH_P_ALL as u16).to_be() as i32;
+        // SAFETY: plain syscall.
+        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, proto) };
+        if fd < 0 {
+            return Err(format!("socket: {}", std::io::Error::last_os_error()));
+        }
+        // SAFETY: fd is new and ours.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let c = std::ffi::CString::new("br0").unwrap();
+        // SAFETY: valid C string.
+        let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
+        // SAFETY: sockaddr_ll is plain data.
+        let mut sa: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        sa.sll_family = libc::AF_PACKET as u16;
+        sa.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+        sa.sll_ifindex = idx as i32;
+        // SAFETY: sa is a live sockaddr_ll of the size given.
+        let r = unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                (&sa as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of::<libc::sockaddr_ll>() as u32,
+            )
+        };
+        if r != 0 {
+            return Err(format!("bind: {}", std::io::Error::last_os_error()));
+        }
+        let tv = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 50_000,
+        };
+        // SAFETY: tv is a live timeval.
+        unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                (&tv as *const libc::timeval).cast(),
+                std::mem::size_of::<libc::timeval>() as u32,
+            )
+        };
+        Ok(fd)
+    };
+    let fd = match open() {
+        Ok(fd) => {
+            let _ = ready.send(Ok(()));
+            fd
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let mut buf = vec![0u8; 65536];
+    while !stop.load(Ordering::Relaxed) {
+        // SAFETY: buf is live and its length given.
+        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n <= 0 {
+            continue;
+        }
+        let at = Instant::now();
+        frames.lock().unwrap().push(Frame {
+            at,
+            bytes: buf[..n as usize].to_vec(),
+        });
+    }
+}
+
+/// VRRP frames among `frames`: (time, source MAC, IP payload) for IPv4 protocol 112 or IPv6 next
+/// header 112.
+pub fn vrrp_frames(frames: &[Frame]) -> Vec<(Instant, Vec<u8>)> {
+    frames
+        .iter()
+        .filter(|f| {
+            let b = &f.bytes;
+            b.len() > 34
+                && ((b[12..14] == [0x08, 0x00] && b[23] == 112)
+                    || (b[12..14] == [0x86, 0xdd] && b.len() > 54 && b[20] == 112))
+        })
+        .map(|f| (f.at, f.bytes.clone()))
+        .collect()
+}

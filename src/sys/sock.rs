@@ -1,0 +1,411 @@
+//! Raw sockets for VRRP and link-layer frames, behind a safe API.
+//!
+//! - [`VrrpSocket`]: `SOCK_RAW` with protocol 112 (VRRP). For IPv4 the caller writes the IP header
+//!   (`IP_HDRINCL`, as keepalived does: TOS 0xC0, TTL 255, its own identification); received
+//!   datagrams start with the IPv4 header, so the TTL is read from the packet. For IPv6 the kernel
+//!   writes the header and the VRRP checksum (`IPV6_CHECKSUM` at offset 6); the hop limit and the
+//!   destination address come as ancillary data (`IPV6_RECVHOPLIMIT`, `IPV6_RECVPKTINFO`).
+//! - [`PacketSocket`]: `AF_PACKET`/`SOCK_RAW` bound to one interface, for gratuitous ARP and
+//!   unsolicited neighbour advertisements, written as whole Ethernet frames.
+//!
+//! Every socket is non-blocking and close-on-exec, bound to its interface (`SO_BINDTODEVICE`), and
+//! does not loop its own multicast back. `recv`/`send` return `WouldBlock` as an error for the
+//! caller's drain loop; `EINTR` is retried here.
+
+use std::io;
+use std::mem::{size_of, zeroed};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use super::retry;
+
+/// IANA protocol number of VRRP.
+pub const IPPROTO_VRRP: i32 = 112;
+
+fn cvt_isize(ret: isize) -> io::Result<usize> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+fn retry_isize(mut f: impl FnMut() -> isize) -> io::Result<usize> {
+    loop {
+        match cvt_isize(f()) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+fn socket(domain: i32, ty: i32, proto: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; on success the fd is new and ours.
+    let fd = super::cvt(unsafe {
+        libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto)
+    })?;
+    // SAFETY: `fd` was just returned by socket(2) and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn setsockopt<T>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
+    // SAFETY: `value` points at a live T of the size given.
+    super::cvt(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (value as *const T).cast(),
+            size_of::<T>() as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
+fn bind_to_device(fd: RawFd, ifname: &str) -> io::Result<()> {
+    if ifname.len() >= libc::IFNAMSIZ || ifname.as_bytes().contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "interface name too long",
+        ));
+    }
+    // SAFETY: the name is passed with its length; the kernel copies it.
+    super::cvt(unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            ifname.as_ptr().cast(),
+            ifname.len() as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
+/// The index of interface `name`, if it exists.
+pub fn if_index(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: `c` is a valid NUL-terminated string.
+    let i = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (i != 0).then_some(i)
+}
+
+fn sockaddr_v4(a: SocketAddrV4) -> libc::sockaddr_in {
+    // SAFETY: sockaddr_in is plain data; all-zero is valid.
+    let mut sa: libc::sockaddr_in = unsafe { zeroed() };
+    sa.sin_family = libc::AF_INET as libc::sa_family_t;
+    sa.sin_port = a.port().to_be();
+    sa.sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
+    sa
+}
+
+fn sockaddr_v6(a: SocketAddrV6) -> libc::sockaddr_in6 {
+    // SAFETY: sockaddr_in6 is plain data; all-zero is valid.
+    let mut sa: libc::sockaddr_in6 = unsafe { zeroed() };
+    sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    sa.sin6_port = a.port().to_be();
+    sa.sin6_addr.s6_addr = a.ip().octets();
+    sa.sin6_scope_id = a.scope_id();
+    sa
+}
+
+/// One received VRRP datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// Bytes written to the buffer: for IPv4 from the IP header on, for IPv6 the VRRP message.
+    pub len: usize,
+    pub src: IpAddr,
+    /// IPv6: the destination (from `IPV6_PKTINFO`); IPv4: read it from the header.
+    pub dst: Option<IpAddr>,
+    /// IPv6: the hop limit (from `IPV6_HOPLIMIT`); IPv4: read it from the header.
+    pub hop_limit: Option<u8>,
+    /// The interface it arrived on (IPv6 only).
+    pub ifindex: Option<u32>,
+}
+
+/// A raw VRRP socket of one family on one interface.
+#[derive(Debug)]
+pub struct VrrpSocket {
+    fd: OwnedFd,
+    v6: bool,
+    ifindex: u32,
+}
+
+impl AsRawFd for VrrpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl VrrpSocket {
+    /// IPv4, `IP_HDRINCL`, bound to `ifname`, multicast sent from it with TTL 255, no loopback.
+    pub fn v4(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
+        let fd = socket(libc::AF_INET, libc::SOCK_RAW, IPPROTO_VRRP)?;
+        let raw = fd.as_raw_fd();
+        bind_to_device(raw, ifname)?;
+        setsockopt(raw, libc::IPPROTO_IP, libc::IP_HDRINCL, &1i32)?;
+        setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &0i32)?;
+        setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &255i32)?;
+        let mreq = libc::ip_mreqn {
+            imr_multiaddr: libc::in_addr { s_addr: 0 },
+            imr_address: libc::in_addr { s_addr: 0 },
+            imr_ifindex: ifindex as i32,
+        };
+        setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &mreq)?;
+        Ok(VrrpSocket {
+            fd,
+            v6: false,
+            ifindex,
+        })
+    }
+
+    /// IPv6, kernel checksum at offset 6, hop limit 255, hop limit and destination received.
+    pub fn v6(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
+        let fd = socket(libc::AF_INET6, libc::SOCK_RAW, IPPROTO_VRRP)?;
+        let raw = fd.as_raw_fd();
+        bind_to_device(raw, ifname)?;
+        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_CHECKSUM, &6i32)?;
+        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &0i32)?;
+        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &255i32)?;
+        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, &255i32)?;
+        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF, &(ifindex as i32))?;
+        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, &1i32)?;
+        setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, &1i32)?;
+        Ok(VrrpSocket {
+            fd,
+            v6: true,
+            ifindex,
+        })
+    }
+
+    pub fn is_v6(&self) -> bool {
+        self.v6
+    }
+
+    /// Joins a multicast group on the socket's interface.
+    pub fn join(&self, group: IpAddr) -> io::Result<()> {
+        let raw = self.fd.as_raw_fd();
+        match group {
+            IpAddr::V4(g) => {
+                let mreq = libc::ip_mreqn {
+                    imr_multiaddr: libc::in_addr {
+                        s_addr: u32::from_ne_bytes(g.octets()),
+                    },
+                    imr_address: libc::in_addr { s_addr: 0 },
+                    imr_ifindex: self.ifindex as i32,
+                };
+                setsockopt(raw, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &mreq)
+            }
+            IpAddr::V6(g) => {
+                let mreq = libc::ipv6_mreq {
+                    ipv6mr_multiaddr: libc::in6_addr {
+                        s6_addr: g.octets(),
+                    },
+                    ipv6mr_interface: self.ifindex,
+                };
+                setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &mreq)
+            }
+        }
+    }
+
+    /// Sends one datagram. IPv4: `buf` starts with the IP header the caller built. IPv6: `buf`
+    /// is the VRRP message, `src` is bound per packet with `IPV6_PKTINFO` when given.
+    pub fn send(&self, buf: &[u8], dst: IpAddr, src: Option<Ipv6Addr>) -> io::Result<usize> {
+        let raw = self.fd.as_raw_fd();
+        match dst {
+            IpAddr::V4(d) => {
+                let sa = sockaddr_v4(SocketAddrV4::new(d, 0));
+                // SAFETY: buf and sa are live for the call, lengths given.
+                retry_isize(|| unsafe {
+                    libc::sendto(
+                        raw,
+                        buf.as_ptr().cast(),
+                        buf.len(),
+                        0,
+                        (&sa as *const libc::sockaddr_in).cast(),
+                        size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                    )
+                })
+            }
+            IpAddr::V6(d) => {
+                let scope = if d.is_unicast_link_local() || d.is_multicast() {
+                    self.ifindex
+                } else {
+                    0
+                };
+                let mut sa = sockaddr_v6(SocketAddrV6::new(d, 0, 0, scope));
+                let mut iov = libc::iovec {
+                    iov_base: buf.as_ptr() as *mut libc::c_void,
+                    iov_len: buf.len(),
+                };
+                let mut cbuf = [0u64; 8];
+                // SAFETY: msghdr is plain data; all-zero is valid.
+                let mut msg: libc::msghdr = unsafe { zeroed() };
+                msg.msg_name = (&mut sa as *mut libc::sockaddr_in6).cast();
+                msg.msg_namelen = size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+                msg.msg_iov = &mut iov;
+                msg.msg_iovlen = 1;
+                if let Some(s) = src {
+                    let info = libc::in6_pktinfo {
+                        ipi6_addr: libc::in6_addr {
+                            s6_addr: s.octets(),
+                        },
+                        ipi6_ifindex: self.ifindex,
+                    };
+                    msg.msg_control = cbuf.as_mut_ptr().cast();
+                    // SAFETY: CMSG_SPACE is arithmetic.
+                    msg.msg_controllen =
+                        unsafe { libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) } as usize;
+                    // SAFETY: msg_control points at cbuf, large enough for one in6_pktinfo
+                    // (checked by the assert); CMSG_FIRSTHDR/CMSG_DATA stay inside it.
+                    unsafe {
+                        assert!(msg.msg_controllen <= size_of::<[u64; 8]>());
+                        let c = libc::CMSG_FIRSTHDR(&msg);
+                        (*c).cmsg_level = libc::IPPROTO_IPV6;
+                        (*c).cmsg_type = libc::IPV6_PKTINFO;
+                        (*c).cmsg_len =
+                            libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as usize;
+                        std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
+                    }
+                }
+                // SAFETY: every pointer in msg points at a live local for the call.
+                retry_isize(|| unsafe { libc::sendmsg(raw, &msg, 0) })
+            }
+        }
+    }
+
+    /// Receives one datagram into `buf` (`WouldBlock` when drained).
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
+        let raw = self.fd.as_raw_fd();
+        // SAFETY: sockaddr_storage is plain data.
+        let mut sa: libc::sockaddr_storage = unsafe { zeroed() };
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        let mut cbuf = [0u64; 16];
+        // SAFETY: msghdr is plain data.
+        let mut msg: libc::msghdr = unsafe { zeroed() };
+        msg.msg_name = (&mut sa as *mut libc::sockaddr_storage).cast();
+        msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        msg.msg_controllen = size_of::<[u64; 16]>();
+        // SAFETY: every pointer in msg points at a live local or at buf for the call.
+        let len = retry_isize(|| unsafe { libc::recvmsg(raw, &mut msg, libc::MSG_TRUNC) })?;
+        let len = len.min(buf.len());
+        let src = match i32::from(sa.ss_family) {
+            libc::AF_INET => {
+                // SAFETY: the family says the storage holds a sockaddr_in.
+                let s: libc::sockaddr_in =
+                    unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
+                IpAddr::V4(Ipv4Addr::from(s.sin_addr.s_addr.to_ne_bytes()))
+            }
+            libc::AF_INET6 => {
+                // SAFETY: the family says the storage holds a sockaddr_in6.
+                let s: libc::sockaddr_in6 =
+                    unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
+                IpAddr::V6(Ipv6Addr::from(s.sin6_addr.s6_addr))
+            }
+            _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        };
+        let mut out = Received {
+            len,
+            src,
+            dst: None,
+            hop_limit: None,
+            ifindex: None,
+        };
+        // SAFETY: the CMSG_* macros walk the control buffer the kernel filled, within
+        // msg_controllen; each payload is read unaligned with the size its type says.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                let level = (*c).cmsg_level;
+                let ty = (*c).cmsg_type;
+                let data = libc::CMSG_DATA(c);
+                if level == libc::IPPROTO_IPV6 && ty == libc::IPV6_HOPLIMIT {
+                    let h: i32 = std::ptr::read_unaligned(data.cast());
+                    out.hop_limit = u8::try_from(h).ok();
+                } else if level == libc::IPPROTO_IPV6 && ty == libc::IPV6_PKTINFO {
+                    let p: libc::in6_pktinfo = std::ptr::read_unaligned(data.cast());
+                    out.dst = Some(IpAddr::V6(Ipv6Addr::from(p.ipi6_addr.s6_addr)));
+                    out.ifindex = Some(p.ipi6_ifindex);
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An `AF_PACKET` socket on one interface, for whole Ethernet frames (send only).
+#[derive(Debug)]
+pub struct PacketSocket {
+    fd: OwnedFd,
+    ifindex: u32,
+}
+
+impl AsRawFd for PacketSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl PacketSocket {
+    /// A socket that receives nothing (protocol 0) and sends frames on `ifindex`.
+    pub fn new(ifindex: u32) -> io::Result<PacketSocket> {
+        let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, 0)?;
+        Ok(PacketSocket { fd, ifindex })
+    }
+
+    /// Sends one Ethernet frame (header included).
+    pub fn send(&self, frame: &[u8]) -> io::Result<usize> {
+        // SAFETY: sockaddr_ll is plain data.
+        let mut sa: libc::sockaddr_ll = unsafe { zeroed() };
+        sa.sll_family = libc::AF_PACKET as u16;
+        sa.sll_ifindex = self.ifindex as i32;
+        sa.sll_halen = 6;
+        if frame.len() >= 6 {
+            sa.sll_addr[..6].copy_from_slice(&frame[..6]);
+        }
+        let raw = self.fd.as_raw_fd();
+        // SAFETY: frame and sa are live for the call, lengths given.
+        retry_isize(|| unsafe {
+            libc::sendto(
+                raw,
+                frame.as_ptr().cast(),
+                frame.len(),
+                0,
+                (&sa as *const libc::sockaddr_ll).cast(),
+                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        })
+    }
+}
+
+/// The MAC address of interface `name` (SIOCGIFHWADDR).
+pub fn if_mac(name: &str) -> io::Result<[u8; 6]> {
+    let fd = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+    // SAFETY: ifreq is plain data.
+    let mut req: libc::ifreq = unsafe { zeroed() };
+    if name.len() >= libc::IFNAMSIZ {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "interface name too long",
+        ));
+    }
+    for (d, s) in req.ifr_name.iter_mut().zip(name.bytes()) {
+        *d = s as libc::c_char;
+    }
+    // SAFETY: req is a live ifreq; SIOCGIFHWADDR fills ifr_hwaddr.
+    retry(|| unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFHWADDR, &mut req) })?;
+    // SAFETY: after SIOCGIFHWADDR the union holds a sockaddr.
+    let data = unsafe { req.ifr_ifru.ifru_hwaddr.sa_data };
+    let mut mac = [0u8; 6];
+    for (m, d) in mac.iter_mut().zip(data.iter()) {
+        *m = *d as u8;
+    }
+    Ok(mac)
+}
