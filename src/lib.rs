@@ -6,6 +6,7 @@
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes;
 //! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
 //! - [`rng`]: the deterministic RNG handed to machines;
+//! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
 //! - [`sys`]: the few `unsafe` libc wrappers.
 
@@ -18,3 +19,4 @@ pub mod reactor;
 pub mod rng;
 pub mod sys;
 pub mod time;
+pub mod vrrp;

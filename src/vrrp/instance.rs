@@ -1,0 +1,933 @@
+//! One VRRP instance: parameters, inputs, outputs and the state machine of RFC 5798 section 6.4
+//! (RFC 3768 section 6.4 for version 2), with keepalived's deliberate deviations.
+//!
+//! # States and timers
+//! `Init -> Backup | Master | Fault`, then between `Backup`, `Master` and `Fault`; `Shutdown` goes
+//! back to `Init` for good. The timers are data (STYLE.md section 2), one slot per kind in
+//! `[Option<Instant>; 6]`: `Start` (startup, after `startup_delay`), `Advert` (MASTER only),
+//! `MasterDown` (BACKUP only), and the GARP timers `GarpDelay`, `GarpRefresh`, `GarpLowerPrio`
+//! (MASTER only). Invariant: a timer is armed only in the state that uses it; leaving a state
+//! disarms its timers. The `preempt_delay` end is a deadline compared when an advertisement
+//! arrives, as keepalived does, not a timer: preemption then happens when the Master_Down_Timer
+//! (no longer reset by the lower-priority master) fires.
+//!
+//! # Timing (reference section 2.5)
+//! - Skew_Time = (256 - priority) x Master_Adver_Interval / 256 (v3), (256 - priority) / 256 s (v2),
+//!   with the *effective* priority, as keepalived;
+//! - Master_Down_Interval = `down_timer_adverts` (default 3) x Master_Adver_Interval + Skew_Time;
+//! - a v3 backup adopts the master's advertised interval; a master uses its own.
+//!
+//! # keepalived deviations from the RFC (each marked at its line)
+//! - a master receiving a lower-priority advertisement answers at once with its own (and GARPs),
+//!   unless `lower_prio_no_advert`;
+//! - `higher_prio_send_advert`: a master sends one advertisement before yielding;
+//! - priority 0 is also sent on entering FAULT from MASTER and when a VIP disappears;
+//! - a non-owner with `state MASTER` waits one interval + minimal skew at startup, not the full
+//!   Master_Down_Interval; `preempt_delay` holds preemption back after startup or after seeing a
+//!   lower-priority master;
+//! - two address owners: ours drops to priority 254.
+//!
+//! Our own deviation from keepalived: a master re-arms its advertisement timer only when it
+//! actually sent an advertisement. keepalived re-arms it after every packet read in MASTER (even
+//! one it dropped), so a stream of bogus packets can delay a master's adverts and cause a failover.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::vrrp::Family;
+pub use crate::config::vrrp::State as StartState;
+use crate::time::Instant;
+
+use super::event::{Event, Note, Reason, State};
+use super::validate::{Advert, Counters, DropReason, RxMeta, validate};
+use super::{PRIO_OWNER, PRIO_STOP};
+
+/// A `unicast_peer` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub addr: IpAddr,
+    /// Accepted TTL range when `check_unicast_src` is on (keepalived default 0..=255).
+    pub min_ttl: u8,
+    pub max_ttl: u8,
+}
+
+impl Peer {
+    /// A peer accepting any TTL.
+    pub fn new(addr: IpAddr) -> Peer {
+        Peer {
+            addr,
+            min_ttl: 0,
+            max_ttl: 255,
+        }
+    }
+}
+
+/// VRRPv2 authentication (`authentication { auth_type ...; auth_pass ... }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    /// Simple password: `auth_pass` truncated to 8 bytes, zero padded.
+    Pass([u8; 8]),
+    /// IPv4 AH (HMAC-MD5-96); the codec verifies the ICV and reports it in [`Advert::ah`].
+    Ah,
+}
+
+impl Auth {
+    /// `auth_type PASS` with `auth_pass pw` (truncated to 8 bytes as keepalived does).
+    pub fn pass(pw: &str) -> Auth {
+        let mut b = [0u8; 8];
+        for (d, s) in b.iter_mut().zip(pw.as_bytes()) {
+            *d = *s;
+        }
+        Auth::Pass(b)
+    }
+
+    /// The value of the VRRPv2 Auth Type field.
+    pub fn type_code(&self) -> u8 {
+        match self {
+            Auth::None => 0,
+            Auth::Pass(_) => 1,
+            Auth::Ah => 2,
+        }
+    }
+}
+
+/// Gratuitous ARP / unsolicited NA settings (the executor paces the packets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Garp {
+    /// Second burst this long after becoming master (`garp_master_delay`, 5 s; zero: none).
+    pub master_delay: Duration,
+    /// Packets per VIP in a burst on becoming master (`garp_master_repeat`, 5).
+    pub master_repeat: u32,
+    /// Periodic refresh while master (`garp_master_refresh`, zero: off).
+    pub master_refresh: Duration,
+    /// Packets per VIP in a refresh (`garp_master_refresh_repeat`, 1).
+    pub master_refresh_repeat: u32,
+    /// Second burst after a lower-priority advert (`garp_lower_prio_delay`, = master delay).
+    pub lower_prio_delay: Duration,
+    /// Packets per VIP when a lower-priority advert arrives (`garp_lower_prio_repeat`,
+    /// = master repeat; zero: none).
+    pub lower_prio_repeat: u32,
+}
+
+impl Default for Garp {
+    /// keepalived's defaults (`VRRP_GARP_*` in `vrrp.h`).
+    fn default() -> Garp {
+        Garp {
+            master_delay: Duration::from_secs(5),
+            master_repeat: 5,
+            master_refresh: Duration::ZERO,
+            master_refresh_repeat: 1,
+            lower_prio_delay: Duration::from_secs(5),
+            lower_prio_repeat: 5,
+        }
+    }
+}
+
+/// The configuration of one instance, already resolved against `global_defs` by the daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    /// The instance name (`VI_1`), used in log lines.
+    pub name: String,
+    /// `virtual_router_id` 1..=255.
+    pub vrid: u8,
+    /// 2 or 3 (anything else is taken as 2).
+    pub version: u8,
+    pub family: Family,
+    /// Base priority 1..=255; 255 is the address owner (0 is taken as 1).
+    pub priority: u8,
+    /// `advert_int`: v2 whole seconds 1..=255, v3 centiseconds 1..=4095 (rounded and clamped).
+    pub advert_int: Duration,
+    /// `nopreempt` (keepalived's `preempt` keyword clears it): a backup never takes over from a
+    /// lower-priority master that is alive.
+    pub nopreempt: bool,
+    /// `preempt_delay`: after startup or after first seeing a lower-priority master, wait this
+    /// long before preempting it (zero: off).
+    pub preempt_delay: Duration,
+    /// `state MASTER|BACKUP`: the initial wish.
+    pub initial: StartState,
+    /// Primary address: the advert source and the tie-breaker (`unicast_src_ip`/`mcast_src_ip` or
+    /// the interface's address).
+    pub primary_addr: IpAddr,
+    /// `virtual_ipaddress` addresses, in configuration order (the advert's address list).
+    pub vips: Vec<IpAddr>,
+    /// `down_timer_adverts` 1..=100 (default 3).
+    pub down_timer_adverts: u8,
+    /// `lower_prio_no_advert`: do not answer a lower-priority advert (RFC 5798 behaviour).
+    pub lower_prio_no_advert: bool,
+    /// `higher_prio_send_advert`: send an advert before yielding to a higher priority.
+    pub higher_prio_send_advert: bool,
+    /// `unicast_peer`: empty for a multicast instance.
+    pub unicast_peers: Vec<Peer>,
+    /// `check_unicast_src` (instance or global).
+    pub check_unicast_src: bool,
+    /// `skip_check_adv_addr`: skip the address checks for the known master.
+    pub skip_check_adv_addr: bool,
+    /// `owner_ignore_adverts`: an address owner ignores every advert.
+    pub owner_ignore_adverts: bool,
+    /// VRRPv2 authentication.
+    pub auth: Auth,
+    /// `accept` / `no_accept`: when false (and not owner) the executor blocks traffic to the VIPs.
+    pub accept: bool,
+    pub garp: Garp,
+    /// `vrrp_startup_delay`: time from creation to the first state.
+    pub startup_delay: Duration,
+}
+
+impl Params {
+    /// keepalived's defaults: VRRPv2, priority 100, `advert_int 1`, `state BACKUP`, preemption
+    /// on, `down_timer_adverts 3`, accept mode, GARP defaults, no VIPs.
+    pub fn new(name: &str, vrid: u8, primary_addr: IpAddr) -> Params {
+        Params {
+            name: name.to_string(),
+            vrid,
+            version: 2,
+            family: Family::of(primary_addr),
+            priority: 100,
+            advert_int: Duration::from_secs(1),
+            nopreempt: false,
+            preempt_delay: Duration::ZERO,
+            initial: StartState::Backup,
+            primary_addr,
+            vips: Vec::new(),
+            down_timer_adverts: 3,
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            unicast_peers: Vec::new(),
+            check_unicast_src: false,
+            skip_check_adv_addr: false,
+            owner_ignore_adverts: false,
+            auth: Auth::None,
+            accept: true,
+            garp: Garp::default(),
+            startup_delay: Duration::ZERO,
+        }
+    }
+
+    /// Brings every field into its valid range (see the field docs); never fails.
+    fn normalized(mut self) -> Params {
+        self.version = if self.version == 3 { 3 } else { 2 };
+        self.priority = self.priority.max(1);
+        self.advert_int = if self.version == 2 {
+            let s = (self.advert_int.as_millis() + 500) / 1000;
+            Duration::from_secs(s.clamp(1, 255) as u64)
+        } else {
+            clamp_v3_interval(self.advert_int)
+        };
+        self.down_timer_adverts = self.down_timer_adverts.clamp(1, 100);
+        self
+    }
+}
+
+/// Rounds to whole centiseconds within the 12-bit field: 10 ms ..= 40.95 s.
+fn clamp_v3_interval(d: Duration) -> Duration {
+    let cs = (d.as_micros() + 5_000) / 10_000;
+    Duration::from_millis(cs.clamp(1, 4095) as u64 * 10)
+}
+
+/// One mutation of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// An advertisement for this VRID arrived.
+    Advert { advert: Advert<'a>, meta: RxMeta },
+    /// The codec refused a packet for this VRID (length, checksum): counted and reported.
+    Malformed { src: IpAddr, reason: DropReason },
+    /// The interface went up or down (down means FAULT).
+    Link { up: bool },
+    /// Tracking changed: `weight` is the sum of the weights of the failed (negative weights) and
+    /// succeeded (positive weights) tracked objects; `fault` is true while any weight-0 object is
+    /// down (keepalived: FAULT). An owner's priority never changes.
+    Tracking { weight: i32, fault: bool },
+    /// One of our VIPs (without `no_track`) was removed from the interface by someone else.
+    VipRemoved(IpAddr),
+    /// Stop: a master sends priority 0 and removes its VIPs (RFC 5798 6.4.3).
+    Shutdown,
+}
+
+/// An advertisement to send, to the multicast group or to every unicast peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvertOut {
+    pub version: u8,
+    pub vrid: u8,
+    /// Effective priority, or 0 when stopping.
+    pub priority: u8,
+    /// Our own `advert_int`.
+    pub interval: Duration,
+    /// The VIPs, shared (no allocation per advert).
+    pub addrs: Arc<[IpAddr]>,
+}
+
+/// Why GARPs / unsolicited NAs are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GarpReason {
+    /// First burst on becoming master.
+    BecameMaster,
+    /// Second burst, `garp_master_delay` later.
+    MasterDelay,
+    /// `garp_master_refresh`.
+    Refresh,
+    /// A lower-priority advert arrived while master.
+    LowerPriority,
+    /// Second burst, `garp_lower_prio_delay` after that.
+    LowerPriorityDelay,
+}
+
+/// A side effect for the executor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Add the VIPs, eVIPs, virtual routes and rules. `block`: also install the accept-mode drop
+    /// rule (`no_accept` and not the address owner).
+    AddVips { block: bool },
+    /// Remove them (and the drop rule).
+    DelVips,
+    /// Send `repeat` GARPs / unsolicited NAs for every VIP and eVIP.
+    Garp { repeat: u32, reason: GarpReason },
+}
+
+/// What the machine asks the daemon to do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Transmit(AdvertOut),
+    Action(Action),
+    Event(Event),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Timer {
+    Start,
+    Advert,
+    MasterDown,
+    GarpDelay,
+    GarpRefresh,
+    GarpLowerPrio,
+}
+
+const TIMERS: usize = 6;
+
+/// One deadline per [`Timer`] kind.
+#[derive(Debug, Clone, Default)]
+struct Timers([Option<Instant>; TIMERS]);
+
+impl Timers {
+    fn set(&mut self, t: Timer, at: Instant) {
+        self.0[t as usize] = Some(at);
+    }
+    fn stop(&mut self, t: Timer) {
+        self.0[t as usize] = None;
+    }
+    /// Disarms `t` and returns true if it was due at `now`.
+    fn fire(&mut self, t: Timer, now: Instant) -> bool {
+        match self.0[t as usize] {
+            Some(at) if at <= now => {
+                self.0[t as usize] = None;
+                true
+            }
+            _ => false,
+        }
+    }
+    fn next(&self) -> Option<Instant> {
+        self.0.iter().flatten().min().copied()
+    }
+    fn stop_master(&mut self) {
+        for t in [
+            Timer::Advert,
+            Timer::GarpDelay,
+            Timer::GarpRefresh,
+            Timer::GarpLowerPrio,
+        ] {
+            self.stop(t);
+        }
+    }
+}
+
+/// Compares two addresses of the same family numerically; different families compare equal
+/// (keepalived's `vrrp_saddr_cmp`).
+fn addr_cmp(a: IpAddr, b: IpAddr) -> std::cmp::Ordering {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.cmp(&b),
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.cmp(&b),
+        _ => std::cmp::Ordering::Equal,
+    }
+}
+
+/// The state machine of one `vrrp_instance`. See the module doc for the call order.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    p: Params,
+    addrs: Arc<[IpAddr]>,
+    state: State,
+    /// After Shutdown nothing happens any more.
+    stopped: bool,
+    /// Configured priority (lowered to 254 by the rogue-owner rule).
+    base_priority: u8,
+    /// Effective priority: base + tracking weights, clamped to 1..=254; 255 for an owner.
+    priority: u8,
+    track_weight: i32,
+    track_fault: bool,
+    link_up: bool,
+    /// RFC 5798 Master_Adver_Interval: the master's interval as a v3 backup, ours otherwise.
+    master_adver_int: Duration,
+    /// Source of the last advert accepted (or discarded as lower priority) in BACKUP.
+    master_addr: Option<IpAddr>,
+    master_priority: u8,
+    /// End of the `preempt_delay` hold, once started.
+    preempt_at: Option<Instant>,
+    timers: Timers,
+    out: VecDeque<Output>,
+    counters: Counters,
+}
+
+impl Instance {
+    /// A new instance in `Init`; its first state is taken at `now + startup_delay` (the daemon
+    /// sees that deadline in [`Instance::poll_timeout`]). Link and tracking inputs given before
+    /// then decide whether it starts in FAULT.
+    pub fn new(params: Params, now: Instant) -> Instance {
+        let p = params.normalized();
+        let mut timers = Timers::default();
+        timers.set(Timer::Start, now + p.startup_delay);
+        Instance {
+            addrs: p.vips.iter().copied().collect(),
+            state: State::Init,
+            stopped: false,
+            base_priority: p.priority,
+            priority: p.priority,
+            track_weight: 0,
+            track_fault: false,
+            link_up: true,
+            master_adver_int: p.advert_int,
+            master_addr: None,
+            master_priority: 0,
+            preempt_at: None,
+            timers,
+            out: VecDeque::new(),
+            counters: Counters::default(),
+            p,
+        }
+    }
+
+    /// Applies one input; then drain [`Instance::poll_output`].
+    pub fn handle_input(&mut self, now: Instant, input: Input<'_>) {
+        if self.stopped {
+            return;
+        }
+        match input {
+            Input::Advert { advert, meta } => self.on_advert(now, &advert, &meta),
+            Input::Malformed { src, reason } => self.drop_packet(src, reason),
+            Input::Link { up } => {
+                self.link_up = up;
+                self.update_fault(now);
+            }
+            Input::Tracking { weight, fault } => {
+                self.track_weight = weight;
+                self.track_fault = fault;
+                self.update_priority();
+                self.update_fault(now);
+            }
+            Input::VipRemoved(vip) => self.on_vip_removed(now, vip),
+            Input::Shutdown => self.shutdown(),
+        }
+    }
+
+    /// Fires every timer due at `now`; harmless when none is.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.stopped {
+            return;
+        }
+        if self.timers.fire(Timer::Start, now) {
+            self.start(now);
+        }
+        if self.timers.fire(Timer::MasterDown, now) && self.state == State::Backup {
+            // RFC 5798 6.4.2: "If the Master_Down_Timer fires ... Transition to the {Master}
+            // state".
+            self.push_event(Event::Note(Note::AdvertTimeout));
+            self.become_master(now, Reason::MasterDown);
+        }
+        if self.timers.fire(Timer::Advert, now) && self.state == State::Master {
+            // RFC 5798 6.4.3: "If the Adver_Timer fires, then: Send an ADVERTISEMENT; Reset the
+            // Adver_Timer to Advertisement_Interval".
+            self.send_advert(now);
+        }
+        if self.timers.fire(Timer::GarpDelay, now) && self.state == State::Master {
+            self.garp(self.p.garp.master_repeat, GarpReason::MasterDelay);
+        }
+        if self.timers.fire(Timer::GarpRefresh, now) && self.state == State::Master {
+            // keepalived checks the refresh when it sends an advert; we keep an exact timer.
+            self.garp(self.p.garp.master_refresh_repeat, GarpReason::Refresh);
+            self.timers
+                .set(Timer::GarpRefresh, now + self.p.garp.master_refresh);
+        }
+        if self.timers.fire(Timer::GarpLowerPrio, now) && self.state == State::Master {
+            self.garp(
+                self.p.garp.lower_prio_repeat,
+                GarpReason::LowerPriorityDelay,
+            );
+        }
+    }
+
+    /// The earliest armed deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// The next output, in order; `None` when drained.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The effective priority (what we advertise).
+    pub fn priority(&self) -> u8 {
+        self.priority
+    }
+
+    /// The base priority (configured, or 254 after the rogue-owner rule).
+    pub fn base_priority(&self) -> u8 {
+        self.base_priority
+    }
+
+    /// The normalised parameters.
+    pub fn params(&self) -> &Params {
+        &self.p
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Source of the master we last heard, while BACKUP.
+    pub fn master_addr(&self) -> Option<IpAddr> {
+        self.master_addr
+    }
+
+    /// Priority of the master we last heard, while BACKUP (0 if none).
+    pub fn master_priority(&self) -> u8 {
+        self.master_priority
+    }
+
+    /// RFC 5798 Master_Adver_Interval.
+    pub fn master_adver_int(&self) -> Duration {
+        self.master_adver_int
+    }
+
+    /// RFC 5798 6.1 Skew_Time, with the effective priority (keepalived `VRRP_TIMER_SKEW`).
+    pub fn skew(&self) -> Duration {
+        self.skew_units(256 - u64::from(self.priority))
+    }
+
+    /// RFC 5798 6.1 Master_Down_Interval, with `down_timer_adverts` for the RFC's 3.
+    pub fn master_down_interval(&self) -> Duration {
+        self.master_adver_int * u32::from(self.p.down_timer_adverts) + self.skew()
+    }
+
+    /// `units` / 256 of the interval Skew_Time is based on: Master_Adver_Interval for v3
+    /// (RFC 5798 6.1), one second for v2 (RFC 3768 6.1).
+    fn skew_units(&self, units: u64) -> Duration {
+        let base = if self.p.version == 3 {
+            self.master_adver_int
+        } else {
+            Duration::from_secs(1)
+        };
+        let ns = base.as_nanos() * u128::from(units) / 256;
+        Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
+    }
+
+    fn push_event(&mut self, e: Event) {
+        self.out.push_back(Output::Event(e));
+    }
+
+    fn push_action(&mut self, a: Action) {
+        self.out.push_back(Output::Action(a));
+    }
+
+    fn change_state(&mut self, to: State, reason: Reason) {
+        let from = self.state;
+        self.state = to;
+        self.push_event(Event::StateChange { from, to, reason });
+    }
+
+    fn drop_packet(&mut self, src: IpAddr, reason: DropReason) {
+        self.counters.record_drop(&reason);
+        self.push_event(Event::Dropped { src, reason });
+    }
+
+    /// Queues one advertisement with `priority` (effective, or 0).
+    fn transmit(&mut self, priority: u8) {
+        self.counters.adverts_sent += 1;
+        if priority == PRIO_STOP {
+            self.counters.priority_zero_sent += 1;
+        }
+        self.out.push_back(Output::Transmit(AdvertOut {
+            version: self.p.version,
+            vrid: self.p.vrid,
+            priority,
+            interval: self.p.advert_int,
+            addrs: Arc::clone(&self.addrs),
+        }));
+    }
+
+    /// MASTER: send with the effective priority and reset the Adver_Timer.
+    fn send_advert(&mut self, now: Instant) {
+        self.transmit(self.priority);
+        self.timers.set(Timer::Advert, now + self.p.advert_int);
+    }
+
+    fn garp(&mut self, repeat: u32, reason: GarpReason) {
+        if repeat > 0 {
+            self.push_action(Action::Garp { repeat, reason });
+        }
+    }
+
+    fn faulted(&self) -> bool {
+        !self.link_up || self.track_fault
+    }
+
+    fn fault_reason(&self) -> Reason {
+        if self.link_up {
+            Reason::TrackFault
+        } else {
+            Reason::LinkDown
+        }
+    }
+
+    /// The Start timer: keepalived's `vrrp_init_state` (RFC 5798 6.4.1, Initialize).
+    fn start(&mut self, now: Instant) {
+        if self.faulted() {
+            self.change_state(State::Fault, Reason::Startup);
+        } else if self.base_priority == PRIO_OWNER {
+            // RFC 5798 6.4.1: "If the Priority = 255 ... Send an ADVERTISEMENT ... Transition to
+            // the {Master} state".
+            self.become_master(now, Reason::Owner);
+        } else {
+            // RFC 5798 6.4.1: "Set Master_Down_Timer to Master_Down_Interval; Transition to the
+            // {Backup} state".
+            self.change_state(State::Backup, Reason::Startup);
+            let down = if self.p.initial == StartState::Master {
+                // keepalived deviation: `state MASTER` (not owner) waits one interval plus the
+                // minimal skew (priority 255), so it wins a simultaneous start.
+                self.master_adver_int + self.skew_units(1)
+            } else {
+                self.master_down_interval()
+            };
+            self.timers.set(Timer::MasterDown, now + down);
+            if !self.p.preempt_delay.is_zero() {
+                // keepalived: `preempt_delay` also holds preemption back after startup.
+                self.preempt_at = Some(now + self.p.preempt_delay);
+            }
+        }
+    }
+
+    /// To MASTER (RFC 5798 6.4.1 owner / 6.4.2 Master_Down_Timer / leaving FAULT as owner).
+    fn become_master(&mut self, now: Instant, reason: Reason) {
+        if self.master_adver_int != self.p.advert_int {
+            // RFC 5798 6.4.3: a master advertises its own Advertisement_Interval.
+            self.push_event(Event::Note(Note::IntervalRestored {
+                from: self.master_adver_int,
+                to: self.p.advert_int,
+            }));
+            self.master_adver_int = self.p.advert_int;
+        }
+        self.timers.stop(Timer::MasterDown);
+        self.master_addr = None;
+        self.master_priority = 0;
+        self.preempt_at = None;
+        // RFC 5798 6.4.2: "Send an ADVERTISEMENT" first; keepalived too, so that the old master
+        // releases the VIPs before our GARPs go out.
+        self.send_advert(now);
+        self.change_state(State::Master, reason);
+        self.counters.became_master += 1;
+        let block = !self.p.accept && self.p.priority != PRIO_OWNER;
+        self.push_action(Action::AddVips { block });
+        // RFC 5798 6.4.2: "broadcast a gratuitous ARP request" for each VIP; keepalived sends
+        // `garp_master_repeat` now and again after `garp_master_delay`.
+        let g = self.p.garp;
+        self.garp(g.master_repeat, GarpReason::BecameMaster);
+        if g.master_repeat > 0 && !g.master_delay.is_zero() {
+            self.timers.set(Timer::GarpDelay, now + g.master_delay);
+        }
+        if !g.master_refresh.is_zero() {
+            self.timers.set(Timer::GarpRefresh, now + g.master_refresh);
+        }
+    }
+
+    /// The side effects of leaving MASTER (after the state change event).
+    fn release_master(&mut self, send_stop: bool) {
+        self.timers.stop_master();
+        if send_stop {
+            self.transmit(PRIO_STOP);
+            self.push_event(Event::Note(Note::PriorityZeroSent));
+        }
+        self.push_action(Action::DelVips);
+        self.counters.released_master += 1;
+    }
+
+    /// To BACKUP with the Master_Down_Timer due `down` from now.
+    fn enter_backup(&mut self, now: Instant, reason: Reason, down: Duration) {
+        let was_master = self.state == State::Master;
+        self.change_state(State::Backup, reason);
+        if was_master {
+            // RFC 5798 6.4.3: "Cancel Adver_Timer" (and nothing is sent: the new master is alive).
+            self.release_master(reason == Reason::VipRemoved);
+        }
+        self.preempt_at = None;
+        self.timers.set(Timer::MasterDown, now + down);
+    }
+
+    fn update_priority(&mut self) {
+        let eff = if self.base_priority == PRIO_OWNER {
+            PRIO_OWNER
+        } else {
+            let sum = i64::from(self.base_priority) + i64::from(self.track_weight);
+            sum.clamp(1, 254) as u8
+        };
+        if eff != self.priority {
+            self.push_event(Event::Note(Note::EffectivePriority {
+                from: self.priority,
+                to: eff,
+            }));
+            self.priority = eff;
+        }
+    }
+
+    fn update_fault(&mut self, now: Instant) {
+        match (self.state, self.faulted()) {
+            (State::Backup | State::Master, true) => {
+                let was_master = self.state == State::Master;
+                self.change_state(State::Fault, self.fault_reason());
+                if was_master {
+                    // keepalived deviation (not in the RFC, which has no FAULT state): priority
+                    // 0 on leaving MASTER for FAULT, so a backup takes over after Skew_Time.
+                    self.release_master(true);
+                }
+                self.timers.stop(Timer::MasterDown);
+                self.master_addr = None;
+                self.preempt_at = None;
+            }
+            (State::Fault, false) => {
+                self.master_adver_int = self.p.advert_int;
+                if self.base_priority == PRIO_OWNER {
+                    self.become_master(now, Reason::FaultCleared);
+                } else {
+                    let down = self.master_down_interval();
+                    self.enter_backup(now, Reason::FaultCleared, down);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_vip_removed(&mut self, now: Instant, vip: IpAddr) {
+        if self.state != State::Master {
+            return;
+        }
+        // keepalived `set_vrrp_backup`: leave MASTER sending priority 0, then come back after
+        // Skew_Time (re-adding the VIPs) unless a peer takes over first.
+        self.push_event(Event::Note(Note::VipRemoved(vip)));
+        self.master_adver_int = self.p.advert_int;
+        let down = self.skew();
+        self.enter_backup(now, Reason::VipRemoved, down);
+    }
+
+    fn shutdown(&mut self) {
+        let was_master = self.state == State::Master;
+        if self.state != State::Init {
+            // RFC 5798 6.4.2 / 6.4.3: "If a Shutdown event is received ... Transition to the
+            // {Initialize} state".
+            self.change_state(State::Init, Reason::Shutdown);
+        }
+        if was_master {
+            // RFC 5798 6.4.3: "Send an ADVERTISEMENT with Priority = 0".
+            self.release_master(true);
+        }
+        self.timers = Timers::default();
+        self.stopped = true;
+    }
+
+    fn on_advert(&mut self, now: Instant, adv: &Advert<'_>, meta: &RxMeta) {
+        // keepalived: adverts are ignored (not even counted) in INIT and FAULT.
+        let known = match self.state {
+            State::Init | State::Fault => return,
+            State::Backup => self.master_addr,
+            State::Master => None,
+        };
+        if let Err(reason) = validate(&self.p, adv, meta, known) {
+            self.drop_packet(meta.src, reason);
+            return;
+        }
+        self.counters.adverts_received += 1;
+        if adv.priority == PRIO_STOP {
+            self.counters.priority_zero_received += 1;
+        }
+        if self.state == State::Backup {
+            self.backup_rx(now, adv, meta.src);
+        } else {
+            self.master_rx(now, adv, meta.src);
+        }
+    }
+
+    /// VRRPv3: adopt the master's advertised interval (RFC 5798 6.4.2 / 6.4.3).
+    fn adopt_interval(&mut self, adv: &Advert<'_>) {
+        if self.p.version != 3 {
+            return;
+        }
+        let iv = clamp_v3_interval(adv.interval);
+        if iv != self.master_adver_int {
+            self.push_event(Event::Note(Note::IntervalAdopted {
+                from: self.master_adver_int,
+                to: iv,
+            }));
+            self.master_adver_int = iv;
+        }
+    }
+
+    fn backup_rx(&mut self, now: Instant, adv: &Advert<'_>, src: IpAddr) {
+        if adv.priority == PRIO_STOP {
+            // RFC 5798 6.4.2: "If the Priority in the ADVERTISEMENT is zero, then: Set the
+            // Master_Down_Timer to Skew_Time".
+            self.push_event(Event::Note(Note::BackupPriorityZero));
+            let skew = self.skew();
+            self.timers.set(Timer::MasterDown, now + skew);
+            return;
+        }
+        let delay = self.p.preempt_delay;
+        // keepalived: while `preempt_delay` has not run out (or not started), a lower priority
+        // is treated like a higher one: the timer is reset.
+        let holding = !delay.is_zero() && self.preempt_at.is_none_or(|t| t > now);
+        if self.p.nopreempt || adv.priority >= self.priority || holding {
+            // RFC 5798 6.4.2: "If Preempt_Mode is False, or if the Priority in the ADVERTISEMENT
+            // is greater than or equal to the local Priority, then: Set Master_Adver_Interval to
+            // Adver Interval contained in the ADVERTISEMENT; Recompute the Master_Down_Interval;
+            // Reset the Master_Down_Timer to Master_Down_Interval".
+            self.adopt_interval(adv);
+            self.master_addr = Some(src);
+            self.master_priority = adv.priority;
+            if !delay.is_zero() {
+                if adv.priority >= self.priority {
+                    if self.preempt_at.take().is_some() {
+                        self.push_event(Event::Note(Note::PreemptDelayStop));
+                    }
+                } else if self.preempt_at.is_none() {
+                    self.preempt_at = Some(now + delay);
+                    self.push_event(Event::Note(Note::PreemptDelayStart(delay)));
+                }
+            }
+            let down = self.master_down_interval();
+            self.timers.set(Timer::MasterDown, now + down);
+        } else {
+            // RFC 5798 6.4.2: "Otherwise, discard the ADVERTISEMENT" (we preempt it when the
+            // Master_Down_Timer, no longer reset, fires).
+            self.push_event(Event::Note(Note::DiscardLowerPriority {
+                src,
+                priority: adv.priority,
+            }));
+            self.master_addr = Some(src);
+            self.master_priority = adv.priority;
+        }
+    }
+
+    fn master_rx(&mut self, now: Instant, adv: &Advert<'_>, src: IpAddr) {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        let cmp = addr_cmp(src, self.p.primary_addr);
+        let beats_us = |ours: u8| adv.priority > ours || (adv.priority == ours && cmp == Greater);
+        if adv.priority == PRIO_STOP || (self.p.higher_prio_send_advert && beats_us(self.priority))
+        {
+            // RFC 5798 6.4.3: "If the Priority in the ADVERTISEMENT is zero, then: Send an
+            // ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval".
+            // keepalived `higher_prio_send_advert`: also once before yielding.
+            self.send_advert(now);
+            if adv.priority == PRIO_STOP {
+                self.push_event(Event::Note(Note::MasterPriorityZero));
+                return;
+            }
+        }
+        if adv.priority == self.priority {
+            if cmp == Equal {
+                self.push_event(Event::Note(Note::EqualPriorityOurAddress));
+            } else if self.priority == PRIO_OWNER {
+                // keepalived: two address owners is a configuration error; ours gives way.
+                self.push_event(Event::Note(Note::RogueOwner));
+                self.base_priority = PRIO_OWNER - 1;
+                self.update_priority();
+            }
+        }
+        let ours = self.priority;
+        if adv.priority < ours || (adv.priority == ours && cmp == Less) {
+            // RFC 5798 6.4.3 says discard. keepalived deviation (its default, the behaviour of
+            // RFC 9568 per its man page): answer at once so that a lower-priority router that
+            // wrongly became master gives way now, and refresh ARP caches.
+            let forcing = !self.p.lower_prio_no_advert;
+            self.push_event(Event::Note(Note::LowerPriority {
+                src,
+                priority: adv.priority,
+                ours,
+                forcing,
+            }));
+            if forcing {
+                self.send_advert(now);
+            }
+            let g = self.p.garp;
+            self.garp(g.lower_prio_repeat, GarpReason::LowerPriority);
+            if g.lower_prio_repeat > 0 && !g.lower_prio_delay.is_zero() {
+                self.timers
+                    .set(Timer::GarpLowerPrio, now + g.lower_prio_delay);
+            }
+        } else if beats_us(ours) {
+            // RFC 5798 6.4.3: "If the Priority in the ADVERTISEMENT is greater than the local
+            // Priority, or the Priority in the ADVERTISEMENT is equal to the local Priority and
+            // the primary IPvX Address of the sender is greater than the local primary IPvX
+            // Address, then: Cancel Adver_Timer; Set Master_Adver_Interval to Adver Interval
+            // contained in the ADVERTISEMENT; Recompute the Skew_Time; Recompute the
+            // Master_Down_Interval; Set Master_Down_Timer to Master_Down_Interval; Transition to
+            // the {Backup} state".
+            let note = if adv.priority > ours {
+                Note::HigherPriority {
+                    src,
+                    priority: adv.priority,
+                    ours,
+                }
+            } else {
+                Note::SamePriorityHigherAddr {
+                    src,
+                    priority: adv.priority,
+                }
+            };
+            self.push_event(Event::Note(note));
+            self.adopt_interval(adv);
+            let down = self.master_down_interval();
+            self.enter_backup(now, Reason::Preempted, down);
+            self.master_addr = Some(src);
+            self.master_priority = adv.priority;
+        }
+        // Equal priority from our own address: warned above, nothing else (keepalived).
+    }
+}
+
+#[cfg(test)]
+pub(super) mod testing {
+    //! Helpers shared by the unit tests and the simulation.
+    use super::*;
+
+    /// `out` as a peer receives it: type ADVERTISEMENT, no AH, the sender's authentication.
+    pub fn advert_from<'a>(out: &'a AdvertOut, auth: &Auth) -> Advert<'a> {
+        let (auth_type, auth_data) = match auth {
+            Auth::Pass(pw) => (1, *pw),
+            other => (other.type_code(), [0; 8]),
+        };
+        Advert {
+            version: out.version,
+            kind: 1,
+            vrid: out.vrid,
+            priority: out.priority,
+            interval: out.interval,
+            addrs: &out.addrs,
+            auth_type,
+            auth_data,
+            ah: None,
+        }
+    }
+}

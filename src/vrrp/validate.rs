@@ -1,0 +1,376 @@
+//! Receive validation of a VRRP advertisement: an ordered checklist that names its reason.
+//!
+//! The wire codec has already parsed the packet (length and checksum are its business: it reports
+//! those failures as [`DropReason::Length`] and [`DropReason::Checksum`] through
+//! [`super::Input::Malformed`]). [`validate`] runs the remaining checks of RFC 5798 section 7.1 /
+//! RFC 3768 section 7.1 in the order of keepalived's `vrrp_check_packet()` (reference section 2.4):
+//!
+//! 1. VRID (the daemon demultiplexes by VRID; a packet routed here by mistake is refused);
+//! 2. IPv4 AH header present iff `auth_type AH` is configured;
+//! 3. TTL / hop limit 255, for a multicast instance only;
+//! 4. version;
+//! 5. VRRPv2 authentication: type known, type as configured, password / AH ICV;
+//! 6. VRRPv2 Adver Int equal to ours (VRRPv3: a zero interval is refused, see below);
+//! 7. type ADVERTISEMENT;
+//! 8. multicast destination for a multicast instance, unicast for a unicast one;
+//! 9. an address owner with `owner_ignore_adverts` drops everything;
+//! 10. the address list (count, then every configured VIP present);
+//! 11. with `check_unicast_src`: the source is a configured peer, and its TTL in the peer's range.
+//!
+//! Steps 10 and 11 are skipped, as keepalived does, when `skip_check_adv_addr` is set and the
+//! source is the master we already know.
+//!
+//! Invariant: every [`DropReason`] variant maps to exactly one field of [`Counters`]
+//! ([`Counters::record_drop`]); the stats dump prints them. Nothing here panics on any input.
+//!
+//! Address-list mismatch: the reference (section 2.4, item 13) says keepalived logs and counts it
+//! but accepts the packet. The keepalived sources read for this module (`vrrp_check_packet()`,
+//! 2.2 to 2.4 era) return `VRRP_PACKET_KO` for both a wrong count and a missing VIP, and users'
+//! logs show the packet ignored ("bogus VRRP packet received ... ignoring received advertisment").
+//! We follow the code: the packet is dropped and `addr_list_err` counted. (RFC 3768 7.1 also
+//! says drop, except from an address owner; keepalived has no owner exception and neither do we.)
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::instance::{Auth, Params};
+
+/// The VRRP packet type of an advertisement (the only type defined).
+pub const TYPE_ADVERTISEMENT: u8 = 1;
+
+/// A received advertisement, as decoded by the wire codec.
+///
+/// Borrowed so that the daemon can decode into a reused buffer: no allocation per packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advert<'a> {
+    /// 2 or 3 (anything else is kept, and refused by [`validate`]).
+    pub version: u8,
+    /// The type field; 1 is ADVERTISEMENT.
+    pub kind: u8,
+    pub vrid: u8,
+    pub priority: u8,
+    /// VRRPv2: Adver Int (whole seconds); VRRPv3: Max Adver Int (centiseconds).
+    pub interval: Duration,
+    /// The IPvX addresses carried by the advertisement, in packet order.
+    pub addrs: &'a [IpAddr],
+    /// VRRPv2 Auth Type field (0 none, 1 simple password, 2 IP AH); 0 for VRRPv3.
+    pub auth_type: u8,
+    /// VRRPv2 Authentication Data (8 bytes); zeros for VRRPv3.
+    pub auth_data: [u8; 8],
+    /// IPv4 AH: `None` when the packet had no AH header, `Some(ok)` when it had one and the
+    /// codec verified its ICV, SPI and sequence number (`ok`).
+    pub ah: Option<bool>,
+}
+
+/// What the socket layer knows about a received packet besides its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RxMeta {
+    /// IP source address of the packet.
+    pub src: IpAddr,
+    /// The destination was a multicast group (else a unicast address of ours).
+    pub multicast: bool,
+    /// IPv4 TTL / IPv6 hop limit, when the kernel reported it.
+    pub ttl: Option<u8>,
+}
+
+/// Which part of the address list did not match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddrMismatch {
+    /// Count IPvX Addr differs from the number of configured VIPs.
+    Count { got: usize, want: usize },
+    /// A configured VIP is absent from the advertisement.
+    Missing(IpAddr),
+}
+
+/// Why a received packet was dropped. Each variant is one counter of [`Counters`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// Found by the codec: the packet is shorter or longer than its headers say.
+    Length { got: usize, want: usize },
+    /// Found by the codec: the VRRP checksum does not verify.
+    Checksum,
+    /// The VRID is not this instance's.
+    Vrid { got: u8 },
+    /// Multicast instance, TTL / hop limit not 255 (RFC 5798 7.1).
+    Ttl { got: u8 },
+    /// The version is not the configured one.
+    Version { got: u8, want: u8 },
+    /// VRRPv2 auth type outside 0..=2.
+    InvalidAuthType { got: u8 },
+    /// VRRPv2 auth type (or presence of an AH header) differs from the configured one.
+    AuthTypeMismatch { got: u8, want: u8 },
+    /// Wrong password, or the AH ICV / sequence number did not verify.
+    AuthFailure,
+    /// VRRPv2 Adver Int differs from ours (or a VRRPv3 interval of zero).
+    Interval { got: Duration, want: Duration },
+    /// The type is not ADVERTISEMENT.
+    InvalidType { got: u8 },
+    /// Multicast received by a unicast instance, or the reverse.
+    Destination { multicast: bool },
+    /// An address owner with `owner_ignore_adverts`.
+    OwnerIgnore,
+    /// The address list does not match the configured VIPs.
+    AddrList(AddrMismatch),
+    /// `check_unicast_src`: the source is not a configured unicast peer.
+    NotPeer,
+    /// `check_unicast_src`: the TTL is outside the peer's `min_ttl`..`max_ttl`.
+    PeerTtl { got: u8, min: u8, max: u8 },
+}
+
+impl DropReason {
+    /// keepalived counts an advertisement as received once type, version, length and destination
+    /// are right (`advert_rcvd` is incremented just before the address checks).
+    pub fn counts_as_received(&self) -> bool {
+        matches!(
+            self,
+            DropReason::OwnerIgnore
+                | DropReason::AddrList(_)
+                | DropReason::NotPeer
+                | DropReason::PeerTtl { .. }
+        )
+    }
+
+    /// The log line, in keepalived's words where keepalived has them.
+    pub fn line(&self, name: &str, src: IpAddr) -> String {
+        match *self {
+            DropReason::Length { got, want } => format!(
+                "({name}) vrrp packet too {}, length {got} and expect {want}",
+                if got > want { "long" } else { "short" }
+            ),
+            DropReason::Checksum => format!("({name}) Invalid VRRP checksum from {src}"),
+            DropReason::Vrid { got } => {
+                format!("({name}) Unknown VRID({got}) received from {src}. ignoring...")
+            }
+            DropReason::Ttl { got } => {
+                format!("({name}) invalid TTL/HL. Received {got} and expect 255")
+            }
+            DropReason::Version { got, want } => {
+                format!("({name}) wrong version. Received {got} and expect {want}")
+            }
+            DropReason::InvalidAuthType { got } => format!("({name}) Invalid auth type: {got}"),
+            DropReason::AuthTypeMismatch { got, want } => {
+                format!("({name}) received a {got} auth, expecting {want}!")
+            }
+            DropReason::AuthFailure => format!("({name}) received an invalid passwd!"),
+            DropReason::Interval { got, want } => format!(
+                "({name}) advertisement interval mismatch mine={} ms rcv'd={} ms",
+                want.as_millis(),
+                got.as_millis()
+            ),
+            DropReason::InvalidType { got } => {
+                format!("({name}) Invalid packet type. {got} and expect {TYPE_ADVERTISEMENT}")
+            }
+            DropReason::Destination { multicast } => format!(
+                "({name}) Expected {}icast packet but received {}icast packet",
+                if multicast { "un" } else { "mult" },
+                if multicast { "mult" } else { "un" }
+            ),
+            DropReason::OwnerIgnore => {
+                format!("({name}) address owner ignoring advert from {src}")
+            }
+            DropReason::AddrList(AddrMismatch::Count { got, want }) => {
+                format!("({name}) expected {want} VIPs but received {got}")
+            }
+            DropReason::AddrList(AddrMismatch::Missing(vip)) => format!(
+                "({name}) ip address associated with VRID not present in MASTER advert : {vip}"
+            ),
+            DropReason::NotPeer => {
+                format!("({name}) unicast source address {src} not a unicast peer")
+            }
+            DropReason::PeerTtl { got, min, max } => {
+                format!("({name}) TTL/HL {got} not in range {min} - {max}")
+            }
+        }
+    }
+}
+
+/// Per-instance statistics: what keepalived's stats file (`SIGUSR2`) prints, plus one field per
+/// [`DropReason`] variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// Advertisements that passed type, version, length and destination checks.
+    pub adverts_received: u64,
+    pub adverts_sent: u64,
+    pub became_master: u64,
+    pub released_master: u64,
+    pub priority_zero_received: u64,
+    pub priority_zero_sent: u64,
+    // One per DropReason variant, in the enum's order.
+    pub length_errors: u64,
+    pub checksum_errors: u64,
+    pub vrid_errors: u64,
+    pub ttl_errors: u64,
+    pub version_errors: u64,
+    pub invalid_auth_type: u64,
+    pub auth_type_mismatch: u64,
+    pub auth_failures: u64,
+    pub interval_errors: u64,
+    pub invalid_type: u64,
+    pub destination_errors: u64,
+    pub owner_ignored: u64,
+    pub address_list_errors: u64,
+    pub unicast_src_errors: u64,
+    pub peer_ttl_errors: u64,
+}
+
+impl Counters {
+    /// Counts one dropped packet under its reason.
+    pub fn record_drop(&mut self, reason: &DropReason) {
+        let field = match reason {
+            DropReason::Length { .. } => &mut self.length_errors,
+            DropReason::Checksum => &mut self.checksum_errors,
+            DropReason::Vrid { .. } => &mut self.vrid_errors,
+            DropReason::Ttl { .. } => &mut self.ttl_errors,
+            DropReason::Version { .. } => &mut self.version_errors,
+            DropReason::InvalidAuthType { .. } => &mut self.invalid_auth_type,
+            DropReason::AuthTypeMismatch { .. } => &mut self.auth_type_mismatch,
+            DropReason::AuthFailure => &mut self.auth_failures,
+            DropReason::Interval { .. } => &mut self.interval_errors,
+            DropReason::InvalidType { .. } => &mut self.invalid_type,
+            DropReason::Destination { .. } => &mut self.destination_errors,
+            DropReason::OwnerIgnore => &mut self.owner_ignored,
+            DropReason::AddrList(_) => &mut self.address_list_errors,
+            DropReason::NotPeer => &mut self.unicast_src_errors,
+            DropReason::PeerTtl { .. } => &mut self.peer_ttl_errors,
+        };
+        *field += 1;
+        if reason.counts_as_received() {
+            self.adverts_received += 1;
+        }
+    }
+
+    /// keepalived's "TTL" line sums both TTL checks.
+    pub fn ttl_errors_total(&self) -> u64 {
+        self.ttl_errors + self.peer_ttl_errors
+    }
+}
+
+/// Runs the checklist of the module doc. `known_master` is the source of the last accepted
+/// advertisement while in BACKUP (for `skip_check_adv_addr`), `None` otherwise.
+pub fn validate(
+    p: &Params,
+    adv: &Advert<'_>,
+    meta: &RxMeta,
+    known_master: Option<IpAddr>,
+) -> Result<(), DropReason> {
+    // Demultiplexing by VRID (RFC 5798 7.1: "MUST verify that the VRID is configured").
+    if adv.vrid != p.vrid {
+        return Err(DropReason::Vrid { got: adv.vrid });
+    }
+    // keepalived step 1: an AH header must be present exactly when auth_type AH is configured.
+    let want_ah = matches!(p.auth, Auth::Ah);
+    if adv.ah.is_some() != want_ah {
+        return Err(DropReason::AuthTypeMismatch {
+            got: if adv.ah.is_some() { 2 } else { adv.auth_type },
+            want: p.auth.type_code(),
+        });
+    }
+    // RFC 5798 7.1 / RFC 3768 7.1: "MUST verify that the IP TTL is 255". keepalived: only for a
+    // multicast instance; unicast instances check per-peer ranges instead (step 11).
+    if p.unicast_peers.is_empty()
+        && let Some(ttl) = meta.ttl
+        && ttl != 255
+    {
+        return Err(DropReason::Ttl { got: ttl });
+    }
+    // RFC 5798 7.1: "MUST verify the VRRP version".
+    if adv.version != p.version {
+        return Err(DropReason::Version {
+            got: adv.version,
+            want: p.version,
+        });
+    }
+    if p.version == 2 {
+        check_v2_auth(p, adv)?;
+        // RFC 3768 7.1: "MUST verify that the Adver Interval in the packet is the same as the
+        // locally configured for this virtual router". keepalived: VRRP_PACKET_DROP.
+        if adv.interval != p.advert_int {
+            return Err(DropReason::Interval {
+                got: adv.interval,
+                want: p.advert_int,
+            });
+        }
+    } else if adv.interval.is_zero() {
+        // Deviation: keepalived accepts Max Adver Int 0, which a backup would adopt and so time
+        // out after Skew_Time * 0 + 0 = at once. We refuse it: no valid sender emits it.
+        return Err(DropReason::Interval {
+            got: adv.interval,
+            want: p.advert_int,
+        });
+    }
+    if adv.kind != TYPE_ADVERTISEMENT {
+        return Err(DropReason::InvalidType { got: adv.kind });
+    }
+    // keepalived: the destination kind must match the instance mode.
+    if meta.multicast != p.unicast_peers.is_empty() {
+        return Err(DropReason::Destination {
+            multicast: meta.multicast,
+        });
+    }
+    if p.owner_ignore_adverts && p.priority == super::PRIO_OWNER {
+        return Err(DropReason::OwnerIgnore);
+    }
+    // keepalived `skip_check_adv_addr`: no address checks for the master we already know.
+    if p.skip_check_adv_addr && known_master == Some(meta.src) {
+        return Ok(());
+    }
+    // RFC 5798 7.1: "MAY verify that the IPvX Address(es) associated with the VRID are valid".
+    check_addr_list(&p.vips, adv.addrs)?;
+    if p.check_unicast_src && !p.unicast_peers.is_empty() {
+        let Some(peer) = p.unicast_peers.iter().find(|u| u.addr == meta.src) else {
+            return Err(DropReason::NotPeer);
+        };
+        if let Some(ttl) = meta.ttl
+            && !(peer.min_ttl..=peer.max_ttl).contains(&ttl)
+        {
+            return Err(DropReason::PeerTtl {
+                got: ttl,
+                min: peer.min_ttl,
+                max: peer.max_ttl,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// RFC 3768 7.1 / RFC 2338 7.1: "MUST perform authentication specified by Auth Type".
+fn check_v2_auth(p: &Params, adv: &Advert<'_>) -> Result<(), DropReason> {
+    if adv.auth_type > 2 {
+        return Err(DropReason::InvalidAuthType { got: adv.auth_type });
+    }
+    let want = p.auth.type_code();
+    if adv.auth_type != want {
+        return Err(DropReason::AuthTypeMismatch {
+            got: adv.auth_type,
+            want,
+        });
+    }
+    let ok = match &p.auth {
+        Auth::None => true,
+        Auth::Pass(pw) => constant_time_eq(pw, &adv.auth_data),
+        Auth::Ah => adv.ah == Some(true),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DropReason::AuthFailure)
+    }
+}
+
+fn check_addr_list(vips: &[IpAddr], got: &[IpAddr]) -> Result<(), DropReason> {
+    if got.len() != vips.len() {
+        return Err(DropReason::AddrList(AddrMismatch::Count {
+            got: got.len(),
+            want: vips.len(),
+        }));
+    }
+    match vips.iter().find(|v| !got.contains(v)) {
+        Some(&missing) => Err(DropReason::AddrList(AddrMismatch::Missing(missing))),
+        None => Ok(()),
+    }
+}
+
+/// Compares the 8 password bytes without an early exit (as keepalived's `memcmp_constant_time`).
+fn constant_time_eq(a: &[u8; 8], b: &[u8; 8]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
