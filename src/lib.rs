@@ -19,4 +19,5 @@ pub mod reactor;
 pub mod rng;
 pub mod sys;
 pub mod time;
+pub mod vrrpd;
 pub mod vrrp;

@@ -1,0 +1,227 @@
+//! From the configuration model to what the VRRP machines and the executor need: the machine's
+//! [`Params`] (global defaults resolved), and the per-instance facts only the executor uses
+//! (interface, multicast group, unicast TTL, checksum variant, the addresses to install).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::config::vrrp::{AuthType, Family, Instance as Conf, IpAddress, State};
+use crate::vrrp::{Auth, Garp, Params, Peer};
+
+/// How this instance computes and accepts the VRRPv3 IPv4 checksum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V3Checksum {
+    /// With the IPv4 pseudo-header (RFC 5798, keepalived's default).
+    PseudoHeader,
+    /// Without it, as VRRPv2 (RFC 9568 errata / `v3_checksum_as_v2`).
+    AsV2,
+}
+
+/// What the executor needs besides the machine's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Io {
+    pub interface: String,
+    pub family: Family,
+    /// Where adverts go: the multicast group, or (unicast) nothing here: see `peers`.
+    pub group: IpAddr,
+    pub peers: Vec<IpAddr>,
+    /// TTL / hop limit of unicast adverts (`unicast_ttl`, 255).
+    pub unicast_ttl: u8,
+    /// `unicast_src_ip` / `mcast_src_ip`, if given.
+    pub src: Option<IpAddr>,
+    pub v3_checksum: V3Checksum,
+    /// `virtual_ipaddress` then `virtual_ipaddress_excluded`.
+    pub vips: Vec<IpAddress>,
+    pub evips: Vec<IpAddress>,
+}
+
+/// A configured instance the daemon can run: its machine's parameters (without the primary
+/// address, which needs the interface) and its executor facts.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub params: Params,
+    pub io: Io,
+}
+
+/// Why an instance cannot run (logged; the others run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unrunnable {
+    pub name: String,
+    pub why: String,
+}
+
+/// The instances of `cfg` as the daemon runs them, and those it cannot.
+pub fn plan(cfg: &Config) -> (Vec<Planned>, Vec<Unrunnable>) {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for i in &cfg.vrrp.instances {
+        match plan_one(cfg, i) {
+            Ok(p) => ok.push(p),
+            Err(why) => bad.push(Unrunnable {
+                name: i.name.clone(),
+                why,
+            }),
+        }
+    }
+    (ok, bad)
+}
+
+fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
+    let g = &cfg.global.vrrp;
+    let vrid = i
+        .virtual_router_id
+        .ok_or_else(|| "no virtual_router_id".to_string())?;
+    let interface = i
+        .interface
+        .clone()
+        .ok_or_else(|| "no interface (needed by keepalived-rs for now)".to_string())?;
+    let family = i.family();
+    let version = i.effective_version(g.version);
+    let unicast = i.unicast_peers.is_some();
+    let group = match (i.mcast_dst_ip, family) {
+        (Some(a), _) => a,
+        (None, Family::Inet) => IpAddr::V4(g.mcast_group4),
+        (None, Family::Inet6) => IpAddr::V6(g.mcast_group6),
+    };
+    let placeholder = match family {
+        Family::Inet => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        Family::Inet6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+    };
+    let mut p = Params::new(&i.name, vrid, i.src_ip.unwrap_or(placeholder));
+    p.version = version;
+    p.family = family;
+    p.priority = i.effective_priority();
+    p.advert_int = i.advert_int.unwrap_or(Duration::from_secs(1));
+    p.nopreempt = i.nopreempt;
+    p.preempt_delay = i.preempt_delay.unwrap_or(Duration::ZERO);
+    p.initial = i.state.unwrap_or(State::Backup);
+    p.vips = i.virtual_ipaddresses.iter().map(|a| a.addr.addr).collect();
+    p.down_timer_adverts = i.down_timer_adverts.unwrap_or(g.down_timer_adverts);
+    p.lower_prio_no_advert = i
+        .lower_prio_no_advert
+        .or(g.lower_prio_no_advert)
+        .unwrap_or(g.strict);
+    p.higher_prio_send_advert = i
+        .higher_prio_send_advert
+        .unwrap_or(g.higher_prio_send_advert);
+    p.check_unicast_src = i.check_unicast_src || g.check_unicast_src;
+    if let Some(peers) = &i.unicast_peers {
+        p.unicast_peers = peers
+            .iter()
+            .map(|u| {
+                if u.min_ttl.is_some() || u.max_ttl.is_some() {
+                    p.check_unicast_src = true;
+                }
+                Peer {
+                    addr: u.addr,
+                    min_ttl: u.min_ttl.unwrap_or(0),
+                    max_ttl: u.max_ttl.unwrap_or(255),
+                }
+            })
+            .collect();
+    }
+    p.skip_check_adv_addr = i.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr);
+    p.owner_ignore_adverts = i.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts);
+    p.auth = match &i.authentication {
+        Some(a) if version == 2 => match a.auth_type {
+            Some(AuthType::Pass) => Auth::pass(a.auth_pass.as_deref().unwrap_or("")),
+            Some(AuthType::Ah) => Auth::Ah,
+            None => Auth::None,
+        },
+        _ => Auth::None,
+    };
+    let strict = i.strict_mode.unwrap_or(g.strict);
+    p.accept = i.accept.unwrap_or(!strict);
+    let gs = &i.garp;
+    let master_delay = gs.master_delay.unwrap_or(g.garp_master_delay);
+    let master_repeat = gs.master_repeat.unwrap_or(g.garp_master_repeat);
+    p.garp = Garp {
+        master_delay: if g.min_garp {
+            Duration::ZERO
+        } else {
+            master_delay
+        },
+        master_repeat: if g.min_garp { 1 } else { master_repeat },
+        master_refresh: gs.master_refresh.unwrap_or(g.garp_master_refresh),
+        master_refresh_repeat: gs
+            .master_refresh_repeat
+            .unwrap_or(g.garp_master_refresh_repeat),
+        lower_prio_delay: gs
+            .lower_prio_delay
+            .or(g.garp_lower_prio_delay)
+            .unwrap_or(master_delay),
+        lower_prio_repeat: gs
+            .lower_prio_repeat
+            .or(g.garp_lower_prio_repeat)
+            .unwrap_or(master_repeat),
+    };
+    p.startup_delay = g.startup_delay.unwrap_or(Duration::ZERO);
+    let v3_checksum = if i.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2) {
+        V3Checksum::AsV2
+    } else {
+        V3Checksum::PseudoHeader
+    };
+    let io = Io {
+        interface,
+        family,
+        group,
+        peers: if unicast {
+            p.unicast_peers.iter().map(|p| p.addr).collect()
+        } else {
+            Vec::new()
+        },
+        unicast_ttl: i.unicast_ttl.unwrap_or(255),
+        src: i.src_ip,
+        v3_checksum,
+        vips: i.virtual_ipaddresses.clone(),
+        evips: i.virtual_ipaddresses_excluded.clone(),
+    };
+    Ok(Planned { params: p, io })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Diagnostics;
+
+    fn planned(text: &str) -> Vec<Planned> {
+        let mut d = Diagnostics::default();
+        let cfg = Config::from_text(text, &mut d);
+        let (ok, bad) = plan(&cfg);
+        assert!(bad.is_empty(), "{bad:?}");
+        ok
+    }
+
+    #[test]
+    fn defaults_and_global_overrides() {
+        let p = planned(
+            "global_defs { vrrp_version 3\n vrrp_garp_master_repeat 2\n vrrp_mcast_group4 224.0.0.99 }\n\
+             vrrp_instance A { interface eth0\n virtual_router_id 7\n advert_int 0.1\n virtual_ipaddress { 10.0.0.1/24 }\n}\n\
+             vrrp_instance B { interface eth0\n state MASTER\n virtual_router_id 8\n nopreempt\n unicast_peer { 10.0.0.3 min_ttl 2 }\n virtual_ipaddress { 10.0.0.2 }\n}\n",
+        );
+        let (a, b) = (&p[0], &p[1]);
+        assert_eq!(a.params.version, 3);
+        assert_eq!(a.params.priority, 100);
+        assert_eq!(a.params.advert_int, Duration::from_millis(100));
+        assert_eq!(a.params.garp.master_repeat, 2);
+        assert_eq!(a.params.garp.lower_prio_repeat, 2);
+        assert_eq!(a.io.group, "224.0.0.99".parse::<IpAddr>().unwrap());
+        assert_eq!(a.params.vips, ["10.0.0.1".parse::<IpAddr>().unwrap()]);
+        assert_eq!(b.params.priority, 255, "state MASTER without priority");
+        assert!(b.params.nopreempt);
+        assert!(b.params.check_unicast_src, "min_ttl turns the check on");
+        assert_eq!(b.io.peers, ["10.0.0.3".parse::<IpAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn ipv6_is_version_3_and_pass_auth_is_v2_only() {
+        let p = planned(
+            "vrrp_instance A { interface eth0\n virtual_router_id 7\n authentication { auth_type PASS\n auth_pass secret12345 }\n virtual_ipaddress { 10.0.0.1 }\n}\n\
+             vrrp_instance B { interface eth0\n virtual_router_id 9\n virtual_ipaddress { fd00::1 }\n}\n",
+        );
+        assert_eq!(p[0].params.auth, Auth::pass("secret12"));
+        assert_eq!(p[1].params.version, 3);
+        assert_eq!(p[1].io.group, "ff02::12".parse::<IpAddr>().unwrap());
+    }
+}
