@@ -22,6 +22,7 @@ use crate::pidfile::PidFile;
 use crate::reactor::{ChildEnd, Core, Handler, Reactor, ReactorConfig, Signal, Wake};
 use crate::sys::{self, Forked};
 use crate::time::Instant;
+use crate::vrrpd::{self, Vrrpd};
 
 /// How long an orderly stop may take before remaining children are killed (keepalived's
 /// `child_wait_time` default).
@@ -46,6 +47,14 @@ pub const JSON_FILE: &str = "/tmp/keepalived.json";
 pub enum Key {
     /// The deadline of an orderly stop.
     ShutdownDeadline,
+    /// The VRRP side: its sockets and timers.
+    Vrrp(vrrpd::Key),
+}
+
+impl From<vrrpd::Key> for Key {
+    fn from(k: vrrpd::Key) -> Key {
+        Key::Vrrp(k)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +72,7 @@ pub struct Daemon {
     phase: Phase,
     started: Instant,
     reloads: u32,
+    vrrp: Option<Vrrpd>,
 }
 
 impl Daemon {
@@ -74,6 +84,30 @@ impl Daemon {
             phase: Phase::Running,
             started: now,
             reloads: 0,
+            vrrp: None,
+        }
+    }
+
+    /// Starts the VRRP instances of the configuration (when the VRRP subsystem runs and there
+    /// are any).
+    pub fn start_vrrp(&mut self, core: &mut Core<Key>, now: Instant) -> Result<(), String> {
+        if !self.opts.subsystems.vrrp || self.config.vrrp.instances.is_empty() {
+            return Ok(());
+        }
+        let v = Vrrpd::start(&self.config, self.opts.dont_release_vrrp, core, now)
+            .map_err(|e| format!("cannot start VRRP: {e}"))?;
+        info!("VRRP: {} instance(s) running", v.len());
+        self.vrrp = Some(v);
+        Ok(())
+    }
+
+    /// Stops the loop once nothing is left to wait for: children, kernel requests.
+    fn maybe_finish(&self, core: &mut Core<Key>) {
+        if self.phase == Phase::Stopping
+            && core.children() == 0
+            && self.vrrp.as_ref().is_none_or(|v| v.pending() == 0)
+        {
+            core.stop();
         }
     }
 
@@ -84,13 +118,13 @@ impl Daemon {
         }
         info!("Stopping (signal {signo})");
         self.phase = Phase::Stopping;
-        // Later: priority-0 adverts, VIP and IPVS removal go here, each with its own completion.
-        core.signal_children(libc::SIGTERM);
-        if core.children() == 0 {
-            core.stop();
-        } else {
-            core.arm(now + SHUTDOWN_DEADLINE, Key::ShutdownDeadline);
+        // Priority-0 adverts and VIP removal; the loop runs until the kernel has answered.
+        if let Some(v) = &mut self.vrrp {
+            v.stop(core, now);
         }
+        core.signal_children(libc::SIGTERM);
+        core.arm(now + SHUTDOWN_DEADLINE, Key::ShutdownDeadline);
+        self.maybe_finish(core);
     }
 
     fn reload(&mut self) {
@@ -162,10 +196,16 @@ impl Handler<Key> for Daemon {
                 owner: Key::ShutdownDeadline,
                 ..
             } => {
-                warn!(
-                    "Stop deadline passed with {} child process(es) left: killing them",
-                    core.children()
-                );
+                let pending = self.vrrp.as_ref().map_or(0, |v| v.pending());
+                if pending > 0 {
+                    warn!("Stop deadline passed with {pending} kernel request(s) unanswered");
+                }
+                if core.children() > 0 {
+                    warn!(
+                        "Stop deadline passed with {} child process(es) left: killing them",
+                        core.children()
+                    );
+                }
                 core.signal_children(libc::SIGKILL);
                 core.stop();
             }
@@ -176,11 +216,26 @@ impl Handler<Key> for Daemon {
                         warn!("child {} timed out and was killed: {status:?}", id.0)
                     }
                 }
-                if self.phase == Phase::Stopping && core.children() == 0 {
-                    core.stop();
+                self.maybe_finish(core);
+            }
+            Wake::Io {
+                owner: Key::Vrrp(k),
+                ..
+            } => {
+                if let Some(v) = &mut self.vrrp {
+                    v.on_io(core, now, k);
+                }
+                self.maybe_finish(core);
+            }
+            Wake::Timer {
+                owner: Key::Vrrp(vrrpd::Key::Timer(i)),
+                ..
+            } => {
+                if let Some(v) = &mut self.vrrp {
+                    v.on_timer(core, now, i);
                 }
             }
-            Wake::Io { .. } => {}
+            Wake::Timer { .. } | Wake::Io { .. } => {}
         }
     }
 }
@@ -342,7 +397,11 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(&mut ready, format!("cannot set up the event loop: {e}")),
     };
-    let mut daemon = Daemon::new(opts, load, loaded.config, reactor.now());
+    let now = reactor.now();
+    let mut daemon = Daemon::new(opts, load, loaded.config, now);
+    if let Err(e) = daemon.start_vrrp(reactor.core(), now) {
+        return fail(&mut ready, e);
+    }
     ready.notify(Ok(()));
     info!("Startup complete");
     let status = match reactor.run(&mut daemon) {

@@ -1,4 +1,8 @@
 //! The VRRP side of the daemon: configured instances become [`crate::vrrp::Instance`] machines,
-//! their adverts go through raw sockets, their actions through rtnetlink and AF_PACKET.
+//! their adverts go through raw sockets, their actions through rtnetlink and AF_PACKET
+//! ([`run`]); [`params`] turns the configuration into what those need.
 
 pub mod params;
+pub mod run;
+
+pub use run::{Key, Vrrpd};

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::config::vrrp::{AuthType, Family, Instance as Conf, IpAddress, State};
+use crate::config::vrrp::{AuthType, Family, Instance as Conf, IpAddress, Route, Rule, State};
 use crate::vrrp::{Auth, Garp, Params, Peer};
 
 /// How this instance computes and accepts the VRRPv3 IPv4 checksum.
@@ -34,6 +34,9 @@ pub struct Io {
     /// `virtual_ipaddress` then `virtual_ipaddress_excluded`.
     pub vips: Vec<IpAddress>,
     pub evips: Vec<IpAddress>,
+    /// `virtual_routes`, `virtual_rules`: installed and removed with the VIPs.
+    pub routes: Vec<Route>,
+    pub rules: Vec<Rule>,
 }
 
 /// A configured instance the daemon can run: its machine's parameters (without the primary
@@ -176,6 +179,8 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         v3_checksum,
         vips: i.virtual_ipaddresses.clone(),
         evips: i.virtual_ipaddresses_excluded.clone(),
+        routes: i.virtual_routes.clone(),
+        rules: i.virtual_rules.clone(),
     };
     Ok(Planned { params: p, io })
 }
