@@ -80,7 +80,7 @@ impl Config {
         let top = top_keywords();
         let mut sections = Diagnostics::default();
         tree::parse_each(pre, d, |node| cfg.parse_top(&node, &top, &mut sections));
-        d.list.append(&mut sections.list);
+        d.absorb(sections);
         cfg.check(d);
         cfg
     }

@@ -490,12 +490,36 @@ pub struct Diagnostic {
     pub message: String,
     /// A suggestion, shown on its own line ("did you mean `priority`?").
     pub hint: Option<String>,
+    /// Past [`MAX_KEPT`]: counted, not kept (hints need not be computed).
+    suppressed: bool,
 }
 
 /// The diagnostics of one load, in the order they were found.
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
+    /// The first [`MAX_KEPT`] diagnostics, in the order found.
     pub list: Vec<Diagnostic>,
+    /// How many more of each severity (indexed by `Severity as usize`) were found and counted but
+    /// not kept: a configuration that expands to millions of bad lines must not take millions of
+    /// messages (and "did you mean" searches) to report.
+    dropped: [usize; 4],
+    /// Where a diagnostic past the limit is written (and overwritten).
+    scratch: Diagnostic,
+}
+
+/// The most diagnostics one load keeps; the summary still counts all.
+pub const MAX_KEPT: usize = 10_000;
+
+impl Default for Diagnostic {
+    fn default() -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Note,
+            loc: None,
+            message: String::new(),
+            hint: None,
+            suppressed: false,
+        }
+    }
 }
 
 impl Diagnostics {
@@ -505,13 +529,42 @@ impl Diagnostics {
         loc: Option<Loc>,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
+        if self.list.len() >= MAX_KEPT {
+            self.dropped[severity as usize] += 1;
+            self.scratch = Diagnostic {
+                severity,
+                loc,
+                message: String::new(),
+                hint: None,
+                suppressed: true,
+            };
+            return &mut self.scratch;
+        }
         self.list.push(Diagnostic {
             severity,
             loc,
             message: message.into(),
             hint: None,
+            suppressed: false,
         });
         self.list.last_mut().expect("just pushed")
+    }
+
+    /// Moves `other`'s diagnostics after ours (the limit applies to the whole).
+    pub fn absorb(&mut self, other: Diagnostics) {
+        for d in other.list {
+            let (sev, loc, hint) = (d.severity, d.loc, d.hint);
+            let kept = self.push(sev, loc, d.message);
+            kept.hint = hint;
+        }
+        for (mine, theirs) in self.dropped.iter_mut().zip(other.dropped) {
+            *mine += theirs;
+        }
+    }
+
+    /// Diagnostics found but not kept (past [`MAX_KEPT`]).
+    pub fn dropped(&self) -> usize {
+        self.dropped.iter().sum()
     }
 
     pub fn note(&mut self, loc: Loc, message: impl Into<String>) -> &mut Diagnostic {
@@ -527,11 +580,19 @@ impl Diagnostics {
     }
 
     pub fn worst(&self) -> Option<Severity> {
-        self.list.iter().map(|d| d.severity).max()
+        let dropped = [
+            Severity::Note,
+            Severity::Warning,
+            Severity::Security,
+            Severity::Fatal,
+        ]
+        .into_iter()
+        .filter(|&s| self.dropped[s as usize] > 0);
+        self.list.iter().map(|d| d.severity).chain(dropped).max()
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.list.iter().filter(|d| d.severity == severity).count()
+        self.list.iter().filter(|d| d.severity == severity).count() + self.dropped[severity as usize]
     }
 
     /// keepalived's `-t` exit status for these diagnostics (reference 1.7).
@@ -561,6 +622,12 @@ impl Diagnostics {
                 out.push_str(&format!("    hint: {h}\n"));
             }
         }
+        if self.dropped() > 0 {
+            out.push_str(&format!(
+                "... and {} more (only the first {MAX_KEPT} are shown)\n",
+                self.dropped()
+            ));
+        }
         out.push_str(&self.summary());
         out.push('\n');
         out
@@ -584,6 +651,11 @@ impl Diagnostics {
 }
 
 impl Diagnostic {
+    /// True for a diagnostic past [`MAX_KEPT`]: counted but not kept, so a hint is wasted work.
+    pub fn suppressed(&self) -> bool {
+        self.suppressed
+    }
+
     pub fn hint(&mut self, hint: impl Into<String>) -> &mut Diagnostic {
         self.hint = Some(hint.into());
         self

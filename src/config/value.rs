@@ -524,6 +524,9 @@ pub fn unknown(d: &mut Diagnostics, word: &Word, known: &[&str], context: &str) 
 
 /// Adds "did you mean `KNOWN`?" to `diag` when a known word is close to `word` (see [`closest`]).
 pub fn did_you_mean(diag: &mut Diagnostic, word: &str, known: &[&str]) {
+    if diag.suppressed() {
+        return;
+    }
     if let Some(best) = closest(word, known) {
         diag.hint(format!("did you mean `{best}`?"));
     }
