@@ -7,7 +7,8 @@
 //! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
 //! - [`rng`]: the deterministic RNG handed to machines;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
-//! - [`sys`]: the few `unsafe` libc wrappers.
+//! - [`sys`]: the few `unsafe` libc wrappers;
+//! - [`wire`]: pure codecs for VRRP, IPv4/IPv6 headers, ARP and neighbour advertisements.
 
 pub mod cli;
 pub mod config;
@@ -18,3 +19,4 @@ pub mod reactor;
 pub mod rng;
 pub mod sys;
 pub mod time;
+pub mod wire;
