@@ -8,7 +8,10 @@
 //! - [`rng`]: the deterministic RNG handed to machines;
 //! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
-//! - [`sys`]: the few `unsafe` libc wrappers.
+//! - [`sys`]: the few `unsafe` libc wrappers;
+//! - [`wire`]: pure codecs for VRRP, IPv4/IPv6 headers, ARP and neighbour advertisements;
+//! - [`vrrpd`]: the VRRP side of the daemon (sockets, kernel state, GARP/NA around the machines);
+//! - [`netlink`]: asynchronous rtnetlink (addresses, routes, rules, the link monitor).
 
 pub mod cli;
 pub mod config;
@@ -19,5 +22,6 @@ pub mod reactor;
 pub mod rng;
 pub mod sys;
 pub mod time;
-pub mod vrrpd;
 pub mod vrrp;
+pub mod vrrpd;
+pub mod wire;
