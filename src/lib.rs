@@ -7,12 +7,14 @@
 //! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
 //! - [`rng`]: the deterministic RNG handed to machines;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
+//! - [`netlink`]: rtnetlink requests (VIPs, routes, rules) and the link/address monitor;
 //! - [`sys`]: the few `unsafe` libc wrappers.
 
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod logging;
+pub mod netlink;
 pub mod pidfile;
 pub mod reactor;
 pub mod rng;
