@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod logging;
+pub mod netlink;
 pub mod pidfile;
 pub mod reactor;
 pub mod rng;

@@ -215,16 +215,19 @@ pub struct Netns(pub String);
 
 impl Netns {
     pub fn new(tag: &str) -> Netns {
+        Netns::try_new(tag).expect("ip netns add")
+    }
+
+    /// The namespace, or `None` if `ip netns add` fails (no iproute2, no permission).
+    pub fn try_new(tag: &str) -> Option<Netns> {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("krs-{tag}-{}-{n}", std::process::id());
-        let ok = Command::new("ip")
+        Command::new("ip")
             .args(["netns", "add", &name])
             .status()
-            .unwrap()
-            .success();
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
+            .is_ok_and(|s| s.success())
+            .then_some(Netns(name))
     }
 }
 

@@ -413,3 +413,91 @@ pub fn user_uid(name: &str) -> Option<u32> {
     };
     (rc == 0 && !result.is_null()).then_some(pw.pw_uid)
 }
+
+/// What [`netlink_recv`] read: the datagram's full length, who sent it, and whether it was cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NlDatagram {
+    /// Bytes copied into the buffer (at most its length).
+    pub len: usize,
+    /// The sender's netlink port id: 0 is the kernel.
+    pub sender: u32,
+    /// The datagram was longer than the buffer; the rest is lost.
+    pub truncated: bool,
+}
+
+/// Receives one netlink datagram without blocking (the socket is non-blocking), with the sender's
+/// port id, which neli's `NlSocket::recv` does not return. `EINTR` is retried.
+pub fn netlink_recv(fd: RawFd, buf: &mut [u8]) -> io::Result<NlDatagram> {
+    // SAFETY: sockaddr_nl is plain data; zeroed is a valid value.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    let mut addr_len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+    loop {
+        // SAFETY: the buffer and the address are valid for the lengths given; with MSG_TRUNC the
+        // kernel still copies at most `buf.len()` bytes and returns the datagram's real length.
+        let n = unsafe {
+            libc::recvfrom(
+                fd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_TRUNC,
+                (&mut addr as *mut libc::sockaddr_nl).cast(),
+                &mut addr_len,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let n = n as usize;
+        return Ok(NlDatagram {
+            len: n.min(buf.len()),
+            sender: addr.nl_pid,
+            truncated: n > buf.len(),
+        });
+    }
+}
+
+/// `setsockopt(2)` with an `int` value.
+fn setsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    opt: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    // SAFETY: a valid pointer to an int and its size.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            opt,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
+/// Sets an integer `SOL_NETLINK` socket option (`NETLINK_CAP_ACK`, `NETLINK_EXT_ACK`, ...).
+pub fn netlink_setsockopt(fd: RawFd, opt: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    setsockopt_int(fd, libc::SOL_NETLINK, opt, value)
+}
+
+/// Sets a socket's receive buffer, past `net.core.rmem_max` when we have `CAP_NET_ADMIN`
+/// (`SO_RCVBUFFORCE`), else as far as `SO_RCVBUF` allows.
+pub fn set_rcvbuf(fd: RawFd, bytes: usize) -> io::Result<()> {
+    let value = bytes.min(i32::MAX as usize) as libc::c_int;
+    setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, value)
+        .or_else(|_| setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, value))
+}
+
+/// `if_nametoindex(3)`: the index of the interface `name` in the calling thread's network
+/// namespace, or `None` if there is none (or the name cannot be a C string).
+pub fn if_nametoindex(name: &str) -> Option<u32> {
+    let c = std::ffi::CString::new(name).ok()?;
+    // SAFETY: a valid NUL-terminated string that lives across the call.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (index != 0).then_some(index)
+}
