@@ -746,3 +746,101 @@ fn malformed_packets_are_counted() {
         _ => false,
     }));
 }
+
+// ---- Any input -------------------------------------------------------------------------------
+
+/// Random parameters and a random stream of inputs and timeouts: nothing panics, and the
+/// invariants of the module docs hold after every drain.
+#[test]
+fn random_inputs_keep_the_invariants() {
+    use crate::rng::Rng;
+    let pool = [ip(100), ip(101), ip(102)];
+    for seed in 0..2000 {
+        let mut rng = Rng::new(seed);
+        let mut p = params(1 + rng.below(255) as u8);
+        p.version = 2 + rng.below(2) as u8;
+        p.advert_int = Duration::from_millis(rng.below(3000));
+        p.nopreempt = rng.below(2) == 0;
+        p.preempt_delay = Duration::from_millis(rng.below(3) * 1500);
+        p.lower_prio_no_advert = rng.below(2) == 0;
+        p.higher_prio_send_advert = rng.below(2) == 0;
+        p.skip_check_adv_addr = rng.below(2) == 0;
+        p.initial = if rng.below(2) == 0 {
+            StartState::Master
+        } else {
+            StartState::Backup
+        };
+        p.down_timer_adverts = rng.below(5) as u8;
+        p.garp.master_refresh = Duration::from_millis(rng.below(2) * 2500);
+        let mut vi = Instance::new(p, ms(0));
+        let mut now = ms(0);
+        let (mut holds, mut sent) = (false, 0u64);
+        for _ in 0..400 {
+            now += Duration::from_millis(rng.below(700));
+            let out = match rng.below(12) {
+                0 => feed(
+                    &mut vi,
+                    now,
+                    Input::Link {
+                        up: rng.below(3) > 0,
+                    },
+                ),
+                1 => feed(
+                    &mut vi,
+                    now,
+                    track(rng.below(200) as i32 - 100, rng.below(4) == 0),
+                ),
+                2 => feed(&mut vi, now, Input::VipRemoved(ip(100))),
+                3 if rng.below(20) == 0 => feed(&mut vi, now, Input::Shutdown),
+                4..=7 => {
+                    let n = rng.below(4) as usize;
+                    let addrs: Vec<IpAddr> = pool.iter().copied().take(n).collect();
+                    let advert = Advert {
+                        version: 2 + rng.below(2) as u8,
+                        kind: if rng.below(10) == 0 { 2 } else { 1 },
+                        vrid: if rng.below(10) == 0 { 7 } else { 51 },
+                        priority: rng.below(256) as u8,
+                        interval: Duration::from_millis(rng.below(3) * 500),
+                        addrs: &addrs,
+                        auth_type: 0,
+                        auth_data: [0; 8],
+                        ah: None,
+                    };
+                    let meta = RxMeta {
+                        src: ip(rng.below(10) as u8),
+                        multicast: rng.below(10) > 0,
+                        ttl: Some(if rng.below(10) > 0 { 255 } else { 1 }),
+                    };
+                    feed(&mut vi, now, Input::Advert { advert, meta })
+                }
+                _ => match vi.poll_timeout() {
+                    Some(t) if rng.below(2) == 0 => {
+                        now = now.max(t);
+                        tick(&mut vi, now)
+                    }
+                    _ => tick(&mut vi, now),
+                },
+            };
+            for o in &out {
+                match o {
+                    Output::Transmit(a) => {
+                        sent += 1;
+                        assert!(a.priority == vi.priority() || a.priority == 0);
+                    }
+                    Output::Action(Action::AddVips { .. }) => holds = true,
+                    Output::Action(Action::DelVips) => holds = false,
+                    _ => {}
+                }
+            }
+            let st = vi.state();
+            assert_eq!(holds, st == State::Master, "seed {seed}");
+            assert_eq!(vi.counters().adverts_sent, sent, "seed {seed}");
+            match st {
+                State::Master | State::Backup => assert!(vi.poll_timeout().is_some()),
+                State::Fault => assert_eq!(vi.poll_timeout(), None, "seed {seed}"),
+                State::Init => {}
+            }
+            assert!((1..=255).contains(&vi.priority()));
+        }
+    }
+}

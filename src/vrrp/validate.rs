@@ -47,7 +47,9 @@ pub struct Advert<'a> {
     pub version: u8,
     /// The type field; 1 is ADVERTISEMENT.
     pub kind: u8,
+    /// Virtual Router IDentifier.
     pub vrid: u8,
+    /// 0 (master stopping) ..= 255 (address owner).
     pub priority: u8,
     /// VRRPv2: Adver Int (whole seconds); VRRPv3: Max Adver Int (centiseconds).
     pub interval: Duration,
@@ -190,26 +192,45 @@ impl DropReason {
 pub struct Counters {
     /// Advertisements that passed type, version, length and destination checks.
     pub adverts_received: u64,
+    /// Advertisements sent, priority 0 included.
     pub adverts_sent: u64,
+    /// Transitions to MASTER.
     pub became_master: u64,
+    /// Transitions out of MASTER.
     pub released_master: u64,
+    /// Valid advertisements with priority 0.
     pub priority_zero_received: u64,
+    /// Priority-0 advertisements sent.
     pub priority_zero_sent: u64,
-    // One per DropReason variant, in the enum's order.
+    /// [`DropReason::Length`] (keepalived "Packet Errors: Length").
     pub length_errors: u64,
+    /// [`DropReason::Checksum`].
     pub checksum_errors: u64,
+    /// [`DropReason::Vrid`].
     pub vrid_errors: u64,
+    /// [`DropReason::Ttl`] (keepalived "Packet Errors: TTL", with `peer_ttl_errors`).
     pub ttl_errors: u64,
+    /// [`DropReason::Version`].
     pub version_errors: u64,
+    /// [`DropReason::InvalidAuthType`] ("Authentication Errors: Invalid Type").
     pub invalid_auth_type: u64,
+    /// [`DropReason::AuthTypeMismatch`] ("Authentication Errors: Type Mismatch").
     pub auth_type_mismatch: u64,
+    /// [`DropReason::AuthFailure`] ("Authentication Errors: Failure").
     pub auth_failures: u64,
+    /// [`DropReason::Interval`] ("Packet Errors: Advertisement Interval").
     pub interval_errors: u64,
+    /// [`DropReason::InvalidType`] ("Packet Errors: Invalid Type").
     pub invalid_type: u64,
+    /// [`DropReason::Destination`] (keepalived counts it as an address list error).
     pub destination_errors: u64,
+    /// [`DropReason::OwnerIgnore`].
     pub owner_ignored: u64,
+    /// [`DropReason::AddrList`] ("Packet Errors: Address List").
     pub address_list_errors: u64,
+    /// [`DropReason::NotPeer`].
     pub unicast_src_errors: u64,
+    /// [`DropReason::PeerTtl`].
     pub peer_ttl_errors: u64,
 }
 
