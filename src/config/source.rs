@@ -361,7 +361,11 @@ impl Preprocessed {
                 run.src.saturating_add(col - run.out)
             } else {
                 // Each word of inserted text maps to the `$`, its k-th character to `$` + k.
-                k = if entered || blank || prev_blank { 0 } else { k + 1 };
+                k = if entered || blank || prev_blank {
+                    0
+                } else {
+                    k + 1
+                };
                 run.src.saturating_add(k)
             };
             prev_blank = blank;
@@ -417,9 +421,8 @@ impl Cursor<'_> {
     pub fn loc(&mut self, offset: usize) -> Option<Loc> {
         let pre = self.pre;
         let offset = offset.min(pre.text.len());
-        let same_line = self.line.is_some()
-            && offset >= self.line_start
-            && (offset <= self.line_end);
+        let same_line =
+            self.line.is_some() && offset >= self.line_start && (offset <= self.line_end);
         if !same_line {
             let i = pre
                 .lines

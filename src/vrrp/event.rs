@@ -15,7 +15,9 @@ use super::validate::DropReason;
 pub enum State {
     /// Not started yet, or stopped (after [`super::Input::Shutdown`]).
     Init,
+    /// Monitoring the master, ready to take over (RFC 5798 6.4.2).
     Backup,
+    /// Forwarding for the VIPs and advertising (RFC 5798 6.4.3).
     Master,
     /// Interface down or a weight-0 tracked object failed (keepalived's FAULT).
     Fault,
@@ -102,17 +104,16 @@ pub enum Note {
 /// An event for the daemon: log it, notify scripts and FIFOs, update the sync group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
+    /// The instance changed state (notify scripts, FIFO, sync group, SNMP).
     StateChange {
         from: State,
         to: State,
         reason: Reason,
     },
+    /// Something to log (and, for some notes, to notify).
     Note(Note),
     /// A received packet was dropped (and counted).
-    Dropped {
-        src: IpAddr,
-        reason: DropReason,
-    },
+    Dropped { src: IpAddr, reason: DropReason },
 }
 
 fn ms(d: Duration) -> u128 {

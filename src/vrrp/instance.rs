@@ -47,6 +47,7 @@ use super::{PRIO_OWNER, PRIO_STOP};
 /// A `unicast_peer` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer {
+    /// The peer's address (advert destination, and expected source with `check_unicast_src`).
     pub addr: IpAddr,
     /// Accepted TTL range when `check_unicast_src` is on (keepalived default 0..=255).
     pub min_ttl: u8,
@@ -136,6 +137,7 @@ pub struct Params {
     pub vrid: u8,
     /// 2 or 3 (anything else is taken as 2).
     pub version: u8,
+    /// Address family of the VIPs and the adverts.
     pub family: Family,
     /// Base priority 1..=255; 255 is the address owner (0 is taken as 1).
     pub priority: u8,
@@ -172,6 +174,7 @@ pub struct Params {
     pub auth: Auth,
     /// `accept` / `no_accept`: when false (and not owner) the executor blocks traffic to the VIPs.
     pub accept: bool,
+    /// Gratuitous ARP / NA bursts.
     pub garp: Garp,
     /// `vrrp_startup_delay`: time from creation to the first state.
     pub startup_delay: Duration,
@@ -250,7 +253,9 @@ pub enum Input<'a> {
 /// An advertisement to send, to the multicast group or to every unicast peer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdvertOut {
+    /// 2 or 3.
     pub version: u8,
+    /// Our VRID.
     pub vrid: u8,
     /// Effective priority, or 0 when stopping.
     pub priority: u8,
@@ -290,8 +295,11 @@ pub enum Action {
 /// What the machine asks the daemon to do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
+    /// Send an advertisement now.
     Transmit(AdvertOut),
+    /// Do this to the kernel (addresses, GARPs).
     Action(Action),
+    /// Log, notify, tell the sync group.
     Event(Event),
 }
 
@@ -477,6 +485,7 @@ impl Instance {
         self.out.pop_front()
     }
 
+    /// The current protocol state.
     pub fn state(&self) -> State {
         self.state
     }
@@ -496,6 +505,7 @@ impl Instance {
         &self.p
     }
 
+    /// The statistics (keepalived's stats file, one counter per drop reason).
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
@@ -598,6 +608,8 @@ impl Instance {
     /// The Start timer: keepalived's `vrrp_init_state` (RFC 5798 6.4.1, Initialize).
     fn start(&mut self, now: Instant) {
         if self.faulted() {
+            // keepalived: an instance whose interface or weight-0 tracker is down starts in
+            // FAULT ("Entering FAULT STATE (init)"); the RFC has no such state.
             self.change_state(State::Fault, Reason::Startup);
         } else if self.base_priority == PRIO_OWNER {
             // RFC 5798 6.4.1: "If the Priority = 255 ... Send an ADVERTISEMENT ... Transition to
@@ -709,6 +721,8 @@ impl Instance {
                 self.preempt_at = None;
             }
             (State::Fault, false) => {
+                // keepalived (the RFC has no FAULT state): leaving FAULT is a new Initialize
+                // (RFC 5798 6.4.1): an owner takes over, anyone else waits as a backup.
                 self.master_adver_int = self.p.advert_int;
                 if self.base_priority == PRIO_OWNER {
                     self.become_master(now, Reason::FaultCleared);

@@ -26,7 +26,7 @@
 //!
 //! # Files
 //! - [`instance`]: [`Params`], [`Instance`], [`Input`], [`Output`] and the state machine;
-//! - [`validate`]: the receive checklist, [`DropReason`] and [`Counters`];
+//! - [`mod@validate`]: the receive checklist, [`DropReason`] and [`Counters`];
 //! - [`event`]: [`State`], [`Event`] and the log lines in keepalived's words;
 //! - `sim` (tests only): N routers on a simulated LAN with a virtual clock, loss, delay and
 //!   partitions; the election properties are checked over thousands of seeds.

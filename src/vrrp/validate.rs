@@ -47,7 +47,9 @@ pub struct Advert<'a> {
     pub version: u8,
     /// The type field; 1 is ADVERTISEMENT.
     pub kind: u8,
+    /// Virtual Router IDentifier.
     pub vrid: u8,
+    /// 0 (master stopping) ..= 255 (address owner).
     pub priority: u8,
     /// VRRPv2: Adver Int (whole seconds); VRRPv3: Max Adver Int (centiseconds).
     pub interval: Duration,
@@ -190,26 +192,45 @@ impl DropReason {
 pub struct Counters {
     /// Advertisements that passed type, version, length and destination checks.
     pub adverts_received: u64,
+    /// Advertisements sent, priority 0 included.
     pub adverts_sent: u64,
+    /// Transitions to MASTER.
     pub became_master: u64,
+    /// Transitions out of MASTER.
     pub released_master: u64,
+    /// Valid advertisements with priority 0.
     pub priority_zero_received: u64,
+    /// Priority-0 advertisements sent.
     pub priority_zero_sent: u64,
-    // One per DropReason variant, in the enum's order.
+    /// [`DropReason::Length`] (keepalived "Packet Errors: Length").
     pub length_errors: u64,
+    /// [`DropReason::Checksum`].
     pub checksum_errors: u64,
+    /// [`DropReason::Vrid`].
     pub vrid_errors: u64,
+    /// [`DropReason::Ttl`] (keepalived "Packet Errors: TTL", with `peer_ttl_errors`).
     pub ttl_errors: u64,
+    /// [`DropReason::Version`].
     pub version_errors: u64,
+    /// [`DropReason::InvalidAuthType`] ("Authentication Errors: Invalid Type").
     pub invalid_auth_type: u64,
+    /// [`DropReason::AuthTypeMismatch`] ("Authentication Errors: Type Mismatch").
     pub auth_type_mismatch: u64,
+    /// [`DropReason::AuthFailure`] ("Authentication Errors: Failure").
     pub auth_failures: u64,
+    /// [`DropReason::Interval`] ("Packet Errors: Advertisement Interval").
     pub interval_errors: u64,
+    /// [`DropReason::InvalidType`] ("Packet Errors: Invalid Type").
     pub invalid_type: u64,
+    /// [`DropReason::Destination`] (keepalived counts it as an address list error).
     pub destination_errors: u64,
+    /// [`DropReason::OwnerIgnore`].
     pub owner_ignored: u64,
+    /// [`DropReason::AddrList`] ("Packet Errors: Address List").
     pub address_list_errors: u64,
+    /// [`DropReason::NotPeer`].
     pub unicast_src_errors: u64,
+    /// [`DropReason::PeerTtl`].
     pub peer_ttl_errors: u64,
 }
 
@@ -373,4 +394,377 @@ fn check_addr_list(vips: &[IpAddr], got: &[IpAddr]) -> Result<(), DropReason> {
 /// Compares the 8 password bytes without an early exit (as keepalived's `memcmp_constant_time`).
 fn constant_time_eq(a: &[u8; 8], b: &[u8; 8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::vrrp::Peer;
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))
+    }
+
+    const VIPS: [IpAddr; 2] = [
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, 100)),
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, 101)),
+    ];
+
+    fn params() -> Params {
+        let mut p = Params::new("VI_1", 51, ip(5));
+        p.vips = VIPS.to_vec();
+        p
+    }
+
+    fn good() -> Advert<'static> {
+        Advert {
+            version: 2,
+            kind: 1,
+            vrid: 51,
+            priority: 100,
+            interval: Duration::from_secs(1),
+            addrs: &VIPS,
+            auth_type: 0,
+            auth_data: [0; 8],
+            ah: None,
+        }
+    }
+
+    fn mcast() -> RxMeta {
+        RxMeta {
+            src: ip(9),
+            multicast: true,
+            ttl: Some(255),
+        }
+    }
+
+    fn check(p: &Params, a: Advert<'_>, m: RxMeta) -> Result<(), DropReason> {
+        validate(p, &a, &m, None)
+    }
+
+    #[test]
+    fn a_good_advert_passes() {
+        assert_eq!(check(&params(), good(), mcast()), Ok(()));
+        // Order of the addresses does not matter.
+        let rev = [VIPS[1], VIPS[0]];
+        let a = Advert {
+            addrs: &rev,
+            ..good()
+        };
+        assert_eq!(check(&params(), a, mcast()), Ok(()));
+    }
+
+    #[test]
+    fn each_check_names_its_reason() {
+        let p = params();
+        let bad_ttl = RxMeta {
+            ttl: Some(64),
+            ..mcast()
+        };
+        let unicast = RxMeta {
+            multicast: false,
+            ..mcast()
+        };
+        let one = [VIPS[0]];
+        let other = [VIPS[0], ip(7)];
+        let cases: Vec<(Advert<'_>, RxMeta, DropReason)> = vec![
+            (
+                Advert { vrid: 52, ..good() },
+                mcast(),
+                DropReason::Vrid { got: 52 },
+            ),
+            (
+                Advert {
+                    ah: Some(true),
+                    ..good()
+                },
+                mcast(),
+                DropReason::AuthTypeMismatch { got: 2, want: 0 },
+            ),
+            (good(), bad_ttl, DropReason::Ttl { got: 64 }),
+            (
+                Advert {
+                    version: 3,
+                    ..good()
+                },
+                mcast(),
+                DropReason::Version { got: 3, want: 2 },
+            ),
+            (
+                Advert {
+                    auth_type: 7,
+                    ..good()
+                },
+                mcast(),
+                DropReason::InvalidAuthType { got: 7 },
+            ),
+            (
+                Advert {
+                    auth_type: 1,
+                    ..good()
+                },
+                mcast(),
+                DropReason::AuthTypeMismatch { got: 1, want: 0 },
+            ),
+            (
+                Advert {
+                    interval: Duration::from_secs(2),
+                    ..good()
+                },
+                mcast(),
+                DropReason::Interval {
+                    got: Duration::from_secs(2),
+                    want: Duration::from_secs(1),
+                },
+            ),
+            (
+                Advert { kind: 2, ..good() },
+                mcast(),
+                DropReason::InvalidType { got: 2 },
+            ),
+            (
+                good(),
+                unicast,
+                DropReason::Destination { multicast: false },
+            ),
+            (
+                Advert {
+                    addrs: &one,
+                    ..good()
+                },
+                mcast(),
+                DropReason::AddrList(AddrMismatch::Count { got: 1, want: 2 }),
+            ),
+            (
+                Advert {
+                    addrs: &other,
+                    ..good()
+                },
+                mcast(),
+                DropReason::AddrList(AddrMismatch::Missing(VIPS[1])),
+            ),
+        ];
+        let mut counters = Counters::default();
+        for (a, m, want) in cases {
+            let got = check(&p, a, m);
+            assert_eq!(got, Err(want), "{a:?} {m:?}");
+            counters.record_drop(&want);
+            assert!(!want.line("VI_1", m.src).is_empty());
+        }
+        let c = counters;
+        assert_eq!(
+            [
+                c.vrid_errors,
+                c.auth_type_mismatch,
+                c.ttl_errors,
+                c.version_errors,
+                c.invalid_auth_type,
+                c.interval_errors,
+                c.invalid_type,
+                c.destination_errors,
+                c.address_list_errors,
+                c.adverts_received,
+            ],
+            [1, 2, 1, 1, 1, 1, 1, 1, 2, 2]
+        );
+    }
+
+    #[test]
+    fn the_first_failing_check_wins() {
+        // Wrong TTL, version, type and addresses at once: TTL comes first (reference 2.4).
+        let a = Advert {
+            version: 3,
+            kind: 9,
+            addrs: &[],
+            ..good()
+        };
+        let m = RxMeta {
+            ttl: Some(1),
+            ..mcast()
+        };
+        assert_eq!(check(&params(), a, m), Err(DropReason::Ttl { got: 1 }));
+    }
+
+    #[test]
+    fn v2_password() {
+        let mut p = params();
+        p.auth = Auth::pass("secret-longer-than-8");
+        let Auth::Pass(pw) = p.auth else {
+            unreachable!()
+        };
+        assert_eq!(&pw, b"secret-l");
+        let ok = Advert {
+            auth_type: 1,
+            auth_data: pw,
+            ..good()
+        };
+        assert_eq!(check(&p, ok, mcast()), Ok(()));
+        let bad = Advert {
+            auth_data: *b"secret-x",
+            ..ok
+        };
+        assert_eq!(check(&p, bad, mcast()), Err(DropReason::AuthFailure));
+        assert_eq!(
+            check(&p, good(), mcast()),
+            Err(DropReason::AuthTypeMismatch { got: 0, want: 1 })
+        );
+        // Short passwords are zero padded.
+        assert_eq!(Auth::pass("ab"), Auth::Pass(*b"ab\0\0\0\0\0\0"));
+    }
+
+    #[test]
+    fn v2_ah() {
+        let mut p = params();
+        p.auth = Auth::Ah;
+        let ok = Advert {
+            auth_type: 2,
+            ah: Some(true),
+            ..good()
+        };
+        assert_eq!(check(&p, ok, mcast()), Ok(()));
+        let bad = Advert {
+            ah: Some(false),
+            ..ok
+        };
+        assert_eq!(check(&p, bad, mcast()), Err(DropReason::AuthFailure));
+        let missing = Advert { ah: None, ..ok };
+        assert_eq!(
+            check(&p, missing, mcast()),
+            Err(DropReason::AuthTypeMismatch { got: 2, want: 2 })
+        );
+    }
+
+    #[test]
+    fn v3_interval_is_not_compared_but_zero_is_refused() {
+        let mut p = params();
+        p.version = 3;
+        let a = Advert {
+            version: 3,
+            interval: Duration::from_millis(370),
+            ..good()
+        };
+        assert_eq!(check(&p, a, mcast()), Ok(()));
+        let z = Advert {
+            interval: Duration::ZERO,
+            ..a
+        };
+        assert!(matches!(
+            check(&p, z, mcast()),
+            Err(DropReason::Interval { .. })
+        ));
+    }
+
+    #[test]
+    fn owner_ignore_adverts() {
+        let mut p = params();
+        p.priority = 255;
+        assert_eq!(check(&p, good(), mcast()), Ok(()));
+        p.owner_ignore_adverts = true;
+        assert_eq!(check(&p, good(), mcast()), Err(DropReason::OwnerIgnore));
+    }
+
+    #[test]
+    fn skip_check_adv_addr_only_for_the_known_master() {
+        let mut p = params();
+        p.skip_check_adv_addr = true;
+        let a = Advert {
+            addrs: &[],
+            ..good()
+        };
+        let m = mcast();
+        assert_eq!(validate(&p, &a, &m, Some(m.src)), Ok(()));
+        assert!(validate(&p, &a, &m, Some(ip(8))).is_err());
+        assert!(validate(&p, &a, &m, None).is_err());
+    }
+
+    #[test]
+    fn unicast_source_and_ttl_ranges() {
+        let mut p = params();
+        p.unicast_peers = vec![
+            Peer {
+                addr: ip(9),
+                min_ttl: 250,
+                max_ttl: 255,
+            },
+            Peer::new(ip(8)),
+        ];
+        let uni = |src, ttl| RxMeta {
+            src,
+            multicast: false,
+            ttl: Some(ttl),
+        };
+        // Without check_unicast_src anything unicast goes, any TTL.
+        assert_eq!(check(&p, good(), uni(ip(7), 3)), Ok(()));
+        p.check_unicast_src = true;
+        assert_eq!(check(&p, good(), uni(ip(9), 254)), Ok(()));
+        assert_eq!(check(&p, good(), uni(ip(8), 1)), Ok(()));
+        assert_eq!(check(&p, good(), uni(ip(7), 255)), Err(DropReason::NotPeer));
+        assert_eq!(
+            check(&p, good(), uni(ip(9), 64)),
+            Err(DropReason::PeerTtl {
+                got: 64,
+                min: 250,
+                max: 255
+            })
+        );
+        // A multicast packet on a unicast instance.
+        assert_eq!(
+            check(&p, good(), mcast()),
+            Err(DropReason::Destination { multicast: true })
+        );
+    }
+
+    #[test]
+    fn every_reason_has_its_own_counter() {
+        let all = [
+            DropReason::Length { got: 1, want: 2 },
+            DropReason::Checksum,
+            DropReason::Vrid { got: 1 },
+            DropReason::Ttl { got: 1 },
+            DropReason::Version { got: 1, want: 2 },
+            DropReason::InvalidAuthType { got: 9 },
+            DropReason::AuthTypeMismatch { got: 1, want: 0 },
+            DropReason::AuthFailure,
+            DropReason::Interval {
+                got: Duration::ZERO,
+                want: Duration::ZERO,
+            },
+            DropReason::InvalidType { got: 0 },
+            DropReason::Destination { multicast: true },
+            DropReason::OwnerIgnore,
+            DropReason::AddrList(AddrMismatch::Count { got: 0, want: 1 }),
+            DropReason::NotPeer,
+            DropReason::PeerTtl {
+                got: 1,
+                min: 2,
+                max: 3,
+            },
+        ];
+        let mut c = Counters::default();
+        for r in &all {
+            c.record_drop(r);
+        }
+        let fields = [
+            c.length_errors,
+            c.checksum_errors,
+            c.vrid_errors,
+            c.ttl_errors,
+            c.version_errors,
+            c.invalid_auth_type,
+            c.auth_type_mismatch,
+            c.auth_failures,
+            c.interval_errors,
+            c.invalid_type,
+            c.destination_errors,
+            c.owner_ignored,
+            c.address_list_errors,
+            c.unicast_src_errors,
+            c.peer_ttl_errors,
+        ];
+        assert_eq!(fields, [1; 15]);
+        assert_eq!(c.adverts_received, 4);
+        assert_eq!(c.ttl_errors_total(), 2);
+    }
 }
