@@ -54,23 +54,15 @@ pub fn of(data: &[u8]) -> u16 {
 
 /// The sum of the IPv4 pseudo-header `{src, dst, 0, protocol, length}` (RFC 768).
 pub fn pseudo_header_v4(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, length: u16) -> u32 {
-    let mut h = [0u8; 12];
-    h[..4].copy_from_slice(&src.octets());
-    h[4..8].copy_from_slice(&dst.octets());
-    h[9] = protocol;
-    h[10..].copy_from_slice(&length.to_be_bytes());
-    add(0, &h)
+    let acc = add(add(0, &src.octets()), &dst.octets());
+    add(add(acc, &[0, protocol]), &length.to_be_bytes())
 }
 
 /// The sum of the IPv6 pseudo-header `{src, dst, upper-layer length (32 bits), 3 zero bytes,
 /// next header}` (RFC 8200 8.1).
 pub fn pseudo_header_v6(src: Ipv6Addr, dst: Ipv6Addr, next_header: u8, length: u32) -> u32 {
-    let mut h = [0u8; 40];
-    h[..16].copy_from_slice(&src.octets());
-    h[16..32].copy_from_slice(&dst.octets());
-    h[32..36].copy_from_slice(&length.to_be_bytes());
-    h[39] = next_header;
-    add(0, &h)
+    let acc = add(add(0, &src.octets()), &dst.octets());
+    add(add(acc, &length.to_be_bytes()), &[0, 0, 0, next_header])
 }
 
 #[cfg(test)]

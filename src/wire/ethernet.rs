@@ -21,14 +21,14 @@ impl Address {
 
     /// The MAC of an IPv4 multicast group: 01:00:5e and the low 23 bits (RFC 1112 6.4).
     pub fn from_ipv4_multicast(group: Ipv4Addr) -> Address {
-        let o = group.octets();
-        Address([0x01, 0x00, 0x5e, o[1] & 0x7f, o[2], o[3]])
+        let [_, b, c, d] = group.octets();
+        Address([0x01, 0x00, 0x5e, b & 0x7f, c, d])
     }
 
     /// The MAC of an IPv6 multicast group: 33:33 and the low 32 bits (RFC 2464 7).
     pub fn from_ipv6_multicast(group: Ipv6Addr) -> Address {
-        let o = group.octets();
-        Address([0x33, 0x33, o[12], o[13], o[14], o[15]])
+        let [.., a, b, c, d] = group.octets();
+        Address([0x33, 0x33, a, b, c, d])
     }
 
     /// The VRRP virtual router MAC: 00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6
