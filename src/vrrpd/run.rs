@@ -27,12 +27,11 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use log::{debug, error, info, log, warn};
-use mio::Token;
 
 use crate::config::Config;
 use crate::config::vrrp::{Family, IpAddress};
 use crate::netlink::monitor::{Event as LinkEvent, Monitor};
-use crate::netlink::names::RtNames;
+use crate::netlink::names::{RtNames, SysNames};
 use crate::netlink::rtnl::{Reply, Rtnl, Seq};
 use crate::reactor::{Core, TimerId};
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
@@ -95,7 +94,7 @@ pub struct Vrrpd {
     socks: Vec<Sock>,
     rtnl: Rtnl,
     monitor: Monitor,
-    names: RtNames,
+    names: SysNames,
     /// Requests in flight: what they were for, to log a refusal.
     pending: HashMap<Seq, String>,
     frames: HashMap<u32, PacketSocket>,
@@ -142,16 +141,18 @@ impl Vrrpd {
         monitor
             .start_dump()
             .map_err(|e| start_err("rtnetlink dump", e))?;
-        core.register_fd(&rtnl, K::from(Key::Rtnl), mio::Interest::READABLE)
+        core.register_fd(&rtnl, mio::Interest::READABLE, K::from(Key::Rtnl))
             .map_err(|e| start_err("register rtnetlink", e))?;
-        core.register_fd(&monitor, K::from(Key::Monitor), mio::Interest::READABLE)
+        core.register_fd(&monitor, mio::Interest::READABLE, K::from(Key::Monitor))
             .map_err(|e| start_err("register monitor", e))?;
         let mut d = Vrrpd {
             insts: Vec::new(),
             socks: Vec::new(),
             rtnl,
             monitor,
-            names: RtNames::load(),
+            names: SysNames {
+                names: RtNames::load(),
+            },
             pending: HashMap::new(),
             frames: HashMap::new(),
             rx: vec![0; 65536],
@@ -279,7 +280,7 @@ impl Vrrpd {
             Family::Inet6 => VrrpSocket::v6(ifname, ifindex)?,
         };
         let n = self.socks.len();
-        core.register_fd(&s, K::from(Key::Socket(n as u32)), mio::Interest::READABLE)?;
+        core.register_fd(&s, mio::Interest::READABLE, K::from(Key::Socket(n as u32)))?;
         self.socks.push(Sock { s, family, ifindex });
         Ok(n)
     }
@@ -347,7 +348,9 @@ impl Vrrpd {
                     return;
                 }
             };
-            self.packet(core, now, n, r);
+            let rx = std::mem::take(&mut self.rx);
+            self.packet(core, now, n, r, &rx);
+            self.rx = rx;
         }
     }
 
@@ -359,9 +362,10 @@ impl Vrrpd {
         now: Instant,
         n: usize,
         r: crate::sys::sock::Received,
+        rx: &[u8],
     ) {
         let family = self.socks[n].family;
-        let data = &self.rx[..r.len];
+        let data = &rx[..r.len.min(rx.len())];
         let (pair, ttl, multicast, pkt) = match family {
             Family::Inet => match wv::ipv4_datagram(data) {
                 Ok((ip, pkt)) => (
@@ -410,8 +414,9 @@ impl Vrrpd {
                 return;
             }
         };
-        self.addrs.clear();
-        self.addrs.extend(repr.addresses.iter());
+        let mut addrs = std::mem::take(&mut self.addrs);
+        addrs.clear();
+        addrs.extend(repr.addresses.iter());
         let (interval, auth_type, auth_data) = match repr.version {
             wv::Version::V2 {
                 auth_type,
@@ -434,7 +439,7 @@ impl Vrrpd {
             vrid: repr.vrid,
             priority: repr.priority,
             interval,
-            addrs: &self.addrs,
+            addrs: &addrs,
             auth_type,
             auth_data,
             ah: None,
@@ -474,6 +479,7 @@ impl Vrrpd {
             inst.m.handle_input(now, input);
             self.drain(core, i);
         }
+        self.addrs = addrs;
         if !matched {
             self.counters.unknown_vrid += 1;
             debug!("advert from {src} for VRID {}: no instance", repr.vrid);
