@@ -45,7 +45,9 @@ fn hand_made_v2(src: Ipv4Addr) -> Vec<u8> {
     ];
     v.extend_from_slice(&src.octets());
     v.extend_from_slice(&[224, 0, 0, 18]);
-    let mut vrrp = vec![0x21, 51, 150, 1, 0, 1, 0, 0, 10, 99, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0];
+    let mut vrrp = vec![
+        0x21, 51, 150, 1, 0, 1, 0, 0, 10, 99, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
     let sum = checksum(&vrrp);
     vrrp[6..8].copy_from_slice(&sum.to_be_bytes());
     v.extend_from_slice(&vrrp);

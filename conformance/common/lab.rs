@@ -126,7 +126,15 @@ impl Lab {
             ip(&["-n", &ns, "link", "set", "lo", "up"]);
             ip(&["-n", &ns, "link", "set", "eth0", "up"]);
             let r = &lab.routers[i];
-            ip(&["-n", &ns, "addr", "add", &format!("{}/24", r.v4), "dev", "eth0"]);
+            ip(&[
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &format!("{}/24", r.v4),
+                "dev",
+                "eth0",
+            ]);
             ip(&[
                 "-n",
                 &ns,
@@ -141,7 +149,10 @@ impl Lab {
         // Link-local addresses come up without DAD now; wait for them to be usable.
         for r in &lab.routers {
             let ok = poll_until(Duration::from_secs(5), || {
-                let out = ns_exec(&r.ns, &["ip", "-6", "addr", "show", "dev", "eth0", "scope", "link"]);
+                let out = ns_exec(
+                    &r.ns,
+                    &["ip", "-6", "addr", "show", "dev", "eth0", "scope", "link"],
+                );
                 let s = String::from_utf8_lossy(&out.stdout);
                 s.contains("fe80") && !s.contains("tentative")
             });
@@ -192,9 +203,15 @@ impl Lab {
             );
             let out = ns_exec(
                 ns,
-                &["nft", "add", "rule", "bridge", "krs", "fwd", "iifname", &port, "drop"],
+                &[
+                    "nft", "add", "rule", "bridge", "krs", "fwd", "iifname", &port, "drop",
+                ],
             );
-            assert!(out.status.success(), "nft: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "nft: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         } else {
             let _ = ns_exec(ns, &["nft", "flush", "chain", "bridge", "krs", "fwd"]);
         }
@@ -202,7 +219,10 @@ impl Lab {
 
     /// IPv4 addresses on router `i`'s eth0, as `ip -4 -o addr` prints them.
     pub fn addrs(&self, i: usize) -> String {
-        let out = ns_exec(&self.routers[i].ns, &["ip", "-o", "addr", "show", "dev", "eth0"]);
+        let out = ns_exec(
+            &self.routers[i].ns,
+            &["ip", "-o", "addr", "show", "dev", "eth0"],
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -273,7 +293,8 @@ fn capture_thread(
         }
         let proto = (libc::ETH_P_ALL as u16).to_be() as i32;
         // SAFETY: plain syscall.
-        let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, proto) };
+        let fd =
+            unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, proto) };
         if fd < 0 {
             return Err(format!("socket: {}", std::io::Error::last_os_error()));
         }

@@ -69,7 +69,11 @@ fn trim_blanks_start(s: &str) -> &str {
 
 /// `s` without its trailing spaces and tabs.
 fn trim_blanks_end(s: &str) -> &str {
-    let n = s.bytes().rev().take_while(|&b| b == b' ' || b == b'\t').count();
+    let n = s
+        .bytes()
+        .rev()
+        .take_while(|&b| b == b' ' || b == b'\t')
+        .count();
     &s[..s.len() - n]
 }
 

@@ -595,7 +595,8 @@ impl Diagnostics {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.list.iter().filter(|d| d.severity == severity).count() + self.dropped[severity as usize]
+        self.list.iter().filter(|d| d.severity == severity).count()
+            + self.dropped[severity as usize]
     }
 
     /// keepalived's `-t` exit status for these diagnostics (reference 1.7).

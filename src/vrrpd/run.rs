@@ -192,21 +192,29 @@ impl Vrrpd {
                 format!(
                     "({name}) interface {} has no {} address to send adverts from",
                     io.interface,
-                    if io.family == Family::Inet { "IPv4" } else { "IPv6 link-local" }
+                    if io.family == Family::Inet {
+                        "IPv4"
+                    } else {
+                        "IPv6 link-local"
+                    }
                 )
             })?,
         };
         params.primary_addr = src;
         let sock = self
             .socket_for(io.family, &io.interface, ifindex, core)
-            .map_err(|e| format!("({name}) cannot open a VRRP socket on {}: {e}", io.interface))?;
-        if io.peers.is_empty() {
-            if let Err(e) = self.socks[sock].s.join(io.group) {
-                // Joining twice on one socket is EADDRINUSE: harmless.
-                if e.raw_os_error() != Some(libc::EADDRINUSE) {
-                    return Err(format!("({name}) cannot join {}: {e}", io.group));
-                }
-            }
+            .map_err(|e| {
+                format!(
+                    "({name}) cannot open a VRRP socket on {}: {e}",
+                    io.interface
+                )
+            })?;
+        // Joining twice on one socket is EADDRINUSE: harmless.
+        if io.peers.is_empty()
+            && let Err(e) = self.socks[sock].s.join(io.group)
+            && e.raw_os_error() != Some(libc::EADDRINUSE)
+        {
+            return Err(format!("({name}) cannot join {}: {e}", io.group));
         }
         let wfam = match io.family {
             Family::Inet => wire::Family::V4,
@@ -339,7 +347,9 @@ impl Vrrpd {
 
     fn on_socket<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, n: usize) {
         loop {
-            let Some(sock) = self.socks.get(n) else { return };
+            let Some(sock) = self.socks.get(n) else {
+                return;
+            };
             let r = match sock.s.recv(&mut self.rx) {
                 Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -389,7 +399,12 @@ impl Vrrpd {
                     return;
                 };
                 match wv::Packet::new_checked(data, wire::Family::V6) {
-                    Ok(pkt) => (IpPair::V6 { src, dst }, r.hop_limit, dst.is_multicast(), pkt),
+                    Ok(pkt) => (
+                        IpPair::V6 { src, dst },
+                        r.hop_limit,
+                        dst.is_multicast(),
+                        pkt,
+                    ),
                     Err(e) => {
                         self.counters.malformed += 1;
                         debug!("dropped a VRRP datagram from {}: {e}", r.src);
@@ -514,7 +529,10 @@ impl Vrrpd {
                 LinkEvent::LinkRemoved { ifindex, name } => {
                     for i in 0..self.insts.len() {
                         if self.insts[i].ifindex == ifindex {
-                            warn!("({}) interface {name} removed", self.insts[i].m.params().name);
+                            warn!(
+                                "({}) interface {name} removed",
+                                self.insts[i].m.params().name
+                            );
                             self.insts[i].m.handle_input(now, Input::Link { up: false });
                             self.drain(core, i);
                         }
@@ -524,11 +542,11 @@ impl Vrrpd {
                     for i in 0..self.insts.len() {
                         let inst = &self.insts[i];
                         let ours = inst.vips_on
-                            && inst
-                                .io
-                                .vips
-                                .iter()
-                                .any(|v| v.addr.addr == addr && !v.no_track && self.dev_index(inst, v) == Some(ifindex));
+                            && inst.io.vips.iter().any(|v| {
+                                v.addr.addr == addr
+                                    && !v.no_track
+                                    && self.dev_index(inst, v) == Some(ifindex)
+                            });
                         if ours {
                             self.insts[i].m.handle_input(now, Input::VipRemoved(addr));
                             self.drain(core, i);
@@ -537,10 +555,7 @@ impl Vrrpd {
                 }
                 LinkEvent::AddrAdded { .. } | LinkEvent::Synced => {}
                 LinkEvent::DumpFailed { errno } => {
-                    warn!(
-                        "link dump failed: {}",
-                        io::Error::from_raw_os_error(errno)
-                    );
+                    warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
                 }
             }
         }
@@ -648,7 +663,10 @@ impl Vrrpd {
             };
             if let Err(e) = res {
                 self.counters.send_errors += 1;
-                warn!("({}) cannot send advert to {dst}: {e}", self.insts[i].m.params().name);
+                warn!(
+                    "({}) cannot send advert to {dst}: {e}",
+                    self.insts[i].m.params().name
+                );
             }
         }
     }
@@ -673,7 +691,8 @@ impl Vrrpd {
             match r {
                 Ok(seq) => {
                     let verb = if add { "adding" } else { "removing" };
-                    self.pending.insert(seq, format!("({name}) {verb} {}", a.addr));
+                    self.pending
+                        .insert(seq, format!("({name}) {verb} {}", a.addr));
                 }
                 Err(e) => error!("({name}) {}: {e}", a.addr),
             }
@@ -687,7 +706,8 @@ impl Vrrpd {
             };
             match res {
                 Ok(seq) => {
-                    self.pending.insert(seq, format!("({name}) virtual route {}", route_dest(r)));
+                    self.pending
+                        .insert(seq, format!("({name}) virtual route {}", route_dest(r)));
                 }
                 Err(e) => error!("({name}) virtual route {}: {e}", route_dest(r)),
             }
@@ -718,19 +738,18 @@ impl Vrrpd {
         let inst = &self.insts[i];
         let ifindex = inst.ifindex;
         let mac = wire::ethernet::Address(inst.mac);
-        if !self.frames.contains_key(&ifindex) {
-            match PacketSocket::new(ifindex) {
-                Ok(s) => {
-                    self.frames.insert(ifindex, s);
-                }
+        let sock = match self.frames.entry(ifindex) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => match PacketSocket::new(ifindex) {
+                Ok(s) => v.insert(s),
                 Err(e) => {
-                    error!("({}) cannot open a packet socket: {e}", inst.m.params().name);
+                    error!(
+                        "({}) cannot open a packet socket: {e}",
+                        inst.m.params().name
+                    );
                     return;
                 }
-            }
-        }
-        let Some(sock) = self.frames.get(&ifindex) else {
-            return;
+            },
         };
         let mut buf = [0u8; 128];
         let vips: Vec<IpAddr> = inst

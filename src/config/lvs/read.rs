@@ -177,7 +177,10 @@ pub(super) fn timer(
     if v < min || v > max {
         d.warn(
             w.loc,
-            format!("`{keyword}`: `{t}` is out of range ({}) - ignoring", range()),
+            format!(
+                "`{keyword}`: `{t}` is out of range ({}) - ignoring",
+                range()
+            ),
         );
         return None;
     }
