@@ -147,6 +147,8 @@ struct Case {
     as_v2: bool,
     /// Advert interval in centiseconds.
     cs: u32,
+    /// Extra lines in router 0's `vrrp_instance`.
+    extra0: &'static str,
 }
 
 const V2: Case = Case {
@@ -156,6 +158,7 @@ const V2: Case = Case {
     pass: false,
     as_v2: false,
     cs: 100,
+    extra0: "",
 };
 
 const VRID: u8 = 51;
@@ -194,6 +197,9 @@ fn config(lab: &Lab, case: &Case, i: usize, prio: u8, kind: Impl) -> String {
     }
     let secs = f64::from(case.cs) / 100.0;
     c += &format!("    advert_int {secs}\n");
+    if i == 0 {
+        c += case.extra0;
+    }
     if case.as_v2 && kind == Impl::Rs {
         c += "    v3_checksum_as_v2\n";
     }
@@ -784,4 +790,121 @@ fn three_routers_v3_rs() {
 #[test]
 fn three_routers_v3_mixed() {
     scenario("3rkr", V3, &[Rs, Ka, Rs]);
+}
+
+/// Interface down puts the master in FAULT (VIP gone, the backup takes over), up brings it back
+/// (and it preempts); a VIP deleted behind the master's back is put back.
+#[test]
+fn link_down_is_fault_and_a_removed_vip_comes_back() {
+    if !can_run() {
+        return;
+    }
+    let case = V3;
+    let run = Run::new("flt", case, &[Rs, Rs], &[150, 100]);
+    let slack = Duration::from_secs(3);
+    run.wait_master(0, case.master_down(100) * 2 + slack, "election");
+    let ns0 = run.lab.routers[0].ns.clone();
+
+    // A VIP removed by someone else while master: put back.
+    let out = ns_exec(
+        &ns0,
+        &[
+            "ip",
+            "addr",
+            "del",
+            &format!("{}/24", run.vip),
+            "dev",
+            "eth0",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run.wait_master(0, case.master_down(100) + slack, "VIP put back");
+
+    // eth0 down: FAULT, the VIP leaves r0 and r1 takes over.
+    let out = ns_exec(&ns0, &["ip", "link", "set", "eth0", "down"]);
+    assert!(out.status.success());
+    run.wait_master(1, case.master_down(100) + slack, "r0 in FAULT");
+    assert!(
+        run.nodes[0]
+            .daemon
+            .wait_for("Entering FAULT STATE", slack)
+            .is_some(),
+        "{}",
+        run.logs()
+    );
+    // eth0 up again: BACKUP, then r0 preempts.
+    let out = ns_exec(&ns0, &["ip", "link", "set", "eth0", "up"]);
+    assert!(out.status.success());
+    run.wait_master(0, case.master_down(150) * 2 + slack, "back from FAULT");
+}
+
+/// `track_interface` with a weight: the tracked link going down lowers r0's priority below
+/// r1's, and r1 takes over; coming back up, r0 preempts again. Weight 0 would mean FAULT.
+#[test]
+fn track_interface_weight_moves_mastership() {
+    if !can_run() {
+        return;
+    }
+    let case = Case {
+        extra0: "    track_interface {\n        trk0 weight -60\n    }\n",
+        ..V3
+    };
+    // The tracked interface must exist before the daemon starts: build the lab, add it, then
+    // start the daemons.
+    let mut lab = Lab::new("trk", 2);
+    lab.capture();
+    let ns0 = lab.routers[0].ns.clone();
+    let out = ns_exec(
+        &ns0,
+        &[
+            "ip", "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for l in ["trk0", "trk1"] {
+        assert!(
+            ns_exec(&ns0, &["ip", "link", "set", l, "up"])
+                .status
+                .success()
+        );
+    }
+    let dir = TempDir::new("vrrp-trk");
+    let nodes = vec![
+        Node::start(&lab, &dir, &case, 0, 150, Rs),
+        Node::start(&lab, &dir, &case, 1, 100, Rs),
+    ];
+    let run = Run {
+        vip: vip(&lab, case.fam),
+        lab,
+        nodes,
+        _dir: dir,
+    };
+    let slack = Duration::from_secs(3);
+    run.wait_master(0, case.master_down(100) * 2 + slack, "election");
+    assert!(
+        ns_exec(&ns0, &["ip", "link", "set", "trk1", "down"])
+            .status
+            .success()
+    );
+    // trk0 loses its carrier: priority 150 - 60 = 90 < 100.
+    run.wait_master(1, case.master_down(100) * 2 + slack, "tracked link down");
+    assert!(
+        run.adverts_from(0).iter().any(|a| a.priority == 90),
+        "r0 never advertised 150 - 60\n{}",
+        run.logs()
+    );
+    assert!(
+        ns_exec(&ns0, &["ip", "link", "set", "trk1", "up"])
+            .status
+            .success()
+    );
+    run.wait_master(0, case.master_down(100) * 2 + slack, "tracked link up");
 }

@@ -77,6 +77,11 @@ struct Inst {
     armed: Option<(Instant, TimerId)>,
     /// The VIPs are (being) installed.
     vips_on: bool,
+    /// The state of our own interface last given to the machine (`None`: not yet known, taken as
+    /// up).
+    link_up: Option<bool>,
+    /// The tracking (weight, fault) last given to the machine.
+    track: (i32, bool),
 }
 
 /// Counters of what arrived for no instance or could not be read.
@@ -265,6 +270,8 @@ impl Vrrpd {
             variant,
             armed: None,
             vips_on: false,
+            link_up: None,
+            track: (0, false),
         });
         Ok(())
     }
@@ -518,12 +525,9 @@ impl Vrrpd {
     fn on_monitor<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for ev in self.monitor.recv() {
             match ev {
-                LinkEvent::LinkChange { ifindex, up, .. } => {
-                    for i in 0..self.insts.len() {
-                        if self.insts[i].ifindex == ifindex {
-                            self.insts[i].m.handle_input(now, Input::Link { up });
-                            self.drain(core, i);
-                        }
+                LinkEvent::LinkChange { ifindex, .. } => {
+                    if self.monitor.synced() {
+                        self.links_changed(core, now, Some(ifindex));
                     }
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
@@ -533,6 +537,7 @@ impl Vrrpd {
                                 "({}) interface {name} removed",
                                 self.insts[i].m.params().name
                             );
+                            self.insts[i].link_up = Some(false);
                             self.insts[i].m.handle_input(now, Input::Link { up: false });
                             self.drain(core, i);
                         }
@@ -553,10 +558,76 @@ impl Vrrpd {
                         }
                     }
                 }
-                LinkEvent::AddrAdded { .. } | LinkEvent::Synced => {}
+                LinkEvent::Synced => self.links_changed(core, now, None),
+                LinkEvent::AddrAdded { .. } => {}
                 LinkEvent::DumpFailed { errno } => {
                     warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
                 }
+            }
+        }
+    }
+
+    /// Gives the machines whose interface or tracked interfaces include `ifindex` (all, for
+    /// `None`) the link state and tracking weight the monitor now knows, when they changed.
+    ///
+    /// keepalived's `track_interface` weights: 0 means the interface being down is a FAULT; a
+    /// positive weight is added to the priority while the interface is up, a negative one while
+    /// it is down; `reverse` swaps up and down.
+    fn links_changed<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        ifindex: Option<u32>,
+    ) {
+        for i in 0..self.insts.len() {
+            let inst = &self.insts[i];
+            let up_of = |name: &str| {
+                self.monitor
+                    .ifindex(name)
+                    .and_then(|x| self.monitor.link_by_index(x))
+                    .is_some_and(|l| l.up)
+            };
+            let concerned = ifindex.is_none_or(|x| {
+                inst.ifindex == x
+                    || inst
+                        .io
+                        .track_ifs
+                        .iter()
+                        .any(|(n, _, _)| self.monitor.ifindex(n) == Some(x))
+            });
+            if !concerned {
+                continue;
+            }
+            let own_up = self
+                .monitor
+                .link_by_index(inst.ifindex)
+                .is_none_or(|l| l.up);
+            let mut weight = 0i32;
+            let mut fault = false;
+            for (name, w, reverse) in &inst.io.track_ifs {
+                let up = up_of(name) != *reverse;
+                match *w {
+                    0 if !up => fault = true,
+                    w if w > 0 && up => weight += w,
+                    w if w < 0 && !up => weight += w,
+                    _ => {}
+                }
+            }
+            let link_input = (!inst.io.dont_track_primary
+                && inst.link_up.unwrap_or(true) != own_up)
+                .then_some(own_up);
+            let track_input = (inst.track != (weight, fault)).then_some((weight, fault));
+            let inst = &mut self.insts[i];
+            if let Some(up) = link_input {
+                inst.link_up = Some(up);
+                inst.m.handle_input(now, Input::Link { up });
+                self.drain(core, i);
+            }
+            if let Some((weight, fault)) = track_input {
+                let inst = &mut self.insts[i];
+                inst.track = (weight, fault);
+                inst.m.handle_input(now, Input::Tracking { weight, fault });
+                self.drain(core, i);
             }
         }
     }
