@@ -908,3 +908,43 @@ fn track_interface_weight_moves_mastership() {
     );
     run.wait_master(0, case.master_down(100) * 2 + slack, "tracked link up");
 }
+
+/// `-V` (`--dont-release-vrrp`): the master stops without removing its VIP (it still sends
+/// priority 0, so the backup takes over).
+#[test]
+fn dont_release_vrrp_keeps_the_vip_at_stop() {
+    if !can_run() {
+        return;
+    }
+    let case = V3;
+    let lab = Lab::new("kv", 1);
+    let dir = TempDir::new("vrrp-kv");
+    let conf = dir.path().join("keepalived.conf");
+    std::fs::write(&conf, config(&lab, &case, 0, 150, Rs)).unwrap();
+    let pid = dir.path().join("rs.pid");
+    let mut d = Daemon::start_cmd(Command::new("ip").args([
+        "netns",
+        "exec",
+        &lab.routers[0].ns,
+        bin(),
+        "-n",
+        "-l",
+        "-V",
+        "-f",
+        &conf.to_string_lossy(),
+        "-p",
+        &pid.to_string_lossy(),
+    ]));
+    let vip = vip(&lab, case.fam);
+    assert!(
+        poll_until(Duration::from_secs(5), || lab.has_addr(0, &vip)),
+        "{}",
+        d.log()
+    );
+    d.signal(libc::SIGTERM);
+    assert!(
+        d.wait_exit(Duration::from_secs(5))
+            .is_some_and(|s| s.success())
+    );
+    assert!(lab.has_addr(0, &vip), "-V: the VIP must stay\n{}", d.log());
+}
