@@ -948,3 +948,130 @@ fn dont_release_vrrp_keeps_the_vip_at_stop() {
     );
     assert!(lab.has_addr(0, &vip), "-V: the VIP must stay\n{}", d.log());
 }
+
+/// SIGRTMIN+2 writes the JSON dump in keepalived's layout: it parses, has every key keepalived
+/// 2.2.7 writes (data and stats), and matches the live state; SIGUSR2's statistics and SIGUSR1's
+/// data file have keepalived's lines. keepalived (the backup) dumps beside it for the comparison.
+#[test]
+fn json_stats_and_data_dumps_match_keepalived_and_the_state() {
+    if !can_run()
+        || !require(
+            common::have("keepalived", "--version"),
+            "keepalived not installed: needed to compare the JSON dump",
+        )
+    {
+        return;
+    }
+    let case = V3;
+    let run = Run::new("jsn", case, &[Rs, Ka], &[150, 100]);
+    let slack = Duration::from_secs(3);
+    run.wait_master(0, case.master_down(100) * 2 + slack, "election");
+    // Both write keepalived's default files (keepalived 2.2.7 knows no other location).
+    let (ours_json, ours_stats, ours_data) = (
+        PathBuf::from("/tmp/keepalived.json"),
+        PathBuf::from("/tmp/keepalived.stats"),
+        PathBuf::from("/tmp/keepalived.data"),
+    );
+    let read_fresh = |p: &PathBuf, since: std::time::SystemTime| -> Option<String> {
+        let m = std::fs::metadata(p).ok()?.modified().ok()?;
+        (m >= since)
+            .then(|| std::fs::read_to_string(p).ok())
+            .flatten()
+    };
+    let json_sig = libc::SIGRTMIN() + 2;
+    // keepalived first (its VRRP child writes the file), then ours.
+    let t0 = std::time::SystemTime::now() - Duration::from_millis(5);
+    run.nodes[1].daemon.signal(json_sig);
+    let mut theirs = None;
+    poll_until(Duration::from_secs(3), || {
+        theirs = read_fresh(&ours_json, t0).filter(|s| s.contains("\"iname\""));
+        theirs.is_some()
+    });
+    let theirs = common::json::parse(&theirs.expect("keepalived wrote no JSON")).unwrap();
+    let t1 = std::time::SystemTime::now();
+    std::thread::sleep(Duration::from_millis(20)); // distinct mtime granularity
+    run.nodes[0].daemon.signal(json_sig);
+    let mut ours = None;
+    poll_until(Duration::from_secs(3), || {
+        ours = read_fresh(&ours_json, t1).filter(|s| {
+            s.contains("\"iname\"")
+                && run.nodes[0]
+                    .daemon
+                    .log()
+                    .contains("Wrote /tmp/keepalived.json")
+        });
+        ours.is_some()
+    });
+    let ours_text = ours.expect("keepalived-rs wrote no JSON");
+    let ours = common::json::parse(&ours_text).unwrap_or_else(|e| panic!("{e}: {ours_text}"));
+    let (o, t) = (&ours.arr()[0], &theirs.arr()[0]);
+    for part in ["data", "stats"] {
+        let (ok, tk) = (o.get(part).unwrap().keys(), t.get(part).unwrap().keys());
+        let missing: Vec<_> = tk.iter().filter(|k| !ok.contains(k)).collect();
+        assert!(
+            missing.is_empty(),
+            "{part}: keys keepalived writes and we do not: {missing:?}"
+        );
+    }
+    let od = o.get("data").unwrap();
+    let td = t.get("data").unwrap();
+    assert_eq!(od.get("state").unwrap().num(), Some(2.0), "ours is master");
+    assert_eq!(
+        td.get("state").unwrap().num(),
+        Some(1.0),
+        "keepalived is backup"
+    );
+    for k in ["vrid", "version", "adver_int"] {
+        assert_eq!(od.get(k), td.get(k), "{k}");
+    }
+    assert_eq!(od.get("effective_priority").unwrap().num(), Some(150.0));
+    assert_eq!(od.get("vipset"), Some(&common::json::Json::Bool(true)));
+    let vip_line = format!("{}/24 dev eth0 scope global set", run.vip);
+    assert_eq!(
+        od.get("vips").unwrap().arr(),
+        [common::json::Json::Str(vip_line)]
+    );
+    let sent = o
+        .get("stats")
+        .unwrap()
+        .get("advert_sent")
+        .unwrap()
+        .num()
+        .unwrap();
+    assert!(sent >= 1.0);
+
+    // Statistics and data files: keepalived's lines.
+    let t2 = std::time::SystemTime::now();
+    std::thread::sleep(Duration::from_millis(20));
+    run.nodes[0].daemon.signal(libc::SIGUSR2);
+    run.nodes[0].daemon.signal(libc::SIGUSR1);
+    let mut stats = None;
+    let mut data = None;
+    poll_until(Duration::from_secs(3), || {
+        stats = stats.take().or_else(|| read_fresh(&ours_stats, t2));
+        data = data.take().or_else(|| read_fresh(&ours_data, t2));
+        stats.is_some() && data.is_some()
+    });
+    let stats = stats.expect("no stats file");
+    for line in [
+        "VRRP Instance: VI_1",
+        "  Advertisements:",
+        "    Received: ",
+        "  Became master: 1",
+        "  Packet Errors:",
+        "    Address List: 0",
+        "  Priority Zero:",
+    ] {
+        assert!(stats.contains(line), "{line:?} not in\n{stats}");
+    }
+    let data = data.expect("no data file");
+    for line in [
+        "------< VRRP Topology >------",
+        " VRRP Instance = VI_1",
+        "   State = MASTER",
+        "   Virtual Router ID = 51",
+        "   Effective priority = 150",
+    ] {
+        assert!(data.contains(line), "{line:?} not in\n{data}");
+    }
+}

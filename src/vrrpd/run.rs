@@ -82,6 +82,8 @@ struct Inst {
     link_up: Option<bool>,
     /// The tracking (weight, fault) last given to the machine.
     track: (i32, bool),
+    /// Wall-clock time of the last state change (for the dumps only).
+    last_transition: std::time::SystemTime,
 }
 
 /// Counters of what arrived for no instance or could not be read.
@@ -272,6 +274,7 @@ impl Vrrpd {
             vips_on: false,
             link_up: None,
             track: (0, false),
+            last_transition: std::time::SystemTime::now(),
         });
         Ok(())
     }
@@ -312,6 +315,33 @@ impl Vrrpd {
     /// The machines, for dumps.
     pub fn instances(&self) -> impl Iterator<Item = &Instance> {
         self.insts.iter().map(|i| &i.m)
+    }
+
+    /// Every instance as the dumps see it.
+    pub fn views(&self) -> Vec<super::dump::View<'_>> {
+        self.insts
+            .iter()
+            .map(|i| super::dump::View {
+                params: i.m.params(),
+                counters: i.m.counters(),
+                state: i.m.state(),
+                want: match i.m.params().initial {
+                    crate::config::vrrp::State::Master => crate::vrrp::State::Master,
+                    crate::config::vrrp::State::Backup => crate::vrrp::State::Backup,
+                },
+                priority: i.m.priority(),
+                master_priority: i.m.master_priority(),
+                master_adver_int: i.m.master_adver_int(),
+                master_down: i.m.master_down_interval(),
+                interface: &i.io.interface,
+                src: i.src,
+                group: i.io.peers.is_empty().then_some(i.io.group),
+                vips: &i.io.vips,
+                evips: &i.io.evips,
+                vips_on: i.vips_on,
+                last_transition: i.last_transition,
+            })
+            .collect()
     }
 
     /// Requests to the kernel not yet answered.
@@ -652,6 +682,9 @@ impl Vrrpd {
                 }
                 Output::Action(Action::Garp { repeat, .. }) => self.garp(i, repeat),
                 Output::Event(ev) => {
+                    if matches!(ev, crate::vrrp::Event::StateChange { .. }) {
+                        self.insts[i].last_transition = std::time::SystemTime::now();
+                    }
                     let name = &self.insts[i].m.params().name;
                     log!(ev.level(), "{}", ev.line(name));
                 }
