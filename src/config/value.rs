@@ -555,37 +555,58 @@ pub fn no_block(d: &mut Diagnostics, node: &Node) {
 /// The nearest known word by edit distance (Damerau-Levenshtein, optimal string alignment), if it
 /// is close enough to be a plausible typo.
 pub fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
-    let limit = (word.chars().count() / 3).clamp(1, 4);
-    known
-        .iter()
-        .map(|k| (edit_distance(word, k), *k))
-        .filter(|&(dist, _)| dist <= limit)
-        .min_by_key(|&(dist, k)| (dist, k.len()))
-        .map(|(_, k)| k)
+    let a: Vec<char> = word.chars().collect();
+    // Keywords are short; a long word is no typo of one (and would cost a long comparison).
+    if a.len() > 64 {
+        return None;
+    }
+    let limit = (a.len() / 3).clamp(1, 4);
+    let mut rows = [Vec::new(), Vec::new(), Vec::new()];
+    let mut b = Vec::new();
+    let mut best: Option<(usize, &'k str)> = None;
+    for k in known {
+        // The distance is at least the difference in length.
+        let klen = k.chars().count();
+        if klen.abs_diff(a.len()) > limit {
+            continue;
+        }
+        b.clear();
+        b.extend(k.chars());
+        let dist = edit_distance(&a, &b, &mut rows);
+        if dist <= limit && best.is_none_or(|(d, bk)| (dist, k.len()) < (d, bk.len())) {
+            best = Some((dist, k));
+        }
+    }
+    best.map(|(_, k)| k)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+/// Optimal string alignment distance, with three rows of the matrix reused across calls.
+fn edit_distance(a: &[char], b: &[char], rows: &mut [Vec<usize>; 3]) -> usize {
+    let n = b.len() + 1;
+    for r in rows.iter_mut() {
+        r.clear();
+        r.resize(n, 0);
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
+    // rows[0]: i-2, rows[1]: i-1, rows[2]: i.
+    for (j, cell) in rows[1].iter_mut().enumerate() {
         *cell = j;
     }
     for i in 1..=a.len() {
-        for j in 1..=b.len() {
+        rows[2][0] = i;
+        for j in 1..n {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut v = (rows[1][j] + 1)
+                .min(rows[2][j - 1] + 1)
+                .min(rows[1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                v = v.min(rows[0][j - 2] + 1);
             }
+            rows[2][j] = v;
         }
+        rows.rotate_left(1);
     }
-    d[a.len()][b.len()]
+    // After the last rotation the row of i = a.len() is rows[1].
+    rows[1][n - 1]
 }
 
 #[cfg(test)]

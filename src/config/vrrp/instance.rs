@@ -668,7 +668,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
     let Some(name) = block_name(d, node) else {
         return;
     };
-    if v.instances.iter().any(|i| i.name == name.text) {
+    if v.instance_names.contains(&name.text) {
         warn_at(
             d,
             At::word(name),
@@ -711,6 +711,7 @@ pub(super) fn parse(v: &mut Vrrp, node: &Node, d: &mut Diagnostics) {
         );
         i.vrf = None;
     }
+    v.instance_names.insert(i.name.clone());
     v.instances.push(i);
 }
 

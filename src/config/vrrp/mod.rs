@@ -94,6 +94,9 @@ pub struct Vrrp {
     pub track_groups: Vec<TrackGroup>,
     /// `interface_up_down_delays { IF DOWN [UP] ... }`.
     pub up_down_delays: Vec<UpDownDelay>,
+    /// The names of `instances`, for the duplicate check (linear scans made 20,000 instances
+    /// quadratic).
+    pub(super) instance_names: std::collections::HashSet<String>,
 }
 
 impl Vrrp {
