@@ -1075,3 +1075,186 @@ fn json_stats_and_data_dumps_match_keepalived_and_the_state() {
         assert!(data.contains(line), "{line:?} not in\n{data}");
     }
 }
+
+/// Notifications: every transition is one line on the notify FIFO, in the order the daemon
+/// logged them (100 and more transitions, driven by a tracked link with weight 0), and the
+/// `notify` script gets keepalived's four arguments for each, `notify_master` runs on MASTER.
+#[test]
+fn notify_fifo_lines_are_ordered_and_scripts_get_keepalived_arguments() {
+    if !can_run() {
+        return;
+    }
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let lab = Lab::new("nfy", 1);
+    let ns0 = lab.routers[0].ns.clone();
+    let out = ns_exec(
+        &ns0,
+        &[
+            "ip", "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+        ],
+    );
+    assert!(out.status.success());
+    for l in ["trk0", "trk1"] {
+        assert!(
+            ns_exec(&ns0, &["ip", "link", "set", l, "up"])
+                .status
+                .success()
+        );
+    }
+    let dir = TempDir::new("vrrp-nfy");
+    let d = dir.path();
+    let fifo = d.join("notify.fifo");
+    let args_log = d.join("args.log");
+    let master_log = d.join("master.log");
+    let script = d.join("notify.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$@\" >> {}\n", args_log.display()),
+    )
+    .unwrap();
+    let mscript = d.join("master.sh");
+    std::fs::write(
+        &mscript,
+        format!("#!/bin/sh\necho master >> {}\n", master_log.display()),
+    )
+    .unwrap();
+    for s in [&script, &mscript] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(s, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let conf = d.join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "global_defs {{\n    notify_fifo {}\n    script_user root\n}}\n\
+             vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n\
+             \x20   priority 100\n    version 3\n    advert_int 0.05\n\
+             \x20   track_interface {{\n        trk0\n    }}\n\
+             \x20   notify {}\n    notify_master {}\n\
+             \x20   virtual_ipaddress {{\n        {}/24\n    }}\n}}\n",
+            fifo.display(),
+            script.display(),
+            mscript.display(),
+            vip(&lab, Fam::V4)
+        ),
+    )
+    .unwrap();
+    let pid = d.join("rs.pid");
+    let mut daemon = Daemon::start_cmd(Command::new("ip").args([
+        "netns",
+        "exec",
+        &ns0,
+        bin(),
+        "-n",
+        "-l",
+        "-f",
+        &conf.to_string_lossy(),
+        "-p",
+        &pid.to_string_lossy(),
+    ]));
+    assert!(
+        poll_until(Duration::from_secs(5), || fifo.exists()),
+        "no FIFO\n{}",
+        daemon.log()
+    );
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let mut text = String::new();
+    let mut read_lines = |text: &mut String| {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        text.lines().count()
+    };
+    let mut cycles = 0;
+    while read_lines(&mut text) < 100 && cycles < 80 {
+        // MASTER first, then FAULT when the tracked link goes, then BACKUP and MASTER again.
+        let before = text.matches("MASTER").count();
+        assert!(
+            poll_until(Duration::from_secs(5), || {
+                read_lines(&mut text);
+                text.matches("MASTER").count() > before || (cycles == 0 && text.contains("MASTER"))
+            }),
+            "no MASTER line\n{text}\n{}",
+            daemon.log()
+        );
+        assert!(
+            ns_exec(&ns0, &["ip", "link", "set", "trk1", "down"])
+                .status
+                .success()
+        );
+        let faults = text.matches("FAULT").count();
+        assert!(
+            poll_until(Duration::from_secs(5), || {
+                read_lines(&mut text);
+                text.matches("FAULT").count() > faults
+            }),
+            "no FAULT line\n{text}\n{}",
+            daemon.log()
+        );
+        assert!(
+            ns_exec(&ns0, &["ip", "link", "set", "trk1", "up"])
+                .status
+                .success()
+        );
+        cycles += 1;
+    }
+    daemon.signal(libc::SIGTERM);
+    assert!(daemon.wait_exit(Duration::from_secs(5)).is_some());
+    read_lines(&mut text);
+    let fifo_states: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            assert_eq!(w.len(), 4, "{l}");
+            assert_eq!((w[0], w[1]), ("INSTANCE", "\"VI_1\""), "{l}");
+            w[2]
+        })
+        .collect();
+    let log = daemon.log();
+    let logged: Vec<&str> = log
+        .lines()
+        .filter_map(|l| {
+            if l.contains("(VI_1) Entering ") {
+                l.split("Entering ").nth(1)?.split(' ').next()
+            } else if l.contains("(VI_1) Stopped") {
+                Some("STOP")
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(fifo_states.len() >= 100, "{} lines", fifo_states.len());
+    assert_eq!(fifo_states, logged, "FIFO order = log order");
+    // The notify script ran once per transition with INSTANCE VI_1 STATE PRIO (scripts may
+    // finish out of order: compared as counts).
+    assert!(
+        poll_until(Duration::from_secs(5), || {
+            std::fs::read_to_string(&args_log).is_ok_and(|s| s.lines().count() == logged.len())
+        }),
+        "notify ran {} times for {} transitions",
+        std::fs::read_to_string(&args_log).map_or(0, |s| s.lines().count()),
+        logged.len()
+    );
+    let args = std::fs::read_to_string(&args_log).unwrap();
+    for state in ["MASTER", "BACKUP", "FAULT", "STOP"] {
+        let want = logged.iter().filter(|s| **s == state).count();
+        let got = args
+            .lines()
+            .filter(|l| l.starts_with(&format!("INSTANCE VI_1 {state} ")))
+            .count();
+        assert_eq!(got, want, "{state}: {args}");
+    }
+    let masters = logged.iter().filter(|s| **s == "MASTER").count();
+    assert!(poll_until(Duration::from_secs(5), || {
+        std::fs::read_to_string(&master_log).is_ok_and(|s| s.lines().count() == masters)
+    }));
+}

@@ -118,11 +118,13 @@ impl Daemon {
         }
         info!("Stopping (signal {signo})");
         self.phase = Phase::Stopping;
-        // Priority-0 adverts and VIP removal; the loop runs until the kernel has answered.
+        // Scripts still running (trackers, earlier notifications) are told to stop first; then
+        // priority-0 adverts, VIP removal and the STOP notifications, whose scripts the loop
+        // waits for, as it waits for the kernel's answers, up to the deadline.
+        core.signal_children(libc::SIGTERM);
         if let Some(v) = &mut self.vrrp {
             v.stop(core, now);
         }
-        core.signal_children(libc::SIGTERM);
         core.arm(now + SHUTDOWN_DEADLINE, Key::ShutdownDeadline);
         self.maybe_finish(core);
     }

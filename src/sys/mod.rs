@@ -396,6 +396,11 @@ pub mod syslog {
 
 /// The uid of a user name, through the C library (so NSS users count too).
 pub fn user_uid(name: &str) -> Option<u32> {
+    user_ids(name).map(|(uid, _)| uid)
+}
+
+/// The uid and primary gid of user `name` (getpwnam_r).
+pub fn user_ids(name: &str) -> Option<(u32, u32)> {
     let cname = std::ffi::CString::new(name).ok()?;
     // SAFETY: passwd is plain data; getpwnam_r writes into our buffers only.
     let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
@@ -411,7 +416,39 @@ pub fn user_uid(name: &str) -> Option<u32> {
             &mut result,
         )
     };
-    (rc == 0 && !result.is_null()).then_some(pw.pw_uid)
+    (rc == 0 && !result.is_null()).then_some((pw.pw_uid, pw.pw_gid))
+}
+
+/// The gid of group `name` (getgrnam_r).
+pub fn group_gid(name: &str) -> Option<u32> {
+    let cname = std::ffi::CString::new(name).ok()?;
+    // SAFETY: group is plain data; getgrnam_r writes into our buffers only.
+    let mut gr: libc::group = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16384];
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call; the buffer length is its real length.
+    let rc = unsafe {
+        libc::getgrnam_r(
+            cname.as_ptr(),
+            &mut gr,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    (rc == 0 && !result.is_null()).then_some(gr.gr_gid)
+}
+
+/// Creates FIFO `path` with mode 0600 (`EEXIST` is not an error).
+pub fn mkfifo(path: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))?;
+    // SAFETY: c is a valid C string.
+    match cvt(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }) {
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => Ok(()),
+        other => other.map(drop),
+    }
 }
 
 /// What [`netlink_recv`] read: the datagram's full length, who sent it, and whether it was cut.

@@ -34,6 +34,8 @@ pub struct Io {
     /// `virtual_ipaddress` then `virtual_ipaddress_excluded`.
     pub vips: Vec<IpAddress>,
     pub evips: Vec<IpAddress>,
+    /// `notify*` scripts.
+    pub notifies: crate::config::vrrp::Notifies,
     /// `track_interface`: interface name, weight (0: down means FAULT), reverse.
     pub track_ifs: Vec<(String, i32, bool)>,
     /// `dont_track_primary`: the instance's own interface going down is not a FAULT.
@@ -183,6 +185,7 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         v3_checksum,
         vips: i.virtual_ipaddresses.clone(),
         evips: i.virtual_ipaddresses_excluded.clone(),
+        notifies: i.notify.clone(),
         track_ifs: i
             .tracking
             .interfaces

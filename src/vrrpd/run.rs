@@ -53,6 +53,8 @@ pub enum Key {
     Rtnl,
     /// The link and address monitor.
     Monitor,
+    /// A notify script or FIFO reader.
+    Script,
 }
 
 struct Sock {
@@ -110,6 +112,7 @@ pub struct Vrrpd {
     addrs: Vec<IpAddr>,
     ip_ident: u16,
     group4: Ipv4Addr,
+    notifier: super::notify::Notifier,
     /// `-V`: leave the VIPs in place at stop.
     keep_vips: bool,
     stopping: bool,
@@ -167,10 +170,14 @@ impl Vrrpd {
             addrs: Vec::with_capacity(255),
             ip_ident: (crate::sys::getpid() as u16).wrapping_mul(2654),
             group4: cfg.global.vrrp.mcast_group4,
+            notifier: super::notify::Notifier::new(cfg),
             keep_vips,
             stopping: false,
             counters: GlobalCounters::default(),
         };
+        for r in d.notifier.readers.clone() {
+            d.run_script(core, &r);
+        }
         for p in planned {
             if let Err(e) = d.add_instance(p, core, now) {
                 error!("{e}");
@@ -355,7 +362,7 @@ impl Vrrpd {
             Key::Socket(n) => self.on_socket(core, now, n as usize),
             Key::Rtnl => self.on_rtnl(),
             Key::Monitor => self.on_monitor(core, now),
-            Key::Timer(_) => {}
+            Key::Timer(_) | Key::Script => {}
         }
     }
 
@@ -682,11 +689,9 @@ impl Vrrpd {
                 }
                 Output::Action(Action::Garp { repeat, .. }) => self.garp(i, repeat),
                 Output::Event(ev) => {
-                    if matches!(ev, crate::vrrp::Event::StateChange { .. }) {
-                        self.insts[i].last_transition = std::time::SystemTime::now();
-                    }
                     let name = &self.insts[i].m.params().name;
                     log!(ev.level(), "{}", ev.line(name));
+                    self.notify(core, i, &ev);
                 }
             }
         }
@@ -700,6 +705,49 @@ impl Vrrpd {
                 let id = core.arm(at, K::from(Key::Timer(i as u32)));
                 inst.armed = Some((at, id));
             }
+        }
+    }
+
+    /// FIFO lines and scripts for one event of instance `i`, in the order of events.
+    fn notify<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        i: usize,
+        ev: &crate::vrrp::Event,
+    ) {
+        use crate::vrrp::{Event, Note};
+        let inst = &mut self.insts[i];
+        let name = inst.m.params().name.clone();
+        let prio = inst.m.priority();
+        match *ev {
+            Event::StateChange { to, .. } => {
+                inst.last_transition = std::time::SystemTime::now();
+                let word = super::notify::state_word(to);
+                self.notifier
+                    .fifo_line(&format!("INSTANCE \"{name}\" {word} {prio}"));
+                let scripts = self
+                    .notifier
+                    .scripts(&self.insts[i].io.notifies, &name, to, prio);
+                for s in scripts {
+                    self.run_script(core, &s);
+                }
+            }
+            Event::Note(Note::LowerPriority { .. }) => {
+                self.notifier
+                    .fifo_line(&format!("INSTANCE \"{name}\" MASTER_RX_LOWER_PRI {prio}"));
+                if let Some(s) = self.notifier.rx_lower_pri(&self.insts[i].io.notifies) {
+                    self.run_script(core, &s);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn run_script<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, s: &super::notify::Spawn) {
+        let Some(mut cmd) = s.command() else { return };
+        match core.spawn(Instant::now(), &mut cmd, None, K::from(Key::Script)) {
+            Ok(id) => debug!("started {:?} (pid {})", s.argv, id.0),
+            Err(e) => error!("Cannot run {:?}: {e}", s.argv),
         }
     }
 
