@@ -150,20 +150,28 @@ impl Daemon {
 
     fn dump(&self, now: Instant, what: Signal) {
         let uptime = now - self.started;
+        let views = self.vrrp.as_ref().map(|v| v.views()).unwrap_or_default();
+        let files = &self.config.global.dumps;
         let (path, text) = match what {
             Signal::Data => (
-                DATA_FILE,
+                files.state_file.as_deref().unwrap_or(DATA_FILE),
                 format!(
-                    "------< keepalived-rs data >------\n pid = {}\n uptime = {}s\n config file = {}\n reloads = {}\n------< VRRP Topology >------\n",
+                    "------< keepalived-rs data >------\n pid = {}\n uptime = {}s\n config file = {}\n reloads = {}\n{}",
                     sys::getpid(),
                     uptime.as_secs(),
                     self.opts.config_file.display(),
-                    self.reloads
+                    self.reloads,
+                    vrrpd::dump::topology(&views)
                 ),
             ),
-            Signal::Stats | Signal::StatsClear => (STATS_FILE, String::new()),
-            // keepalived writes an array of VRRP instances; there are none yet.
-            Signal::Json => (JSON_FILE, "[]\n".to_string()),
+            Signal::Stats | Signal::StatsClear => (
+                files.stats_file.as_deref().unwrap_or(STATS_FILE),
+                vrrpd::dump::stats(&views),
+            ),
+            Signal::Json => (
+                files.json_file.as_deref().unwrap_or(JSON_FILE),
+                vrrpd::dump::json(&views),
+            ),
             Signal::Reload | Signal::Stop(_) => return,
         };
         match write_atomically(Path::new(path), text.as_bytes()) {

@@ -102,7 +102,8 @@ impl Lab {
             "0",
         ]);
         sysctl(&br, "net.ipv6.conf.br0.disable_ipv6", "1");
-        ip(&["-n", &br, "link", "set", "br0", "up"]);
+        // Promiscuous: the bridge device then sees unicast frames between ports too.
+        ip(&["-n", &br, "link", "set", "br0", "promisc", "on", "up"]);
         for i in 0..n {
             let ns = format!("{base}r{i}");
             ip(&["netns", "add", &ns]);

@@ -236,4 +236,5 @@ impl Drop for Netns {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
     }
 }
+pub mod json;
 pub mod lab;

@@ -2,6 +2,7 @@
 //! their adverts go through raw sockets, their actions through rtnetlink and AF_PACKET
 //! ([`run`]); [`params`] turns the configuration into what those need.
 
+pub mod dump;
 pub mod params;
 pub mod run;
 

@@ -34,6 +34,10 @@ pub struct Io {
     /// `virtual_ipaddress` then `virtual_ipaddress_excluded`.
     pub vips: Vec<IpAddress>,
     pub evips: Vec<IpAddress>,
+    /// `track_interface`: interface name, weight (0: down means FAULT), reverse.
+    pub track_ifs: Vec<(String, i32, bool)>,
+    /// `dont_track_primary`: the instance's own interface going down is not a FAULT.
+    pub dont_track_primary: bool,
     /// `virtual_routes`, `virtual_rules`: installed and removed with the VIPs.
     pub routes: Vec<Route>,
     pub rules: Vec<Rule>,
@@ -179,6 +183,13 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         v3_checksum,
         vips: i.virtual_ipaddresses.clone(),
         evips: i.virtual_ipaddresses_excluded.clone(),
+        track_ifs: i
+            .tracking
+            .interfaces
+            .iter()
+            .map(|t| (t.name.clone(), t.weight.unwrap_or(0), t.reverse))
+            .collect(),
+        dont_track_primary: i.dont_track_primary,
         routes: i.virtual_routes.clone(),
         rules: i.virtual_rules.clone(),
     };

@@ -77,6 +77,13 @@ struct Inst {
     armed: Option<(Instant, TimerId)>,
     /// The VIPs are (being) installed.
     vips_on: bool,
+    /// The state of our own interface last given to the machine (`None`: not yet known, taken as
+    /// up).
+    link_up: Option<bool>,
+    /// The tracking (weight, fault) last given to the machine.
+    track: (i32, bool),
+    /// Wall-clock time of the last state change (for the dumps only).
+    last_transition: std::time::SystemTime,
 }
 
 /// Counters of what arrived for no instance or could not be read.
@@ -265,6 +272,9 @@ impl Vrrpd {
             variant,
             armed: None,
             vips_on: false,
+            link_up: None,
+            track: (0, false),
+            last_transition: std::time::SystemTime::now(),
         });
         Ok(())
     }
@@ -305,6 +315,33 @@ impl Vrrpd {
     /// The machines, for dumps.
     pub fn instances(&self) -> impl Iterator<Item = &Instance> {
         self.insts.iter().map(|i| &i.m)
+    }
+
+    /// Every instance as the dumps see it.
+    pub fn views(&self) -> Vec<super::dump::View<'_>> {
+        self.insts
+            .iter()
+            .map(|i| super::dump::View {
+                params: i.m.params(),
+                counters: i.m.counters(),
+                state: i.m.state(),
+                want: match i.m.params().initial {
+                    crate::config::vrrp::State::Master => crate::vrrp::State::Master,
+                    crate::config::vrrp::State::Backup => crate::vrrp::State::Backup,
+                },
+                priority: i.m.priority(),
+                master_priority: i.m.master_priority(),
+                master_adver_int: i.m.master_adver_int(),
+                master_down: i.m.master_down_interval(),
+                interface: &i.io.interface,
+                src: i.src,
+                group: i.io.peers.is_empty().then_some(i.io.group),
+                vips: &i.io.vips,
+                evips: &i.io.evips,
+                vips_on: i.vips_on,
+                last_transition: i.last_transition,
+            })
+            .collect()
     }
 
     /// Requests to the kernel not yet answered.
@@ -518,12 +555,9 @@ impl Vrrpd {
     fn on_monitor<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for ev in self.monitor.recv() {
             match ev {
-                LinkEvent::LinkChange { ifindex, up, .. } => {
-                    for i in 0..self.insts.len() {
-                        if self.insts[i].ifindex == ifindex {
-                            self.insts[i].m.handle_input(now, Input::Link { up });
-                            self.drain(core, i);
-                        }
+                LinkEvent::LinkChange { ifindex, .. } => {
+                    if self.monitor.synced() {
+                        self.links_changed(core, now, Some(ifindex));
                     }
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
@@ -533,6 +567,7 @@ impl Vrrpd {
                                 "({}) interface {name} removed",
                                 self.insts[i].m.params().name
                             );
+                            self.insts[i].link_up = Some(false);
                             self.insts[i].m.handle_input(now, Input::Link { up: false });
                             self.drain(core, i);
                         }
@@ -553,10 +588,76 @@ impl Vrrpd {
                         }
                     }
                 }
-                LinkEvent::AddrAdded { .. } | LinkEvent::Synced => {}
+                LinkEvent::Synced => self.links_changed(core, now, None),
+                LinkEvent::AddrAdded { .. } => {}
                 LinkEvent::DumpFailed { errno } => {
                     warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
                 }
+            }
+        }
+    }
+
+    /// Gives the machines whose interface or tracked interfaces include `ifindex` (all, for
+    /// `None`) the link state and tracking weight the monitor now knows, when they changed.
+    ///
+    /// keepalived's `track_interface` weights: 0 means the interface being down is a FAULT; a
+    /// positive weight is added to the priority while the interface is up, a negative one while
+    /// it is down; `reverse` swaps up and down.
+    fn links_changed<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        ifindex: Option<u32>,
+    ) {
+        for i in 0..self.insts.len() {
+            let inst = &self.insts[i];
+            let up_of = |name: &str| {
+                self.monitor
+                    .ifindex(name)
+                    .and_then(|x| self.monitor.link_by_index(x))
+                    .is_some_and(|l| l.up)
+            };
+            let concerned = ifindex.is_none_or(|x| {
+                inst.ifindex == x
+                    || inst
+                        .io
+                        .track_ifs
+                        .iter()
+                        .any(|(n, _, _)| self.monitor.ifindex(n) == Some(x))
+            });
+            if !concerned {
+                continue;
+            }
+            let own_up = self
+                .monitor
+                .link_by_index(inst.ifindex)
+                .is_none_or(|l| l.up);
+            let mut weight = 0i32;
+            let mut fault = false;
+            for (name, w, reverse) in &inst.io.track_ifs {
+                let up = up_of(name) != *reverse;
+                match *w {
+                    0 if !up => fault = true,
+                    w if w > 0 && up => weight += w,
+                    w if w < 0 && !up => weight += w,
+                    _ => {}
+                }
+            }
+            let link_input = (!inst.io.dont_track_primary
+                && inst.link_up.unwrap_or(true) != own_up)
+                .then_some(own_up);
+            let track_input = (inst.track != (weight, fault)).then_some((weight, fault));
+            let inst = &mut self.insts[i];
+            if let Some(up) = link_input {
+                inst.link_up = Some(up);
+                inst.m.handle_input(now, Input::Link { up });
+                self.drain(core, i);
+            }
+            if let Some((weight, fault)) = track_input {
+                let inst = &mut self.insts[i];
+                inst.track = (weight, fault);
+                inst.m.handle_input(now, Input::Tracking { weight, fault });
+                self.drain(core, i);
             }
         }
     }
@@ -581,6 +682,9 @@ impl Vrrpd {
                 }
                 Output::Action(Action::Garp { repeat, .. }) => self.garp(i, repeat),
                 Output::Event(ev) => {
+                    if matches!(ev, crate::vrrp::Event::StateChange { .. }) {
+                        self.insts[i].last_transition = std::time::SystemTime::now();
+                    }
                     let name = &self.insts[i].m.params().name;
                     log!(ev.level(), "{}", ev.line(name));
                 }

@@ -1,0 +1,357 @@
+//! The state dumps in keepalived's layouts: SIGUSR1's data file (the "VRRP Topology" part),
+//! SIGUSR2's statistics file, SIGRTMIN+2's JSON (keepalived's `json_version 1`: an array of
+//! `{"data": {...}, "stats": {...}}`, the keys and value types of keepalived 2.2.7, which
+//! exporters and OpenWrt's LuCI status page read).
+//!
+//! Beyond keepalived: the statistics file ends each instance with the drop reasons keepalived
+//! does not count (checksum, VRID, version, unicast source, peer TTL, owner-ignored,
+//! destination), after keepalived's own lines so that parsers of its layout still work.
+
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime};
+
+use crate::config::vrrp::IpAddress;
+use crate::vrrp::{Auth, Counters, Params, State};
+
+/// One instance as the dumps see it.
+pub struct View<'a> {
+    pub params: &'a Params,
+    pub counters: &'a Counters,
+    pub state: State,
+    pub want: State,
+    pub priority: u8,
+    pub master_priority: u8,
+    pub master_adver_int: Duration,
+    pub master_down: Duration,
+    pub interface: &'a str,
+    pub src: std::net::IpAddr,
+    pub group: Option<std::net::IpAddr>,
+    pub vips: &'a [IpAddress],
+    pub evips: &'a [IpAddress],
+    pub vips_on: bool,
+    pub last_transition: SystemTime,
+}
+
+/// keepalived's numbers for states (`VRRP_STATE_*`).
+pub fn state_number(s: State) -> u8 {
+    match s {
+        State::Init => 0,
+        State::Backup => 1,
+        State::Master => 2,
+        State::Fault => 3,
+    }
+}
+
+fn state_name(s: State) -> &'static str {
+    match s {
+        State::Init => "INIT",
+        State::Backup => "BACKUP",
+        State::Master => "MASTER",
+        State::Fault => "FAULT",
+    }
+}
+
+fn secs_f(t: SystemTime) -> f64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// `10.0.0.1/24 dev eth0 scope global set`, as keepalived prints an address.
+fn addr_line(a: &IpAddress, dev: &str, set: bool) -> String {
+    let len = a
+        .addr
+        .len
+        .unwrap_or(if a.addr.addr.is_ipv4() { 32 } else { 128 });
+    let mut s = format!(
+        "{}/{len} dev {} scope {}",
+        a.addr.addr,
+        a.dev.as_deref().unwrap_or(dev),
+        a.scope.map_or("global".to_string(), |s| s.to_string())
+    );
+    if let Some(l) = &a.label {
+        let _ = write!(s, " label {l}");
+    }
+    if set {
+        s.push_str(" set");
+    }
+    s
+}
+
+/// JSON string escaping (RFC 8259): quotes, backslash, control characters; `/` as keepalived
+/// writes it (`\/`).
+fn js(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '/' => o.push_str("\\/"),
+            '\n' => o.push_str("\\n"),
+            '\r' => o.push_str("\\r"),
+            '\t' => o.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn auth_type(a: &Auth) -> u8 {
+    a.type_code()
+}
+
+/// The JSON dump (keepalived's `json_version 1` layout).
+pub fn json(views: &[View<'_>]) -> String {
+    let mut o = String::from("[");
+    for (k, v) in views.iter().enumerate() {
+        if k > 0 {
+            o.push(',');
+        }
+        let p = v.params;
+        let c = v.counters;
+        let vips: Vec<String> = v
+            .vips
+            .iter()
+            .map(|a| js(&addr_line(a, v.interface, v.vips_on)))
+            .collect();
+        let evips: Vec<String> = v
+            .evips
+            .iter()
+            .map(|a| js(&addr_line(a, v.interface, v.vips_on)))
+            .collect();
+        let _ = write!(
+            o,
+            concat!(
+                "{{\"data\":{{\"iname\":{},\"dont_track_primary\":0,\"skip_check_adv_addr\":{},",
+                "\"strict_mode\":0,\"vmac_ifname\":\"\",\"ifp_ifname\":{},\"master_priority\":{},",
+                "\"last_transition\":{:.6},\"garp_delay\":{},\"garp_refresh\":{},\"garp_rep\":{},",
+                "\"garp_refresh_rep\":{},\"garp_lower_prio_delay\":{},\"garp_lower_prio_rep\":{},",
+                "\"lower_prio_no_advert\":{},\"higher_prio_send_advert\":{},\"vrid\":{},",
+                "\"base_priority\":{},\"effective_priority\":{},\"vipset\":{},",
+                "\"promote_secondaries\":false,\"adver_int\":{},\"master_adver_int\":{},",
+                "\"accept\":{},\"nopreempt\":{},\"preempt_delay\":{},\"state\":{},\"wantstate\":{},",
+                "\"version\":{},\"smtp_alert\":false,\"notify_deleted\":false,\"vips\":[{}],"
+            ),
+            js(&p.name),
+            u8::from(p.skip_check_adv_addr),
+            js(v.interface),
+            v.master_priority,
+            secs_f(v.last_transition),
+            p.garp.master_delay.as_secs(),
+            p.garp.master_refresh.as_secs(),
+            p.garp.master_repeat,
+            p.garp.master_refresh_repeat,
+            p.garp.lower_prio_delay.as_secs(),
+            p.garp.lower_prio_repeat,
+            u8::from(p.lower_prio_no_advert),
+            u8::from(p.higher_prio_send_advert),
+            p.vrid,
+            p.priority,
+            v.priority,
+            v.vips_on,
+            interval_json(p.advert_int),
+            interval_json(v.master_adver_int),
+            u8::from(p.accept),
+            p.nopreempt,
+            p.preempt_delay.as_secs(),
+            state_number(v.state),
+            state_number(v.want),
+            p.version,
+            vips.join(",")
+        );
+        if !evips.is_empty() {
+            let _ = write!(o, "\"evips\":[{}],", evips.join(","));
+        }
+        let _ = write!(
+            o,
+            concat!(
+                "\"auth_type\":{}}},\"stats\":{{\"advert_rcvd\":{},\"advert_sent\":{},",
+                "\"become_master\":{},\"release_master\":{},\"packet_len_err\":{},",
+                "\"advert_interval_err\":{},\"ip_ttl_err\":{},\"invalid_type_rcvd\":{},",
+                "\"addr_list_err\":{},\"invalid_authtype\":{},\"authtype_mismatch\":{},",
+                "\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{}}}}}"
+            ),
+            auth_type(&p.auth),
+            c.adverts_received,
+            c.adverts_sent,
+            c.became_master,
+            c.released_master,
+            c.length_errors,
+            c.interval_errors,
+            c.ttl_errors + c.peer_ttl_errors,
+            c.invalid_type,
+            c.address_list_errors + c.destination_errors,
+            c.invalid_auth_type,
+            c.auth_type_mismatch,
+            c.auth_failures,
+            c.priority_zero_received,
+            c.priority_zero_sent
+        );
+    }
+    o.push(']');
+    o
+}
+
+/// keepalived writes whole seconds as an integer and fractions as a number.
+fn interval_json(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        d.as_secs().to_string()
+    } else {
+        format!("{}", d.as_secs_f64())
+    }
+}
+
+/// The statistics file (SIGUSR2).
+pub fn stats(views: &[View<'_>]) -> String {
+    let mut o = String::new();
+    for v in views {
+        let c = v.counters;
+        let _ = write!(
+            o,
+            concat!(
+                "VRRP Instance: {}\n",
+                "  Advertisements:\n    Received: {}\n    Sent: {}\n",
+                "  Became master: {}\n  Released master: {}\n",
+                "  Packet Errors:\n    Length: {}\n    TTL: {}\n    Invalid Type: {}\n",
+                "    Advertisement Interval: {}\n    Address List: {}\n",
+                "  Authentication Errors:\n    Invalid Type: {}\n    Type Mismatch: {}\n",
+                "    Failure: {}\n",
+                "  Priority Zero:\n    Received: {}\n    Sent: {}\n",
+                "  Other drops (keepalived-rs):\n    Checksum: {}\n    VRID: {}\n",
+                "    Version: {}\n    Destination: {}\n    Unicast source: {}\n",
+                "    Unicast peer TTL: {}\n    Owner ignored: {}\n"
+            ),
+            v.params.name,
+            c.adverts_received,
+            c.adverts_sent,
+            c.became_master,
+            c.released_master,
+            c.length_errors,
+            c.ttl_errors,
+            c.invalid_type,
+            c.interval_errors,
+            c.address_list_errors,
+            c.invalid_auth_type,
+            c.auth_type_mismatch,
+            c.auth_failures,
+            c.priority_zero_received,
+            c.priority_zero_sent,
+            c.checksum_errors,
+            c.vrid_errors,
+            c.version_errors,
+            c.destination_errors,
+            c.unicast_src_errors,
+            c.peer_ttl_errors,
+            c.owner_ignored
+        );
+    }
+    o
+}
+
+/// The "VRRP Topology" part of the data file (SIGUSR1).
+pub fn topology(views: &[View<'_>]) -> String {
+    let mut o = String::from("------< VRRP Topology >------\n");
+    for v in views {
+        let p = v.params;
+        let _ = write!(
+            o,
+            concat!(
+                " VRRP Instance = {}\n   VRRP Version = {}\n   State = {}\n",
+                "   Wantstate = {}\n   Last transition = {:.6}\n",
+                "   Master down timer = {} usecs\n   Interface = {}\n   Using src_ip = {}\n"
+            ),
+            p.name,
+            p.version,
+            state_name(v.state),
+            state_name(v.want),
+            secs_f(v.last_transition),
+            v.master_down.as_micros(),
+            v.interface,
+            v.src
+        );
+        match v.group {
+            Some(g) => {
+                let _ = writeln!(o, "   Multicast address {g}");
+            }
+            None => {
+                o.push_str("   Unicast peer(s):\n");
+                for peer in &p.unicast_peers {
+                    let _ = writeln!(o, "     {}", peer.addr);
+                }
+            }
+        }
+        let _ = write!(
+            o,
+            concat!(
+                "   Gratuitous ARP delay = {}\n   Gratuitous ARP repeat = {}\n",
+                "   Gratuitous ARP refresh = {}\n   Gratuitous ARP refresh repeat = {}\n",
+                "   Gratuitous ARP lower priority delay = {}\n",
+                "   Gratuitous ARP lower priority repeat = {}\n",
+                "   Down timer adverts = {}\n",
+                "   Send advert after receive lower priority advert = {}\n",
+                "   Send advert after receive higher priority advert = {}\n",
+                "   Virtual Router ID = {}\n   Priority = {}\n   Effective priority = {}\n",
+                "   Advert interval = {}\n   Master advert interval = {}\n",
+                "   Accept = {}\n   Preempt = {}\n   Preempt delay = {} secs\n",
+                "   Authentication type = {}\n   Virtual IP ({}):\n"
+            ),
+            p.garp.master_delay.as_secs(),
+            p.garp.master_repeat,
+            p.garp.master_refresh.as_secs(),
+            p.garp.master_refresh_repeat,
+            p.garp.lower_prio_delay.as_secs(),
+            p.garp.lower_prio_repeat,
+            p.down_timer_adverts,
+            !p.lower_prio_no_advert,
+            p.higher_prio_send_advert,
+            p.vrid,
+            p.priority,
+            v.priority,
+            interval_text(p.advert_int),
+            interval_text(v.master_adver_int),
+            if p.accept { "enabled" } else { "disabled" },
+            if p.nopreempt { "disabled" } else { "enabled" },
+            p.preempt_delay.as_secs_f64(),
+            match p.auth {
+                Auth::None => "none",
+                Auth::Pass(_) => "SIMPLE_PASSWORD",
+                Auth::Ah => "IPSEC_AH",
+            },
+            v.vips.len()
+        );
+        for a in v.vips {
+            let _ = writeln!(o, "     {}", addr_line(a, v.interface, v.vips_on));
+        }
+        if !v.evips.is_empty() {
+            let _ = writeln!(o, "   Virtual IP Excluded ({}):", v.evips.len());
+            for a in v.evips {
+                let _ = writeln!(o, "     {}", addr_line(a, v.interface, v.vips_on));
+            }
+        }
+    }
+    o
+}
+
+fn interval_text(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{} sec", d.as_secs())
+    } else {
+        format!("{} milli-sec", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_like_keepalived() {
+        assert_eq!(js("a/b\"c\\\n"), "\"a\\/b\\\"c\\\\\\n\"");
+        assert_eq!(interval_json(Duration::from_secs(1)), "1");
+        assert_eq!(interval_json(Duration::from_millis(10)), "0.01");
+    }
+}
