@@ -94,8 +94,14 @@ impl Daemon {
         if !self.opts.subsystems.vrrp || self.config.vrrp.instances.is_empty() {
             return Ok(());
         }
-        let v = Vrrpd::start(&self.config, self.opts.dont_release_vrrp, core, now)
-            .map_err(|e| format!("cannot start VRRP: {e}"))?;
+        let v = Vrrpd::start(
+            &self.config,
+            self.opts.dont_release_vrrp,
+            self.opts.log_detail,
+            core,
+            now,
+        )
+        .map_err(|e| format!("cannot start VRRP: {e}"))?;
         info!("VRRP: {} instance(s) running", v.len());
         self.vrrp = Some(v);
         Ok(())

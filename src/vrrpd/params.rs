@@ -107,10 +107,11 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
     p.initial = i.state.unwrap_or(State::Backup);
     p.vips = i.virtual_ipaddresses.iter().map(|a| a.addr.addr).collect();
     p.down_timer_adverts = i.down_timer_adverts.unwrap_or(g.down_timer_adverts);
+    let strict = i.strict_mode.unwrap_or(g.strict);
     p.lower_prio_no_advert = i
         .lower_prio_no_advert
         .or(g.lower_prio_no_advert)
-        .unwrap_or(g.strict);
+        .unwrap_or(strict);
     p.higher_prio_send_advert = i
         .higher_prio_send_advert
         .unwrap_or(g.higher_prio_send_advert);
@@ -135,12 +136,18 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
     p.auth = match &i.authentication {
         Some(a) if version == 2 => match a.auth_type {
             Some(AuthType::Pass) => Auth::pass(a.auth_pass.as_deref().unwrap_or("")),
-            Some(AuthType::Ah) => Auth::Ah,
+            // Sending auth type 2 without the AH header would make every peer drop our adverts
+            // and us theirs: two masters. Refused until AH is implemented.
+            Some(AuthType::Ah) => {
+                return Err(
+                    "auth_type AH is not implemented by keepalived-rs yet; use PASS or none"
+                        .to_string(),
+                );
+            }
             None => Auth::None,
         },
         _ => Auth::None,
     };
-    let strict = i.strict_mode.unwrap_or(g.strict);
     p.accept = i.accept.unwrap_or(!strict);
     let gs = &i.garp;
     let master_delay = gs.master_delay.unwrap_or(g.garp_master_delay);

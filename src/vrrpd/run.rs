@@ -113,6 +113,8 @@ pub struct Vrrpd {
     ip_ident: u16,
     group4: Ipv4Addr,
     notifier: super::notify::Notifier,
+    /// `-D`: the lines keepalived prints only in detailed mode.
+    log_detail: bool,
     /// `-V`: leave the VIPs in place at stop.
     keep_vips: bool,
     stopping: bool,
@@ -139,6 +141,7 @@ impl Vrrpd {
     pub fn start<K: From<Key> + Copy>(
         cfg: &Config,
         keep_vips: bool,
+        log_detail: bool,
         core: &mut Core<K>,
         now: Instant,
     ) -> Result<Vrrpd, StartError> {
@@ -171,6 +174,7 @@ impl Vrrpd {
             ip_ident: (crate::sys::getpid() as u16).wrapping_mul(2654),
             group4: cfg.global.vrrp.mcast_group4,
             notifier: super::notify::Notifier::new(cfg),
+            log_detail,
             keep_vips,
             stopping: false,
             counters: GlobalCounters::default(),
@@ -568,17 +572,12 @@ impl Vrrpd {
                     }
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
-                    for i in 0..self.insts.len() {
-                        if self.insts[i].ifindex == ifindex {
-                            warn!(
-                                "({}) interface {name} removed",
-                                self.insts[i].m.params().name
-                            );
-                            self.insts[i].link_up = Some(false);
-                            self.insts[i].m.handle_input(now, Input::Link { up: false });
-                            self.drain(core, i);
-                        }
+                    for inst in self.insts.iter().filter(|x| x.ifindex == ifindex) {
+                        warn!("({}) interface {name} removed", inst.m.params().name);
                     }
+                    // Its name no longer resolves: recompute every instance.
+                    let _ = ifindex;
+                    self.links_changed(core, now, None);
                 }
                 LinkEvent::AddrRemoved { ifindex, addr, .. } => {
                     for i in 0..self.insts.len() {
@@ -635,10 +634,11 @@ impl Vrrpd {
             if !concerned {
                 continue;
             }
-            let own_up = self
-                .monitor
-                .link_by_index(inst.ifindex)
-                .is_none_or(|l| l.up);
+            // A link the synced monitor does not know is gone: down.
+            let own_up = match self.monitor.link_by_index(inst.ifindex) {
+                Some(l) => l.up,
+                None => !self.monitor.synced(),
+            };
             let mut weight = 0i32;
             let mut fault = false;
             for (name, w, reverse) in &inst.io.track_ifs {
@@ -690,7 +690,13 @@ impl Vrrpd {
                 Output::Action(Action::Garp { repeat, .. }) => self.garp(i, repeat),
                 Output::Event(ev) => {
                     let name = &self.insts[i].m.params().name;
-                    log!(ev.level(), "{}", ev.line(name));
+                    // Lines keepalived prints only with -D are debug lines without it.
+                    let level = if ev.detail() && !self.log_detail {
+                        log::Level::Debug
+                    } else {
+                        ev.level()
+                    };
+                    log!(level, "{}", ev.line(name));
                     self.notify(core, i, &ev);
                 }
             }
@@ -886,37 +892,48 @@ impl Vrrpd {
         }
     }
 
+    /// `repeat` gratuitous ARPs / unsolicited NAs for every VIP and eVIP of instance `i`, each on
+    /// the interface it is installed on (its `dev`, else the instance's), from that interface's
+    /// MAC. The NA's Router flag is set when IPv6 forwarding is on for the interface, as keepalived
+    /// does.
     fn garp(&mut self, i: usize, repeat: u32) {
         let inst = &self.insts[i];
-        let ifindex = inst.ifindex;
-        let mac = wire::ethernet::Address(inst.mac);
-        let sock = match self.frames.entry(ifindex) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => match PacketSocket::new(ifindex) {
-                Ok(s) => v.insert(s),
-                Err(e) => {
-                    error!(
-                        "({}) cannot open a packet socket: {e}",
-                        inst.m.params().name
-                    );
-                    return;
-                }
-            },
-        };
+        let name = inst.m.params().name.clone();
+        let mut targets: Vec<(u32, String, IpAddr)> = Vec::new();
+        for a in inst.io.vips.iter().chain(&inst.io.evips) {
+            let dev = a.dev.clone().unwrap_or_else(|| inst.io.interface.clone());
+            let Some(ifindex) = self.dev_index(inst, a) else {
+                continue;
+            };
+            targets.push((ifindex, dev, a.addr.addr));
+        }
         let mut buf = [0u8; 128];
-        let vips: Vec<IpAddr> = inst
-            .io
-            .vips
-            .iter()
-            .chain(&inst.io.evips)
-            .filter(|a| a.dev.is_none())
-            .map(|a| a.addr.addr)
-            .collect();
-        for _ in 0..repeat {
-            for &v in &vips {
+        for (ifindex, dev, v) in targets {
+            let mac = if ifindex == self.insts[i].ifindex {
+                self.insts[i].mac
+            } else {
+                if_mac(&dev).unwrap_or([0; 6])
+            };
+            let mac = wire::ethernet::Address(mac);
+            let router = v.is_ipv6()
+                && std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{dev}/forwarding"))
+                    .is_ok_and(|s| s.trim() == "1");
+            let sock = match self.frames.entry(ifindex) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => match PacketSocket::new(ifindex) {
+                    Ok(s) => e.insert(s),
+                    Err(e) => {
+                        error!("({name}) cannot open a packet socket on {dev}: {e}");
+                        continue;
+                    }
+                },
+            };
+            for _ in 0..repeat {
                 let n = match v {
                     IpAddr::V4(a) => wire::arp::emit_gratuitous_frame(&mut buf, mac, a),
-                    IpAddr::V6(a) => wire::ndisc::emit_unsolicited_na_frame(&mut buf, mac, a, true),
+                    IpAddr::V6(a) => {
+                        wire::ndisc::emit_unsolicited_na_frame(&mut buf, mac, a, router)
+                    }
                 };
                 match n {
                     Ok(n) => {
