@@ -400,6 +400,7 @@ impl Run {
 #[derive(Debug, Clone)]
 struct Advert {
     at: Instant,
+    kts: Option<Duration>,
     dst_mac: [u8; 6],
     src: IpAddr,
     dst: IpAddr,
@@ -452,6 +453,7 @@ fn decode_advert(f: &Frame) -> Option<Advert> {
     let repr = wire::vrrp::Repr::parse(&pkt).ok()?;
     Some(Advert {
         at: f.at,
+        kts: f.kts,
         dst_mac,
         src: pair.src(),
         dst: pair.dst(),
@@ -1257,4 +1259,101 @@ fn notify_fifo_lines_are_ordered_and_scripts_get_keepalived_arguments() {
     assert!(poll_until(Duration::from_secs(5), || {
         std::fs::read_to_string(&master_log).is_ok_and(|s| s.lines().count() == masters)
     }));
+}
+
+/// SIGHUP: 50 reloads of an unchanged configuration while a backup watches: no failover, no
+/// priority 0, no gap in the master's adverts longer than one interval plus 2 ms (kernel time
+/// stamps on the bridge). Then an invalid configuration changes nothing; removing the instance
+/// hands over with priority 0 and takes the VIP away; adding it back makes it preempt again.
+#[test]
+fn reloads_keep_state_without_a_blip() {
+    if !can_run() {
+        return;
+    }
+    let case = V3;
+    let run = Run::new("rld", case, &[Rs, Rs], &[150, 100]);
+    let slack = Duration::from_secs(3);
+    run.wait_master(0, case.master_down(100) * 2 + slack, "election");
+    let conf = run.nodes[0].run.join("keepalived.conf");
+    let good = std::fs::read_to_string(&conf).unwrap();
+    let start = Instant::now();
+    for k in 0..50 {
+        run.nodes[0].daemon.signal(libc::SIGHUP);
+        let want = k + 1;
+        assert!(
+            poll_until(Duration::from_secs(3), || run.nodes[0]
+                .daemon
+                .log()
+                .matches("Reload finished")
+                .count()
+                >= want),
+            "reload {want} not finished\n{}",
+            run.logs()
+        );
+        std::thread::sleep(Duration::from_millis(30)); // spread the reloads over adverts
+    }
+    let end = Instant::now();
+    let adverts: Vec<Advert> = run
+        .adverts_from(0)
+        .into_iter()
+        .filter(|a| a.at >= start && a.at <= end)
+        .collect();
+    assert!(adverts.len() >= 10, "{} adverts", adverts.len());
+    assert!(
+        adverts.iter().all(|a| a.priority == 150),
+        "priority changed during reloads"
+    );
+    let max_gap = adverts
+        .windows(2)
+        .filter_map(|w| Some(w[1].kts?.checked_sub(w[0].kts?)?))
+        .max()
+        .unwrap();
+    eprintln!(
+        "50 reloads in {:?}: {} adverts, largest gap {max_gap:?}",
+        end - start,
+        adverts.len()
+    );
+    assert!(
+        max_gap <= case.interval() + Duration::from_millis(2),
+        "gap {max_gap:?} in the adverts"
+    );
+    assert!(
+        !run.nodes[1].daemon.log().contains("Entering MASTER"),
+        "the backup took over during reloads\n{}",
+        run.logs()
+    );
+    assert!(
+        run.nodes[0]
+            .daemon
+            .log()
+            .contains("VRRP reload: 1 unchanged, 0 changed, 0 new")
+    );
+
+    // An invalid configuration: refused, nothing changes.
+    // (`-t` exits 3 on it: an `includem` that matches nothing is fatal.)
+    std::fs::write(
+        &conf,
+        format!("{good}\nincludem /nonexistent-krs/missing.conf\n"),
+    )
+    .unwrap();
+    run.nodes[0].daemon.signal(libc::SIGHUP);
+    assert!(
+        run.nodes[0]
+            .daemon
+            .wait_for("Reload failed, keeping the running configuration", slack)
+            .is_some(),
+        "{}",
+        run.logs()
+    );
+    assert_eq!(run.holders(), [0]);
+
+    // The instance removed: priority 0, VIP gone, r1 takes over.
+    std::fs::write(&conf, "global_defs {\n    router_id r0\n}\n").unwrap();
+    run.nodes[0].daemon.signal(libc::SIGHUP);
+    run.wait_master(1, case.master_down(100) + slack, "instance removed");
+    assert!(run.adverts_from(0).iter().any(|a| a.priority == 0));
+    // Back again: it starts in BACKUP and preempts.
+    std::fs::write(&conf, &good).unwrap();
+    run.nodes[0].daemon.signal(libc::SIGHUP);
+    run.wait_master(0, case.master_down(150) * 2 + slack, "instance added back");
 }

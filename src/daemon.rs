@@ -47,6 +47,8 @@ pub const JSON_FILE: &str = "/tmp/keepalived.json";
 pub enum Key {
     /// The deadline of an orderly stop.
     ShutdownDeadline,
+    /// A reload put off until just after the next advert (see [`Daemon::reload_soon`]).
+    Reload,
     /// The VRRP side: its sockets and timers.
     Vrrp(vrrpd::Key),
 }
@@ -72,6 +74,10 @@ pub struct Daemon {
     phase: Phase,
     started: Instant,
     reloads: u32,
+    /// How long the last reload took (reading, checking, diffing), to place the next one.
+    reload_cost: std::time::Duration,
+    /// A reload is waiting for its slot.
+    reload_armed: bool,
     vrrp: Option<Vrrpd>,
 }
 
@@ -84,6 +90,8 @@ impl Daemon {
             phase: Phase::Running,
             started: now,
             reloads: 0,
+            reload_cost: std::time::Duration::from_millis(5),
+            reload_armed: false,
             vrrp: None,
         }
     }
@@ -135,7 +143,25 @@ impl Daemon {
         self.maybe_finish(core);
     }
 
-    fn reload(&mut self) {
+    /// SIGHUP. Reading and checking the configuration holds the loop for `reload_cost`; if a
+    /// VRRP deadline (an advert to send) falls inside that, the reload waits until just after
+    /// that deadline, so that a reload never delays an advert (keepalived reloads at once).
+    fn reload_soon(&mut self, core: &mut Core<Key>, now: Instant) {
+        if self.reload_armed {
+            return;
+        }
+        let margin = self.reload_cost * 2 + std::time::Duration::from_millis(1);
+        match self.vrrp.as_ref().and_then(|v| v.next_deadline()) {
+            Some(next) if next < now + margin => {
+                self.reload_armed = true;
+                core.arm(next + std::time::Duration::from_micros(50), Key::Reload);
+            }
+            _ => self.reload(core, now),
+        }
+    }
+
+    fn reload(&mut self, core: &mut Core<Key>, now: Instant) {
+        let began = std::time::Instant::now();
         self.reloads += 1;
         info!(
             "Reloading (reload {}): re-reading {}",
@@ -149,11 +175,20 @@ impl Daemon {
                 "Reload failed, keeping the running configuration: {}",
                 loaded.diags.summary()
             );
+            self.reload_cost = began.elapsed();
             return;
         }
-        // Later: diff old and new, keep the state of what did not change.
         self.config = loaded.config;
-        info!("Reload finished");
+        match &mut self.vrrp {
+            Some(v) => v.reload(&self.config, core, now),
+            None => {
+                if let Err(e) = self.start_vrrp(core, now) {
+                    error!("{e}");
+                }
+            }
+        }
+        self.reload_cost = began.elapsed();
+        info!("Reload finished in {:?}", self.reload_cost);
     }
 
     fn dump(&self, now: Instant, what: Signal) {
@@ -196,7 +231,15 @@ impl Handler<Key> for Daemon {
             Wake::Signal(Signal::Reload) if self.phase == Phase::Stopping => {
                 info!("Ignoring reload while stopping")
             }
-            Wake::Signal(Signal::Reload) => self.reload(),
+            Wake::Signal(Signal::Reload) => self.reload_soon(core, now),
+            Wake::Timer {
+                owner: Key::Reload, ..
+            } => {
+                self.reload_armed = false;
+                if self.phase == Phase::Running {
+                    self.reload(core, now);
+                }
+            }
             Wake::Signal(s @ (Signal::Data | Signal::Stats | Signal::Json)) => {
                 info!("Received signal {} ({s:?}): dumping", s.number());
                 self.dump(now, s);

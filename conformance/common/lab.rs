@@ -59,6 +59,9 @@ pub struct Lab {
 #[derive(Clone)]
 pub struct Frame {
     pub at: Instant,
+    /// The kernel's receive time stamp (`SO_TIMESTAMPNS`, wall clock): for intervals between
+    /// frames, free of the capture thread's scheduling delays.
+    pub kts: Option<Duration>,
     pub bytes: Vec<u8>,
 }
 
@@ -320,6 +323,17 @@ fn capture_thread(
         if r != 0 {
             return Err(format!("bind: {}", std::io::Error::last_os_error()));
         }
+        // SAFETY: plain setsockopt with an int.
+        unsafe {
+            let one: i32 = 1;
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_TIMESTAMPNS,
+                (&one as *const i32).cast(),
+                std::mem::size_of::<i32>() as u32,
+            )
+        };
         let tv = libc::timeval {
             tv_sec: 0,
             tv_usec: 50_000,
@@ -347,15 +361,39 @@ fn capture_thread(
         }
     };
     let mut buf = vec![0u8; 65536];
+    let mut cbuf = [0u64; 16];
     while !stop.load(Ordering::Relaxed) {
-        // SAFETY: buf is live and its length given.
-        let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: msghdr is plain data.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&cbuf);
+        // SAFETY: every pointer in msg points at live buffers of the lengths given.
+        let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, 0) };
         if n <= 0 {
             continue;
         }
         let at = Instant::now();
+        let mut kts = None;
+        // SAFETY: the CMSG macros walk the control buffer the kernel filled.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(&msg);
+            while !c.is_null() {
+                if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SO_TIMESTAMPNS {
+                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                    kts = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+                }
+                c = libc::CMSG_NXTHDR(&msg, c);
+            }
+        }
         frames.lock().unwrap().push(Frame {
             at,
+            kts,
             bytes: buf[..n as usize].to_vec(),
         });
     }

@@ -86,6 +86,9 @@ struct Inst {
     track: (i32, bool),
     /// Wall-clock time of the last state change (for the dumps only).
     last_transition: std::time::SystemTime,
+    /// Removed or replaced by a reload: stopped, kept only so that indices (timer and socket
+    /// keys) stay stable.
+    retired: bool,
 }
 
 /// Counters of what arrived for no instance or could not be read.
@@ -286,6 +289,7 @@ impl Vrrpd {
             link_up: None,
             track: (0, false),
             last_transition: std::time::SystemTime::now(),
+            retired: false,
         });
         Ok(())
     }
@@ -316,22 +320,23 @@ impl Vrrpd {
 
     /// How many instances run.
     pub fn len(&self) -> usize {
-        self.insts.len()
+        self.insts.iter().filter(|i| !i.retired).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.insts.is_empty()
+        self.len() == 0
     }
 
     /// The machines, for dumps.
     pub fn instances(&self) -> impl Iterator<Item = &Instance> {
-        self.insts.iter().map(|i| &i.m)
+        self.insts.iter().filter(|i| !i.retired).map(|i| &i.m)
     }
 
     /// Every instance as the dumps see it.
     pub fn views(&self) -> Vec<super::dump::View<'_>> {
         self.insts
             .iter()
+            .filter(|i| !i.retired)
             .map(|i| super::dump::View {
                 params: i.m.params(),
                 counters: i.m.counters(),
@@ -355,6 +360,15 @@ impl Vrrpd {
             .collect()
     }
 
+    /// The earliest deadline of any running instance (an advert to send, a master to time out).
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.insts
+            .iter()
+            .filter(|i| !i.retired)
+            .filter_map(|i| i.armed.map(|(at, _)| at))
+            .min()
+    }
+
     /// Requests to the kernel not yet answered.
     pub fn pending(&self) -> usize {
         self.rtnl.pending()
@@ -373,7 +387,7 @@ impl Vrrpd {
     /// A timer of instance `i` is due.
     pub fn on_timer<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: u32) {
         let i = i as usize;
-        let Some(inst) = self.insts.get_mut(i) else {
+        let Some(inst) = self.insts.get_mut(i).filter(|x| !x.retired) else {
             return;
         };
         inst.armed = None;
@@ -385,12 +399,79 @@ impl Vrrpd {
     pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
         for i in 0..self.insts.len() {
-            self.insts[i].m.handle_input(now, Input::Shutdown);
-            self.drain(core, i);
-            if let Some((_, id)) = self.insts[i].armed.take() {
-                core.cancel(id);
+            if !self.insts[i].retired {
+                self.retire(core, now, i);
             }
         }
+    }
+
+    /// Stops instance `i` (priority 0 if master, VIPs removed, STOP notifications) and keeps it
+    /// only as a tombstone.
+    fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        self.insts[i].m.handle_input(now, Input::Shutdown);
+        self.drain(core, i);
+        if let Some((_, id)) = self.insts[i].armed.take() {
+            core.cancel(id);
+        }
+        self.insts[i].retired = true;
+    }
+
+    /// SIGHUP with a configuration that loaded: instances whose parameters did not change keep
+    /// their state, VIPs and timers untouched (no priority 0, no missed advert); removed ones
+    /// stop as at shutdown (priority 0 if master, VIPs removed); new ones start in BACKUP. A
+    /// changed instance is stopped and started again with its new parameters (documented: a
+    /// master whose configuration changed hands over and may take over again).
+    pub fn reload<K: From<Key> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) {
+        let (planned, bad) = plan(cfg);
+        for b in &bad {
+            error!("({}) cannot run: {}", b.name, b.why);
+        }
+        self.group4 = cfg.global.vrrp.mcast_group4;
+        let before = self.insts.len();
+        let mut keep = vec![false; before];
+        let (mut same, mut changed, mut added) = (0, 0, 0);
+        for p in planned {
+            let found = (0..before).find(|&j| {
+                !self.insts[j].retired && self.insts[j].m.params().name == p.params.name
+            });
+            if let Some(j) = found {
+                let inst = &self.insts[j];
+                let mut want = p.params.clone();
+                if p.io.src.is_none() {
+                    want.primary_addr = inst.src;
+                }
+                // Compare as the machine normalizes them.
+                let want = Instance::new(want, now).params().clone();
+                if want == *inst.m.params() && p.io == inst.io {
+                    keep[j] = true;
+                    same += 1;
+                    continue;
+                }
+                info!(
+                    "({}) configuration changed: restarting the instance",
+                    p.params.name
+                );
+                self.retire(core, now, j);
+                changed += 1;
+            } else {
+                added += 1;
+            }
+            let n = self.insts.len();
+            match self.add_instance(p, core, now) {
+                Ok(()) => self.drain(core, n),
+                Err(e) => error!("{e}"),
+            }
+        }
+        for (j, kept) in keep.into_iter().enumerate() {
+            if !kept && !self.insts[j].retired {
+                info!(
+                    "({}) removed from the configuration",
+                    self.insts[j].m.params().name
+                );
+                self.retire(core, now, j);
+            }
+        }
+        info!("VRRP reload: {same} unchanged, {changed} changed, {added} new");
     }
 
     fn on_socket<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, n: usize) {
@@ -515,7 +596,7 @@ impl Vrrpd {
         let mut matched = false;
         for i in 0..self.insts.len() {
             let inst = &mut self.insts[i];
-            if inst.sock != n || inst.m.params().vrid != repr.vrid {
+            if inst.retired || inst.sock != n || inst.m.params().vrid != repr.vrid {
                 continue;
             }
             matched = true;
@@ -617,6 +698,9 @@ impl Vrrpd {
     ) {
         for i in 0..self.insts.len() {
             let inst = &self.insts[i];
+            if inst.retired {
+                continue;
+            }
             let up_of = |name: &str| {
                 self.monitor
                     .ifindex(name)
