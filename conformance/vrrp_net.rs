@@ -1305,7 +1305,7 @@ fn reloads_keep_state_without_a_blip() {
     );
     let max_gap = adverts
         .windows(2)
-        .filter_map(|w| Some(w[1].kts?.checked_sub(w[0].kts?)?))
+        .filter_map(|w| w[1].kts?.checked_sub(w[0].kts?))
         .max()
         .unwrap();
     eprintln!(
