@@ -1357,3 +1357,48 @@ fn reloads_keep_state_without_a_blip() {
     run.nodes[0].daemon.signal(libc::SIGHUP);
     run.wait_master(0, case.master_down(150) * 2 + slack, "instance added back");
 }
+
+/// `keepalived-rs --status -p PIDFILE` prints the running daemon's live state (JSON, as the
+/// dump) over a socket beside the pid file that only root may use.
+#[test]
+fn status_subcommand_prints_the_live_state() {
+    if !can_run() {
+        return;
+    }
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let case = V3;
+    let run = Run::new("sts", case, &[Rs], &[150]);
+    run.wait_master(
+        0,
+        case.master_down(150) * 2 + Duration::from_secs(3),
+        "election",
+    );
+    let pid = run.nodes[0].run.join("rs.pid");
+    let sock = run.nodes[0].run.join("rs.sock");
+    let meta = std::fs::metadata(&sock).expect("state socket");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(meta.uid(), 0);
+    let out = Command::new(bin())
+        .args(["--status", "-p", &pid.to_string_lossy()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let j = common::json::parse(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    let d = j.arr()[0].get("data").unwrap();
+    assert_eq!(
+        d.get("iname"),
+        Some(&common::json::Json::Str("VI_1".into()))
+    );
+    assert_eq!(d.get("state").unwrap().num(), Some(2.0));
+    // Nobody answers for a pid file without a daemon.
+    let out = Command::new(bin())
+        .args(["--status", "-p", "/nonexistent-krs/x.pid"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -60,6 +60,7 @@ enum Id {
     AllConfig,
     ConfigId,
     Signum,
+    Status,
     ConfigTest,
     ConfigFd,
     IgnoreSigint,
@@ -359,6 +360,14 @@ static FLAGS: &[Flag] = &[
         "Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON",
     ),
     f(
+        None,
+        "status",
+        Arg::None,
+        Id::Status,
+        "",
+        "Print the live state of the running daemon (the one of -p's pid\n file) as JSON, read-only, over its root-only socket (keepalived-rs)",
+    ),
+    f(
         Some('t'),
         "config-test",
         Arg::Optional,
@@ -570,6 +579,8 @@ pub enum Action {
     Version,
     /// `--signum=NAME`, the name as given.
     Signum(String),
+    /// `--status`: ask the running daemon (found through the pid file's name) for its state.
+    Status(Box<Options>),
     Genhash,
 }
 
@@ -718,6 +729,7 @@ fn build(found: Vec<(Id, Option<String>)>) -> Result<Action, CliError> {
     let mut o = Options::default();
     let (mut only_vrrp, mut only_check) = (false, false);
     let mut action = None;
+    let mut status = false;
     for (id, value) in found {
         let v = value.unwrap_or_default();
         match id {
@@ -777,6 +789,7 @@ fn build(found: Vec<(Id, Option<String>)>) -> Result<Action, CliError> {
             Id::AllConfig => o.all_config = true,
             Id::ConfigId => o.config_id = Some(v),
             Id::Signum => action = action.or(Some(Action::Signum(v))),
+            Id::Status => status = true,
             Id::ConfigTest => o.config_test = Some((!v.is_empty()).then(|| PathBuf::from(v))),
             Id::ConfigFd => {
                 o.config_fd = Some(
@@ -796,6 +809,9 @@ fn build(found: Vec<(Id, Option<String>)>) -> Result<Action, CliError> {
     if only_vrrp || only_check {
         o.subsystems.vrrp = only_vrrp;
         o.subsystems.check = only_check;
+    }
+    if status && action.is_none() {
+        return Ok(Action::Status(Box::new(o)));
     }
     Ok(action.unwrap_or(Action::Run(Box::new(o))))
 }

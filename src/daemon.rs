@@ -49,6 +49,8 @@ pub enum Key {
     ShutdownDeadline,
     /// A reload put off until just after the next advert (see [`Daemon::reload_soon`]).
     Reload,
+    /// The state socket (`--status`).
+    Status,
     /// The VRRP side: its sockets and timers.
     Vrrp(vrrpd::Key),
 }
@@ -79,6 +81,8 @@ pub struct Daemon {
     /// A reload is waiting for its slot.
     reload_armed: bool,
     vrrp: Option<Vrrpd>,
+    /// The state socket `--status` reads (root only, read-only).
+    status: Option<std::os::unix::net::UnixListener>,
 }
 
 impl Daemon {
@@ -93,6 +97,7 @@ impl Daemon {
             reload_cost: std::time::Duration::from_millis(5),
             reload_armed: false,
             vrrp: None,
+            status: None,
         }
     }
 
@@ -113,6 +118,60 @@ impl Daemon {
         info!("VRRP: {} instance(s) running", v.len());
         self.vrrp = Some(v);
         Ok(())
+    }
+
+    /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
+    /// says no other daemon uses the name, so a leftover socket file is removed first.
+    pub fn open_status(&mut self, core: &mut Core<Key>) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = status_socket_path(&self.opts.pid_file);
+        let _ = std::fs::remove_file(&path);
+        let old = sys::umask(0o177);
+        let bound = std::os::unix::net::UnixListener::bind(&path);
+        sys::umask(old);
+        let l = match bound {
+            Ok(l) => l,
+            Err(e) => {
+                warn!("No state socket at {}: {e}", path.display());
+                return;
+            }
+        };
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        if let Err(e) = l.set_nonblocking(true) {
+            warn!("State socket: {e}");
+            return;
+        }
+        if let Err(e) = core.register_fd(&l, mio::Interest::READABLE, Key::Status) {
+            warn!("State socket: {e}");
+            return;
+        }
+        debug!("State socket at {}", path.display());
+        self.status = Some(l);
+    }
+
+    /// Answers every waiting `--status` client with the JSON state, then closes it.
+    fn serve_status(&mut self) {
+        let Some(l) = &self.status else { return };
+        loop {
+            match l.accept() {
+                Ok((mut stream, _)) => {
+                    let views = self.vrrp.as_ref().map(|v| v.views()).unwrap_or_default();
+                    let mut text = vrrpd::dump::json(&views);
+                    text.push('\n');
+                    // A small reply into a fresh socket buffer: written at once, or dropped.
+                    let _ = stream.set_nonblocking(true);
+                    if let Err(e) = stream.write_all(text.as_bytes()) {
+                        debug!("--status client: {e}");
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    warn!("State socket accept: {e}");
+                    return;
+                }
+            }
+        }
     }
 
     /// Stops the loop once nothing is left to wait for: children, kernel requests.
@@ -294,6 +353,9 @@ impl Handler<Key> for Daemon {
                     v.on_timer(core, now, i);
                 }
             }
+            Wake::Io {
+                owner: Key::Status, ..
+            } => self.serve_status(),
             Wake::Timer { .. } | Wake::Io { .. } => {}
         }
     }
@@ -461,6 +523,7 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
     if let Err(e) = daemon.start_vrrp(reactor.core(), now) {
         return fail(&mut ready, e);
     }
+    daemon.open_status(reactor.core());
     ready.notify(Ok(()));
     info!("Startup complete");
     let status = match reactor.run(&mut daemon) {
@@ -474,6 +537,9 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
         }
     };
     drop(core_pattern);
+    if daemon.status.take().is_some() {
+        let _ = std::fs::remove_file(status_socket_path(&daemon.opts.pid_file));
+    }
     drop(pid_file);
     status
 }
@@ -517,4 +583,20 @@ impl Drop for CorePattern {
 /// `-s NAME`: the path iproute2 bind-mounts a named namespace at.
 pub fn netns_path(name: &str) -> PathBuf {
     PathBuf::from("/run/netns").join(name)
+}
+
+/// The state socket beside the pid file: `/run/keepalived.pid` -> `/run/keepalived.sock`.
+pub fn status_socket_path(pid_file: &Path) -> PathBuf {
+    pid_file.with_extension("sock")
+}
+
+/// `--status`: connects to the running daemon's state socket and returns what it says.
+pub fn read_status(pid_file: &Path) -> io::Result<String> {
+    let path = status_socket_path(pid_file);
+    let mut s = std::os::unix::net::UnixStream::connect(&path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
 }

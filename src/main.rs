@@ -32,6 +32,18 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Ok(Action::Status(o)) => {
+            return match keepalived_rs::daemon::read_status(&o.pid_file) {
+                Ok(text) => {
+                    println!("{}", text.trim_end());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("keepalived-rs: no running daemon answers: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         Ok(Action::Genhash) => {
             eprintln!("{prog}: genhash mode (-T) is not supported; use keepalived's genhash");
             return ExitCode::from(exit::FATAL as u8);
