@@ -309,6 +309,9 @@ impl Handler<Key> for Daemon {
                     s.number()
                 );
                 self.dump(now, s);
+                if let Some(v) = &mut self.vrrp {
+                    v.clear_counters();
+                }
             }
             Wake::Timer {
                 owner: Key::ShutdownDeadline,

@@ -510,6 +510,11 @@ impl Instance {
         &self.counters
     }
 
+    /// Zeroes the statistics (SIGRTMAX-1, after they were written).
+    pub fn clear_counters(&mut self) {
+        self.counters = Counters::default();
+    }
+
     /// Source of the master we last heard, while BACKUP.
     pub fn master_addr(&self) -> Option<IpAddr> {
         self.master_addr

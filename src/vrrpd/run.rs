@@ -360,6 +360,13 @@ impl Vrrpd {
             .collect()
     }
 
+    /// Zeroes every instance's statistics.
+    pub fn clear_counters(&mut self) {
+        for i in &mut self.insts {
+            i.m.clear_counters();
+        }
+    }
+
     /// The earliest deadline of any running instance (an advert to send, a master to time out).
     pub fn next_deadline(&self) -> Option<Instant> {
         self.insts
