@@ -36,6 +36,8 @@ pub struct Io {
     pub evips: Vec<IpAddress>,
     /// `notify*` scripts.
     pub notifies: crate::config::vrrp::Notifies,
+    /// `notify_priority_changes` (instance, else global `vrrp_notify_priority_changes`).
+    pub notify_priority_changes: bool,
     /// `track_interface`: interface name, weight (0: down means FAULT), reverse.
     pub track_ifs: Vec<(String, i32, bool)>,
     /// `dont_track_primary`: the instance's own interface going down is not a FAULT.
@@ -193,6 +195,9 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         vips: i.virtual_ipaddresses.clone(),
         evips: i.virtual_ipaddresses_excluded.clone(),
         notifies: i.notify.clone(),
+        notify_priority_changes: i
+            .notify_priority_changes
+            .unwrap_or(g.notify_priority_changes),
         track_ifs: i
             .tracking
             .interfaces

@@ -829,6 +829,14 @@ impl Vrrpd {
                     self.run_script(core, &s);
                 }
             }
+            Event::Note(Note::EffectivePriority { to, .. }) if inst.io.notify_priority_changes => {
+                let word = match inst.m.state() {
+                    crate::vrrp::State::Master => "MASTER_PRIORITY",
+                    _ => "BACKUP_PRIORITY",
+                };
+                self.notifier
+                    .fifo_line(&format!("INSTANCE \"{name}\" {word} {to}"));
+            }
             Event::Note(Note::LowerPriority { .. }) => {
                 self.notifier
                     .fifo_line(&format!("INSTANCE \"{name}\" MASTER_RX_LOWER_PRI {prio}"));
