@@ -259,17 +259,18 @@ impl VrrpSocket {
                     };
                     msg.msg_control = cbuf.as_mut_ptr().cast();
                     // SAFETY: CMSG_SPACE is arithmetic.
+                    // (The field is usize in glibc, u32 in musl: `as _`.)
                     msg.msg_controllen =
-                        unsafe { libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) } as usize;
+                        unsafe { libc::CMSG_SPACE(size_of::<libc::in6_pktinfo>() as u32) } as _;
                     // SAFETY: msg_control points at cbuf, large enough for one in6_pktinfo
                     // (checked by the assert); CMSG_FIRSTHDR/CMSG_DATA stay inside it.
                     unsafe {
-                        assert!(msg.msg_controllen <= size_of::<[u64; 8]>());
+                        assert!(msg.msg_controllen as usize <= size_of::<[u64; 8]>());
                         let c = libc::CMSG_FIRSTHDR(&msg);
                         (*c).cmsg_level = libc::IPPROTO_IPV6;
                         (*c).cmsg_type = libc::IPV6_PKTINFO;
                         (*c).cmsg_len =
-                            libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as usize;
+                            libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as _;
                         std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
                     }
                 }
@@ -296,7 +297,7 @@ impl VrrpSocket {
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
         msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = size_of::<[u64; 16]>();
+        msg.msg_controllen = size_of::<[u64; 16]>() as _;
         // SAFETY: every pointer in msg points at a live local or at buf for the call.
         let len = retry_isize(|| unsafe { libc::recvmsg(raw, &mut msg, libc::MSG_TRUNC) })?;
         let len = len.min(buf.len());
@@ -405,7 +406,7 @@ pub fn if_mac(name: &str) -> io::Result<[u8; 6]> {
         *d = s as libc::c_char;
     }
     // SAFETY: req is a live ifreq; SIOCGIFHWADDR fills ifr_hwaddr.
-    retry(|| unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFHWADDR, &mut req) })?;
+    retry(|| unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFHWADDR as _, &mut req) })?;
     // SAFETY: after SIOCGIFHWADDR the union holds a sockaddr.
     let data = unsafe { req.ifr_ifru.ifru_hwaddr.sa_data };
     let mut mac = [0u8; 6];
