@@ -269,8 +269,7 @@ impl VrrpSocket {
                         let c = libc::CMSG_FIRSTHDR(&msg);
                         (*c).cmsg_level = libc::IPPROTO_IPV6;
                         (*c).cmsg_type = libc::IPV6_PKTINFO;
-                        (*c).cmsg_len =
-                            libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as _;
+                        (*c).cmsg_len = libc::CMSG_LEN(size_of::<libc::in6_pktinfo>() as u32) as _;
                         std::ptr::write_unaligned(libc::CMSG_DATA(c).cast(), info);
                     }
                 }
