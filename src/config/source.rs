@@ -493,7 +493,7 @@ pub struct Diagnostic {
     pub message: String,
     /// A suggestion, shown on its own line ("did you mean `priority`?").
     pub hint: Option<String>,
-    /// Past [`MAX_KEPT`]: counted, not kept (hints need not be computed).
+    /// Past [`MAX_HINTED`] (and past [`MAX_KEPT`]: counted, not kept): no hint is computed.
     suppressed: bool,
 }
 
@@ -512,6 +512,10 @@ pub struct Diagnostics {
 
 /// The most diagnostics one load keeps; the summary still counts all.
 pub const MAX_KEPT: usize = 10_000;
+
+/// Past this many diagnostics, no "did you mean" is searched for (a generated file with
+/// thousands of the same typo needs the first hints only).
+pub const MAX_HINTED: usize = 1_000;
 
 impl Default for Diagnostic {
     fn default() -> Diagnostic {
@@ -543,12 +547,13 @@ impl Diagnostics {
             };
             return &mut self.scratch;
         }
+        let suppressed = self.list.len() >= MAX_HINTED;
         self.list.push(Diagnostic {
             severity,
             loc,
             message: message.into(),
             hint: None,
-            suppressed: false,
+            suppressed,
         });
         self.list.last_mut().expect("just pushed")
     }
@@ -655,7 +660,7 @@ impl Diagnostics {
 }
 
 impl Diagnostic {
-    /// True for a diagnostic past [`MAX_KEPT`]: counted but not kept, so a hint is wasted work.
+    /// True for a diagnostic past [`MAX_HINTED`]: a hint would be wasted work.
     pub fn suppressed(&self) -> bool {
         self.suppressed
     }
