@@ -225,6 +225,16 @@ impl Handler<Key> for Daemon {
                 core.signal_children(libc::SIGKILL);
                 core.stop();
             }
+            Wake::Child {
+                owner: Key::Vrrp(vrrpd::Key::Tracker(k)),
+                id,
+                end,
+            } => {
+                if let Some(v) = &mut self.vrrp {
+                    v.on_tracker_child(core, now, k, id, end);
+                }
+                self.maybe_finish(core);
+            }
             Wake::Child { id, end, .. } => {
                 match end {
                     ChildEnd::Exited(status) => debug!("child {} exited: {status:?}", id.0),
@@ -249,6 +259,14 @@ impl Handler<Key> for Daemon {
             } => {
                 if let Some(v) = &mut self.vrrp {
                     v.on_timer(core, now, i);
+                }
+            }
+            Wake::Timer {
+                owner: Key::Vrrp(vrrpd::Key::Tracker(k)),
+                deadline,
+            } => {
+                if let Some(v) = &mut self.vrrp {
+                    v.on_tracker_timer(core, now, k, deadline);
                 }
             }
             Wake::Timer { .. } | Wake::Io { .. } => {}
