@@ -518,7 +518,8 @@ fn process_scenario(tag: &str, launch: Launch) {
         return;
     }
     // A command line no other process on this machine has.
-    let arg = format!("3600.{}{}", std::process::id(), tag.len());
+    let tag_digits: String = tag.bytes().map(|b| b.to_string()).collect();
+    let arg = format!("3600.{}{tag_digits}", std::process::id());
     let r0 = Conf {
         prio: 150,
         top: format!(
