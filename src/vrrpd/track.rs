@@ -222,6 +222,24 @@ struct Script {
 }
 
 impl Script {
+    fn new(s: &crate::config::vrrp::VrrpScript, default_user: Option<(u32, u32)>) -> Script {
+        let (uid, gid) = script_ids(s.user.as_deref(), s.group.as_deref(), default_user);
+        Script {
+            name: s.name.clone(),
+            argv: split_command(&s.script),
+            uid,
+            gid,
+            interval: s.interval,
+            timeout: s.effective_timeout(),
+            state: RiseFall::new(s.rise, s.fall, s.init_fail),
+            rise: s.rise,
+            fall: s.fall,
+            running: None,
+            last_status: 0,
+            refused: false,
+        }
+    }
+
     /// OK, failed, or not counted.
     fn ok(&self) -> Option<bool> {
         if self.refused { None } else { self.state.ok() }
@@ -302,6 +320,28 @@ pub fn parse_c_long(s: &[u8]) -> Option<i32> {
 }
 
 impl File {
+    /// The file of `track_file` `f`, with its value now; `None` (logged) when neither it nor its
+    /// directory exists.
+    fn open(f: &crate::config::vrrp::TrackFile) -> Option<File> {
+        let Some((path, dir, part)) = resolve_track_file(Path::new(&f.file)) else {
+            error!(
+                "Track file directory for {} ({}) does not exist - removing",
+                f.name, f.file
+            );
+            return None;
+        };
+        let mut file = File {
+            name: f.name.clone(),
+            path,
+            dir,
+            part,
+            wd: None,
+            value: 0,
+        };
+        file.value = file.read();
+        Some(file)
+    }
+
     /// Reads the value: a missing or unreadable file is 0; an out-of-range number keeps the old
     /// value.
     fn read(&self) -> i32 {
@@ -455,6 +495,28 @@ struct Process {
 }
 
 impl Process {
+    fn new(p: &crate::config::vrrp::TrackProcess) -> Process {
+        let m = ProcMatch::new(&p.process, &p.params, p.param_match, p.full_command);
+        if !p.full_command && p.process.len() > COMM_LEN {
+            warn!(
+                "vrrp_track_process {}: process names are at most {COMM_LEN} bytes; matching `{}`",
+                p.name,
+                String::from_utf8_lossy(&m.name)
+            );
+        }
+        Process {
+            name: p.name.clone(),
+            m,
+            quorum: u32::from(p.quorum),
+            quorum_max: p.quorum_max.map_or(u32::MAX, u32::from),
+            fork_delay: p.fork_delay,
+            terminate_delay: p.terminate_delay,
+            count: 0,
+            up: false,
+            delay: None,
+        }
+    }
+
     fn want(&self) -> bool {
         self.count >= self.quorum && self.count <= self.quorum_max
     }
@@ -590,22 +652,7 @@ impl Trackers {
                     continue;
                 }
                 let n = *script_ix.entry(s.name.as_str()).or_insert_with(|| {
-                    let (uid, gid) =
-                        script_ids(s.user.as_deref(), s.group.as_deref(), default_user);
-                    t.scripts.push(Script {
-                        name: s.name.clone(),
-                        argv: split_command(&s.script),
-                        uid,
-                        gid,
-                        interval: s.interval,
-                        timeout: s.effective_timeout(),
-                        state: RiseFall::new(s.rise, s.fall, s.init_fail),
-                        rise: s.rise,
-                        fall: s.fall,
-                        running: None,
-                        last_status: 0,
-                        refused: false,
-                    });
+                    t.scripts.push(Script::new(s, default_user));
                     t.scripts.len() - 1
                 });
                 links.push(link_of(r, Target::Script(n), s.weight, s.weight_reverse));
@@ -614,31 +661,10 @@ impl Trackers {
                 let Some(f) = v.track_files.iter().find(|f| f.name == r.name) else {
                     continue;
                 };
-                let n =
-                    *file_ix.entry(f.name.as_str()).or_insert_with(|| {
-                        match resolve_track_file(Path::new(&f.file)) {
-                            Some((path, dir, part)) => {
-                                let mut file = File {
-                                    name: f.name.clone(),
-                                    path,
-                                    dir,
-                                    part,
-                                    wd: None,
-                                    value: 0,
-                                };
-                                file.value = file.read();
-                                t.files.push(file);
-                                Some(t.files.len() - 1)
-                            }
-                            None => {
-                                error!(
-                                    "Track file directory for {} ({}) does not exist - removing",
-                                    f.name, f.file
-                                );
-                                None
-                            }
-                        }
-                    });
+                let n = *file_ix.entry(f.name.as_str()).or_insert_with(|| {
+                    t.files.push(File::open(f)?);
+                    Some(t.files.len() - 1)
+                });
                 if let Some(n) = n {
                     let mut l = link_of(r, Target::File(n), f.weight, f.weight_reverse);
                     if no_weights {
@@ -655,24 +681,7 @@ impl Trackers {
                     continue;
                 }
                 let n = *proc_ix.entry(p.name.as_str()).or_insert_with(|| {
-                    if !p.full_command && p.process.len() > COMM_LEN {
-                        warn!(
-                            "vrrp_track_process {}: process names are at most {COMM_LEN} characters; matching `{}`",
-                            p.name,
-                            &p.process[..COMM_LEN.min(p.process.len())]
-                        );
-                    }
-                    t.procs.push(Process {
-                        name: p.name.clone(),
-                        m: ProcMatch::new(&p.process, &p.params, p.param_match, p.full_command),
-                        quorum: u32::from(p.quorum),
-                        quorum_max: p.quorum_max.map_or(u32::MAX, u32::from),
-                        fork_delay: p.fork_delay,
-                        terminate_delay: p.terminate_delay,
-                        count: 0,
-                        up: false,
-                        delay: None,
-                    });
+                    t.procs.push(Process::new(p));
                     t.procs.len() - 1
                 });
                 links.push(link_of(r, Target::Process(n), p.weight, p.weight_reverse));
@@ -683,7 +692,7 @@ impl Trackers {
             core.arm(now, key(Key::ScriptTick(i as u32)));
         }
         t.watch_files(core);
-        t.watch_processes(core);
+        t.watch_processes(core, now);
         t
     }
 
@@ -726,7 +735,11 @@ impl Trackers {
         self.inotify = Some(ino);
     }
 
-    fn watch_processes<K: From<super::run::Key> + Copy>(&mut self, core: &mut Core<K>) {
+    fn watch_processes<K: From<super::run::Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
         if self.procs.is_empty() {
             return;
         }
@@ -770,7 +783,7 @@ impl Trackers {
             );
         }
         if self.proc_events.is_none() {
-            self.arm_scan(core, PROC_POLL);
+            self.arm_scan(core, now + PROC_POLL);
         }
     }
 
@@ -835,7 +848,7 @@ impl Trackers {
                 self.scan_armed = false;
                 let changed = self.rescan(core, Some(now));
                 if self.proc_events.is_none() {
-                    self.arm_scan(core, PROC_POLL);
+                    self.arm_scan(core, now + PROC_POLL);
                 }
                 changed
             }
@@ -988,7 +1001,7 @@ impl Trackers {
                     // one second too).
                     warn!("Process monitor: events lost (receive buffer full); rescanning /proc");
                     if !self.scan_armed {
-                        self.arm_scan(core, Duration::from_secs(1));
+                        self.arm_scan(core, now + Duration::from_secs(1));
                     }
                     continue;
                 }
@@ -1166,11 +1179,11 @@ impl Trackers {
         changed
     }
 
-    fn arm_scan<K: From<super::run::Key> + Copy>(&mut self, core: &mut Core<K>, after: Duration) {
+    fn arm_scan<K: From<super::run::Key> + Copy>(&mut self, core: &mut Core<K>, at: Instant) {
         if self.stopped {
             return;
         }
-        core.arm(Instant::now() + after, key(Key::ProcScan));
+        core.arm(at, key(Key::ProcScan));
         self.scan_armed = true;
     }
 }
