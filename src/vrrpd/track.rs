@@ -479,6 +479,15 @@ fn check_params(pm: ParamMatch, want: &[u8], have: &[u8]) -> bool {
     }
 }
 
+/// What changed a process count (it decides the delay).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    Exec,
+    Fork,
+    Exit,
+    Scan,
+}
+
 struct Process {
     name: String,
     m: ProcMatch,
@@ -1037,7 +1046,7 @@ impl Trackers {
                 };
                 let mut changed = false;
                 for p in ps {
-                    changed |= self.add_pid(core, now, child_tgid, p, true);
+                    changed |= self.add_pid(core, now, child_tgid, p, Cause::Fork);
                 }
                 changed
             }
@@ -1056,7 +1065,7 @@ impl Trackers {
                 let mut changed = false;
                 for p in ps {
                     self.procs[p].count = self.procs[p].count.saturating_sub(1);
-                    changed |= self.count_changed(core, now, p, false);
+                    changed |= self.count_changed(core, now, p, Cause::Exit);
                 }
                 changed
             }
@@ -1083,7 +1092,7 @@ impl Trackers {
             let now_match = self.procs[p].m.matches(comm, cmdline);
             let counted = self.pids.get(&pid).is_some_and(|v| v.contains(&p));
             if now_match && !counted {
-                changed |= self.add_pid(core, now, pid, p, false);
+                changed |= self.add_pid(core, now, pid, p, Cause::Exec);
             } else if !now_match && counted {
                 if let Some(v) = self.pids.get_mut(&pid) {
                     v.retain(|&x| x != p);
@@ -1092,7 +1101,7 @@ impl Trackers {
                     }
                 }
                 self.procs[p].count = self.procs[p].count.saturating_sub(1);
-                changed |= self.count_changed(core, now, p, false);
+                changed |= self.count_changed(core, now, p, Cause::Exec);
             }
         }
         changed
@@ -1104,7 +1113,7 @@ impl Trackers {
         now: Instant,
         pid: i32,
         p: usize,
-        via_fork: bool,
+        cause: Cause,
     ) -> bool {
         let v = self.pids.entry(pid).or_default();
         if v.contains(&p) {
@@ -1112,18 +1121,19 @@ impl Trackers {
         }
         v.push(p);
         self.procs[p].count += 1;
-        self.count_changed(core, now, p, via_fork)
+        self.count_changed(core, now, p, cause)
     }
 
-    /// The count of tracker `p` changed: keepalived's quorum rules with `fork_delay` (a gain
-    /// through a fork waits) and `terminate_delay` (a loss waits; a process that comes back
-    /// meanwhile cancels it).
+    /// The count of tracker `p` changed: keepalived's quorum rules. A change of quorum through
+    /// a fork waits `fork_delay`, through an exit `terminate_delay`, through an exec not at all;
+    /// going back meanwhile cancels the wait. A `/proc` scan cannot tell forks from execs: its
+    /// losses wait `terminate_delay`, its gains do not wait.
     fn count_changed<K: From<super::run::Key> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
         p: usize,
-        via_fork: bool,
+        cause: Cause,
     ) -> bool {
         let pr = &mut self.procs[p];
         let want = pr.want();
@@ -1136,10 +1146,11 @@ impl Trackers {
         if pr.delay.is_some() {
             return false;
         }
-        let delay = match (want, via_fork) {
-            (true, true) => pr.fork_delay,
-            (false, _) => pr.terminate_delay,
-            (true, false) => None,
+        let delay = match cause {
+            Cause::Fork => pr.fork_delay,
+            Cause::Exit => pr.terminate_delay,
+            Cause::Scan if !want => pr.terminate_delay,
+            Cause::Exec | Cause::Scan => None,
         };
         if let Some(d) = delay {
             pr.delay = Some(core.arm(now + d, key(Key::ProcDelay(p as u32))));
@@ -1173,7 +1184,7 @@ impl Trackers {
             }
             self.procs[i].count = c;
             if let Some(now) = now {
-                changed |= self.count_changed(core, now, i, false);
+                changed |= self.count_changed(core, now, i, Cause::Scan);
             }
         }
         changed
@@ -1349,6 +1360,79 @@ mod tests {
         assert!(cmd(&["-c", "/etc/ng"], Some(ParamMatch::Initial)).matches(None, Some(line)));
         assert!(!cmd(&["-x", "/etc/ng"], Some(ParamMatch::Initial)).matches(None, Some(line)));
         assert!(!cmd(&[], None).matches(None, None));
+    }
+
+    /// keepalived's delays: a loss waits `terminate_delay` and a process that comes back meanwhile
+    /// cancels it; a gain through a fork waits `fork_delay`, through an exec it does not.
+    #[test]
+    fn quorum_changes_wait_their_delays() {
+        use crate::daemon::Key as DKey;
+        use crate::reactor::{Reactor, ReactorConfig};
+        let mut r: Reactor<DKey> = Reactor::new(&ReactorConfig::default()).unwrap();
+        let now = r.now();
+        let core = r.core();
+        let mut t = Trackers::none();
+        t.procs.push(Process {
+            name: "p".into(),
+            m: ProcMatch::new("x", &[], None, false),
+            quorum: 1,
+            quorum_max: 2,
+            fork_delay: Some(Duration::from_secs(5)),
+            terminate_delay: Some(Duration::from_secs(5)),
+            count: 0,
+            up: false,
+            delay: None,
+        });
+        t.links.push(vec![Link {
+            target: Target::Process(0),
+            weight: 0,
+            reverse: false,
+        }]);
+        assert_eq!(t.contribution(0), (0, true));
+        // An exec: at once.
+        assert!(t.add_pid(core, now, 10, 0, Cause::Exec));
+        assert_eq!(t.contribution(0), (0, false));
+        // It exits: the loss waits; a new one execs meanwhile: nothing happened.
+        assert!(!t.proc_event(core, now, ProcEvent::Exit { pid: 10, tgid: 10 }));
+        assert!(t.procs[0].delay.is_some() && t.procs[0].up);
+        assert!(!t.add_pid(core, now, 11, 0, Cause::Exec));
+        assert!(t.procs[0].delay.is_none() && t.procs[0].up);
+        // Two children by fork: the second goes over quorum_max, which waits too.
+        assert!(!t.proc_event(
+            core,
+            now,
+            ProcEvent::Fork {
+                parent_tgid: 11,
+                child_pid: 12,
+                child_tgid: 12
+            }
+        ));
+        assert!(t.procs[0].delay.is_none(), "2 is within [1, 2]");
+        assert!(!t.proc_event(
+            core,
+            now,
+            ProcEvent::Fork {
+                parent_tgid: 11,
+                child_pid: 13,
+                child_tgid: 13
+            }
+        ));
+        assert_eq!(t.procs[0].count, 3);
+        assert!(t.procs[0].delay.is_some() && t.procs[0].up);
+        // The delay ends: the quorum is lost.
+        assert!(t.on_timer(core, now, Key::ProcDelay(0), now));
+        assert_eq!(t.contribution(0), (0, true));
+        // A thread of a tracked process is not a process.
+        assert!(!t.proc_event(
+            core,
+            now,
+            ProcEvent::Fork {
+                parent_tgid: 11,
+                child_pid: 14,
+                child_tgid: 11
+            }
+        ));
+        assert_eq!(t.procs[0].count, 3);
     }
 
     #[test]
