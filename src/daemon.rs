@@ -330,6 +330,16 @@ impl Handler<Key> for Daemon {
                 core.signal_children(libc::SIGKILL);
                 core.stop();
             }
+            Wake::Child {
+                owner: Key::Vrrp(vrrpd::Key::Tracker(k)),
+                id,
+                end,
+            } => {
+                if let Some(v) = &mut self.vrrp {
+                    v.on_tracker_child(core, now, k, id, end);
+                }
+                self.maybe_finish(core);
+            }
             Wake::Child { id, end, .. } => {
                 match end {
                     ChildEnd::Exited(status) => debug!("child {} exited: {status:?}", id.0),
@@ -359,6 +369,14 @@ impl Handler<Key> for Daemon {
             Wake::Io {
                 owner: Key::Status, ..
             } => self.serve_status(),
+            Wake::Timer {
+                owner: Key::Vrrp(vrrpd::Key::Tracker(k)),
+                deadline,
+            } => {
+                if let Some(v) = &mut self.vrrp {
+                    v.on_tracker_timer(core, now, k, deadline);
+                }
+            }
             Wake::Timer { .. } | Wake::Io { .. } => {}
         }
     }

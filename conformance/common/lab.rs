@@ -237,6 +237,28 @@ impl Lab {
             .any(|w| w.split('/').next() == Some(a))
     }
 
+    /// The routers that hold address `a`.
+    pub fn holders(&self, a: &str) -> Vec<usize> {
+        (0..self.routers.len())
+            .filter(|&i| self.has_addr(i, a))
+            .collect()
+    }
+
+    /// Waits until router `i` alone holds `a`: when it was first seen so, or who held it at the
+    /// end of `limit`.
+    pub fn wait_sole_holder(
+        &self,
+        i: usize,
+        a: &str,
+        limit: Duration,
+    ) -> Result<Instant, Vec<usize>> {
+        if poll_until(limit, || self.holders(a) == [i]) {
+            Ok(Instant::now())
+        } else {
+            Err(self.holders(a))
+        }
+    }
+
     fn kill_all(&self, ns: &str) {
         let pids = |ns: &str| -> Vec<i32> {
             let out = Command::new("ip").args(["netns", "pids", ns]).output();

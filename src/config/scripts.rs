@@ -76,7 +76,9 @@ fn script_uid(cfg: &Config, env: &dyn ScriptEnv) -> (Option<u32>, String) {
     }
 }
 
-fn resolve(prog: &str, env: &dyn ScriptEnv) -> Option<PathBuf> {
+/// The file a program name runs: itself when it has a `/`, else the first executable match in
+/// the `PATH` directories; `None` when there is no such executable file.
+pub fn resolve(prog: &str, env: &dyn ScriptEnv) -> Option<PathBuf> {
     let is_exec = |p: &Path| {
         env.stat(p)
             .is_some_and(|(_, mode, dir)| !dir && mode & 0o111 != 0)
@@ -118,6 +120,32 @@ fn unsafe_part(path: &Path, env: &dyn ScriptEnv) -> Option<(PathBuf, String)> {
         p = cur.parent();
     }
     None
+}
+
+/// Why a script that runs as root is unsafe under `enable_script_security`, and what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsafe {
+    /// "unsafe permissions for script `P`: PART is WHY".
+    pub message: String,
+    /// The commands that make it safe.
+    pub fix: String,
+}
+
+/// keepalived's rule for a script that would run as root: the file, or a directory above it, that a
+/// non-root user could change makes it unsafe. `None` when it is safe.
+pub fn unsafe_script(path: &Path, env: &dyn ScriptEnv) -> Option<Unsafe> {
+    let (part, why) = unsafe_part(path, env)?;
+    Some(Unsafe {
+        message: format!(
+            "unsafe permissions for script `{}`: {} is {why}",
+            path.display(),
+            part.display()
+        ),
+        fix: format!(
+            "`chown root:root {0}` and `chmod go-w {0}`, or run scripts as an unprivileged `script_user`",
+            part.display()
+        ),
+    })
 }
 
 /// Runs the checks and reports them.
@@ -174,9 +202,9 @@ pub fn check(cfg: &Config, env: &dyn ScriptEnv, d: &mut Diagnostics) {
                 );
             }
             Some(path) if security && as_root => {
-                if let Some((part, why)) = unsafe_part(&path, env) {
-                    d.warn(*loc, format!("unsafe permissions for script `{}`: {} is {why} - disabling it", path.display(), part.display()))
-                        .hint(format!("`chown root:root {0}` and `chmod go-w {0}`, or run scripts as an unprivileged `script_user`", part.display()));
+                if let Some(u) = unsafe_script(&path, env) {
+                    d.warn(*loc, format!("{} - disabling it", u.message))
+                        .hint(u.fix);
                 }
             }
             Some(_) => {}

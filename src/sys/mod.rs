@@ -3,6 +3,8 @@
 //! Nothing here keeps state or knows about the daemon; callers get `io::Result`s. `EINTR` is retried
 //! where a call can return it.
 
+pub mod inotify;
+pub mod proc_events;
 pub mod sock;
 
 use std::ffi::CStr;
@@ -159,6 +161,12 @@ pub fn kill(pid: i32, sig: i32) -> io::Result<()> {
     cvt(unsafe { libc::kill(pid, sig) }).map(drop)
 }
 
+/// The effective user id of the daemon.
+pub fn geteuid() -> u32 {
+    // SAFETY: always succeeds.
+    unsafe { libc::geteuid() }
+}
+
 pub fn getpid() -> i32 {
     // SAFETY: always succeeds.
     unsafe { libc::getpid() }
@@ -283,6 +291,8 @@ pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
 /// Leaves the process's network namespace for the one bind-mounted at `path` (`/run/netns/NAME`).
 pub fn enter_netns(path: &Path) -> io::Result<()> {
     let f = std::fs::File::open(path)?;
+    // The process connector only answers in the namespace we leave (see `proc_events`).
+    proc_events::remember_launch_netns();
     // SAFETY: plain syscall on an fd we own.
     cvt(unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) }).map(drop)
 }

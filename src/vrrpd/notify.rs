@@ -132,6 +132,40 @@ impl Spawn {
     }
 }
 
+/// Whom scripts run as by default: `script_user [group]`, else `keepalived_script` if that user
+/// exists, else `None` (the daemon's own user, root).
+pub fn default_script_user(cfg: &Config) -> Option<(u32, u32)> {
+    match cfg.global.script_user() {
+        Some(u) => crate::sys::user_ids(&u.user).map(|(uid, gid)| {
+            let gid = u
+                .group
+                .as_deref()
+                .and_then(crate::sys::group_gid)
+                .unwrap_or(gid);
+            (uid, gid)
+        }),
+        // keepalived: `keepalived_script` if that user exists, else root.
+        None => crate::sys::user_ids("keepalived_script"),
+    }
+}
+
+/// The credentials of a script with its own `user [group]`, else the default ones (as notify
+/// scripts get theirs).
+pub fn script_ids(
+    user: Option<&str>,
+    group: Option<&str>,
+    default: Option<(u32, u32)>,
+) -> (Option<u32>, Option<u32>) {
+    let ids = user.and_then(crate::sys::user_ids);
+    let gid = group
+        .and_then(crate::sys::group_gid)
+        .or(ids.map(|(_, g)| g));
+    (
+        ids.map(|(u, _)| u).or(default.map(|(u, _)| u)),
+        gid.or(default.map(|(_, g)| g)),
+    )
+}
+
 /// The FIFOs and the default credentials of scripts.
 pub struct Notifier {
     fifos: Vec<FifoOut>,
@@ -143,18 +177,7 @@ pub struct Notifier {
 impl Notifier {
     pub fn new(cfg: &Config) -> Notifier {
         let g = &cfg.global;
-        let default_user = match g.script_user() {
-            Some(u) => crate::sys::user_ids(&u.user).map(|(uid, gid)| {
-                let gid = u
-                    .group
-                    .as_deref()
-                    .and_then(crate::sys::group_gid)
-                    .unwrap_or(gid);
-                (uid, gid)
-            }),
-            // keepalived: `keepalived_script` if that user exists, else root.
-            None => crate::sys::user_ids("keepalived_script"),
-        };
+        let default_user = default_script_user(cfg);
         let mut fifos = Vec::new();
         let mut readers = Vec::new();
         for f in [&g.fifos.notify, &g.fifos.vrrp] {
@@ -226,17 +249,8 @@ impl Notifier {
     fn spawn(&self, s: &Notify, extra: &[String]) -> Spawn {
         let mut argv = split_command(&s.command);
         argv.extend_from_slice(extra);
-        let ids = s.user.as_deref().and_then(crate::sys::user_ids);
-        let gid = s
-            .group
-            .as_deref()
-            .and_then(crate::sys::group_gid)
-            .or(ids.map(|(_, g)| g));
-        Spawn {
-            argv,
-            uid: ids.map(|(u, _)| u).or(self.default_user.map(|(u, _)| u)),
-            gid: gid.or(self.default_user.map(|(_, g)| g)),
-        }
+        let (uid, gid) = script_ids(s.user.as_deref(), s.group.as_deref(), self.default_user);
+        Spawn { argv, uid, gid }
     }
 }
 

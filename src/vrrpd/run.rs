@@ -55,6 +55,9 @@ pub enum Key {
     Monitor,
     /// A notify script or FIFO reader.
     Script,
+    /// The trackers (`vrrp_script`, `track_file`, `vrrp_track_process`): their timers, fds and
+    /// children.
+    Tracker(super::track::Key),
 }
 
 struct Sock {
@@ -116,6 +119,7 @@ pub struct Vrrpd {
     ip_ident: u16,
     group4: Ipv4Addr,
     notifier: super::notify::Notifier,
+    trackers: super::track::Trackers,
     /// `-D`: the lines keepalived prints only in detailed mode.
     log_detail: bool,
     /// `-V`: leave the VIPs in place at stop.
@@ -177,6 +181,7 @@ impl Vrrpd {
             ip_ident: (crate::sys::getpid() as u16).wrapping_mul(2654),
             group4: cfg.global.vrrp.mcast_group4,
             notifier: super::notify::Notifier::new(cfg),
+            trackers: super::track::Trackers::none(),
             log_detail,
             keep_vips,
             stopping: false,
@@ -190,6 +195,10 @@ impl Vrrpd {
                 error!("{e}");
             }
         }
+        let names: Vec<String> = d.insts.iter().map(|i| i.m.params().name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        d.trackers = super::track::Trackers::start(cfg, &names, core, now);
+        d.trackers_changed(core, now);
         for i in 0..d.insts.len() {
             d.drain(core, i);
         }
@@ -387,7 +396,59 @@ impl Vrrpd {
             Key::Socket(n) => self.on_socket(core, now, n as usize),
             Key::Rtnl => self.on_rtnl(),
             Key::Monitor => self.on_monitor(core, now),
+            Key::Tracker(t) => {
+                if self.trackers.on_io(core, now, t) {
+                    self.trackers_changed(core, now);
+                }
+            }
             Key::Timer(_) | Key::Script => {}
+        }
+    }
+
+    /// A timer of the trackers is due.
+    pub fn on_tracker_timer<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        k: super::track::Key,
+        deadline: Instant,
+    ) {
+        if self.trackers.on_timer(core, now, k, deadline) {
+            self.trackers_changed(core, now);
+        }
+    }
+
+    /// A tracker's script ended.
+    pub fn on_tracker_child<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        k: super::track::Key,
+        id: crate::reactor::ChildId,
+        end: crate::reactor::ChildEnd,
+    ) {
+        if self.trackers.on_child(k, id, end) {
+            self.trackers_changed(core, now);
+        }
+    }
+
+    /// Scripts, files or processes changed: every instance gets its new tracking (with its
+    /// tracked interfaces once the monitor knows them, see [`Vrrpd::links_changed`]).
+    fn trackers_changed<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        if self.monitor.synced() {
+            self.links_changed(core, now, None);
+            return;
+        }
+        for i in 0..self.insts.len() {
+            let t = self.trackers.contribution(i);
+            if self.insts[i].track != t {
+                self.insts[i].track = t;
+                let (weight, fault) = t;
+                self.insts[i]
+                    .m
+                    .handle_input(now, Input::Tracking { weight, fault });
+                self.drain(core, i);
+            }
         }
     }
 
@@ -405,6 +466,7 @@ impl Vrrpd {
     /// Orderly stop: every master sends priority 0 and removes its VIPs (unless `-V`).
     pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
+        self.trackers.stop();
         for i in 0..self.insts.len() {
             if !self.insts[i].retired {
                 self.retire(core, now, i);
@@ -730,8 +792,8 @@ impl Vrrpd {
                 Some(l) => l.up,
                 None => !self.monitor.synced(),
             };
-            let mut weight = 0i32;
-            let mut fault = false;
+            // Scripts, files and processes, then the interfaces.
+            let (mut weight, mut fault) = self.trackers.contribution(i);
             for (name, w, reverse) in &inst.io.track_ifs {
                 let up = up_of(name) != *reverse;
                 match *w {
