@@ -43,6 +43,8 @@ pub mod validate;
 #[cfg(test)]
 mod sim;
 #[cfg(test)]
+mod sim_sync;
+#[cfg(test)]
 mod tests;
 
 pub use event::{Event, Note, Reason, State};

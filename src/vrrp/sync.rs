@@ -258,14 +258,18 @@ impl SyncGroup {
             _ => SyncOrder::Backup,
         };
         let itself = to == State::Master || (to == State::Backup && from == State::Fault);
-        let ids: Vec<usize> = self.members.iter().map(|m| m.id).collect();
-        let first = ids[k];
-        if itself {
-            self.order(first, order);
-        }
-        for id in ids.into_iter().filter(|&id| id != first) {
-            self.order(id, order);
-        }
+        let first = self.members.get(k).map(|m| m.id);
+        let others = self
+            .members
+            .iter()
+            .map(|m| m.id)
+            .filter(|&id| Some(id) != first);
+        let orders = first
+            .filter(|_| itself)
+            .into_iter()
+            .chain(others)
+            .map(|member| SyncOutput::Order { member, order });
+        self.out.extend(orders);
     }
 
     fn order(&mut self, member: usize, order: SyncOrder) {
