@@ -163,10 +163,11 @@ impl Event {
         }
     }
 
-    /// The level to log at: drops are debug (one line each, STYLE section 4), the rest info.
+    /// The level to log at: drops are debug (one line each, STYLE section 4), and so is a sync
+    /// member's wish (keepalived does not log it); the rest info.
     pub fn level(&self) -> log::Level {
         match self {
-            Event::Dropped { .. } => log::Level::Debug,
+            Event::Dropped { .. } | Event::Want(_) => log::Level::Debug,
             Event::Note(Note::RogueOwner | Note::EqualPriorityOurAddress) => log::Level::Warn,
             _ => log::Level::Info,
         }

@@ -46,11 +46,17 @@
 //!
 //! # Not copied from keepalived
 //! - keepalived 2.2.7 (`vrrp_complete_instance()` in `vrrp.c`) *removes* a member's weighted
-//!   `track_script`, `track_process`, `track_bfd` and explicitly weighted `track_file` ("ignoring
-//!   tracked script X with weights due to SYNC group", then "Warning - script X is not used"):
-//!   the check never runs and its failure moves nothing. It sets the weight of a member's
-//!   `track_interface` (and default-weight `track_file`) to 0. We use weight 0 for all of them,
-//!   so a failing check puts the group in FAULT, which is what the configuration meant.
+//!   `track_script`, `track_bfd` and explicitly weighted `track_file` ("ignoring tracked script
+//!   X with weights due to SYNC group", then "Warning - script X is not used"): the check never
+//!   runs and its failure moves nothing. It sets the weight of a member's `track_interface` (and
+//!   default-weight `track_file`) to 0. We use weight 0 for all of them (`track_process` too), so
+//!   a failing check puts the group in FAULT, which is what the configuration meant.
+//! - keepalived holds a group in INIT while a weight-0 script has not reported yet
+//!   (`num_member_init`); tracking inputs here have no "not yet known" value, the daemon gives a
+//!   member its tracking once known (as it does for the link state).
+//! - keepalived's master that receives a lower-priority advert also sends the GARPs of the other
+//!   members (`garp_lower_prio_repeat`); the daemon can do that on
+//!   [`GarpReason::LowerPriority`](super::GarpReason) from a member; the machines do not.
 //! - keepalived computes `wantstate` from several places of its scheduler; here the member
 //!   reports it ([`Event::Want`]) and the group keeps its own copy, so the group never reads a
 //!   member.
@@ -241,8 +247,10 @@ impl SyncGroup {
     }
 
     /// The group goes to `to` because of member `k`: one event, then one order per member
-    /// (member `k` first, then the others in configuration order). Member `k` is ordered too
-    /// except when it went to `to` by itself (MASTER -> BACKUP, FAULT of its own).
+    /// (member `k` first, then the others in configuration order). Member `k` is not ordered
+    /// when it stepped down from MASTER by itself; it is ordered to FAULT even when in FAULT of
+    /// its own, for the case it has not started yet (keepalived `vrrp_complete_init()`: every
+    /// member of a FAULT group starts in FAULT).
     fn sync(&mut self, k: usize, to: State) {
         let from = self.state;
         self.state = to;
@@ -257,7 +265,7 @@ impl SyncGroup {
             State::Fault => SyncOrder::Fault,
             _ => SyncOrder::Backup,
         };
-        let itself = to == State::Master || (to == State::Backup && from == State::Fault);
+        let itself = !(from == State::Master && to == State::Backup);
         let first = self.members.get(k).map(|m| m.id);
         let others = self
             .members
@@ -461,6 +469,7 @@ mod tests {
             want(&mut g, B, State::Fault),
             [
                 ev(State::Backup, State::Fault),
+                order(B, SyncOrder::Fault),
                 order(A, SyncOrder::Fault),
                 order(9, SyncOrder::Fault),
             ]
@@ -497,7 +506,11 @@ mod tests {
         want(&mut g, B, State::Master);
         assert_eq!(
             want(&mut g, A, State::Fault),
-            [ev(State::Master, State::Fault), order(B, SyncOrder::Fault)]
+            [
+                ev(State::Master, State::Fault),
+                order(A, SyncOrder::Fault),
+                order(B, SyncOrder::Fault)
+            ]
         );
         // The forced member no longer wants MASTER (it is FAULT), the group stays FAULT.
         assert_eq!(want(&mut g, B, State::Backup), []);
@@ -774,6 +787,25 @@ mod tests {
     }
 
     #[test]
+    fn a_member_down_before_it_starts_starts_the_whole_group_in_fault() {
+        // keepalived vrrp_complete_init(): members of a FAULT group start in FAULT.
+        let mut insts = vec![member("VI_A", 1, 100), member("VI_B", 2, 100)];
+        let mut g = SyncGroup::new("G1", vec![0, 1]);
+        run(
+            &mut insts,
+            &mut g,
+            ms(0),
+            0,
+            Some(Input::Link { up: false }),
+        );
+        assert_eq!(states(&insts), [State::Fault, State::Fault]);
+        assert_eq!(insts[0].poll_timeout(), None);
+        assert_eq!(insts[1].poll_timeout(), None);
+        run(&mut insts, &mut g, ms(5), 0, Some(Input::Link { up: true }));
+        assert_eq!(states(&insts), [State::Backup, State::Backup]);
+    }
+
+    #[test]
     fn a_group_of_owners_starts_master_a_mixed_group_waits() {
         // keepalived vrrp_complete_init(): a group starts MASTER only if all its members would.
         let mut insts = vec![member("VI_A", 1, 255), member("VI_B", 2, 255)];
@@ -791,5 +823,121 @@ mod tests {
         let t = insts[1].poll_timeout().unwrap();
         run(&mut insts, &mut g, t, 1, None);
         assert_eq!(states(&insts), [State::Master, State::Master]);
+    }
+}
+
+#[cfg(test)]
+mod random {
+    //! Random inputs to the members of one group, through the daemon's loop: the members stay
+    //! together and the group's state is theirs.
+
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::rng::Rng;
+    use crate::time::Instant;
+    use crate::vrrp::instance::testing::advert_from;
+    use crate::vrrp::{AdvertOut, Auth, Input, Instance, Output, Params, RxMeta};
+
+    fn ip(lan: u8, last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 0, lan, last))
+    }
+
+    #[test]
+    fn random_inputs_keep_the_members_together() {
+        for seed in 0..1000 {
+            let mut rng = Rng::new(seed);
+            let n = 2 + rng.below(3) as usize;
+            let mut insts: Vec<Instance> = (0..n)
+                .map(|l| {
+                    let mut p = Params::new(&format!("VI_{l}"), 1 + l as u8, ip(l as u8, 5));
+                    p.priority = if rng.below(10) == 0 {
+                        255
+                    } else {
+                        1 + rng.below(254) as u8
+                    };
+                    p.vips = vec![ip(l as u8, 100)];
+                    p.sync_member = true;
+                    p.startup_delay = Duration::from_millis(rng.below(2) * 500);
+                    Instance::new(p, Instant::ZERO)
+                })
+                .collect();
+            let mut g = SyncGroup::new("G", (0..n).collect());
+            let mut now = Instant::ZERO;
+            for _ in 0..300 {
+                now += Duration::from_millis(rng.below(1500));
+                let i = rng.below(n as u64) as usize;
+                match rng.below(8) {
+                    0 => insts[i].handle_input(
+                        now,
+                        Input::Link {
+                            up: rng.below(3) > 0,
+                        },
+                    ),
+                    1 => {
+                        let (weight, fault) = (rng.below(100) as i32 - 50, rng.below(5) == 0);
+                        insts[i].handle_input(now, Input::Tracking { weight, fault })
+                    }
+                    2 | 3 => {
+                        let p = insts[i].params();
+                        let out = AdvertOut {
+                            version: 2,
+                            vrid: p.vrid,
+                            priority: rng.below(256) as u8,
+                            interval: Duration::from_secs(1),
+                            addrs: p.vips.iter().copied().collect(),
+                        };
+                        let advert = advert_from(&out, &Auth::None);
+                        let meta = RxMeta {
+                            src: ip(i as u8, 1 + rng.below(9) as u8),
+                            multicast: true,
+                            ttl: Some(255),
+                        };
+                        insts[i].handle_input(now, Input::Advert { advert, meta });
+                    }
+                    4 if rng.below(20) == 0 => {
+                        insts[i].handle_input(now, Input::VipRemoved(ip(i as u8, 100)))
+                    }
+                    _ => {
+                        if let Some(t) = insts[i].poll_timeout() {
+                            now = now.max(t);
+                        }
+                        insts[i].handle_timeout(now);
+                    }
+                }
+                // The daemon's loop.
+                let mut pending = vec![i];
+                let mut steps = 0;
+                loop {
+                    for m in pending.drain(..) {
+                        while let Some(o) = insts[m].poll_output() {
+                            if let Output::Event(e) = &o {
+                                g.handle_event(m, e);
+                            }
+                        }
+                    }
+                    let Some(o) = g.poll_output() else { break };
+                    steps += 1;
+                    assert!(steps < 10 * n, "seed {seed}: the group does not settle");
+                    if let SyncOutput::Order { member, order } = o {
+                        insts[member].handle_input(now, Input::Sync(order));
+                        pending.push(member);
+                    }
+                }
+                let started: Vec<State> = insts
+                    .iter()
+                    .map(|v| v.state())
+                    .filter(|&s| s != State::Init)
+                    .collect();
+                assert!(
+                    started.windows(2).all(|w| w[0] == w[1]),
+                    "seed {seed}: {started:?}"
+                );
+                if started.len() == n {
+                    assert_eq!(g.state(), started[0], "seed {seed}");
+                }
+            }
+        }
     }
 }

@@ -893,10 +893,13 @@ fn sync_member_waits_for_its_group_when_the_timer_fires() {
     assert_eq!(wants(&out), [State::Master]);
     assert_eq!(transmits(&out), []);
     assert_down_after(&vi, t);
+    let e = Event::Want(State::Master);
     assert_eq!(
-        lines(&[Output::Event(Event::Want(State::Master))]),
+        lines(&[Output::Event(e)]),
         ["(VI_1) sync group member wants MASTER STATE"]
     );
+    assert!(e.detail());
+    assert_eq!(e.level(), log::Level::Debug);
     // Firing again while held reports nothing new.
     let out = tick_next(&mut vi);
     assert_eq!(wants(&out), []);
