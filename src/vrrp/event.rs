@@ -56,6 +56,8 @@ pub enum Reason {
     VipRemoved,
     /// [`super::Input::Shutdown`].
     Shutdown,
+    /// An order of the instance's sync group ([`super::Input::Sync`]).
+    Sync,
 }
 
 /// A line keepalived logs, without a state change of its own.
@@ -114,6 +116,12 @@ pub enum Event {
     Note(Note),
     /// A received packet was dropped (and counted).
     Dropped { src: IpAddr, reason: DropReason },
+    /// Sync-group members only ([`super::Params::sync_member`]): the state this member would
+    /// take without its group changed (keepalived's `wantstate`): `Fault` while its own
+    /// interface or a weight-0 tracker is down, `Master` while it is MASTER or its
+    /// Master_Down_Timer has fired (or it is the address owner), `Backup` otherwise. Give it to
+    /// the [`super::SyncGroup`].
+    Want(State),
 }
 
 fn ms(d: Duration) -> u128 {
@@ -131,6 +139,8 @@ impl Event {
             },
             Event::Note(n) => note_line(name, n),
             Event::Dropped { src, reason } => reason.line(name, src),
+            // Not in keepalived's log: its wantstate is silent.
+            Event::Want(s) => format!("({name}) sync group member wants {} STATE", s.name()),
         }
     }
 
@@ -138,6 +148,7 @@ impl Event {
     pub fn detail(&self) -> bool {
         match self {
             Event::StateChange { .. } | Event::Dropped { .. } => false,
+            Event::Want(_) => true,
             Event::Note(n) => matches!(
                 n,
                 Note::AdvertTimeout
@@ -152,10 +163,11 @@ impl Event {
         }
     }
 
-    /// The level to log at: drops are debug (one line each, STYLE section 4), the rest info.
+    /// The level to log at: drops are debug (one line each, STYLE section 4), and so is a sync
+    /// member's wish (keepalived does not log it); the rest info.
     pub fn level(&self) -> log::Level {
         match self {
-            Event::Dropped { .. } => log::Level::Debug,
+            Event::Dropped { .. } | Event::Want(_) => log::Level::Debug,
             Event::Note(Note::RogueOwner | Note::EqualPriorityOurAddress) => log::Level::Warn,
             _ => log::Level::Info,
         }

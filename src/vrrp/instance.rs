@@ -27,6 +27,13 @@
 //!   lower-priority master;
 //! - two address owners: ours drops to priority 254.
 //!
+//! # Sync-group members ([`Params::sync_member`], keepalived `vrrp_sync.c`)
+//! A member never becomes MASTER and never leaves FAULT on its own: when its Master_Down_Timer
+//! fires it stays BACKUP (timer re-armed to Master_Down_Interval) and reports
+//! [`Event::Want`]`(Master)`; when its own fault clears it stays FAULT and reports
+//! `Want(Backup)`. Its [`super::SyncGroup`] answers with [`Input::Sync`]. Everything else
+//! (yielding to a higher priority, entering FAULT) it does itself, and the group follows.
+//!
 //! Our own deviation from keepalived: a master re-arms its advertisement timer only when it
 //! actually sent an advertisement. keepalived re-arms it after every packet read in MASTER (even
 //! one it dropped), so a stream of bogus packets can delay a master's adverts and cause a failover.
@@ -178,6 +185,10 @@ pub struct Params {
     pub garp: Garp,
     /// `vrrp_startup_delay`: time from creation to the first state.
     pub startup_delay: Duration,
+    /// A member of a `vrrp_sync_group` ([`super::sync`]): the machine then never becomes MASTER
+    /// nor leaves FAULT on its own. It reports what it would do ([`Event::Want`], keepalived's
+    /// `wantstate`) and its [`super::SyncGroup`] answers with [`Input::Sync`].
+    pub sync_member: bool,
 }
 
 impl Params {
@@ -207,6 +218,7 @@ impl Params {
             accept: true,
             garp: Garp::default(),
             startup_delay: Duration::ZERO,
+            sync_member: false,
         }
     }
 
@@ -248,6 +260,21 @@ pub enum Input<'a> {
     VipRemoved(IpAddr),
     /// Stop: a master sends priority 0 and removes its VIPs (RFC 5798 6.4.3).
     Shutdown,
+    /// An order of this instance's sync group (only for [`Params::sync_member`]; ignored in a
+    /// state where it makes no sense).
+    Sync(SyncOrder),
+}
+
+/// What a [`super::SyncGroup`] tells one of its members (keepalived `vrrp_sync.c`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncOrder {
+    /// `vrrp_sync_master`: a BACKUP member becomes MASTER (the whole group wants it).
+    Master,
+    /// `vrrp_sync_backup`: a MASTER member steps down without priority 0; a FAULT member whose
+    /// own interface and trackers are fine leaves FAULT.
+    Backup,
+    /// `vrrp_sync_fault`: another member is in FAULT; a MASTER member sends priority 0.
+    Fault,
 }
 
 /// An advertisement to send, to the multicast group or to every unicast peer.
@@ -383,6 +410,12 @@ pub struct Instance {
     master_priority: u8,
     /// End of the `preempt_delay` hold, once started.
     preempt_at: Option<Instant>,
+    /// Sync-group member in BACKUP whose Master_Down_Timer fired: it waits for its group
+    /// (keepalived: `wantstate` MASTER while `state` is BACKUP). Cleared by any state change
+    /// and by an advertisement that resets the timer.
+    wants_master: bool,
+    /// The last [`Event::Want`] reported (sync-group members only).
+    want: State,
     timers: Timers,
     out: VecDeque<Output>,
     counters: Counters,
@@ -409,6 +442,8 @@ impl Instance {
             master_addr: None,
             master_priority: 0,
             preempt_at: None,
+            wants_master: false,
+            want: State::Backup,
             timers,
             out: VecDeque::new(),
             counters: Counters::default(),
@@ -436,7 +471,9 @@ impl Instance {
             }
             Input::VipRemoved(vip) => self.on_vip_removed(now, vip),
             Input::Shutdown => self.shutdown(),
+            Input::Sync(order) => self.on_sync(now, order),
         }
+        self.report_want();
     }
 
     /// Fires every timer due at `now`; harmless when none is.
@@ -448,10 +485,20 @@ impl Instance {
             self.start(now);
         }
         if self.timers.fire(Timer::MasterDown, now) && self.state == State::Backup {
-            // RFC 5798 6.4.2: "If the Master_Down_Timer fires ... Transition to the {Master}
-            // state".
             self.push_event(Event::Note(Note::AdvertTimeout));
-            self.become_master(now, Reason::MasterDown);
+            if self.p.sync_member {
+                // keepalived `vrrp_sync_can_goto_master()`: a sync-group member goes MASTER only
+                // when every member wants to ("prefer backup state to avoid thrashing"); until
+                // its group says so it stays BACKUP, wanting MASTER, with the timer re-armed to
+                // Master_Down_Interval. Reported by `report_want`.
+                self.wants_master = true;
+                let down = self.master_down_interval();
+                self.timers.set(Timer::MasterDown, now + down);
+            } else {
+                // RFC 5798 6.4.2: "If the Master_Down_Timer fires ... Transition to the
+                // {Master} state".
+                self.become_master(now, Reason::MasterDown);
+            }
         }
         if self.timers.fire(Timer::Advert, now) && self.state == State::Master {
             // RFC 5798 6.4.3: "If the Adver_Timer fires, then: Send an ADVERTISEMENT; Reset the
@@ -473,6 +520,7 @@ impl Instance {
                 GarpReason::LowerPriorityDelay,
             );
         }
+        self.report_want();
     }
 
     /// The earliest armed deadline.
@@ -563,6 +611,7 @@ impl Instance {
     fn change_state(&mut self, to: State, reason: Reason) {
         let from = self.state;
         self.state = to;
+        self.wants_master = false;
         self.push_event(Event::StateChange { from, to, reason });
     }
 
@@ -616,15 +665,17 @@ impl Instance {
             // keepalived: an instance whose interface or weight-0 tracker is down starts in
             // FAULT ("Entering FAULT STATE (init)"); the RFC has no such state.
             self.change_state(State::Fault, Reason::Startup);
-        } else if self.base_priority == PRIO_OWNER {
+        } else if self.base_priority == PRIO_OWNER && !self.p.sync_member {
             // RFC 5798 6.4.1: "If the Priority = 255 ... Send an ADVERTISEMENT ... Transition to
             // the {Master} state".
             self.become_master(now, Reason::Owner);
         } else {
+            // A sync-group owner starts as a BACKUP that wants MASTER (keepalived
+            // `vrrp_complete_init()`: a group goes MASTER at startup only if all its members do).
             // RFC 5798 6.4.1: "Set Master_Down_Timer to Master_Down_Interval; Transition to the
             // {Backup} state".
             self.change_state(State::Backup, Reason::Startup);
-            let down = if self.p.initial == StartState::Master {
+            let down = if self.p.initial == StartState::Master || self.base_priority == PRIO_OWNER {
                 // keepalived deviation: `state MASTER` (not owner) waits one interval plus the
                 // minimal skew (priority 255), so it wins a simultaneous start.
                 self.master_adver_int + self.skew_units(1)
@@ -713,30 +764,103 @@ impl Instance {
 
     fn update_fault(&mut self, now: Instant) {
         match (self.state, self.faulted()) {
-            (State::Backup | State::Master, true) => {
-                let was_master = self.state == State::Master;
-                self.change_state(State::Fault, self.fault_reason());
-                if was_master {
-                    // keepalived deviation (not in the RFC, which has no FAULT state): priority
-                    // 0 on leaving MASTER for FAULT, so a backup takes over after Skew_Time.
-                    self.release_master(true);
-                }
-                self.timers.stop(Timer::MasterDown);
-                self.master_addr = None;
-                self.preempt_at = None;
-            }
-            (State::Fault, false) => {
-                // keepalived (the RFC has no FAULT state): leaving FAULT is a new Initialize
-                // (RFC 5798 6.4.1): an owner takes over, anyone else waits as a backup.
-                self.master_adver_int = self.p.advert_int;
-                if self.base_priority == PRIO_OWNER {
-                    self.become_master(now, Reason::FaultCleared);
-                } else {
-                    let down = self.master_down_interval();
-                    self.enter_backup(now, Reason::FaultCleared, down);
-                }
-            }
+            (State::Backup | State::Master, true) => self.enter_fault(self.fault_reason()),
+            // keepalived `try_up_instance()`: a sync-group member leaves FAULT only when no
+            // member of its group is in FAULT of its own; it reports `Want` and waits for
+            // `SyncOrder::Backup`.
+            (State::Fault, false) if !self.p.sync_member => self.leave_fault(now),
             _ => {}
+        }
+    }
+
+    /// To FAULT from BACKUP or MASTER.
+    fn enter_fault(&mut self, reason: Reason) {
+        let was_master = self.state == State::Master;
+        self.change_state(State::Fault, reason);
+        if was_master {
+            // keepalived deviation (not in the RFC, which has no FAULT state): priority 0 on
+            // leaving MASTER for FAULT, so a backup takes over after Skew_Time.
+            self.release_master(true);
+        }
+        self.timers.stop(Timer::MasterDown);
+        self.master_addr = None;
+        self.preempt_at = None;
+    }
+
+    /// Out of FAULT (the interface is up, no weight-0 tracker is down).
+    fn leave_fault(&mut self, now: Instant) {
+        // keepalived (the RFC has no FAULT state): leaving FAULT is a new Initialize (RFC 5798
+        // 6.4.1): an owner takes over, anyone else waits as a backup. A sync-group owner waits
+        // as a backup that wants MASTER, until its group agrees.
+        self.master_adver_int = self.p.advert_int;
+        if self.base_priority == PRIO_OWNER && !self.p.sync_member {
+            self.become_master(now, Reason::FaultCleared);
+        } else {
+            let down = self.master_down_interval();
+            self.enter_backup(now, Reason::FaultCleared, down);
+        }
+    }
+
+    /// An order of the sync group (keepalived `vrrp_sync.c`).
+    fn on_sync(&mut self, now: Instant, order: SyncOrder) {
+        match (order, self.state) {
+            (SyncOrder::Master, State::Backup) => {
+                // keepalived `vrrp_sync_master()` -> `vrrp_state_goto_master()`: every member
+                // wants MASTER (or the group is MASTER already). As on the Master_Down_Timer
+                // (RFC 5798 6.4.2): send an ADVERTISEMENT, then take the VIPs.
+                self.become_master(now, Reason::Sync);
+            }
+            (SyncOrder::Backup, State::Master) => {
+                // keepalived `vrrp_sync_backup()` -> `vrrp_state_leave_master(isync, false)`:
+                // another member met a higher priority; step down without priority 0 (the
+                // group's new master is elsewhere) and wait a Master_Down_Interval.
+                let down = self.master_down_interval();
+                self.enter_backup(now, Reason::Sync, down);
+            }
+            (SyncOrder::Backup, State::Fault) if !self.faulted() => {
+                // keepalived `vrrp_sync_backup()` -> `vrrp_state_leave_fault()`: the last member
+                // in FAULT of its own left it.
+                self.leave_fault(now);
+            }
+            (SyncOrder::Fault, State::Backup | State::Master) => {
+                // keepalived `vrrp_sync_fault()`: another member is in FAULT; a master leaves
+                // with priority 0 (`vrrp_state_leave_master()` with wantstate FAULT).
+                self.enter_fault(Reason::Sync);
+            }
+            (SyncOrder::Fault, State::Init) => {
+                // keepalived `vrrp_sync_fault()` puts INIT members in FAULT as well: the member
+                // starts now, in FAULT, and leaves it with the group.
+                self.timers.stop(Timer::Start);
+                self.change_state(State::Fault, Reason::Sync);
+            }
+            // Already there, or not applicable (an order crossing a state change).
+            _ => {}
+        }
+    }
+
+    /// What a sync-group member would do without its group (keepalived's `wantstate`).
+    fn wanted(&self) -> State {
+        if self.faulted() {
+            State::Fault
+        } else if self.state == State::Master
+            || (self.state == State::Backup
+                && (self.wants_master || self.base_priority == PRIO_OWNER))
+        {
+            State::Master
+        } else {
+            State::Backup
+        }
+    }
+
+    /// After every mutation of a sync-group member: [`Event::Want`] when it changed.
+    fn report_want(&mut self) {
+        if !self.p.sync_member || self.stopped {
+            return;
+        }
+        let want = self.wanted();
+        if want != self.want {
+            self.want = want;
+            self.push_event(Event::Want(want));
         }
     }
 
@@ -825,6 +949,10 @@ impl Instance {
             self.adopt_interval(adv);
             self.master_addr = Some(src);
             self.master_priority = adv.priority;
+            // keepalived `vrrp_state_backup()`: "We might have been held in backup by a sync
+            // group, but if ms_down_timer had expired, we would have wanted MASTER state. Now we
+            // have received a backup, we want to be in BACKUP state."
+            self.wants_master = false;
             if !delay.is_zero() {
                 if adv.priority >= self.priority {
                     if self.preempt_at.take().is_some() {

@@ -28,22 +28,31 @@
 //! - [`instance`]: [`Params`], [`Instance`], [`Input`], [`Output`] and the state machine;
 //! - [`mod@validate`]: the receive checklist, [`DropReason`] and [`Counters`];
 //! - [`event`]: [`State`], [`Event`] and the log lines in keepalived's words;
+//! - [`sync`]: [`SyncGroup`], the `vrrp_sync_group` machine that moves its members together
+//!   (members are instances with [`Params::sync_member`]; see its module doc for the call order);
 //! - `sim` (tests only): N routers on a simulated LAN with a virtual clock, loss, delay and
-//!   partitions; the election properties are checked over thousands of seeds.
+//!   partitions; the election properties are checked over thousands of seeds;
+//! - `sim_sync` (tests only): routers on several LANs with one instance per LAN in a sync
+//!   group; failover of the whole group, tracking weights, `preempt_delay` under loss.
 
 pub mod event;
 pub mod instance;
+pub mod sync;
 pub mod validate;
 
 #[cfg(test)]
 mod sim;
+#[cfg(test)]
+mod sim_sync;
 #[cfg(test)]
 mod tests;
 
 pub use event::{Event, Note, Reason, State};
 pub use instance::{
     Action, AdvertOut, Auth, Garp, GarpReason, Input, Instance, Output, Params, Peer, StartState,
+    SyncOrder,
 };
+pub use sync::{GroupEvent, SyncGroup, SyncOutput, member_tracking};
 pub use validate::{AddrMismatch, Advert, Counters, DropReason, RxMeta, validate};
 
 /// Priority of the address owner (RFC 5798 5.2.4).

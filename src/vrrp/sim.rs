@@ -27,15 +27,15 @@ use crate::rng::Rng;
 use crate::time::Instant;
 
 /// Seeds per scenario.
-const SEEDS: u64 = 1000;
+pub(super) const SEEDS: u64 = 1000;
 
 /// A packet on the wire.
-struct Flight {
-    at: Instant,
+pub(super) struct Flight {
+    pub(super) at: Instant,
     seq: u64,
-    from: usize,
-    to: usize,
-    advert: AdvertOut,
+    pub(super) from: usize,
+    pub(super) to: usize,
+    pub(super) advert: AdvertOut,
 }
 
 impl PartialEq for Flight {
@@ -52,6 +52,68 @@ impl PartialOrd for Flight {
 impl Ord for Flight {
     fn cmp(&self, other: &Self) -> Ordering {
         (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// The packets in flight, in arrival order (then sending order), and the wire's quality: each
+/// copy is lost with probability `loss_ppm` / 10^6 (independently per receiver), else arrives
+/// after `delay` plus a uniform jitter of up to `jitter`.
+pub(super) struct Wire {
+    heap: BinaryHeap<Reverse<Flight>>,
+    seq: u64,
+    pub(super) loss_ppm: u64,
+    delay: Duration,
+    jitter: Duration,
+}
+
+impl Wire {
+    pub(super) fn new(s: &Setup) -> Wire {
+        Wire {
+            heap: BinaryHeap::new(),
+            seq: 0,
+            loss_ppm: (s.loss_percent * 10_000.0) as u64,
+            delay: s.delay,
+            jitter: s.jitter,
+        }
+    }
+
+    /// Sends a copy of `advert` from `from` to `to` at `now`, arriving no earlier than
+    /// `not_before`; returns when it arrives, `None` if lost.
+    pub(super) fn send(
+        &mut self,
+        rng: &mut Rng,
+        now: Instant,
+        (from, to): (usize, usize),
+        advert: &AdvertOut,
+        not_before: Instant,
+    ) -> Option<Instant> {
+        if rng.below(1_000_000) < self.loss_ppm {
+            return None;
+        }
+        let jitter = rng.below(self.jitter.as_nanos() as u64 + 1);
+        let at = (now + self.delay + Duration::from_nanos(jitter)).max(not_before);
+        self.seq += 1;
+        self.heap.push(Reverse(Flight {
+            at,
+            seq: self.seq,
+            from,
+            to,
+            advert: advert.clone(),
+        }));
+        Some(at)
+    }
+
+    /// When the next packet arrives.
+    pub(super) fn next_at(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse(f)| f.at)
+    }
+
+    /// The next packet that has arrived by `now`.
+    pub(super) fn pop_due(&mut self, now: Instant) -> Option<Flight> {
+        if self.next_at()? > now {
+            return None;
+        }
+        self.heap.pop().map(|Reverse(f)| f)
     }
 }
 
@@ -74,12 +136,7 @@ struct Lan {
     now: Instant,
     rng: Rng,
     routers: Vec<Router>,
-    wire: BinaryHeap<Reverse<Flight>>,
-    seq: u64,
-    /// Loss probability in parts per million.
-    loss_ppm: u64,
-    delay: Duration,
-    jitter: Duration,
+    wire: Wire,
     /// Partition group of each router: packets only reach routers of the same group.
     group: Vec<u8>,
     changes: Vec<Change>,
@@ -104,25 +161,19 @@ impl Lan {
             rng: Rng::new(seed ^ 0x005e_ed0f_1a17),
             group: vec![0; routers.len()],
             routers,
-            wire: BinaryHeap::new(),
-            seq: 0,
-            loss_ppm: 0,
-            delay: Duration::from_millis(1),
-            jitter: Duration::from_millis(1),
+            wire: Wire::new(&V2_1S),
             changes: Vec::new(),
             events: 0,
         }
     }
 
     fn with(mut self, s: &Setup) -> Lan {
-        self.loss_ppm = (s.loss_percent * 10_000.0) as u64;
-        self.delay = s.delay;
-        self.jitter = s.jitter;
+        self.wire = Wire::new(s);
         self
     }
 
     fn next_event(&self) -> Option<Instant> {
-        let wire = self.wire.peek().map(|Reverse(f)| f.at);
+        let wire = self.wire.next_at();
         let timers = self
             .routers
             .iter()
@@ -137,10 +188,7 @@ impl Lan {
             return false;
         };
         self.now = self.now.max(t);
-        while self.wire.peek().is_some_and(|Reverse(f)| f.at <= self.now) {
-            let Some(Reverse(f)) = self.wire.pop() else {
-                break;
-            };
+        while let Some(f) = self.wire.pop_due(self.now) {
             self.deliver(f);
         }
         for i in 0..self.routers.len() {
@@ -164,15 +212,8 @@ impl Lan {
         }
         self.events += 1;
         let sender = &self.routers[f.from].params;
-        let meta = RxMeta {
-            src: sender.primary_addr,
-            multicast: true,
-            ttl: Some(255),
-        };
-        let advert = advert_from(&f.advert, &sender.auth);
-        self.routers[f.to]
-            .vi
-            .handle_input(self.now, Input::Advert { advert, meta });
+        let (src, auth) = (sender.primary_addr, sender.auth);
+        receive(&mut self.routers[f.to].vi, self.now, src, auth, &f.advert);
         self.drain(f.to);
     }
 
@@ -193,12 +234,7 @@ impl Lan {
             }
         }
         let r = &self.routers[i];
-        assert_eq!(
-            r.holds_vips,
-            r.vi.state() == State::Master,
-            "router {i} at {:?}: VIPs held iff MASTER",
-            self.now
-        );
+        assert_vips(r.holds_vips, &r.vi, i, self.now);
     }
 
     fn broadcast(&mut self, from: usize, advert: AdvertOut) {
@@ -206,19 +242,8 @@ impl Lan {
             if to == from || self.group[to] != self.group[from] {
                 continue;
             }
-            if self.rng.below(1_000_000) < self.loss_ppm {
-                continue;
-            }
-            let jitter = self.rng.below(self.jitter.as_nanos() as u64 + 1);
-            let at = self.now + self.delay + Duration::from_nanos(jitter);
-            self.seq += 1;
-            self.wire.push(Reverse(Flight {
-                at,
-                seq: self.seq,
-                from,
-                to,
-                advert: advert.clone(),
-            }));
+            let (rng, now) = (&mut self.rng, self.now);
+            self.wire.send(rng, now, (from, to), &advert, now);
         }
     }
 
@@ -311,22 +336,50 @@ impl Lan {
     }
 }
 
-fn secs(s: u64) -> Duration {
+/// Gives `advert`, sent from `src` with `auth`, to `vi` as the wire delivers it (multicast, TTL
+/// 255).
+pub(super) fn receive(
+    vi: &mut Instance,
+    now: Instant,
+    src: IpAddr,
+    auth: Auth,
+    advert: &AdvertOut,
+) {
+    let meta = RxMeta {
+        src,
+        multicast: true,
+        ttl: Some(255),
+    };
+    let advert = advert_from(advert, &auth);
+    vi.handle_input(now, Input::Advert { advert, meta });
+}
+
+/// The invariant checked after every drain: instance `who` holds its VIPs exactly while MASTER.
+#[track_caller]
+pub(super) fn assert_vips(holds: bool, vi: &Instance, who: usize, now: Instant) {
+    assert_eq!(
+        holds,
+        vi.state() == State::Master,
+        "{who} at {now:?}: VIPs held iff MASTER"
+    );
+}
+
+pub(super) fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
 /// Protocol timing and wire quality of a scenario.
 #[derive(Debug, Clone, Copy)]
-struct Setup {
-    version: u8,
-    interval: Duration,
-    loss_percent: f64,
-    delay: Duration,
-    jitter: Duration,
+pub(super) struct Setup {
+    pub(super) version: u8,
+    pub(super) interval: Duration,
+    pub(super) loss_percent: f64,
+    pub(super) delay: Duration,
+    pub(super) jitter: Duration,
 }
 
 /// (g) VRRPv2 at 1 s on a LAN with 1 ms delay and up to 1 ms jitter.
-const V2_1S: Setup = Setup {
+pub(super) const V2_1S: Setup = Setup {
     version: 2,
     interval: Duration::from_secs(1),
     loss_percent: 0.0,
@@ -335,7 +388,7 @@ const V2_1S: Setup = Setup {
 };
 
 /// (g) VRRPv3 at 10 ms on a LAN with 100 us delay and up to 100 us jitter.
-const V3_10MS: Setup = Setup {
+pub(super) const V3_10MS: Setup = Setup {
     version: 3,
     interval: Duration::from_millis(10),
     loss_percent: 0.0,
@@ -344,7 +397,7 @@ const V3_10MS: Setup = Setup {
 };
 
 impl Setup {
-    fn lossy(self, loss_percent: f64) -> Setup {
+    pub(super) fn lossy(self, loss_percent: f64) -> Setup {
         Setup {
             loss_percent,
             ..self
@@ -352,7 +405,7 @@ impl Setup {
     }
 
     /// The longest a packet takes.
-    fn max_delay(&self) -> Duration {
+    pub(super) fn max_delay(&self) -> Duration {
         self.delay + self.jitter
     }
 }
@@ -494,7 +547,7 @@ fn steady(seed: u64, s: &Setup) -> (Lan, usize) {
     let mut lan = converged(seed, params, &s.lossy(0.0));
     let masters = lan.masters();
     assert_eq!(masters.len(), 1, "seed {seed}");
-    lan.loss_ppm = (s.loss_percent * 10_000.0) as u64;
+    lan.wire.loss_ppm = (s.loss_percent * 10_000.0) as u64;
     let phase = rng.below(s.interval.as_nanos() as u64);
     lan.run_for(Duration::from_nanos(phase));
     (lan, masters[0])
@@ -525,7 +578,7 @@ fn silent_failover(s: &Setup) {
             None,
             "seed {seed}"
         );
-        lan.loss_ppm = 0;
+        lan.wire.loss_ppm = 0;
         lan.run_for(interval * 2);
         assert_eq!(lan.masters(), [next], "seed {seed}");
         if failover > worst.0 {
@@ -548,7 +601,7 @@ fn b_g_silent_failover_within_master_down_interval_v2_1s_and_v3_10ms() {
 
 /// Probability that `n` independent adverts lost with probability `q` contain a run of at least
 /// `k` consecutive losses (a backup with `down_timer_adverts = k` then times out).
-fn p_run(n: usize, k: usize, q: f64) -> f64 {
+pub(super) fn p_run(n: usize, k: usize, q: f64) -> f64 {
     // state[j]: probability that the current run of losses has length j (< k), no run of k yet.
     let mut state = vec![0.0; k];
     state[0] = 1.0;
@@ -579,14 +632,14 @@ fn flapping_seeds(routers_n: usize, down_timer_adverts: u8, s: &Setup) -> u64 {
         }
         let mut lan = converged(seed, params, s);
         assert_eq!(lan.masters(), [0], "seed {seed}");
-        lan.loss_ppm = 100_000;
+        lan.wire.loss_ppm = 100_000;
         let from = lan.now;
         lan.run_for(window);
         if lan.changes_since(from) > 0 {
             flapped += 1;
         }
         // Whatever happened, the right master holds at the end.
-        lan.loss_ppm = 0;
+        lan.wire.loss_ppm = 0;
         lan.run_for(s.interval * 2);
         assert_eq!(lan.masters(), [0], "seed {seed}");
     }

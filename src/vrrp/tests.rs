@@ -829,6 +829,8 @@ fn random_inputs_keep_the_invariants() {
                     }
                     Output::Action(Action::AddVips { .. }) => holds = true,
                     Output::Action(Action::DelVips) => holds = false,
+                    // Only sync-group members report what they want.
+                    Output::Event(Event::Want(_)) => panic!("seed {seed}: Want outside a group"),
                     _ => {}
                 }
             }
@@ -841,6 +843,309 @@ fn random_inputs_keep_the_invariants() {
                 State::Init => {}
             }
             assert!((1..=255).contains(&vi.priority()));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sync-group members (Params::sync_member): what the instance does alone; the group's rules are
+// tested in sync.rs.
+
+fn member(prio: u8) -> Params {
+    let mut p = params(prio);
+    p.sync_member = true;
+    p
+}
+
+fn wants(outs: &[Output]) -> Vec<State> {
+    outs.iter()
+        .filter_map(|o| match o {
+            Output::Event(Event::Want(s)) => Some(*s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sync(vi: &mut Instance, now: Instant, order: SyncOrder) -> Vec<Output> {
+    feed(vi, now, Input::Sync(order))
+}
+
+/// A sync member started at 0 and made MASTER by its group when its timer fired.
+fn synced_master(prio: u8) -> (Instance, Instant) {
+    let (mut vi, _) = started(member(prio), ms(0));
+    let out = tick_next(&mut vi);
+    let t = ms(0) + vi.master_down_interval();
+    assert_eq!(wants(&out), [State::Master]);
+    sync(&mut vi, t, SyncOrder::Master);
+    assert_eq!(vi.state(), State::Master);
+    (vi, t)
+}
+
+#[test]
+fn sync_member_waits_for_its_group_when_the_timer_fires() {
+    // keepalived vrrp_sync_can_goto_master(): held in BACKUP, timer re-armed to
+    // Master_Down_Interval, wantstate MASTER.
+    let (mut vi, out) = started(member(100), ms(0));
+    assert_eq!(wants(&out), []);
+    let out = tick_next(&mut vi);
+    let t = ms(0) + vi.master_down_interval();
+    assert_eq!(vi.state(), State::Backup);
+    assert_eq!(wants(&out), [State::Master]);
+    assert_eq!(transmits(&out), []);
+    assert_down_after(&vi, t);
+    let e = Event::Want(State::Master);
+    assert_eq!(
+        lines(&[Output::Event(e)]),
+        ["(VI_1) sync group member wants MASTER STATE"]
+    );
+    assert!(e.detail());
+    assert_eq!(e.level(), log::Level::Debug);
+    // Firing again while held reports nothing new.
+    let out = tick_next(&mut vi);
+    assert_eq!(wants(&out), []);
+    // An advert that resets the timer: it wants BACKUP again (keepalived vrrp_state_backup()).
+    let t2 = t + vi.master_down_interval() + Duration::from_millis(1);
+    let out = rx(&mut vi, t2, 9, 150);
+    assert_eq!(wants(&out), [State::Backup]);
+    assert_down_after(&vi, t2);
+    // A lower-priority advert (discarded, preempting) leaves the wish alone.
+    let out = tick_next(&mut vi);
+    assert_eq!(wants(&out), [State::Master]);
+    let out = rx(&mut vi, t2 + Duration::from_secs(5), 9, 50);
+    assert_eq!(wants(&out), []);
+}
+
+#[test]
+fn sync_order_master_makes_a_backup_master() {
+    let (mut vi, _) = started(member(100), ms(0));
+    let out = sync(&mut vi, ms(10), SyncOrder::Master);
+    assert_eq!(
+        changes(&out),
+        [(State::Backup, State::Master, Reason::Sync)]
+    );
+    // As on the Master_Down_Timer: the advert first, then the VIPs.
+    assert!(matches!(out[0], Output::Transmit(ref a) if a.priority == 100));
+    assert_eq!(actions(&out)[0], Action::AddVips { block: false });
+    assert_eq!(wants(&out), [State::Master]);
+    assert_eq!(
+        lines(&out),
+        [
+            "(VI_1) Entering MASTER STATE",
+            "(VI_1) sync group member wants MASTER STATE"
+        ]
+    );
+    // Already MASTER: nothing.
+    assert_eq!(sync(&mut vi, ms(20), SyncOrder::Master), []);
+}
+
+#[test]
+fn sync_order_backup_steps_a_master_down_without_priority_zero() {
+    // keepalived vrrp_sync_backup() -> vrrp_state_leave_master(isync, false).
+    let (mut vi, t) = synced_master(100);
+    let out = sync(&mut vi, t, SyncOrder::Backup);
+    assert_eq!(
+        changes(&out),
+        [(State::Master, State::Backup, Reason::Sync)]
+    );
+    assert_eq!(transmits(&out), []);
+    assert_eq!(actions(&out), [Action::DelVips]);
+    assert_eq!(wants(&out), [State::Backup]);
+    assert_down_after(&vi, t);
+    // Already BACKUP: nothing.
+    assert_eq!(sync(&mut vi, t, SyncOrder::Backup), []);
+}
+
+#[test]
+fn sync_order_fault_from_master_backup_and_init() {
+    // keepalived vrrp_sync_fault(): a master leaves with priority 0.
+    let (mut vi, t) = synced_master(100);
+    let out = sync(&mut vi, t, SyncOrder::Fault);
+    assert_eq!(changes(&out), [(State::Master, State::Fault, Reason::Sync)]);
+    assert_eq!(transmits(&out), [0]);
+    assert_eq!(actions(&out), [Action::DelVips]);
+    // Not a fault of its own: it wants BACKUP, and stays FAULT until its group says.
+    assert_eq!(wants(&out), [State::Backup]);
+    assert_eq!(vi.poll_timeout(), None);
+    assert_eq!(sync(&mut vi, t, SyncOrder::Master), []);
+    let out = sync(&mut vi, t, SyncOrder::Backup);
+    assert_eq!(
+        changes(&out),
+        [(State::Fault, State::Backup, Reason::FaultCleared)]
+    );
+    assert_down_after(&vi, t);
+
+    let (mut vi, _) = started(member(100), ms(0));
+    let out = sync(&mut vi, ms(5), SyncOrder::Fault);
+    assert_eq!(changes(&out), [(State::Backup, State::Fault, Reason::Sync)]);
+    assert_eq!(transmits(&out), []);
+
+    // INIT: in FAULT now, and the Start timer never fires.
+    let mut p = member(100);
+    p.startup_delay = Duration::from_secs(5);
+    let mut vi = Instance::new(p, ms(0));
+    let out = sync(&mut vi, ms(1), SyncOrder::Fault);
+    assert_eq!(changes(&out), [(State::Init, State::Fault, Reason::Sync)]);
+    assert_eq!(vi.poll_timeout(), None);
+    let out = sync(&mut vi, ms(2), SyncOrder::Backup);
+    assert_eq!(
+        changes(&out),
+        [(State::Fault, State::Backup, Reason::FaultCleared)]
+    );
+    assert_down_after(&vi, ms(2));
+}
+
+#[test]
+fn sync_member_in_fault_of_its_own_leaves_it_only_with_its_group() {
+    // keepalived try_up_instance(): not while another member is in FAULT of its own.
+    let (mut vi, t) = synced_master(100);
+    let out = feed(&mut vi, t, Input::Link { up: false });
+    assert_eq!(
+        changes(&out),
+        [(State::Master, State::Fault, Reason::LinkDown)]
+    );
+    assert_eq!(transmits(&out), [0]);
+    assert_eq!(wants(&out), [State::Fault]);
+    // Its group cannot take it out while its own fault lasts.
+    assert_eq!(sync(&mut vi, t, SyncOrder::Backup), []);
+    let out = feed(&mut vi, t, Input::Link { up: true });
+    assert_eq!(changes(&out), []);
+    assert_eq!(vi.state(), State::Fault);
+    assert_eq!(wants(&out), [State::Backup]);
+    let out = sync(&mut vi, t, SyncOrder::Backup);
+    assert_eq!(
+        changes(&out),
+        [(State::Fault, State::Backup, Reason::FaultCleared)]
+    );
+    assert_eq!(wants(&out), []);
+    // A weight-0 tracker likewise.
+    let out = feed(&mut vi, t, track(0, true));
+    assert_eq!(wants(&out), [State::Fault]);
+    assert_eq!(vi.state(), State::Fault);
+}
+
+#[test]
+fn sync_owner_starts_backup_wanting_master_and_leaves_fault_the_same_way() {
+    // keepalived vrrp_complete_init(): a group goes MASTER at start only if every member does.
+    let (mut vi, out) = started(member(255), ms(0));
+    assert_eq!(
+        changes(&out),
+        [(State::Init, State::Backup, Reason::Startup)]
+    );
+    assert_eq!(wants(&out), [State::Master]);
+    assert_eq!(transmits(&out), []);
+    // Like `state MASTER`: one interval and the minimal skew.
+    assert_eq!(
+        vi.poll_timeout(),
+        Some(ms(1000) + Duration::from_nanos(3_906_250))
+    );
+    sync(&mut vi, ms(10), SyncOrder::Master);
+    let out = feed(&mut vi, ms(20), Input::Link { up: false });
+    assert_eq!(wants(&out), [State::Fault]);
+    let out = feed(&mut vi, ms(30), Input::Link { up: true });
+    assert_eq!(wants(&out), [State::Backup]);
+    let out = sync(&mut vi, ms(30), SyncOrder::Backup);
+    assert_eq!(
+        changes(&out),
+        [(State::Fault, State::Backup, Reason::FaultCleared)]
+    );
+    assert_eq!(wants(&out), [State::Master]);
+}
+
+#[test]
+fn sync_member_starting_with_its_link_down_reports_fault_before_it_starts() {
+    let mut p = member(100);
+    p.startup_delay = Duration::from_secs(1);
+    let mut vi = Instance::new(p, ms(0));
+    let out = feed(&mut vi, ms(0), Input::Link { up: false });
+    assert_eq!(wants(&out), [State::Fault]);
+    let out = tick(&mut vi, ms(1000));
+    assert_eq!(
+        changes(&out),
+        [(State::Init, State::Fault, Reason::Startup)]
+    );
+}
+
+#[test]
+fn random_inputs_keep_the_sync_member_invariants() {
+    // A sync member goes MASTER only on SyncOrder::Master and leaves FAULT only on
+    // SyncOrder::Backup; every Want differs from the previous one; VIPs iff MASTER.
+    use crate::rng::Rng;
+    for seed in 0..2000 {
+        let mut rng = Rng::new(seed);
+        let mut p = member(if rng.below(8) == 0 {
+            255
+        } else {
+            1 + rng.below(254) as u8
+        });
+        p.version = 2 + rng.below(2) as u8;
+        p.preempt_delay = Duration::from_millis(rng.below(3) * 1500);
+        p.nopreempt = rng.below(3) == 0;
+        let mut vi = Instance::new(p, ms(0));
+        let mut now = ms(0);
+        let (mut holds, mut last_want) = (false, State::Backup);
+        for _ in 0..300 {
+            now += Duration::from_millis(rng.below(1500));
+            let before = vi.state();
+            let (out, order) = match rng.below(10) {
+                0 => (
+                    feed(
+                        &mut vi,
+                        now,
+                        Input::Link {
+                            up: rng.below(3) > 0,
+                        },
+                    ),
+                    None,
+                ),
+                1 => (
+                    feed(
+                        &mut vi,
+                        now,
+                        track(rng.below(100) as i32 - 50, rng.below(4) == 0),
+                    ),
+                    None,
+                ),
+                2..=4 => {
+                    let o = [SyncOrder::Master, SyncOrder::Backup, SyncOrder::Fault]
+                        [rng.below(3) as usize];
+                    (sync(&mut vi, now, o), Some(o))
+                }
+                5 | 6 => (
+                    rx(&mut vi, now, 1 + rng.below(9) as u8, rng.below(256) as u8),
+                    None,
+                ),
+                7 if rng.below(30) == 0 => (feed(&mut vi, now, Input::VipRemoved(ip(100))), None),
+                _ => {
+                    if let Some(t) = vi.poll_timeout() {
+                        now = now.max(t);
+                    }
+                    (tick(&mut vi, now), None)
+                }
+            };
+            for (from, to, _) in changes(&out) {
+                if to == State::Master {
+                    assert_eq!(order, Some(SyncOrder::Master), "seed {seed}: {from:?}");
+                }
+                if from == State::Fault {
+                    assert_eq!(order, Some(SyncOrder::Backup), "seed {seed}");
+                }
+            }
+            for w in wants(&out) {
+                assert_ne!(w, last_want, "seed {seed}");
+                last_want = w;
+            }
+            for a in actions(&out) {
+                match a {
+                    Action::AddVips { .. } => holds = true,
+                    Action::DelVips => holds = false,
+                    _ => {}
+                }
+            }
+            assert_eq!(
+                holds,
+                vi.state() == State::Master,
+                "seed {seed} from {before:?}"
+            );
         }
     }
 }

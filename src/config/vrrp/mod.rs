@@ -41,7 +41,7 @@ pub use instance::{
 pub use misc::{GarpGroup, LinkbeatInterface, LinkbeatKind, UpDownDelay};
 pub use track::{
     InitFile, Notifies, Notify, ParamMatch, SyncGroup, TrackFile, TrackGroup, TrackIf,
-    TrackProcess, TrackRef, VrrpScript,
+    TrackProcess, TrackRef, Tracking, VrrpScript,
 };
 
 use super::Config;
