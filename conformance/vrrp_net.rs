@@ -1402,3 +1402,128 @@ fn status_subcommand_prints_the_live_state() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A `vrrp_sync_group` of two instances on two LANs (eth0 and eth1): the link of one member
+/// failing on the master moves both instances to the other router together; back up, both
+/// come back (preemption). The group's log line and FIFO line are keepalived's.
+#[test]
+fn sync_group_on_two_interfaces_fails_over_together() {
+    if !can_run() {
+        return;
+    }
+    let lab = Lab::new("syn", 2);
+    let br = lab.bridge_ns.clone();
+    // A second LAN: br1 with eth1 in each router.
+    common::lab::ip(&[
+        "-n",
+        &br,
+        "link",
+        "add",
+        "br1",
+        "type",
+        "bridge",
+        "stp_state",
+        "0",
+    ]);
+    common::lab::ip(&["-n", &br, "link", "set", "br1", "up"]);
+    for (i, r) in lab.routers.iter().enumerate() {
+        let q = format!("q{i}");
+        common::lab::ip(&[
+            "-n", &br, "link", "add", &q, "type", "veth", "peer", "name", "eth1", "netns", &r.ns,
+        ]);
+        common::lab::ip(&["-n", &br, "link", "set", &q, "master", "br1", "up"]);
+        common::lab::ip(&["-n", &r.ns, "link", "set", "eth1", "up"]);
+        let a = format!("10.98.{}.{}/24", lab.net, i + 1);
+        common::lab::ip(&["-n", &r.ns, "addr", "add", &a, "dev", "eth1"]);
+    }
+    let dir = TempDir::new("vrrp-syn");
+    let vip_a = format!("10.99.{}.100", lab.net);
+    let vip_b = format!("10.98.{}.100", lab.net);
+    let mut daemons = Vec::new();
+    let fifo = dir.path().join("r0.fifo");
+    for (i, prio) in [(0usize, 150u8), (1, 100)] {
+        let extra = if i == 0 {
+            format!("global_defs {{\n    notify_fifo {}\n}}\n", fifo.display())
+        } else {
+            String::new()
+        };
+        let conf = dir.path().join(format!("r{i}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "{extra}vrrp_sync_group G1 {{\n    group {{\n        VI_A\n        VI_B\n    }}\n}}\n\
+                 vrrp_instance VI_A {{\n    interface eth0\n    virtual_router_id 61\n    priority {prio}\n\
+                 \x20   version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip_a}/24\n    }}\n}}\n\
+                 vrrp_instance VI_B {{\n    interface eth1\n    virtual_router_id 62\n    priority {prio}\n\
+                 \x20   version 3\n    advert_int 0.1\n    virtual_ipaddress {{\n        {vip_b}/24\n    }}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let pid = dir.path().join(format!("r{i}.pid"));
+        daemons.push(Daemon::start_cmd(Command::new("ip").args([
+            "netns",
+            "exec",
+            &lab.routers[i].ns,
+            bin(),
+            "-n",
+            "-l",
+            "-D",
+            "-f",
+            &conf.to_string_lossy(),
+            "-p",
+            &pid.to_string_lossy(),
+        ])));
+    }
+    let holds = |i: usize, a: &str| {
+        let out = ns_exec(&lab.routers[i].ns, &["ip", "-o", "-4", "addr", "show"]);
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .any(|w| w.split('/').next() == Some(a))
+    };
+    let logs = |d: &Vec<Daemon>| format!("{}\n----\n{}", d[0].log(), d[1].log());
+    let both = |i: usize| holds(i, &vip_a) && holds(i, &vip_b);
+    let none = |i: usize| !holds(i, &vip_a) && !holds(i, &vip_b);
+    assert!(
+        poll_until(Duration::from_secs(5), || both(0) && none(1)),
+        "election\n{}",
+        logs(&daemons)
+    );
+    // eth1 of r0 down: VI_B in FAULT, the group takes VI_A with it; r1 gets both.
+    let t0 = Instant::now();
+    assert!(
+        ns_exec(&lab.routers[0].ns, &["ip", "link", "set", "eth1", "down"])
+            .status
+            .success()
+    );
+    assert!(
+        poll_until(Duration::from_secs(5), || both(1) && none(0)),
+        "failover together\n{}",
+        logs(&daemons)
+    );
+    eprintln!("sync group failover in {:?}", t0.elapsed());
+    assert!(
+        daemons[0]
+            .log()
+            .contains("VRRP_Group(G1) Syncing instances to FAULT state")
+    );
+    // Back up: r0 preempts both.
+    assert!(
+        ns_exec(&lab.routers[0].ns, &["ip", "link", "set", "eth1", "up"])
+            .status
+            .success()
+    );
+    assert!(
+        poll_until(Duration::from_secs(5), || both(0) && none(1)),
+        "back together\n{}",
+        logs(&daemons)
+    );
+    assert!(
+        daemons[0]
+            .log()
+            .contains("VRRP_Group(G1) Syncing instances to MASTER state")
+    );
+    for d in &mut daemons {
+        d.signal(libc::SIGTERM);
+        assert!(d.wait_exit(Duration::from_secs(5)).is_some());
+    }
+}

@@ -241,6 +241,31 @@ impl Notifier {
         out
     }
 
+    /// The scripts of sync group `name` entering `to`: the state's own script, and `notify` with
+    /// `GROUP NAME STATE 0` appended (keepalived's arguments: priority 0 for groups).
+    pub fn group_scripts(&self, n: &Notifies, name: &str, to: State) -> Vec<Spawn> {
+        let specific = match to {
+            State::Master => &n.master,
+            State::Backup => &n.backup,
+            State::Fault => &n.fault,
+            State::Init => &n.stop,
+        };
+        let mut out = Vec::new();
+        if let Some(s) = specific {
+            out.push(self.spawn(s, &[]));
+        }
+        if let Some(s) = &n.notify {
+            let extra = [
+                "GROUP".to_string(),
+                name.to_string(),
+                state_word(to).to_string(),
+                "0".to_string(),
+            ];
+            out.push(self.spawn(s, &extra));
+        }
+        out
+    }
+
     /// `notify_master_rx_lower_pri`, if configured.
     pub fn rx_lower_pri(&self, n: &Notifies) -> Option<Spawn> {
         n.master_rx_lower_pri.as_ref().map(|s| self.spawn(s, &[]))

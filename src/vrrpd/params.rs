@@ -62,6 +62,45 @@ pub struct Unrunnable {
     pub why: String,
 }
 
+/// The tracking an instance runs with: its own, or for a `vrrp_sync_group` member, its own (at
+/// weight 0 unless `sync_group_tracking_weight`) with the group's trackers added
+/// ([`crate::vrrp::sync::member_tracking`]).
+pub fn effective_tracking(cfg: &Config, i: &Conf) -> crate::config::vrrp::Tracking {
+    let v = &cfg.vrrp;
+    let Some(g) = v
+        .sync_groups
+        .iter()
+        .find(|g| g.group.iter().any(|m| m.name == i.name))
+    else {
+        return i.tracking.clone();
+    };
+    crate::vrrp::sync::member_tracking(&i.tracking, g, |kind, name| match kind {
+        "script" => v.script(name).map_or(0, |s| s.weight),
+        "file" => v
+            .track_files
+            .iter()
+            .find(|f| f.name == name)
+            .map_or(0, |f| f.weight),
+        "process" => v
+            .track_processes
+            .iter()
+            .find(|p| p.name == name)
+            .map_or(0, |p| p.weight),
+        _ => 0,
+    })
+}
+
+/// The sync group instance `name` belongs to, if any.
+pub fn sync_group_of<'c>(
+    cfg: &'c Config,
+    name: &str,
+) -> Option<&'c crate::config::vrrp::SyncGroup> {
+    cfg.vrrp
+        .sync_groups
+        .iter()
+        .find(|g| g.group.iter().any(|m| m.name == name))
+}
+
 /// The instances of `cfg` as the daemon runs them, and those it cannot.
 pub fn plan(cfg: &Config) -> (Vec<Planned>, Vec<Unrunnable>) {
     let mut ok = Vec::new();
@@ -175,6 +214,7 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
             .unwrap_or(master_repeat),
     };
     p.startup_delay = g.startup_delay.unwrap_or(Duration::ZERO);
+    p.sync_member = sync_group_of(cfg, &i.name).is_some();
     let v3_checksum = if i.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2) {
         V3Checksum::AsV2
     } else {
@@ -198,8 +238,7 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         notify_priority_changes: i
             .notify_priority_changes
             .unwrap_or(g.notify_priority_changes),
-        track_ifs: i
-            .tracking
+        track_ifs: effective_tracking(cfg, i)
             .interfaces
             .iter()
             .map(|t| (t.name.clone(), t.weight.unwrap_or(0), t.reverse))

@@ -36,7 +36,9 @@ use crate::netlink::rtnl::{Reply, Rtnl, Seq};
 use crate::reactor::{Core, TimerId};
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
-use crate::vrrp::{Action, Advert, AdvertOut, Auth, DropReason, Input, Instance, Output, RxMeta};
+use crate::vrrp::{
+    Action, Advert, AdvertOut, Auth, DropReason, Input, Instance, Output, RxMeta, SyncOutput,
+};
 use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 
@@ -58,6 +60,12 @@ pub enum Key {
     /// The trackers (`vrrp_script`, `track_file`, `vrrp_track_process`): their timers, fds and
     /// children.
     Tracker(super::track::Key),
+}
+
+/// A sync group at run time.
+struct Group {
+    g: crate::vrrp::SyncGroup,
+    notifies: crate::config::vrrp::Notifies,
 }
 
 struct Sock {
@@ -125,6 +133,10 @@ pub struct Vrrpd {
     /// `-V`: leave the VIPs in place at stop.
     keep_vips: bool,
     stopping: bool,
+    /// `vrrp_sync_group`s, and each instance's group (by index).
+    groups: Vec<Group>,
+    group_of: Vec<Option<usize>>,
+    in_group_drain: bool,
     pub counters: GlobalCounters,
 }
 
@@ -185,6 +197,9 @@ impl Vrrpd {
             log_detail,
             keep_vips,
             stopping: false,
+            groups: Vec::new(),
+            group_of: Vec::new(),
+            in_group_drain: false,
             counters: GlobalCounters::default(),
         };
         for r in d.notifier.readers.clone() {
@@ -195,12 +210,10 @@ impl Vrrpd {
                 error!("{e}");
             }
         }
-        let names: Vec<String> = d.insts.iter().map(|i| i.m.params().name.clone()).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        d.trackers = super::track::Trackers::start(cfg, &names, core, now);
-        d.trackers_changed(core, now);
+        d.rebuild_groups(cfg);
+        d.restart_trackers(cfg, core, now);
         for i in 0..d.insts.len() {
-            d.drain(core, i);
+            d.drain(core, now, i);
         }
         Ok(d)
     }
@@ -369,6 +382,58 @@ impl Vrrpd {
             .collect()
     }
 
+    /// The sync groups of `cfg` over the running instances (by name).
+    fn rebuild_groups(&mut self, cfg: &Config) {
+        self.groups.clear();
+        self.group_of = vec![None; self.insts.len()];
+        for gc in &cfg.vrrp.sync_groups {
+            let members: Vec<usize> = gc
+                .group
+                .iter()
+                .filter_map(|m| {
+                    self.insts
+                        .iter()
+                        .position(|x| !x.retired && x.m.params().name == m.name)
+                })
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let gi = self.groups.len();
+            for &m in &members {
+                self.group_of[m] = Some(gi);
+            }
+            self.groups.push(Group {
+                g: crate::vrrp::SyncGroup::new(&gc.name, members),
+                notifies: gc.notify.clone(),
+            });
+        }
+    }
+
+    /// (Re)starts the trackers (scripts, files, processes) for the running instances.
+    fn restart_trackers<K: From<Key> + Copy>(
+        &mut self,
+        cfg: &Config,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
+        self.trackers.stop();
+        let names: Vec<String> = self
+            .insts
+            .iter()
+            .map(|i| {
+                if i.retired {
+                    String::new()
+                } else {
+                    i.m.params().name.clone()
+                }
+            })
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.trackers = super::track::Trackers::start(cfg, &names, core, now);
+        self.trackers_changed(core, now);
+    }
+
     /// Zeroes every instance's statistics.
     pub fn clear_counters(&mut self) {
         for i in &mut self.insts {
@@ -447,7 +512,7 @@ impl Vrrpd {
                 self.insts[i]
                     .m
                     .handle_input(now, Input::Tracking { weight, fault });
-                self.drain(core, i);
+                self.drain(core, now, i);
             }
         }
     }
@@ -460,7 +525,7 @@ impl Vrrpd {
         };
         inst.armed = None;
         inst.m.handle_timeout(now);
-        self.drain(core, i);
+        self.drain(core, now, i);
     }
 
     /// Orderly stop: every master sends priority 0 and removes its VIPs (unless `-V`).
@@ -478,7 +543,7 @@ impl Vrrpd {
     /// only as a tombstone.
     fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
         self.insts[i].m.handle_input(now, Input::Shutdown);
-        self.drain(core, i);
+        self.drain(core, now, i);
         if let Some((_, id)) = self.insts[i].armed.take() {
             core.cancel(id);
         }
@@ -527,7 +592,7 @@ impl Vrrpd {
             }
             let n = self.insts.len();
             match self.add_instance(p, core, now) {
-                Ok(()) => self.drain(core, n),
+                Ok(()) => self.drain(core, now, n),
                 Err(e) => error!("{e}"),
             }
         }
@@ -540,6 +605,8 @@ impl Vrrpd {
                 self.retire(core, now, j);
             }
         }
+        self.rebuild_groups(cfg);
+        self.restart_trackers(cfg, core, now);
         info!("VRRP reload: {same} unchanged, {changed} changed, {added} new");
     }
 
@@ -690,7 +757,7 @@ impl Vrrpd {
                 }
             };
             inst.m.handle_input(now, input);
-            self.drain(core, i);
+            self.drain(core, now, i);
         }
         self.addrs = addrs;
         if !matched {
@@ -740,7 +807,7 @@ impl Vrrpd {
                             });
                         if ours {
                             self.insts[i].m.handle_input(now, Input::VipRemoved(addr));
-                            self.drain(core, i);
+                            self.drain(core, now, i);
                         }
                     }
                 }
@@ -811,13 +878,13 @@ impl Vrrpd {
             if let Some(up) = link_input {
                 inst.link_up = Some(up);
                 inst.m.handle_input(now, Input::Link { up });
-                self.drain(core, i);
+                self.drain(core, now, i);
             }
             if let Some((weight, fault)) = track_input {
                 let inst = &mut self.insts[i];
                 inst.track = (weight, fault);
                 inst.m.handle_input(now, Input::Tracking { weight, fault });
-                self.drain(core, i);
+                self.drain(core, now, i);
             }
         }
     }
@@ -830,7 +897,52 @@ impl Vrrpd {
     }
 
     /// Hands instance `i`'s outputs to the world, then re-arms its timer.
-    fn drain<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
+    fn drain<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        self.drain_one(core, i);
+        // Then the sync group, first in first out, unless a group drain is running already
+        // (it picks up what the member it ordered produced).
+        if self.in_group_drain {
+            return;
+        }
+        let Some(g) = self.group_of.get(i).copied().flatten() else {
+            return;
+        };
+        self.in_group_drain = true;
+        while let Some(out) = self.groups[g].g.poll_output() {
+            match out {
+                SyncOutput::Order { member, order } => {
+                    if self.insts.get(member).is_some_and(|m| !m.retired) {
+                        self.insts[member].m.handle_input(now, Input::Sync(order));
+                        self.drain_one(core, member);
+                    }
+                }
+                SyncOutput::Event(ge) => self.group_event(core, g, &ge),
+            }
+        }
+        self.in_group_drain = false;
+    }
+
+    /// A group's state change: its log line, its FIFO line, its notify scripts (`GROUP NAME
+    /// STATE 0`, keepalived's arguments).
+    fn group_event<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        g: usize,
+        ge: &crate::vrrp::GroupEvent,
+    ) {
+        info!("{}", ge.line());
+        self.notifier.fifo_line(&ge.fifo_line());
+        let crate::vrrp::GroupEvent::StateChange { group, to, .. } = ge;
+        let scripts = self
+            .notifier
+            .group_scripts(&self.groups[g].notifies, group, *to);
+        for s in scripts {
+            self.run_script(core, &s);
+        }
+    }
+
+    /// Instance `i`'s outputs to the world (and its events to its sync group), then its timer.
+    fn drain_one<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
         while let Some(out) = self.insts[i].m.poll_output() {
             match out {
                 Output::Transmit(a) => self.transmit(i, &a),
@@ -850,6 +962,9 @@ impl Vrrpd {
                         ev.level()
                     };
                     log!(level, "{}", ev.line(name));
+                    if let Some(g) = self.group_of.get(i).copied().flatten() {
+                        self.groups[g].g.handle_event(i, &ev);
+                    }
                     self.notify(core, i, &ev);
                 }
             }

@@ -648,14 +648,12 @@ impl Trackers {
                 t.links.push(links);
                 continue;
             };
-            // keepalived: an address owner, or a sync group member without
-            // `sync_group_tracking_weight`, drops its weighted scripts and processes and tracks its
-            // files with weight 0 (the configuration check said so).
-            let no_weights = inst.effective_priority() == 255
-                || v.sync_groups.iter().any(|g| {
-                    !g.sync_group_tracking_weight && g.group.iter().any(|m| m.name == *name)
-                });
-            for r in &inst.tracking.scripts {
+            // keepalived: an address owner drops its weighted scripts and processes and tracks its
+            // files with weight 0 (the configuration check said so). A sync group member runs
+            // with its group's trackers and its own at weight 0 (see `vrrp::sync`).
+            let no_weights = inst.effective_priority() == 255;
+            let tracking = crate::vrrpd::params::effective_tracking(cfg, inst);
+            for r in &tracking.scripts {
                 let Some(s) = v.script(&r.name) else { continue };
                 if no_weights && r.weight.unwrap_or(s.weight) != 0 {
                     continue;
@@ -666,7 +664,7 @@ impl Trackers {
                 });
                 links.push(link_of(r, Target::Script(n), s.weight, s.weight_reverse));
             }
-            for r in &inst.tracking.files {
+            for r in &tracking.files {
                 let Some(f) = v.track_files.iter().find(|f| f.name == r.name) else {
                     continue;
                 };
@@ -682,7 +680,7 @@ impl Trackers {
                     links.push(l);
                 }
             }
-            for r in &inst.tracking.processes {
+            for r in &tracking.processes {
                 let Some(p) = v.track_processes.iter().find(|p| p.name == r.name) else {
                     continue;
                 };
