@@ -63,7 +63,7 @@ pub mod wire;
 
 pub use monitor::{Event, HwAddr, Link, Monitor, MonitorNames, MonitorStats};
 pub use names::{Resolve, RtNames, SysNames};
-pub use request::EncodeError;
+pub use request::{EncodeError, NewMacvlan};
 pub use rtnl::{Reply, RequestError, Rtnl, RtnlStats, Seq};
 
 use std::io;

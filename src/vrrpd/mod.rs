@@ -6,5 +6,6 @@ pub mod dump;
 pub mod notify;
 pub mod params;
 pub mod run;
+pub mod vmac;
 
 pub use run::{Key, Vrrpd};
