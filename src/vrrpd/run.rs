@@ -623,7 +623,10 @@ impl Vrrpd {
                     }
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
-                    for inst in self.insts.iter().filter(|x| x.ifindex == ifindex) {
+                    // At stop our VMACs go: not worth a warning.
+                    let ours =
+                        |x: &&Inst| x.ifindex == ifindex && !(self.stopping && x.vmac.is_some());
+                    for inst in self.insts.iter().filter(ours) {
                         warn!("({}) interface {name} removed", inst.m.params().name);
                     }
                     // Its name no longer resolves: recompute every instance.
