@@ -42,16 +42,24 @@ fn vip(lab: &Lab) -> Ipv4Addr {
     Ipv4Addr::new(10, 99, lab.net, 100)
 }
 
-/// Router `i`'s daemon; its config has `use_vmac` and VRRPv3.
+/// Router `i`'s daemon; its config has `use_vmac`, VRRPv3 and the IPv4 VIP.
 fn start(lab: &Lab, dir: &TempDir, i: usize, prio: u8, kind: Impl) -> Daemon {
+    let lines = format!(
+        "use_vmac\n    virtual_ipaddress {{\n        {}/24\n    }}",
+        vip(lab)
+    );
+    start_with(lab, dir, i, prio, kind, &lines)
+}
+
+/// Router `i`'s daemon, `lines` in its instance.
+fn start_with(lab: &Lab, dir: &TempDir, i: usize, prio: u8, kind: Impl, lines: &str) -> Daemon {
     let run = dir.path().join(format!("r{i}"));
     std::fs::create_dir_all(&run).unwrap();
     let conf = run.join("keepalived.conf");
     std::fs::write(
         &conf,
         format!(
-            "global_defs {{\n    router_id r{i}\n}}\n\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    use_vmac\n    virtual_router_id {VRID}\n    version 3\n    priority {prio}\n    advert_int {ADVERT_INT}\n    virtual_ipaddress {{\n        {}/24\n    }}\n}}\n",
-            vip(lab)
+            "global_defs {{\n    router_id r{i}\n}}\n\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {VRID}\n    version 3\n    priority {prio}\n    advert_int {ADVERT_INT}\n    {lines}\n}}\n"
         ),
     )
     .unwrap();
@@ -437,6 +445,95 @@ fn vmac_is_reused_after_sigkill() {
         "{log}"
     );
     wait_vip_on_vmac(&lab, 0, Duration::from_secs(5), &|| d.log());
+    stop(&mut d, "r0");
+    assert_eq!(macvlans(&ns), Vec::<[String; 4]>::new(), "VMAC left");
+}
+
+/// IPv6 with `vmac_xmit_base`: the VMAC has the IPv6 virtual MAC, no generated link-local
+/// (addrgenmode none) but the parent's, and the VIP; adverts leave from eth0 (its MAC), NAs from
+/// the virtual MAC. Deleted from outside, the VMAC is made again and the VIP comes back.
+#[test]
+fn ipv6_vmac_with_xmit_base_is_made_again() {
+    if !can_run() {
+        return;
+    }
+    let mut lab = Lab::new("v6", 1);
+    lab.capture();
+    let dir = TempDir::new("vmac-v6");
+    let ns = lab.routers[0].ns.clone();
+    let vip6: std::net::Ipv6Addr = format!("fd00:99:{:x}::100", lab.net).parse().unwrap();
+    let lines = format!(
+        "use_vmac\n    vmac_xmit_base\n    virtual_ipaddress {{\n        {vip6}/64\n    }}"
+    );
+    let mut d = start_with(&lab, &dir, 0, 150, Impl::Rs, &lines);
+    let has_vip = || {
+        let out = ns_exec(&ns, &["ip", "-6", "-o", "addr", "show", "dev", VMAC_NAME]);
+        String::from_utf8_lossy(&out.stdout).contains(&format!(" {vip6}/"))
+    };
+    assert!(poll_until(Duration::from_secs(5), has_vip), "{}", d.log());
+    let want = [VMAC_NAME, "00:00:5e:00:02:33", "private", "eth0"].map(String::from);
+    assert_eq!(macvlans(&ns), std::slice::from_ref(&want));
+    let l = links(&ns);
+    let vm = l
+        .iter()
+        .find(|l| text(l, &["ifname"]) == Some(VMAC_NAME))
+        .unwrap();
+    assert_eq!(text(vm, &["inet6_addr_gen_mode"]), Some("none"));
+    let lladdr = |dev: &str| {
+        let out = ns_exec(
+            &ns,
+            &[
+                "ip", "-6", "-o", "addr", "show", "dev", dev, "scope", "link",
+            ],
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .find(|w| w.starts_with("fe80"))
+            .map(str::to_string)
+    };
+    assert_eq!(lladdr(VMAC_NAME), lladdr("eth0"), "the parent's link-local");
+
+    let eth0 = mac_of(&ns, "eth0");
+    let t = Instant::now();
+    std::thread::sleep(Duration::from_millis(700));
+    let srcs: Vec<Vec<u8>> = common::lab::vrrp_frames(&lab.frames())
+        .into_iter()
+        .filter(|(at, _)| *at >= t)
+        .map(|(_, b)| b[6..12].to_vec())
+        .collect();
+    assert!(
+        srcs.len() >= 2 && srcs.iter().all(|m| m[..] == eth0),
+        "adverts from eth0's MAC {srcs:?}\n{}",
+        d.log()
+    );
+    let nas = |since: Instant| {
+        lab.frames()
+            .iter()
+            .filter(|f| f.at >= since)
+            .filter_map(|f| wire::ndisc::parse_frame(&f.bytes).ok())
+            .filter(|(_, _, na)| na.target_addr == vip6)
+            .map(|(e, _, na)| (e.src_addr.0, na.target_lladdr.map(|a| a.0)))
+            .collect::<Vec<_>>()
+    };
+    let vmac6 = [0, 0, 0x5e, 0, 2, VRID];
+    let first = lab.frames().first().map_or(t, |f| f.at);
+    let n = nas(first);
+    assert!(
+        !n.is_empty() && n.iter().all(|x| *x == (vmac6, Some(vmac6))),
+        "NAs {n:?}"
+    );
+
+    // Deleted behind its back: made again, and the VIP is back on the new one.
+    let t = Instant::now();
+    common::lab::ip(&["-n", &ns, "link", "del", VMAC_NAME]);
+    assert!(
+        d.wait_for("creating it again", Duration::from_secs(3))
+            .is_some_and(|at| at >= t),
+        "{}",
+        d.log()
+    );
+    assert!(poll_until(Duration::from_secs(5), has_vip), "{}", d.log());
+    assert_eq!(macvlans(&ns), [want]);
     stop(&mut d, "r0");
     assert_eq!(macvlans(&ns), Vec::<[String; 4]>::new(), "VMAC left");
 }
