@@ -43,6 +43,10 @@
 //!   `protocol` (`keepalived` for tracked rules), `suppress_prefixlength`, numeric
 //!   `suppress_ifgroup`, `uidrange`, `ipproto`, `sport`, `dport`. **Not sent yet**: `realms`,
 //!   `tunnel-id`, a `suppress_ifgroup` given by name.
+//! - Links (VMACs): `RTM_NEWLINK` creating a macvlan (`IFLA_LINKINFO` kind `macvlan`, mode,
+//!   `IFLA_LINK` parent, `IFLA_ADDRESS`, `IFLA_IFNAME`, `IFLA_GROUP`) with `NLM_F_EXCL`, whose
+//!   `EEXIST` is an error (the name is somebody else's); setting a link up; `RTM_DELLINK`, whose
+//!   `ENODEV` counts as done. The monitor reads each link's parent, kind, macvlan mode, group.
 //! - Table and protocol names resolve through [`RtNames`] (numbers, iproute2's built-in names,
 //!   `rt_tables`/`rt_protos`); an unknown name is an [`EncodeError`] before anything is sent.
 //!

@@ -10,6 +10,10 @@
 //!   ([`Monitor`]): a link going down puts its instances in FAULT, coming back returns them to
 //!   BACKUP; a VIP removed behind our back while master is reported to the machine, which puts it
 //!   back.
+//! - `use_vmac`: the instance's VIPs, GARPs and (unless `vmac_xmit_base`) adverts use a VMAC,
+//!   made through the same rtnetlink socket once the monitor has listed the links; the
+//!   instance's machine is held (its timer not armed) until the VMAC is up. See
+//!   [`super::vmac`] and `run/vmacs.rs`.
 //! - One timer per instance in the reactor, re-armed after every mutation from the machine's
 //!   `poll_timeout`.
 //!
