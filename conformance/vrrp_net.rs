@@ -238,34 +238,7 @@ impl Node {
         let conf = run.join("keepalived.conf");
         std::fs::write(&conf, config(lab, case, i, prio, kind)).unwrap();
         let ns = lab.routers[i].ns.clone();
-        let conf = conf.to_string_lossy().into_owned();
-        let p = |n: &str| run.join(n).to_string_lossy().into_owned();
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &ns]);
-        match kind {
-            Impl::Rs => {
-                cmd.args([bin(), "-n", "-l", "-D", "-f", &conf, "-p", &p("rs.pid")]);
-            }
-            Impl::Ka => {
-                cmd.args([
-                    "keepalived",
-                    "-n",
-                    "-l",
-                    "-D",
-                    "-P",
-                    "-f",
-                    &conf,
-                    "-p",
-                    &p("ka.pid"),
-                    "-r",
-                    &p("vrrp.pid"),
-                    "-c",
-                    &p("chk.pid"),
-                    "-b",
-                    &p("bfd.pid"),
-                ]);
-            }
-        }
+        let mut cmd = common::lab::daemon_cmd(&ns, kind == Impl::Ka, &conf, &run);
         Node {
             kind,
             ns,
@@ -1242,9 +1215,11 @@ fn notify_fifo_lines_are_ordered_and_scripts_get_keepalived_arguments() {
         poll_until(Duration::from_secs(5), || {
             std::fs::read_to_string(&args_log).is_ok_and(|s| s.lines().count() == logged.len())
         }),
-        "notify ran {} times for {} transitions",
+        "notify ran {} times for {} transitions\n{}\n{:?}",
         std::fs::read_to_string(&args_log).map_or(0, |s| s.lines().count()),
-        logged.len()
+        logged.len(),
+        std::fs::read_to_string(&args_log).unwrap_or_default(),
+        logged
     );
     let args = std::fs::read_to_string(&args_log).unwrap();
     for state in ["MASTER", "BACKUP", "FAULT", "STOP"] {

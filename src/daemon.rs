@@ -191,10 +191,13 @@ impl Daemon {
         }
         info!("Stopping (signal {signo})");
         self.phase = Phase::Stopping;
-        // Scripts still running (trackers, earlier notifications) are told to stop first; then
-        // priority-0 adverts, VIP removal and the STOP notifications, whose scripts the loop
-        // waits for, as it waits for the kernel's answers, up to the deadline.
-        core.signal_children(libc::SIGTERM);
+        // Tracking scripts still running are told to stop first (notification scripts are let
+        // finish, as keepalived lets them); then priority-0 adverts, VIP removal and the STOP
+        // notifications, whose scripts the loop waits for, as it waits for the kernel's
+        // answers, up to the deadline.
+        core.signal_children_if(libc::SIGTERM, |k| {
+            !matches!(k, Key::Vrrp(vrrpd::Key::Script))
+        });
         if let Some(v) = &mut self.vrrp {
             v.stop(core, now);
         }

@@ -6,6 +6,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,34 @@ pub fn ns_exec(ns: &str, cmd: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("ip netns exec")
+}
+
+/// The command that runs a daemon in the foreground in namespace `ns` with config `conf`, its
+/// pid files in `run`: keepalived-rs, or (`keepalived`) Debian's keepalived with all its pid
+/// files there (lab.md).
+pub fn daemon_cmd(ns: &str, keepalived: bool, conf: &Path, run: &Path) -> Command {
+    let conf = conf.to_string_lossy().into_owned();
+    let p = |n: &str| run.join(n).to_string_lossy().into_owned();
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", ns]);
+    if keepalived {
+        cmd.args(["keepalived", "-n", "-l", "-D", "-P", "-f", &conf]);
+        for (flag, file) in [("-p", "ka"), ("-r", "vrrp"), ("-c", "chk"), ("-b", "bfd")] {
+            cmd.args([flag, &p(&format!("{file}.pid"))]);
+        }
+    } else {
+        cmd.args([
+            super::bin(),
+            "-n",
+            "-l",
+            "-D",
+            "-f",
+            &conf,
+            "-p",
+            &p("rs.pid"),
+        ]);
+    }
+    cmd
 }
 
 fn sysctl(ns: &str, key: &str, val: &str) {

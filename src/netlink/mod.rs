@@ -43,6 +43,10 @@
 //!   `protocol` (`keepalived` for tracked rules), `suppress_prefixlength`, numeric
 //!   `suppress_ifgroup`, `uidrange`, `ipproto`, `sport`, `dport`. **Not sent yet**: `realms`,
 //!   `tunnel-id`, a `suppress_ifgroup` given by name.
+//! - Links (VMACs): `RTM_NEWLINK` creating a macvlan (`IFLA_LINKINFO` kind `macvlan`, mode,
+//!   `IFLA_LINK` parent, `IFLA_ADDRESS`, `IFLA_IFNAME`, `IFLA_GROUP`) with `NLM_F_EXCL`, whose
+//!   `EEXIST` is an error (the name is somebody else's); setting a link up; `RTM_DELLINK`, whose
+//!   `ENODEV` counts as done. The monitor reads each link's parent, kind, macvlan mode, group.
 //! - Table and protocol names resolve through [`RtNames`] (numbers, iproute2's built-in names,
 //!   `rt_tables`/`rt_protos`); an unknown name is an [`EncodeError`] before anything is sent.
 //!
@@ -63,7 +67,7 @@ pub mod wire;
 
 pub use monitor::{Event, HwAddr, Link, Monitor, MonitorNames, MonitorStats};
 pub use names::{Resolve, RtNames, SysNames};
-pub use request::EncodeError;
+pub use request::{EncodeError, NewMacvlan};
 pub use rtnl::{Reply, RequestError, Rtnl, RtnlStats, Seq};
 
 use std::io;

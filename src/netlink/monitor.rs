@@ -90,6 +90,14 @@ pub struct Link {
     /// `IFLA_OPERSTATE` when the kernel sent it.
     pub operstate: Option<u8>,
     pub mac: Option<HwAddr>,
+    /// `IFLA_LINK`: the parent of a macvlan or VLAN.
+    pub parent: Option<u32>,
+    /// The driver kind (`IFLA_INFO_KIND`: `macvlan`, `veth`, ...), when the kernel says.
+    pub kind: Option<String>,
+    /// A macvlan's mode (`MACVLAN_MODE_*`).
+    pub macvlan_mode: Option<u32>,
+    /// `IFLA_GROUP` (0: the default group).
+    pub group: u32,
     /// The dump generation that last saw it.
     seen: u64,
 }
@@ -428,6 +436,10 @@ impl Monitor {
                 up,
                 operstate: m.operstate,
                 mac,
+                parent: m.link,
+                kind: m.kind,
+                macvlan_mode: m.macvlan_mode,
+                group: m.group.unwrap_or(0),
                 seen: g,
             },
         );

@@ -93,6 +93,9 @@ enum Kind {
     DelRoute,
     AddRule,
     DelRule,
+    AddLink,
+    DelLink,
+    SetLink,
 }
 
 impl Kind {
@@ -105,6 +108,9 @@ impl Kind {
             Kind::DelAddress => errno == libc::EADDRNOTAVAIL,
             Kind::DelRoute => errno == libc::ESRCH,
             Kind::DelRule => errno == libc::ENOENT,
+            // A link created with NLM_F_EXCL: EEXIST is somebody else's interface of that name.
+            Kind::AddLink | Kind::SetLink => false,
+            Kind::DelLink => errno == libc::ENODEV,
         }
     }
 }
@@ -234,6 +240,37 @@ impl Rtnl {
         self.request(op, [Kind::AddRule, Kind::DelRule], what, |b, seq| {
             request::rule(b, op, seq, r, names)
         })
+    }
+
+    /// Creates macvlan `m` (a VMAC). Unlike an address or route add, `EEXIST` is an error: the
+    /// name belongs to an interface we did not make.
+    pub fn add_macvlan(&mut self, m: &request::NewMacvlan) -> Result<Seq, RequestError> {
+        let seq = self.take_seq();
+        request::new_macvlan(&mut self.tx, seq, m)?;
+        let what = format!(
+            "add macvlan {} (parent ifindex {}, {})",
+            m.name,
+            m.parent,
+            super::HwAddr::new(&m.mac)
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        );
+        self.send(seq, Kind::AddLink, what)
+    }
+
+    /// Deletes interface `ifindex` (`name` for the log). `ENODEV` counts as done.
+    pub fn del_link(&mut self, ifindex: u32, name: &str) -> Result<Seq, RequestError> {
+        let seq = self.take_seq();
+        request::del_link(&mut self.tx, seq, ifindex)?;
+        self.send(seq, Kind::DelLink, format!("delete link {name}"))
+    }
+
+    /// Sets interface `ifindex` (`name` for the log) administratively up or down.
+    pub fn set_link_up(&mut self, ifindex: u32, name: &str, up: bool) -> Result<Seq, RequestError> {
+        let seq = self.take_seq();
+        request::set_link_up(&mut self.tx, seq, ifindex, up)?;
+        let state = if up { "up" } else { "down" };
+        self.send(seq, Kind::SetLink, format!("set link {name} {state}"))
     }
 
     /// Encodes a request with the next sequence number, logs what it leaves out, sends it.

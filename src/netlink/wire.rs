@@ -76,7 +76,15 @@ pub const IFF_RUNNING: u32 = 0x40;
 
 pub const IFLA_ADDRESS: u16 = 1;
 pub const IFLA_IFNAME: u16 = 3;
+pub const IFLA_LINK: u16 = 5;
 pub const IFLA_OPERSTATE: u16 = 16;
+pub const IFLA_LINKINFO: u16 = 18;
+pub const IFLA_GROUP: u16 = 27;
+pub const IFLA_INFO_KIND: u16 = 1;
+pub const IFLA_INFO_DATA: u16 = 2;
+pub const IFLA_MACVLAN_MODE: u16 = 1;
+/// `MACVLAN_MODE_PRIVATE`: no traffic between macvlans of one parent (keepalived's VMACs).
+pub const MACVLAN_MODE_PRIVATE: u32 = 1;
 pub const IFLA_EXT_MASK: u16 = 29;
 pub const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
 
@@ -354,6 +362,14 @@ pub struct LinkMsg {
     pub hwaddr: Option<Vec<u8>>,
     /// `IFLA_OPERSTATE` (RFC 2863: 2 down, 5 dormant, 6 up, 0 unknown).
     pub operstate: Option<u8>,
+    /// `IFLA_LINK`: the parent's index (a macvlan's, a VLAN's lower device).
+    pub link: Option<u32>,
+    /// `IFLA_LINKINFO` / `IFLA_INFO_KIND`: the driver kind (`macvlan`, `veth`, ...).
+    pub kind: Option<String>,
+    /// `IFLA_INFO_DATA` / `IFLA_MACVLAN_MODE` of a macvlan.
+    pub macvlan_mode: Option<u32>,
+    /// `IFLA_GROUP`.
+    pub group: Option<u32>,
 }
 
 /// Decodes an `RTM_NEWLINK`/`RTM_DELLINK` payload. A bad attribute ends the list; what was read
@@ -369,13 +385,36 @@ pub fn parse_link(payload: &[u8]) -> Result<LinkMsg, Malformed> {
         name: None,
         hwaddr: None,
         operstate: None,
+        link: None,
+        kind: None,
+        macvlan_mode: None,
+        group: None,
     };
+    let mut info_data: &[u8] = &[];
     for a in Attrs::new(&payload[LEN..]) {
         match a? {
             (IFLA_IFNAME, p) => m.name = Some(str_from(p)),
             (IFLA_ADDRESS, p) if p.len() <= 32 => m.hwaddr = Some(p.to_vec()),
             (IFLA_OPERSTATE, p) => m.operstate = p.first().copied(),
+            (IFLA_LINK, p) => m.link = u32_from(p),
+            (IFLA_GROUP, p) => m.group = u32_from(p),
+            (IFLA_LINKINFO, p) => {
+                for i in Attrs::new(p) {
+                    match i? {
+                        (IFLA_INFO_KIND, k) => m.kind = Some(str_from(k)),
+                        (IFLA_INFO_DATA, d) => info_data = d,
+                        _ => {}
+                    }
+                }
+            }
             _ => {}
+        }
+    }
+    if m.kind.as_deref() == Some("macvlan") {
+        for a in Attrs::new(info_data) {
+            if let (IFLA_MACVLAN_MODE, p) = a? {
+                m.macvlan_mode = u32_from(p);
+            }
         }
     }
     Ok(m)

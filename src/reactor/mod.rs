@@ -300,8 +300,15 @@ impl<K: Copy> Core<K> {
 
     /// Sends a signal to every running child's process group (used at shutdown).
     pub fn signal_children(&self, sig: i32) {
-        for &pid in self.children.keys() {
-            let _ = sys::kill(-pid, sig);
+        self.signal_children_if(sig, |_| true);
+    }
+
+    /// Sends `sig` to the process groups of the children whose owner `pick` selects.
+    pub fn signal_children_if(&self, sig: i32, pick: impl Fn(&K) -> bool) {
+        for (&pid, rec) in &self.children {
+            if pick(&rec.owner) {
+                let _ = sys::kill(-pid, sig);
+            }
         }
     }
 

@@ -7,5 +7,6 @@ pub mod notify;
 pub mod params;
 pub mod run;
 pub mod track;
+pub mod vmac;
 
 pub use run::{Key, Vrrpd};

@@ -45,6 +45,24 @@ pub struct Io {
     /// `virtual_routes`, `virtual_rules`: installed and removed with the VIPs.
     pub routes: Vec<Route>,
     pub rules: Vec<Rule>,
+    /// `use_vmac` and its companions: the instance runs on a VMAC (see [`super::vmac`]).
+    pub vmac: Option<VmacConf>,
+    /// `no_accept` (explicit, or strict mode's default) on a non-owner: keepalived would
+    /// install a drop rule for the VIPs, which keepalived-rs does not.
+    pub no_accept: bool,
+}
+
+/// `use_vmac [[name] IF] [MAC] [group G]`, `vmac_xmit_base`, `use_vmac_addr`, as the daemon
+/// applies them (strict mode has already removed the MAC and `vmac_xmit_base`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmacConf {
+    pub name: Option<String>,
+    /// 6 octets, or 5 (the VRID is appended); `None`: 00:00:5e:00:01|02:VRID.
+    pub mac: Option<Vec<u8>>,
+    pub group: Option<String>,
+    pub xmit_base: bool,
+    /// `use_vmac_addr`.
+    pub addr_on_others: bool,
 }
 
 /// A configured instance the daemon can run: its machine's parameters (without the primary
@@ -142,20 +160,41 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
     p.version = version;
     p.family = family;
     p.priority = i.effective_priority();
-    p.advert_int = i.advert_int.unwrap_or(Duration::from_secs(1));
+    let strict = i.strict_mode.unwrap_or(g.strict);
+    p.advert_int = i.effective_advert_int(version);
     p.nopreempt = i.nopreempt;
     p.preempt_delay = i.preempt_delay.unwrap_or(Duration::ZERO);
     p.initial = i.state.unwrap_or(State::Backup);
+    if strict {
+        // keepalived strict mode: no preempt_delay; `state MASTER` if and only if the owner.
+        p.preempt_delay = Duration::ZERO;
+        p.initial = if p.priority == 255 {
+            State::Master
+        } else {
+            State::Backup
+        };
+        if i.virtual_ipaddresses.is_empty() {
+            return Err(
+                "strict mode needs at least one virtual_ipaddress (keepalived refuses the instance)"
+                    .to_string(),
+            );
+        }
+    }
     p.vips = i.virtual_ipaddresses.iter().map(|a| a.addr.addr).collect();
-    p.down_timer_adverts = i.down_timer_adverts.unwrap_or(g.down_timer_adverts);
-    let strict = i.strict_mode.unwrap_or(g.strict);
-    p.lower_prio_no_advert = i
-        .lower_prio_no_advert
-        .or(g.lower_prio_no_advert)
-        .unwrap_or(strict);
-    p.higher_prio_send_advert = i
-        .higher_prio_send_advert
-        .unwrap_or(g.higher_prio_send_advert);
+    // keepalived `vrrp_complete_instance`: strict mode's rules override the configuration (the
+    // config reader has warned about each line it overrides).
+    p.down_timer_adverts = if strict {
+        3
+    } else {
+        i.down_timer_adverts.unwrap_or(g.down_timer_adverts)
+    };
+    p.lower_prio_no_advert = strict
+        || i.lower_prio_no_advert
+            .or(g.lower_prio_no_advert)
+            .unwrap_or(false);
+    p.higher_prio_send_advert = !strict
+        && i.higher_prio_send_advert
+            .unwrap_or(g.higher_prio_send_advert);
     p.check_unicast_src = i.check_unicast_src || g.check_unicast_src;
     if let Some(peers) = &i.unicast_peers {
         p.unicast_peers = peers
@@ -173,8 +212,11 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
             .collect();
     }
     p.skip_check_adv_addr = i.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr);
-    p.owner_ignore_adverts = i.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts);
+    // Strict mode: the owner ignores adverts (reference section 1.1).
+    p.owner_ignore_adverts = strict || i.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts);
     p.auth = match &i.authentication {
+        // keepalived: "Strict mode does not support authentication. Ignoring."
+        Some(_) if strict => Auth::None,
         Some(a) if version == 2 => match a.auth_type {
             Some(AuthType::Pass) => Auth::pass(a.auth_pass.as_deref().unwrap_or("")),
             // Sending auth type 2 without the AH header would make every peer drop our adverts
@@ -189,7 +231,12 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         },
         _ => Auth::None,
     };
+    // keepalived: accept defaults to on unless strict; strict VRRPv2 refuses accept for a
+    // non-owner (RFC 3768 has no Accept_Mode).
     p.accept = i.accept.unwrap_or(!strict);
+    if strict && version == 2 && p.priority != 255 {
+        p.accept = false;
+    }
     let gs = &i.garp;
     let master_delay = gs.master_delay.unwrap_or(g.garp_master_delay);
     let master_repeat = gs.master_repeat.unwrap_or(g.garp_master_repeat);
@@ -213,6 +260,11 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
             .or(g.garp_lower_prio_repeat)
             .unwrap_or(master_repeat),
     };
+    if strict {
+        // keepalived: "Strict mode requires no repeat garps".
+        p.garp.lower_prio_repeat = 0;
+        p.garp.lower_prio_delay = Duration::ZERO;
+    }
     p.startup_delay = g.startup_delay.unwrap_or(Duration::ZERO);
     p.sync_member = sync_group_of(cfg, &i.name).is_some();
     let v3_checksum = if i.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2) {
@@ -246,6 +298,16 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         dont_track_primary: i.dont_track_primary,
         routes: i.virtual_routes.clone(),
         rules: i.virtual_rules.clone(),
+        vmac: i.use_vmac.as_ref().map(|v| VmacConf {
+            name: v.name.clone(),
+            // keepalived: no configured MAC and no vmac_xmit_base in strict mode; unicast
+            // adverts need vmac_xmit_base (the config reader says so for each).
+            mac: v.mac.clone().filter(|_| !strict),
+            group: v.group.clone(),
+            xmit_base: unicast || (i.vmac_xmit_base && !strict),
+            addr_on_others: i.use_vmac_addr,
+        }),
+        no_accept: !p.accept && p.priority != 255,
     };
     Ok(Planned { params: p, io })
 }
@@ -293,5 +355,54 @@ mod tests {
         assert_eq!(p[0].params.auth, Auth::pass("secret12"));
         assert_eq!(p[1].params.version, 3);
         assert_eq!(p[1].io.group, "ff02::12".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn strict_mode_overrides_as_keepalived() {
+        let p = planned(
+            "global_defs { vrrp_strict }\n\
+             vrrp_instance A { interface eth0\n state MASTER\n priority 100\n virtual_router_id 7\n accept\n preempt_delay 5\n down_timer_adverts 5\n lower_prio_no_advert false\n higher_prio_send_advert\n garp_lower_prio_repeat 3\n authentication { auth_type PASS\n auth_pass x }\n use_vmac vm7 02:01:02:03:04:05\n vmac_xmit_base\n virtual_ipaddress { 10.0.0.1 }\n}\n\
+             vrrp_instance B { interface eth0\n virtual_router_id 8\n virtual_ipaddress { 10.0.0.2 }\n}\n",
+        );
+        let (a, b) = (&p[0], &p[1]);
+        assert_eq!(a.params.initial, State::Backup, "MASTER only for the owner");
+        assert_eq!(a.params.preempt_delay, Duration::ZERO);
+        assert_eq!(a.params.down_timer_adverts, 3);
+        assert!(a.params.lower_prio_no_advert);
+        assert!(!a.params.higher_prio_send_advert);
+        assert_eq!(a.params.garp.lower_prio_repeat, 0);
+        assert_eq!(a.params.auth, Auth::None);
+        assert!(!a.params.accept, "VRRPv2 accept is refused in strict mode");
+        assert!(a.params.owner_ignore_adverts);
+        assert!(a.io.no_accept);
+        let vm = a.io.vmac.as_ref().unwrap();
+        assert_eq!(vm.name.as_deref(), Some("vm7"));
+        assert_eq!((vm.mac.as_ref(), vm.xmit_base), (None, false));
+        assert!(b.io.no_accept, "no_accept is strict mode's default");
+        assert!(b.io.vmac.is_none());
+    }
+
+    #[test]
+    fn strict_instance_without_vips_cannot_run() {
+        let mut d = Diagnostics::default();
+        let cfg = Config::from_text(
+            "vrrp_instance A { interface eth0\n strict_mode\n virtual_router_id 7\n}\n",
+            &mut d,
+        );
+        let (ok, bad) = plan(&cfg);
+        assert!(ok.is_empty());
+        assert!(bad[0].why.contains("strict"), "{bad:?}");
+    }
+
+    #[test]
+    fn vmac_defaults() {
+        let p = planned(
+            "vrrp_instance A { interface eth0\n virtual_router_id 7\n use_vmac\n use_vmac_addr\n unicast_peer { 10.0.0.9 }\n virtual_ipaddress { 10.0.0.1 }\n}\n",
+        );
+        let vm = p[0].io.vmac.as_ref().unwrap();
+        assert_eq!((vm.name.as_ref(), vm.mac.as_ref()), (None, None));
+        assert!(vm.xmit_base, "unicast needs vmac_xmit_base");
+        assert!(vm.addr_on_others);
+        assert!(!p[0].io.no_accept);
     }
 }

@@ -10,6 +10,10 @@
 //!   ([`Monitor`]): a link going down puts its instances in FAULT, coming back returns them to
 //!   BACKUP; a VIP removed behind our back while master is reported to the machine, which puts it
 //!   back.
+//! - `use_vmac`: the instance's VIPs, GARPs and (unless `vmac_xmit_base`) adverts use a VMAC,
+//!   made through the same rtnetlink socket once the monitor has listed the links; the
+//!   instance's machine is held (its timer not armed) until the VMAC is up. See
+//!   [`super::vmac`] and `run/vmacs.rs`.
 //! - One timer per instance in the reactor, re-armed after every mutation from the machine's
 //!   `poll_timeout`.
 //!
@@ -43,6 +47,9 @@ use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 
 use super::params::{Io, Planned, V3Checksum, plan};
+use super::vmac::Vmac;
+
+mod vmacs;
 
 /// What a reactor token or timer of the VRRP side belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,9 +84,14 @@ struct Sock {
 struct Inst {
     m: Instance,
     io: Io,
+    /// The interface the VIPs go on and GARPs leave from: `interface`, or its VMAC (0 until the
+    /// VMAC is known).
     ifindex: u32,
     mac: [u8; 6],
-    sock: usize,
+    /// The VRRP socket (`None` until a VMAC carrying the adverts exists).
+    sock: Option<usize>,
+    /// `use_vmac`: the VMAC and where it is in its life.
+    vmac: Option<Vmac>,
     /// Our advert source address.
     src: IpAddr,
     /// The VIPs by family, for the codec (no allocation per advert).
@@ -121,6 +133,10 @@ pub struct Vrrpd {
     /// Requests in flight: what they were for, to log a refusal.
     pending: HashMap<Seq, String>,
     frames: HashMap<u32, PacketSocket>,
+    /// VMAC link requests in flight: the instance and what the request was.
+    vmac_reqs: HashMap<Seq, (usize, vmacs::Req)>,
+    /// The sysctls VMACs need, and their old values.
+    sysctls: super::vmac::Sysctls,
     rx: Vec<u8>,
     tx: Vec<u8>,
     addrs: Vec<IpAddr>,
@@ -187,6 +203,8 @@ impl Vrrpd {
             },
             pending: HashMap::new(),
             frames: HashMap::new(),
+            vmac_reqs: HashMap::new(),
+            sysctls: super::vmac::Sysctls::default(),
             rx: vec![0; 65536],
             tx: vec![0; 65536],
             addrs: Vec::with_capacity(255),
@@ -226,9 +244,17 @@ impl Vrrpd {
     ) -> Result<(), String> {
         let Planned { mut params, io } = p;
         let name = params.name.clone();
-        let ifindex = if_index(&io.interface)
+        let parent = if_index(&io.interface)
             .ok_or_else(|| format!("({name}) interface {} does not exist", io.interface))?;
-        let mac = if_mac(&io.interface).unwrap_or([0; 6]);
+        let vmac = io
+            .vmac
+            .as_ref()
+            .map(|c| vmacs::new_vmac(&name, c, &io, params.vrid, parent));
+        // With a VMAC the VIPs and GARPs use it: known once it exists.
+        let (ifindex, mac) = match &vmac {
+            Some(v) => (0, v.mac),
+            None => (parent, if_mac(&io.interface).unwrap_or([0; 6])),
+        };
         let src = match io.src {
             Some(a) => a,
             None => primary_address(&io.interface, io.family).ok_or_else(|| {
@@ -244,21 +270,12 @@ impl Vrrpd {
             })?,
         };
         params.primary_addr = src;
-        let sock = self
-            .socket_for(io.family, &io.interface, ifindex, core)
-            .map_err(|e| {
-                format!(
-                    "({name}) cannot open a VRRP socket on {}: {e}",
-                    io.interface
-                )
-            })?;
-        // Joining twice on one socket is EADDRINUSE: harmless.
-        if io.peers.is_empty()
-            && let Err(e) = self.socks[sock].s.join(io.group)
-            && e.raw_os_error() != Some(libc::EADDRINUSE)
-        {
-            return Err(format!("({name}) cannot join {}: {e}", io.group));
-        }
+        // Adverts on the interface, unless a VMAC carries them (opened when it exists).
+        let sock = if vmac.as_ref().is_none_or(|v| v.xmit_base) {
+            Some(self.open_socket(&name, &io, &io.interface, parent, core)?)
+        } else {
+            None
+        };
         let wfam = match io.family {
             Family::Inet => wire::Family::V4,
             Family::Inet6 => wire::Family::V6,
@@ -296,12 +313,18 @@ impl Vrrpd {
             params.version,
             params.priority
         );
+        if io.no_accept {
+            warn!(
+                "({name}) no_accept: traffic to the VIPs is not filtered by keepalived-rs; keepalived would install an nftables drop rule"
+            );
+        }
         self.insts.push(Inst {
             m: Instance::new(params, now),
             io,
             ifindex,
             mac,
             sock,
+            vmac,
             src,
             vips4,
             vips6,
@@ -314,6 +337,31 @@ impl Vrrpd {
             retired: false,
         });
         Ok(())
+    }
+
+    /// The VRRP socket of `io`'s family on `ifname`, joined to the group (multicast).
+    fn open_socket<K: From<Key> + Copy>(
+        &mut self,
+        name: &str,
+        io: &Io,
+        ifname: &str,
+        ifindex: u32,
+        core: &mut Core<K>,
+    ) -> Result<usize, String> {
+        let sock = self
+            .socket_for(io.family, ifname, ifindex, core)
+            .map_err(|e| format!("({name}) cannot open a VRRP socket on {ifname}: {e}"))?;
+        // Joining twice on one socket is EADDRINUSE: harmless.
+        if io.peers.is_empty()
+            && let Err(e) = self.socks[sock].s.join(io.group)
+            && e.raw_os_error() != Some(libc::EADDRINUSE)
+        {
+            return Err(format!(
+                "({name}) cannot join {} on {ifname}: {e}",
+                io.group
+            ));
+        }
+        Ok(sock)
     }
 
     fn socket_for<K: From<Key> + Copy>(
@@ -459,7 +507,7 @@ impl Vrrpd {
     pub fn on_io<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, key: Key) {
         match key {
             Key::Socket(n) => self.on_socket(core, now, n as usize),
-            Key::Rtnl => self.on_rtnl(),
+            Key::Rtnl => self.on_rtnl(core, now),
             Key::Monitor => self.on_monitor(core, now),
             Key::Tracker(t) => {
                 if self.trackers.on_io(core, now, t) {
@@ -536,6 +584,9 @@ impl Vrrpd {
             if !self.insts[i].retired {
                 self.retire(core, now, i);
             }
+        }
+        if !self.keep_vips {
+            self.vmacs_down();
         }
     }
 
@@ -683,7 +734,7 @@ impl Vrrpd {
             IpPair::V6 { src, .. } => IpAddr::V6(src),
         };
         // Our own adverts come back on some setups (a second socket on the same link).
-        if self.insts.iter().any(|i| i.src == src && i.sock == n) {
+        if self.insts.iter().any(|i| i.src == src && i.sock == Some(n)) {
             return;
         }
         let repr = match wv::Repr::parse(&pkt) {
@@ -732,7 +783,7 @@ impl Vrrpd {
         let mut matched = false;
         for i in 0..self.insts.len() {
             let inst = &mut self.insts[i];
-            if inst.retired || inst.sock != n || inst.m.params().vrid != repr.vrid {
+            if inst.retired || inst.sock != Some(n) || inst.m.params().vrid != repr.vrid {
                 continue;
             }
             matched = true;
@@ -766,8 +817,12 @@ impl Vrrpd {
         }
     }
 
-    fn on_rtnl(&mut self) {
+    fn on_rtnl<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for reply in self.rtnl.recv() {
+            if let Some((i, req)) = self.vmac_reqs.remove(&reply.seq()) {
+                self.vmac_reply(core, now, i, req, reply);
+                continue;
+            }
             let what = self.pending.remove(&reply.seq());
             if let Reply::Error { errno, .. } = reply {
                 self.counters.netlink_errors += 1;
@@ -789,12 +844,15 @@ impl Vrrpd {
                     }
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
-                    for inst in self.insts.iter().filter(|x| x.ifindex == ifindex) {
+                    // At stop our VMACs go: not worth a warning.
+                    let ours =
+                        |x: &&Inst| x.ifindex == ifindex && !(self.stopping && x.vmac.is_some());
+                    for inst in self.insts.iter().filter(ours) {
                         warn!("({}) interface {name} removed", inst.m.params().name);
                     }
                     // Its name no longer resolves: recompute every instance.
-                    let _ = ifindex;
                     self.links_changed(core, now, None);
+                    self.vmac_removed(core, now, ifindex);
                 }
                 LinkEvent::AddrRemoved { ifindex, addr, .. } => {
                     for i in 0..self.insts.len() {
@@ -811,7 +869,10 @@ impl Vrrpd {
                         }
                     }
                 }
-                LinkEvent::Synced => self.links_changed(core, now, None),
+                LinkEvent::Synced => {
+                    self.vmacs_synced(core, now);
+                    self.links_changed(core, now, None);
+                }
                 LinkEvent::AddrAdded { .. } => {}
                 LinkEvent::DumpFailed { errno } => {
                     warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
@@ -885,6 +946,9 @@ impl Vrrpd {
                 inst.track = (weight, fault);
                 inst.m.handle_input(now, Input::Tracking { weight, fault });
                 self.drain(core, now, i);
+            }
+            if own_up {
+                self.vmac_seen_up(core, now, i);
             }
         }
     }
@@ -970,7 +1034,9 @@ impl Vrrpd {
             }
         }
         let inst = &mut self.insts[i];
-        let want = inst.m.poll_timeout();
+        // A machine waiting for its VMAC does not start (see `vmacs`).
+        let held = inst.vmac.as_ref().is_some_and(Vmac::holds_machine) && !self.stopping;
+        let want = if held { None } else { inst.m.poll_timeout() };
         if want != inst.armed.map(|(at, _)| at) {
             if let Some((_, id)) = inst.armed.take() {
                 core.cancel(id);
@@ -1074,6 +1140,10 @@ impl Vrrpd {
         } else {
             inst.io.unicast_ttl
         };
+        let Some(sock) = inst.sock else {
+            debug!("({}) no VRRP socket yet: advert not sent", p.name);
+            return;
+        };
         for dst in dsts {
             let inst = &self.insts[i];
             let res = match (inst.src, dst) {
@@ -1083,7 +1153,7 @@ impl Vrrpd {
                     ip.ttl = ttl;
                     wv::emit_ipv4_datagram(&mut self.tx, &ip, &repr, inst.variant)
                         .map_err(|e| io::Error::other(e.to_string()))
-                        .and_then(|n| self.socks[inst.sock].s.send(&self.tx[..n], dst, None))
+                        .and_then(|n| self.socks[sock].s.send(&self.tx[..n], dst, None))
                 }
                 (IpAddr::V6(s), IpAddr::V6(d)) => {
                     let len = repr.buffer_len();
@@ -1091,7 +1161,7 @@ impl Vrrpd {
                     let mut pkt = wv::Packet::new_unchecked(&mut self.tx[..len], wire::Family::V6);
                     repr.emit(&mut pkt, &pair, ChecksumVariant::Ipv6Pseudo)
                         .map_err(|e| io::Error::other(e.to_string()))
-                        .and_then(|()| self.socks[inst.sock].s.send(&self.tx[..len], dst, Some(s)))
+                        .and_then(|()| self.socks[sock].s.send(&self.tx[..len], dst, Some(s)))
                 }
                 _ => Err(io::Error::other("address families differ")),
             };
@@ -1185,7 +1255,12 @@ impl Vrrpd {
         }
         let mut buf = [0u8; 128];
         for (ifindex, dev, v) in targets {
-            let mac = if ifindex == self.insts[i].ifindex {
+            // `use_vmac_addr`: the virtual MAC for VIPs on other interfaces too.
+            let vmac_everywhere = self.insts[i]
+                .vmac
+                .as_ref()
+                .is_some_and(|v| v.addr_on_others);
+            let mac = if ifindex == self.insts[i].ifindex || vmac_everywhere {
                 self.insts[i].mac
             } else {
                 if_mac(&dev).unwrap_or([0; 6])

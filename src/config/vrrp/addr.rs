@@ -126,6 +126,28 @@ pub struct IpAddress {
 }
 
 impl IpAddress {
+    /// `addr` with no option.
+    pub fn plain(addr: Prefix, at: At) -> IpAddress {
+        IpAddress {
+            addr,
+            broadcast: None,
+            dev: None,
+            scope: None,
+            label: None,
+            peer: None,
+            home: false,
+            nodad: false,
+            mngtmpaddr: false,
+            noprefixroute: false,
+            autojoin: false,
+            no_track: false,
+            preferred_lft: None,
+            use_vmac: false,
+            track_group: None,
+            at,
+        }
+    }
+
     pub fn family(&self) -> Family {
         Family::of(self.addr.addr)
     }
@@ -250,24 +272,7 @@ pub(super) fn parse_address(d: &mut Diagnostics, line: &Node, u: AddrUse<'_>) ->
     let words = &line.words;
     let first = &words[0];
     let addr = addr_with_len(d, kw, first)?;
-    let mut a = IpAddress {
-        addr,
-        broadcast: None,
-        dev: None,
-        scope: None,
-        label: None,
-        peer: None,
-        home: false,
-        nodad: false,
-        mngtmpaddr: false,
-        noprefixroute: false,
-        autojoin: false,
-        no_track: false,
-        preferred_lft: None,
-        use_vmac: false,
-        track_group: None,
-        at: At::word(first),
-    };
+    let mut a = IpAddress::plain(addr, At::word(first));
     let v6 = addr.addr.is_ipv6();
     let mut i = 1;
     while i < words.len() {

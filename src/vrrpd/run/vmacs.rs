@@ -1,0 +1,426 @@
+//! The executor's side of VMACs (`use_vmac`): the steps of [`super::super::vmac`]'s module doc,
+//! driven by the monitor's dump, the rtnetlink ACKs and the link events.
+
+use std::net::IpAddr;
+
+use log::{error, info, warn};
+
+use super::{Inst, Key, Vrrpd};
+use crate::config::vrrp::{Family, IpAddress};
+use crate::config::{At, value::Prefix};
+use crate::netlink::rtnl::{Reply, Seq};
+use crate::netlink::wire::MACVLAN_MODE_PRIVATE;
+use crate::netlink::{NewMacvlan, RequestError};
+use crate::reactor::Core;
+use crate::sys::sock::if_index;
+use crate::time::Instant;
+use crate::vrrp::Input;
+use crate::vrrpd::params::{Io, VmacConf};
+use crate::vrrpd::vmac::{self, Choice, LinkView, Phase, Vmac};
+
+/// What a VMAC link request in flight was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Req {
+    /// Deleting an incompatible macvlan that holds the configured name.
+    DeleteOld,
+    Create,
+}
+
+/// The VMAC of an instance named `inst` on interface `parent`, before anything is known.
+pub(super) fn new_vmac(inst: &str, c: &VmacConf, io: &Io, vrid: u8, parent: u32) -> Vmac {
+    let group = c.group.as_deref().and_then(|g| {
+        let n = vmac::group_number(g);
+        if n.is_none() {
+            warn!("({inst}) use_vmac group `{g}` is unknown - using the parent's group");
+        }
+        n
+    });
+    Vmac {
+        name: c.name.clone().unwrap_or_default(),
+        configured_name: c.name.clone(),
+        mac: vmac::virtual_mac(io.family, vrid, c.mac.as_deref()),
+        parent,
+        parent_name: io.interface.clone(),
+        group,
+        ifindex: None,
+        phase: Phase::Wait,
+        xmit_base: c.xmit_base,
+        addr_on_others: c.addr_on_others,
+        keep_ipv6: io.family == Family::Inet && io.evips.iter().any(|a| a.addr.addr.is_ipv6()),
+        holds_parent: false,
+    }
+}
+
+fn name_of(inst: &Inst) -> String {
+    inst.m.params().name.clone()
+}
+
+impl Vrrpd {
+    /// The monitor knows every link: each waiting VMAC is reused, created or replaced.
+    pub(super) fn vmacs_synced<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        for i in 0..self.insts.len() {
+            let Some(v) = &self.insts[i].vmac else {
+                continue;
+            };
+            if v.phase != Phase::Wait {
+                continue;
+            }
+            let taken: Vec<String> = self
+                .insts
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .filter_map(|(_, x)| x.vmac.as_ref())
+                .filter(|x| x.phase != Phase::Wait)
+                .map(|x| x.name.clone())
+                .collect();
+            let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
+            let links: Vec<LinkView<'_>> = self
+                .monitor
+                .links()
+                .map(|(ifindex, l)| LinkView {
+                    ifindex,
+                    name: &l.name,
+                    mac: l.mac.as_ref().map(|m| m.as_bytes()),
+                    parent: l.parent,
+                    kind: l.kind.as_deref(),
+                    macvlan_mode: l.macvlan_mode,
+                })
+                .collect();
+            let inst = &self.insts[i];
+            let choice = vmac::choose(
+                &inst.m.params().name,
+                inst.m.params().vrid,
+                inst.io.family,
+                v.configured_name.as_deref(),
+                v.mac,
+                v.parent,
+                &links,
+                &taken,
+            );
+            match choice {
+                Choice::Reuse { ifindex, name } => {
+                    if let Some(v) = &mut self.insts[i].vmac {
+                        v.name = name;
+                    }
+                    self.vmac_configure(core, now, i, ifindex, true);
+                }
+                Choice::Create { name } => {
+                    if let Some(v) = &mut self.insts[i].vmac {
+                        v.name = name;
+                    }
+                    self.vmac_create(core, now, i);
+                }
+                Choice::Replace { old, name } => {
+                    let r = self.rtnl.del_link(old, &name);
+                    if let Some(v) = &mut self.insts[i].vmac {
+                        v.name = name;
+                        v.phase = Phase::Deleting;
+                    }
+                    self.vmac_sent(core, now, i, r, Req::DeleteOld);
+                }
+            }
+        }
+    }
+
+    fn vmac_create<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        let Some(v) = &self.insts[i].vmac else { return };
+        // keepalived 2.3+: the parent's group, so that firewall rules on groups still match.
+        let group = v.group.or_else(|| {
+            self.monitor
+                .link_by_index(v.parent)
+                .map(|l| l.group)
+                .filter(|&g| g != 0)
+        });
+        let m = NewMacvlan {
+            name: v.name.clone(),
+            parent: v.parent,
+            mac: v.mac,
+            mode: MACVLAN_MODE_PRIVATE,
+            group,
+        };
+        let r = self.rtnl.add_macvlan(&m);
+        if let Some(v) = &mut self.insts[i].vmac {
+            v.phase = Phase::Creating;
+        }
+        self.vmac_sent(core, now, i, r, Req::Create);
+    }
+
+    fn vmac_sent<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+        r: Result<Seq, RequestError>,
+        req: Req,
+    ) {
+        match r {
+            Ok(seq) => {
+                self.vmac_reqs.insert(seq, (i, req));
+            }
+            Err(e) => self.vmac_fail(core, now, i, &e.to_string()),
+        }
+    }
+
+    /// The kernel's answer to a VMAC link request of instance `i`.
+    pub(super) fn vmac_reply<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+        req: Req,
+        reply: Reply,
+    ) {
+        let Some(v) = self.insts.get(i).and_then(|x| x.vmac.as_ref()) else {
+            return;
+        };
+        let name = v.name.clone();
+        match (req, reply) {
+            (_, Reply::Error { errno, .. }) => {
+                self.counters.netlink_errors += 1;
+                let e = std::io::Error::from_raw_os_error(errno);
+                let what = if req == Req::Create {
+                    format!("Unable to create VMAC interface {name}: {e}")
+                } else {
+                    format!("Unable to remove old VMAC interface {name}: {e}")
+                };
+                self.vmac_fail(core, now, i, &what);
+            }
+            (Req::DeleteOld, Reply::Ack { .. }) => self.vmac_create(core, now, i),
+            (Req::Create, Reply::Ack { .. }) if self.stopping => {}
+            (Req::Create, Reply::Ack { .. }) => {
+                let inst = name_of(&self.insts[i]);
+                match if_index(&name) {
+                    Some(ifindex) => {
+                        info!("({inst}) Success creating VMAC interface {name}");
+                        self.vmac_configure(core, now, i, ifindex, false);
+                    }
+                    None => self.vmac_fail(
+                        core,
+                        now,
+                        i,
+                        &format!("VMAC interface {name} vanished after creation"),
+                    ),
+                }
+            }
+        }
+    }
+
+    /// The VMAC exists as `ifindex`: the instance moves onto it; sysctls, addresses, up, socket.
+    fn vmac_configure<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+        ifindex: u32,
+        reused: bool,
+    ) {
+        let inst_name = name_of(&self.insts[i]);
+        let inst = &mut self.insts[i];
+        let Some(v) = &mut inst.vmac else { return };
+        v.ifindex = Some(ifindex);
+        v.phase = Phase::Configured;
+        inst.ifindex = ifindex;
+        let (name, parent_name, keep_ipv6, xmit_base) = (
+            v.name.clone(),
+            v.parent_name.clone(),
+            v.keep_ipv6,
+            v.xmit_base,
+        );
+        let family = inst.io.family;
+        if family == Family::Inet {
+            self.sysctls.configure_v4(&name, &parent_name, keep_ipv6);
+            if let Some(v) = &mut self.insts[i].vmac {
+                v.holds_parent = true;
+            }
+        }
+        if family == Family::Inet6 || keep_ipv6 {
+            self.sysctls.configure_v6(&name);
+        }
+        let inst = &self.insts[i];
+        let mut addrs: Vec<(bool, IpAddress)> = Vec::new();
+        if reused {
+            // keepalived sets `vipset` on an interface that existed: VIPs a previous run left
+            // on it are removed (not there: done).
+            addrs.extend(
+                inst.io
+                    .vips
+                    .iter()
+                    .chain(&inst.io.evips)
+                    .filter(|a| a.dev.is_none())
+                    .map(|a| (false, a.clone())),
+            );
+        }
+        if let IpAddr::V6(src) = inst.src {
+            // keepalived: the adverts leave the VMAC from the parent's link-local address (or
+            // the configured source), which must be on the VMAC (RFC 5798 7.4: not one made
+            // from the virtual MAC).
+            addrs.push((true, link_local(src)));
+        }
+        for (add, a) in addrs {
+            let r = if add {
+                self.rtnl.add_address(ifindex, &a)
+            } else {
+                self.rtnl.del_address(ifindex, &a)
+            };
+            match r {
+                Ok(seq) => {
+                    let verb = if add { "adding" } else { "removing stale" };
+                    self.pending
+                        .insert(seq, format!("({inst_name}) {verb} {} on {name}", a.addr));
+                }
+                Err(e) => error!("({inst_name}) {} on {name}: {e}", a.addr),
+            }
+        }
+        match self.rtnl.set_link_up(ifindex, &name, true) {
+            Ok(seq) => {
+                self.pending
+                    .insert(seq, format!("({inst_name}) setting {name} up"));
+            }
+            Err(e) => error!("({inst_name}) cannot set {name} up: {e}"),
+        }
+        if !xmit_base {
+            let io = self.insts[i].io.clone();
+            match self.open_socket(&inst_name, &io, &name, ifindex, core) {
+                Ok(n) => self.insts[i].sock = Some(n),
+                Err(e) => error!("{e}"),
+            }
+        }
+        // The monitor may already know it up (a reused VMAC).
+        self.links_changed(core, now, Some(ifindex));
+    }
+
+    /// The monitor sees instance `i`'s own link up: a configured VMAC lets its machine start.
+    pub(super) fn vmac_seen_up<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+    ) {
+        let inst = &mut self.insts[i];
+        let Some(v) = &mut inst.vmac else {
+            return;
+        };
+        if v.phase != Phase::Configured {
+            return;
+        }
+        v.phase = Phase::Running;
+        info!(
+            "({}) VMAC {} ({}) up on {}",
+            inst.m.params().name,
+            v.name,
+            mac_text(v.mac),
+            v.parent_name
+        );
+        self.drain(core, now, i);
+    }
+
+    /// The VMAC cannot be made: the instance runs with its interface down (FAULT).
+    fn vmac_fail<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+        why: &str,
+    ) {
+        let inst = &mut self.insts[i];
+        error!(
+            "({}) {why} - the instance stays in FAULT",
+            inst.m.params().name
+        );
+        if let Some(v) = &mut inst.vmac {
+            v.phase = Phase::Failed;
+        }
+        inst.link_up = Some(false);
+        inst.m.handle_input(now, Input::Link { up: false });
+        self.drain(core, now, i);
+    }
+
+    /// Link `ifindex` is gone: a running VMAC is created again, as keepalived does.
+    pub(super) fn vmac_removed<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        ifindex: u32,
+    ) {
+        if self.stopping {
+            return;
+        }
+        for i in 0..self.insts.len() {
+            let inst = &mut self.insts[i];
+            let Some(v) = &mut inst.vmac else { continue };
+            if v.ifindex != Some(ifindex) || !matches!(v.phase, Phase::Configured | Phase::Running)
+            {
+                continue;
+            }
+            warn!(
+                "({}) VMAC interface {} was removed - creating it again",
+                inst.m.params().name,
+                v.name
+            );
+            v.ifindex = None;
+            if !v.xmit_base {
+                inst.sock = None;
+            }
+            inst.ifindex = 0;
+            if v.holds_parent {
+                v.holds_parent = false;
+                let parent = v.parent_name.clone();
+                self.sysctls.release_parent(&parent);
+            }
+            self.vmac_create(core, now, i);
+        }
+    }
+
+    /// At stop: every VMAC that may exist is deleted and the sysctls are put back (not with
+    /// `-V`, whose VIPs stay on the VMACs).
+    pub(super) fn vmacs_down(&mut self) {
+        for i in 0..self.insts.len() {
+            let inst = &mut self.insts[i];
+            let Some(v) = &mut inst.vmac else { continue };
+            if v.holds_parent {
+                v.holds_parent = false;
+                let parent = v.parent_name.clone();
+                self.sysctls.release_parent(&parent);
+            }
+            let inst = &self.insts[i];
+            let Some(v) = &inst.vmac else { continue };
+            if !v.may_exist() {
+                continue;
+            }
+            // Still being created: the kernel made it inside the send; find it by name.
+            let Some(ifindex) = v.ifindex.or_else(|| if_index(&v.name)) else {
+                continue;
+            };
+            let (inst_name, name) = (inst.m.params().name.clone(), v.name.clone());
+            match self.rtnl.del_link(ifindex, &name) {
+                Ok(seq) => {
+                    info!("({inst_name}) Removing VMAC interface {name}");
+                    self.pending
+                        .insert(seq, format!("({inst_name}) removing VMAC {name}"));
+                }
+                Err(e) => error!("({inst_name}) cannot remove VMAC {name}: {e}"),
+            }
+        }
+        self.sysctls.restore_rp_filter();
+    }
+}
+
+/// `src`/64 as an address to add (no DAD, as keepalived).
+fn link_local(src: std::net::Ipv6Addr) -> IpAddress {
+    let mut a = IpAddress::plain(
+        Prefix {
+            addr: IpAddr::V6(src),
+            len: Some(64),
+        },
+        At::default(),
+    );
+    a.no_track = true;
+    a
+}
+
+fn mac_text(m: [u8; 6]) -> String {
+    crate::netlink::HwAddr::new(&m)
+        .map(|a| a.to_string())
+        .unwrap_or_default()
+}
