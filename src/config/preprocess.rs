@@ -81,6 +81,9 @@ fn trim_blanks_end(s: &str) -> &str {
 pub const KEEPALIVED_MAX_LINE: usize = 1023;
 /// How many substitutions may nest inside one another (a definition using itself stops here).
 pub const MAX_SUBST_DEPTH: u8 = 32;
+/// How deep `{` blocks may nest (keepalived's deepest is 4: a checker's `url` in a real server
+/// in a virtual server); deeper input is refused before the grammar and the tree, which recurse.
+pub const MAX_BLOCK_DEPTH: u32 = 64;
 /// How deep includes may nest.
 pub const MAX_INCLUDE_DEPTH: usize = 32;
 /// How deep `~SEQ`/`~LST` and multi-line definitions may nest inside one logical line.
@@ -370,6 +373,8 @@ struct Use {
 #[derive(Debug, Default)]
 struct Blocks {
     depth: u32,
+    /// The deepest nesting seen so far.
+    peak: u32,
     /// The keyword of the top-level block we are in (at depth >= 1).
     top: String,
     /// The first word of the latest top-level statement, which a `{` turns into `top`.
@@ -1192,7 +1197,13 @@ impl<'a> Pre<'a> {
             );
             return;
         }
-        if let Some(stmt) = self.blocks.global_defs_statements(text) {
+        let stmts = self.blocks.global_defs_statements(text);
+        if self.blocks.peak > MAX_BLOCK_DEPTH {
+            let why = format!("blocks nest more than {MAX_BLOCK_DEPTH} deep");
+            self.stop(loc, why);
+            return;
+        }
+        if let Some(stmt) = stmts {
             for words in stmt {
                 self.preprocessor_keyword(f, &words);
             }
@@ -1265,6 +1276,7 @@ impl Blocks {
                                 self.top = self.last_top_word.clone();
                             }
                             self.depth = self.depth.saturating_add(1);
+                            self.peak = self.peak.max(self.depth);
                         } else if c == '}' {
                             self.depth = self.depth.saturating_sub(1);
                             if self.depth == 0 {
@@ -2241,6 +2253,26 @@ mod tests {
         );
         assert!(r.p.origins().all(|o| o.line == 5));
         assert_eq!(r.at("vrrp_instance", 0), format!("{NAME}:5:43"));
+    }
+
+    #[test]
+    fn blocks_nested_too_deep_stop_preprocessing() {
+        // 64 levels are read; the 65th stops before the grammar, which recurses (the fuzzer
+        // overflowed the stack with 4,000 levels).
+        let ok = "a {\n".repeat(64);
+        let r = run_with(&opts("main"), &ok);
+        assert!(r.diags().is_empty(), "{:?}", r.diags());
+        let deep = format!("{ok}b {{ c\n");
+        let r = run_with(&opts("main"), &deep);
+        assert_eq!(r.lines().len(), 64);
+        assert_eq!(
+            r.diags(),
+            [format!(
+                "{NAME}:65:1: error: blocks nest more than 64 deep; preprocessing stopped here"
+            )]
+        );
+        let r = run_with(&opts("main"), &"{".repeat(5000));
+        assert_eq!(r.lines().len(), 0);
     }
 
     #[test]
