@@ -1245,7 +1245,26 @@ fn reloads_keep_state_without_a_blip() {
     if !can_run() {
         return;
     }
-    let case = V3;
+    // A notify script that records its arguments, for notify_deleted at the end.
+    let scripts = TempDir::new("vrrp-rld-notify");
+    let args_log = scripts.path().join("args.log");
+    let script = scripts.path().join("notify.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$@\" >> {}\n", args_log.display()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let extra: &'static str = Box::leak(
+        format!("    notify_deleted\n    notify {}\n", script.display()).into_boxed_str(),
+    );
+    let case = Case {
+        extra0: extra,
+        ..V3
+    };
     let run = Run::new("rld", case, &[Rs, Rs], &[150, 100]);
     let slack = Duration::from_secs(3);
     run.wait_master(0, case.master_down(100) * 2 + slack, "election");
@@ -1327,6 +1346,14 @@ fn reloads_keep_state_without_a_blip() {
     run.nodes[0].daemon.signal(libc::SIGHUP);
     run.wait_master(1, case.master_down(100) + slack, "instance removed");
     assert!(run.adverts_from(0).iter().any(|a| a.priority == 0));
+    // notify_deleted: the removal is DELETED, not STOP.
+    assert!(
+        poll_until(slack, || std::fs::read_to_string(&args_log)
+            .is_ok_and(|s| s.contains("INSTANCE VI_1 DELETED 150"))),
+        "{}",
+        std::fs::read_to_string(&args_log).unwrap_or_default()
+    );
+    assert!(!std::fs::read_to_string(&args_log).unwrap().contains("STOP"));
     // Back again: it starts in BACKUP and preempts.
     std::fs::write(&conf, &good).unwrap();
     run.nodes[0].daemon.signal(libc::SIGHUP);

@@ -266,6 +266,25 @@ impl Notifier {
         out
     }
 
+    /// The scripts of an instance a reload removes, with `notify_deleted`: its `notify_deleted`
+    /// command, and `notify` with `INSTANCE NAME DELETED PRIORITY`.
+    pub fn deleted_scripts(&self, n: &Notifies, name: &str, prio: u8) -> Vec<Spawn> {
+        let mut out = Vec::new();
+        if let Some(s) = &n.deleted_script {
+            out.push(self.spawn(s, &[]));
+        }
+        if let Some(s) = &n.notify {
+            let extra = [
+                "INSTANCE".to_string(),
+                name.to_string(),
+                "DELETED".to_string(),
+                prio.to_string(),
+            ];
+            out.push(self.spawn(s, &extra));
+        }
+        out
+    }
+
     /// `notify_master_rx_lower_pri`, if configured.
     pub fn rx_lower_pri(&self, n: &Notifies) -> Option<Spawn> {
         n.master_rx_lower_pri.as_ref().map(|s| self.spawn(s, &[]))

@@ -112,6 +112,8 @@ struct Inst {
     /// Removed or replaced by a reload: stopped, kept only so that indices (timer and socket
     /// keys) stay stable.
     retired: bool,
+    /// Being removed by a reload: with `notify_deleted`, it reports DELETED instead of STOP.
+    deleting: bool,
 }
 
 /// Counters of what arrived for no instance or could not be read.
@@ -335,6 +337,7 @@ impl Vrrpd {
             track: (0, false),
             last_transition: std::time::SystemTime::now(),
             retired: false,
+            deleting: false,
         });
         Ok(())
     }
@@ -480,6 +483,20 @@ impl Vrrpd {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.trackers = super::track::Trackers::start(cfg, &names, core, now);
         self.trackers_changed(core, now);
+    }
+
+    /// The hook for BFD (`track_bfd`): session `name` is up or down. The BFD sessions themselves
+    /// come with the BFD work; until then nothing calls this and every session counts as up.
+    pub fn bfd_changed<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        name: &str,
+        up: bool,
+    ) {
+        if self.trackers.set_bfd(name, up) {
+            self.trackers_changed(core, now);
+        }
     }
 
     /// Zeroes every instance's statistics.
@@ -653,6 +670,7 @@ impl Vrrpd {
                     "({}) removed from the configuration",
                     self.insts[j].m.params().name
                 );
+                self.insts[j].deleting = true;
                 self.retire(core, now, j);
             }
         }
@@ -1062,12 +1080,23 @@ impl Vrrpd {
         match *ev {
             Event::StateChange { to, .. } => {
                 inst.last_transition = std::time::SystemTime::now();
-                let word = super::notify::state_word(to);
+                // notify_deleted: a reload's removal is DELETED, not STOP (keepalived 2.2+).
+                let deleted =
+                    to == crate::vrrp::State::Init && inst.deleting && inst.io.notifies.deleted;
+                let word = if deleted {
+                    "DELETED"
+                } else {
+                    super::notify::state_word(to)
+                };
                 self.notifier
                     .fifo_line(&format!("INSTANCE \"{name}\" {word} {prio}"));
-                let scripts = self
-                    .notifier
-                    .scripts(&self.insts[i].io.notifies, &name, to, prio);
+                let scripts = if deleted {
+                    self.notifier
+                        .deleted_scripts(&self.insts[i].io.notifies, &name, prio)
+                } else {
+                    self.notifier
+                        .scripts(&self.insts[i].io.notifies, &name, to, prio)
+                };
                 for s in scripts {
                     self.run_script(core, &s);
                 }

@@ -84,6 +84,8 @@ enum Target {
     Script(usize),
     File(usize),
     Process(usize),
+    /// A `track_bfd` session, by index in [`Trackers::bfds`].
+    Bfd(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -574,6 +576,9 @@ pub struct Trackers {
     scripts: Vec<Script>,
     files: Vec<File>,
     procs: Vec<Process>,
+    /// `track_bfd` sessions by name and whether they are up: the hook the BFD side sets
+    /// ([`Trackers::set_bfd`]); until it does, a session counts as up.
+    bfds: Vec<(String, bool)>,
     /// Per instance (the executor's order): what it tracks.
     links: Vec<Vec<Link>>,
     security: bool,
@@ -608,6 +613,7 @@ impl Trackers {
             scripts: Vec::new(),
             files: Vec::new(),
             procs: Vec::new(),
+            bfds: Vec::new(),
             links: Vec::new(),
             security: false,
             inotify: None,
@@ -692,6 +698,20 @@ impl Trackers {
                     t.procs.len() - 1
                 });
                 links.push(link_of(r, Target::Process(n), p.weight, p.weight_reverse));
+            }
+            // track_bfd: weight 0 unless given (keepalived: a down session is a FAULT).
+            for r in &tracking.bfds {
+                if no_weights && r.weight.unwrap_or(0) != 0 {
+                    continue;
+                }
+                let n = match t.bfds.iter().position(|(b, _)| *b == r.name) {
+                    Some(n) => n,
+                    None => {
+                        t.bfds.push((r.name.clone(), true));
+                        t.bfds.len() - 1
+                    }
+                };
+                links.push(link_of(r, Target::Bfd(n), 0, false));
             }
             t.links.push(links);
         }
@@ -807,9 +827,22 @@ impl Trackers {
                 }
                 Target::Process(p) => add_bool(&mut acc, self.procs[p].up, l.weight, l.reverse),
                 Target::File(f) => add_file(&mut acc, self.files[f].value, l.weight, l.reverse),
+                Target::Bfd(b) => add_bool(&mut acc, self.bfds[b].1, l.weight, l.reverse),
             }
         }
         acc
+    }
+
+    /// The BFD side's hook: session `name` went up or down. Returns true if an instance tracks
+    /// it and its state changed (the caller then recomputes the instances' tracking).
+    pub fn set_bfd(&mut self, name: &str, up: bool) -> bool {
+        match self.bfds.iter_mut().find(|(b, _)| b == name) {
+            Some((_, s)) if *s != up => {
+                *s = up;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// No new script runs, no rescans (the daemon stops; running scripts get SIGTERM from it).
@@ -1249,6 +1282,30 @@ fn record(s: &mut Script, outcome: Outcome) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn track_bfd_hook_moves_the_instance() {
+        let mut t = Trackers::none();
+        t.bfds.push(("b1".into(), true));
+        t.links.push(vec![Link {
+            target: Target::Bfd(0),
+            weight: 0,
+            reverse: false,
+        }]);
+        t.links.push(vec![Link {
+            target: Target::Bfd(0),
+            weight: -20,
+            reverse: false,
+        }]);
+        assert_eq!(t.contribution(0), (0, false));
+        assert!(t.set_bfd("b1", false));
+        assert_eq!(t.contribution(0), (0, true), "weight 0: FAULT");
+        assert_eq!(t.contribution(1), (-20, false));
+        assert!(!t.set_bfd("b1", false), "no change");
+        assert!(!t.set_bfd("nobody", false), "not tracked");
+        assert!(t.set_bfd("b1", true));
+        assert_eq!(t.contribution(0), (0, false));
+    }
 
     #[test]
     fn weights_follow_keepalived() {
