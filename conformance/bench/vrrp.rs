@@ -31,7 +31,10 @@ use keepalived_rs::wire::{arp, vrrp as wv};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Impl {
+    /// The binary cargo built for this bench (glibc, dynamic).
     Ours,
+    /// The static musl build, when one as new as the sources is there (memory and CPU only).
+    OursStatic,
     Keepalived,
 }
 
@@ -39,12 +42,57 @@ impl Impl {
     fn name(self) -> &'static str {
         match self {
             Impl::Ours => "keepalived-rs",
+            Impl::OursStatic => "krs musl static",
             Impl::Keepalived => "keepalived",
         }
     }
 }
 
 const BOTH: [Impl; 2] = [Impl::Ours, Impl::Keepalived];
+
+/// The binaries besides cargo's.
+struct Bins {
+    keepalived: String,
+    musl: Option<String>,
+}
+
+/// The static musl build beside cargo's target directory (`KRS_BENCH_STATIC_BIN` overrides), if
+/// it is newer than every source file; otherwise why not.
+fn static_build() -> Result<String, String> {
+    let path = match std::env::var("KRS_BENCH_STATIC_BIN") {
+        Ok(p) => std::path::PathBuf::from(p),
+        Err(_) => Path::new(common::bin())
+            .parent()
+            .and_then(Path::parent)
+            .ok_or("no target directory")?
+            .join("x86_64-unknown-linux-musl/release/keepalived-rs"),
+    };
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .map_err(|_| format!("{} not built", path.display()))?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    let mut dirs = vec![root.join("src")];
+    for f in ["Cargo.toml", "Cargo.lock"] {
+        if let Ok(t) = std::fs::metadata(root.join(f)).and_then(|m| m.modified()) {
+            newest = newest.max(t);
+        }
+    }
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let m = e.metadata().map_err(|e| e.to_string())?;
+            if m.is_dir() {
+                dirs.push(e.path());
+            } else if let Ok(t) = m.modified() {
+                newest = newest.max(t);
+            }
+        }
+    }
+    if built < newest {
+        return Err(format!("{} is older than the sources", path.display()));
+    }
+    Ok(path.to_string_lossy().into_owned())
+}
 
 fn keepalived_bin() -> Option<&'static str> {
     ["/usr/sbin/keepalived", "/usr/local/sbin/keepalived"]
@@ -83,14 +131,14 @@ fn config(version: u8, advert: &str, vis: &[Vi]) -> String {
     s
 }
 
-/// `n` instances with VRIDs 1..=n and VIPs 10.99.<net>.21 and up.
-fn many(net: u8, n: u8, prio: u8, master: bool) -> Vec<Vi> {
+/// `n` instances with VRIDs 1..=n and VIPs 10.98.0.<VRID>.
+fn many(n: u8, prio: u8, master: bool) -> Vec<Vi> {
     (1..=n)
         .map(|vrid| Vi {
             vrid,
             prio,
             master,
-            vip: Ipv4Addr::new(10, 99, net, 20 + vrid),
+            vip: Ipv4Addr::new(10, 98, 0, vrid),
         })
         .collect()
 }
@@ -102,7 +150,7 @@ struct Running {
     _dir: TempDir,
 }
 
-fn start(imp: Impl, ka: &str, ns: &str, conf: &str) -> Running {
+fn start(imp: Impl, bins: &Bins, ns: &str, conf: &str) -> Running {
     let dir = TempDir::new("vrrpbench");
     let p = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
     let c = p("keepalived.conf");
@@ -110,11 +158,13 @@ fn start(imp: Impl, ka: &str, ns: &str, conf: &str) -> Running {
     let mut cmd = Command::new("ip");
     cmd.args(["netns", "exec", ns]);
     match imp {
-        Impl::Ours => {
-            cmd.arg(common::bin())
-                .args(["-n", "-l", "-D", "-f", &c, "-p", &p("krs.pid")])
-        }
-        Impl::Keepalived => cmd.arg(ka).args([
+        Impl::Ours | Impl::OursStatic => cmd
+            .arg(match (imp, &bins.musl) {
+                (Impl::OursStatic, Some(m)) => m.as_str(),
+                _ => common::bin(),
+            })
+            .args(["-n", "-l", "-D", "-f", &c, "-p", &p("krs.pid")]),
+        Impl::Keepalived => cmd.arg(&bins.keepalived).args([
             "-n",
             "-l",
             "-D",
@@ -260,7 +310,7 @@ fn delta_ms(a: Instant, b: Instant) -> f64 {
     if b >= a { ms(b - a) } else { -ms(a - b) }
 }
 
-fn failover(lab: &Lab, imp: Impl, ka: &str, case: &Case) -> (Vec<Trial>, Vec<String>) {
+fn failover(lab: &Lab, imp: Impl, bins: &Bins, case: &Case) -> (Vec<Trial>, Vec<String>) {
     let (r0, r1) = (&lab.routers[0], &lab.routers[1]);
     let vip = Ipv4Addr::new(10, 99, lab.net, 100);
     let conf = |prio, master| {
@@ -279,7 +329,7 @@ fn failover(lab: &Lab, imp: Impl, ka: &str, case: &Case) -> (Vec<Trial>, Vec<Str
     let mut notes = Vec::new();
     let watch = AddrWatch::new(&r1.ns);
     let t0 = Instant::now();
-    let master = start(imp, ka, &r0.ns, &conf(150, true));
+    let master = start(imp, bins, &r0.ns, &conf(150, true));
     let from = |t: Instant, src: Ipv4Addr| -> Vec<Adv> {
         adverts(&lab.frames_since(t))
             .into_iter()
@@ -296,7 +346,7 @@ fn failover(lab: &Lab, imp: Impl, ka: &str, case: &Case) -> (Vec<Trial>, Vec<Str
         return (Vec::new(), notes);
     }
     let r0_mac = from(t0, r0.v4)[0].mac;
-    let backup = start(imp, ka, &r1.ns, &conf(100, false));
+    let backup = start(imp, bins, &r1.ns, &conf(100, false));
     // The backup hears the master from its first Master_Down_Interval on.
     std::thread::sleep(mdi + case.interval.max(Duration::from_millis(500)));
     let mut trials = Vec::new();
@@ -339,8 +389,10 @@ fn failover(lab: &Lab, imp: Impl, ka: &str, case: &Case) -> (Vec<Trial>, Vec<Str
             .map(|a| a.at)
             .max();
         let (vip_t, garp_t) = (vip_at(), garp_at());
-        master.signal_all(libc::SIGCONT);
+        // Before the signal: the resumed master may advertise (and the backup release the VIP)
+        // before `kill` returns.
         let t_cont = Instant::now();
+        master.signal_all(libc::SIGCONT);
         match last_old {
             Some(last) => {
                 let gap = first_new - last;
@@ -359,11 +411,12 @@ fn failover(lab: &Lab, imp: Impl, ka: &str, case: &Case) -> (Vec<Trial>, Vec<Str
         }
         // Back to the start: the 150 router preempts, the backup releases the VIP.
         let back = poll_until(Duration::from_secs(10), || {
-            watch
-                .since(t_cont)
+            let held = watch
+                .since(t_stop)
                 .iter()
-                .any(|e| !e.added && e.addr == vip)
-                && !from(t_cont, r0.v4).is_empty()
+                .rfind(|e| e.addr == vip)
+                .is_some_and(|e| e.added);
+            !held && !from(t_cont, r0.v4).is_empty()
         });
         if !back {
             notes.push(format!(
@@ -442,52 +495,10 @@ struct Foot {
     cpu_sched: f64,
 }
 
-fn measure(r: &Running, window: Duration) -> Foot {
-    let pids = r.pids();
-    let (t0, s0) = cpu(&pids);
-    let w0 = Instant::now();
-    std::thread::sleep(window);
-    let (t1, s1) = cpu(&pids);
-    let wall = w0.elapsed().as_secs_f64();
-    // SAFETY: plain libc call.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    let (rss_kb, pss_kb) = memory(&pids);
-    Foot {
-        procs: pids.len(),
-        rss_kb,
-        pss_kb,
-        cpu_ticks: 100.0 * (t1 - t0) as f64 / hz / wall,
-        cpu_sched: 100.0 * (s1 - s0) as f64 / 1e9 / wall,
-    }
-}
-
-/// Starts `conf` in namespace `ns`, waits for its VIPs (`want` IPv4 addresses on eth0) and `settle`.
-fn start_settled(
-    ns: &str,
-    imp: Impl,
-    ka: &str,
-    conf: &str,
-    want: usize,
-    settle: Duration,
-    notes: &mut Vec<String>,
-) -> Running {
-    let r = start(imp, ka, ns, conf);
-    if !poll_every(Duration::from_secs(15), Duration::from_millis(250), || {
-        v4_count(ns) == want
-    }) {
-        notes.push(format!(
-            "{}: {} IPv4 addresses on {ns} after 15 s, expected {want}:\n{}",
-            imp.name(),
-            v4_count(ns),
-            r.log_tail(6)
-        ));
-    }
-    std::thread::sleep(settle);
-    r
-}
-
-/// One footprint measurement: `conf` in router 1 (with `peer`, a master configuration holding
-/// that many VIPs, in router 0) or else in router 0; `want` VIPs on the measured side.
+/// One footprint measurement, all implementations at once (each in its own lab, so that the load
+/// of the machine, shared with others, is the same for all): `conf` in router 1 with `peer` (a
+/// master configuration holding that many VIPs) in router 0, or else `conf` in router 0; `want`
+/// VIPs on the measured side.
 struct Run {
     label: &'static str,
     conf: String,
@@ -497,44 +508,89 @@ struct Run {
     window: Option<Duration>,
 }
 
-fn footprint(
-    lab: &Lab,
-    imp: Impl,
-    ka: &str,
+fn footprints(
+    labs: &[(Impl, Lab)],
+    bins: &Bins,
     run: &Run,
     settle: Duration,
     notes: &mut Vec<String>,
-) -> Foot {
-    let (r0, r1) = (&lab.routers[0].ns, &lab.routers[1].ns);
-    let peer = run.peer.as_ref().map(|(conf, n)| {
-        let p = start_settled(r0, imp, ka, conf, n + 1, Duration::ZERO, notes);
-        (p, *n)
-    });
-    let ns = if peer.is_some() { r1 } else { r0 };
-    let r = start_settled(ns, imp, ka, &run.conf, run.want + 1, settle, notes);
-    let f = measure(&r, run.window.unwrap_or(Duration::from_millis(100)));
-    let held = v4_count(ns).saturating_sub(1);
-    if held != run.want {
-        notes.push(format!(
-            "{} {}: {held} VIPs at the end, expected {}",
-            imp.name(),
-            run.label,
-            run.want
-        ));
-    }
-    r.stop();
-    if let Some((p, n)) = peer {
-        let held = v4_count(r0).saturating_sub(1);
-        if held != n {
+) -> Vec<Foot> {
+    let ns = |lab: &Lab, i: usize| lab.routers[i].ns.clone();
+    let measured = |lab: &Lab| ns(lab, usize::from(run.peer.is_some()));
+    let expect = |lab: &Lab, i: usize, want: usize, notes: &mut Vec<String>, what: &str| {
+        let ns = ns(lab, i);
+        if !poll_every(Duration::from_secs(15), Duration::from_millis(250), || {
+            v4_count(&ns) == want + 1
+        }) {
             notes.push(format!(
-                "{} {}: the master side holds {held} VIPs at the end, expected {n}",
-                imp.name(),
-                run.label
+                "{}: {} VIPs {what}, expected {want}",
+                run.label,
+                v4_count(&ns).saturating_sub(1)
             ));
         }
-        p.stop();
+    };
+    let mut peers = Vec::new();
+    if let Some((conf, n)) = &run.peer {
+        for (imp, lab) in labs {
+            peers.push(start(*imp, bins, &ns(lab, 0), conf));
+        }
+        for (imp, lab) in labs {
+            expect(
+                lab,
+                0,
+                *n,
+                notes,
+                &format!("on the {} master side", imp.name()),
+            );
+        }
     }
-    f
+    let daemons: Vec<Running> = labs
+        .iter()
+        .map(|(imp, lab)| start(*imp, bins, &measured(lab), &run.conf))
+        .collect();
+    for (imp, lab) in labs {
+        let i = usize::from(run.peer.is_some());
+        expect(
+            lab,
+            i,
+            run.want,
+            notes,
+            &format!("on {} at start", imp.name()),
+        );
+    }
+    std::thread::sleep(settle);
+    let pids: Vec<Vec<i32>> = daemons.iter().map(Running::pids).collect();
+    let before: Vec<(u64, u64)> = pids.iter().map(|p| cpu(p)).collect();
+    let w0 = Instant::now();
+    std::thread::sleep(run.window.unwrap_or(Duration::from_millis(100)));
+    let after: Vec<(u64, u64)> = pids.iter().map(|p| cpu(p)).collect();
+    let wall = w0.elapsed().as_secs_f64();
+    // SAFETY: plain libc call.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let mut feet = Vec::new();
+    for (k, (imp, lab)) in labs.iter().enumerate() {
+        let (rss_kb, pss_kb) = memory(&pids[k]);
+        feet.push(Foot {
+            procs: pids[k].len(),
+            rss_kb,
+            pss_kb,
+            cpu_ticks: 100.0 * (after[k].0 - before[k].0) as f64 / hz / wall,
+            cpu_sched: 100.0 * (after[k].1 - before[k].1) as f64 / 1e9 / wall,
+        });
+        let held = v4_count(&measured(lab)).saturating_sub(1);
+        if held != run.want {
+            notes.push(format!(
+                "{} {}: {held} VIPs at the end, expected {}",
+                imp.name(),
+                run.label,
+                run.want
+            ));
+        }
+    }
+    for d in daemons.into_iter().chain(peers) {
+        d.stop();
+    }
+    feet
 }
 
 impl Foot {
@@ -574,7 +630,7 @@ impl Foot {
 
 fn print_foot(label: &str, who: &str, c: &[String; 5]) {
     println!(
-        "{label:<36} {who:<14} {:>5} {:>10} {:>10} {:>10} {:>10}",
+        "{label:<36} {who:<15} {:>5} {:>10} {:>10} {:>10} {:>10}",
         c[0], c[1], c[2], c[3], c[4]
     );
 }
@@ -665,7 +721,11 @@ fn main() {
     {
         return;
     }
-    let ka = ka.unwrap();
+    let bins = Bins {
+        keepalived: ka.unwrap().to_string(),
+        musl: static_build().ok(),
+    };
+    let ka = bins.keepalived.as_str();
     let cpu_secs = env_num("KRS_BENCH_CPU_SECS", 20).max(1);
     let trials = env_num("KRS_BENCH_TRIALS", 5).max(1) as usize;
     let window = Duration::from_secs(cpu_secs);
@@ -712,14 +772,14 @@ fn main() {
         "   ms, median [min..max]; ratio = keepalived / keepalived-rs (above 1: ours is better)"
     );
     println!(
-        "{:<24} {:<14} {:>3} {:>10} {:>9}  {:<26} {:<26} {:<26}",
+        "{:<24} {:<15} {:>3} {:>10} {:>9}  {:<26} {:<26} {:<26}",
         "case", "impl", "n", "gap", "MDI", "overshoot", "VIP", "GARP"
     );
     let mut targets = Vec::new();
     for case in &cases {
         let mut meds = Vec::new();
         for imp in BOTH {
-            let (t, n) = failover(&lab, imp, ka, case);
+            let (t, n) = failover(&lab, imp, &bins, case);
             notes.extend(n);
             let count = t.len();
             let (gap, _) = stat(t.iter().map(|x| x.gap).collect());
@@ -727,7 +787,7 @@ fn main() {
             let (vip, vip_s) = stat(t.iter().filter_map(|x| x.vip).collect());
             let (garp, garp_s) = stat(t.iter().filter_map(|x| x.garp).collect());
             println!(
-                "{:<24} {:<14} {:>3} {:>10} {:>9.3}  {over_s:<26} {vip_s:<26} {garp_s:<26}",
+                "{:<24} {:<15} {:>3} {:>10} {:>9.3}  {over_s:<26} {vip_s:<26} {garp_s:<26}",
                 case.label,
                 imp.name(),
                 count,
@@ -738,7 +798,7 @@ fn main() {
         }
         let (o, t) = (meds[0], meds[1]);
         println!(
-            "{:<24} {:<14} {:>3} {:>10} {:>9}  {:<26} {:<26} {:<26}",
+            "{:<24} {:<15} {:>3} {:>10} {:>9}  {:<26} {:<26} {:<26}",
             case.label,
             "ratio",
             "",
@@ -762,36 +822,41 @@ fn main() {
     }
     drop(lab);
 
-    // b, c. Memory and CPU, without capture.
-    let lab = Lab::new("vc", 2);
-    let net = lab.net;
+    // b, c. Memory and CPU, without capture: every implementation in its own lab, measured over
+    // the same window.
+    let mut imps = vec![Impl::Ours];
+    if bins.musl.is_some() {
+        imps.push(Impl::OursStatic);
+    }
+    imps.push(Impl::Keepalived);
+    let labs: Vec<(Impl, Lab)> = imps.iter().map(|&i| (i, Lab::new("vc", 2))).collect();
     println!();
     println!(
-        "b/c. Footprint: sum over the daemon's processes; RSS = VmRSS, PSS from smaps_rollup; CPU in % of one CPU over {cpu_secs} s"
+        "b/c. Footprint, all implementations at once (one lab each, same window): sum over the daemon's processes;"
     );
     println!(
-        "     (ticks = utime+stime from /proc/PID/stat; sched = run time from schedstat, to the ns)"
+        "     RSS = VmRSS, PSS from smaps_rollup (shared pages split among all processes mapping them); CPU in % of one"
     );
+    println!(
+        "     CPU over {cpu_secs} s (ticks = utime+stime from /proc/PID/stat; sched = run time from schedstat, to the ns)"
+    );
+    match &bins.musl {
+        Some(m) => println!("     krs musl static = {m}"),
+        None => println!(
+            "     static musl build not measured: {}",
+            static_build().err().unwrap_or_default()
+        ),
+    }
     print_foot(
         "config",
         "impl",
         &["procs", "RSS kB", "PSS kB", "CPU ticks", "CPU sched"].map(String::from),
     );
-    let one = config(
-        2,
-        "1",
-        &[Vi {
-            vrid: 1,
-            prio: 150,
-            master: true,
-            vip: Ipv4Addr::new(10, 99, net, 21),
-        }],
-    );
-    let master200 = config(2, "1", &many(net, 200, 150, true));
+    let master200 = config(2, "1", &many(200, 150, true));
     let runs = [
         Run {
             label: "1 instance, master",
-            conf: one,
+            conf: config(2, "1", &many(1, 150, true)),
             want: 1,
             peer: None,
             window: None,
@@ -805,54 +870,62 @@ fn main() {
         },
         Run {
             label: "200 instances, advert_int 1, backup",
-            conf: config(2, "1", &many(net, 200, 100, false)),
+            conf: config(2, "1", &many(200, 100, false)),
             want: 0,
             peer: Some((master200, 200)),
             window: Some(window),
         },
         Run {
             label: "20 instances, v3 0.01, master",
-            conf: config(3, "0.01", &many(net, 20, 150, true)),
+            conf: config(3, "0.01", &many(20, 150, true)),
             want: 20,
             peer: None,
             window: Some(window),
         },
     ];
+    let ka_at = imps.len() - 1;
     let mut feet = Vec::new();
     for run in &runs {
-        let mut f = [Foot::default(); 2];
-        for (k, imp) in BOTH.into_iter().enumerate() {
-            f[k] = footprint(&lab, imp, ka, run, settle, &mut notes);
-            print_foot(run.label, imp.name(), &f[k].columns(run.window.is_some()));
+        let f = footprints(&labs, &bins, run, settle, &mut notes);
+        let cpu = run.window.is_some();
+        for (imp, foot) in imps.iter().zip(&f) {
+            print_foot(run.label, imp.name(), &foot.columns(cpu));
         }
-        print_foot(
-            run.label,
-            "ratio",
-            &f[0].ratios(&f[1], run.window.is_some()),
-        );
-        feet.push(f);
-    }
-    drop(lab);
-
-    println!("targets (keepalived-rs against keepalived in this run):");
-    for (run, f) in runs.iter().zip(&feet) {
-        let (o, t) = (&f[0], &f[1]);
-        print!(
-            "   {}: RSS <= 1/5 {} ({} vs {} kB)",
-            run.label,
-            within(o.rss_kb as f64, t.rss_kb as f64, 0.2),
-            o.rss_kb,
-            t.rss_kb
-        );
-        if run.window.is_some() {
-            print!(
-                "; CPU <= 1/2 {} ({:.3} vs {:.3} %, run time)",
-                within(o.cpu_sched, t.cpu_sched, 0.5),
-                o.cpu_sched,
-                t.cpu_sched
+        for (imp, foot) in imps.iter().zip(&f).take(ka_at) {
+            print_foot(
+                run.label,
+                &format!("ratio {}", if *imp == Impl::Ours { "" } else { "musl" }),
+                &foot.ratios(&f[ka_at], cpu),
             );
         }
-        println!();
+        feet.push(f);
+    }
+    drop(labs);
+
+    println!(
+        "targets (keepalived-rs against keepalived in this run; RSS <= 1/5, CPU run time <= 1/2):"
+    );
+    for (run, f) in runs.iter().zip(&feet) {
+        let t = &f[ka_at];
+        for (imp, o) in imps.iter().zip(f).take(ka_at) {
+            print!(
+                "   {} ({}): RSS {} ({} vs {} kB)",
+                run.label,
+                imp.name(),
+                within(o.rss_kb as f64, t.rss_kb as f64, 0.2),
+                o.rss_kb,
+                t.rss_kb
+            );
+            if run.window.is_some() {
+                print!(
+                    "; CPU {} ({:.3} vs {:.3} %)",
+                    within(o.cpu_sched, t.cpu_sched, 0.5),
+                    o.cpu_sched,
+                    t.cpu_sched
+                );
+            }
+            println!();
+        }
     }
     for n in &notes {
         println!("note: {n}");
