@@ -4,7 +4,7 @@
 //! clock. Everything is removed on drop, also when the test fails: processes in the namespaces get
 //! SIGCONT, SIGTERM, then SIGKILL, then the namespaces go.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -12,6 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use keepalived_rs::netlink::monitor::{Event as MonitorEvent, Monitor};
 
 use super::poll_until;
 
@@ -84,7 +86,8 @@ pub struct Lab {
     capture: Option<Capture>,
 }
 
-/// A frame seen on the bridge: when, and its bytes (Ethernet header on).
+/// A frame seen on the bridge: when (the kernel's receive stamp, on the clock of `Instant`), and
+/// its bytes (Ethernet header on).
 #[derive(Clone)]
 pub struct Frame {
     pub at: Instant,
@@ -220,6 +223,26 @@ impl Lab {
             .unwrap_or_default()
     }
 
+    /// The frames captured at `t` or later (cheap when `t` is recent: the capture is scanned from
+    /// its end).
+    pub fn frames_since(&self, t: Instant) -> Vec<Frame> {
+        let Some(c) = &self.capture else {
+            return Vec::new();
+        };
+        let frames = c.frames.lock().unwrap();
+        // Frames are stored in arrival order; kernel stamps from two CPUs may cross by a little.
+        let slack = Duration::from_millis(20);
+        let mut out: Vec<Frame> = frames
+            .iter()
+            .rev()
+            .take_while(|f| f.at + slack >= t)
+            .filter(|f| f.at >= t)
+            .cloned()
+            .collect();
+        out.sort_by_key(|f| f.at);
+        out
+    }
+
     /// Drops from router `i`'s side of the bridge: all frames (a partition of that router) while
     /// `on`. Uses nftables in the bridge namespace.
     pub fn isolate(&self, i: usize, on: bool) {
@@ -289,28 +312,30 @@ impl Lab {
     }
 
     fn kill_all(&self, ns: &str) {
-        let pids = |ns: &str| -> Vec<i32> {
-            let out = Command::new("ip").args(["netns", "pids", ns]).output();
-            out.map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .split_whitespace()
-                    .filter_map(|p| p.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-        };
-        let ps = pids(ns);
+        let ps = ns_pids(ns);
         for &p in &ps {
             super::send(p, libc::SIGCONT);
             super::send(p, libc::SIGTERM);
         }
         if !ps.is_empty() {
-            poll_until(Duration::from_secs(2), || pids(ns).is_empty());
+            poll_until(Duration::from_secs(2), || ns_pids(ns).is_empty());
         }
-        for p in pids(ns) {
+        for p in ns_pids(ns) {
             super::send(p, libc::SIGKILL);
         }
     }
+}
+
+/// The processes in namespace `ns` (`ip netns pids`).
+pub fn ns_pids(ns: &str) -> Vec<i32> {
+    let out = Command::new("ip").args(["netns", "pids", ns]).output();
+    out.map(|o| {
+        String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 impl Drop for Lab {
@@ -341,11 +366,7 @@ fn capture_thread(
     ready: std::sync::mpsc::Sender<Result<(), String>>,
 ) {
     let open = || -> Result<OwnedFd, String> {
-        let f = std::fs::File::open(format!("/run/netns/{ns}")).map_err(|e| e.to_string())?;
-        // SAFETY: setns on this thread only, with a namespace fd we hold.
-        if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-            return Err(format!("setns: {}", std::io::Error::last_os_error()));
-        }
+        enter_ns(ns)?;
         let proto = (libc::ETH_P_ALL as u16).to_be() as i32;
         // SAFETY: plain syscall.
         let fd =
@@ -389,16 +410,9 @@ fn capture_thread(
             tv_sec: 0,
             tv_usec: 50_000,
         };
-        // SAFETY: tv is a live timeval.
-        unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                (&tv as *const libc::timeval).cast(),
-                std::mem::size_of::<libc::timeval>() as u32,
-            )
-        };
+        sol_socket_opt(&fd, libc::SO_RCVTIMEO, &tv);
+        // Kernel receive stamps: the thread's wake-up latency stays out of the measurements.
+        sol_socket_opt(&fd, libc::SO_TIMESTAMPNS, &1 as &libc::c_int);
         Ok(fd)
     };
     let fd = match open() {
@@ -412,19 +426,19 @@ fn capture_thread(
         }
     };
     let mut buf = vec![0u8; 65536];
-    let mut cbuf = [0u64; 16];
+    let mut control = [0u64; 16];
     while !stop.load(Ordering::Relaxed) {
         let mut iov = libc::iovec {
             iov_base: buf.as_mut_ptr().cast(),
             iov_len: buf.len(),
         };
-        // SAFETY: msghdr is plain data.
+        // SAFETY: msghdr is plain data; the buffers it points to outlive the call.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = std::mem::size_of_val(&cbuf);
-        // SAFETY: every pointer in msg points at live buffers of the lengths given.
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = std::mem::size_of_val(&control) as _;
+        // SAFETY: msg describes live buffers.
         let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, 0) };
         if n <= 0 {
             continue;
@@ -442,11 +456,152 @@ fn capture_thread(
                 c = libc::CMSG_NXTHDR(&msg, c);
             }
         }
+        let at = kernel_stamp(&msg)
+            .and_then(|ago| at.checked_sub(ago))
+            .unwrap_or(at);
         frames.lock().unwrap().push(Frame {
             at,
             kts,
             bytes: buf[..n as usize].to_vec(),
         });
+    }
+}
+
+/// Sets `SOL_SOCKET` option `name` to `val` (best effort).
+fn sol_socket_opt<T>(fd: &OwnedFd, name: i32, val: &T) {
+    // SAFETY: `val` is a live T of the size given.
+    unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            name,
+            (val as *const T).cast(),
+            std::mem::size_of::<T>() as u32,
+        )
+    };
+}
+
+/// How long ago (on the wall clock, read now) the kernel stamped the datagram `msg` holds.
+fn kernel_stamp(msg: &libc::msghdr) -> Option<Duration> {
+    // SAFETY: the control buffer was filled by recvmsg; the CMSG macros stay within it.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(msg);
+        while !c.is_null() {
+            if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SO_TIMESTAMPNS {
+                let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
+                let mut now: libc::timespec = std::mem::zeroed();
+                libc::clock_gettime(libc::CLOCK_REALTIME, &mut now);
+                let ns = |t: &libc::timespec| t.tv_sec as i128 * 1_000_000_000 + t.tv_nsec as i128;
+                let ago = (ns(&now) - ns(&ts)).max(0);
+                return Some(Duration::from_nanos(ago as u64));
+            }
+            c = libc::CMSG_NXTHDR(msg, c);
+        }
+    }
+    None
+}
+
+/// Moves the calling thread into network namespace `ns`.
+pub fn enter_ns(ns: &str) -> Result<(), String> {
+    let f = std::fs::File::open(format!("/run/netns/{ns}")).map_err(|e| e.to_string())?;
+    // SAFETY: setns on this thread only, with a namespace fd we hold.
+    if unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(format!("setns: {}", std::io::Error::last_os_error()));
+    }
+    Ok(())
+}
+
+/// An address change seen by [`AddrWatch`]: when the event was read, added or removed, which.
+#[derive(Debug, Clone, Copy)]
+pub struct AddrEvent {
+    pub at: Instant,
+    pub added: bool,
+    pub addr: IpAddr,
+}
+
+/// A thread in a namespace that stamps every address added or removed there (the daemon's own
+/// rtnetlink monitor, read as soon as the socket is readable), on the clock of `Instant`.
+pub struct AddrWatch {
+    events: Arc<Mutex<Vec<AddrEvent>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl AddrWatch {
+    pub fn new(ns: &str) -> AddrWatch {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ev, st) = (events.clone(), stop.clone());
+        let ns = ns.to_string();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let open = || -> Result<Monitor, String> {
+                enter_ns(&ns)?;
+                let mut m = Monitor::new().map_err(|e| format!("monitor: {e}"))?;
+                m.start_dump().map_err(|e| format!("dump: {e}"))?;
+                Ok(m)
+            };
+            let mut m = match open() {
+                Ok(m) => {
+                    let _ = tx.send(Ok(()));
+                    m
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            let mut synced = false;
+            while !st.load(Ordering::Relaxed) {
+                let mut p = libc::pollfd {
+                    fd: m.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one live pollfd.
+                if unsafe { libc::poll(&mut p, 1, 50) } <= 0 {
+                    continue;
+                }
+                let at = Instant::now();
+                for e in m.recv() {
+                    let (added, addr) = match e {
+                        MonitorEvent::Synced => {
+                            synced = true;
+                            continue;
+                        }
+                        MonitorEvent::AddrAdded { addr, .. } => (true, addr),
+                        MonitorEvent::AddrRemoved { addr, .. } => (false, addr),
+                        _ => continue,
+                    };
+                    if synced {
+                        ev.lock().unwrap().push(AddrEvent { at, added, addr });
+                    }
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(5))
+            .expect("address watch did not start")
+            .expect("address watch");
+        AddrWatch {
+            events,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The events read at `t` or later.
+    pub fn since(&self, t: Instant) -> Vec<AddrEvent> {
+        let ev = self.events.lock().unwrap();
+        ev.iter().filter(|e| e.at >= t).copied().collect()
+    }
+}
+
+impl Drop for AddrWatch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

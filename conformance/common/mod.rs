@@ -39,7 +39,12 @@ pub fn shared_dir() -> PathBuf {
 }
 
 /// Polls `cond` until it holds or `limit` passes.
-pub fn poll_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+pub fn poll_until(limit: Duration, cond: impl FnMut() -> bool) -> bool {
+    poll_every(limit, Duration::from_millis(2), cond)
+}
+
+/// Polls `cond` every `step` until it holds or `limit` passes.
+pub fn poll_every(limit: Duration, step: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     loop {
         if cond() {
@@ -48,7 +53,7 @@ pub fn poll_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
         if Instant::now() >= end {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(step);
     }
 }
 

@@ -135,6 +135,10 @@ impl Spawn {
 /// Whom scripts run as by default: `script_user [group]`, else `keepalived_script` if that user
 /// exists, else `None` (the daemon's own user, root).
 pub fn default_script_user(cfg: &Config) -> Option<(u32, u32)> {
+    // No script at all: no lookup (on glibc it loads NSS modules, ~0.9 MB of RSS).
+    if cfg.global.scripts().is_empty() && cfg.vrrp.scripts().is_empty() {
+        return None;
+    }
     match cfg.global.script_user() {
         Some(u) => crate::sys::user_ids(&u.user).map(|(uid, gid)| {
             let gid = u

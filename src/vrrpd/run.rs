@@ -1159,10 +1159,12 @@ impl Vrrpd {
             priority: a.priority,
             addresses,
         };
-        let dsts: Vec<IpAddr> = if inst.io.peers.is_empty() {
-            vec![inst.io.group]
+        // No allocation per advert: the group, or the unicast peers, borrowed.
+        let group = [inst.io.group];
+        let dsts: &[IpAddr] = if inst.io.peers.is_empty() {
+            &group
         } else {
-            inst.io.peers.clone()
+            &inst.io.peers
         };
         let ttl = if inst.io.peers.is_empty() {
             255
@@ -1173,8 +1175,7 @@ impl Vrrpd {
             debug!("({}) no VRRP socket yet: advert not sent", p.name);
             return;
         };
-        for dst in dsts {
-            let inst = &self.insts[i];
+        for &dst in dsts {
             let res = match (inst.src, dst) {
                 (IpAddr::V4(s), IpAddr::V4(d)) => {
                     self.ip_ident = self.ip_ident.wrapping_add(1);
