@@ -149,6 +149,8 @@ struct Case {
     cs: u32,
     /// Extra lines in router 0's `vrrp_instance`.
     extra0: &'static str,
+    /// Extra lines in every router's `global_defs`.
+    global: &'static str,
 }
 
 const V2: Case = Case {
@@ -159,6 +161,7 @@ const V2: Case = Case {
     as_v2: false,
     cs: 100,
     extra0: "",
+    global: "",
 };
 
 const VRID: u8 = 51;
@@ -189,7 +192,10 @@ fn vip(lab: &Lab, fam: Fam) -> String {
 
 fn config(lab: &Lab, case: &Case, i: usize, prio: u8, kind: Impl) -> String {
     let r = &lab.routers[i];
-    let mut c = format!("global_defs {{\n    router_id r{i}\n}}\n\nvrrp_instance VI_1 {{\n");
+    let mut c = format!(
+        "global_defs {{\n    router_id r{i}\n{}}}\n\nvrrp_instance VI_1 {{\n",
+        case.global
+    );
     c += "    state BACKUP\n    interface eth0\n";
     c += &format!("    virtual_router_id {VRID}\n    priority {prio}\n");
     if case.version == 3 && case.fam == Fam::V4 {
@@ -1261,13 +1267,24 @@ fn reloads_keep_state_without_a_blip() {
     let extra: &'static str = Box::leak(
         format!("    notify_deleted\n    notify {}\n", script.display()).into_boxed_str(),
     );
+    // SCHED_RR, as a router that must not miss an advert would run (keepalived's
+    // vrrp_rt_priority): the test machine runs builds and other tests beside it.
     let case = Case {
         extra0: extra,
+        global: "    vrrp_rt_priority 50\n",
         ..V3
     };
     let run = Run::new("rld", case, &[Rs, Rs], &[150, 100]);
     let slack = Duration::from_secs(3);
     run.wait_master(0, case.master_down(100) * 2 + slack, "election");
+    assert!(
+        run.nodes[0]
+            .daemon
+            .log()
+            .contains("Running at SCHED_RR priority 50"),
+        "{}",
+        run.logs()
+    );
     let conf = run.nodes[0].run.join("keepalived.conf");
     let good = std::fs::read_to_string(&conf).unwrap();
     let start = Instant::now();

@@ -101,6 +101,34 @@ impl Daemon {
         }
     }
 
+    /// `vrrp_priority`, `vrrp_rt_priority` (+ `vrrp_rlimit_rttime`), `vrrp_no_swap`,
+    /// `vrrp_cpu_affinity`: keepalived applies them to its VRRP process; ours is the one process.
+    pub fn apply_scheduling(&self) {
+        let s = &self.config.global.sched.vrrp;
+        if let Some(n) = s.priority
+            && let Err(e) = sys::set_nice(i32::from(n))
+        {
+            warn!("vrrp_priority {n}: {e}");
+        }
+        if !s.cpu_affinity.is_empty()
+            && let Err(e) = sys::set_affinity(&s.cpu_affinity)
+        {
+            warn!("vrrp_cpu_affinity: {e}");
+        }
+        if s.no_swap
+            && let Err(e) = sys::lock_memory()
+        {
+            warn!("vrrp_no_swap: {e}");
+        }
+        if let Some(p) = s.rt_priority {
+            let rttime = u64::from(s.rlimit_rttime.unwrap_or(10_000));
+            match sys::set_realtime(i32::from(p), rttime) {
+                Ok(()) => info!("Running at SCHED_RR priority {p} (RLIMIT_RTTIME {rttime} us)"),
+                Err(e) => warn!("vrrp_rt_priority {p}: {e}"),
+            }
+        }
+    }
+
     /// Starts the VRRP instances of the configuration (when the VRRP subsystem runs and there
     /// are any).
     pub fn start_vrrp(&mut self, core: &mut Core<Key>, now: Instant) -> Result<(), String> {
@@ -223,6 +251,19 @@ impl Daemon {
     }
 
     fn reload(&mut self, core: &mut Core<Key>, now: Instant) {
+        // Reading a large configuration may take longer than RLIMIT_RTTIME allows a real-time
+        // process without blocking: run it at normal priority.
+        let rt = self.config.global.sched.vrrp.rt_priority;
+        if rt.is_some() {
+            let _ = sys::set_normal_sched();
+        }
+        self.reload_inner(core, now);
+        if rt.is_some() {
+            self.apply_scheduling();
+        }
+    }
+
+    fn reload_inner(&mut self, core: &mut Core<Key>, now: Instant) {
         let began = std::time::Instant::now();
         self.reloads += 1;
         info!(
@@ -548,6 +589,7 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
         return fail(&mut ready, e);
     }
     daemon.open_status(reactor.core());
+    daemon.apply_scheduling();
     ready.notify(Ok(()));
     info!("Startup complete");
     let status = match reactor.run(&mut daemon) {

@@ -548,3 +548,54 @@ pub fn if_nametoindex(name: &str) -> Option<u32> {
     let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
     (index != 0).then_some(index)
 }
+
+/// `setpriority(PRIO_PROCESS, 0, nice)`.
+pub fn set_nice(nice: i32) -> io::Result<()> {
+    // SAFETY: plain syscall on this process.
+    cvt(unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) }).map(drop)
+}
+
+/// SCHED_RR at `prio` for this process, with RLIMIT_RTTIME `rttime_us` (microseconds of CPU
+/// without a blocking call before the kernel sends SIGXCPU, then SIGKILL: the guard against a
+/// real-time loop that spins).
+pub fn set_realtime(prio: i32, rttime_us: u64) -> io::Result<()> {
+    let lim = libc::rlimit {
+        rlim_cur: rttime_us as libc::rlim_t,
+        rlim_max: rttime_us as libc::rlim_t,
+    };
+    // SAFETY: lim is a live rlimit.
+    cvt(unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) })?;
+    let param = libc::sched_param {
+        sched_priority: prio,
+    };
+    // SAFETY: param is a live sched_param.
+    cvt(unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) }).map(drop)
+}
+
+/// `mlockall(MCL_CURRENT | MCL_FUTURE)`.
+pub fn lock_memory() -> io::Result<()> {
+    // SAFETY: plain syscall.
+    cvt(unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) }).map(drop)
+}
+
+/// Pins this process to `cpus`.
+pub fn set_affinity(cpus: &[u16]) -> io::Result<()> {
+    // SAFETY: cpu_set_t is plain data; CPU_ZERO/CPU_SET write inside it.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &c in cpus {
+        // SAFETY: CPU_SET ignores CPUs beyond the set's size? It does not: check first.
+        if usize::from(c) < 8 * std::mem::size_of::<libc::cpu_set_t>() {
+            unsafe { libc::CPU_SET(usize::from(c), &mut set) };
+        }
+    }
+    // SAFETY: set is a live cpu_set_t of the size given.
+    cvt(unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) })
+        .map(drop)
+}
+
+/// Back to SCHED_OTHER (for work that may take longer than RLIMIT_RTTIME, like a reload).
+pub fn set_normal_sched() -> io::Result<()> {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: param is a live sched_param.
+    cvt(unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) }).map(drop)
+}

@@ -223,67 +223,43 @@ impl Notifier {
 
     /// The scripts to run for instance `name` entering `to` at priority `prio`.
     pub fn scripts(&self, n: &Notifies, name: &str, to: State, prio: u8) -> Vec<Spawn> {
-        let specific = match to {
-            State::Master => &n.master,
-            State::Backup => &n.backup,
-            State::Fault => &n.fault,
-            State::Init => &n.stop,
-        };
-        let mut out = Vec::new();
-        if let Some(s) = specific {
-            out.push(self.spawn(s, &[]));
-        }
-        if let Some(s) = &n.notify {
-            let extra = [
-                "INSTANCE".to_string(),
-                name.to_string(),
-                state_word(to).to_string(),
-                prio.to_string(),
-            ];
-            out.push(self.spawn(s, &extra));
-        }
-        out
+        self.both(n, specific(n, to), "INSTANCE", name, state_word(to), prio)
     }
 
     /// The scripts of sync group `name` entering `to`: the state's own script, and `notify` with
     /// `GROUP NAME STATE 0` appended (keepalived's arguments: priority 0 for groups).
     pub fn group_scripts(&self, n: &Notifies, name: &str, to: State) -> Vec<Spawn> {
-        let specific = match to {
-            State::Master => &n.master,
-            State::Backup => &n.backup,
-            State::Fault => &n.fault,
-            State::Init => &n.stop,
-        };
-        let mut out = Vec::new();
-        if let Some(s) = specific {
-            out.push(self.spawn(s, &[]));
-        }
-        if let Some(s) = &n.notify {
-            let extra = [
-                "GROUP".to_string(),
-                name.to_string(),
-                state_word(to).to_string(),
-                "0".to_string(),
-            ];
-            out.push(self.spawn(s, &extra));
-        }
-        out
+        self.both(n, specific(n, to), "GROUP", name, state_word(to), 0)
     }
 
     /// The scripts of an instance a reload removes, with `notify_deleted`: its `notify_deleted`
     /// command, and `notify` with `INSTANCE NAME DELETED PRIORITY`.
     pub fn deleted_scripts(&self, n: &Notifies, name: &str, prio: u8) -> Vec<Spawn> {
-        let mut out = Vec::new();
-        if let Some(s) = &n.deleted_script {
-            out.push(self.spawn(s, &[]));
-        }
+        self.both(
+            n,
+            n.deleted_script.as_ref(),
+            "INSTANCE",
+            name,
+            "DELETED",
+            prio,
+        )
+    }
+
+    /// The state's own script (no arguments added), then `notify` with keepalived's four words.
+    fn both(
+        &self,
+        n: &Notifies,
+        own: Option<&Notify>,
+        kind: &str,
+        name: &str,
+        word: &str,
+        prio: u8,
+    ) -> Vec<Spawn> {
+        let mut out: Vec<Spawn> = own.map(|s| self.spawn(s, &[])).into_iter().collect();
         if let Some(s) = &n.notify {
-            let extra = [
-                "INSTANCE".to_string(),
-                name.to_string(),
-                "DELETED".to_string(),
-                prio.to_string(),
-            ];
+            let extra = [kind, name, word].map(str::to_string);
+            let mut extra = extra.to_vec();
+            extra.push(prio.to_string());
             out.push(self.spawn(s, &extra));
         }
         out
@@ -299,6 +275,16 @@ impl Notifier {
         argv.extend_from_slice(extra);
         let (uid, gid) = script_ids(s.user.as_deref(), s.group.as_deref(), self.default_user);
         Spawn { argv, uid, gid }
+    }
+}
+
+/// The script of `notify_master`, `notify_backup`, `notify_fault` or `notify_stop` for `to`.
+fn specific(n: &Notifies, to: State) -> Option<&Notify> {
+    match to {
+        State::Master => n.master.as_ref(),
+        State::Backup => n.backup.as_ref(),
+        State::Fault => n.fault.as_ref(),
+        State::Init => n.stop.as_ref(),
     }
 }
 
