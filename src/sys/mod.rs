@@ -583,8 +583,9 @@ pub fn set_affinity(cpus: &[u16]) -> io::Result<()> {
     // SAFETY: cpu_set_t is plain data; CPU_ZERO/CPU_SET write inside it.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     for &c in cpus {
-        // SAFETY: CPU_SET ignores CPUs beyond the set's size? It does not: check first.
+        // CPU_SET writes past the set for a CPU beyond its size: checked first.
         if usize::from(c) < 8 * std::mem::size_of::<libc::cpu_set_t>() {
+            // SAFETY: `c` is inside the set (checked above).
             unsafe { libc::CPU_SET(usize::from(c), &mut set) };
         }
     }
