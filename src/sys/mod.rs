@@ -565,9 +565,10 @@ pub fn set_realtime(prio: i32, rttime_us: u64) -> io::Result<()> {
     };
     // SAFETY: lim is a live rlimit.
     cvt(unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) })?;
-    let param = libc::sched_param {
-        sched_priority: prio,
-    };
+    // (musl's sched_param has more fields than glibc's: zeroed, then the priority.)
+    // SAFETY: sched_param is plain data; all-zero is valid.
+    let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+    param.sched_priority = prio;
     // SAFETY: param is a live sched_param.
     cvt(unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) }).map(drop)
 }
@@ -596,7 +597,8 @@ pub fn set_affinity(cpus: &[u16]) -> io::Result<()> {
 
 /// Back to SCHED_OTHER (for work that may take longer than RLIMIT_RTTIME, like a reload).
 pub fn set_normal_sched() -> io::Result<()> {
-    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: sched_param is plain data; all-zero (priority 0) is what SCHED_OTHER takes.
+    let param: libc::sched_param = unsafe { std::mem::zeroed() };
     // SAFETY: param is a live sched_param.
     cvt(unsafe { libc::sched_setscheduler(0, libc::SCHED_OTHER, &param) }).map(drop)
 }
