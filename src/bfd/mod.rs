@@ -16,6 +16,8 @@
 
 mod session;
 #[cfg(test)]
+mod sim;
+#[cfg(test)]
 mod tests;
 
 pub use crate::wire::bfd::{Diag, State};
