@@ -5,6 +5,7 @@
 //! - [`cli`]: keepalived's command line;
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes;
 //! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
+//! - [`bfd`]: the BFD session state machine (pure);
 //! - [`rng`]: the deterministic RNG handed to machines;
 //! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
@@ -13,6 +14,7 @@
 //! - [`vrrpd`]: the VRRP side of the daemon (sockets, kernel state, GARP/NA around the machines);
 //! - [`netlink`]: asynchronous rtnetlink (addresses, routes, rules, the link monitor).
 
+pub mod bfd;
 pub mod cli;
 pub mod config;
 pub mod daemon;

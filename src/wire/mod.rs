@@ -7,7 +7,8 @@
 //!
 //! Files: [`checksum`] (the Internet checksum and pseudo-headers), [`ethernet`], [`ipv4`],
 //! [`ipv6`] (fixed headers only), [`vrrp`] (VRRPv2 and v3, the checksum variants), [`arp`]
-//! (gratuitous ARP) and [`ndisc`] (unsolicited neighbour advertisements).
+//! (gratuitous ARP), [`ndisc`] (unsolicited neighbour advertisements) and [`bfd`] (BFD control
+//! packets).
 //!
 //! Invariants, for every file:
 //! - No input panics. Every read and write goes through the bounds-checked helpers of the private
@@ -64,6 +65,7 @@ macro_rules! view {
 }
 
 pub mod arp;
+pub mod bfd;
 mod bytes;
 pub mod checksum;
 pub mod ethernet;

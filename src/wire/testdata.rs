@@ -47,6 +47,11 @@ pub const ROUTER_SOLICIT: &str = "333300000002e2df2fb81b3086dd6000000000103afffe
 pub const IGMP: &str = "01005e000016ca095b666bec080046c00028000040000102f64fc0a84d01e0000016\
                         940400002200f9eb0000000104000000e0000012";
 
+/// BFD control packet in Down state from keepalived's `bfd_instance BFD1` (min_rx 50 ms, idle_tx
+/// 1 s, multiplier 3), UDP 53345 -> 3784, TTL 255 (cap_bfd 0.792).
+pub const BFD_DOWN: &str = "020000000002d68286904133080045000034fdac4000ff1162b7c0a84d01c0a84d02\
+                            d0610ec800201b862040031838e9e22b00000000000f42400000c35000000000";
+
 /// Every capture above, for the property tests.
 pub const CAPTURES: [&str; 12] = [
     V2_ADVERT,
