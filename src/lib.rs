@@ -10,7 +10,7 @@
 //! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
 //! - [`sys`]: the few `unsafe` libc wrappers;
-//! - [`wire`]: pure codecs for VRRP, IPv4/IPv6 headers, ARP and neighbour advertisements;
+//! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements;
 //! - [`vrrpd`]: the VRRP side of the daemon (sockets, kernel state, GARP/NA around the machines);
 //! - [`netlink`]: asynchronous rtnetlink (addresses, routes, rules, the link monitor).
 
