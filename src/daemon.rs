@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use log::{debug, error, info, warn};
 
+use crate::bfdd::{self, Bfdd};
 use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Loaded, Severity};
 use crate::pidfile::PidFile;
@@ -53,6 +54,14 @@ pub enum Key {
     Status,
     /// The VRRP side: its sockets and timers.
     Vrrp(vrrpd::Key),
+    /// The BFD side: its sockets and timers.
+    Bfd(bfdd::Key),
+}
+
+impl From<bfdd::Key> for Key {
+    fn from(k: bfdd::Key) -> Key {
+        Key::Bfd(k)
+    }
 }
 
 impl From<vrrpd::Key> for Key {
@@ -81,6 +90,7 @@ pub struct Daemon {
     /// A reload is waiting for its slot.
     reload_armed: bool,
     vrrp: Option<Vrrpd>,
+    bfd: Option<Bfdd>,
     /// The state socket `--status` reads (root only, read-only).
     status: Option<std::os::unix::net::UnixListener>,
 }
@@ -97,6 +107,7 @@ impl Daemon {
             reload_cost: std::time::Duration::from_millis(5),
             reload_armed: false,
             vrrp: None,
+            bfd: None,
             status: None,
         }
     }
@@ -146,6 +157,43 @@ impl Daemon {
         info!("VRRP: {} instance(s) running", v.len());
         self.vrrp = Some(v);
         Ok(())
+    }
+
+    /// Starts the BFD sessions of the configuration (when the BFD subsystem runs and there are
+    /// any). Before VRRP, so that `track_bfd` sees the sessions from the start.
+    pub fn start_bfd(&mut self, core: &mut Core<Key>, now: Instant) {
+        if !self.opts.subsystems.bfd || self.config.bfd.instances.is_empty() {
+            return;
+        }
+        let b = Bfdd::start(&self.config, core, now);
+        info!("BFD: {} session(s) running", b.len());
+        self.bfd = Some(b);
+    }
+
+    /// Hands the BFD sessions that went Up or left Up to `track_bfd` (and, with the checkers,
+    /// to `BFD_CHECK`): in the same wake, after the session's outputs are drained.
+    fn forward_bfd(&mut self, core: &mut Core<Key>, now: Instant) {
+        let Some(b) = &mut self.bfd else { return };
+        for c in b.take_changes() {
+            if c.vrrp
+                && let Some(v) = &mut self.vrrp
+            {
+                v.bfd_changed(core, now, &c.name, c.up);
+            }
+        }
+    }
+
+    /// Tells VRRP the state of every session it tracks: all start Down; with no BFD subsystem
+    /// (`-B`) or no such session, `track_bfd` entries count as up.
+    fn seed_bfd_states(&mut self, core: &mut Core<Key>, now: Instant) {
+        let Some(v) = &mut self.vrrp else { return };
+        for name in v.tracked_bfds() {
+            let up = match &self.bfd {
+                Some(b) => b.is_up(&name),
+                None => None,
+            };
+            v.bfd_changed(core, now, &name, up.unwrap_or(true));
+        }
     }
 
     /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
@@ -229,6 +277,9 @@ impl Daemon {
         if let Some(v) = &mut self.vrrp {
             v.stop(core, now);
         }
+        if let Some(b) = &mut self.bfd {
+            b.stop(core, now);
+        }
         core.arm(now + SHUTDOWN_DEADLINE, Key::ShutdownDeadline);
         self.maybe_finish(core);
     }
@@ -241,7 +292,8 @@ impl Daemon {
             return;
         }
         let margin = self.reload_cost * 2 + std::time::Duration::from_millis(1);
-        match self.vrrp.as_ref().and_then(|v| v.next_deadline()) {
+        let next_vrrp = self.vrrp.as_ref().and_then(|v| v.next_deadline());
+        match next_vrrp {
             Some(next) if next < now + margin => {
                 self.reload_armed = true;
                 core.arm(next + std::time::Duration::from_micros(50), Key::Reload);
@@ -282,6 +334,10 @@ impl Daemon {
             return;
         }
         self.config = loaded.config;
+        match &mut self.bfd {
+            Some(b) => b.reload(&self.config, core, now),
+            None => self.start_bfd(core, now),
+        }
         match &mut self.vrrp {
             Some(v) => v.reload(&self.config, core, now),
             None => {
@@ -290,6 +346,8 @@ impl Daemon {
                 }
             }
         }
+        self.seed_bfd_states(core, now);
+        self.forward_bfd(core, now);
         self.reload_cost = began.elapsed();
         info!("Reload finished in {:?}", self.reload_cost);
     }
@@ -356,6 +414,9 @@ impl Handler<Key> for Daemon {
                 if let Some(v) = &mut self.vrrp {
                     v.clear_counters();
                 }
+                if let Some(b) = &mut self.bfd {
+                    b.clear_counters();
+                }
             }
             Wake::Timer {
                 owner: Key::ShutdownDeadline,
@@ -413,6 +474,23 @@ impl Handler<Key> for Daemon {
             Wake::Io {
                 owner: Key::Status, ..
             } => self.serve_status(),
+            Wake::Io {
+                owner: Key::Bfd(k), ..
+            } => {
+                if let Some(b) = &mut self.bfd {
+                    b.on_io(core, now, k);
+                }
+                self.forward_bfd(core, now);
+            }
+            Wake::Timer {
+                owner: Key::Bfd(bfdd::Key::Timer(i)),
+                ..
+            } => {
+                if let Some(b) = &mut self.bfd {
+                    b.on_timer(core, now, i);
+                }
+                self.forward_bfd(core, now);
+            }
             Wake::Timer {
                 owner: Key::Vrrp(vrrpd::Key::Tracker(k)),
                 deadline,
@@ -585,9 +663,11 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
     };
     let now = reactor.now();
     let mut daemon = Daemon::new(opts, load, loaded.config, now);
+    daemon.start_bfd(reactor.core(), now);
     if let Err(e) = daemon.start_vrrp(reactor.core(), now) {
         return fail(&mut ready, e);
     }
+    daemon.seed_bfd_states(reactor.core(), now);
     daemon.open_status(reactor.core());
     daemon.apply_scheduling();
     ready.notify(Ok(()));

@@ -5,7 +5,8 @@
 //! - [`cli`]: keepalived's command line;
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes;
 //! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
-//! - [`bfd`]: the BFD session state machine (pure);
+//! - [`bfd`]: the BFD session state machine (pure); [`bfdd`]: the BFD side of the daemon (UDP
+//!   sockets, session lookup, GTSM, events to VRRP);
 //! - [`rng`]: the deterministic RNG handed to machines;
 //! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
@@ -15,6 +16,7 @@
 //! - [`netlink`]: asynchronous rtnetlink (addresses, routes, rules, the link monitor).
 
 pub mod bfd;
+pub mod bfdd;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -97,17 +97,19 @@ pub enum Event {
 }
 
 impl Event {
-    /// keepalived's log line for the event (`bfd_scheduler.c`).
+    /// keepalived's log line for the event, as Debian's 2.2.7 prints it: `(NAME) Entering Up
+    /// state`; leaving Up, with the diagnostics: `(NAME) Entering Down state (Local diagnostic -
+    /// ..., Remote diagnostic - ...)`.
     pub fn log_line(&self, name: &str) -> String {
         match self {
+            Event::StateChange { to: State::Up, .. } => format!("({name}) Entering Up state"),
             Event::StateChange {
                 to,
                 diag,
                 remote_diag,
                 ..
             } => format!(
-                "BFD_Instance({name}) Entering {} state (Local diagnostic - {diag}, Remote diagnostic - {remote_diag})",
-                to.to_string().to_uppercase()
+                "({name}) Entering {to} state (Local diagnostic - {diag}, Remote diagnostic - {remote_diag})"
             ),
         }
     }

@@ -16,7 +16,7 @@ pub mod preprocess;
 pub mod scripts;
 pub mod source;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 pub mod tree;
 pub mod value;
 pub mod vrrp;

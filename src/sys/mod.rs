@@ -6,6 +6,7 @@
 pub mod inotify;
 pub mod proc_events;
 pub mod sock;
+pub mod udp;
 
 use std::ffi::CStr;
 use std::io;

@@ -30,7 +30,7 @@ fn cvt_isize(ret: isize) -> io::Result<usize> {
     }
 }
 
-fn retry_isize(mut f: impl FnMut() -> isize) -> io::Result<usize> {
+pub(super) fn retry_isize(mut f: impl FnMut() -> isize) -> io::Result<usize> {
     loop {
         match cvt_isize(f()) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -39,7 +39,7 @@ fn retry_isize(mut f: impl FnMut() -> isize) -> io::Result<usize> {
     }
 }
 
-fn socket(domain: i32, ty: i32, proto: i32) -> io::Result<OwnedFd> {
+pub(super) fn socket(domain: i32, ty: i32, proto: i32) -> io::Result<OwnedFd> {
     // SAFETY: plain syscall; on success the fd is new and ours.
     let fd = super::cvt(unsafe {
         libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, proto)
@@ -48,7 +48,7 @@ fn socket(domain: i32, ty: i32, proto: i32) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-fn setsockopt<T>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
+pub(super) fn setsockopt<T>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Result<()> {
     // SAFETY: `value` points at a live T of the size given.
     super::cvt(unsafe {
         libc::setsockopt(
@@ -62,7 +62,7 @@ fn setsockopt<T>(fd: RawFd, level: i32, name: i32, value: &T) -> io::Result<()> 
     .map(drop)
 }
 
-fn bind_to_device(fd: RawFd, ifname: &str) -> io::Result<()> {
+pub(super) fn bind_to_device(fd: RawFd, ifname: &str) -> io::Result<()> {
     if ifname.len() >= libc::IFNAMSIZ || ifname.as_bytes().contains(&0) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -90,7 +90,7 @@ pub fn if_index(name: &str) -> Option<u32> {
     (i != 0).then_some(i)
 }
 
-fn sockaddr_v4(a: SocketAddrV4) -> libc::sockaddr_in {
+pub(super) fn sockaddr_v4(a: SocketAddrV4) -> libc::sockaddr_in {
     // SAFETY: sockaddr_in is plain data; all-zero is valid.
     let mut sa: libc::sockaddr_in = unsafe { zeroed() };
     sa.sin_family = libc::AF_INET as libc::sa_family_t;
@@ -99,7 +99,7 @@ fn sockaddr_v4(a: SocketAddrV4) -> libc::sockaddr_in {
     sa
 }
 
-fn sockaddr_v6(a: SocketAddrV6) -> libc::sockaddr_in6 {
+pub(super) fn sockaddr_v6(a: SocketAddrV6) -> libc::sockaddr_in6 {
     // SAFETY: sockaddr_in6 is plain data; all-zero is valid.
     let mut sa: libc::sockaddr_in6 = unsafe { zeroed() };
     sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;

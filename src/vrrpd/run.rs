@@ -481,12 +481,26 @@ impl Vrrpd {
             })
             .collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let bfds = self.trackers.bfd_states();
         self.trackers = super::track::Trackers::start(cfg, &names, core, now);
+        // BFD sessions keep their state across a reload; the daemon tells about new ones.
+        for (name, up) in bfds {
+            self.trackers.set_bfd(&name, up);
+        }
         self.trackers_changed(core, now);
     }
 
-    /// The hook for BFD (`track_bfd`): session `name` is up or down. The BFD sessions themselves
-    /// come with the BFD work; until then nothing calls this and every session counts as up.
+    /// The BFD sessions named by `track_bfd` entries.
+    pub fn tracked_bfds(&self) -> Vec<String> {
+        self.trackers
+            .bfd_states()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    /// The hook for BFD (`track_bfd`): session `name` is up or down (the daemon calls it in the
+    /// wake where the session changed).
     pub fn bfd_changed<K: From<Key> + Copy>(
         &mut self,
         core: &mut Core<K>,

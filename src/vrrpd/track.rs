@@ -699,19 +699,25 @@ impl Trackers {
                 });
                 links.push(link_of(r, Target::Process(n), p.weight, p.weight_reverse));
             }
-            // track_bfd: weight 0 unless given (keepalived: a down session is a FAULT).
+            // track_bfd: the bfd_instance's `weight` unless given (0: a down session is a
+            // FAULT). A session starts Down, as in keepalived, until the BFD side says Up.
             for r in &tracking.bfds {
-                if no_weights && r.weight.unwrap_or(0) != 0 {
+                let (w, rev) = cfg
+                    .bfd
+                    .instance(&r.name)
+                    .map_or((0, false), |b| (b.weight, b.weight_reverse));
+                if no_weights && r.weight.unwrap_or(w) != 0 {
                     continue;
                 }
                 let n = match t.bfds.iter().position(|(b, _)| *b == r.name) {
                     Some(n) => n,
                     None => {
-                        t.bfds.push((r.name.clone(), true));
+                        t.bfds
+                            .push((r.name.clone(), !cfg.bfd.has_instance(&r.name)));
                         t.bfds.len() - 1
                     }
                 };
-                links.push(link_of(r, Target::Bfd(n), 0, false));
+                links.push(link_of(r, Target::Bfd(n), w, rev));
             }
             t.links.push(links);
         }
@@ -843,6 +849,11 @@ impl Trackers {
             }
             _ => false,
         }
+    }
+
+    /// The tracked BFD sessions and whether each counts as up.
+    pub fn bfd_states(&self) -> Vec<(String, bool)> {
+        self.bfds.clone()
     }
 
     /// No new script runs, no rescans (the daemon stops; running scripts get SIGTERM from it).

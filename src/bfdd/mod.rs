@@ -1,0 +1,553 @@
+//! The executor of the BFD sessions (`bfd_instance`): sockets, timers, session lookup, events.
+//!
+//! # Shape
+//! - One receiving UDP socket per (family, kind) in use: port 3784 for single-hop sessions
+//!   (RFC 5881), 4784 for multihop ones (RFC 5883), made when the first session needs it.
+//! - One sending socket per session, bound to its `source_ip` (or the wildcard) and a source port
+//!   in 49152..=65535, sending with the session's TTL or hop limit.
+//! - One timer per session in the reactor, re-armed after every mutation from the machine's
+//!   `poll_timeout`; the reactor's timerfd fires it to the microsecond, so a Down is declared
+//!   within the scheduling latency of the detection time.
+//!
+//! # Receiving (RFC 5880 6.8.6, RFC 5881 5, RFC 5883)
+//! A datagram passes, in order: the checklist of [`wire::bfd::check`] (each reason a counter);
+//! the lookup of RFC 5880 6.3 (Your Discriminator when non-zero, else source address, local
+//! address and kind), which must also agree on the neighbour and the kind; the GTSM check
+//! (received TTL + `max_hops` >= `ttl`, off when `max_hops` is 255 or -1). Then the session's
+//! machine gets it.
+//!
+//! # Events
+//! A session going Up, or leaving Up, is a [`Change`] the daemon takes with [`Bfdd::take_changes`]
+//! and hands to the VRRP side (`track_bfd`) and, with the checkers, to `BFD_CHECK`, as keepalived's
+//! BFD process writes to its event pipes; here it is a function call in the same wake.
+//!
+//! # Contract (the reactor's, see [`crate::reactor`])
+//! Every entry point gives one input to one session and drains its outputs before it returns.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+
+use log::{debug, info, warn};
+
+use crate::bfd::{Output, Params, Session, State};
+use crate::config::Config;
+use crate::config::bfd::BfdInstance;
+use crate::reactor::{Core, TimerId};
+use crate::rng::Rng;
+use crate::sys::udp::{BfdSocket, SOURCE_PORTS};
+use crate::time::Instant;
+use crate::wire::bfd::{self as wb, DropReason};
+
+/// What a reactor token or timer of the BFD side belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// Receiving socket `n`.
+    Listener(u32),
+    /// The timer of session `n`.
+    Timer(u32),
+}
+
+/// A session went Up or left Up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub name: String,
+    pub up: bool,
+    /// The instance sends events to VRRP (`vrrp`, or neither keyword).
+    pub vrrp: bool,
+    /// The instance sends events to the checkers (`checker`, or neither keyword).
+    pub checker: bool,
+}
+
+/// Counters of datagrams that never reached a session, for the stats dump.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub rx: u64,
+    /// By [`DropReason`], in the order of [`DropReason::ALL`].
+    pub dropped: [u64; 8],
+    /// No session matches (RFC 5880 6.8.6: discarded).
+    pub no_session: u64,
+    /// The TTL or hop limit was below `ttl - max_hops`, or not reported.
+    pub ttl: u64,
+    /// Longer than any control packet we accept.
+    pub truncated: u64,
+    /// Sends that failed.
+    pub tx_errors: u64,
+}
+
+/// One session and its I/O.
+struct Slot {
+    cfg: BfdInstance,
+    s: Session,
+    /// The sending socket; `None` when it could not be made (logged, retried on reload).
+    tx: Option<BfdSocket>,
+    peer: SocketAddr,
+    armed: Option<(Instant, TimerId)>,
+    up: bool,
+    retired: bool,
+}
+
+struct Listener {
+    v6: bool,
+    multihop: bool,
+    sock: BfdSocket,
+}
+
+/// A read-only view of one session, for dumps and `--status`.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub cfg: &'a BfdInstance,
+    pub session: &'a Session,
+    pub local: Option<SocketAddr>,
+}
+
+/// The BFD sessions of the daemon; see the module doc.
+pub struct Bfdd {
+    slots: Vec<Slot>,
+    listeners: Vec<Listener>,
+    by_discr: HashMap<u32, usize>,
+    rng: Rng,
+    changes: Vec<Change>,
+    counters: Counters,
+    stopping: bool,
+}
+
+/// A seed from the kernel's random pool (discriminators and jitter need not be secret, only
+/// unlikely to repeat across restarts), or from the clock and pid if that fails.
+fn seed() -> u64 {
+    let mut b = [0u8; 8];
+    // SAFETY: getrandom writes at most b.len() bytes into b.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
+    if n == 8 {
+        u64::from_ne_bytes(b)
+    } else {
+        crate::sys::monotonic_nanos() ^ (u64::from(crate::sys::getpid().unsigned_abs()) << 32)
+    }
+}
+
+fn params_of(cfg: &BfdInstance, local_discr: u32) -> Params {
+    Params {
+        name: cfg.name.clone(),
+        local_discr,
+        min_tx: cfg.min_tx,
+        min_rx: cfg.min_rx,
+        idle_tx: cfg.idle_tx,
+        detect_mult: cfg.multiplier,
+        passive: cfg.passive,
+    }
+}
+
+/// The parts of an instance that need a new socket (and session) when they change.
+fn same_endpoints(a: &BfdInstance, b: &BfdInstance) -> bool {
+    (a.neighbor, a.source, a.multihop, a.ttl) == (b.neighbor, b.source, b.multihop, b.ttl)
+}
+
+impl Bfdd {
+    /// Starts the sessions of `cfg` (none when there are no `bfd_instance` blocks).
+    pub fn start<K: From<Key> + Copy>(cfg: &Config, core: &mut Core<K>, now: Instant) -> Bfdd {
+        let mut d = Bfdd {
+            slots: Vec::new(),
+            listeners: Vec::new(),
+            by_discr: HashMap::new(),
+            rng: Rng::new(seed()),
+            changes: Vec::new(),
+            counters: Counters::default(),
+            stopping: false,
+        };
+        for inst in &cfg.bfd.instances {
+            d.add(inst.clone(), core, now);
+        }
+        d
+    }
+
+    /// Number of running sessions.
+    pub fn len(&self) -> usize {
+        self.slots.iter().filter(|s| !s.retired).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether session `name` is Up (for `BFD_CHECK` and tests).
+    pub fn is_up(&self, name: &str) -> Option<bool> {
+        self.slots
+            .iter()
+            .find(|s| !s.retired && s.cfg.name == name)
+            .map(|s| s.up)
+    }
+
+    /// The names of the running sessions.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.slots
+            .iter()
+            .filter(|s| !s.retired)
+            .map(|s| s.cfg.name.as_str())
+    }
+
+    /// Sessions that went Up or left Up since the last call.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.changes)
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    pub fn clear_counters(&mut self) {
+        self.counters = Counters::default();
+    }
+
+    pub fn views(&self) -> Vec<View<'_>> {
+        self.slots
+            .iter()
+            .filter(|s| !s.retired)
+            .map(|s| View {
+                cfg: &s.cfg,
+                session: &s.s,
+                local: s.tx.as_ref().map(BfdSocket::local),
+            })
+            .collect()
+    }
+
+    /// The earliest deadline of any session.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.slots
+            .iter()
+            .filter(|s| !s.retired)
+            .filter_map(|s| s.armed.map(|(at, _)| at))
+            .min()
+    }
+
+    fn new_discr(&mut self) -> u32 {
+        loop {
+            let d = self.rng.next_u64() as u32;
+            if d != 0 && !self.by_discr.contains_key(&d) {
+                return d;
+            }
+        }
+    }
+
+    fn ensure_listener<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        v6: bool,
+        multihop: bool,
+    ) {
+        if self
+            .listeners
+            .iter()
+            .any(|l| l.v6 == v6 && l.multihop == multihop)
+        {
+            return;
+        }
+        let port = if multihop { 4784 } else { 3784 };
+        let family = if v6 { "IPv6" } else { "IPv4" };
+        let sock = match BfdSocket::listen(v6, port) {
+            Ok(s) => s,
+            Err(e) => {
+                warn!("BFD: cannot listen on {family} UDP port {port}: {e}");
+                return;
+            }
+        };
+        let n = self.listeners.len() as u32;
+        if let Err(e) = core.register_fd(&sock, mio::Interest::READABLE, K::from(Key::Listener(n)))
+        {
+            warn!("BFD: cannot watch {family} UDP port {port}: {e}");
+            return;
+        }
+        debug!("BFD: listening on {family} UDP port {port}");
+        self.listeners.push(Listener { v6, multihop, sock });
+    }
+
+    fn sender(&mut self, cfg: &BfdInstance) -> Option<BfdSocket> {
+        let span = u64::from(SOURCE_PORTS.end() - SOURCE_PORTS.start()) + 1;
+        let rng = &mut self.rng;
+        match BfdSocket::sender(cfg.neighbor.is_ipv6(), cfg.source, cfg.ttl, || {
+            SOURCE_PORTS.start() + rng.below(span) as u16
+        }) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warn!(
+                    "BFD_Instance({}): cannot open a socket from {}: {e}",
+                    cfg.name,
+                    cfg.source
+                        .map_or_else(|| "any address".to_string(), |a| a.to_string())
+                );
+                None
+            }
+        }
+    }
+
+    fn add<K: From<Key> + Copy>(&mut self, cfg: BfdInstance, core: &mut Core<K>, now: Instant) {
+        self.ensure_listener(core, cfg.neighbor.is_ipv6(), cfg.multihop);
+        let tx = self.sender(&cfg);
+        let discr = self.new_discr();
+        let rng = Rng::new(self.rng.next_u64());
+        let s = Session::new(params_of(&cfg, discr), now, rng);
+        let peer = SocketAddr::new(cfg.neighbor, cfg.port());
+        info!(
+            "BFD_Instance({}): session to {peer}{} (discriminator {discr:#010x})",
+            cfg.name,
+            if cfg.multihop { " (multihop)" } else { "" }
+        );
+        let i = self.slots.len();
+        self.by_discr.insert(discr, i);
+        self.slots.push(Slot {
+            cfg,
+            s,
+            tx,
+            peer,
+            armed: None,
+            up: false,
+            retired: false,
+        });
+        self.drain(core, i);
+    }
+
+    /// A reload: unchanged sessions are untouched; new intervals or multiplier go through a
+    /// Poll Sequence (RFC 5880 6.8.3); other changes, and removed instances, end the session
+    /// with AdminDown (RFC 5880 6.8.16), and a changed instance starts anew.
+    pub fn reload<K: From<Key> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) {
+        let mut seen = vec![false; self.slots.len()];
+        for inst in &cfg.bfd.instances {
+            let found = self
+                .slots
+                .iter()
+                .position(|s| !s.retired && s.cfg.name == inst.name);
+            match found {
+                Some(i) if same_endpoints(&self.slots[i].cfg, inst) => {
+                    seen[i] = true;
+                    let slot = &mut self.slots[i];
+                    if slot.cfg != *inst {
+                        let was = &slot.cfg;
+                        if (was.idle_tx, was.passive) != (inst.idle_tx, inst.passive) {
+                            debug!(
+                                "BFD_Instance({}): idle_tx and passive changes apply to new sessions only",
+                                inst.name
+                            );
+                        }
+                        slot.s
+                            .set_params(now, inst.min_tx, inst.min_rx, inst.multiplier);
+                        let mut c = inst.clone();
+                        c.idle_tx = was.idle_tx;
+                        c.passive = was.passive;
+                        slot.cfg = c;
+                        self.drain(core, i);
+                    }
+                }
+                Some(i) => {
+                    seen[i] = true;
+                    info!("BFD_Instance({}): addresses changed, restarting", inst.name);
+                    self.retire(core, now, i);
+                    self.add(inst.clone(), core, now);
+                }
+                None => self.add(inst.clone(), core, now),
+            }
+        }
+        for (i, seen) in seen.into_iter().enumerate() {
+            if !seen && !self.slots[i].retired {
+                info!("BFD_Instance({}): removed", self.slots[i].cfg.name);
+                self.retire(core, now, i);
+            }
+        }
+    }
+
+    /// Ends session `i`: AdminDown to the peer, a Down event if it was Up, its timer and socket
+    /// go.
+    fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        self.slots[i].s.set_admin_down(now, true);
+        self.drain(core, i);
+        let slot = &mut self.slots[i];
+        slot.retired = true;
+        if let Some((_, id)) = slot.armed.take() {
+            core.cancel(id);
+        }
+        slot.tx = None;
+        let discr = slot.s.params().local_discr;
+        self.by_discr.remove(&discr);
+    }
+
+    /// An orderly stop: every session says AdminDown once (peers go Down at once instead of
+    /// after their detection time).
+    pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        self.stopping = true;
+        for i in 0..self.slots.len() {
+            if !self.slots[i].retired {
+                self.retire(core, now, i);
+            }
+        }
+    }
+
+    /// A session's timer.
+    pub fn on_timer<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: u32) {
+        let i = i as usize;
+        let Some(slot) = self.slots.get_mut(i) else {
+            return;
+        };
+        if slot.retired {
+            return;
+        }
+        slot.armed = None;
+        slot.s.handle_timeout(now);
+        self.drain(core, i);
+    }
+
+    /// A receiving socket is readable: every datagram goes to its session.
+    pub fn on_io<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, k: Key) {
+        let Key::Listener(n) = k else { return };
+        let n = n as usize;
+        let mut buf = [0u8; 128];
+        loop {
+            let Some(l) = self.listeners.get(n) else {
+                return;
+            };
+            let multihop = l.multihop;
+            let r = match l.sock.recv(&mut buf) {
+                Ok(r) => r,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    debug!("BFD: receive error: {e}");
+                    return;
+                }
+            };
+            self.counters.rx += 1;
+            if r.truncated {
+                self.counters.truncated += 1;
+                continue;
+            }
+            let repr = match wb::receive(&buf[..r.len], false) {
+                Ok(repr) => repr,
+                Err(why) => {
+                    self.count_drop(why);
+                    continue;
+                }
+            };
+            let Some(i) = self.lookup(&repr, r.src.ip(), r.dst, multihop) else {
+                self.counters.no_session += 1;
+                continue;
+            };
+            if !gtsm_ok(&self.slots[i].cfg, r.ttl) {
+                self.counters.ttl += 1;
+                continue;
+            }
+            if self.stopping {
+                continue;
+            }
+            self.slots[i].s.handle_input(now, &repr);
+            self.drain(core, i);
+        }
+    }
+
+    fn count_drop(&mut self, why: DropReason) {
+        if let Some(k) = DropReason::ALL.iter().position(|r| *r == why) {
+            self.counters.dropped[k] += 1;
+        }
+    }
+
+    /// RFC 5880 6.3: by Your Discriminator when set, else by (source, destination, kind).
+    fn lookup(
+        &self,
+        repr: &wb::Repr<'_>,
+        src: IpAddr,
+        dst: Option<IpAddr>,
+        multihop: bool,
+    ) -> Option<usize> {
+        let fits = |s: &Slot| !s.retired && s.cfg.neighbor == src && s.cfg.multihop == multihop;
+        if repr.your_discr != 0 {
+            let i = *self.by_discr.get(&repr.your_discr)?;
+            return fits(&self.slots[i]).then_some(i);
+        }
+        self.slots
+            .iter()
+            .position(|s| fits(s) && s.cfg.source.is_none_or(|a| dst.is_none_or(|d| d == a)))
+    }
+
+    /// Gives the outputs of session `i` to the world, then re-arms its timer.
+    fn drain<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
+        let mut buf = [0u8; wb::HEADER_LEN];
+        while let Some(out) = self.slots[i].s.poll_output() {
+            let slot = &mut self.slots[i];
+            match out {
+                Output::Transmit(t) => {
+                    let mut p = wb::Packet::new_unchecked(&mut buf[..]);
+                    if t.repr.emit(&mut p).is_err() {
+                        continue;
+                    }
+                    let Some(tx) = &slot.tx else { continue };
+                    if let Err(e) = tx.send_to(&buf, slot.peer) {
+                        self.counters.tx_errors += 1;
+                        if self.counters.tx_errors.is_power_of_two() {
+                            debug!("BFD_Instance({}): send: {e}", slot.cfg.name);
+                        }
+                    }
+                }
+                Output::Event(ev) => {
+                    let line = ev.log_line(&slot.cfg.name);
+                    let crate::bfd::Event::StateChange { to, .. } = ev;
+                    if to == State::Up || slot.up {
+                        info!("{line}");
+                    } else {
+                        debug!("{line}");
+                    }
+                    let up = to == State::Up;
+                    if up != slot.up {
+                        slot.up = up;
+                        self.changes.push(Change {
+                            name: slot.cfg.name.clone(),
+                            up,
+                            vrrp: slot.cfg.vrrp,
+                            checker: slot.cfg.checker,
+                        });
+                    }
+                }
+            }
+        }
+        let slot = &mut self.slots[i];
+        let want = if slot.retired {
+            None
+        } else {
+            slot.s.poll_timeout()
+        };
+        if want != slot.armed.map(|(at, _)| at) {
+            if let Some((_, id)) = slot.armed.take() {
+                core.cancel(id);
+            }
+            if let Some(at) = want {
+                let id = core.arm(at, K::from(Key::Timer(i as u32)));
+                slot.armed = Some((at, id));
+            }
+        }
+    }
+}
+
+/// RFC 5881 5 / RFC 5883 2 (GTSM): the received TTL plus `max_hops` must reach `ttl`;
+/// `max_hops` 255 or -1 turns the check off.
+fn gtsm_ok(cfg: &BfdInstance, ttl: Option<u8>) -> bool {
+    if cfg.max_hops < 0 || cfg.max_hops >= 255 {
+        return true;
+    }
+    ttl.is_some_and(|t| i32::from(t) + i32::from(cfg.max_hops) >= i32::from(cfg.ttl))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::testutil;
+
+    #[test]
+    fn gtsm_rule() {
+        let (cfg, _) = testutil::load("bfd_instance b {\n neighbor_ip 10.0.0.2\n}\n");
+        let mut c = cfg.bfd.instances[0].clone();
+        assert!(gtsm_ok(&c, Some(255)));
+        assert!(!gtsm_ok(&c, Some(254)));
+        assert!(!gtsm_ok(&c, None));
+        c.max_hops = 1;
+        assert!(gtsm_ok(&c, Some(254)));
+        assert!(!gtsm_ok(&c, Some(253)));
+        c.max_hops = 255;
+        assert!(gtsm_ok(&c, Some(1)));
+        c.max_hops = -1;
+        assert!(gtsm_ok(&c, None));
+    }
+}
