@@ -355,6 +355,7 @@ impl Daemon {
     fn dump(&self, now: Instant, what: Signal) {
         let uptime = now - self.started;
         let views = self.vrrp.as_ref().map(|v| v.views()).unwrap_or_default();
+        let bfd_views = self.bfd.as_ref().map(|b| b.views());
         let files = &self.config.global.dumps;
         let (path, text) = match what {
             Signal::Data => (
@@ -366,11 +367,18 @@ impl Daemon {
                     self.opts.config_file.display(),
                     self.reloads,
                     vrrpd::dump::topology(&views)
-                ),
+                ) + &bfd_views
+                    .map(|b| bfdd::dump::topology(&b))
+                    .unwrap_or_default(),
             ),
             Signal::Stats | Signal::StatsClear => (
                 files.stats_file.as_deref().unwrap_or(STATS_FILE),
-                vrrpd::dump::stats(&views),
+                vrrpd::dump::stats(&views)
+                    + &self
+                        .bfd
+                        .as_ref()
+                        .map(|b| bfdd::dump::stats(&b.views(), b.counters()))
+                        .unwrap_or_default(),
             ),
             Signal::Json => (
                 files.json_file.as_deref().unwrap_or(JSON_FILE),

@@ -24,6 +24,8 @@
 //! # Contract (the reactor's, see [`crate::reactor`])
 //! Every entry point gives one input to one session and drains its outputs before it returns.
 
+pub mod dump;
+
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
