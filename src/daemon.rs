@@ -112,10 +112,33 @@ impl Daemon {
         }
     }
 
+    /// The scheduling settings of the one process: keepalived's VRRP process settings, each
+    /// unset one taken from the BFD process settings when BFD sessions run (so a configuration
+    /// that gives only `bfd_rt_priority` gets it).
+    fn sched(&self) -> crate::config::global::ProcessSched {
+        let g = &self.config.global.sched;
+        let mut s = g.vrrp.clone();
+        if self.config.bfd.instances.is_empty() || !self.opts.subsystems.bfd {
+            return s;
+        }
+        let b = &g.bfd;
+        s.priority = s.priority.or(b.priority);
+        s.no_swap |= b.no_swap;
+        if s.cpu_affinity.is_empty() {
+            s.cpu_affinity = b.cpu_affinity.clone();
+        }
+        if s.rt_priority.is_none() {
+            s.rt_priority = b.rt_priority;
+            s.rlimit_rttime = b.rlimit_rttime;
+        }
+        s
+    }
+
     /// `vrrp_priority`, `vrrp_rt_priority` (+ `vrrp_rlimit_rttime`), `vrrp_no_swap`,
-    /// `vrrp_cpu_affinity`: keepalived applies them to its VRRP process; ours is the one process.
+    /// `vrrp_cpu_affinity` (and the `bfd_` ones they leave unset): keepalived applies them to its
+    /// VRRP (BFD) process; ours is the one process.
     pub fn apply_scheduling(&self) {
-        let s = &self.config.global.sched.vrrp;
+        let s = &self.sched();
         if let Some(n) = s.priority
             && let Err(e) = sys::set_nice(i32::from(n))
         {
@@ -305,7 +328,7 @@ impl Daemon {
     fn reload(&mut self, core: &mut Core<Key>, now: Instant) {
         // Reading a large configuration may take longer than RLIMIT_RTTIME allows a real-time
         // process without blocking: run it at normal priority.
-        let rt = self.config.global.sched.vrrp.rt_priority;
+        let rt = self.sched().rt_priority;
         if rt.is_some() {
             let _ = sys::set_normal_sched();
         }
