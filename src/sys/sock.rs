@@ -14,7 +14,7 @@
 
 use std::io;
 use std::mem::{size_of, zeroed};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
 use super::retry;
@@ -281,68 +281,110 @@ impl VrrpSocket {
 
     /// Receives one datagram into `buf` (`WouldBlock` when drained).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        let raw = self.fd.as_raw_fd();
-        // SAFETY: sockaddr_storage is plain data.
-        let mut sa: libc::sockaddr_storage = unsafe { zeroed() };
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        let mut cbuf = [0u64; 16];
-        // SAFETY: msghdr is plain data.
-        let mut msg: libc::msghdr = unsafe { zeroed() };
-        msg.msg_name = (&mut sa as *mut libc::sockaddr_storage).cast();
-        msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = size_of::<[u64; 16]>() as _;
-        // SAFETY: every pointer in msg points at a live local or at buf for the call.
-        let len = retry_isize(|| unsafe { libc::recvmsg(raw, &mut msg, libc::MSG_TRUNC) })?;
-        let len = len.min(buf.len());
-        let src = match i32::from(sa.ss_family) {
-            libc::AF_INET => {
-                // SAFETY: the family says the storage holds a sockaddr_in.
-                let s: libc::sockaddr_in =
-                    unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
-                IpAddr::V4(Ipv4Addr::from(s.sin_addr.s_addr.to_ne_bytes()))
-            }
-            libc::AF_INET6 => {
-                // SAFETY: the family says the storage holds a sockaddr_in6.
-                let s: libc::sockaddr_in6 =
-                    unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
-                IpAddr::V6(Ipv6Addr::from(s.sin6_addr.s6_addr))
-            }
-            _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        };
-        let mut out = Received {
-            len,
-            src,
-            dst: None,
-            hop_limit: None,
-            ifindex: None,
-        };
-        // SAFETY: the CMSG_* macros walk the control buffer the kernel filled, within
-        // msg_controllen; each payload is read unaligned with the size its type says.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                let level = (*c).cmsg_level;
-                let ty = (*c).cmsg_type;
-                let data = libc::CMSG_DATA(c);
-                if level == libc::IPPROTO_IPV6 && ty == libc::IPV6_HOPLIMIT {
-                    let h: i32 = std::ptr::read_unaligned(data.cast());
-                    out.hop_limit = u8::try_from(h).ok();
-                } else if level == libc::IPPROTO_IPV6 && ty == libc::IPV6_PKTINFO {
-                    let p: libc::in6_pktinfo = std::ptr::read_unaligned(data.cast());
-                    out.dst = Some(IpAddr::V6(Ipv6Addr::from(p.ipi6_addr.s6_addr)));
-                    out.ifindex = Some(p.ipi6_ifindex);
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
-            }
-        }
-        Ok(out)
+        let m = recv_msg(self.fd.as_raw_fd(), buf)?;
+        Ok(Received {
+            len: m.len,
+            src: m.src.ip(),
+            dst: m.dst.filter(IpAddr::is_ipv6),
+            hop_limit: m.ttl.filter(|_| m.src.is_ipv6()),
+            ifindex: m.ifindex.filter(|_| m.src.is_ipv6()),
+        })
     }
+}
+
+/// One datagram as `recvmsg` gave it, with the ancillary data the sockets here ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Msg {
+    /// Bytes written to the buffer (never more than its length).
+    pub len: usize,
+    /// The datagram was longer than the buffer.
+    pub truncated: bool,
+    pub src: SocketAddr,
+    /// `IP_PKTINFO` / `IPV6_PKTINFO`: the destination address.
+    pub dst: Option<IpAddr>,
+    /// `IP_TTL` / `IPV6_HOPLIMIT`.
+    pub ttl: Option<u8>,
+    /// `IP_PKTINFO` / `IPV6_PKTINFO`: the interface.
+    pub ifindex: Option<u32>,
+}
+
+/// `recvmsg(2)` of one datagram with its source and ancillary data (`WouldBlock` when drained,
+/// `EINTR` retried).
+pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
+    // SAFETY: sockaddr_storage is plain data.
+    let mut sa: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let mut cbuf = [0u64; 16];
+    // SAFETY: msghdr is plain data.
+    let mut msg: libc::msghdr = unsafe { zeroed() };
+    msg.msg_name = (&mut sa as *mut libc::sockaddr_storage).cast();
+    msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = cbuf.as_mut_ptr().cast();
+    msg.msg_controllen = size_of::<[u64; 16]>() as _;
+    // SAFETY: every pointer in msg points at a live local or at buf for the call.
+    let len = retry_isize(|| unsafe { libc::recvmsg(raw, &mut msg, libc::MSG_TRUNC) })?;
+    let src = match i32::from(sa.ss_family) {
+        libc::AF_INET6 => {
+            // SAFETY: the family says the storage holds a sockaddr_in6.
+            let s: libc::sockaddr_in6 =
+                unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
+            SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(s.sin6_addr.s6_addr),
+                u16::from_be(s.sin6_port),
+                0,
+                s.sin6_scope_id,
+            ))
+        }
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in.
+            let s: libc::sockaddr_in =
+                unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
+            SocketAddr::V4(SocketAddrV4::new(
+                Ipv4Addr::from(s.sin_addr.s_addr.to_ne_bytes()),
+                u16::from_be(s.sin_port),
+            ))
+        }
+        _ => SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+    };
+    let mut out = Msg {
+        len: len.min(buf.len()),
+        truncated: len > buf.len() || msg.msg_flags & libc::MSG_TRUNC != 0,
+        src,
+        dst: None,
+        ttl: None,
+        ifindex: None,
+    };
+    // SAFETY: the CMSG_* macros walk the control buffer the kernel filled, within
+    // msg_controllen; each payload is read unaligned with the size its type says.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            let level = (*c).cmsg_level;
+            let ty = (*c).cmsg_type;
+            let data = libc::CMSG_DATA(c);
+            if (level == libc::IPPROTO_IPV6 && ty == libc::IPV6_HOPLIMIT)
+                || (level == libc::IPPROTO_IP && ty == libc::IP_TTL)
+            {
+                let h: i32 = std::ptr::read_unaligned(data.cast());
+                out.ttl = u8::try_from(h).ok();
+            } else if level == libc::IPPROTO_IPV6 && ty == libc::IPV6_PKTINFO {
+                let p: libc::in6_pktinfo = std::ptr::read_unaligned(data.cast());
+                out.dst = Some(IpAddr::V6(Ipv6Addr::from(p.ipi6_addr.s6_addr)));
+                out.ifindex = Some(p.ipi6_ifindex);
+            } else if level == libc::IPPROTO_IP && ty == libc::IP_PKTINFO {
+                let p: libc::in_pktinfo = std::ptr::read_unaligned(data.cast());
+                out.dst = Some(IpAddr::V4(Ipv4Addr::from(p.ipi_addr.s_addr.to_ne_bytes())));
+                out.ifindex = u32::try_from(p.ipi_ifindex).ok();
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok(out)
 }
 
 /// An `AF_PACKET` socket on one interface, for whole Ethernet frames (send only).

@@ -11,11 +11,11 @@
 //! Non-blocking and close-on-exec; `EINTR` is retried here, `WouldBlock` is the caller's.
 
 use std::io;
-use std::mem::{size_of, zeroed};
+use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::sock::{retry_isize, setsockopt, sockaddr_v4, sockaddr_v6, socket};
+use super::sock::{recv_msg, retry_isize, setsockopt, sockaddr_v4, sockaddr_v6, socket};
 
 /// RFC 5881 section 4: the source port range of BFD control packets.
 pub const SOURCE_PORTS: std::ops::RangeInclusive<u16> = 49152..=65535;
@@ -190,80 +190,15 @@ impl BfdSocket {
 
     /// Receives one datagram into `buf` (`WouldBlock` when drained).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        let raw = self.fd.as_raw_fd();
-        // SAFETY: sockaddr_storage is plain data.
-        let mut sa: libc::sockaddr_storage = unsafe { zeroed() };
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        let mut cbuf = [0u64; 16];
-        // SAFETY: msghdr is plain data.
-        let mut msg: libc::msghdr = unsafe { zeroed() };
-        msg.msg_name = (&mut sa as *mut libc::sockaddr_storage).cast();
-        msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr().cast();
-        msg.msg_controllen = size_of::<[u64; 16]>() as _;
-        // SAFETY: every pointer in msg points at a live local or at buf for the call.
-        let len = retry_isize(|| unsafe { libc::recvmsg(raw, &mut msg, libc::MSG_TRUNC) })?;
-        let src = match i32::from(sa.ss_family) {
-            libc::AF_INET6 => {
-                // SAFETY: the family says the storage holds a sockaddr_in6.
-                let s: libc::sockaddr_in6 =
-                    unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
-                SocketAddr::V6(SocketAddrV6::new(
-                    Ipv6Addr::from(s.sin6_addr.s6_addr),
-                    u16::from_be(s.sin6_port),
-                    0,
-                    s.sin6_scope_id,
-                ))
-            }
-            _ => {
-                // SAFETY: a UDP socket of family AF_INET fills a sockaddr_in (zeroed otherwise).
-                let s: libc::sockaddr_in =
-                    unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
-                SocketAddr::V4(SocketAddrV4::new(
-                    Ipv4Addr::from(s.sin_addr.s_addr.to_ne_bytes()),
-                    u16::from_be(s.sin_port),
-                ))
-            }
-        };
-        let mut out = Received {
-            len: len.min(buf.len()),
-            truncated: len > buf.len() || msg.msg_flags & libc::MSG_TRUNC != 0,
-            src,
-            dst: None,
-            ttl: None,
-            ifindex: None,
-        };
-        // SAFETY: the CMSG_* macros walk the control buffer the kernel filled, within
-        // msg_controllen; each payload is read unaligned with the size its type says.
-        unsafe {
-            let mut c = libc::CMSG_FIRSTHDR(&msg);
-            while !c.is_null() {
-                let level = (*c).cmsg_level;
-                let ty = (*c).cmsg_type;
-                let data = libc::CMSG_DATA(c);
-                if (level == libc::IPPROTO_IPV6 && ty == libc::IPV6_HOPLIMIT)
-                    || (level == libc::IPPROTO_IP && ty == libc::IP_TTL)
-                {
-                    let h: i32 = std::ptr::read_unaligned(data.cast());
-                    out.ttl = u8::try_from(h).ok();
-                } else if level == libc::IPPROTO_IPV6 && ty == libc::IPV6_PKTINFO {
-                    let p: libc::in6_pktinfo = std::ptr::read_unaligned(data.cast());
-                    out.dst = Some(IpAddr::V6(Ipv6Addr::from(p.ipi6_addr.s6_addr)));
-                    out.ifindex = Some(p.ipi6_ifindex);
-                } else if level == libc::IPPROTO_IP && ty == libc::IP_PKTINFO {
-                    let p: libc::in_pktinfo = std::ptr::read_unaligned(data.cast());
-                    out.dst = Some(IpAddr::V4(Ipv4Addr::from(p.ipi_addr.s_addr.to_ne_bytes())));
-                    out.ifindex = u32::try_from(p.ipi_ifindex).ok();
-                }
-                c = libc::CMSG_NXTHDR(&msg, c);
-            }
-        }
-        Ok(out)
+        let m = recv_msg(self.fd.as_raw_fd(), buf)?;
+        Ok(Received {
+            len: m.len,
+            truncated: m.truncated,
+            src: m.src,
+            dst: m.dst,
+            ttl: m.ttl,
+            ifindex: m.ifindex,
+        })
     }
 }
 
