@@ -243,3 +243,4 @@ impl Drop for Netns {
 }
 pub mod json;
 pub mod lab;
+pub mod peers;

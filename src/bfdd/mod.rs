@@ -141,7 +141,8 @@ fn params_of(cfg: &BfdInstance, local_discr: u32) -> Params {
 
 /// The parts of an instance that need a new socket (and session) when they change.
 fn same_endpoints(a: &BfdInstance, b: &BfdInstance) -> bool {
-    (a.neighbor, a.source, a.multihop, a.ttl) == (b.neighbor, b.source, b.multihop, b.ttl)
+    (a.neighbor, a.source, a.multihop, a.send_ttl())
+        == (b.neighbor, b.source, b.multihop, b.send_ttl())
 }
 
 impl Bfdd {
@@ -265,7 +266,7 @@ impl Bfdd {
     fn sender(&mut self, cfg: &BfdInstance) -> Option<BfdSocket> {
         let span = u64::from(SOURCE_PORTS.end() - SOURCE_PORTS.start()) + 1;
         let rng = &mut self.rng;
-        match BfdSocket::sender(cfg.neighbor.is_ipv6(), cfg.source, cfg.ttl, || {
+        match BfdSocket::sender(cfg.neighbor.is_ipv6(), cfg.source, cfg.send_ttl(), || {
             SOURCE_PORTS.start() + rng.below(span) as u16
         }) {
             Ok(s) => Some(s),

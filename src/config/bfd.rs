@@ -81,9 +81,12 @@ pub struct BfdInstance {
     pub multiplier: u8,
     /// `passive`: send nothing until the peer is heard. Default off.
     pub passive: bool,
-    /// `ttl` / `hoplimit`: TTL or hop limit of sent packets. Default 255 (IPv4) / 64 (IPv6);
-    /// range 1..255.
+    /// `ttl` / `hoplimit`: TTL or hop limit of sent packets, and the reference of the
+    /// `max_hops` check. Default 255 (IPv4) / 64 (IPv6, keepalived's); range 1..255. See
+    /// [`BfdInstance::send_ttl`] for what is sent without the keyword.
     pub ttl: u8,
+    /// `ttl` / `hoplimit` was written.
+    pub ttl_given: bool,
     /// `max_hops`: accept packets whose TTL is at least `ttl - max_hops`. Default 0; range
     /// -1..255, where 255 (and -1) disable the check. Never above `ttl` (keepalived lowers it).
     pub max_hops: i16,
@@ -116,6 +119,7 @@ impl BfdInstance {
             multiplier: 5,
             passive: false,
             ttl: TTL_V4,
+            ttl_given: false,
             max_hops: 0,
             multihop: false,
             weight: 0,
@@ -124,6 +128,13 @@ impl BfdInstance {
             checker: true,
             origin,
         }
+    }
+
+    /// The TTL or hop limit sent: `ttl`/`hoplimit` when given, else 255 for both families.
+    /// keepalived sends 64 over IPv6 without `hoplimit`, which RFC 5881 section 5 peers (FRR)
+    /// drop; the receive check still uses keepalived's 64, so keepalived peers work either way.
+    pub fn send_ttl(&self) -> u8 {
+        if self.ttl_given { self.ttl } else { 255 }
     }
 
     /// The UDP destination port: 3784 (RFC 5881), 4784 multihop (RFC 5883).
@@ -383,6 +394,7 @@ impl Bfd {
             .hint("give each session a distinct `source_ip`");
             return None;
         }
+        inst.ttl_given = dr.ttl.is_some();
         inst.ttl = dr.ttl.unwrap_or(if neighbor.is_ipv4() {
             TTL_V4
         } else {
@@ -425,7 +437,9 @@ impl Bfd {
             } else {
                 "hoplimit"
             };
-            w.line(ttl_kw, &[i.ttl.to_string()]);
+            if i.ttl_given {
+                w.line(ttl_kw, &[i.ttl.to_string()]);
+            }
             w.line("max_hops", &[i.max_hops.to_string()]);
             if i.multihop {
                 w.line::<&str>("multihop", &[]);

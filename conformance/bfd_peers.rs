@@ -1,0 +1,393 @@
+//! BFD on a real kernel against real peers: keepalived-rs with FRR's bfdd (Debian frr 8.4) and
+//! with Debian keepalived 2.2.7's `bfd_instance`, in network namespaces on a bridge; single hop
+//! over IPv4 and IPv6, multihop over IPv4 through a routing namespace. Checked on the wire (the
+//! bridge capture with kernel time stamps) and in the peers' own reports: sessions come Up, our
+//! packets carry TTL 255 to port 3784/4784 from a port in 49152-65535, a frozen peer is declared
+//! Down within the detection time + 2 ms of its last packet, and a parameter change on either
+//! side goes through Poll/Final. Needs root, `ip netns`, FRR and keepalived; without them each
+//! test prints one `SKIP` line (a failure under `KEEPALIVED_RS_FULL_TESTS=1`).
+
+mod common;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::lab::{Lab, daemon_cmd};
+use common::peers::{Frozen, Frr, Seen, bfd_packets, have_frr, routed};
+use common::{Daemon, TempDir, is_root, poll_until, require};
+use keepalived_rs::wire::bfd::{Diag, State};
+
+fn can_run() -> bool {
+    require(is_root(), "not root: network namespace tests need root")
+        && require(
+            common::have("ip", "-V"),
+            "iproute2 (`ip`) not installed: needed for the namespace labs",
+        )
+        && require(
+            common::have("keepalived", "-v"),
+            "keepalived not installed: a BFD peer of these tests",
+        )
+        && require(
+            have_frr(),
+            "FRR (bfdd, vtysh) not installed: a BFD peer of these tests",
+        )
+}
+
+/// Our configuration: one session `name` to `peer` from `local`.
+fn ours(name: &str, peer: IpAddr, local: IpAddr, ms: u32, extra: &str) -> String {
+    format!(
+        "bfd_instance {name} {{\n    neighbor_ip {peer}\n    source_ip {local}\n    min_rx {ms}\n    min_tx {ms}\n    multiplier 3\n{extra}}}\n"
+    )
+}
+
+/// FRR's bfdd configuration: one peer.
+fn frr_conf(peer: IpAddr, local: IpAddr, ms: u32, multihop: bool) -> String {
+    let mh = if multihop { " multihop" } else { "" };
+    format!(
+        "bfd\n peer {peer}{mh} local-address {local}\n  transmit-interval {ms}\n  receive-interval {ms}\n  detect-multiplier 3\n"
+    )
+}
+
+struct Side {
+    conf: PathBuf,
+    daemon: Daemon,
+}
+
+fn start_rs(lab: &Lab, i: usize, dir: &Path, text: &str) -> Side {
+    let run = dir.join(format!("run{i}"));
+    std::fs::create_dir_all(&run).unwrap();
+    let conf = dir.join(format!("r{i}.conf"));
+    std::fs::write(&conf, text).unwrap();
+    let daemon = Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, false, &conf, &run));
+    Side { conf, daemon }
+}
+
+fn start_ka(lab: &Lab, i: usize, dir: &Path, text: &str) -> (Side, PathBuf) {
+    let run = dir.join(format!("run{i}"));
+    std::fs::create_dir_all(&run).unwrap();
+    let conf = dir.join(format!("r{i}.conf"));
+    std::fs::write(&conf, text).unwrap();
+    let daemon = Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, true, &conf, &run));
+    (Side { conf, daemon }, run.join("bfd.pid"))
+}
+
+fn pid_in(file: &Path) -> i32 {
+    let mut pid = None;
+    poll_until(Duration::from_secs(10), || {
+        pid = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok());
+        pid.is_some()
+    });
+    pid.unwrap_or_else(|| panic!("no pid in {}", file.display()))
+}
+
+fn addr(lab: &Lab, i: usize, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(lab.routers[i].v6)
+    } else {
+        IpAddr::V4(lab.routers[i].v4)
+    }
+}
+
+/// Our packets of a session that is Up: TTL/hop limit, ports, intervals.
+fn check_our_packets(seen: &[Seen], us: IpAddr, port: u16, ttl: u8, ms: u32) {
+    let ours: Vec<&Seen> = seen.iter().filter(|s| s.src == us).collect();
+    assert!(!ours.is_empty(), "no packet from {us} on the wire");
+    for s in &ours {
+        assert_eq!(s.dport, port, "{s:?}");
+        assert!((49152..=65535).contains(&s.sport), "{s:?}");
+        assert_eq!(s.ttl, ttl, "{s:?}");
+        assert_ne!(s.my_discr, 0, "{s:?}");
+    }
+    let up: Vec<&&Seen> = ours.iter().filter(|s| s.state == State::Up).collect();
+    assert!(!up.is_empty(), "no Up packet from {us}");
+    let last = up.last().unwrap();
+    assert_eq!(last.min_tx, ms * 1000, "{last:?}");
+    assert_eq!(last.min_rx, ms * 1000, "{last:?}");
+    assert_eq!(last.mult, 3);
+    // RFC 5880 6.8.7: periodic packets 75-100 % of the interval apart (immediate ones, Finals
+    // and state changes, come sooner; so look at the gaps between Up packets without flags).
+    let plain: Vec<Duration> = up
+        .iter()
+        .filter(|s| !s.poll && !s.fin)
+        .map(|s| s.stamp())
+        .collect();
+    let gaps: Vec<Duration> = plain
+        .windows(2)
+        .map(|w| w[1].saturating_sub(w[0]))
+        .collect();
+    let interval = Duration::from_millis(u64::from(ms));
+    let within = gaps
+        .iter()
+        .filter(|g| {
+            **g >= interval * 3 / 4 - Duration::from_micros(500)
+                && **g <= interval + Duration::from_millis(2)
+        })
+        .count();
+    assert!(
+        gaps.len() >= 5 && within * 10 >= gaps.len() * 9,
+        "periodic gaps outside 75-100 % of {interval:?}: {within} of {} within; {gaps:?}",
+        gaps.len()
+    );
+}
+
+/// Freezes `pid` (the peer), then measures on the wire from the peer's last packet to our first
+/// Down packet with diagnostic 1; asserts it is within `detect` + 2 ms. Returns the measurement.
+fn freeze_and_measure(lab: &Lab, pid: i32, peer: IpAddr, us: IpAddr, detect: Duration) -> Duration {
+    let t = std::time::Instant::now();
+    let frozen = Frozen::new(pid);
+    let mut found = None;
+    poll_until(detect * 4 + Duration::from_secs(1), || {
+        let seen = bfd_packets(&lab.frames_since(t - Duration::from_millis(500)));
+        let down = seen.iter().position(|s| {
+            s.src == us && s.state == State::Down && s.diag == Diag::ControlDetectionTimeExpired
+        });
+        if let Some(d) = down {
+            let last_peer = seen[..d].iter().rev().find(|s| s.src == peer);
+            found = last_peer.map(|p| seen[d].stamp().saturating_sub(p.stamp()));
+        }
+        found.is_some()
+    });
+    drop(frozen);
+    let took = found.expect("no Down packet (diag 1) after the peer froze");
+    println!(
+        "detection: peer's last packet -> our Down packet {took:?} (detection time {detect:?})"
+    );
+    assert!(
+        took <= detect + Duration::from_millis(2),
+        "Down after {took:?}, detection time {detect:?}"
+    );
+    assert!(
+        took + Duration::from_millis(1) >= detect,
+        "Down too early: {took:?}"
+    );
+    took
+}
+
+/// Waits for a Poll from `from` and a Final from `to` after it, on the wire since `t`.
+fn wait_poll_final(lab: &Lab, t: std::time::Instant, from: IpAddr, to: IpAddr, what: &str) {
+    let ok = poll_until(Duration::from_secs(5), || {
+        let seen = bfd_packets(&lab.frames_since(t));
+        seen.iter()
+            .position(|s| s.src == from && s.poll)
+            .is_some_and(|p| seen[p..].iter().any(|s| s.src == to && s.fin))
+    });
+    assert!(
+        ok,
+        "{what}: no Poll from {from} answered by a Final from {to}"
+    );
+}
+
+fn frr_single_hop(v6: bool) {
+    if !can_run() {
+        return;
+    }
+    let mut lab = Lab::new(if v6 { "bf6" } else { "bf4" }, 2);
+    lab.capture();
+    let dir = TempDir::new("bfd-frr");
+    let (us, peer) = (addr(&lab, 0, v6), addr(&lab, 1, v6));
+    let frr = Frr::start(&lab.routers[1].ns, &frr_conf(us, peer, 50, false));
+    let mut rs = start_rs(&lab, 0, dir.path(), &ours("frr", peer, us, 50, ""));
+    let logs = |rs: &Side| {
+        format!(
+            "ours:\n{}\nfrr:\n{}",
+            rs.daemon.log(),
+            frr.vtysh(&["show bfd peers"])
+        )
+    };
+    assert!(
+        rs.daemon
+            .wait_for("(frr) Entering Up state", Duration::from_secs(10))
+            .is_some(),
+        "never Up\n{}",
+        logs(&rs)
+    );
+    assert!(
+        frr.wait_status(&us.to_string(), "up", Duration::from_secs(5)),
+        "FRR: not up\n{}",
+        logs(&rs)
+    );
+    // A second of packets at 50 ms.
+    let t = std::time::Instant::now();
+    std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
+    let seen = bfd_packets(&lab.frames_since(t));
+    check_our_packets(&seen, us, 3784, 255, 50);
+    assert!(seen.iter().any(|s| s.src == peer && s.state == State::Up));
+
+    // FRR changes its transmit interval: its Poll, our Final.
+    let t = std::time::Instant::now();
+    let peer_cmd = format!("peer {us} local-address {peer}");
+    frr.vtysh(&[
+        "configure terminal",
+        "bfd",
+        &peer_cmd,
+        "transmit-interval 20",
+    ]);
+    wait_poll_final(&lab, t, peer, us, "FRR transmit-interval 50 -> 20");
+    // We change ours on reload: our Poll, FRR's Final; the session stays Up on both sides.
+    let t = std::time::Instant::now();
+    std::fs::write(&rs.conf, ours("frr", peer, us, 30, "")).unwrap();
+    rs.daemon.signal(libc::SIGHUP);
+    wait_poll_final(&lab, t, us, peer, "our min_tx/min_rx 50 -> 30 on SIGHUP");
+    assert!(
+        poll_until(Duration::from_secs(2), || bfd_packets(&lab.frames_since(
+            std::time::Instant::now() - Duration::from_millis(200)
+        ))
+        .iter()
+        .any(|s| s.src == us
+            && s.state == State::Up
+            && s.min_tx == 30_000
+            && !s.poll)),
+        "our new interval never settled\n{}",
+        logs(&rs)
+    );
+    assert!(
+        !rs.daemon.log().contains("Entering Down"),
+        "the session flapped\n{}",
+        logs(&rs)
+    );
+
+    // Freeze FRR: detection = FRR's multiplier 3 x max(our min_rx 30 ms, its min tx 20 ms).
+    freeze_and_measure(&lab, frr.bfdd_pid(), peer, us, Duration::from_millis(90));
+    assert!(
+        rs.daemon
+            .wait_for(
+                "(frr) Entering Down state (Local diagnostic - Control Detection Time Expired",
+                Duration::from_secs(2)
+            )
+            .is_some(),
+        "no Down log line\n{}",
+        logs(&rs)
+    );
+    // Thawed, it comes back.
+    let ups = rs.daemon.log().matches("(frr) Entering Up state").count();
+    assert!(
+        poll_until(Duration::from_secs(10), || rs
+            .daemon
+            .log()
+            .matches("(frr) Entering Up state")
+            .count()
+            > ups),
+        "not Up again after the thaw\n{}",
+        logs(&rs)
+    );
+    rs.daemon.signal(libc::SIGTERM);
+    assert!(rs.daemon.wait_exit(Duration::from_secs(5)).is_some());
+}
+
+#[test]
+fn frr_single_hop_ipv4() {
+    frr_single_hop(false);
+}
+
+#[test]
+fn frr_single_hop_ipv6() {
+    frr_single_hop(true);
+}
+
+fn keepalived_single_hop(v6: bool) {
+    if !can_run() {
+        return;
+    }
+    let mut lab = Lab::new(if v6 { "bk6" } else { "bk4" }, 2);
+    lab.capture();
+    let dir = TempDir::new("bfd-ka");
+    let (us, peer) = (addr(&lab, 0, v6), addr(&lab, 1, v6));
+    let (mut ka, bfd_pid) = start_ka(&lab, 1, dir.path(), &ours("ka", us, peer, 50, ""));
+    let rs = start_rs(&lab, 0, dir.path(), &ours("ka", peer, us, 50, ""));
+    let logs = || {
+        format!(
+            "ours:\n{}\nkeepalived:\n{}",
+            rs.daemon.log(),
+            ka.daemon.log()
+        )
+    };
+    for (who, d) in [("ours", &rs.daemon), ("keepalived", &ka.daemon)] {
+        assert!(
+            d.wait_for("(ka) Entering Up state", Duration::from_secs(10))
+                .is_some(),
+            "{who} never Up\n{}",
+            logs()
+        );
+    }
+    let t = std::time::Instant::now();
+    std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
+    let seen = bfd_packets(&lab.frames_since(t));
+    check_our_packets(&seen, us, 3784, 255, 50);
+
+    // keepalived changes its intervals on reload: its Poll, our Final.
+    let t = std::time::Instant::now();
+    std::fs::write(&ka.conf, ours("ka", us, peer, 20, "")).unwrap();
+    ka.daemon.signal(libc::SIGHUP);
+    wait_poll_final(&lab, t, peer, us, "keepalived min_tx 50 -> 20 on reload");
+
+    // Freeze keepalived's BFD child: detection = 3 x max(50, 20) ms.
+    let pid = pid_in(&bfd_pid);
+    freeze_and_measure(&lab, pid, peer, us, Duration::from_millis(150));
+    ka.daemon.signal(libc::SIGTERM);
+    let _ = ka.daemon.wait_exit(Duration::from_secs(5));
+}
+
+#[test]
+fn keepalived_single_hop_ipv4() {
+    keepalived_single_hop(false);
+}
+
+#[test]
+fn keepalived_single_hop_ipv6() {
+    keepalived_single_hop(true);
+}
+
+/// Multihop (RFC 5883, port 4784) through router 1 to a namespace behind it: FRR's packets
+/// arrive with TTL 254, accepted with `max_hops 1`; ours leave with 255.
+#[test]
+fn frr_multihop_ipv4_through_a_router() {
+    if !can_run() {
+        return;
+    }
+    let mut lab = Lab::new("bmh", 2);
+    let far = routed(&lab);
+    lab.capture();
+    let dir = TempDir::new("bfd-mh");
+    let us = addr(&lab, 0, false);
+    let peer = IpAddr::V4(far.far_v4);
+    let frr = Frr::start(&far.far.0, &frr_conf(us, peer, 50, true));
+    let rs = start_rs(
+        &lab,
+        0,
+        dir.path(),
+        &ours("mh", peer, us, 50, "    multihop\n    max_hops 1\n"),
+    );
+    let logs = || {
+        format!(
+            "ours:\n{}\nfrr:\n{}",
+            rs.daemon.log(),
+            frr.vtysh(&["show bfd peers"])
+        )
+    };
+    assert!(
+        rs.daemon
+            .wait_for("(mh) Entering Up state", Duration::from_secs(10))
+            .is_some(),
+        "never Up\n{}",
+        logs()
+    );
+    assert!(
+        frr.wait_status(&us.to_string(), "up", Duration::from_secs(5)),
+        "FRR: not up\n{}",
+        logs()
+    );
+    let t = std::time::Instant::now();
+    std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
+    let seen = bfd_packets(&lab.frames_since(t));
+    check_our_packets(&seen, us, 4784, 255, 50);
+    // On the bridge (between us and the router) FRR's packets have crossed one router.
+    assert!(
+        seen.iter()
+            .any(|s| s.src == peer && s.ttl == 254 && s.dport == 4784),
+        "no forwarded packet from FRR"
+    );
+    freeze_and_measure(&lab, frr.bfdd_pid(), peer, us, Duration::from_millis(150));
+}
