@@ -244,3 +244,4 @@ impl Drop for Netns {
 pub mod json;
 pub mod lab;
 pub mod peers;
+pub mod procstat;

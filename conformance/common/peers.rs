@@ -140,6 +140,11 @@ impl Frr {
         self.bfdd.as_ref().map_or(0, |c| c.id() as i32)
     }
 
+    /// zebra's pid.
+    pub fn zebra_pid(&self) -> i32 {
+        self.zebra.as_ref().map_or(0, |c| c.id() as i32)
+    }
+
     /// Waits until bfdd reports `addr` with `status`.
     pub fn wait_status(&self, addr: &str, status: &str, limit: Duration) -> bool {
         poll_until(limit, || self.peer_status(addr).as_deref() == Some(status))
