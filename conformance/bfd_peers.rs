@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::lab::{Lab, daemon_cmd};
 use common::peers::{Frozen, Frr, Seen, bfd_packets, have_frr, routed};
-use common::{Daemon, TempDir, is_root, poll_until, require};
+use common::{Daemon, TempDir, is_root, pid_in, poll_until, require};
 use keepalived_rs::wire::bfd::{Diag, State};
 
 fn can_run() -> bool {
@@ -70,17 +70,6 @@ fn start_ka(lab: &Lab, i: usize, dir: &Path, text: &str) -> (Side, PathBuf) {
     std::fs::write(&conf, text).unwrap();
     let daemon = Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, true, &conf, &run));
     (Side { conf, daemon }, run.join("bfd.pid"))
-}
-
-fn pid_in(file: &Path) -> i32 {
-    let mut pid = None;
-    poll_until(Duration::from_secs(10), || {
-        pid = std::fs::read_to_string(file)
-            .ok()
-            .and_then(|t| t.trim().parse::<i32>().ok());
-        pid.is_some()
-    });
-    pid.unwrap_or_else(|| panic!("no pid in {}", file.display()))
 }
 
 fn addr(lab: &Lab, i: usize, v6: bool) -> IpAddr {
@@ -139,17 +128,21 @@ fn freeze_and_measure(lab: &Lab, pid: i32, peer: IpAddr, us: IpAddr, detect: Dur
     let t = std::time::Instant::now();
     let frozen = Frozen::new(pid);
     let mut found = None;
-    poll_until(detect * 4 + Duration::from_secs(1), || {
-        let seen = bfd_packets(&lab.frames_since(t - Duration::from_millis(500)));
-        let down = seen.iter().position(|s| {
-            s.src == us && s.state == State::Down && s.diag == Diag::ControlDetectionTimeExpired
-        });
-        if let Some(d) = down {
-            let last_peer = seen[..d].iter().rev().find(|s| s.src == peer);
-            found = last_peer.map(|p| seen[d].stamp().saturating_sub(p.stamp()));
-        }
-        found.is_some()
-    });
+    common::poll_every(
+        detect * 4 + Duration::from_secs(1),
+        Duration::from_millis(10),
+        || {
+            let seen = bfd_packets(&lab.frames_since(t - Duration::from_millis(500)));
+            let down = seen.iter().position(|s| {
+                s.src == us && s.state == State::Down && s.diag == Diag::ControlDetectionTimeExpired
+            });
+            if let Some(d) = down {
+                let last_peer = seen[..d].iter().rev().find(|s| s.src == peer);
+                found = last_peer.map(|p| seen[d].stamp().saturating_sub(p.stamp()));
+            }
+            found.is_some()
+        },
+    );
     drop(frozen);
     let took = found.expect("no Down packet (diag 1) after the peer froze");
     println!(
@@ -180,6 +173,33 @@ fn wait_poll_final(lab: &Lab, t: std::time::Instant, from: IpAddr, to: IpAddr, w
     );
 }
 
+fn frr_logs(rs: &Side, frr: &Frr) -> String {
+    format!(
+        "ours:\n{}\nfrr:\n{}",
+        rs.daemon.log(),
+        frr.vtysh(&["show bfd peers"])
+    )
+}
+
+/// Waits until session `name` is Up on our side and FRR reports `us` up.
+fn wait_up_with_frr(rs: &Side, frr: &Frr, name: &str, us: IpAddr) {
+    assert!(
+        rs.daemon
+            .wait_for(
+                &format!("({name}) Entering Up state"),
+                Duration::from_secs(10)
+            )
+            .is_some(),
+        "never Up\n{}",
+        frr_logs(rs, frr)
+    );
+    assert!(
+        frr.wait_status(&us.to_string(), "up", Duration::from_secs(5)),
+        "FRR: not up\n{}",
+        frr_logs(rs, frr)
+    );
+}
+
 fn frr_single_hop(v6: bool) {
     if !can_run() {
         return;
@@ -190,25 +210,8 @@ fn frr_single_hop(v6: bool) {
     let (us, peer) = (addr(&lab, 0, v6), addr(&lab, 1, v6));
     let frr = Frr::start(&lab.routers[1].ns, &frr_conf(us, peer, 50, false));
     let mut rs = start_rs(&lab, 0, dir.path(), &ours("frr", peer, us, 50, ""));
-    let logs = |rs: &Side| {
-        format!(
-            "ours:\n{}\nfrr:\n{}",
-            rs.daemon.log(),
-            frr.vtysh(&["show bfd peers"])
-        )
-    };
-    assert!(
-        rs.daemon
-            .wait_for("(frr) Entering Up state", Duration::from_secs(10))
-            .is_some(),
-        "never Up\n{}",
-        logs(&rs)
-    );
-    assert!(
-        frr.wait_status(&us.to_string(), "up", Duration::from_secs(5)),
-        "FRR: not up\n{}",
-        logs(&rs)
-    );
+    let logs = |rs: &Side| frr_logs(rs, &frr);
+    wait_up_with_frr(&rs, &frr, "frr", us);
     // A second of packets at 50 ms.
     let t = std::time::Instant::now();
     std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
@@ -360,25 +363,7 @@ fn frr_multihop_ipv4_through_a_router() {
         dir.path(),
         &ours("mh", peer, us, 50, "    multihop\n    max_hops 1\n"),
     );
-    let logs = || {
-        format!(
-            "ours:\n{}\nfrr:\n{}",
-            rs.daemon.log(),
-            frr.vtysh(&["show bfd peers"])
-        )
-    };
-    assert!(
-        rs.daemon
-            .wait_for("(mh) Entering Up state", Duration::from_secs(10))
-            .is_some(),
-        "never Up\n{}",
-        logs()
-    );
-    assert!(
-        frr.wait_status(&us.to_string(), "up", Duration::from_secs(5)),
-        "FRR: not up\n{}",
-        logs()
-    );
+    wait_up_with_frr(&rs, &frr, "mh", us);
     let t = std::time::Instant::now();
     std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
     let seen = bfd_packets(&lab.frames_since(t));

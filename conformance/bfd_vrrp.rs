@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::lab::{Lab, daemon_cmd};
-use common::{Daemon, TempDir, is_root, poll_until, require, send};
+use common::{Daemon, TempDir, is_root, pid_in, require, send};
 
 fn can_run() -> bool {
     require(is_root(), "not root: network namespace tests need root")
@@ -44,19 +44,6 @@ fn start(lab: &Lab, i: usize, dir: &Path, tag: &str, text: &str, keepalived: boo
     std::fs::create_dir_all(&run).unwrap();
     let conf = write(dir, &format!("{tag}.conf"), text);
     Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, keepalived, &conf, &run))
-}
-
-/// keepalived's BFD child: its pid file, once written.
-fn keepalived_bfd_pid(dir: &Path, tag: &str) -> i32 {
-    let f = dir.join(format!("run-{tag}")).join("bfd.pid");
-    let mut pid = None;
-    poll_until(Duration::from_secs(10), || {
-        pid = std::fs::read_to_string(&f)
-            .ok()
-            .and_then(|t| t.trim().parse::<i32>().ok());
-        pid.is_some()
-    });
-    pid.expect("keepalived's BFD child pid file")
 }
 
 struct Thaw(i32);
@@ -124,7 +111,7 @@ fn master_tracking_bfd_yields_when_the_session_goes_down() {
         "r0 never became the sole master\n{}",
         logs()
     );
-    let bfd_child = keepalived_bfd_pid(dir.path(), "r2");
+    let bfd_child = pid_in(&dir.path().join("run-r2").join("bfd.pid"));
     send(bfd_child, libc::SIGSTOP);
     let frozen = Instant::now();
     let thaw = Thaw(bfd_child);

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use common::lab::{Lab, daemon_cmd, ns_exec};
 use common::peers::{Frozen, Frr, bfd_packets, have_frr};
 use common::procstat::{cpu, memory};
-use common::{Daemon, TempDir, poll_until, require};
+use common::{Daemon, TempDir, pid_in, poll_until, require};
 use keepalived_rs::wire::bfd::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,17 +124,6 @@ struct Detector {
     _frr: Option<Frr>,
     bfd_pid: i32,
     other_pids: Vec<i32>,
-}
-
-fn pid_in(file: &Path) -> i32 {
-    let mut pid = None;
-    poll_until(Duration::from_secs(10), || {
-        pid = std::fs::read_to_string(file)
-            .ok()
-            .and_then(|t| t.trim().parse::<i32>().ok());
-        pid.is_some()
-    });
-    pid.unwrap_or_else(|| panic!("no pid in {}", file.display()))
 }
 
 fn start_detector(which: Impl, lab: &Lab, dir: &Path, n: usize, ms: u32) -> Detector {

@@ -215,6 +215,18 @@ pub fn have(cmd: &str, arg: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The pid written in `file` (a daemon's pid file), waiting up to 10 s for it to appear.
+pub fn pid_in(file: &Path) -> i32 {
+    let mut pid = None;
+    poll_until(Duration::from_secs(10), || {
+        pid = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok());
+        pid.is_some()
+    });
+    pid.unwrap_or_else(|| panic!("no pid in {}", file.display()))
+}
+
 /// A network namespace made for one test (unique name), deleted on drop.
 pub struct Netns(pub String);
 

@@ -103,7 +103,7 @@ impl Frr {
         let ctl = dir.join("bfdd.sock").to_string_lossy().into_owned();
         frr.bfdd = Some(spawn_frr(ns, "bfdd", &dir, &["--bfdctl", &ctl]));
         assert!(
-            poll_until(Duration::from_secs(10), || frr
+            super::poll_every(Duration::from_secs(10), Duration::from_millis(20), || frr
                 .vtysh(&["show bfd peers"])
                 .contains("BFD Peers")),
             "bfdd does not answer in {ns}"
@@ -147,7 +147,11 @@ impl Frr {
 
     /// Waits until bfdd reports `addr` with `status`.
     pub fn wait_status(&self, addr: &str, status: &str, limit: Duration) -> bool {
-        poll_until(limit, || self.peer_status(addr).as_deref() == Some(status))
+        // vtysh is a process per call: ask every 50 ms, not every 2 ms, so that waiting does
+        // not load the machine the other tests measure on.
+        super::poll_every(limit, Duration::from_millis(50), || {
+            self.peer_status(addr).as_deref() == Some(status)
+        })
     }
 }
 

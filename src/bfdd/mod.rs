@@ -437,7 +437,8 @@ impl Bfdd {
             if self.stopping {
                 continue;
             }
-            self.slots[i].s.handle_input(now, &repr);
+            let at = arrival(now, r.stamp);
+            self.slots[i].s.handle_input(at, &repr);
             self.drain(core, i);
         }
     }
@@ -521,6 +522,23 @@ impl Bfdd {
                 slot.armed = Some((at, id));
             }
         }
+    }
+}
+
+/// When a packet arrived, on the loop's clock: `now` moved back by the age of the kernel's
+/// receive stamp (wall clock), so that the detection time counts from the packet's arrival even
+/// when the loop got to it late (a busy machine). At most 1 s back; `now` without a stamp or when
+/// the wall clock jumped.
+fn arrival(now: Instant, stamp: Option<std::time::Duration>) -> Instant {
+    let Some(stamp) = stamp else { return now };
+    let Ok(wall) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
+        return now;
+    };
+    match wall.checked_sub(stamp) {
+        Some(age) if age < std::time::Duration::from_secs(1) => {
+            Instant::from_nanos(now.as_nanos().saturating_sub(age.as_nanos() as u64))
+        }
+        _ => now,
     }
 }
 

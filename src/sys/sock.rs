@@ -292,9 +292,10 @@ impl VrrpSocket {
     }
 }
 
-/// One datagram as `recvmsg` gave it, with the ancillary data the sockets here ask for.
+/// One datagram as `recvmsg` gave it, with the ancillary data the sockets here ask for (the
+/// BFD sockets return it as is: [`super::udp::Received`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Msg {
+pub struct Msg {
     /// Bytes written to the buffer (never more than its length).
     pub len: usize,
     /// The datagram was longer than the buffer.
@@ -306,6 +307,8 @@ pub(super) struct Msg {
     pub ttl: Option<u8>,
     /// `IP_PKTINFO` / `IPV6_PKTINFO`: the interface.
     pub ifindex: Option<u32>,
+    /// `SO_TIMESTAMPNS`: when the kernel received it, on the wall clock (since the epoch).
+    pub stamp: Option<std::time::Duration>,
 }
 
 /// `recvmsg(2)` of one datagram with its source and ancillary data (`WouldBlock` when drained,
@@ -358,6 +361,7 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
         dst: None,
         ttl: None,
         ifindex: None,
+        stamp: None,
     };
     // SAFETY: the CMSG_* macros walk the control buffer the kernel filled, within
     // msg_controllen; each payload is read unaligned with the size its type says.
@@ -380,6 +384,11 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
                 let p: libc::in_pktinfo = std::ptr::read_unaligned(data.cast());
                 out.dst = Some(IpAddr::V4(Ipv4Addr::from(p.ipi_addr.s_addr.to_ne_bytes())));
                 out.ifindex = u32::try_from(p.ipi_ifindex).ok();
+            } else if level == libc::SOL_SOCKET && ty == libc::SCM_TIMESTAMPNS {
+                let t: libc::timespec = std::ptr::read_unaligned(data.cast());
+                out.stamp = u64::try_from(t.tv_sec).ok().map(|secs| {
+                    std::time::Duration::new(secs, u32::try_from(t.tv_nsec).unwrap_or(0))
+                });
             }
             c = libc::CMSG_NXTHDR(&msg, c);
         }

@@ -3,7 +3,8 @@
 //! - [`BfdSocket::listen`]: one per (family, port), bound to the wildcard address, shared by all
 //!   sessions of that kind. Every datagram comes with its TTL or hop limit (`IP_RECVTTL`,
 //!   `IPV6_RECVHOPLIMIT`) for the GTSM check, and its destination address and interface
-//!   (`IP_PKTINFO`, `IPV6_RECVPKTINFO`) for the session lookup.
+//!   (`IP_PKTINFO`, `IPV6_RECVPKTINFO`) for the session lookup, and the kernel's receive time
+//!   (`SO_TIMESTAMPNS`).
 //! - [`BfdSocket::sender`]: one per session, bound to the session's source address (or the
 //!   wildcard) and a source port in 49152..=65535 (RFC 5881 4), sending with the session's TTL or
 //!   hop limit. Never read: answers come to the well-known port.
@@ -20,21 +21,8 @@ use super::sock::{recv_msg, retry_isize, setsockopt, sockaddr_v4, sockaddr_v6, s
 /// RFC 5881 section 4: the source port range of BFD control packets.
 pub const SOURCE_PORTS: std::ops::RangeInclusive<u16> = 49152..=65535;
 
-/// One received datagram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Received {
-    /// Bytes of UDP payload written to the buffer (never more than its length).
-    pub len: usize,
-    /// The payload was longer than the buffer.
-    pub truncated: bool,
-    pub src: SocketAddr,
-    /// The destination address of the IP header.
-    pub dst: Option<IpAddr>,
-    /// TTL (IPv4) or hop limit (IPv6) as received.
-    pub ttl: Option<u8>,
-    /// The interface it came in on.
-    pub ifindex: Option<u32>,
-}
+/// One received datagram: length, source, destination, TTL or hop limit, interface.
+pub use super::sock::Msg as Received;
 
 /// A UDP socket of one family; see the module doc.
 #[derive(Debug)]
@@ -92,6 +80,9 @@ impl BfdSocket {
         let fd = udp(v6)?;
         let raw = fd.as_raw_fd();
         setsockopt(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, &1i32)?;
+        // The kernel's receive time of each packet: the detection time counts from it, not
+        // from when the loop got to the packet.
+        setsockopt(raw, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &1i32)?;
         let local = if v6 {
             setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, &1i32)?;
             setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, &1i32)?;
@@ -190,15 +181,7 @@ impl BfdSocket {
 
     /// Receives one datagram into `buf` (`WouldBlock` when drained).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        let m = recv_msg(self.fd.as_raw_fd(), buf)?;
-        Ok(Received {
-            len: m.len,
-            truncated: m.truncated,
-            src: m.src,
-            dst: m.dst,
-            ttl: m.ttl,
-            ifindex: m.ifindex,
-        })
+        recv_msg(self.fd.as_raw_fd(), buf)
     }
 }
 
@@ -247,5 +230,10 @@ mod tests {
         assert_eq!(r.dst, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
         assert_eq!(r.src, s.local());
         assert!(!r.truncated);
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("wall clock");
+        let stamp = r.stamp.expect("SO_TIMESTAMPNS");
+        assert!(stamp <= wall && wall - stamp < std::time::Duration::from_secs(5));
     }
 }
