@@ -376,3 +376,133 @@ fn frr_multihop_ipv4_through_a_router() {
     );
     freeze_and_measure(&lab, frr.bfdd_pid(), peer, us, Duration::from_millis(150));
 }
+
+/// Sends `packets` from namespace `ns`, from `src` with TTL `ttl`, to `dst` port 3784.
+fn send_from(ns: &str, src: IpAddr, dst: IpAddr, ttl: u32, packets: Vec<Vec<u8>>) {
+    let ns = ns.to_string();
+    std::thread::spawn(move || {
+        common::lab::enter_ns(&ns).expect("enter namespace");
+        let s = std::net::UdpSocket::bind((src, 49200)).expect("bind");
+        s.set_ttl(ttl).expect("ttl");
+        for p in packets {
+            s.send_to(&p, (dst, 3784)).expect("send");
+        }
+    })
+    .join()
+    .expect("sender thread");
+}
+
+/// A BFD control packet in state Down (RFC 5880 4.1).
+fn control(version: u8, my: u32, your: u32) -> Vec<u8> {
+    let mut p = vec![version << 5, 1 << 6, 3, 24];
+    p.extend_from_slice(&my.to_be_bytes());
+    p.extend_from_slice(&your.to_be_bytes());
+    p.extend_from_slice(&1_000_000u32.to_be_bytes());
+    p.extend_from_slice(&50_000u32.to_be_bytes());
+    p.extend_from_slice(&0u32.to_be_bytes());
+    p
+}
+
+/// Bad input on the BFD port is counted by reason in the statistics dump and changes nothing:
+/// a packet one hop away (TTL 254) for a single-hop session, a wrong version, a truncated one,
+/// an unknown Your Discriminator, and random bytes. A good packet from the same source then
+/// reaches the session. The daemon keeps running.
+#[test]
+fn bad_packets_are_counted_by_reason() {
+    if !can_run() {
+        return;
+    }
+    let lab = Lab::new("bbad", 2);
+    let dir = TempDir::new("bfd-bad");
+    let (us, peer) = (addr(&lab, 0, false), addr(&lab, 1, false));
+    let stats = dir.path().join("stats");
+    let conf = format!(
+        "global_defs {{\n    stats_dump_file {}\n}}\n{}",
+        stats.display(),
+        ours("bad", peer, us, 50, "")
+    );
+    let mut rs = start_rs(&lab, 0, dir.path(), &conf);
+    assert!(
+        rs.daemon
+            .wait_for("BFD: 1 session(s) running", Duration::from_secs(5))
+            .is_some(),
+        "{}",
+        rs.daemon.log()
+    );
+    let ns1 = lab.routers[1].ns.clone();
+    send_from(&ns1, peer, us, 254, vec![control(1, 7, 0)]);
+    send_from(
+        &ns1,
+        peer,
+        us,
+        255,
+        vec![
+            control(2, 7, 0),
+            control(1, 7, 0)[..20].to_vec(),
+            control(1, 7, 0x1234_5678),
+        ],
+    );
+    // 200 random datagrams (a fixed xorshift sequence, 1-64 bytes).
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = Vec::new();
+    for _ in 0..200 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let len = 1 + (x % 64) as usize;
+        noise.push(
+            (0..len)
+                .map(|i| (x >> (i % 8 * 8)) as u8 ^ i as u8)
+                .collect(),
+        );
+    }
+    send_from(&ns1, peer, us, 255, noise);
+    send_from(&ns1, peer, us, 255, vec![control(1, 7, 0)]);
+    let read = || std::fs::read_to_string(&stats).unwrap_or_default();
+    let field = |text: &str, key: &str| -> Option<u64> {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))?
+            .rsplit(':')
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let ok = poll_until(Duration::from_secs(5), || {
+        let _ = std::fs::remove_file(&stats);
+        rs.daemon.signal(libc::SIGUSR2);
+        common::poll_every(
+            Duration::from_millis(500),
+            Duration::from_millis(10),
+            || field(&read(), "Datagrams").is_some(),
+        ) && field(&read(), "Datagrams") == Some(205)
+    });
+    let text = read();
+    assert!(
+        ok,
+        "not every datagram counted:\n{text}\n{}",
+        rs.daemon.log()
+    );
+    assert_eq!(field(&text, "Dropped, TTL below"), Some(1), "{text}");
+    assert!(field(&text, "Dropped, wrong version") >= Some(1), "{text}");
+    assert!(field(&text, "Dropped, bad length") >= Some(1), "{text}");
+    assert!(field(&text, "Dropped, no session") >= Some(1), "{text}");
+    // The good one (and nothing else: random bytes never pass the checks and the lookup).
+    assert_eq!(field(&text, "Packets received"), Some(1), "{text}");
+    let dropped: u64 = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Dropped"))
+        .filter_map(|l| l.rsplit(':').next()?.trim().parse::<u64>().ok())
+        .sum();
+    assert_eq!(dropped + 1, 205, "{text}");
+    assert!(
+        rs.daemon.wait_exit(Duration::from_millis(1)).is_none(),
+        "daemon died"
+    );
+    rs.daemon.signal(libc::SIGTERM);
+    assert!(
+        rs.daemon
+            .wait_exit(Duration::from_secs(5))
+            .is_some_and(|s| s.success())
+    );
+}
