@@ -29,6 +29,9 @@ struct Pair {
     /// Worst lateness of a Down after the detection time (negative: early).
     detect_late: Duration,
     false_downs: u64,
+    /// Packets received by a session in Up: each starts a window in which the next
+    /// `detect_mult` packets must all be lost for a false Down.
+    rx_up: u64,
     events: Vec<(Instant, usize, Event)>,
 }
 
@@ -61,6 +64,7 @@ impl Pair {
             gap: (f64::MAX, 0.0),
             detect_late: Duration::ZERO,
             false_downs: 0,
+            rx_up: 0,
             events: vec![],
         }
     }
@@ -124,6 +128,9 @@ impl Pair {
         if let Some(k) = self.flight.iter().position(|f| f.0 == t) {
             let (_, to, repr) = self.flight.swap_remove(k);
             self.last_rx[to] = Some(t);
+            if self.s[to].state() == State::Up && repr.state == State::Up {
+                self.rx_up += 1;
+            }
             self.s[to].handle_input(t, &repr);
             self.drain(to);
         } else {
@@ -185,11 +192,13 @@ fn bring_up_and_poll_final_on_either_side() {
 fn detection_under_loss_and_jitter_bounds() {
     for (mult, loss) in [(3u8, 10u64), (1, 0)] {
         let (mut downs, mut late, mut gap) = (0, Duration::ZERO, (f64::MAX, 0.0f64));
+        let mut rx_up = 0;
         let secs = 20;
         for seed in 0..SEEDS {
             let mut p = Pair::new(seed, loss, mult);
             p.run_until(Instant::ZERO + Duration::from_secs(secs));
             downs += p.false_downs;
+            rx_up += p.rx_up;
             late = late.max(p.detect_late);
             gap = (gap.0.min(p.gap.0), gap.1.max(p.gap.1));
         }
@@ -197,9 +206,20 @@ fn detection_under_loss_and_jitter_bounds() {
             late <= MS,
             "declared Down {late:?} after the detection time"
         );
+        // Theory: after each packet a session receives while Up, the peer's next `mult`
+        // packets all arrive within the detection time (the jitter keeps `mult` periodic gaps
+        // at most `mult` intervals), so a false Down needs those `mult` all lost: p^mult per
+        // packet. Each such Down sends one immediate Down packet and then idles at 1 s; when
+        // that packet is lost too (p), the peer times out on its own: x (1 + p).
+        let p = loss as f64 / 100.0;
+        let expected = rx_up as f64 * p.powi(i32::from(mult)) * (1.0 + p);
+        let sigma = expected.sqrt().max(1.0);
+        assert!(
+            (downs as f64 - expected).abs() <= 5.0 * sigma,
+            "mult {mult} loss {loss}%: {downs} false Downs, theory {expected:.0} +- {sigma:.0}"
+        );
         println!(
-            "mult {mult} loss {loss}%: {downs} false Downs over {SEEDS} x {secs} s (theory: \
-             ~ one per 1/(0.1^3) = 1000 detection windows at 10 %), worst lateness {late:?}, \
+            "mult {mult} loss {loss}%: {downs} false Downs after {rx_up} packets received while Up over {SEEDS} x {secs} s (theory {expected:.0}), worst lateness {late:?}, \
              periodic gaps {:.3}..{:.3} of the interval",
             gap.0, gap.1
         );

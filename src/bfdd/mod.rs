@@ -112,6 +112,8 @@ pub struct Bfdd {
     changes: Vec<Change>,
     counters: Counters,
     stopping: bool,
+    /// The receive batch, kept for its capacity.
+    batch: Vec<crate::sys::udp::Received>,
 }
 
 /// A seed from the kernel's random pool (discriminators and jitter need not be secret, only
@@ -156,6 +158,7 @@ impl Bfdd {
             changes: Vec::new(),
             counters: Counters::default(),
             stopping: false,
+            batch: Vec::with_capacity(8),
         };
         for inst in &cfg.bfd.instances {
             d.add(inst.clone(), core, now);
@@ -396,51 +399,70 @@ impl Bfdd {
         self.drain(core, i);
     }
 
-    /// A receiving socket is readable: every datagram goes to its session.
+    /// A receiving socket is readable: every datagram goes to its session. Read in batches of
+    /// up to 8 (one `recvmmsg`); a batch that is not full means the queue is drained, so the
+    /// common case of one packet per wake is one syscall.
     pub fn on_io<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, k: Key) {
         let Key::Listener(n) = k else { return };
         let n = n as usize;
-        let mut buf = [0u8; 128];
-        loop {
-            let Some(l) = self.listeners.get(n) else {
-                return;
-            };
+        let mut bufs = [[0u8; 128]; 8];
+        let mut got = std::mem::take(&mut self.batch);
+        while let Some(l) = self.listeners.get(n) {
             let multihop = l.multihop;
-            let r = match l.sock.recv(&mut buf) {
-                Ok(r) => r,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            got.clear();
+            match l.sock.recv_batch(&mut bufs, &mut got) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) => {
                     debug!("BFD: receive error: {e}");
-                    return;
+                    break;
                 }
-            };
-            self.counters.rx += 1;
-            if r.truncated {
-                self.counters.truncated += 1;
-                continue;
             }
-            let repr = match wb::receive(&buf[..r.len], false) {
-                Ok(repr) => repr,
-                Err(why) => {
-                    self.count_drop(why);
-                    continue;
-                }
-            };
-            let Some(i) = self.lookup(&repr, r.src.ip(), r.dst, multihop) else {
-                self.counters.no_session += 1;
-                continue;
-            };
-            if !gtsm_ok(&self.slots[i].cfg, r.ttl) {
-                self.counters.ttl += 1;
-                continue;
+            for (r, buf) in got.iter().zip(bufs.iter()) {
+                self.on_datagram(core, now, r, &buf[..r.len], multihop);
             }
-            if self.stopping {
-                continue;
+            if got.len() < bufs.len() {
+                break;
             }
-            let at = arrival(now, r.stamp);
-            self.slots[i].s.handle_input(at, &repr);
-            self.drain(core, i);
         }
+        self.batch = got;
+    }
+
+    /// One received datagram: checks, lookup, GTSM, then its session.
+    fn on_datagram<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        r: &crate::sys::udp::Received,
+        payload: &[u8],
+        multihop: bool,
+    ) {
+        self.counters.rx += 1;
+        if r.truncated {
+            self.counters.truncated += 1;
+            return;
+        }
+        let repr = match wb::receive(payload, false) {
+            Ok(repr) => repr,
+            Err(why) => {
+                self.count_drop(why);
+                return;
+            }
+        };
+        let Some(i) = self.lookup(&repr, r.src.ip(), r.dst, multihop) else {
+            self.counters.no_session += 1;
+            return;
+        };
+        if !gtsm_ok(&self.slots[i].cfg, r.ttl) {
+            self.counters.ttl += 1;
+            return;
+        }
+        if self.stopping {
+            return;
+        }
+        let at = arrival(now, r.stamp);
+        self.slots[i].s.handle_input(at, &repr);
+        self.drain(core, i);
     }
 
     fn count_drop(&mut self, why: DropReason) {

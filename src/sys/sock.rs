@@ -331,11 +331,57 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
     msg.msg_controllen = size_of::<[u64; 16]>() as _;
     // SAFETY: every pointer in msg points at a live local or at buf for the call.
     let len = retry_isize(|| unsafe { libc::recvmsg(raw, &mut msg, libc::MSG_TRUNC) })?;
+    Ok(parse_msg(&msg, &sa, len, buf.len()))
+}
+
+/// Datagrams in one `recvmmsg(2)`, at most `bufs.len()` (up to 8), appended to `out` (a receive
+/// of one packet per readiness is one syscall: a batch that is not full says the queue was
+/// empty, so no further call is needed to see `EAGAIN`). `WouldBlock` when there was none.
+pub(super) fn recv_msgs(raw: RawFd, bufs: &mut [[u8; 128]], out: &mut Vec<Msg>) -> io::Result<()> {
+    const MAX: usize = 8;
+    let n = bufs.len().min(MAX);
+    // SAFETY: all of these are plain data; all-zero is valid.
+    let mut sas: [libc::sockaddr_storage; MAX] = unsafe { zeroed() };
+    let mut iovs: [libc::iovec; MAX] = unsafe { zeroed() };
+    let mut cbufs = [[0u64; 16]; MAX];
+    let mut msgs: [libc::mmsghdr; MAX] = unsafe { zeroed() };
+    for (i, b) in bufs.iter_mut().take(n).enumerate() {
+        iovs[i] = libc::iovec {
+            iov_base: b.as_mut_ptr().cast(),
+            iov_len: b.len(),
+        };
+        let h = &mut msgs[i].msg_hdr;
+        h.msg_name = (&mut sas[i] as *mut libc::sockaddr_storage).cast();
+        h.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        h.msg_iov = &mut iovs[i];
+        h.msg_iovlen = 1;
+        h.msg_control = cbufs[i].as_mut_ptr().cast();
+        h.msg_controllen = size_of::<[u64; 16]>() as _;
+    }
+    // SAFETY: msgs[..n] point at live locals and at bufs for the call; no timeout.
+    let got = retry_isize(|| unsafe {
+        libc::recvmmsg(
+            raw,
+            msgs.as_mut_ptr(),
+            n as _,
+            (libc::MSG_TRUNC | libc::MSG_DONTWAIT) as _,
+            std::ptr::null_mut(),
+        ) as isize
+    })?;
+    for i in 0..got.min(n) {
+        let len = msgs[i].msg_len as usize;
+        out.push(parse_msg(&msgs[i].msg_hdr, &sas[i], len, bufs[i].len()));
+    }
+    Ok(())
+}
+
+/// The [`Msg`] of a datagram `recvmsg` filled in: `len` its full length, `cap` the buffer's.
+fn parse_msg(msg: &libc::msghdr, sa: &libc::sockaddr_storage, len: usize, cap: usize) -> Msg {
     let src = match i32::from(sa.ss_family) {
         libc::AF_INET6 => {
             // SAFETY: the family says the storage holds a sockaddr_in6.
             let s: libc::sockaddr_in6 =
-                unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
+                unsafe { std::ptr::read((sa as *const libc::sockaddr_storage).cast()) };
             SocketAddr::V6(SocketAddrV6::new(
                 Ipv6Addr::from(s.sin6_addr.s6_addr),
                 u16::from_be(s.sin6_port),
@@ -346,7 +392,7 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
         libc::AF_INET => {
             // SAFETY: the family says the storage holds a sockaddr_in.
             let s: libc::sockaddr_in =
-                unsafe { std::ptr::read((&sa as *const libc::sockaddr_storage).cast()) };
+                unsafe { std::ptr::read((sa as *const libc::sockaddr_storage).cast()) };
             SocketAddr::V4(SocketAddrV4::new(
                 Ipv4Addr::from(s.sin_addr.s_addr.to_ne_bytes()),
                 u16::from_be(s.sin_port),
@@ -355,8 +401,8 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
         _ => SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
     };
     let mut out = Msg {
-        len: len.min(buf.len()),
-        truncated: len > buf.len() || msg.msg_flags & libc::MSG_TRUNC != 0,
+        len: len.min(cap),
+        truncated: len > cap || msg.msg_flags & libc::MSG_TRUNC != 0,
         src,
         dst: None,
         ttl: None,
@@ -366,7 +412,7 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
     // SAFETY: the CMSG_* macros walk the control buffer the kernel filled, within
     // msg_controllen; each payload is read unaligned with the size its type says.
     unsafe {
-        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        let mut c = libc::CMSG_FIRSTHDR(msg);
         while !c.is_null() {
             let level = (*c).cmsg_level;
             let ty = (*c).cmsg_type;
@@ -390,10 +436,10 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
                     std::time::Duration::new(secs, u32::try_from(t.tv_nsec).unwrap_or(0))
                 });
             }
-            c = libc::CMSG_NXTHDR(&msg, c);
+            c = libc::CMSG_NXTHDR(msg, c);
         }
     }
-    Ok(out)
+    out
 }
 
 /// An `AF_PACKET` socket on one interface, for whole Ethernet frames (send only).
