@@ -80,6 +80,21 @@ fn addr(lab: &Lab, i: usize, v6: bool) -> IpAddr {
     }
 }
 
+/// The packets on the wire from now until `us` has sent 15 periodic Up packets (under a second
+/// at 50 ms; a check fails if they never come).
+fn packet_window(lab: &Lab, us: IpAddr) -> Vec<Seen> {
+    let t = std::time::Instant::now();
+    let mut seen = Vec::new();
+    common::poll_every(Duration::from_secs(5), Duration::from_millis(20), || {
+        seen = bfd_packets(&lab.frames_since(t));
+        seen.iter()
+            .filter(|s| s.src == us && s.state == State::Up && !s.poll && !s.fin)
+            .count()
+            >= 15
+    });
+    seen
+}
+
 /// Our packets of a session that is Up: TTL/hop limit, ports, intervals.
 fn check_our_packets(seen: &[Seen], us: IpAddr, port: u16, ttl: u8, ms: u32) {
     let ours: Vec<&Seen> = seen.iter().filter(|s| s.src == us).collect();
@@ -212,10 +227,7 @@ fn frr_single_hop(v6: bool) {
     let mut rs = start_rs(&lab, 0, dir.path(), &ours("frr", peer, us, 50, ""));
     let logs = |rs: &Side| frr_logs(rs, &frr);
     wait_up_with_frr(&rs, &frr, "frr", us);
-    // A second of packets at 50 ms.
-    let t = std::time::Instant::now();
-    std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
-    let seen = bfd_packets(&lab.frames_since(t));
+    let seen = packet_window(&lab, us);
     check_our_packets(&seen, us, 3784, 255, 50);
     assert!(seen.iter().any(|s| s.src == peer && s.state == State::Up));
 
@@ -315,9 +327,7 @@ fn keepalived_single_hop(v6: bool) {
             logs()
         );
     }
-    let t = std::time::Instant::now();
-    std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
-    let seen = bfd_packets(&lab.frames_since(t));
+    let seen = packet_window(&lab, us);
     check_our_packets(&seen, us, 3784, 255, 50);
 
     // keepalived changes its intervals on reload: its Poll, our Final.
@@ -364,9 +374,7 @@ fn frr_multihop_ipv4_through_a_router() {
         &ours("mh", peer, us, 50, "    multihop\n    max_hops 1\n"),
     );
     wait_up_with_frr(&rs, &frr, "mh", us);
-    let t = std::time::Instant::now();
-    std::thread::sleep(Duration::from_secs(1)); // a window of packets to look at
-    let seen = bfd_packets(&lab.frames_since(t));
+    let seen = packet_window(&lab, us);
     check_our_packets(&seen, us, 4784, 255, 50);
     // On the bridge (between us and the router) FRR's packets have crossed one router.
     assert!(
@@ -382,7 +390,7 @@ fn send_from(ns: &str, src: IpAddr, dst: IpAddr, ttl: u32, packets: Vec<Vec<u8>>
     let ns = ns.to_string();
     std::thread::spawn(move || {
         common::lab::enter_ns(&ns).expect("enter namespace");
-        let s = std::net::UdpSocket::bind((src, 49200)).expect("bind");
+        let s = std::net::UdpSocket::bind((src, 0)).unwrap_or_else(|e| panic!("bind {src}: {e}"));
         s.set_ttl(ttl).expect("ttl");
         for p in packets {
             s.send_to(&p, (dst, 3784)).expect("send");

@@ -515,10 +515,10 @@ impl Handler<Key> for Daemon {
             }
             Wake::Timer {
                 owner: Key::Bfd(bfdd::Key::Timer(i)),
-                ..
+                deadline,
             } => {
                 if let Some(b) = &mut self.bfd {
-                    b.on_timer(core, now, i);
+                    b.on_timer(core, now, i, deadline);
                 }
                 self.forward_bfd(core, now);
             }

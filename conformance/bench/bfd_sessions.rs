@@ -231,18 +231,24 @@ fn detection(which: Impl, ms: u32, trials: usize) -> Detection {
     };
     let both_up = |since: Instant| {
         let seen = bfd_packets(&lab.frames_since(since));
-        let last = |who: IpAddr| seen.iter().rev().find(|s| s.src == who).map(|s| s.state);
-        last(us) == Some(State::Up) && last(them) == Some(State::Up)
+        // Every packet of the window from both sides: Up at the fast rate, no Poll or Final.
+        let settled = |who: IpAddr| {
+            let mine: Vec<_> = seen.iter().filter(|s| s.src == who).collect();
+            mine.len() >= 4
+                && mine
+                    .iter()
+                    .all(|s| s.state == State::Up && !s.poll && !s.fin && s.min_tx == ms * 1000)
+        };
+        settled(us) && settled(them)
     };
     for _ in 0..trials {
-        // Up, and settled at the fast interval for a moment.
+        // Up, and settled at the fast interval: both sides' last packets Up, no Poll pending.
         if !poll_until(Duration::from_secs(15), || {
-            both_up(Instant::now() - Duration::from_millis(100))
+            both_up(Instant::now() - Duration::from_millis(u64::from(ms) * 6))
         }) {
             out.failed += 1;
             continue;
         }
-        std::thread::sleep(Duration::from_millis(300)); // at the fast rate for a while
         let t0 = Instant::now();
         let frozen = Frozen::new(peer.pid());
         let mut took = None;

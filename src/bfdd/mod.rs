@@ -85,7 +85,6 @@ struct Slot {
     tx: Option<BfdSocket>,
     peer: SocketAddr,
     armed: Option<(Instant, TimerId)>,
-    up: bool,
     retired: bool,
 }
 
@@ -180,15 +179,7 @@ impl Bfdd {
         self.slots
             .iter()
             .find(|s| !s.retired && s.cfg.name == name)
-            .map(|s| s.up)
-    }
-
-    /// The names of the running sessions.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.slots
-            .iter()
-            .filter(|s| !s.retired)
-            .map(|s| s.cfg.name.as_str())
+            .map(|s| s.s.state() == State::Up)
     }
 
     /// Sessions that went Up or left Up since the last call.
@@ -214,15 +205,6 @@ impl Bfdd {
                 local: s.tx.as_ref().map(BfdSocket::local),
             })
             .collect()
-    }
-
-    /// The earliest deadline of any session.
-    pub fn next_deadline(&self) -> Option<Instant> {
-        self.slots
-            .iter()
-            .filter(|s| !s.retired)
-            .filter_map(|s| s.armed.map(|(at, _)| at))
-            .min()
     }
 
     fn new_discr(&mut self) -> u32 {
@@ -285,7 +267,13 @@ impl Bfdd {
         }
     }
 
-    fn add<K: From<Key> + Copy>(&mut self, cfg: BfdInstance, core: &mut Core<K>, now: Instant) {
+    /// Starts a session for `cfg`; returns its slot.
+    fn add<K: From<Key> + Copy>(
+        &mut self,
+        cfg: BfdInstance,
+        core: &mut Core<K>,
+        now: Instant,
+    ) -> usize {
         self.ensure_listener(core, cfg.neighbor.is_ipv6(), cfg.multihop);
         let tx = self.sender(&cfg);
         let discr = self.new_discr();
@@ -297,25 +285,42 @@ impl Bfdd {
             cfg.name,
             if cfg.multihop { " (multihop)" } else { "" }
         );
-        let i = self.slots.len();
-        self.by_discr.insert(discr, i);
-        self.slots.push(Slot {
+        let slot = Slot {
             cfg,
             s,
             tx,
             peer,
             armed: None,
-            up: false,
             retired: false,
-        });
+        };
+        // A retired slot is taken again (its timer is cancelled, its discriminator gone), so
+        // reloads never grow the table.
+        let i = match self.slots.iter().position(|s| s.retired) {
+            Some(i) => {
+                self.slots[i] = slot;
+                i
+            }
+            None => {
+                self.slots.push(slot);
+                self.slots.len() - 1
+            }
+        };
+        self.by_discr.insert(discr, i);
         self.drain(core, i);
+        i
     }
 
     /// A reload: unchanged sessions are untouched; new intervals or multiplier go through a
     /// Poll Sequence (RFC 5880 6.8.3); other changes, and removed instances, end the session
     /// with AdminDown (RFC 5880 6.8.16), and a changed instance starts anew.
     pub fn reload<K: From<Key> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) {
+        // Slots to keep; a new session may take a retired slot below the old length.
         let mut seen = vec![false; self.slots.len()];
+        let keep = |seen: &mut Vec<bool>, j: usize| {
+            if let Some(k) = seen.get_mut(j) {
+                *k = true;
+            }
+        };
         for inst in &cfg.bfd.instances {
             let found = self
                 .slots
@@ -343,12 +348,15 @@ impl Bfdd {
                     }
                 }
                 Some(i) => {
-                    seen[i] = true;
                     info!("BFD_Instance({}): addresses changed, restarting", inst.name);
                     self.retire(core, now, i);
-                    self.add(inst.clone(), core, now);
+                    let j = self.add(inst.clone(), core, now);
+                    keep(&mut seen, j);
                 }
-                None => self.add(inst.clone(), core, now),
+                None => {
+                    let j = self.add(inst.clone(), core, now);
+                    keep(&mut seen, j);
+                }
             }
         }
         for (i, seen) in seen.into_iter().enumerate() {
@@ -385,13 +393,21 @@ impl Bfdd {
         }
     }
 
-    /// A session's timer.
-    pub fn on_timer<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: u32) {
+    /// A session's timer, armed for `deadline`. A wake for a timer that was cancelled after it
+    /// came due (its session ended, or the slot holds a new session now) does not match the
+    /// slot's armed deadline and is ignored.
+    pub fn on_timer<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: u32,
+        deadline: Instant,
+    ) {
         let i = i as usize;
         let Some(slot) = self.slots.get_mut(i) else {
             return;
         };
-        if slot.retired {
+        if slot.retired || slot.armed.map(|(at, _)| at) != Some(deadline) {
             return;
         }
         slot.armed = None;
@@ -510,22 +526,19 @@ impl Bfdd {
                 }
                 Output::Event(ev) => {
                     let line = ev.log_line(&slot.cfg.name);
-                    let crate::bfd::Event::StateChange { to, .. } = ev;
-                    if to == State::Up || slot.up {
-                        info!("{line}");
-                    } else {
+                    let crate::bfd::Event::StateChange { from, to, .. } = ev;
+                    let (was_up, up) = (from == State::Up, to == State::Up);
+                    if was_up == up {
                         debug!("{line}");
+                        continue;
                     }
-                    let up = to == State::Up;
-                    if up != slot.up {
-                        slot.up = up;
-                        self.changes.push(Change {
-                            name: slot.cfg.name.clone(),
-                            up,
-                            vrrp: slot.cfg.vrrp,
-                            checker: slot.cfg.checker,
-                        });
-                    }
+                    info!("{line}");
+                    self.changes.push(Change {
+                        name: slot.cfg.name.clone(),
+                        up,
+                        vrrp: slot.cfg.vrrp,
+                        checker: slot.cfg.checker,
+                    });
                 }
             }
         }
@@ -547,18 +560,21 @@ impl Bfdd {
     }
 }
 
-/// When a packet arrived, on the loop's clock: `now` moved back by the age of the kernel's
-/// receive stamp (wall clock), so that the detection time counts from the packet's arrival even
-/// when the loop got to it late (a busy machine). At most 1 s back; `now` without a stamp or when
-/// the wall clock jumped.
+/// When a packet arrived, on the loop's clock: the monotonic clock now, moved back by the age
+/// of the kernel's receive stamp (wall clock), both clocks read here side by side (the loop's
+/// `now` is older by however long the wake has run: subtracting the age from it would date the
+/// packet too early). So the detection time counts from the packet's arrival even when the
+/// loop got to it late (a busy machine). At most 1 s back; `now` without a stamp or when the
+/// wall clock jumped.
 fn arrival(now: Instant, stamp: Option<std::time::Duration>) -> Instant {
     let Some(stamp) = stamp else { return now };
+    let mono = Instant::now();
     let Ok(wall) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
         return now;
     };
     match wall.checked_sub(stamp) {
         Some(age) if age < std::time::Duration::from_secs(1) => {
-            Instant::from_nanos(now.as_nanos().saturating_sub(age.as_nanos() as u64))
+            Instant::from_nanos(mono.as_nanos().saturating_sub(age.as_nanos() as u64))
         }
         _ => now,
     }

@@ -99,20 +99,6 @@ impl TimerFd {
         })?;
         Ok(())
     }
-
-    /// Consumes the expiration count so the fd stops being readable. `WouldBlock` is not an error.
-    pub fn drain(&self) -> io::Result<()> {
-        let mut buf = [0u8; 8];
-        // SAFETY: reading 8 bytes into an 8-byte buffer.
-        let n = unsafe { libc::read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
 }
 
 impl AsRawFd for TimerFd {

@@ -109,6 +109,35 @@ pub(super) fn sockaddr_v6(a: SocketAddrV6) -> libc::sockaddr_in6 {
     sa
 }
 
+/// `a` as the kernel takes it: the storage and the length of the family's sockaddr.
+pub(super) fn raw_sockaddr(a: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; all-zero is valid.
+    let mut st: libc::sockaddr_storage = unsafe { zeroed() };
+    let len = match a {
+        SocketAddr::V4(a) => {
+            // SAFETY: sockaddr_storage is larger than, and aligned for, sockaddr_in.
+            unsafe {
+                std::ptr::write(
+                    (&mut st as *mut libc::sockaddr_storage).cast(),
+                    sockaddr_v4(a),
+                )
+            };
+            size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            // SAFETY: sockaddr_storage is larger than, and aligned for, sockaddr_in6.
+            unsafe {
+                std::ptr::write(
+                    (&mut st as *mut libc::sockaddr_storage).cast(),
+                    sockaddr_v6(a),
+                )
+            };
+            size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (st, len as libc::socklen_t)
+}
+
 /// One received VRRP datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
@@ -311,24 +340,37 @@ pub struct Msg {
     pub stamp: Option<std::time::Duration>,
 }
 
+/// Control-message space per datagram: TTL, pktinfo and a time stamp fit.
+type Cbuf = [u64; 16];
+
+/// A msghdr that receives into `iov` with its source in `sa` and ancillary data in `cbuf`.
+fn msghdr(sa: &mut libc::sockaddr_storage, iov: &mut libc::iovec, cbuf: &mut Cbuf) -> libc::msghdr {
+    // SAFETY: msghdr is plain data; all-zero is valid.
+    let mut h: libc::msghdr = unsafe { zeroed() };
+    h.msg_name = (sa as *mut libc::sockaddr_storage).cast();
+    h.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    h.msg_iov = iov;
+    h.msg_iovlen = 1;
+    h.msg_control = cbuf.as_mut_ptr().cast();
+    h.msg_controllen = size_of::<Cbuf>() as _;
+    h
+}
+
+fn iovec(buf: &mut [u8]) -> libc::iovec {
+    libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    }
+}
+
 /// `recvmsg(2)` of one datagram with its source and ancillary data (`WouldBlock` when drained,
 /// `EINTR` retried).
 pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
-    // SAFETY: sockaddr_storage is plain data.
+    // SAFETY: sockaddr_storage is plain data; all-zero is valid.
     let mut sa: libc::sockaddr_storage = unsafe { zeroed() };
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    let mut cbuf = [0u64; 16];
-    // SAFETY: msghdr is plain data.
-    let mut msg: libc::msghdr = unsafe { zeroed() };
-    msg.msg_name = (&mut sa as *mut libc::sockaddr_storage).cast();
-    msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf.as_mut_ptr().cast();
-    msg.msg_controllen = size_of::<[u64; 16]>() as _;
+    let mut iov = iovec(buf);
+    let mut cbuf: Cbuf = [0; 16];
+    let mut msg = msghdr(&mut sa, &mut iov, &mut cbuf);
     // SAFETY: every pointer in msg points at a live local or at buf for the call.
     let len = retry_isize(|| unsafe { libc::recvmsg(raw, &mut msg, libc::MSG_TRUNC) })?;
     Ok(parse_msg(&msg, &sa, len, buf.len()))
@@ -343,20 +385,11 @@ pub(super) fn recv_msgs(raw: RawFd, bufs: &mut [[u8; 128]], out: &mut Vec<Msg>) 
     // SAFETY: all of these are plain data; all-zero is valid.
     let mut sas: [libc::sockaddr_storage; MAX] = unsafe { zeroed() };
     let mut iovs: [libc::iovec; MAX] = unsafe { zeroed() };
-    let mut cbufs = [[0u64; 16]; MAX];
+    let mut cbufs: [Cbuf; MAX] = [[0; 16]; MAX];
     let mut msgs: [libc::mmsghdr; MAX] = unsafe { zeroed() };
     for (i, b) in bufs.iter_mut().take(n).enumerate() {
-        iovs[i] = libc::iovec {
-            iov_base: b.as_mut_ptr().cast(),
-            iov_len: b.len(),
-        };
-        let h = &mut msgs[i].msg_hdr;
-        h.msg_name = (&mut sas[i] as *mut libc::sockaddr_storage).cast();
-        h.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        h.msg_iov = &mut iovs[i];
-        h.msg_iovlen = 1;
-        h.msg_control = cbufs[i].as_mut_ptr().cast();
-        h.msg_controllen = size_of::<[u64; 16]>() as _;
+        iovs[i] = iovec(b);
+        msgs[i].msg_hdr = msghdr(&mut sas[i], &mut iovs[i], &mut cbufs[i]);
     }
     // SAFETY: msgs[..n] point at live locals and at bufs for the call; no timeout.
     let got = retry_isize(|| unsafe {

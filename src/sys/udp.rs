@@ -12,11 +12,10 @@
 //! Non-blocking and close-on-exec; `EINTR` is retried here, `WouldBlock` is the caller's.
 
 use std::io;
-use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::sock::{recv_msg, recv_msgs, retry_isize, setsockopt, sockaddr_v4, sockaddr_v6, socket};
+use super::sock::{raw_sockaddr, recv_msgs, retry_isize, setsockopt, socket};
 
 /// RFC 5881 section 4: the source port range of BFD control packets.
 pub const SOURCE_PORTS: std::ops::RangeInclusive<u16> = 49152..=65535;
@@ -38,28 +37,10 @@ impl AsRawFd for BfdSocket {
 }
 
 fn bind(fd: RawFd, a: SocketAddr) -> io::Result<()> {
-    // SAFETY: each sockaddr is a live local passed with its own size.
-    let r = unsafe {
-        match a {
-            SocketAddr::V4(a) => {
-                let sa = sockaddr_v4(a);
-                libc::bind(
-                    fd,
-                    (&sa as *const libc::sockaddr_in).cast(),
-                    size_of::<libc::sockaddr_in>() as libc::socklen_t,
-                )
-            }
-            SocketAddr::V6(a) => {
-                let sa = sockaddr_v6(a);
-                libc::bind(
-                    fd,
-                    (&sa as *const libc::sockaddr_in6).cast(),
-                    size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-                )
-            }
-        }
-    };
-    super::cvt(r).map(drop)
+    let (sa, len) = raw_sockaddr(a);
+    // SAFETY: `sa` is a live local of `len` meaningful bytes.
+    super::cvt(unsafe { libc::bind(fd, (&sa as *const libc::sockaddr_storage).cast(), len) })
+        .map(drop)
 }
 
 fn udp(v6: bool) -> io::Result<OwnedFd> {
@@ -150,38 +131,18 @@ impl BfdSocket {
     /// Sends one datagram to `dst`.
     pub fn send_to(&self, buf: &[u8], dst: SocketAddr) -> io::Result<usize> {
         let raw = self.fd.as_raw_fd();
-        // SAFETY: each sockaddr is a live local passed with its size; buf is live for the call.
+        let (sa, len) = raw_sockaddr(dst);
+        // SAFETY: `sa` is a live local of `len` meaningful bytes; buf is live for the call.
         retry_isize(|| unsafe {
-            match dst {
-                SocketAddr::V4(a) => {
-                    let sa = sockaddr_v4(a);
-                    libc::sendto(
-                        raw,
-                        buf.as_ptr().cast(),
-                        buf.len(),
-                        libc::MSG_NOSIGNAL,
-                        (&sa as *const libc::sockaddr_in).cast(),
-                        size_of::<libc::sockaddr_in>() as libc::socklen_t,
-                    )
-                }
-                SocketAddr::V6(a) => {
-                    let sa = sockaddr_v6(a);
-                    libc::sendto(
-                        raw,
-                        buf.as_ptr().cast(),
-                        buf.len(),
-                        libc::MSG_NOSIGNAL,
-                        (&sa as *const libc::sockaddr_in6).cast(),
-                        size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-                    )
-                }
-            }
+            libc::sendto(
+                raw,
+                buf.as_ptr().cast(),
+                buf.len(),
+                libc::MSG_NOSIGNAL,
+                (&sa as *const libc::sockaddr_storage).cast(),
+                len,
+            )
         })
-    }
-
-    /// Receives one datagram into `buf` (`WouldBlock` when drained).
-    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        recv_msg(self.fd.as_raw_fd(), buf)
     }
 
     /// Receives up to `bufs.len()` (at most 8) datagrams in one call, appended to `out` in
@@ -195,6 +156,17 @@ impl BfdSocket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Waits up to 5 s for `l` to be readable (poll(2), not a sleep).
+    fn readable(l: &BfdSocket) -> bool {
+        let mut p = libc::pollfd {
+            fd: l.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one live pollfd.
+        unsafe { libc::poll(&mut p, 1, 5000) == 1 }
+    }
 
     /// Loopback only: a sender with TTL 255 reaches a listener on a free port, which sees the
     /// TTL, the destination and the source port.
@@ -217,21 +189,12 @@ mod tests {
         assert!(SOURCE_PORTS.contains(&s.local().port()));
         s.send_to(b"hello", SocketAddr::from(([127, 0, 0, 1], port)))
             .expect("send");
-        let mut buf = [0u8; 64];
-        let mut got = None;
-        for _ in 0..1000 {
-            match l.recv(&mut buf) {
-                Ok(r) => {
-                    got = Some(r);
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(std::time::Duration::from_millis(1))
-                }
-                Err(e) => panic!("recv: {e}"),
-            }
-        }
-        let r = got.expect("datagram");
+        let mut bufs = [[0u8; 128]; 8];
+        let mut out = Vec::new();
+        assert!(readable(&l), "no datagram within 5 s");
+        l.recv_batch(&mut bufs, &mut out).expect("recv_batch");
+        let buf = bufs[0];
+        let r = out.first().copied().expect("datagram");
         assert_eq!(&buf[..r.len], b"hello");
         assert_eq!(r.ttl, Some(255));
         assert_eq!(r.dst, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
@@ -244,20 +207,14 @@ mod tests {
         assert!(stamp <= wall && wall - stamp < std::time::Duration::from_secs(5));
 
         // A batch: three datagrams, one call, fewer than asked; then nothing.
+        out.clear();
         for m in [b"one".as_slice(), b"two", b"three"] {
             s.send_to(m, SocketAddr::from(([127, 0, 0, 1], port)))
                 .expect("send");
         }
-        let mut bufs = [[0u8; 128]; 8];
-        let mut out = Vec::new();
-        for _ in 0..1000 {
-            match l.recv_batch(&mut bufs, &mut out) {
-                Ok(()) if out.len() >= 3 => break,
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => panic!("recv_batch: {e}"),
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
+        while out.len() < 3 {
+            assert!(readable(&l), "datagrams missing: {out:?}");
+            l.recv_batch(&mut bufs, &mut out).expect("recv_batch");
         }
         // Each call appends; datagrams of earlier calls were overwritten in bufs, so look at
         // lengths and sources only.
