@@ -253,10 +253,14 @@ fn detection(which: Impl, ms: u32, trials: usize) -> Detection {
         let frozen = Frozen::new(peer.pid());
         let mut took = None;
         poll_until(Duration::from_secs(3), || {
-            let seen = bfd_packets(&lab.frames_since(t0 - Duration::from_millis(200)));
+            // Back as far as the settled window (all Up) for the peer's last packet; the Down
+            // must come after the freeze (a Down of the previous trial's thaw may lie further
+            // back).
+            let seen =
+                bfd_packets(&lab.frames_since(t0 - Duration::from_millis(u64::from(ms) * 6)));
             if let Some(d) = seen
                 .iter()
-                .position(|s| s.src == us && s.state == State::Down)
+                .position(|s| s.src == us && s.state == State::Down && s.at >= t0)
                 && let Some(p) = seen[..d].iter().rev().find(|s| s.src == them)
             {
                 took = Some(seen[d].stamp().saturating_sub(p.stamp()));
