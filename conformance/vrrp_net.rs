@@ -1393,7 +1393,7 @@ fn status_subcommand_prints_the_live_state() {
         "election",
     );
     let pid = run.nodes[0].run.join("rs.pid");
-    let sock = run.nodes[0].run.join("rs.sock");
+    let sock = run.nodes[0].run.join("rs.status.sock");
     let meta = std::fs::metadata(&sock).expect("state socket");
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     assert_eq!(meta.uid(), 0);

@@ -596,6 +596,21 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// Writes `text` to standard output, whole, without panicking (`print!` panics when the reader
+/// is gone).
+pub fn print_out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    o.write_all(text.as_bytes())?;
+    o.flush()
+}
+
+/// Writes `text` to standard error if it can (a closed or broken stderr is not worth dying for).
+pub fn print_err(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// The exit status for a command-line error, as keepalived's.
 pub const EXIT_USAGE: i32 = 1;
 

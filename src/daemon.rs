@@ -21,6 +21,7 @@ use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Loaded, Severity};
 use crate::pidfile::PidFile;
 use crate::reactor::{ChildEnd, Core, Handler, Reactor, ReactorConfig, Signal, Wake};
+use crate::status::{self, StatusServer};
 use crate::sys::{self, Forked};
 use crate::time::Instant;
 use crate::vrrpd::{self, Vrrpd};
@@ -50,8 +51,10 @@ pub enum Key {
     ShutdownDeadline,
     /// A reload put off until just after the next advert (see [`Daemon::reload_soon`]).
     Reload,
-    /// The state socket (`--status`).
+    /// The state socket (`--status`): the listener, a client being answered, their deadlines.
     Status,
+    StatusClient,
+    StatusDeadline,
     /// The VRRP side: its sockets and timers.
     Vrrp(vrrpd::Key),
     /// The BFD side: its sockets and timers.
@@ -92,7 +95,7 @@ pub struct Daemon {
     vrrp: Option<Vrrpd>,
     bfd: Option<Bfdd>,
     /// The state socket `--status` reads (root only, read-only).
-    status: Option<std::os::unix::net::UnixListener>,
+    status: Option<StatusServer<Key>>,
 }
 
 impl Daemon {
@@ -222,55 +225,30 @@ impl Daemon {
     /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
     /// says no other daemon uses the name, so a leftover socket file is removed first.
     pub fn open_status(&mut self, core: &mut Core<Key>) {
-        use std::os::unix::fs::PermissionsExt;
-        let path = status_socket_path(&self.opts.pid_file);
-        let _ = std::fs::remove_file(&path);
-        let old = sys::umask(0o177);
-        let bound = std::os::unix::net::UnixListener::bind(&path);
-        sys::umask(old);
-        let l = match bound {
-            Ok(l) => l,
-            Err(e) => {
-                warn!("No state socket at {}: {e}", path.display());
-                return;
+        let path = status::socket_path(&self.opts.pid_file);
+        match StatusServer::open(
+            path.clone(),
+            core,
+            Key::Status,
+            Key::StatusClient,
+            Key::StatusDeadline,
+        ) {
+            Ok(s) => {
+                debug!("State socket at {}", path.display());
+                self.status = Some(s);
             }
-        };
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-        if let Err(e) = l.set_nonblocking(true) {
-            warn!("State socket: {e}");
-            return;
+            Err(e) => warn!("No state socket at {}: {e}", path.display()),
         }
-        if let Err(e) = core.register_fd(&l, mio::Interest::READABLE, Key::Status) {
-            warn!("State socket: {e}");
-            return;
-        }
-        debug!("State socket at {}", path.display());
-        self.status = Some(l);
     }
 
-    /// Answers every waiting `--status` client with the JSON state, then closes it.
-    fn serve_status(&mut self) {
-        let Some(l) = &self.status else { return };
-        loop {
-            match l.accept() {
-                Ok((mut stream, _)) => {
-                    let views = self.vrrp.as_ref().map(|v| v.views()).unwrap_or_default();
-                    let mut text = vrrpd::dump::json(&views);
-                    text.push('\n');
-                    // A small reply into a fresh socket buffer: written at once, or dropped.
-                    let _ = stream.set_nonblocking(true);
-                    if let Err(e) = stream.write_all(text.as_bytes()) {
-                        debug!("--status client: {e}");
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    warn!("State socket accept: {e}");
-                    return;
-                }
-            }
-        }
+    /// Starts answering every waiting `--status` client with the JSON state (one line).
+    fn serve_status(&mut self, core: &mut Core<Key>, now: Instant) {
+        let Some(s) = &mut self.status else { return };
+        let vrrp = &self.vrrp;
+        s.on_listener(core, now, || {
+            let views = vrrp.as_ref().map(|v| v.views()).unwrap_or_default();
+            vrrpd::dump::json(&views)
+        });
     }
 
     /// Stops the loop once nothing is left to wait for: children, kernel requests.
@@ -409,7 +387,7 @@ impl Daemon {
             ),
             Signal::Reload | Signal::Stop(_) => return,
         };
-        match write_atomically(Path::new(path), text.as_bytes()) {
+        match sys::files::replace(Path::new(path), text.as_bytes(), sys::files::MODE) {
             Ok(()) => info!("Wrote {path} on signal {}", what.number()),
             Err(e) => error!("Cannot write {path}: {e}"),
         }
@@ -504,7 +482,27 @@ impl Handler<Key> for Daemon {
             }
             Wake::Io {
                 owner: Key::Status, ..
-            } => self.serve_status(),
+            } => self.serve_status(core, now),
+            Wake::Io {
+                owner: Key::StatusClient,
+                token,
+                ..
+            } => {
+                if let Some(s) = &mut self.status {
+                    s.on_client(core, token);
+                }
+                // A slot may have freed: take the clients waiting in the backlog.
+                self.serve_status(core, now);
+            }
+            Wake::Timer {
+                owner: Key::StatusDeadline,
+                ..
+            } => {
+                if let Some(s) = &mut self.status {
+                    s.on_timer(core, now);
+                }
+                self.serve_status(core, now);
+            }
             Wake::Io {
                 owner: Key::Bfd(k), ..
             } => {
@@ -535,15 +533,6 @@ impl Handler<Key> for Daemon {
     }
 }
 
-/// Replaces a file in one step, so a reader never sees half of it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension(format!("tmp{}", sys::getpid()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
-
 /// The launcher's end of the start-up pipe (daemon mode), or nothing (foreground).
 pub struct Ready(Option<OwnedFd>);
 
@@ -572,15 +561,15 @@ pub fn daemonize() -> io::Result<Ready> {
             match msg.lines().next() {
                 Some("OK") => std::process::exit(exit::OK),
                 Some(line) => {
-                    eprintln!(
-                        "keepalived-rs: {}",
+                    crate::cli::print_err(&format!(
+                        "keepalived-rs: {}\n",
                         line.strip_prefix("ERR ").unwrap_or(line)
-                    );
+                    ));
                     std::process::exit(exit::FATAL)
                 }
                 None => {
-                    eprintln!(
-                        "keepalived-rs: the daemon exited during start-up (see the system log)"
+                    crate::cli::print_err(
+                        "keepalived-rs: the daemon exited during start-up (see the system log)\n",
                     );
                     std::process::exit(exit::FATAL)
                 }
@@ -634,7 +623,7 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
             Ok(r) => ready = r,
             Err(e) => {
                 error!("Cannot daemonize: {e}");
-                eprintln!("keepalived-rs: cannot daemonize: {e}");
+                crate::cli::print_err(&format!("keepalived-rs: cannot daemonize: {e}\n"));
                 return exit::FATAL;
             }
         }
@@ -645,7 +634,7 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
         if ready.0.is_some() {
             ready.notify(Err(&msg));
         } else if !console {
-            eprintln!("keepalived-rs: {msg}");
+            crate::cli::print_err(&format!("keepalived-rs: {msg}\n"));
         }
         exit::FATAL
     };
@@ -714,8 +703,8 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
         }
     };
     drop(core_pattern);
-    if daemon.status.take().is_some() {
-        let _ = std::fs::remove_file(status_socket_path(&daemon.opts.pid_file));
+    if let Some(s) = daemon.status.take() {
+        s.shut(reactor.core());
     }
     drop(pid_file);
     status
@@ -760,20 +749,4 @@ impl Drop for CorePattern {
 /// `-s NAME`: the path iproute2 bind-mounts a named namespace at.
 pub fn netns_path(name: &str) -> PathBuf {
     PathBuf::from("/run/netns").join(name)
-}
-
-/// The state socket beside the pid file: `/run/keepalived.pid` -> `/run/keepalived.sock`.
-pub fn status_socket_path(pid_file: &Path) -> PathBuf {
-    pid_file.with_extension("sock")
-}
-
-/// `--status`: connects to the running daemon's state socket and returns what it says.
-pub fn read_status(pid_file: &Path) -> io::Result<String> {
-    let path = status_socket_path(pid_file);
-    let mut s = std::os::unix::net::UnixStream::connect(&path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)?;
-    Ok(out)
 }

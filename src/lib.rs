@@ -25,6 +25,7 @@ pub mod netlink;
 pub mod pidfile;
 pub mod reactor;
 pub mod rng;
+pub mod status;
 pub mod sys;
 pub mod time;
 pub mod vrrp;

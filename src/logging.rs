@@ -114,12 +114,7 @@ pub fn init(targets: &LogTargets<'_>) -> std::io::Result<()> {
     }
     let filter = fb.build();
     let file = match targets.file {
-        Some(path) => Some(Mutex::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)?,
-        )),
+        Some(path) => Some(Mutex::new(sys::files::open_append(path)?)),
         None => None,
     };
     if let Some(facility) = targets.syslog {

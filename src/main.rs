@@ -1,4 +1,9 @@
 //! `keepalived-rs`: parse keepalived's command line, set up logging, run the daemon.
+//!
+//! Output never panics: stdout and stderr are written with [`cli::print_out`] and
+//! [`cli::print_err`]. A reader that went away (`keepalived-rs --status | head`) ends the program
+//! quietly with status 0, as `cat` into `head` does; another stdout failure is one line on stderr
+//! and status 1; a stderr that cannot be written is ignored.
 
 use std::process::ExitCode;
 
@@ -12,45 +17,34 @@ fn main() -> ExitCode {
     let prog = "keepalived-rs";
     let opts = match cli::parse(std::env::args_os().skip(1)) {
         Ok(Action::Run(o)) => *o,
-        Ok(Action::Help) => {
-            print!("{}", cli::usage(prog));
-            return ExitCode::SUCCESS;
-        }
-        Ok(Action::Version) => {
-            println!("{}", version_text());
-            return ExitCode::SUCCESS;
-        }
+        Ok(Action::Help) => return output(&cli::usage(prog)),
+        Ok(Action::Version) => return output(&format!("{}\n", version_text())),
         Ok(Action::Signum(name)) => {
             return match cli::signum(&name) {
-                Some(n) => {
-                    println!("{n}");
-                    ExitCode::SUCCESS
-                }
+                Some(n) => output(&format!("{n}\n")),
                 None => {
-                    eprintln!("Unknown sigfunc {name}");
+                    cli::print_err(&format!("Unknown sigfunc {name}\n"));
                     ExitCode::from(exit::FATAL as u8)
                 }
             };
         }
         Ok(Action::Status(o)) => {
-            return match keepalived_rs::daemon::read_status(&o.pid_file) {
-                Ok(text) => {
-                    println!("{}", text.trim_end());
-                    ExitCode::SUCCESS
-                }
+            return match keepalived_rs::status::read(&o.pid_file) {
+                Ok(text) => output(&text),
                 Err(e) => {
-                    eprintln!("keepalived-rs: no running daemon answers: {e}");
+                    cli::print_err(&format!("{prog}: {e}\n"));
                     ExitCode::from(1)
                 }
             };
         }
         Ok(Action::Genhash) => {
-            eprintln!("{prog}: genhash mode (-T) is not supported; use keepalived's genhash");
+            cli::print_err(&format!(
+                "{prog}: genhash mode (-T) is not supported; use keepalived's genhash\n"
+            ));
             return ExitCode::from(exit::FATAL as u8);
         }
         Err(e) => {
-            eprintln!("{prog}: {e}");
-            eprint!("{}", cli::usage(prog));
+            cli::print_err(&format!("{prog}: {e}\n{}", cli::usage(prog)));
             return ExitCode::from(cli::EXIT_USAGE as u8);
         }
     };
@@ -58,7 +52,9 @@ fn main() -> ExitCode {
     if let Some(ns) = &opts.namespace
         && let Err(e) = sys::enter_netns(&daemon::netns_path(ns))
     {
-        eprintln!("{prog}: cannot enter network namespace {ns}: {e}");
+        cli::print_err(&format!(
+            "{prog}: cannot enter network namespace {ns}: {e}\n"
+        ));
         return ExitCode::from(exit::FATAL as u8);
     }
     if let Some(mask) = opts.umask {
@@ -76,13 +72,18 @@ fn main() -> ExitCode {
         detail: opts.log_detail,
     };
     if let Err(e) = logging::init(&targets) {
-        eprintln!("{prog}: cannot open log file: {e}");
+        let file = opts.log_file.as_deref().unwrap_or(std::path::Path::new(""));
+        cli::print_err(&format!(
+            "{prog}: cannot open log file {}: {e}\n",
+            file.display()
+        ));
         return ExitCode::from(exit::FATAL as u8);
     }
     let load = load_options(&opts);
     let loaded = config::load(&opts.config_file, &load);
     if opts.dump_conf {
-        print!("{}", loaded.config.dump());
+        // The daemon runs on whether anyone reads this or not.
+        let _ = cli::print_out(&loaded.config.dump());
     }
     ExitCode::from(daemon::run(opts, load, loaded) as u8)
 }
@@ -94,16 +95,39 @@ fn config_test(opts: &cli::Options, report: Option<&std::path::Path>) -> i32 {
     let text = loaded.diags.render(&loaded.sources);
     match report {
         Some(file) => {
-            if let Err(e) = std::fs::write(file, &text) {
-                eprintln!("keepalived-rs: cannot write {}: {e}", file.display());
+            if let Err(e) = sys::files::replace(file, text.as_bytes(), sys::files::MODE) {
+                cli::print_err(&format!(
+                    "keepalived-rs: cannot write {}: {e}\n",
+                    file.display()
+                ));
             }
         }
-        None => eprint!("{text}"),
+        None => cli::print_err(&text),
     }
-    if opts.dump_conf {
-        print!("{}", loaded.config.dump());
+    if opts.dump_conf
+        && let Err(e) = cli::print_out(&loaded.config.dump())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        cli::print_err(&format!(
+            "keepalived-rs: cannot write the configuration: {e}\n"
+        ));
     }
     loaded.diags.exit_status()
+}
+
+/// Writes `text` to stdout and gives the exit status: 0 when written or when the reader went
+/// away, 1 (with one line on stderr) on another error.
+fn output(text: &str) -> ExitCode {
+    match cli::print_out(text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            cli::print_err(&format!(
+                "keepalived-rs: cannot write to standard output: {e}\n"
+            ));
+            ExitCode::from(exit::FATAL as u8)
+        }
+    }
 }
 
 fn load_options(opts: &cli::Options) -> config::LoadOptions {

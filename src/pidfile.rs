@@ -95,10 +95,12 @@ impl PidFile {
                 lock.file.rewind().map_err(io_err)?;
                 lock.file.write_all(line.as_bytes()).map_err(io_err)?;
                 for p in extra {
-                    std::fs::write(p, &line).map_err(|err| PidFileError::Io {
-                        path: p.clone(),
-                        err,
-                    })?;
+                    sys::files::replace(p, line.as_bytes(), sys::files::PID_MODE).map_err(
+                        |err| PidFileError::Io {
+                            path: p.clone(),
+                            err,
+                        },
+                    )?;
                 }
                 Ok(PidFile {
                     path: path.to_path_buf(),

@@ -116,16 +116,9 @@ pub struct Bfdd {
 }
 
 /// A seed from the kernel's random pool (discriminators and jitter need not be secret, only
-/// unlikely to repeat across restarts), or from the clock and pid if that fails.
+/// unlikely to repeat across restarts).
 fn seed() -> u64 {
-    let mut b = [0u8; 8];
-    // SAFETY: getrandom writes at most b.len() bytes into b.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
-    if n == 8 {
-        u64::from_ne_bytes(b)
-    } else {
-        crate::sys::monotonic_nanos() ^ (u64::from(crate::sys::getpid().unsigned_abs()) << 32)
-    }
+    crate::sys::random_u64()
 }
 
 fn params_of(cfg: &BfdInstance, local_discr: u32) -> Params {

@@ -3,6 +3,7 @@
 //! Nothing here keeps state or knows about the daemon; callers get `io::Result`s. `EINTR` is retried
 //! where a call can return it.
 
+pub mod files;
 pub mod inotify;
 pub mod proc_events;
 pub mod sock;
@@ -29,6 +30,19 @@ fn retry(mut f: impl FnMut() -> libc::c_int) -> io::Result<libc::c_int> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             other => return other,
         }
+    }
+}
+
+/// 64 bits from the kernel's random pool, or from the clock and pid if that fails (early boot):
+/// unpredictable enough for names and seeds, not for keys.
+pub fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // SAFETY: getrandom writes at most b.len() bytes into b.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
+    if n == 8 {
+        u64::from_ne_bytes(b)
+    } else {
+        monotonic_nanos() ^ (u64::from(getpid().unsigned_abs()) << 32)
     }
 }
 
@@ -201,18 +215,32 @@ pub enum LockAttempt {
 /// Opens (creating with mode 0644) and tries to lock `path` without blocking.
 ///
 /// Guards against the race with an owner that unlinks the file while we open it: after locking, the
-/// path must still name the inode we locked, else we start over.
+/// path must still name the inode we locked, else we start over. The path is never followed as a
+/// symlink, and a file with other links or another owner is refused ([`files`]): a pid file in a
+/// directory users can write to is not theirs to redirect.
 pub fn lock_file(path: &Path) -> io::Result<LockAttempt> {
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    use std::os::unix::fs::MetadataExt;
     for _ in 0..16 {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o644)
-            .custom_flags(libc::O_CLOEXEC)
-            .open(path)?;
+        let file = files::open_checked(
+            path,
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+            0,
+            files::PID_MODE,
+            files::Kind::Regular,
+        )?;
+        // SAFETY: plain syscall without arguments.
+        let me = unsafe { libc::geteuid() };
+        let owner = file.metadata()?.uid();
+        if owner != me {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("is owned by uid {owner}, not {me}: refusing to use it"),
+            ));
+        }
         // SAFETY: plain syscall on an fd we own.
         match retry(|| unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }) {
             Ok(_) => {}

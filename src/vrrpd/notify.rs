@@ -53,18 +53,21 @@ impl FifoOut {
         f
     }
 
+    /// Creates the FIFO if missing and opens it: never through a symlink, never anything but a
+    /// FIFO (a user's link to a root file in `/tmp` must not receive the lines).
     fn reopen(&mut self) {
-        use std::os::unix::fs::OpenOptionsExt;
+        use crate::sys::files;
         if let Err(e) = crate::sys::mkfifo(&self.path) {
             error!("Cannot create notify FIFO {}: {e}", self.path.display());
             return;
         }
-        match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&self.path)
-        {
+        match files::open_checked(
+            &self.path,
+            std::fs::OpenOptions::new().read(true).write(true),
+            0,
+            files::MODE,
+            files::Kind::Fifo,
+        ) {
             Ok(f) => self.file = Some(f),
             Err(e) => error!("Cannot open notify FIFO {}: {e}", self.path.display()),
         }

@@ -368,17 +368,32 @@ impl File {
 }
 
 /// `init_file [VALUE] [overwrite]`: writes the value when the file is missing, or always with
-/// `overwrite` (never over something that is not a regular file).
+/// `overwrite` (never over something that is not a regular file). Written in place, so the file
+/// keeps the owner the scripts that update it need, but never through a symlink or into a file
+/// with other links (`sys::files`).
 fn init_file(name: &str, path: &Path, init: crate::config::vrrp::InitFile) {
-    match std::fs::metadata(path) {
+    use crate::sys::files;
+    match std::fs::symlink_metadata(path) {
         Ok(_) if !init.overwrite => return,
-        Ok(m) if !m.is_file() => {
+        Ok(m) if !m.is_file() && !m.file_type().is_symlink() => {
             warn!("Cannot initialise track file {name} - it is not a regular file");
             return;
         }
         _ => {}
     }
-    if let Err(e) = std::fs::write(path, format!("{}\n", init.value)) {
+    let written = files::open_checked(
+        path,
+        std::fs::OpenOptions::new().write(true).create(true),
+        0,
+        0o644,
+        files::Kind::Regular,
+    )
+    .and_then(|mut f| {
+        use std::io::Write as _;
+        f.set_len(0)?;
+        f.write_all(format!("{}\n", init.value).as_bytes())
+    });
+    if let Err(e) = written {
         warn!(
             "Unable to initialise track file {name} ({}): {e}",
             path.display()
