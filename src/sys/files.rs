@@ -33,6 +33,9 @@ pub const PID_MODE: u32 = 0o644;
 pub enum Kind {
     Regular,
     Fifo,
+    /// A regular file or a character device (a log on `/dev/console`: users cannot make
+    /// device nodes, so one at the path was put there by root).
+    RegularOrDevice,
 }
 
 /// Replaces `path` with `bytes` in one step (see the module doc), with `mode` (0600 for
@@ -121,26 +124,33 @@ pub fn check(file: &File, kind: Kind) -> io::Result<()> {
             what.to_string(),
         ))
     };
+    use std::os::unix::fs::FileTypeExt;
     match kind {
-        Kind::Regular if !ft.is_file() => bad("is not a regular file"),
-        Kind::Regular if m.nlink() != 1 => bad("has other hard links: refusing to write it"),
-        Kind::Fifo if !std::os::unix::fs::FileTypeExt::is_fifo(&ft) => bad("is not a FIFO"),
+        Kind::RegularOrDevice if ft.is_char_device() => Ok(()),
+        Kind::Regular | Kind::RegularOrDevice if !ft.is_file() => bad("is not a regular file"),
+        Kind::Regular | Kind::RegularOrDevice if m.nlink() != 1 => {
+            bad("has other hard links: refusing to write it")
+        }
+        Kind::Fifo if !ft.is_fifo() => bad("is not a FIFO"),
         _ => Ok(()),
     }
 }
 
 /// Opens a log file for appending (created 0600): never through a symlink, never a file with
 /// other links. A file someone else owns is taken over (owner the daemon's, mode 0600), as
-/// keepalived does with its log files.
+/// keepalived does with its log files. A character device is used as it is.
 pub fn open_append(path: &Path) -> io::Result<File> {
     let file = open_checked(
         path,
         OpenOptions::new().append(true).create(true),
         0,
         MODE,
-        Kind::Regular,
+        Kind::RegularOrDevice,
     )?;
     let m = file.metadata()?;
+    if !m.is_file() {
+        return Ok(file);
+    }
     // SAFETY: plain syscalls without arguments.
     let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
     if m.uid() != uid {
@@ -201,6 +211,7 @@ mod tests {
         let e =
             open_checked(&victim, OpenOptions::new().read(true), 0, MODE, Kind::Fifo).unwrap_err();
         assert!(e.to_string().contains("FIFO"), "{e}");
+        open_append(Path::new("/dev/null")).expect("a character device is a log target");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     }
 }
