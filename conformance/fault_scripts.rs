@@ -224,19 +224,10 @@ fn unsafe_notify_scripts_never_run_as_root() {
     // The log names each unsafe script and what makes it unsafe, and says it is disabled.
     for (what, part) in [
         (p(&ww), p(&ww)),
-        (p(&wwdir), p(&wwdir.parent().unwrap().to_path_buf())),
-        (
-            p(&s.join("rel-link.sh")),
-            p(&other.parent().unwrap().to_path_buf()),
-        ),
-        (
-            p(&s.join("chain.sh")),
-            p(&other.parent().unwrap().to_path_buf()),
-        ),
-        (
-            p(&s.join("abs-link.sh")),
-            p(&other.parent().unwrap().to_path_buf()),
-        ),
+        (p(&wwdir), p(wwdir.parent().unwrap())),
+        (p(&s.join("rel-link.sh")), p(other.parent().unwrap())),
+        (p(&s.join("chain.sh")), p(other.parent().unwrap())),
+        (p(&s.join("abs-link.sh")), p(other.parent().unwrap())),
         (p(&gw), p(&gw)),
     ] {
         let line = log

@@ -842,9 +842,7 @@ mod tests {
 
     #[test]
     fn the_default_script_user_follows_keepalived() {
-        let mut parse = Diagnostics::default();
         let g = |text: &str| Config::from_text(text, &mut Diagnostics::default()).global;
-        let _ = &mut parse;
         let env = FakeEnv::new();
         let none = g("");
         let secure = g("global_defs {\n    enable_script_security\n}\n");
