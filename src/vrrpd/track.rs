@@ -4,8 +4,10 @@
 //! # Shape
 //! - Each script runs every `interval` (the first run at start), through the reactor
 //!   ([`Core::spawn`], its own process group, killed at `timeout`), as its `user`, else
-//!   `script_user`, else `keepalived_script`, else root. A run still going at the next tick skips
-//!   that tick. Exit 0 is a success; a non-zero exit, a signal or the timeout a failure.
+//!   `script_user`, else `keepalived_script`, else root (with `enable_script_security`: no one;
+//!   see `config::scripts`). Script security is checked right before every run; a refusal is
+//!   logged once and the script counts for nothing until it passes. A run still going at the
+//!   next tick skips that tick. Exit 0 is a success; a non-zero exit, a signal or the timeout a failure.
 //! - Track files are read when inotify says their directory changed (a write closed, a rename in
 //!   or out, a delete), so a file that is created or replaced later is followed too.
 //! - Processes are counted from an initial `/proc` scan, then from the kernel's process connector
