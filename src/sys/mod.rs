@@ -168,6 +168,12 @@ pub fn geteuid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+/// The effective user and group ids of the daemon.
+pub fn own_ids() -> (u32, u32) {
+    // SAFETY: always succeed.
+    unsafe { (libc::geteuid(), libc::getegid()) }
+}
+
 pub fn getpid() -> i32 {
     // SAFETY: always succeeds.
     unsafe { libc::getpid() }

@@ -10,11 +10,13 @@
 //!
 //! Scripts: `notify_master` / `notify_backup` / `notify_fault` / `notify_stop` run with no added
 //! arguments; `notify` gets `INSTANCE NAME STATE PRIORITY` appended (keepalived's `vrrp_notify.c`).
-//! They run as their `user [group]`, else `script_user`, else root; through the reactor, never
-//! waited for. Scripts may finish out of order, as in keepalived; the FIFOs are the ordered
+//! They run as their `user [group]`, else `script_user`, else `keepalived_script`, else root (with
+//! `enable_script_security`: no one); through the reactor, never waited for. Every script, FIFO
+//! readers included, passes the one check of `config::scripts` right before it starts; a script
+//! that fails it does not run, and the log says why and what to change. Scripts may finish out of order, as in keepalived; the FIFOs are the ordered
 //! channel (reference section 2.11).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ use std::process::Command;
 use log::{debug, error, warn};
 
 use crate::config::Config;
+use crate::config::scripts::{self, Ids, NoUser, Refusal, ScriptEnv, SystemEnv};
 use crate::config::vrrp::{Notifies, Notify};
 use crate::vrrp::State;
 
@@ -108,75 +111,93 @@ impl FifoOut {
     }
 }
 
-/// A command to start: program, arguments, credentials.
+/// A script to start: its words, whom it runs as, and what its script-security check needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spawn {
     pub argv: Vec<String>,
-    pub uid: Option<u32>,
-    pub gid: Option<u32>,
+    /// Whom it runs as, or why no one may run it.
+    pub ids: Result<Ids, NoUser>,
+    /// `enable_script_security` of the configuration it came from.
+    pub security: bool,
+    /// Its file, every link resolved, when the configuration was loaded (keepalived resolves
+    /// once, at load: a link changed later does not redirect the run).
+    pub pinned: Option<PathBuf>,
 }
 
 impl Spawn {
-    pub fn command(&self) -> Option<Command> {
+    /// The command to start, if the script may run now: the one check of `config::scripts`,
+    /// made again right before every run. The file executed is the checked one (every link
+    /// resolved), with `argv[0]` as configured, as its user and group.
+    pub fn checked_command(&self) -> Result<Command, Refusal> {
         use std::os::unix::process::CommandExt;
-        let (prog, args) = self.argv.split_first()?;
-        let mut c = Command::new(prog);
-        c.args(args)
+        let Some((prog, args)) = self.argv.split_first() else {
+            return Err(Refusal::NotFound("no command".into()));
+        };
+        let ids = self.ids.clone().map_err(Refusal::NoUser)?;
+        let run =
+            scripts::check_script(prog, self.pinned.as_deref(), ids, self.security, &SystemEnv)?;
+        let mut c = Command::new(&run.path);
+        c.arg0(prog)
+            .args(args)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        if let Some(g) = self.gid {
-            c.gid(g);
+            .stderr(std::process::Stdio::null())
+            .gid(ids.gid)
+            .uid(ids.uid);
+        Ok(c)
+    }
+
+    /// [`Spawn::checked_command`], a refusal logged with what to change (notify and FIFO reader
+    /// scripts; `vrrp_script`s log a refusal once, see `track`).
+    pub fn command(&self) -> Option<Command> {
+        match self.checked_command() {
+            Ok(c) => Some(c),
+            Err(r) => {
+                let prog = self.argv.first().map(String::as_str).unwrap_or("");
+                error!("{}", refusal_line(&r, prog));
+                None
+            }
         }
-        if let Some(u) = self.uid {
-            c.uid(u);
-        }
-        Some(c)
     }
 }
 
-/// Whom scripts run as by default: `script_user [group]`, else `keepalived_script` if that user
-/// exists, else `None` (the daemon's own user, root).
-pub fn default_script_user(cfg: &Config) -> Option<(u32, u32)> {
+/// The log line of a refused run: what is wrong, and what to change.
+pub fn refusal_line(r: &Refusal, prog: &str) -> String {
+    match r {
+        Refusal::Unsafe(u) => format!(
+            "{} - not running it as root with enable_script_security; {}",
+            u.message, u.fix
+        ),
+        r => format!("{} - not running it ({})", r.message(prog), r.fix()),
+    }
+}
+
+/// Whom scripts without their own user run as (`config::scripts::default_ids`: `script_user`,
+/// else `keepalived_script`, else root, or no one with `enable_script_security`).
+pub fn default_script_user(cfg: &Config) -> Result<Ids, NoUser> {
     // No script at all: no lookup (on glibc it loads NSS modules, ~0.9 MB of RSS).
     if cfg.global.scripts().is_empty() && cfg.vrrp.scripts().is_empty() {
-        return None;
+        return Ok(SystemEnv.own_ids());
     }
-    match cfg.global.script_user() {
-        Some(u) => crate::sys::user_ids(&u.user).map(|(uid, gid)| {
-            let gid = u
-                .group
-                .as_deref()
-                .and_then(crate::sys::group_gid)
-                .unwrap_or(gid);
-            (uid, gid)
-        }),
-        // keepalived: `keepalived_script` if that user exists, else root.
-        None => crate::sys::user_ids("keepalived_script"),
-    }
+    scripts::default_ids(&cfg.global, &SystemEnv)
 }
 
-/// The credentials of a script with its own `user [group]`, else the default ones (as notify
-/// scripts get theirs).
+/// Whom a script with its own `user [group]` (or none) runs as.
 pub fn script_ids(
     user: Option<&str>,
     group: Option<&str>,
-    default: Option<(u32, u32)>,
-) -> (Option<u32>, Option<u32>) {
-    let ids = user.and_then(crate::sys::user_ids);
-    let gid = group
-        .and_then(crate::sys::group_gid)
-        .or(ids.map(|(_, g)| g));
-    (
-        ids.map(|(u, _)| u).or(default.map(|(u, _)| u)),
-        gid.or(default.map(|(_, g)| g)),
-    )
+    default: &Result<Ids, NoUser>,
+) -> Result<Ids, NoUser> {
+    scripts::script_ids(user, group, default, &SystemEnv)
 }
 
-/// The FIFOs and the default credentials of scripts.
+/// The FIFOs and what the scripts run as.
 pub struct Notifier {
     fifos: Vec<FifoOut>,
-    default_user: Option<(u32, u32)>,
+    default_user: Result<Ids, NoUser>,
+    security: bool,
+    /// The files of the notify scripts, resolved at load, by program and user.
+    pinned: HashMap<(String, Ids), PathBuf>,
     /// Reader scripts of the FIFOs, started once.
     pub readers: Vec<Spawn>,
 }
@@ -184,36 +205,41 @@ pub struct Notifier {
 impl Notifier {
     pub fn new(cfg: &Config) -> Notifier {
         let g = &cfg.global;
-        let default_user = default_script_user(cfg);
-        let mut fifos = Vec::new();
-        let mut readers = Vec::new();
+        let mut n = Notifier {
+            fifos: Vec::new(),
+            default_user: Ok(SystemEnv.own_ids()),
+            security: false,
+            pinned: HashMap::new(),
+            readers: Vec::new(),
+        };
+        n.load(cfg);
         for f in [&g.fifos.notify, &g.fifos.vrrp] {
             let Some(p) = &f.path else { continue };
-            fifos.push(FifoOut::open(PathBuf::from(&p.path)));
+            n.fifos.push(FifoOut::open(PathBuf::from(&p.path)));
             if let Some(s) = &f.script {
-                let mut argv = split_command(&s.cmd);
-                argv.push(p.path.clone());
-                readers.push(Spawn {
-                    argv,
-                    uid: s
-                        .user
-                        .as_deref()
-                        .and_then(crate::sys::user_ids)
-                        .map(|(u, _)| u)
-                        .or(default_user.map(|(u, _)| u)),
-                    gid: s
-                        .user
-                        .as_deref()
-                        .and_then(crate::sys::user_ids)
-                        .map(|(_, g)| g)
-                        .or(default_user.map(|(_, g)| g)),
-                });
+                let r = n.spawn_of(&s.cmd, s.user.as_deref(), s.group.as_deref(), &[&p.path]);
+                n.readers.push(r);
             }
         }
-        Notifier {
-            fifos,
-            default_user,
-            readers,
+        n
+    }
+
+    /// Takes the script settings of a (re)loaded configuration: the default user, script
+    /// security, and the files the notify scripts resolve to now.
+    pub fn load(&mut self, cfg: &Config) {
+        self.default_user = default_script_user(cfg);
+        self.security = cfg.global.enable_script_security();
+        self.pinned.clear();
+        for s in cfg.global.scripts().into_iter().chain(cfg.vrrp.scripts()) {
+            let Some(prog) = split_command(&s.command).into_iter().next() else {
+                continue;
+            };
+            let ids = script_ids(s.user.as_deref(), s.group.as_deref(), &self.default_user);
+            if let Ok(ids) = ids
+                && let Ok(path) = scripts::resolve(&prog, ids, &SystemEnv)
+            {
+                self.pinned.entry((prog, ids)).or_insert(path);
+            }
         }
     }
 
@@ -274,10 +300,30 @@ impl Notifier {
     }
 
     fn spawn(&self, s: &Notify, extra: &[String]) -> Spawn {
-        let mut argv = split_command(&s.command);
-        argv.extend_from_slice(extra);
-        let (uid, gid) = script_ids(s.user.as_deref(), s.group.as_deref(), self.default_user);
-        Spawn { argv, uid, gid }
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        self.spawn_of(&s.command, s.user.as_deref(), s.group.as_deref(), &extra)
+    }
+
+    fn spawn_of(
+        &self,
+        command: &str,
+        user: Option<&str>,
+        group: Option<&str>,
+        extra: &[&str],
+    ) -> Spawn {
+        let mut argv = split_command(command);
+        argv.extend(extra.iter().map(|e| e.to_string()));
+        let ids = script_ids(user, group, &self.default_user);
+        let pinned = match (&ids, argv.first()) {
+            (Ok(ids), Some(prog)) => self.pinned.get(&(prog.clone(), *ids)).cloned(),
+            _ => None,
+        };
+        Spawn {
+            argv,
+            ids,
+            security: self.security,
+            pinned,
+        }
     }
 }
 

@@ -643,6 +643,8 @@ impl Vrrpd {
             error!("({}) cannot run: {}", b.name, b.why);
         }
         self.group4 = cfg.global.vrrp.mcast_group4;
+        // Script user, script security and the notify scripts' files, as the new file says.
+        self.notifier.load(cfg);
         let before = self.insts.len();
         let mut keep = vec![false; before];
         let (mut same, mut changed, mut added) = (0, 0, 0);

@@ -4,8 +4,10 @@
 //! # Shape
 //! - Each script runs every `interval` (the first run at start), through the reactor
 //!   ([`Core::spawn`], its own process group, killed at `timeout`), as its `user`, else
-//!   `script_user`, else `keepalived_script`, else root. A run still going at the next tick skips
-//!   that tick. Exit 0 is a success; a non-zero exit, a signal or the timeout a failure.
+//!   `script_user`, else `keepalived_script`, else root (with `enable_script_security`: no one;
+//!   see `config::scripts`). Script security is checked right before every run; a refusal is
+//!   logged once and the script counts for nothing until it passes. A run still going at the
+//!   next tick skips that tick. Exit 0 is a success; a non-zero exit, a signal or the timeout a failure.
 //! - Track files are read when inotify says their directory changed (a write closed, a rename in
 //!   or out, a delete), so a file that is created or replaced later is followed too.
 //! - Processes are counted from an initial `/proc` scan, then from the kernel's process connector
@@ -39,7 +41,7 @@ use std::time::Duration;
 use log::{debug, error, info, warn};
 
 use crate::config::Config;
-use crate::config::scripts::{self, SystemEnv};
+use crate::config::scripts::{self, Ids, NoUser, SystemEnv};
 use crate::config::vrrp::{ParamMatch, TrackRef};
 use crate::reactor::{ChildEnd, ChildId, Core, TimerId};
 use crate::sys::ExitStatus;
@@ -47,7 +49,7 @@ use crate::sys::inotify::{self, Inotify};
 use crate::sys::proc_events::{self, ProcEvent, ProcEvents};
 use crate::time::Instant;
 
-use super::notify::{Spawn, default_script_user, script_ids, split_command};
+use super::notify::{Spawn, default_script_user, refusal_line, script_ids, split_command};
 
 /// What a reactor token, timer or child of the trackers belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,9 +210,8 @@ impl RiseFall {
 
 struct Script {
     name: String,
-    argv: Vec<String>,
-    uid: Option<u32>,
-    gid: Option<u32>,
+    /// Its words, user and the file it resolved to when loaded.
+    spawn: Spawn,
     interval: Duration,
     timeout: Duration,
     state: RiseFall,
@@ -224,13 +225,25 @@ struct Script {
 }
 
 impl Script {
-    fn new(s: &crate::config::vrrp::VrrpScript, default_user: Option<(u32, u32)>) -> Script {
-        let (uid, gid) = script_ids(s.user.as_deref(), s.group.as_deref(), default_user);
+    fn new(
+        s: &crate::config::vrrp::VrrpScript,
+        default_user: &Result<Ids, NoUser>,
+        security: bool,
+    ) -> Script {
+        let ids = script_ids(s.user.as_deref(), s.group.as_deref(), default_user);
+        let argv = split_command(&s.script);
+        let pinned = match (&ids, argv.first()) {
+            (Ok(ids), Some(prog)) => scripts::resolve(prog, *ids, &SystemEnv).ok(),
+            _ => None,
+        };
         Script {
             name: s.name.clone(),
-            argv: split_command(&s.script),
-            uid,
-            gid,
+            spawn: Spawn {
+                argv,
+                ids,
+                security,
+                pinned,
+            },
             interval: s.interval,
             timeout: s.effective_timeout(),
             state: RiseFall::new(s.rise, s.fall, s.init_fail),
@@ -245,29 +258,6 @@ impl Script {
     /// OK, failed, or not counted.
     fn ok(&self) -> Option<bool> {
         if self.refused { None } else { self.state.ok() }
-    }
-
-    /// Whether the program may run now: keepalived's script security, checked before every run,
-    /// so that a fix takes effect without a reload. The error says what to change.
-    fn check(&self, security: bool) -> Result<(), String> {
-        let env = SystemEnv;
-        let prog = self.argv.first().map(String::as_str).unwrap_or("");
-        let Some(path) = scripts::resolve(prog, &env) else {
-            return Err(format!(
-                "`{prog}` not found or not executable - not running it (give the full path of an executable file, or install it)"
-            ));
-        };
-        let as_root = self.uid.unwrap_or_else(crate::sys::geteuid) == 0;
-        if security
-            && as_root
-            && let Some(u) = scripts::unsafe_script(&path, &env)
-        {
-            return Err(format!(
-                "{} - not running it as root with enable_script_security; {}",
-                u.message, u.fix
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -653,6 +643,7 @@ impl Trackers {
         let mut t = Trackers::none();
         t.security = cfg.global.enable_script_security();
         let default_user = default_script_user(cfg);
+        let security = t.security;
         let v = &cfg.vrrp;
         // Every defined track file is initialised, as keepalived does when it reads them.
         for f in &v.track_files {
@@ -680,7 +671,7 @@ impl Trackers {
                     continue;
                 }
                 let n = *script_ix.entry(s.name.as_str()).or_insert_with(|| {
-                    t.scripts.push(Script::new(s, default_user));
+                    t.scripts.push(Script::new(s, &default_user, security));
                     t.scripts.len() - 1
                 });
                 links.push(link_of(r, Target::Script(n), s.weight, s.weight_reverse));
@@ -952,7 +943,6 @@ impl Trackers {
         n: usize,
         deadline: Instant,
     ) -> bool {
-        let security = self.security;
         let Some(s) = self.scripts.get_mut(n) else {
             return false;
         };
@@ -969,37 +959,35 @@ impl Trackers {
             return false;
         }
         let mut changed = false;
-        match s.check(security) {
-            Err(why) => {
+        // Script security, checked before every run, so that a fix takes effect without a
+        // reload and nothing changed since the load runs unchecked.
+        let mut cmd = match s.spawn.checked_command() {
+            Err(r) => {
                 if !s.refused {
-                    error!("VRRP_Script({}): {why}", s.name);
+                    let prog = s.spawn.argv.first().map(String::as_str).unwrap_or("");
+                    error!("VRRP_Script({}): {}", s.name, refusal_line(&r, prog));
                     s.refused = true;
                     changed = s.state.ok().is_some();
                 }
                 return changed;
             }
-            Ok(()) if s.refused => {
-                info!("VRRP_Script({}): the script can run now", s.name);
-                s.refused = false;
-                s.state = RiseFall::new(s.rise, s.fall, false);
-            }
-            Ok(()) => {}
+            Ok(cmd) => cmd,
+        };
+        if s.refused {
+            info!("VRRP_Script({}): the script can run now", s.name);
+            s.refused = false;
+            s.state = RiseFall::new(s.rise, s.fall, false);
         }
-        let spawn = Spawn {
-            argv: s.argv.clone(),
-            uid: s.uid,
-            gid: s.gid,
-        };
-        let Some(mut cmd) = spawn.command() else {
-            return changed;
-        };
         match core.spawn(now, &mut cmd, Some(s.timeout), key(Key::Script(n as u32))) {
             Ok(id) => {
                 s.running = Some(id);
                 changed
             }
             Err(e) => {
-                warn!("VRRP_Script({}): cannot run {:?}: {e}", s.name, s.argv);
+                warn!(
+                    "VRRP_Script({}): cannot run {:?}: {e}",
+                    s.name, s.spawn.argv
+                );
                 record(s, Outcome::NotStarted) || changed
             }
         }

@@ -19,7 +19,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::config::source::{At, Diagnostics, Loc};
+use crate::config::scripts::ScriptRef;
+use crate::config::source::{At, Diagnostics};
 
 /// The top-level keywords this section owns.
 pub const TOP: &[&str] = &[
@@ -705,7 +706,7 @@ impl Global {
 
     /// Every script this section configures, with where it was written: the startup and shutdown
     /// scripts and the FIFO reader scripts.
-    pub fn scripts(&self) -> Vec<(String, Loc)> {
+    pub fn scripts(&self) -> Vec<ScriptRef> {
         [
             &self.scripts.startup,
             &self.scripts.shutdown,
@@ -715,7 +716,15 @@ impl Global {
         ]
         .into_iter()
         .flatten()
-        .filter_map(|s| s.origin.0.map(|loc| (s.cmd.clone(), loc)))
+        .filter_map(|s| {
+            let loc = s.origin.0?;
+            Some(ScriptRef::new(
+                &s.cmd,
+                s.user.as_deref(),
+                s.group.as_deref(),
+                loc,
+            ))
+        })
         .collect()
     }
 
@@ -733,7 +742,7 @@ impl Global {
                 d.warn(
                     loc,
                     format!(
-                        "`script_user`: no user `{}` on this machine - ignoring",
+                        "`script_user`: no user `{}` on this machine: scripts without their own user will not run",
                         u.user
                     ),
                 );
@@ -742,7 +751,7 @@ impl Global {
             {
                 d.warn(
                     loc,
-                    format!("`script_user`: no group `{g}` on this machine - ignoring"),
+                    format!("`script_user`: no group `{g}` on this machine: scripts without their own user will not run"),
                 );
             }
         }

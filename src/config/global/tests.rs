@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::config::bfd::Bfd;
 use crate::config::dump::Writer;
-use crate::config::source::{Diagnostic, FileId, Severity};
+use crate::config::source::{Diagnostic, FileId, Loc, Severity};
 use crate::config::testutil::{self, of};
 use crate::config::tree;
 
@@ -720,7 +720,10 @@ fn scripts_and_script_user() {
     };
     assert_eq!(u.origin.0, Some(at(8, 13)));
     assert_eq!(
-        g.scripts(),
+        g.scripts()
+            .into_iter()
+            .map(|s| (s.command, s.loc))
+            .collect::<Vec<_>>(),
         vec![
             ("/bin/a".to_string(), at(3, 16)),
             ("/bin/n".to_string(), at(9, 20))
@@ -747,7 +750,7 @@ fn script_users_are_checked_on_this_machine() {
             w(
                 2,
                 13,
-                "`script_user`: no user `ghost` on this machine - ignoring"
+                "`script_user`: no user `ghost` on this machine: scripts without their own user will not run"
             ),
             w(
                 3,
@@ -784,7 +787,7 @@ fn script_users_are_checked_on_this_machine() {
         vec![w(
             2,
             13,
-            "`script_user`: no group `nogroup` on this machine - ignoring"
+            "`script_user`: no group `nogroup` on this machine: scripts without their own user will not run"
         )]
     );
     // Unreadable account files: nothing is reported.

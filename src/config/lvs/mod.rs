@@ -40,6 +40,7 @@ use std::time::Duration;
 
 use super::Config;
 use super::dump::Writer;
+use super::scripts::ScriptRef;
 use super::source::{At, Diagnostics, Loc};
 use super::tree::Node;
 use super::value::{note_at, warn_at};
@@ -647,19 +648,24 @@ impl Lvs {
 
     /// Every script this section configures, with where: `quorum_up`, `quorum_down`,
     /// `notify_up`, `notify_down` and `misc_path`.
-    pub fn scripts(&self) -> Vec<(String, Loc)> {
+    pub fn scripts(&self) -> Vec<ScriptRef> {
         let mut out = Vec::new();
+        let of = |s: &Script, loc| {
+            ScriptRef::new(&s.command, s.user.as_deref(), s.group.as_deref(), loc)
+        };
         for vs in &self.virtual_servers {
             for s in [&vs.quorum_up, &vs.quorum_down].into_iter().flatten() {
-                out.extend(s.loc.0.map(|loc| (s.command.clone(), loc)));
+                out.extend(s.loc.0.map(|loc| of(s, loc)));
             }
             for rs in &vs.real_servers {
                 for s in [&rs.notify_up, &rs.notify_down].into_iter().flatten() {
-                    out.extend(s.loc.0.map(|loc| (s.command.clone(), loc)));
+                    out.extend(s.loc.0.map(|loc| of(s, loc)));
                 }
                 for c in &rs.checkers {
                     if let CheckerKind::Misc(m) = &c.kind {
-                        out.extend(m.path_loc.0.map(|loc| (m.path.clone(), loc)));
+                        out.extend(m.path_loc.0.map(|loc| {
+                            ScriptRef::new(&m.path, m.user.as_deref(), m.group.as_deref(), loc)
+                        }));
                     }
                 }
             }

@@ -1919,7 +1919,7 @@ fn scripts_are_listed_with_locations() {
     let got: Vec<(String, u32, u32)> = l
         .scripts()
         .into_iter()
-        .map(|(s, loc)| (s, loc.line, loc.col))
+        .map(|s| (s.command, s.loc.line, s.loc.col))
         .collect();
     assert_eq!(
         got,

@@ -46,7 +46,8 @@ pub use track::{
 
 use super::Config;
 use super::dump::{Writer, quote};
-use super::source::{At, Diagnostics, Loc};
+use super::scripts::ScriptRef;
+use super::source::{At, Diagnostics};
 use super::tree::{Node, Word};
 use super::value::{self, note_at, warn_at};
 
@@ -220,11 +221,16 @@ impl Vrrp {
 
     /// Every command this section configures, with where it was written: `vrrp_script` scripts and
     /// the `notify*` commands of instances and sync groups (for the script-security check).
-    pub fn scripts(&self) -> Vec<(String, Loc)> {
+    pub fn scripts(&self) -> Vec<ScriptRef> {
         let mut out = Vec::new();
         for s in &self.scripts {
             if let Some(loc) = s.script_at.0 {
-                out.push((s.script.clone(), loc));
+                out.push(ScriptRef::new(
+                    &s.script,
+                    s.user.as_deref(),
+                    s.group.as_deref(),
+                    loc,
+                ));
             }
         }
         for i in &self.instances {

@@ -1383,7 +1383,7 @@ fn notify_commands_and_script_list() {
     let list: Vec<(String, (u32, u32))> = v
         .scripts()
         .into_iter()
-        .map(|(s, l)| (s, (l.line, l.col)))
+        .map(|s| (s.command, (s.loc.line, s.loc.col)))
         .collect();
     assert_eq!(list.len(), 8);
     assert_eq!(

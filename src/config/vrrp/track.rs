@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::super::dump::Writer;
-use super::super::source::{Diagnostics, Loc};
+use super::super::source::Diagnostics;
 use super::super::tree::{Node, Word};
 use super::super::value;
 use super::{
@@ -321,7 +321,7 @@ impl Notifies {
     }
 
     /// Appends every command with its location.
-    pub(super) fn collect(&self, out: &mut Vec<(String, Loc)>) {
+    pub(super) fn collect(&self, out: &mut Vec<crate::config::scripts::ScriptRef>) {
         for n in [
             &self.master,
             &self.backup,
@@ -335,7 +335,12 @@ impl Notifies {
         .flatten()
         {
             if let Some(loc) = n.at.0 {
-                out.push((n.command.clone(), loc));
+                out.push(crate::config::scripts::ScriptRef::new(
+                    &n.command,
+                    n.user.as_deref(),
+                    n.group.as_deref(),
+                    loc,
+                ));
             }
         }
     }
