@@ -315,6 +315,13 @@ fn leftovers_of_a_killed_master_are_removed_before_the_first_advert() {
         node.log()
     );
     let removed = removed_since(&watch, t0);
+    let last = watch
+        .since(t0)
+        .iter()
+        .filter(|e| !e.added)
+        .map(|e| e.at - t0)
+        .max();
+    eprintln!("restart: the last address removal seen {last:?} after the restart");
     for a in [
         format!("10.99.{net}.100"),
         format!("10.98.{net}.100"),
@@ -324,6 +331,21 @@ fn leftovers_of_a_killed_master_are_removed_before_the_first_advert() {
         assert!(
             removed.contains(&a.parse().unwrap()),
             "no removal of {a} seen: {removed:?}"
+        );
+    }
+
+    // keepalived's words for it (-D).
+    for line in [
+        "(V4) removing Virtual Rules",
+        "(V4) removing Virtual Routes",
+        "(V4) removing VIPs.",
+        "(V4) removing E-VIPs.",
+        "(V6) removing VIPs.",
+    ] {
+        assert!(
+            node.log().contains(line),
+            "no `{line}` in the log\n{}",
+            node.log()
         );
     }
 
