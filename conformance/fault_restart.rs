@@ -367,6 +367,40 @@ fn leftovers_of_a_killed_master_are_removed_before_the_first_advert() {
     node.stop();
 }
 
+/// `ip monitor route rule` in a namespace, its output kept in a file; killed on drop.
+struct RouteMonitor {
+    child: std::process::Child,
+    out: PathBuf,
+}
+
+impl RouteMonitor {
+    fn new(ns: &str, dir: &Path) -> RouteMonitor {
+        let out = dir.join("route-monitor.txt");
+        let file = std::fs::File::create(&out).unwrap();
+        let child = std::process::Command::new("ip")
+            .args(["-n", ns, "monitor", "route", "rule"])
+            .stdout(file)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ip monitor");
+        RouteMonitor { child, out }
+    }
+
+    fn text(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+}
+
+impl Drop for RouteMonitor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An address owner (priority 255, master at once) restarted after SIGKILL: its addresses,
+/// among them the interface's own address, are never removed; its virtual route and rule are
+/// removed and added again at once, and end up there (one socket, in order).
 #[test]
 fn an_address_owner_keeps_its_own_address_at_start() {
     let Some((lab, ns, net)) = one_router("ko") else {
@@ -374,16 +408,8 @@ fn an_address_owner_keeps_its_own_address_at_start() {
     };
     let own = format!("10.99.{net}.1");
     let vip = format!("10.99.{net}.102");
-    // As a killed owner leaves it: its second VIP is still there.
-    ip(&[
-        "-n",
-        &ns,
-        "addr",
-        "add",
-        &format!("{vip}/24"),
-        "dev",
-        "eth0",
-    ]);
+    let route = format!("10.97.{net}.0/24");
+    let rule = format!("from 10.99.{net}.102 lookup 100");
     let conf = format!(
         "vrrp_instance OWN {{
     state MASTER
@@ -396,12 +422,31 @@ fn an_address_owner_keeps_its_own_address_at_start() {
         {own}/24
         {vip}/24
     }}
+    virtual_routes {{
+        {route} via 10.99.{net}.254
+    }}
+    virtual_rules {{
+        from {vip} table 100 priority 100
+    }}
 }}
 "
     );
+    let installed = || {
+        has_addr(&ns, "eth0", &own)
+            && has_addr(&ns, "eth0", &vip)
+            && ns_ip(&ns, &["route", "show", &route]).contains(&route)
+            && ns_ip(&ns, &["rule", "show"]).contains(&rule)
+    };
     let dir = TempDir::new("fault-owner");
     let mut node = Node::new(&ns, dir.path(), "r0", false);
+    node.start(&conf);
+    let ok = poll_until(Duration::from_secs(5), installed);
+    assert!(ok, "the owner did not install everything\n{}", node.log());
+    node.kill9();
+    assert!(installed(), "after kill -9");
+
     let watch = AddrWatch::new(&ns);
+    let routes = RouteMonitor::new(&ns, dir.path());
     let mac0 = mac(&ns);
     let t0 = Instant::now();
     node.start(&conf);
@@ -420,7 +465,21 @@ fn an_address_owner_keeps_its_own_address_at_start() {
         "the owner removed {removed:?} at start\n{}",
         node.log()
     );
-    assert!(has_addr(&ns, "eth0", &own) && has_addr(&ns, "eth0", &vip));
+    assert!(installed(), "not all there\n{}", node.log());
+    // The route went and came back (the monitor prints "Deleted" for a removal).
+    let seen = poll_until(Duration::from_secs(2), || {
+        let t = routes.text();
+        let del = t.find(&format!("Deleted {route}"));
+        let add = t
+            .rfind(&format!("\n{route}"))
+            .or(t.find(&route).filter(|&i| i == 0));
+        del.zip(add).is_some_and(|(d, a)| a > d)
+    });
+    assert!(
+        seen,
+        "route monitor: no removal then add of {route}:\n{}",
+        routes.text()
+    );
     node.stop();
 }
 
@@ -459,11 +518,17 @@ fn pair_config(net: u8, prio: u8) -> String {
     )
 }
 
-/// Who held the VIP when, from the address events of both routers.
+/// Who held the VIP when, from the address events of both routers (r0 the restarted one).
+#[derive(Debug, Default)]
 struct Overlap {
     /// The longest time both held it without a break.
     worst: Duration,
     total: Duration,
+    /// The longest of those over r0's stale copy: r1 added the VIP while r0 still held the
+    /// copy it had at `t0` (it had not added it since). The others begin with r0 adding it as
+    /// it takes over (preemption), or r1 in the same instant: they last until r1 has heard r0's
+    /// advert and removed its copy.
+    stale: Duration,
 }
 
 /// The overlap between `t0` and `end`, both routers' holding at `t0` given, from their events.
@@ -485,28 +550,35 @@ fn overlap(
     }
     ev.sort_by_key(|e| e.0);
     let mut hold = start;
-    let mut since: Option<Instant> = (hold[0] && hold[1]).then_some(t0);
-    let (mut worst, mut total) = (Duration::ZERO, Duration::ZERO);
-    let mut close = |from: Instant, to: Instant, worst: &mut Duration| {
+    // When both began to hold it, and whether r1's add began it.
+    let mut since: Option<(Instant, bool)> = (hold[0] && hold[1]).then_some((t0, true));
+    let mut o = Overlap::default();
+    let mut close = |(from, stale): (Instant, bool), to: Instant| {
         let d = to.saturating_duration_since(from);
-        total += d;
-        *worst = (*worst).max(d);
+        o.total += d;
+        o.worst = o.worst.max(d);
+        if stale {
+            o.stale = o.stale.max(d);
+        }
     };
+    // r0 added the VIP itself after t0 (its copy is no longer the one a killed daemon left).
+    let mut fresh = false;
     for (at, r, added) in ev {
         hold[r] = added;
+        fresh |= r == 0 && added;
         match (since, hold[0] && hold[1]) {
-            (None, true) => since = Some(at),
+            (None, true) => since = Some((at, r == 1 && !fresh)),
             (Some(s), false) => {
-                close(s, at, &mut worst);
+                close(s, at);
                 since = None;
             }
             _ => {}
         }
     }
     if let Some(s) = since {
-        close(s, end, &mut worst);
+        close(s, end);
     }
-    Overlap { worst, total }
+    o
 }
 
 struct Pair {
@@ -629,9 +701,10 @@ fn kill9_restarts_of_a_higher_priority_master_never_hold_the_vip_twice() {
         let o = p.overlap(t0, end);
         let (removed, advert) = p.removal_and_advert(t0, 150);
         eprintln!(
-            "round {round}: overlap {:?} (longest {:?}); stale VIP removed after {:?}, first advert after {:?}",
+            "round {round}: overlap {:?} (longest {:?}, over a stale copy {:?}); stale VIP removed after {:?}, first advert after {:?}",
             o.total,
             o.worst,
+            o.stale,
             removed.map(|r| r - t0),
             advert.map(|a| a - t0)
         );
@@ -655,11 +728,17 @@ fn kill9_restarts_of_a_higher_priority_master_never_hold_the_vip_twice() {
             advert.map(|a| a - t0),
             p.logs()
         );
+        assert_eq!(
+            o.stale,
+            Duration::ZERO,
+            "round {round}: keepalived took over while r0 kept a stale copy\n{}",
+            p.logs()
+        );
         worst = worst.max(o.worst);
         total += o.total;
     }
     eprintln!(
-        "{rounds} kill -9 restarts: worst overlap {worst:?}, total {total:?} (Master_Down_Interval {mdi:?})"
+        "{rounds} kill -9 restarts: worst overlap {worst:?} (preemption hand-overs), total {total:?}, none over a stale copy (Master_Down_Interval {mdi:?})"
     );
     p.stop();
 }
