@@ -367,6 +367,69 @@ fn leftovers_of_a_killed_master_are_removed_before_the_first_advert() {
     node.stop();
 }
 
+/// A restart that has thousands of left-overs to remove: 250 instances of 12 addresses. The
+/// removals go out before the loop runs and the kernel queues an ACK for each on the socket,
+/// which holds about 2,500: without reading them as it goes the daemon overran its own
+/// rtnetlink socket and logged every removal as refused (ENOBUFS).
+#[test]
+fn thousands_of_left_overs_are_removed_without_a_netlink_overrun() {
+    let Some((_lab, ns, _net)) = one_router("kb") else {
+        return;
+    };
+    let dir = TempDir::new("fault-burst");
+    let (insts, per) = (250u32, 12u32);
+    let mut conf = format!(
+        "global_defs {{\n    state_dump_file {}\n}}\n",
+        dir.path().join("data").display()
+    );
+    let mut batch = String::new();
+    for i in 1..=insts {
+        conf += &format!(
+            "vrrp_instance I{i} {{\n    interface eth0\n    virtual_router_id {}\n    advert_int 10\n    virtual_ipaddress {{\n",
+            i
+        );
+        for j in 1..=per {
+            let a = format!("10.{}.{}.{j}/32", 100 + i / 200, i % 200);
+            conf += &format!("        {a}\n");
+            batch += &format!("address add {a} dev eth0\n");
+        }
+        conf += "    }\n}\n";
+    }
+    let file = dir.path().join("batch");
+    std::fs::write(&file, batch).unwrap();
+    ip(&["-n", &ns, "-batch", &file.to_string_lossy()]);
+    let count = || {
+        ns_ip(&ns, &["-o", "-4", "addr", "show", "dev", "eth0"])
+            .lines()
+            .count()
+    };
+    // The lab's own address, and the left-overs.
+    assert_eq!(count(), 1 + (insts * per) as usize);
+    let mut node = Node::new(&ns, dir.path(), "r0", false);
+    node.start(&conf);
+    let ok = poll_until(Duration::from_secs(20), || count() == 1);
+    assert!(ok, "{} addresses left\n{}", count() - 1, node.log());
+    // A data dump is written by the loop after it has read the ACKs that were waiting.
+    let data = dir.path().join("data");
+    node.daemon.as_ref().unwrap().signal(libc::SIGUSR1);
+    assert!(
+        poll_until(Duration::from_secs(10), || data.exists()),
+        "no data dump\n{}",
+        node.log()
+    );
+    let log = node.log();
+    // (The link monitor may overrun on 3,000 address notifications: it reads the kernel's state
+    // again, by design. The command socket must not.)
+    for bad in [
+        "netlink: receive buffer overrun",
+        "Kernel refused",
+        "No buffer space",
+    ] {
+        assert!(!log.contains(bad), "`{bad}` in the log:\n{log}");
+    }
+    node.stop();
+}
+
 /// `ip monitor route rule` in a namespace, its output kept in a file; killed on drop.
 struct RouteMonitor {
     child: std::process::Child,

@@ -232,7 +232,7 @@ impl Vrrpd {
             }
         }
         // What a previous run may have left: removed before any machine is drained.
-        d.sweep_leftovers();
+        d.sweep_leftovers(core, now);
         d.rebuild_groups(cfg);
         d.restart_trackers(cfg, core, now);
         for i in 0..d.insts.len() {

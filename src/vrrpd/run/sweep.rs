@@ -37,9 +37,11 @@ use std::net::IpAddr;
 
 use log::{debug, error, log};
 
-use super::{Inst, Vrrpd};
+use super::{Inst, Key, Vrrpd};
 use crate::config::vrrp::{IpAddress, Route, Rule};
+use crate::reactor::Core;
 use crate::sys::sock::if_index;
+use crate::time::Instant;
 
 /// One instance as the sweep sees it.
 #[derive(Debug, Clone, Copy)]
@@ -168,48 +170,79 @@ impl Vrrpd {
 
     /// Sends the removals of the module doc. Called once, by [`Vrrpd::start`], after every
     /// instance is made and before any machine is drained.
-    pub(super) fn sweep_leftovers(&mut self) {
+    pub(super) fn sweep_leftovers<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
         let keep = self.kept_at_start();
-        let live: Vec<&Inst> = self.insts.iter().filter(|x| !x.retired).collect();
-        let views: Vec<Owned<'_>> = live.iter().map(|x| owned(x)).collect();
-        let ops = plan(&views, &keep, if_index);
         // keepalived's lines, at info only with -D as there.
         let level = if self.log_detail {
             log::Level::Info
         } else {
             log::Level::Debug
         };
-        let mut said: Vec<(usize, &'static str)> = Vec::new();
-        for op in ops {
-            let (inst, words) = match op {
-                Op::Rule { inst, .. } => (inst, "removing Virtual Rules"),
-                Op::Route { inst, .. } => (inst, "removing Virtual Routes"),
-                Op::Addr {
-                    inst,
-                    excluded: false,
-                    ..
-                } => (inst, "removing VIPs."),
-                Op::Addr { inst, .. } => (inst, "removing E-VIPs."),
-            };
-            let name = views[inst].name;
-            if !said.contains(&(inst, words)) {
-                said.push((inst, words));
-                log!(level, "({name}) {words}");
+        // Owned copies: the ACKs are read between the requests (below), which needs `self`.
+        let removals: Vec<(String, Removal)> = {
+            let live: Vec<&Inst> = self.insts.iter().filter(|x| !x.retired).collect();
+            let views: Vec<Owned<'_>> = live.iter().map(|x| owned(x)).collect();
+            let mut said: Vec<(usize, &'static str)> = Vec::new();
+            plan(&views, &keep, if_index)
+                .into_iter()
+                .map(|op| {
+                    let (inst, words, r) = match op {
+                        Op::Rule { inst, rule } => {
+                            (inst, "removing Virtual Rules", Removal::Rule(rule.clone()))
+                        }
+                        Op::Route { inst, route } => (
+                            inst,
+                            "removing Virtual Routes",
+                            Removal::Route(route.clone()),
+                        ),
+                        Op::Addr {
+                            inst,
+                            ifindex,
+                            addr,
+                            excluded,
+                        } => (
+                            inst,
+                            if excluded {
+                                "removing E-VIPs."
+                            } else {
+                                "removing VIPs."
+                            },
+                            Removal::Addr(ifindex, addr.clone()),
+                        ),
+                    };
+                    let name = views[inst].name;
+                    if !said.contains(&(inst, words)) {
+                        said.push((inst, words));
+                        log!(level, "({name}) {words}");
+                    }
+                    (name.to_string(), r)
+                })
+                .collect()
+        };
+        for (n, (name, r)) in removals.iter().enumerate() {
+            // The kernel queues an ACK per request on the socket, which holds about 2,500 of
+            // them: read what came back now and then (a start with thousands of removals).
+            if n > 0 && n % ACK_BATCH == 0 {
+                self.on_rtnl(core, now);
             }
-            let (res, what) = match op {
-                Op::Rule { rule, .. } => (
+            let (res, what) = match r {
+                Removal::Rule(rule) => (
                     self.rtnl.del_rule(rule, &self.names),
                     format!("({name}) removing a left-over virtual rule"),
                 ),
-                Op::Route { route, .. } => (
+                Removal::Route(route) => (
                     self.rtnl.del_route(route, &self.names),
                     format!(
                         "({name}) removing a left-over virtual route {}",
                         super::route_dest(route)
                     ),
                 ),
-                Op::Addr { ifindex, addr, .. } => (
-                    self.rtnl.del_address(ifindex, addr),
+                Removal::Addr(ifindex, addr) => (
+                    self.rtnl.del_address(*ifindex, addr),
                     format!("({name}) removing a left-over {}", addr.addr),
                 ),
             };
@@ -224,6 +257,16 @@ impl Vrrpd {
             debug!("kept at start (advert sources, address owners' addresses): {keep:?}");
         }
     }
+}
+
+/// How many removals are sent between two reads of their ACKs.
+const ACK_BATCH: usize = 512;
+
+/// An [`Op`] with its own copy of what to remove.
+enum Removal {
+    Rule(Rule),
+    Route(Route),
+    Addr(u32, IpAddress),
 }
 
 #[cfg(test)]
