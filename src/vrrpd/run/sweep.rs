@@ -1,6 +1,6 @@
 //! At start, before any instance sends an advert or a gratuitous ARP/NA: what this configuration's
 //! instances install as master is removed, in case a previous run left it behind (`kill -9`, a
-//! crash, a power cut of the daemon only). Without this a restarted master sits in BACKUP with the
+//! crash, the OOM killer). Without this a restarted master sits in BACKUP with the
 //! old VIP on its interface, and the VIP is on two routers as soon as a peer takes over.
 //! keepalived does the same (`vrrp_restore_interfaces_startup()`, logged with `-D` as
 //! "(VI_1) removing VIPs.").
@@ -26,9 +26,11 @@
 //! # Ordering
 //! The removals are sent before the first drain of any machine, on the rtnetlink socket that
 //! every later add uses. The kernel handles the requests of one socket in order (inside
-//! `send(2)`), so a removal followed by an add (an owner, master at once) ends with the address
-//! present, and nothing waits for the ACKs. The deletes are blind (no dump first): "not there"
-//! comes back as an ACK ([`crate::netlink::rtnl::Reply::Ack`]).
+//! `send(2)`), so a removal followed by an add (an owner's route: it is master at once) ends
+//! with the route present. Nothing waits for the ACKs; those already queued are read, without
+//! blocking, every [`ACK_BATCH`] requests, as the socket holds about 2,500 of them. The deletes
+//! are blind (no dump first): "not there" comes back as an ACK
+//! ([`crate::netlink::rtnl::Reply::Ack`]).
 //!
 //! `-V` does not change this (keepalived removes at start with `-V` too). A reload removes
 //! nothing here: its removed or changed instances remove their own addresses as they stop.
