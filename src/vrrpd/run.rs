@@ -49,6 +49,7 @@ use crate::wire::{self, IpPair};
 use super::params::{Io, Planned, V3Checksum, plan};
 use super::vmac::Vmac;
 
+mod sweep;
 mod vmacs;
 
 /// What a reactor token or timer of the VRRP side belongs to.
@@ -230,6 +231,8 @@ impl Vrrpd {
                 error!("{e}");
             }
         }
+        // What a previous run may have left: removed before any machine is drained.
+        d.sweep_leftovers(core, now);
         d.rebuild_groups(cfg);
         d.restart_trackers(cfg, core, now);
         for i in 0..d.insts.len() {

@@ -241,13 +241,15 @@ impl Vrrpd {
         let mut addrs: Vec<(bool, IpAddress)> = Vec::new();
         if reused {
             // keepalived sets `vipset` on an interface that existed: VIPs a previous run left
-            // on it are removed (not there: done).
+            // on it are removed (not there: done), with the start-up sweep's exceptions (see
+            // `sweep.rs`: an owner's addresses, advert sources).
+            let keep = self.kept_at_start();
             addrs.extend(
                 inst.io
                     .vips
                     .iter()
                     .chain(&inst.io.evips)
-                    .filter(|a| a.dev.is_none())
+                    .filter(|a| a.dev.is_none() && !keep.contains(&a.addr.addr))
                     .map(|a| (false, a.clone())),
             );
         }
