@@ -572,6 +572,21 @@ fn hostile_vrrp_packets_against_a_keepalived_pair() {
         ));
     }
 
+    // The malformations' windows (5 s) are over by now: their suppressed lines were summed up.
+    let log = p.rs.log();
+    for (inst, what) in [
+        ("(VI_3) ", "(checksum,"),
+        ("(VI_2) ", "(auth type mismatch,"),
+        ("", "(unknown VRID,"),
+    ] {
+        let found = log
+            .lines()
+            .any(|l| l.contains(inst) && l.contains(&format!("more lines like the last {what}")));
+        if !found {
+            failures.push(format!("no rate-limit summary {inst}{what}"));
+        }
+    }
+
     // The same counters in `--status` (the JSON dump's builder): each instance's error keys
     // and the daemon-wide object add up to the statistics file's totals.
     let after = p.stats();

@@ -16,6 +16,9 @@
 //!   [`super::vmac`] and `run/vmacs.rs`.
 //! - One timer per instance in the reactor, re-armed after every mutation from the machine's
 //!   `poll_timeout`.
+//! - Lines about dropped packets and socket errors go through a rate limit
+//!   ([`super::loglimit`], flushed on every packet and timer); the counters
+//!   ([`GlobalCounters`], each machine's) count every one.
 //!
 //! # Contract (the reactor's, see [`crate::reactor`])
 //! Every entry point gives one input to one machine (or one packet to the machines of its VRID)
