@@ -501,6 +501,18 @@ fn kernel_stamp(msg: &libc::msghdr) -> Option<Duration> {
     None
 }
 
+/// The prerequisites of a namespace lab: root and `ip`, and keepalived when `keepalived` gives
+/// the reason it is needed. One `SKIP` line when one is missing ([`super::require`]).
+pub fn prerequisites(keepalived: Option<&str>) -> bool {
+    super::require(
+        super::is_root(),
+        "not root: network namespace tests need root",
+    ) && super::require(
+        super::have("ip", "-V"),
+        "iproute2 (`ip`) not installed: needed for the namespace labs",
+    ) && keepalived.is_none_or(|why| super::require(super::have("keepalived", "-v"), why))
+}
+
 /// Moves the calling thread into network namespace `ns`.
 pub fn enter_ns(ns: &str) -> Result<(), String> {
     let f = std::fs::File::open(format!("/run/netns/{ns}")).map_err(|e| e.to_string())?;

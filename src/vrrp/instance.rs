@@ -37,6 +37,26 @@
 //! Our own deviation from keepalived: a master re-arms its advertisement timer only when it
 //! actually sent an advertisement. keepalived re-arms it after every packet read in MASTER (even
 //! one it dropped), so a stream of bogus packets can delay a master's adverts and cause a failover.
+//!
+//! # Learning a peer's checksum variant (VRRPv3 over IPv4; not in keepalived)
+//! The executor verifies the checksum under the variant the instance sends with. When it does
+//! not verify but another variant does, the executor gives [`Input::AdvertOtherChecksum`]; the
+//! machine then runs every other check ([`validate`]) and adopts the variant
+//! ([`Action::AdoptChecksum`], before anything it sends in answer) only when the packet passed
+//! them all, the instance is VRRPv3 over IPv4, and the sender is a configured unicast peer or
+//! becomes our master by that very packet: a backup follows it (priority at least ours, or
+//! `nopreempt`, or `preempt_delay` holding), a master yields to it (RFC 5798 6.4.3: higher
+//! priority, or equal and a higher address). Anything else is dropped as a checksum error: one
+//! forged packet (TTL 1, priority 1, a stranger) can no longer switch what a master sends
+//! (issue 11, defect 1), and a VRRPv2 instance never changes its checksum. A stranger whose
+//! advert passes every check with a higher priority takes the VRID over anyway (VRRPv3 has no
+//! authentication); that its variant is learned with it adds nothing to that.
+//!
+//! # Answering lower priorities (our cap on keepalived's deviation)
+//! A master answers a lower-priority advert (keepalived's default, see above) at most once per
+//! own advert interval: the answer, its GARPs, its log line and its `MASTER_RX_LOWER_PRI`
+//! notification. keepalived answers every one, so a stranger's flood made the master send as
+//! many adverts, GARP bursts and notify scripts as it received packets.
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -46,6 +66,7 @@ use std::time::Duration;
 use crate::config::vrrp::Family;
 pub use crate::config::vrrp::State as StartState;
 use crate::time::Instant;
+use crate::wire::vrrp::ChecksumVariant;
 
 use super::event::{Event, Note, Reason, State};
 use super::validate::{Advert, Counters, DropReason, RxMeta, validate};
@@ -250,6 +271,15 @@ pub enum Input<'a> {
     Advert { advert: Advert<'a>, meta: RxMeta },
     /// The codec refused a packet for this VRID (length, checksum): counted and reported.
     Malformed { src: IpAddr, reason: DropReason },
+    /// An advertisement whose checksum does not verify under the instance's variant but does
+    /// under `variant`. Adopted only under the module doc's rules (then
+    /// [`Action::AdoptChecksum`] and the advert is handled as usual); else counted as
+    /// [`DropReason::Checksum`], or under the first other check it fails.
+    AdvertOtherChecksum {
+        advert: Advert<'a>,
+        meta: RxMeta,
+        variant: ChecksumVariant,
+    },
     /// The interface went up or down (down means FAULT).
     Link { up: bool },
     /// Tracking changed: `weight` is the sum of the weights of the failed (negative weights) and
@@ -317,6 +347,12 @@ pub enum Action {
     DelVips,
     /// Send `repeat` GARPs / unsolicited NAs for every VIP and eVIP.
     Garp { repeat: u32, reason: GarpReason },
+    /// Send (and expect) VRRPv3 checksums of this variant from now on: `from` sent a valid
+    /// advert with it (see the module doc).
+    AdoptChecksum {
+        variant: ChecksumVariant,
+        from: IpAddr,
+    },
 }
 
 /// What the machine asks the daemon to do, in order.
@@ -416,6 +452,8 @@ pub struct Instance {
     wants_master: bool,
     /// The last [`Event::Want`] reported (sync-group members only).
     want: State,
+    /// When a MASTER last answered a lower-priority advert (the cap of the module doc).
+    lower_answered: Option<Instant>,
     timers: Timers,
     out: VecDeque<Output>,
     counters: Counters,
@@ -444,6 +482,7 @@ impl Instance {
             preempt_at: None,
             wants_master: false,
             want: State::Backup,
+            lower_answered: None,
             timers,
             out: VecDeque::new(),
             counters: Counters::default(),
@@ -457,7 +496,12 @@ impl Instance {
             return;
         }
         match input {
-            Input::Advert { advert, meta } => self.on_advert(now, &advert, &meta),
+            Input::Advert { advert, meta } => self.on_advert(now, &advert, &meta, None),
+            Input::AdvertOtherChecksum {
+                advert,
+                meta,
+                variant,
+            } => self.on_advert(now, &advert, &meta, Some(variant)),
             Input::Malformed { src, reason } => self.drop_packet(src, reason),
             Input::Link { up } => {
                 self.link_up = up;
@@ -891,7 +935,14 @@ impl Instance {
         self.stopped = true;
     }
 
-    fn on_advert(&mut self, now: Instant, adv: &Advert<'_>, meta: &RxMeta) {
+    /// `other`: the checksum verified only under this variant (see the module doc).
+    fn on_advert(
+        &mut self,
+        now: Instant,
+        adv: &Advert<'_>,
+        meta: &RxMeta,
+        other: Option<ChecksumVariant>,
+    ) {
         // keepalived: adverts are ignored (not even counted) in INIT and FAULT.
         let known = match self.state {
             State::Init | State::Fault => return,
@@ -902,6 +953,18 @@ impl Instance {
             self.drop_packet(meta.src, reason);
             return;
         }
+        if let Some(variant) = other {
+            // Issue 11 defect 1: learn a variant only from a packet that passed every other
+            // check, from a configured peer or the master we follow; never for VRRPv2.
+            if !self.may_learn_checksum(now, adv, meta.src) {
+                self.drop_packet(meta.src, DropReason::Checksum);
+                return;
+            }
+            self.push_action(Action::AdoptChecksum {
+                variant,
+                from: meta.src,
+            });
+        }
         self.counters.adverts_received += 1;
         if adv.priority == PRIO_STOP {
             self.counters.priority_zero_received += 1;
@@ -911,6 +974,40 @@ impl Instance {
         } else {
             self.master_rx(now, adv, meta.src);
         }
+    }
+
+    /// See the module doc: VRRPv3 over IPv4, from a configured unicast peer or from the sender
+    /// that becomes our master by this advert.
+    fn may_learn_checksum(&self, now: Instant, adv: &Advert<'_>, src: IpAddr) -> bool {
+        if self.p.version != 3 || self.p.family != Family::Inet {
+            return false;
+        }
+        if self.p.unicast_peers.iter().any(|u| u.addr == src) {
+            return true;
+        }
+        adv.priority != PRIO_STOP
+            && match self.state {
+                State::Backup => self.follows(now, adv.priority),
+                State::Master => self.beaten_by(adv.priority, src),
+                State::Init | State::Fault => false,
+            }
+    }
+
+    /// MASTER: RFC 5798 6.4.3, does an advert with `priority` from `src` make us yield?
+    fn beaten_by(&self, priority: u8, src: IpAddr) -> bool {
+        priority > self.priority
+            || (priority == self.priority
+                && addr_cmp(src, self.p.primary_addr) == std::cmp::Ordering::Greater)
+    }
+
+    /// BACKUP: does an advert with `priority` (not 0) reset the Master_Down_Timer, its sender
+    /// taken as the master?
+    fn follows(&self, now: Instant, priority: u8) -> bool {
+        let delay = self.p.preempt_delay;
+        // keepalived: while `preempt_delay` has not run out (or not started), a lower priority
+        // is treated like a higher one: the timer is reset.
+        let holding = !delay.is_zero() && self.preempt_at.is_none_or(|t| t > now);
+        self.p.nopreempt || priority >= self.priority || holding
     }
 
     /// VRRPv3: adopt the master's advertised interval (RFC 5798 6.4.2 / 6.4.3).
@@ -938,10 +1035,7 @@ impl Instance {
             return;
         }
         let delay = self.p.preempt_delay;
-        // keepalived: while `preempt_delay` has not run out (or not started), a lower priority
-        // is treated like a higher one: the timer is reset.
-        let holding = !delay.is_zero() && self.preempt_at.is_none_or(|t| t > now);
-        if self.p.nopreempt || adv.priority >= self.priority || holding {
+        if self.follows(now, adv.priority) {
             // RFC 5798 6.4.2: "If Preempt_Mode is False, or if the Priority in the ADVERTISEMENT
             // is greater than or equal to the local Priority, then: Set Master_Adver_Interval to
             // Adver Interval contained in the ADVERTISEMENT; Recompute the Master_Down_Interval;
@@ -1007,6 +1101,15 @@ impl Instance {
             // RFC 5798 6.4.3 says discard. keepalived deviation (its default, the behaviour of
             // RFC 9568 per its man page): answer at once so that a lower-priority router that
             // wrongly became master gives way now, and refresh ARP caches.
+            // Our cap (module doc): at most once per own advert interval, so that a stranger's
+            // flood is not answered packet for packet (adverts, GARPs, notify scripts).
+            if self
+                .lower_answered
+                .is_some_and(|t| now < t + self.p.advert_int)
+            {
+                return;
+            }
+            self.lower_answered = Some(now);
             let forcing = !self.p.lower_prio_no_advert;
             self.push_event(Event::Note(Note::LowerPriority {
                 src,

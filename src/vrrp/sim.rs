@@ -224,7 +224,7 @@ impl Lan {
                 Output::Transmit(advert) => self.broadcast(i, advert),
                 Output::Action(Action::AddVips { .. }) => self.routers[i].holds_vips = true,
                 Output::Action(Action::DelVips) => self.routers[i].holds_vips = false,
-                Output::Action(Action::Garp { .. }) => {}
+                Output::Action(Action::Garp { .. } | Action::AdoptChecksum { .. }) => {}
                 Output::Event(Event::StateChange { to, .. }) => self.changes.push(Change {
                     at: self.now,
                     router: i,

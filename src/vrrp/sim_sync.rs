@@ -199,7 +199,7 @@ impl Net {
                 Output::Transmit(advert) => self.broadcast(n, advert),
                 Output::Action(Action::AddVips { .. }) => self.nodes[n].holds_vips = true,
                 Output::Action(Action::DelVips) => self.nodes[n].holds_vips = false,
-                Output::Action(Action::Garp { .. }) => {}
+                Output::Action(Action::Garp { .. } | Action::AdoptChecksum { .. }) => {}
                 Output::Event(ev) => {
                     if let Some(g) = self.routers[r].group.as_mut() {
                         g.handle_event(n, &ev);

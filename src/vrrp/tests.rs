@@ -91,15 +91,8 @@ fn rx_every(
     prio: u8,
     interval: Duration,
 ) -> Vec<Output> {
-    let p = vi.params();
-    let out = AdvertOut {
-        version: p.version,
-        vrid: p.vrid,
-        priority: prio,
-        interval,
-        addrs: p.vips.iter().copied().collect(),
-    };
-    let advert = advert_from(&out, &p.auth);
+    let out = advert_out(vi, prio, interval);
+    let advert = advert_from(&out, &vi.params().auth);
     let meta = RxMeta {
         src: ip(from),
         multicast: true,
@@ -107,6 +100,18 @@ fn rx_every(
     };
     vi.handle_input(now, Input::Advert { advert, meta });
     drain(vi)
+}
+
+/// What a peer with `prio` advertising every `interval` sends for `vi`'s VRID and VIPs.
+fn advert_out(vi: &Instance, prio: u8, interval: Duration) -> AdvertOut {
+    let p = vi.params();
+    AdvertOut {
+        version: p.version,
+        vrid: p.vrid,
+        priority: prio,
+        interval,
+        addrs: p.vips.iter().copied().collect(),
+    }
 }
 
 fn transmits(outs: &[Output]) -> Vec<u8> {
@@ -156,6 +161,7 @@ fn script(outs: &[Output]) -> Vec<String> {
             Output::Action(Action::AddVips { .. }) => Some("add".into()),
             Output::Action(Action::DelVips) => Some("del".into()),
             Output::Action(Action::Garp { repeat, .. }) => Some(format!("garp{repeat}")),
+            Output::Action(Action::AdoptChecksum { .. }) => Some("adopt".into()),
             Output::Event(_) => None,
         })
         .collect()
@@ -1148,4 +1154,158 @@ fn random_inputs_keep_the_sync_member_invariants() {
             );
         }
     }
+}
+
+// ---- Issue 11: checksum variants learned only from a valid master or peer; the reply cap -------
+
+/// An advert from 10.0.0.`from` whose checksum verified only under `variant`.
+fn rx_other(
+    vi: &mut Instance,
+    now: Instant,
+    from: u8,
+    prio: u8,
+    ttl: u8,
+    variant: crate::wire::vrrp::ChecksumVariant,
+) -> Vec<Output> {
+    let out = advert_out(vi, prio, vi.params().advert_int);
+    let p = vi.params();
+    let advert = advert_from(&out, &p.auth);
+    let meta = RxMeta {
+        src: ip(from),
+        multicast: p.unicast_peers.is_empty(),
+        ttl: Some(ttl),
+    };
+    vi.handle_input(
+        now,
+        Input::AdvertOtherChecksum {
+            advert,
+            meta,
+            variant,
+        },
+    );
+    drain(vi)
+}
+
+fn v3(prio: u8) -> Params {
+    let mut p = params(prio);
+    p.version = 3;
+    p
+}
+
+fn adopted(outs: &[Output]) -> bool {
+    actions(outs)
+        .iter()
+        .any(|a| matches!(a, Action::AdoptChecksum { .. }))
+}
+
+#[test]
+fn master_learns_a_variant_only_from_whom_it_yields_to() {
+    use crate::wire::vrrp::ChecksumVariant::Plain;
+    let mut vi = master(v3(100));
+    let t = ms(4000);
+    // The attack of issue 11: TTL 1, priority 1. Dropped for its TTL; nothing adopted.
+    let out = rx_other(&mut vi, t, 9, 1, 1, Plain);
+    assert!(!adopted(&out), "{out:?}");
+    assert_eq!(vi.counters().ttl_errors, 1);
+    // The same with TTL 255: every other check passes, but a stranger is not our master.
+    let out = rx_other(&mut vi, t, 9, 1, 255, Plain);
+    assert!(!adopted(&out), "{out:?}");
+    assert!(transmits(&out).is_empty(), "not answered: {out:?}");
+    assert_eq!(vi.counters().checksum_errors, 1);
+    // Lower priority but a valid advert in every other respect: still not our master.
+    let out = rx_other(&mut vi, t, 9, 99, 255, Plain);
+    assert!(!adopted(&out));
+    assert_eq!(vi.state(), State::Master);
+    assert_eq!(vi.counters().checksum_errors, 2);
+    // A higher priority takes over (as it would with our variant): its variant comes with it.
+    let out = rx_other(&mut vi, t, 9, 200, 255, Plain);
+    assert!(adopted(&out), "{out:?}");
+    assert_eq!(vi.state(), State::Backup);
+}
+
+#[test]
+fn backup_adopts_the_variant_of_the_master_it_follows_first() {
+    use crate::wire::vrrp::ChecksumVariant::Plain;
+    let (mut vi, _) = started(v3(100), Instant::ZERO);
+    // A lower priority (we preempt it): not our master, not learned.
+    let out = rx_other(&mut vi, ms(100), 9, 50, 255, Plain);
+    assert!(!adopted(&out));
+    assert_eq!(vi.counters().checksum_errors, 1);
+    // Wrong TTL from a higher priority: dropped for the TTL, not learned.
+    let out = rx_other(&mut vi, ms(150), 9, 200, 64, Plain);
+    assert!(!adopted(&out));
+    assert_eq!(vi.counters().ttl_errors, 1);
+    // A valid higher-priority master: adopted first, then followed.
+    let out = rx_other(&mut vi, ms(200), 9, 200, 255, Plain);
+    assert_eq!(
+        actions(&out),
+        [Action::AdoptChecksum {
+            variant: Plain,
+            from: ip(9)
+        }]
+    );
+    assert_eq!(vi.master_addr(), Some(ip(9)));
+    assert_down_after(&vi, ms(200));
+    // Priority 0 from it: not a reason to learn anything.
+    let out = rx_other(&mut vi, ms(300), 9, 0, 255, Plain);
+    assert!(!adopted(&out));
+}
+
+#[test]
+fn a_unicast_peer_teaches_its_variant_a_stranger_does_not() {
+    use crate::wire::vrrp::ChecksumVariant::Plain;
+    let mut p = v3(100);
+    p.unicast_peers = vec![Peer::new(ip(7))];
+    let mut vi = master(p);
+    let out = rx_other(&mut vi, ms(4000), 9, 50, 255, Plain);
+    assert!(!adopted(&out));
+    let out = rx_other(&mut vi, ms(4000), 7, 50, 255, Plain);
+    assert!(adopted(&out), "{out:?}");
+    // Adopted before the answer goes out, so that the answer carries it.
+    let first_tx = out
+        .iter()
+        .position(|o| matches!(o, Output::Transmit(_)))
+        .unwrap();
+    let adopt = out
+        .iter()
+        .position(|o| matches!(o, Output::Action(Action::AdoptChecksum { .. })))
+        .unwrap();
+    assert!(adopt < first_tx, "{out:?}");
+}
+
+#[test]
+fn a_vrrpv2_instance_never_adopts_a_variant() {
+    use crate::wire::vrrp::ChecksumVariant::Ipv4Pseudo;
+    let mut p = params(100);
+    p.auth = Auth::pass("secret");
+    p.unicast_peers = vec![Peer::new(ip(7))];
+    let (mut vi, _) = started(p, Instant::ZERO);
+    // Even a valid advert from a configured peer with a higher priority.
+    let out = rx_other(&mut vi, ms(100), 7, 200, 255, Ipv4Pseudo);
+    assert!(!adopted(&out), "{out:?}");
+    assert_eq!(vi.counters().checksum_errors, 1);
+}
+
+#[test]
+fn master_answers_lower_priority_at_most_once_per_interval() {
+    let mut vi = master(params(100));
+    let t0 = ms(4000);
+    let mut sent = 0;
+    let mut garps = 0;
+    let mut notes = 0;
+    // 50 lower-priority adverts in 2.5 s: answered at 4.0, 5.0 and 6.0 s.
+    for k in 0..50 {
+        let out = rx(&mut vi, t0 + Duration::from_millis(50 * k), 9, 50);
+        sent += transmits(&out).len();
+        garps += actions(&out)
+            .iter()
+            .filter(|a| matches!(a, Action::Garp { .. }))
+            .count();
+        notes += lines(&out)
+            .iter()
+            .filter(|l| l.contains("lower priority"))
+            .count();
+    }
+    assert_eq!((sent, garps, notes), (3, 3, 3));
+    assert_eq!(vi.counters().adverts_received, 50);
 }

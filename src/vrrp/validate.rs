@@ -132,6 +132,27 @@ impl DropReason {
         )
     }
 
+    /// A short name of the reason (the rate limit's summary lines).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DropReason::Length { .. } => "length",
+            DropReason::Checksum => "checksum",
+            DropReason::Vrid { .. } => "VRID",
+            DropReason::Ttl { .. } => "TTL",
+            DropReason::Version { .. } => "version",
+            DropReason::InvalidAuthType { .. } => "auth type",
+            DropReason::AuthTypeMismatch { .. } => "auth type mismatch",
+            DropReason::AuthFailure => "authentication",
+            DropReason::Interval { .. } => "interval",
+            DropReason::InvalidType { .. } => "type",
+            DropReason::Destination { .. } => "destination",
+            DropReason::OwnerIgnore => "owner ignores adverts",
+            DropReason::AddrList(_) => "address list",
+            DropReason::NotPeer => "not a unicast peer",
+            DropReason::PeerTtl { .. } => "unicast peer TTL",
+        }
+    }
+
     /// The log line, in keepalived's words where keepalived has them.
     pub fn line(&self, name: &str, src: IpAddr) -> String {
         match *self {

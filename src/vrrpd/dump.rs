@@ -5,13 +5,23 @@
 //!
 //! Beyond keepalived: the statistics file ends each instance with the drop reasons keepalived
 //! does not count (checksum, VRID, version, unicast source, peer TTL, owner-ignored,
-//! destination), after keepalived's own lines so that parsers of its layout still work.
+//! destination), after keepalived's own lines so that parsers of its layout still work; after
+//! the instances comes one section of daemon-wide counters ([`GlobalCounters`]: datagrams that
+//! reached no instance, IO errors). The JSON keeps keepalived's array of instances; each
+//! element's `stats` adds the drop reasons keepalived's keys do not already include
+//! (`checksum_err`, `vrid_err`, `version_err`, `unicast_src_err`, `owner_ignored`), so that the
+//! error keys of `stats` sum to every drop of that instance, and a `daemon` object beside `data`
+//! and `stats` carries the daemon-wide counters (the same in every element: `json_version 1`
+//! has no place outside the array). Invariant: every drop of a received datagram is in exactly
+//! one counter that these dumps print.
 
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use crate::config::vrrp::IpAddress;
 use crate::vrrp::{Auth, Counters, Params, State};
+
+use super::run::GlobalCounters;
 
 /// One instance as the dumps see it.
 pub struct View<'a> {
@@ -30,6 +40,8 @@ pub struct View<'a> {
     pub evips: &'a [IpAddress],
     pub vips_on: bool,
     pub last_transition: SystemTime,
+    /// The daemon-wide counters (the same for every view).
+    pub daemon: &'a GlobalCounters,
 }
 
 /// keepalived's numbers for states (`VRRP_STATE_*`).
@@ -173,7 +185,11 @@ pub fn json(views: &[View<'_>]) -> String {
                 "\"become_master\":{},\"release_master\":{},\"packet_len_err\":{},",
                 "\"advert_interval_err\":{},\"ip_ttl_err\":{},\"invalid_type_rcvd\":{},",
                 "\"addr_list_err\":{},\"invalid_authtype\":{},\"authtype_mismatch\":{},",
-                "\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{}}}}}"
+                "\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{},",
+                "\"checksum_err\":{},\"vrid_err\":{},\"version_err\":{},",
+                "\"unicast_src_err\":{},\"owner_ignored\":{}}},",
+                "\"daemon\":{{\"malformed\":{},\"unknown_vrid\":{},\"receive_errors\":{},",
+                "\"send_errors\":{},\"netlink_errors\":{}}}}}"
             ),
             auth_type(&p.auth),
             c.adverts_received,
@@ -189,7 +205,17 @@ pub fn json(views: &[View<'_>]) -> String {
             c.auth_type_mismatch,
             c.auth_failures,
             c.priority_zero_received,
-            c.priority_zero_sent
+            c.priority_zero_sent,
+            c.checksum_errors,
+            c.vrid_errors,
+            c.version_errors,
+            c.unicast_src_errors,
+            c.owner_ignored,
+            v.daemon.malformed,
+            v.daemon.unknown_vrid,
+            v.daemon.receive_errors,
+            v.daemon.send_errors,
+            v.daemon.netlink_errors
         );
     }
     o.push(']');
@@ -247,6 +273,16 @@ pub fn stats(views: &[View<'_>]) -> String {
             c.unicast_src_errors,
             c.peer_ttl_errors,
             c.owner_ignored
+        );
+    }
+    if let Some(d) = views.first().map(|v| v.daemon) {
+        let _ = write!(
+            o,
+            concat!(
+                "VRRP datagrams (keepalived-rs):\n  Malformed: {}\n  Unknown VRID: {}\n",
+                "  Receive errors: {}\n  Send errors: {}\n  Netlink errors: {}\n"
+            ),
+            d.malformed, d.unknown_vrid, d.receive_errors, d.send_errors, d.netlink_errors
         );
     }
     o
@@ -347,6 +383,64 @@ fn interval_text(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn daemon_wide_drops_are_in_the_stats_and_the_json() {
+        let params = Params::new("VI_1", 51, "10.0.0.5".parse().unwrap());
+        let counters = Counters {
+            checksum_errors: 3,
+            vrid_errors: 4,
+            ..Counters::default()
+        };
+        let daemon = GlobalCounters {
+            unknown_vrid: 12_000,
+            malformed: 7,
+            receive_errors: 1,
+            send_errors: 2,
+            netlink_errors: 5,
+        };
+        let view = View {
+            params: &params,
+            counters: &counters,
+            state: State::Master,
+            want: State::Master,
+            priority: 100,
+            master_priority: 0,
+            master_adver_int: Duration::from_secs(1),
+            master_down: Duration::from_secs(3),
+            interface: "eth0",
+            src: "10.0.0.5".parse().unwrap(),
+            group: None,
+            vips: &[],
+            evips: &[],
+            vips_on: true,
+            last_transition: SystemTime::UNIX_EPOCH,
+            daemon: &daemon,
+        };
+        let text = stats(std::slice::from_ref(&view));
+        assert!(
+            text.ends_with(concat!(
+                "VRRP datagrams (keepalived-rs):\n  Malformed: 7\n  Unknown VRID: 12000\n",
+                "  Receive errors: 1\n  Send errors: 2\n  Netlink errors: 5\n"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("    Checksum: 3\n    VRID: 4\n"), "{text}");
+        let j = json(std::slice::from_ref(&view));
+        assert!(
+            j.contains("\"pri_zero_sent\":0,\"checksum_err\":3,\"vrid_err\":4,"),
+            "{j}"
+        );
+        assert!(
+            j.ends_with(concat!(
+                "\"daemon\":{\"malformed\":7,\"unknown_vrid\":12000,\"receive_errors\":1,",
+                "\"send_errors\":2,\"netlink_errors\":5}}]"
+            )),
+            "{j}"
+        );
+        // No instance, no section (and keepalived's empty array).
+        assert_eq!((stats(&[]), json(&[])), (String::new(), "[]".to_string()));
+    }
 
     #[test]
     fn json_escapes_like_keepalived() {

@@ -3,6 +3,7 @@
 //! ([`run`]); [`params`] turns the configuration into what those need.
 
 pub mod dump;
+pub mod loglimit;
 pub mod notify;
 pub mod params;
 pub mod run;

@@ -16,6 +16,9 @@
 //!   [`super::vmac`] and `run/vmacs.rs`.
 //! - One timer per instance in the reactor, re-armed after every mutation from the machine's
 //!   `poll_timeout`.
+//! - Lines about dropped packets and socket errors go through a rate limit
+//!   ([`super::loglimit`], flushed on every packet and timer); the counters
+//!   ([`GlobalCounters`], each machine's) count every one.
 //!
 //! # Contract (the reactor's, see [`crate::reactor`])
 //! Every entry point gives one input to one machine (or one packet to the machines of its VRID)
@@ -23,8 +26,11 @@
 //!
 //! # Checksum variants (VRRPv3 over IPv4)
 //! An instance sends with its configured variant (pseudo-header, or `v3_checksum_as_v2`). When an
-//! advert does not verify under it but does under another variant keepalived knows, the instance
-//! follows the peer from then on (receiving and sending), and says so once in the log.
+//! advert for a VRRPv3 IPv4 instance does not verify under it but does under another variant
+//! keepalived knows, the machine gets [`Input::AdvertOtherChecksum`] and decides (after every
+//! other check, see [`crate::vrrp::instance`]); only its [`Action::AdoptChecksum`] changes
+//! the variant, for receiving and sending, with one log line. VRRPv2 and IPv6 instances never
+//! look for another variant.
 
 use std::collections::HashMap;
 use std::io;
@@ -46,6 +52,7 @@ use crate::vrrp::{
 use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 
+use super::loglimit::Key as LimitKey;
 use super::params::{Io, Planned, V3Checksum, plan};
 use super::vmac::Vmac;
 
@@ -117,12 +124,19 @@ struct Inst {
     deleting: bool,
 }
 
-/// Counters of what arrived for no instance or could not be read.
+/// Daemon-wide counters: datagrams that reached no instance, and IO errors. The statistics file,
+/// the JSON dump and `--status` print them ([`super::dump`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GlobalCounters {
+    /// A well-formed advert for a VRID no instance on that socket has.
     pub unknown_vrid: u64,
+    /// A datagram the codec refused before its VRID was known (IP header, length, version).
     pub malformed: u64,
+    /// `recvmsg` failed (other than `EAGAIN`).
+    pub receive_errors: u64,
+    /// An advert could not be built or sent.
     pub send_errors: u64,
+    /// The kernel refused an rtnetlink request (address, route, rule, VMAC).
     pub netlink_errors: u64,
 }
 
@@ -157,6 +171,8 @@ pub struct Vrrpd {
     group_of: Vec<Option<usize>>,
     in_group_drain: bool,
     pub counters: GlobalCounters,
+    /// Lines about dropped packets and IO errors, rate-limited ([`super::loglimit`]).
+    limit: super::loglimit::LogLimit,
 }
 
 /// Why the VRRP side could not start.
@@ -222,6 +238,7 @@ impl Vrrpd {
             group_of: Vec::new(),
             in_group_drain: false,
             counters: GlobalCounters::default(),
+            limit: super::loglimit::LogLimit::default(),
         };
         for r in d.notifier.readers.clone() {
             d.run_script(core, &r);
@@ -432,6 +449,7 @@ impl Vrrpd {
                 evips: &i.io.evips,
                 vips_on: i.vips_on,
                 last_transition: i.last_transition,
+                daemon: &self.counters,
             })
             .collect()
     }
@@ -516,11 +534,12 @@ impl Vrrpd {
         }
     }
 
-    /// Zeroes every instance's statistics.
+    /// Zeroes every instance's statistics and the daemon-wide ones.
     pub fn clear_counters(&mut self) {
         for i in &mut self.insts {
             i.m.clear_counters();
         }
+        self.counters = GlobalCounters::default();
     }
 
     /// The earliest deadline of any running instance (an advert to send, a master to time out).
@@ -608,6 +627,13 @@ impl Vrrpd {
         inst.armed = None;
         inst.m.handle_timeout(now);
         self.drain(core, now, i);
+        self.flush_limit(now);
+    }
+
+    /// The summaries of the rate limit's windows that are over.
+    fn flush_limit(&mut self, now: Instant) {
+        let insts = &self.insts;
+        self.limit.flush(now, |s| log_summary(insts, s));
     }
 
     /// Orderly stop: every master sends priority 0 and removes its VIPs (unless `-V`).
@@ -707,7 +733,16 @@ impl Vrrpd {
                 Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => {
-                    warn!("VRRP socket receive error: {e}");
+                    self.counters.receive_errors += 1;
+                    let key = LimitKey {
+                        what: "receive error",
+                        inst: NO_INST,
+                        addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                        level: log::Level::Warn,
+                    };
+                    limited(&mut self.limit, &self.insts, now, key, || {
+                        format!("VRRP socket receive error: {e}")
+                    });
                     return;
                 }
             };
@@ -727,6 +762,7 @@ impl Vrrpd {
         r: crate::sys::sock::Received,
         rx: &[u8],
     ) {
+        self.flush_limit(now);
         let family = self.socks[n].family;
         let data = &rx[..r.len.min(rx.len())];
         let (pair, ttl, multicast, pkt) = match family {
@@ -742,13 +778,18 @@ impl Vrrpd {
                 ),
                 Err(e) => {
                     self.counters.malformed += 1;
-                    debug!("dropped a VRRP datagram from {}: {e}", r.src);
+                    limited(&mut self.limit, &self.insts, now, malformed(r.src), || {
+                        format!("dropped a VRRP datagram from {}: {e}", r.src)
+                    });
                     return;
                 }
             },
             Family::Inet6 => {
                 let (IpAddr::V6(src), Some(IpAddr::V6(dst))) = (r.src, r.dst) else {
                     self.counters.malformed += 1;
+                    limited(&mut self.limit, &self.insts, now, malformed(r.src), || {
+                        format!("dropped a VRRP datagram from {}: no destination", r.src)
+                    });
                     return;
                 };
                 match wv::Packet::new_checked(data, wire::Family::V6) {
@@ -760,7 +801,9 @@ impl Vrrpd {
                     ),
                     Err(e) => {
                         self.counters.malformed += 1;
-                        debug!("dropped a VRRP datagram from {}: {e}", r.src);
+                        limited(&mut self.limit, &self.insts, now, malformed(r.src), || {
+                            format!("dropped a VRRP datagram from {}: {e}", r.src)
+                        });
                         return;
                     }
                 }
@@ -778,7 +821,9 @@ impl Vrrpd {
             Ok(r) => r,
             Err(e) => {
                 self.counters.malformed += 1;
-                debug!("dropped a VRRP advert from {src}: {e}");
+                limited(&mut self.limit, &self.insts, now, malformed(src), || {
+                    format!("dropped a VRRP advert from {src}: {e}")
+                });
                 return;
             }
         };
@@ -824,24 +869,25 @@ impl Vrrpd {
                 continue;
             }
             matched = true;
+            let p = inst.m.params();
+            let learns = p.version == 3 && inst.io.family == Family::Inet;
             let input = if pkt.verify_checksum(&pair, inst.variant) {
                 Input::Advert { advert, meta }
+            } else if let Some(variant) = learns
+                .then(|| pkt.detect_checksum_variant(&pair, self.group4))
+                .flatten()
+                .filter(|&v| v != inst.variant)
+            {
+                // The machine decides whether to adopt it (Action::AdoptChecksum).
+                Input::AdvertOtherChecksum {
+                    advert,
+                    meta,
+                    variant,
+                }
             } else {
-                match pkt.detect_checksum_variant(&pair, self.group4) {
-                    Some(v) => {
-                        warn!(
-                            "({}) {src} sends VRRPv3 checksums {}; following it (was {})",
-                            inst.m.params().name,
-                            variant_name(v),
-                            variant_name(inst.variant)
-                        );
-                        inst.variant = v;
-                        Input::Advert { advert, meta }
-                    }
-                    None => Input::Malformed {
-                        src,
-                        reason: DropReason::Checksum,
-                    },
+                Input::Malformed {
+                    src,
+                    reason: DropReason::Checksum,
                 }
             };
             inst.m.handle_input(now, input);
@@ -850,7 +896,16 @@ impl Vrrpd {
         self.addrs = addrs;
         if !matched {
             self.counters.unknown_vrid += 1;
-            debug!("advert from {src} for VRID {}: no instance", repr.vrid);
+            let key = LimitKey {
+                what: "unknown VRID",
+                inst: NO_INST,
+                addr: src,
+                level: log::Level::Debug,
+            };
+            let vrid = repr.vrid;
+            limited(&mut self.limit, &self.insts, now, key, || {
+                format!("advert from {src} for VRID {vrid}: no instance")
+            });
         }
     }
 
@@ -1054,15 +1109,37 @@ impl Vrrpd {
                     }
                 }
                 Output::Action(Action::Garp { repeat, .. }) => self.garp(i, repeat),
+                Output::Action(Action::AdoptChecksum { variant, from }) => {
+                    let inst = &mut self.insts[i];
+                    warn!(
+                        "({}) {from} sends VRRPv3 checksums {}; following it (was {})",
+                        inst.m.params().name,
+                        variant_name(variant),
+                        variant_name(inst.variant)
+                    );
+                    inst.variant = variant;
+                }
                 Output::Event(ev) => {
-                    let name = &self.insts[i].m.params().name;
                     // Lines keepalived prints only with -D are debug lines without it.
                     let level = if ev.detail() && !self.log_detail {
                         log::Level::Debug
                     } else {
                         ev.level()
                     };
-                    log!(level, "{}", ev.line(name));
+                    if let crate::vrrp::Event::Dropped { src, reason } = ev {
+                        let key = LimitKey {
+                            what: reason.name(),
+                            inst: i as u32,
+                            addr: src,
+                            level,
+                        };
+                        let name = &self.insts[i].m.params().name;
+                        limited(&mut self.limit, &self.insts, Instant::now(), key, || {
+                            ev.line(name)
+                        });
+                    } else {
+                        log!(level, "{}", ev.line(&self.insts[i].m.params().name));
+                    }
                     if let Some(g) = self.group_of.get(i).copied().flatten() {
                         self.groups[g].g.handle_event(i, &ev);
                     }
@@ -1194,6 +1271,7 @@ impl Vrrpd {
             debug!("({}) no VRRP socket yet: advert not sent", p.name);
             return;
         };
+        let mut failed = Vec::new();
         for &dst in dsts {
             let res = match (inst.src, dst) {
                 (IpAddr::V4(s), IpAddr::V4(d)) => {
@@ -1215,12 +1293,21 @@ impl Vrrpd {
                 _ => Err(io::Error::other("address families differ")),
             };
             if let Err(e) = res {
-                self.counters.send_errors += 1;
-                warn!(
-                    "({}) cannot send advert to {dst}: {e}",
-                    self.insts[i].m.params().name
-                );
+                // Logged after the loop (`inst` is borrowed here); no allocation without one.
+                failed.push((dst, e));
             }
+        }
+        for (dst, e) in failed {
+            self.counters.send_errors += 1;
+            let key = LimitKey {
+                what: "send error",
+                inst: i as u32,
+                addr: dst,
+                level: log::Level::Warn,
+            };
+            let name = &self.insts[i].m.params().name;
+            let line = format!("({name}) cannot send advert to {dst}: {e}");
+            limited(&mut self.limit, &self.insts, Instant::now(), key, || line);
         }
     }
 
@@ -1347,6 +1434,52 @@ impl Vrrpd {
             }
         }
     }
+}
+
+/// [`LimitKey::inst`] of a datagram that reached no instance.
+const NO_INST: u32 = u32::MAX;
+
+fn malformed(src: IpAddr) -> LimitKey {
+    LimitKey {
+        what: "malformed",
+        inst: NO_INST,
+        addr: src,
+        level: log::Level::Debug,
+    }
+}
+
+/// Logs `line()` with `key`'s level unless the rate limit holds it back (then it is only
+/// counted for a summary line). Nothing is formatted for a line that is not logged.
+fn limited(
+    limit: &mut super::loglimit::LogLimit,
+    insts: &[Inst],
+    now: Instant,
+    key: LimitKey,
+    line: impl FnOnce() -> String,
+) {
+    if log::log_enabled!(key.level) && limit.check(now, key, |s| log_summary(insts, s)) {
+        log!(key.level, "{}", line());
+    }
+}
+
+/// One summary line of the rate limit.
+fn log_summary(insts: &[Inst], s: super::loglimit::Summary) {
+    let secs = super::loglimit::WINDOW.as_secs();
+    let n = s.suppressed;
+    let Some(k) = s.key else {
+        warn!("{n} more log lines about dropped VRRP packets not logged in {secs} s (rate limit)");
+        return;
+    };
+    let prefix = insts
+        .get(k.inst as usize)
+        .map(|i| format!("({}) ", i.m.params().name))
+        .unwrap_or_default();
+    log!(
+        k.level,
+        "{prefix}{n} more lines like the last ({}, {}) not logged in {secs} s (rate limit)",
+        k.what,
+        k.addr
+    );
 }
 
 fn route_dest(r: &crate::config::vrrp::Route) -> String {
