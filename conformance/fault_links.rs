@@ -1,0 +1,3 @@
+//! Fault suite: links on a real kernel.
+
+mod common;

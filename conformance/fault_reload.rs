@@ -1,0 +1,187 @@
+//! Fault suite: reload storms on a real kernel. A keepalived-rs master (r0) is reloaded 1,000
+//! times with two files that alternate (one instance's priority changes, another instance comes
+//! and goes) and now and then a file with a syntax error, while a peer (Debian's keepalived when
+//! installed, else keepalived-rs) is its backup. Asserted: no failover (the peer never becomes
+//! master, the VIP stays on r0 alone), the daemon keeps running the old configuration after a
+//! broken file, and its RSS, fd count and instance table stay flat. Needs root and `ip netns`;
+//! without them it prints one `SKIP` line (a failure under `KEEPALIVED_RS_FULL_TESTS=1`).
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::lab::{AddrWatch, Lab, daemon_cmd};
+use common::{Daemon, TempDir, is_root, poll_until, procstat, require};
+
+fn can_run() -> bool {
+    require(is_root(), "not root: network namespace tests need root")
+        && require(
+            common::have("ip", "-V"),
+            "iproute2 (`ip`) not installed: needed for the namespace labs",
+        )
+}
+
+/// r0's configuration: VI_1 (the one the peer backs up, never changed), VI_2 whose priority is
+/// `prio2`, and VI_3 when `third`.
+fn master_conf(lab: &Lab, prio2: u8, third: bool) -> String {
+    let net = lab.net;
+    let mut c = format!(
+        "global_defs {{\n    router_id r0\n}}\n\
+         vrrp_instance VI_1 {{\n    state MASTER\n    interface eth0\n    virtual_router_id 51\n    \
+         priority 150\n    advert_int 1\n    virtual_ipaddress {{\n        10.99.{net}.200/24\n    }}\n}}\n\
+         vrrp_instance VI_2 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 52\n    \
+         priority {prio2}\n    advert_int 1\n    virtual_ipaddress {{\n        10.99.{net}.201/24\n    }}\n}}\n"
+    );
+    if third {
+        c += &format!(
+            "vrrp_instance VI_3 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 53\n    \
+             priority 90\n    advert_int 1\n    virtual_ipaddress {{\n        10.99.{net}.202/24\n    }}\n}}\n"
+        );
+    }
+    c
+}
+
+fn backup_conf(lab: &Lab) -> String {
+    let net = lab.net;
+    format!(
+        "global_defs {{\n    router_id r1\n}}\n\
+         vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    \
+         priority 100\n    advert_int 1\n    virtual_ipaddress {{\n        10.99.{net}.200/24\n    }}\n}}\n"
+    )
+}
+
+fn fds(pid: i32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// "N instances in M slots" of the last VRRP reload line.
+fn table(d: &Daemon) -> (usize, usize) {
+    let line = d.last("VRRP reload:").unwrap_or_default();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let num = |w: &str| {
+        words
+            .iter()
+            .position(|x| *x == w)
+            .and_then(|p| words.get(p.wrapping_sub(1)))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    (num("instances"), num("slots"))
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn reload_storm_keeps_memory_fds_and_table_flat_without_failover() {
+    if !can_run() {
+        return;
+    }
+    let ka = common::have("keepalived", "--version");
+    let lab = Lab::new("frl", 2);
+    let dir = TempDir::new("fault-reload");
+    let vip = format!("10.99.{}.200", lab.net);
+    let conf0 = dir.path().join("r0.conf");
+    let conf1 = dir.path().join("r1.conf");
+    write(&conf0, &master_conf(&lab, 100, false));
+    write(&conf1, &backup_conf(&lab));
+    let run0 = dir.path().join("run0");
+    let run1 = dir.path().join("run1");
+    std::fs::create_dir_all(&run0).unwrap();
+    std::fs::create_dir_all(&run1).unwrap();
+    let r0 = Daemon::start_cmd(&mut daemon_cmd(&lab.routers[0].ns, false, &conf0, &run0));
+    let r1 = Daemon::start_cmd(&mut daemon_cmd(&lab.routers[1].ns, ka, &conf1, &run1));
+    let logs = |r0: &Daemon, r1: &Daemon| format!("--- r0\n{}\n--- r1\n{}", r0.log(), r1.log());
+    let held = lab.wait_sole_holder(0, &vip, Duration::from_secs(10));
+    assert!(
+        held.is_ok(),
+        "r0 never master: {held:?}\n{}",
+        logs(&r0, &r1)
+    );
+    // The peer has seen r0's adverts (it is a backup, not just starting).
+    assert!(
+        r1.wait_for("Entering BACKUP STATE", Duration::from_secs(5))
+            .is_some(),
+        "{}",
+        logs(&r0, &r1)
+    );
+    let watch = AddrWatch::new(&lab.routers[1].ns);
+    let began = Instant::now();
+    let pid = r0.pid();
+
+    let reloads = 1000;
+    let mut failed = 0;
+    let mut samples = Vec::new();
+    for k in 1..=reloads {
+        // Every 50 reloads a broken file, in turn: one keepalived-rs refuses (an include cycle,
+        // a missing file: the running configuration stays), and one with syntax errors that
+        // keepalived too reads past (stray words and braces: VI_1 itself is unchanged).
+        let broken = (k % 50 == 25).then_some((k / 50) % 3);
+        let good = master_conf(&lab, 100 + (k % 2) as u8, k % 2 == 1);
+        match broken {
+            Some(0) => write(&conf0, "include r0.conf\n"),
+            Some(1) => std::fs::remove_file(&conf0).unwrap(),
+            Some(_) => write(
+                &conf0,
+                &format!("@@@ }}}} {{ garbage\n{good}}}\n}}\nvrrp_instance {{\n"),
+            ),
+            None => write(&conf0, &good),
+        }
+        let done = r0.count("Reload finished") + r0.count("Reload failed");
+        r0.signal(libc::SIGHUP);
+        let ok = poll_until(Duration::from_secs(5), || {
+            r0.count("Reload finished") + r0.count("Reload failed") > done
+        });
+        assert!(ok, "reload {k} never finished\n{}", logs(&r0, &r1));
+        if matches!(broken, Some(0 | 1)) {
+            failed += 1;
+            assert_eq!(r0.count("Reload failed"), failed, "{}", r0.log());
+            assert!(lab.has_addr(0, &vip), "r0 lost the VIP after a broken file");
+            write(&conf0, &good);
+        }
+        if k == 100 || k == reloads {
+            // Between reloads, settled: the requests of the last one answered.
+            let (rss, _) = procstat::memory(&[pid]);
+            samples.push((k, rss, fds(pid), table(&r0)));
+        }
+    }
+    let ((k0, rss0, fd0, t0), (k1, rss1, fd1, t1)) = (samples[0], samples[1]);
+    println!(
+        "reload storm: {reloads} reloads ({failed} broken) in {:?}; after {k0}: RSS {rss0} kB, \
+         {fd0} fds, {} instances in {} slots; after {k1}: RSS {rss1} kB, {fd1} fds, {} instances \
+         in {} slots",
+        began.elapsed(),
+        t0.0,
+        t0.1,
+        t1.0,
+        t1.1
+    );
+    // No failover: the peer never took the VIP, r0 alone holds it.
+    let stolen: Vec<_> = watch
+        .since(began)
+        .into_iter()
+        .filter(|e| e.added && e.addr.to_string() == vip)
+        .collect();
+    assert!(
+        stolen.is_empty(),
+        "the peer took the VIP: {stolen:?}\n{}",
+        logs(&r0, &r1)
+    );
+    assert_eq!(lab.holders(&vip), [0], "{}", logs(&r0, &r1));
+    assert_eq!(
+        r1.count("Entering MASTER STATE"),
+        0,
+        "the peer became master\n{}",
+        logs(&r0, &r1)
+    );
+    // Flat: the table, the fds, the memory (a retired instance leaked about 2.6 kB).
+    assert_eq!(t0.1, t1.1, "the instance table grew: {t0:?} -> {t1:?}");
+    assert!(fd1 <= fd0, "fds grew: {fd0} -> {fd1}");
+    assert!(
+        rss1 <= rss0 + 256,
+        "RSS grew over {} reloads: {rss0} -> {rss1} kB",
+        k1 - k0
+    );
+}
