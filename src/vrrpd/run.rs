@@ -50,6 +50,7 @@ use crate::wire::{self, IpPair};
 use super::params::{Io, Planned, V3Checksum, plan};
 use super::vmac::Vmac;
 
+mod links;
 mod vmacs;
 
 /// What a reactor token or timer of the VRRP side belongs to.
@@ -80,6 +81,7 @@ struct Sock {
     s: VrrpSocket,
     family: Family,
     ifindex: u32,
+    token: mio::Token,
 }
 
 struct Inst {
@@ -389,9 +391,25 @@ impl Vrrpd {
             Family::Inet => VrrpSocket::v4(ifname, ifindex)?,
             Family::Inet6 => VrrpSocket::v6(ifname, ifindex)?,
         };
-        let n = self.socks.len();
-        core.register_fd(&s, mio::Interest::READABLE, K::from(Key::Socket(n as u32)))?;
-        self.socks.push(Sock { s, family, ifindex });
+        // A socket no running instance uses (its interface gone, its instances removed) gives
+        // its place, so that re-created interfaces do not add fds.
+        let dead = (0..self.socks.len())
+            .find(|&n| !self.insts.iter().any(|i| !i.retired && i.sock == Some(n)));
+        let n = dead.unwrap_or(self.socks.len());
+        let token =
+            core.register_fd(&s, mio::Interest::READABLE, K::from(Key::Socket(n as u32)))?;
+        let new = Sock {
+            s,
+            family,
+            ifindex,
+            token,
+        };
+        if dead.is_some() {
+            let old = std::mem::replace(&mut self.socks[n], new);
+            let _ = core.deregister_fd(&old.s, old.token);
+        } else {
+            self.socks.push(new);
+        }
         Ok(n)
     }
 
@@ -900,8 +918,11 @@ impl Vrrpd {
     fn on_monitor<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for ev in self.monitor.recv() {
             match ev {
-                LinkEvent::LinkChange { ifindex, .. } => {
+                LinkEvent::LinkChange {
+                    ifindex, name, mac, ..
+                } => {
                     if self.monitor.synced() {
+                        self.adopt_link(core, now, ifindex, &name, mac);
                         self.links_changed(core, now, Some(ifindex));
                     }
                 }
@@ -913,6 +934,7 @@ impl Vrrpd {
                         warn!("({}) interface {name} removed", inst.m.params().name);
                     }
                     // Its name no longer resolves: recompute every instance.
+                    self.frames.remove(&ifindex);
                     self.links_changed(core, now, None);
                     self.vmac_removed(core, now, ifindex);
                 }
@@ -932,10 +954,12 @@ impl Vrrpd {
                     }
                 }
                 LinkEvent::Synced => {
+                    // After a re-read (an overrun) interfaces may have been re-created unseen.
+                    self.adopt_links(core, now);
                     self.vmacs_synced(core, now);
                     self.links_changed(core, now, None);
                 }
-                LinkEvent::AddrAdded { .. } => {}
+                LinkEvent::AddrAdded { ifindex, .. } => self.address_added(ifindex),
                 LinkEvent::DumpFailed { errno } => {
                     warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
                 }

@@ -368,6 +368,17 @@ impl Vrrpd {
                 let parent = v.parent_name.clone();
                 self.sysctls.release_parent(&parent);
             }
+            // The parent went too: made again when it comes back (see `links`).
+            if self.monitor.link_by_index(v.parent).is_none() {
+                info!(
+                    "({}) waiting for interface {} to make VMAC {} again",
+                    inst.m.params().name,
+                    v.parent_name,
+                    v.name
+                );
+                v.phase = Phase::Wait;
+                continue;
+            }
             self.vmac_create(core, now, i);
         }
     }
