@@ -4,11 +4,13 @@
 //! - The veth under the instance deleted and created again with the same name and address: the
 //!   daemon adopts it again ("Interface eth0 added", as keepalived), is BACKUP then MASTER as
 //!   before, and its adverts leave from the new interface (its new MAC). The same with
-//!   `use_vmac`: the VMAC, gone with its parent, is made again on the new parent.
+//!   `use_vmac`: the VMAC, gone with its parent, is made again on the new parent. No fd is
+//!   left behind by the dead link. A BFD session over the link comes Up again.
 //! - Link down/up: FAULT and back; a VIP deleted behind the daemon's back is put back (keepalived's
 //!   behaviour while master).
-//! - A burst of link events that overruns the monitor socket: the monitor re-reads the tables and
-//!   the instance stays MASTER (never FAULT), and still follows its link afterwards.
+//! - Bursts of address events that overrun the monitor socket (the daemon frozen meanwhile): the
+//!   monitor re-reads the tables, the VIP deleted inside the burst is put back, the peer never
+//!   takes over, the link is still followed, and eth0 re-created inside a burst is adopted.
 //!
 //! Needs root and `ip netns`; without them each test prints one `SKIP` line (a failure under
 //! `KEEPALIVED_RS_FULL_TESTS=1`).
@@ -20,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use common::lab::{Lab, daemon_cmd, ip, ns_exec, vrrp_frames};
 use common::peers::Frozen;
-use common::{Daemon, TempDir, is_root, poll_until, require};
+use common::{Daemon, TempDir, is_root, poll_until, procstat, require};
 
 /// VRRPv3 adverts every 0.2 s: the backup's (priority 100) master down interval is 0.72 s.
 const FAST: &str = "    version 3\n    advert_int 0.2\n";
@@ -54,19 +56,12 @@ impl Pair {
         let dir = TempDir::new(&format!("fault-{tag}"));
         let vip = format!("10.99.{}.200", lab.net);
         let start = |i: usize, prio: u8, extra: &str, keepalived: bool| {
-            let run: PathBuf = dir.path().join(format!("r{i}"));
-            std::fs::create_dir_all(&run).unwrap();
-            let conf = run.join("keepalived.conf");
-            std::fs::write(
-                &conf,
-                format!(
-                    "global_defs {{\n    router_id r{i}\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    \
-                     interface eth0\n    virtual_router_id 51\n{timing}    priority {prio}\n\
-                     {extra}    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
-                ),
-            )
-            .unwrap();
-            Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, keepalived, &conf, &run))
+            let conf = format!(
+                "vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    \
+                 virtual_router_id 51\n{timing}    priority {prio}\n{extra}    \
+                 virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
+            );
+            start_daemon(&lab, &dir, i, keepalived, &conf)
         };
         let r0 = start(0, 150, extra0, false);
         let r1 = start(1, 100, "", ka);
@@ -137,6 +132,16 @@ fn mac_of(ns: &str, dev: &str) -> [u8; 6] {
     mac
 }
 
+/// Router `i`'s daemon (keepalived with `keepalived`) with `body` after its `global_defs`.
+fn start_daemon(lab: &Lab, dir: &TempDir, i: usize, keepalived: bool, body: &str) -> Daemon {
+    let run: PathBuf = dir.path().join(format!("r{i}"));
+    std::fs::create_dir_all(&run).unwrap();
+    let conf = run.join("keepalived.conf");
+    let text = format!("global_defs {{\n    router_id r{i}\n}}\n{body}");
+    std::fs::write(&conf, text).unwrap();
+    Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, keepalived, &conf, &run))
+}
+
 /// VRRP adverts seen on the bridge since `t` from Ethernet source `mac`, with priority `prio`.
 fn adverts_from(p: &Pair, t: Instant, mac: [u8; 6], prio: u8) -> usize {
     vrrp_frames(&p.lab.frames_since(t))
@@ -172,6 +177,7 @@ fn a_recreated_link_is_adopted_again() {
         "no adverts from the new eth0 ({mac:02x?})\n{}",
         p.logs()
     );
+    let fds = procstat::fds(p.r0.pid());
     // And a second time, with a reload in between (the slot and socket of the first adoption
     // are not in the way).
     p.r0.signal(libc::SIGHUP);
@@ -186,6 +192,12 @@ fn a_recreated_link_is_adopted_again() {
     p.wait_master(0, "after the link came back a second time");
     let ok = poll_until(SLACK, || adverts_from(&p, t, mac, 150) >= 3);
     assert!(ok, "no adverts from the third eth0\n{}", p.logs());
+    // The sockets of the dead links are closed, not piled up.
+    assert_eq!(
+        procstat::fds(p.r0.pid()),
+        fds,
+        "fds grew with a re-created link"
+    );
     let entered = p.r0.count("Entering MASTER STATE");
     assert!(entered >= 3, "{}", p.logs());
 }
@@ -334,4 +346,38 @@ fn a_netlink_overrun_is_resynced_and_the_state_stays_right() {
     p.wait_master(0, "eth0 re-created during an overrun");
     let ok = poll_until(SLACK, || adverts_from(&p, t, mac, 150) >= 2);
     assert!(ok, "no adverts from the new eth0\n{}", p.logs());
+}
+
+/// BFD binds its sockets to addresses, not interfaces: a session over a re-created link comes
+/// Up again by itself (a guard for the day a source interface is bound).
+#[test]
+fn a_bfd_session_comes_back_over_a_recreated_link() {
+    if !can_run() {
+        return;
+    }
+    let ka = common::have("keepalived", "--version");
+    let lab = Lab::new("fbf", 2);
+    let dir = TempDir::new("fault-bfd");
+    let start = |i: usize, keepalived: bool| {
+        let (me, peer) = (lab.routers[i].v4, lab.routers[1 - i].v4);
+        let conf = format!(
+            "bfd_instance b1 {{\n    neighbor_ip {peer}\n    source_ip {me}\n    min_rx 50\n    \
+             min_tx 50\n    multiplier 3\n}}\n"
+        );
+        start_daemon(&lab, &dir, i, keepalived, &conf)
+    };
+    let r0 = start(0, false);
+    let r1 = start(1, ka);
+    let logs = || format!("--- r0\n{}\n--- r1\n{}", r0.log(), r1.log());
+    let up = "(b1) Entering Up state";
+    assert!(r0.wait_for(up, SLACK).is_some(), "{}", logs());
+    ip(&["-n", &lab.routers[0].ns, "link", "del", "eth0"]);
+    assert!(
+        r0.wait_for("(b1) Entering Down state", SLACK).is_some(),
+        "{}",
+        logs()
+    );
+    lab.plug(0);
+    let ok = poll_until(SLACK, || r0.count(up) >= 2);
+    assert!(ok, "the session did not come back\n{}", logs());
 }

@@ -51,10 +51,6 @@ fn backup_conf(lab: &Lab) -> String {
     )
 }
 
-fn fds(pid: i32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
-}
-
 /// "N instances in M slots" of the last VRRP reload line.
 fn table(d: &Daemon) -> (usize, usize) {
     let line = d.last("VRRP reload:").unwrap_or_default();
@@ -144,7 +140,7 @@ fn reload_storm_keeps_memory_fds_and_table_flat_without_failover() {
         if k == 100 || k == reloads {
             // Between reloads, settled: the requests of the last one answered.
             let (rss, _) = procstat::memory(&[pid]);
-            samples.push((k, rss, fds(pid), table(&r0)));
+            samples.push((k, rss, procstat::fds(pid), table(&r0)));
         }
     }
     let ((k0, rss0, fd0, t0), (k1, rss1, fd1, t1)) = (samples[0], samples[1]);
