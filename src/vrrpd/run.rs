@@ -490,7 +490,7 @@ impl Vrrpd {
         core: &mut Core<K>,
         now: Instant,
     ) {
-        self.trackers.stop();
+        self.trackers.stop(core);
         let names: Vec<String> = self
             .insts
             .iter()
@@ -633,7 +633,7 @@ impl Vrrpd {
     /// Orderly stop: every master sends priority 0 and removes its VIPs (unless `-V`).
     pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
-        self.trackers.stop();
+        self.trackers.stop(core);
         for i in 0..self.insts.len() {
             if !self.insts[i].retired {
                 self.retire(core, now, i);
