@@ -222,3 +222,79 @@ fn reload_storm_keeps_memory_fds_and_table_flat_without_failover() {
         k1 - k0
     );
 }
+
+/// `use_vmac` instances through reloads: one whose priority changes keeps one VMAC (its
+/// successor reuses it), and one removed takes its VMAC with it; no macvlan piles up.
+#[test]
+fn reloads_neither_pile_up_nor_leave_vmacs() {
+    if !can_run() {
+        return;
+    }
+    let lab = Lab::new("frv", 1);
+    let dir = TempDir::new("fault-reload-vmac");
+    let conf = dir.path().join("r0.conf");
+    let net = lab.net;
+    let ns = lab.routers[0].ns.clone();
+    let text = |prio: u8, second: bool| {
+        let inst = |name: &str, vrid: u8, prio: u8, vip: u8| {
+            format!(
+                "vrrp_instance {name} {{\n    interface eth0\n    use_vmac\n    virtual_router_id {vrid}\n    \
+                 priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        10.99.{net}.{vip}/24\n    }}\n}}\n"
+            )
+        };
+        let mut c = inst("VI_1", 61, prio, 210);
+        if second {
+            c += &inst("VI_2", 62, 100, 211);
+        }
+        c
+    };
+    let macvlans = || {
+        let out = common::lab::ns_exec(&ns, &["ip", "-o", "-d", "link", "show", "type", "macvlan"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    write(&conf, &text(100, true));
+    let run = dir.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    let r0 = Daemon::start_cmd(&mut daemon_cmd(&ns, false, &conf, &run));
+    let two = |v: &Vec<String>| v.len() == 2;
+    assert!(
+        poll_until(Duration::from_secs(10), || two(&macvlans())),
+        "{:?}\n{}",
+        macvlans(),
+        r0.log()
+    );
+    for k in 1..=20u8 {
+        // VI_1 changes every time; VI_2 is there every other time.
+        let second = k % 2 == 0;
+        write(&conf, &text(100 + k, second));
+        let done = r0.count("Reload finished");
+        r0.signal(libc::SIGHUP);
+        assert!(
+            poll_until(Duration::from_secs(5), || r0.count("Reload finished")
+                > done),
+            "{}",
+            r0.log()
+        );
+        let want = if second { 2 } else { 1 };
+        let ok = poll_until(Duration::from_secs(5), || macvlans().len() == want);
+        assert!(
+            ok,
+            "reload {k}: VMACs {:?}, want {want}\n{}",
+            macvlans(),
+            r0.log()
+        );
+    }
+    let names = macvlans();
+    assert!(
+        names.iter().all(|n| n.starts_with("vrrp.6")),
+        "VMAC names moved: {names:?}"
+    );
+    // And every restarted VI_1 ran on its VMAC (not held waiting for it).
+    let ok = poll_until(Duration::from_secs(5), || {
+        r0.count("(VI_1) VMAC vrrp.61") == 21
+    });
+    assert!(ok, "{}", r0.log());
+}

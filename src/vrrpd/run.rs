@@ -726,6 +726,11 @@ impl Vrrpd {
         }
         self.rebuild_groups(cfg);
         self.restart_trackers(cfg, core, now);
+        // New and restarted instances with `use_vmac` wait for theirs (made once the monitor
+        // knows the links; at start that is its first dump).
+        if self.monitor.synced() {
+            self.vmacs_synced(core, now);
+        }
         info!(
             "VRRP reload: {same} unchanged, {changed} changed, {added} new; {} instances in {} slots",
             self.len(),
@@ -928,8 +933,9 @@ impl Vrrpd {
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
                     // At stop our VMACs go: not worth a warning.
-                    let ours =
-                        |x: &&Inst| x.ifindex == ifindex && !(self.stopping && x.vmac.is_some());
+                    let ours = |x: &&Inst| {
+                        !x.retired && x.ifindex == ifindex && !(self.stopping && x.vmac.is_some())
+                    };
                     for inst in self.insts.iter().filter(ours) {
                         warn!("({}) interface {name} removed", inst.m.params().name);
                     }
