@@ -39,6 +39,9 @@ impl Vrrpd {
         name: &str,
         mac: Option<HwAddr>,
     ) {
+        if self.stopping {
+            return;
+        }
         let movers: Vec<usize> = (0..self.insts.len())
             .filter(|&i| {
                 let inst = &self.insts[i];
