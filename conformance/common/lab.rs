@@ -147,40 +147,12 @@ impl Lab {
                 v4: Ipv4Addr::new(10, 99, net, i as u8 + 1),
                 v6: format!("fd00:99:{net:x}::{:x}", i + 1).parse().unwrap(),
             });
-            let port = format!("p{i}");
-            ip(&[
-                "-n", &br, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns",
-                &ns,
-            ]);
-            ip(&["-n", &br, "link", "set", &port, "master", "br0", "up"]);
             for key in ["all", "default"] {
                 sysctl(&ns, &format!("net.ipv6.conf.{key}.accept_dad"), "0");
                 sysctl(&ns, &format!("net.ipv6.conf.{key}.dad_transmits"), "0");
             }
-            sysctl(&ns, "net.ipv6.conf.eth0.accept_dad", "0");
-            sysctl(&ns, "net.ipv6.conf.eth0.dad_transmits", "0");
             ip(&["-n", &ns, "link", "set", "lo", "up"]);
-            ip(&["-n", &ns, "link", "set", "eth0", "up"]);
-            let r = &lab.routers[i];
-            ip(&[
-                "-n",
-                &ns,
-                "addr",
-                "add",
-                &format!("{}/24", r.v4),
-                "dev",
-                "eth0",
-            ]);
-            ip(&[
-                "-n",
-                &ns,
-                "addr",
-                "add",
-                &format!("{}/64", r.v6),
-                "dev",
-                "eth0",
-                "nodad",
-            ]);
+            lab.plug(i);
         }
         // Link-local addresses come up without DAD now; wait for them to be usable.
         for r in &lab.routers {
@@ -195,6 +167,41 @@ impl Lab {
             assert!(ok, "link-local address of {} not ready", r.ns);
         }
         lab
+    }
+
+    /// Router `i`'s `eth0`: a veth into the bridge (port `p<i>`), up, with its addresses. Also
+    /// makes it again after a test deleted it (a new ifindex and MAC, the same name and
+    /// addresses).
+    pub fn plug(&self, i: usize) {
+        let r = &self.routers[i];
+        let (br, ns) = (&self.bridge_ns, &r.ns);
+        let port = format!("p{i}");
+        ip(&[
+            "-n", br, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns", ns,
+        ]);
+        ip(&["-n", br, "link", "set", &port, "master", "br0", "up"]);
+        sysctl(ns, "net.ipv6.conf.eth0.accept_dad", "0");
+        sysctl(ns, "net.ipv6.conf.eth0.dad_transmits", "0");
+        ip(&["-n", ns, "link", "set", "eth0", "up"]);
+        ip(&[
+            "-n",
+            ns,
+            "addr",
+            "add",
+            &format!("{}/24", r.v4),
+            "dev",
+            "eth0",
+        ]);
+        ip(&[
+            "-n",
+            ns,
+            "addr",
+            "add",
+            &format!("{}/64", r.v6),
+            "dev",
+            "eth0",
+            "nodad",
+        ]);
     }
 
     /// Starts capturing every frame on the bridge (from now on).

@@ -163,6 +163,22 @@ impl Daemon {
         found
     }
 
+    /// How many log lines so far contain `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        let lines = self.lines.lock().unwrap();
+        lines.iter().filter(|(_, l)| l.contains(needle)).count()
+    }
+
+    /// The last log line containing `needle`.
+    pub fn last(&self, needle: &str) -> Option<String> {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .rev()
+            .find(|(_, l)| l.contains(needle))
+            .map(|(_, l)| l.clone())
+    }
+
     pub fn log(&self) -> String {
         self.lines
             .lock()

@@ -22,6 +22,11 @@ pub fn memory(pids: &[i32]) -> (u64, Option<u64>) {
     (rss, pss)
 }
 
+/// How many file descriptors process `pid` holds.
+pub fn fds(pid: i32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
 /// CPU used so far by `pids`: utime+stime in clock ticks, and the scheduler's run time in ns.
 pub fn cpu(pids: &[i32]) -> (u64, u64) {
     let mut ticks = 0;

@@ -506,6 +506,14 @@ impl Monitor {
         self.addrs.keys().copied()
     }
 
+    /// Whether `addr` (any prefix length) is on link `ifindex`.
+    pub fn has_addr(&self, ifindex: u32, addr: IpAddr) -> bool {
+        self.addrs
+            .range((ifindex, addr, 0)..=(ifindex, addr, u8::MAX))
+            .next()
+            .is_some()
+    }
+
     pub fn stats(&self) -> MonitorStats {
         self.stats
     }

@@ -27,6 +27,7 @@
 //!
 //! Registered fds are edge-triggered (mio): a handler must read until `WouldBlock` and retry `EINTR`.
 
+pub mod slots;
 pub mod wheel;
 
 use std::collections::HashMap;

@@ -43,6 +43,7 @@ use crate::config::vrrp::{Family, IpAddress};
 use crate::netlink::monitor::{Event as LinkEvent, Monitor};
 use crate::netlink::names::{RtNames, SysNames};
 use crate::netlink::rtnl::{Reply, Rtnl, Seq};
+use crate::reactor::slots::{SlotId, Slots};
 use crate::reactor::{Core, TimerId};
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
@@ -56,6 +57,7 @@ use super::loglimit::Key as LimitKey;
 use super::params::{Io, Planned, V3Checksum, plan};
 use super::vmac::Vmac;
 
+mod links;
 mod sweep;
 mod vmacs;
 
@@ -64,8 +66,8 @@ mod vmacs;
 pub enum Key {
     /// Raw socket `n` of [`Vrrpd`].
     Socket(u32),
-    /// The timer of instance `n`.
-    Timer(u32),
+    /// The timer of one occupant of the instance table (a stale one is dropped).
+    Timer(SlotId),
     /// The rtnetlink command socket.
     Rtnl,
     /// The link and address monitor.
@@ -87,6 +89,7 @@ struct Sock {
     s: VrrpSocket,
     family: Family,
     ifindex: u32,
+    token: mio::Token,
 }
 
 struct Inst {
@@ -117,8 +120,8 @@ struct Inst {
     track: (i32, bool),
     /// Wall-clock time of the last state change (for the dumps only).
     last_transition: std::time::SystemTime,
-    /// Removed or replaced by a reload: stopped, kept only so that indices (timer and socket
-    /// keys) stay stable.
+    /// Removed or replaced by a reload: stopped, its slot released (see [`Slots`]): a tombstone
+    /// until a later instance takes the slot.
     retired: bool,
     /// Being removed by a reload: with `notify_deleted`, it reports DELETED instead of STOP.
     deleting: bool,
@@ -142,7 +145,9 @@ pub struct GlobalCounters {
 
 /// The VRRP side of the daemon.
 pub struct Vrrpd {
-    insts: Vec<Inst>,
+    /// The instances; a reload reuses the slots of the ones it stops, and timers and VMAC
+    /// requests name an occupant by [`SlotId`], so a stale one never reaches a new occupant.
+    insts: Slots<Inst>,
     socks: Vec<Sock>,
     rtnl: Rtnl,
     monitor: Monitor,
@@ -151,7 +156,7 @@ pub struct Vrrpd {
     pending: HashMap<Seq, String>,
     frames: HashMap<u32, PacketSocket>,
     /// VMAC link requests in flight: the instance and what the request was.
-    vmac_reqs: HashMap<Seq, (usize, vmacs::Req)>,
+    vmac_reqs: HashMap<Seq, (SlotId, vmacs::Req)>,
     /// The sysctls VMACs need, and their old values.
     sysctls: super::vmac::Sysctls,
     rx: Vec<u8>,
@@ -213,7 +218,7 @@ impl Vrrpd {
         core.register_fd(&monitor, mio::Interest::READABLE, K::from(Key::Monitor))
             .map_err(|e| start_err("register monitor", e))?;
         let mut d = Vrrpd {
-            insts: Vec::new(),
+            insts: Slots::new(),
             socks: Vec::new(),
             rtnl,
             monitor,
@@ -258,12 +263,13 @@ impl Vrrpd {
         Ok(d)
     }
 
+    /// Opens what instance `p` needs and puts it in a free slot of the table: its index.
     fn add_instance<K: From<Key> + Copy>(
         &mut self,
         p: Planned,
         core: &mut Core<K>,
         now: Instant,
-    ) -> Result<(), String> {
+    ) -> Result<usize, String> {
         let Planned { mut params, io } = p;
         let name = params.name.clone();
         let parent = if_index(&io.interface)
@@ -340,7 +346,7 @@ impl Vrrpd {
                 "({name}) no_accept: traffic to the VIPs is not filtered by keepalived-rs; keepalived would install an nftables drop rule"
             );
         }
-        self.insts.push(Inst {
+        let i = self.insts.insert(Inst {
             m: Instance::new(params, now),
             io,
             ifindex,
@@ -359,7 +365,7 @@ impl Vrrpd {
             retired: false,
             deleting: false,
         });
-        Ok(())
+        Ok(i)
     }
 
     /// The VRRP socket of `io`'s family on `ifname`, joined to the group (multicast).
@@ -405,9 +411,25 @@ impl Vrrpd {
             Family::Inet => VrrpSocket::v4(ifname, ifindex)?,
             Family::Inet6 => VrrpSocket::v6(ifname, ifindex)?,
         };
-        let n = self.socks.len();
-        core.register_fd(&s, mio::Interest::READABLE, K::from(Key::Socket(n as u32)))?;
-        self.socks.push(Sock { s, family, ifindex });
+        // A socket no running instance uses (its interface gone, its instances removed) gives
+        // its place, so that re-created interfaces do not add fds.
+        let dead = (0..self.socks.len())
+            .find(|&n| !self.insts.iter().any(|i| !i.retired && i.sock == Some(n)));
+        let n = dead.unwrap_or(self.socks.len());
+        let token =
+            core.register_fd(&s, mio::Interest::READABLE, K::from(Key::Socket(n as u32)))?;
+        let new = Sock {
+            s,
+            family,
+            ifindex,
+            token,
+        };
+        if dead.is_some() {
+            let old = std::mem::replace(&mut self.socks[n], new);
+            let _ = core.deregister_fd(&old.s, old.token);
+        } else {
+            self.socks.push(new);
+        }
         Ok(n)
     }
 
@@ -489,7 +511,7 @@ impl Vrrpd {
         core: &mut Core<K>,
         now: Instant,
     ) {
-        self.trackers.stop();
+        self.trackers.stop(core);
         let names: Vec<String> = self
             .insts
             .iter()
@@ -536,7 +558,7 @@ impl Vrrpd {
 
     /// Zeroes every instance's statistics and the daemon-wide ones.
     pub fn clear_counters(&mut self) {
-        for i in &mut self.insts {
+        for i in self.insts.iter_mut() {
             i.m.clear_counters();
         }
         self.counters = GlobalCounters::default();
@@ -619,11 +641,12 @@ impl Vrrpd {
     }
 
     /// A timer of instance `i` is due.
-    pub fn on_timer<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: u32) {
-        let i = i as usize;
-        let Some(inst) = self.insts.get_mut(i).filter(|x| !x.retired) else {
+    pub fn on_timer<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, id: SlotId) {
+        // A timer of a stopped instance (due in the same wake as its cancel) is dropped.
+        let Some(i) = self.insts.check(id) else {
             return;
         };
+        let inst = &mut self.insts[i];
         inst.armed = None;
         inst.m.handle_timeout(now);
         self.drain(core, now, i);
@@ -639,7 +662,7 @@ impl Vrrpd {
     /// Orderly stop: every master sends priority 0 and removes its VIPs (unless `-V`).
     pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
-        self.trackers.stop();
+        self.trackers.stop(core);
         for i in 0..self.insts.len() {
             if !self.insts[i].retired {
                 self.retire(core, now, i);
@@ -650,15 +673,23 @@ impl Vrrpd {
         }
     }
 
-    /// Stops instance `i` (priority 0 if master, VIPs removed, STOP notifications) and keeps it
-    /// only as a tombstone.
+    /// Stops instance `i` (priority 0 if master, VIPs removed, STOP notifications) and releases
+    /// its slot: what still names it (a due timer, a VMAC request, its sync group until the
+    /// groups are rebuilt) no longer reaches the slot's next occupant.
     fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
         self.insts[i].m.handle_input(now, Input::Shutdown);
         self.drain(core, now, i);
         if let Some((_, id)) = self.insts[i].armed.take() {
             core.cancel(id);
         }
+        if !self.stopping {
+            self.vmac_retired(i);
+        }
         self.insts[i].retired = true;
+        if let Some(g) = self.group_of.get_mut(i) {
+            *g = None;
+        }
+        self.insts.release(i);
     }
 
     /// SIGHUP with a configuration that loaded: instances whose parameters did not change keep
@@ -703,9 +734,14 @@ impl Vrrpd {
             } else {
                 added += 1;
             }
-            let n = self.insts.len();
             match self.add_instance(p, core, now) {
-                Ok(()) => self.drain(core, now, n),
+                Ok(n) => {
+                    // A new instance may take a slot released above: not one to remove.
+                    if let Some(k) = keep.get_mut(n) {
+                        *k = true;
+                    }
+                    self.drain(core, now, n)
+                }
                 Err(e) => error!("{e}"),
             }
         }
@@ -721,7 +757,16 @@ impl Vrrpd {
         }
         self.rebuild_groups(cfg);
         self.restart_trackers(cfg, core, now);
-        info!("VRRP reload: {same} unchanged, {changed} changed, {added} new");
+        // New and restarted instances with `use_vmac` wait for theirs (made once the monitor
+        // knows the links; at start that is its first dump).
+        if self.monitor.synced() {
+            self.vmacs_synced(core, now);
+        }
+        info!(
+            "VRRP reload: {same} unchanged, {changed} changed, {added} new; {} instances in {} slots",
+            self.len(),
+            self.insts.len()
+        );
     }
 
     fn on_socket<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, n: usize) {
@@ -911,8 +956,16 @@ impl Vrrpd {
 
     fn on_rtnl<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for reply in self.rtnl.recv() {
-            if let Some((i, req)) = self.vmac_reqs.remove(&reply.seq()) {
-                self.vmac_reply(core, now, i, req, reply);
+            if let Some((id, req)) = self.vmac_reqs.remove(&reply.seq()) {
+                // The answer for an instance a reload stopped since is only counted.
+                match self.insts.check(id) {
+                    Some(i) => self.vmac_reply(core, now, i, req, reply),
+                    None => {
+                        if let Reply::Error { .. } = reply {
+                            self.counters.netlink_errors += 1;
+                        }
+                    }
+                }
                 continue;
             }
             let what = self.pending.remove(&reply.seq());
@@ -930,19 +983,24 @@ impl Vrrpd {
     fn on_monitor<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for ev in self.monitor.recv() {
             match ev {
-                LinkEvent::LinkChange { ifindex, .. } => {
+                LinkEvent::LinkChange {
+                    ifindex, name, mac, ..
+                } => {
                     if self.monitor.synced() {
+                        self.adopt_link(core, now, ifindex, &name, mac);
                         self.links_changed(core, now, Some(ifindex));
                     }
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
                     // At stop our VMACs go: not worth a warning.
-                    let ours =
-                        |x: &&Inst| x.ifindex == ifindex && !(self.stopping && x.vmac.is_some());
+                    let ours = |x: &&Inst| {
+                        !x.retired && x.ifindex == ifindex && !(self.stopping && x.vmac.is_some())
+                    };
                     for inst in self.insts.iter().filter(ours) {
                         warn!("({}) interface {name} removed", inst.m.params().name);
                     }
                     // Its name no longer resolves: recompute every instance.
+                    self.frames.remove(&ifindex);
                     self.links_changed(core, now, None);
                     self.vmac_removed(core, now, ifindex);
                 }
@@ -962,10 +1020,12 @@ impl Vrrpd {
                     }
                 }
                 LinkEvent::Synced => {
+                    // After a re-read (an overrun) interfaces may have been re-created unseen.
+                    self.adopt_links(core, now);
                     self.vmacs_synced(core, now);
                     self.links_changed(core, now, None);
                 }
-                LinkEvent::AddrAdded { .. } => {}
+                LinkEvent::AddrAdded { ifindex, .. } => self.address_added(ifindex),
                 LinkEvent::DumpFailed { errno } => {
                     warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
                 }
@@ -1067,7 +1127,8 @@ impl Vrrpd {
         while let Some(out) = self.groups[g].g.poll_output() {
             match out {
                 SyncOutput::Order { member, order } => {
-                    if self.insts.get(member).is_some_and(|m| !m.retired) {
+                    // Not to an instance stopped (or a slot reused) since the group was built.
+                    if self.insts.is_live(member) && self.group_of.get(member) == Some(&Some(g)) {
                         self.insts[member].m.handle_input(now, Input::Sync(order));
                         self.drain_one(core, member);
                     }
@@ -1147,6 +1208,7 @@ impl Vrrpd {
                 }
             }
         }
+        let slot = self.insts.id(i);
         let inst = &mut self.insts[i];
         // A machine waiting for its VMAC does not start (see `vmacs`).
         let held = inst.vmac.as_ref().is_some_and(Vmac::holds_machine) && !self.stopping;
@@ -1156,7 +1218,7 @@ impl Vrrpd {
                 core.cancel(id);
             }
             if let Some(at) = want {
-                let id = core.arm(at, K::from(Key::Timer(i as u32)));
+                let id = core.arm(at, K::from(Key::Timer(slot)));
                 inst.armed = Some((at, id));
             }
         }
@@ -1452,7 +1514,7 @@ fn malformed(src: IpAddr) -> LimitKey {
 /// counted for a summary line). Nothing is formatted for a line that is not logged.
 fn limited(
     limit: &mut super::loglimit::LogLimit,
-    insts: &[Inst],
+    insts: &Slots<Inst>,
     now: Instant,
     key: LimitKey,
     line: impl FnOnce() -> String,
@@ -1463,7 +1525,7 @@ fn limited(
 }
 
 /// One summary line of the rate limit.
-fn log_summary(insts: &[Inst], s: super::loglimit::Summary) {
+fn log_summary(insts: &Slots<Inst>, s: super::loglimit::Summary) {
     let secs = super::loglimit::WINDOW.as_secs();
     let n = s.suppressed;
     let Some(k) = s.key else {

@@ -222,6 +222,9 @@ struct Script {
     last_status: i32,
     /// Refused (unsafe or missing): not run, counts for nothing.
     refused: bool,
+    /// The deadline of its armed tick: a tick armed by trackers a reload replaced is not this
+    /// one's (dropped, not re-armed).
+    due: Option<Instant>,
 }
 
 impl Script {
@@ -252,6 +255,7 @@ impl Script {
             running: None,
             last_status: 0,
             refused: false,
+            due: None,
         }
     }
 
@@ -506,8 +510,8 @@ struct Process {
     count: u32,
     /// Quorum as last reported to the instances.
     up: bool,
-    /// A pending `fork_delay` or `terminate_delay`.
-    delay: Option<TimerId>,
+    /// A pending `fork_delay` or `terminate_delay`: its deadline and timer.
+    delay: Option<(Instant, TimerId)>,
 }
 
 impl Process {
@@ -593,8 +597,11 @@ pub struct Trackers {
     pids: HashMap<i32, Vec<usize>>,
     need_comm: bool,
     need_cmdline: bool,
-    scan_armed: bool,
+    /// The deadline of the armed rescan (a stale one is dropped).
+    scan_at: Option<Instant>,
     stopped: bool,
+    /// The reactor tokens of `inotify` and `proc_events`, released at stop.
+    tokens: (Option<mio::Token>, Option<mio::Token>),
     buf: Vec<u8>,
 }
 
@@ -626,8 +633,9 @@ impl Trackers {
             pids: HashMap::new(),
             need_comm: false,
             need_cmdline: false,
-            scan_armed: false,
+            scan_at: None,
             stopped: false,
+            tokens: (None, None),
             buf: Vec::new(),
         }
     }
@@ -727,8 +735,9 @@ impl Trackers {
             }
             t.links.push(links);
         }
-        for (i, _) in t.scripts.iter().enumerate() {
+        for (i, s) in t.scripts.iter_mut().enumerate() {
             core.arm(now, key(Key::ScriptTick(i as u32)));
+            s.due = Some(now);
         }
         t.watch_files(core);
         t.watch_processes(core, now);
@@ -766,9 +775,12 @@ impl Trackers {
                 f.value
             );
         }
-        if let Err(e) = core.register_fd(&ino, mio::Interest::READABLE, key(Key::Inotify)) {
-            error!("Unable to monitor track files: {e}");
-            return;
+        match core.register_fd(&ino, mio::Interest::READABLE, key(Key::Inotify)) {
+            Ok(t) => self.tokens.0 = Some(t),
+            Err(e) => {
+                error!("Unable to monitor track files: {e}");
+                return;
+            }
         }
         self.buf.resize(8192, 0);
         self.inotify = Some(ino);
@@ -793,7 +805,8 @@ impl Trackers {
                     debug!("process connector receive buffer: {e}");
                 }
                 match core.register_fd(&pe, mio::Interest::READABLE, key(Key::ProcEvents)) {
-                    Ok(_) => {
+                    Ok(t) => {
+                        self.tokens.1 = Some(t);
                         if pe.from_launch_netns {
                             info!(
                                 "Process monitor: using the process connector of the namespace keepalived-rs was started in"
@@ -862,9 +875,18 @@ impl Trackers {
         self.bfds.clone()
     }
 
-    /// No new script runs, no rescans (the daemon stops; running scripts get SIGTERM from it).
-    pub fn stop(&mut self) {
+    /// No new script runs, no rescans (the daemon stops; running scripts get SIGTERM from it),
+    /// and the fds leave the reactor (a reload starts new trackers; the timers of these ones
+    /// that are still armed fire once and are dropped, see `due`).
+    pub fn stop<K: Copy>(&mut self, core: &mut Core<K>) {
         self.stopped = true;
+        let (ino, pe) = std::mem::take(&mut self.tokens);
+        if let (Some(fd), Some(t)) = (&self.inotify, ino) {
+            let _ = core.deregister_fd(fd, t);
+        }
+        if let (Some(fd), Some(t)) = (&self.proc_events, pe) {
+            let _ = core.deregister_fd(fd, t);
+        }
     }
 
     /// A readiness of the inotify fd or the process connector.
@@ -895,14 +917,18 @@ impl Trackers {
         match k {
             Key::ScriptTick(n) => self.tick(core, now, n as usize, deadline),
             Key::ProcDelay(n) => {
-                let Some(p) = self.procs.get_mut(n as usize) else {
+                let mine = |p: &&mut Process| p.delay.is_some_and(|(at, _)| at == deadline);
+                let Some(p) = self.procs.get_mut(n as usize).filter(mine) else {
                     return false;
                 };
                 p.delay = None;
                 set_quorum(p, p.want())
             }
             Key::ProcScan => {
-                self.scan_armed = false;
+                if self.scan_at != Some(deadline) {
+                    return false;
+                }
+                self.scan_at = None;
                 let changed = self.rescan(core, Some(now));
                 if self.proc_events.is_none() {
                     self.arm_scan(core, now + PROC_POLL);
@@ -943,7 +969,7 @@ impl Trackers {
         n: usize,
         deadline: Instant,
     ) -> bool {
-        let Some(s) = self.scripts.get_mut(n) else {
+        let Some(s) = self.scripts.get_mut(n).filter(|s| s.due == Some(deadline)) else {
             return false;
         };
         let mut next = deadline + s.interval;
@@ -951,6 +977,7 @@ impl Trackers {
             next = now + s.interval;
         }
         core.arm(next, key(Key::ScriptTick(n as u32)));
+        s.due = Some(next);
         if s.running.is_some() {
             info!(
                 "Track script {} is already running, expect idle - skipping run",
@@ -1054,7 +1081,7 @@ impl Trackers {
                     // Events were lost: let things settle, then count again (keepalived waits
                     // one second too).
                     warn!("Process monitor: events lost (receive buffer full); rescanning /proc");
-                    if !self.scan_armed {
+                    if self.scan_at.is_none() {
                         self.arm_scan(core, now + Duration::from_secs(1));
                     }
                     continue;
@@ -1183,7 +1210,7 @@ impl Trackers {
         let pr = &mut self.procs[p];
         let want = pr.want();
         if want == pr.up {
-            if let Some(id) = pr.delay.take() {
+            if let Some((_, id)) = pr.delay.take() {
                 core.cancel(id);
             }
             return false;
@@ -1198,7 +1225,8 @@ impl Trackers {
             Cause::Exec | Cause::Scan => None,
         };
         if let Some(d) = delay {
-            pr.delay = Some(core.arm(now + d, key(Key::ProcDelay(p as u32))));
+            let at = now + d;
+            pr.delay = Some((at, core.arm(at, key(Key::ProcDelay(p as u32)))));
             return false;
         }
         set_quorum(pr, want)
@@ -1240,7 +1268,7 @@ impl Trackers {
             return;
         }
         core.arm(at, key(Key::ProcScan));
-        self.scan_armed = true;
+        self.scan_at = Some(at);
     }
 }
 
@@ -1488,8 +1516,12 @@ mod tests {
         ));
         assert_eq!(t.procs[0].count, 3);
         assert!(t.procs[0].delay.is_some() && t.procs[0].up);
+        // A delay timer of trackers a reload replaced (another deadline) changes nothing.
+        let (at, _) = t.procs[0].delay.unwrap();
+        assert!(!t.on_timer(core, now, Key::ProcDelay(0), now));
+        assert!(t.procs[0].up);
         // The delay ends: the quorum is lost.
-        assert!(t.on_timer(core, now, Key::ProcDelay(0), now));
+        assert!(t.on_timer(core, now, Key::ProcDelay(0), at));
         assert_eq!(t.contribution(0), (0, true));
         // A thread of a tracked process is not a process.
         assert!(!t.proc_event(

@@ -156,7 +156,7 @@ impl Vrrpd {
     ) {
         match r {
             Ok(seq) => {
-                self.vmac_reqs.insert(seq, (i, req));
+                self.vmac_reqs.insert(seq, (self.insts.id(i), req));
             }
             Err(e) => self.vmac_fail(core, now, i, &e.to_string()),
         }
@@ -370,7 +370,31 @@ impl Vrrpd {
                 let parent = v.parent_name.clone();
                 self.sysctls.release_parent(&parent);
             }
+            // The parent went too: made again when it comes back (see `links`).
+            if self.monitor.link_by_index(v.parent).is_none() {
+                info!(
+                    "({}) waiting for interface {} to make VMAC {} again",
+                    inst.m.params().name,
+                    v.parent_name,
+                    v.name
+                );
+                v.phase = Phase::Wait;
+                continue;
+            }
             self.vmac_create(core, now, i);
+        }
+    }
+
+    /// Instance `i` is stopped by a reload and its slot released: it gives up its hold on the
+    /// parent's sysctls, and its VMAC goes with it if the instance was removed from the
+    /// configuration (keepalived removes the VMACs of removed instances at reload). A changed
+    /// instance leaves its VMAC to its successor, which finds it by name and reuses it. Either
+    /// way the tombstone no longer claims the link (nothing to delete at stop).
+    pub(super) fn vmac_retired(&mut self, i: usize) {
+        let deleting = self.insts[i].deleting;
+        self.vmac_let_go(i, deleting);
+        if let Some(v) = &mut self.insts[i].vmac {
+            v.phase = Phase::Failed;
         }
     }
 
@@ -378,33 +402,39 @@ impl Vrrpd {
     /// `-V`, whose VIPs stay on the VMACs).
     pub(super) fn vmacs_down(&mut self) {
         for i in 0..self.insts.len() {
-            let inst = &mut self.insts[i];
-            let Some(v) = &mut inst.vmac else { continue };
-            if v.holds_parent {
-                v.holds_parent = false;
-                let parent = v.parent_name.clone();
-                self.sysctls.release_parent(&parent);
-            }
-            let inst = &self.insts[i];
-            let Some(v) = &inst.vmac else { continue };
-            if !v.may_exist() {
-                continue;
-            }
-            // Still being created: the kernel made it inside the send; find it by name.
-            let Some(ifindex) = v.ifindex.or_else(|| if_index(&v.name)) else {
-                continue;
-            };
-            let (inst_name, name) = (inst.m.params().name.clone(), v.name.clone());
-            match self.rtnl.del_link(ifindex, &name) {
-                Ok(seq) => {
-                    info!("({inst_name}) Removing VMAC interface {name}");
-                    self.pending
-                        .insert(seq, format!("({inst_name}) removing VMAC {name}"));
-                }
-                Err(e) => error!("({inst_name}) cannot remove VMAC {name}: {e}"),
-            }
+            self.vmac_let_go(i, true);
         }
         self.sysctls.restore_rp_filter();
+    }
+
+    /// Instance `i` releases the parent's sysctls and, with `delete`, deletes its VMAC if it
+    /// may exist.
+    fn vmac_let_go(&mut self, i: usize, delete: bool) {
+        let inst = &mut self.insts[i];
+        let Some(v) = &mut inst.vmac else { return };
+        if v.holds_parent {
+            v.holds_parent = false;
+            let parent = v.parent_name.clone();
+            self.sysctls.release_parent(&parent);
+        }
+        let inst = &self.insts[i];
+        let Some(v) = &inst.vmac else { return };
+        if !delete || !v.may_exist() {
+            return;
+        }
+        // Still being created: the kernel made it inside the send; find it by name.
+        let Some(ifindex) = v.ifindex.or_else(|| if_index(&v.name)) else {
+            return;
+        };
+        let (inst_name, name) = (inst.m.params().name.clone(), v.name.clone());
+        match self.rtnl.del_link(ifindex, &name) {
+            Ok(seq) => {
+                info!("({inst_name}) Removing VMAC interface {name}");
+                self.pending
+                    .insert(seq, format!("({inst_name}) removing VMAC {name}"));
+            }
+            Err(e) => error!("({inst_name}) cannot remove VMAC {name}: {e}"),
+        }
     }
 }
 
