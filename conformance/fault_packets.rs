@@ -14,6 +14,16 @@
 //! - a lower-priority stranger gets at most about one answer per advert interval;
 //! - under a flood, `-D` logs a bounded number of lines.
 //!
+//! `hostile_bfd_packets_against_a_tracked_session`: a BFD session between keepalived-rs (r0)
+//! and keepalived's `bfd_instance` (r1), with a VRRP instance on r0 tracking it (`track_bfd`)
+//! and keepalived as its backup. From r2, over UDP to port 3784: every malformation of RFC 5880
+//! 6.8.6, strangers with the right discriminators (Up, Down, AdminDown), and the peer's address
+//! spoofed with the right discriminators but a TTL below 255 (GTSM, RFC 5881 5); then a flood of
+//! 3,000. Asserted: each is counted under its reason in the statistics file (exactly, by reason,
+//! unless the kernel dropped some for a full buffer), every datagram is a drop or the peer's,
+//! the session never leaves Up, keepalived never becomes master, the VIP is never on two
+//! routers, and the daemon keeps running.
+//!
 //! Needs root, `ip` and keepalived; without them it prints one `SKIP` line (a failure under
 //! `KEEPALIVED_RS_FULL_TESTS=1`).
 
@@ -27,6 +37,7 @@ use std::time::{Duration, Instant};
 use common::lab::{AddrEvent, AddrWatch, Lab, enter_ns};
 use common::{Daemon, TempDir, poll_until};
 use keepalived_rs::sys::sock::{VrrpSocket, if_index};
+use keepalived_rs::wire::bfd as wb;
 use keepalived_rs::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use keepalived_rs::wire::{self, IpPair, ipv4};
 
@@ -316,15 +327,16 @@ fn our_adverts(lab: &Lab, t: Instant, vrid: u8, variant: ChecksumVariant) -> Vec
         .collect()
 }
 
-#[test]
-fn hostile_vrrp_packets_against_a_keepalived_pair() {
-    if !can_run() {
-        return;
-    }
-    let started = Instant::now();
-    let mut lab = Lab::new("fp", 3);
+/// The lab of a hostile test: r0 runs keepalived-rs, r1 keepalived, r2 is the attacker; the
+/// bridge is captured and both routers' addresses watched; the daemons run `config(lab, rs,
+/// dir)` (`rs`: keepalived-rs's file), with their files under `dir`.
+fn start_lab(
+    tag: &str,
+    config: impl Fn(&Lab, bool, &Path) -> String,
+) -> (Lab, TempDir, [AddrWatch; 2], Daemon, Daemon) {
+    let mut lab = Lab::new(tag, 3);
     lab.capture();
-    let dir = TempDir::new("fault-packets");
+    let dir = TempDir::new(&format!("fault-{tag}"));
     let watch = [
         AddrWatch::new(&lab.routers[0].ns),
         AddrWatch::new(&lab.routers[1].ns),
@@ -340,6 +352,16 @@ fn hostile_vrrp_packets_against_a_keepalived_pair() {
     }
     let ka = daemons.pop().unwrap();
     let rs = daemons.pop().unwrap();
+    (lab, dir, watch, rs, ka)
+}
+
+#[test]
+fn hostile_vrrp_packets_against_a_keepalived_pair() {
+    if !can_run() {
+        return;
+    }
+    let started = Instant::now();
+    let (lab, dir, watch, rs, ka) = start_lab("fp", config);
     let p = Pair {
         lab,
         dir,
@@ -669,23 +691,556 @@ fn hostile_vrrp_packets_against_a_keepalived_pair() {
     );
 }
 
-/// Datagrams the kernel dropped on the raw VRRP sockets of namespace `ns` (a full receive
-/// buffer): the last column of `/proc/net/raw` for protocol 112 (local "port" 0070).
-fn raw_drops(ns: &str) -> u64 {
-    let out = common::lab::ns_exec(ns, &["cat", "/proc/net/raw"]);
+/// Datagrams the kernel dropped (a full receive buffer) on the sockets of namespace `ns` listed
+/// in `table` (`/proc/net/raw`, `raw6`, `udp`) whose local address ends in `port` (`:0070` for
+/// the raw VRRP sockets, protocol 112; `:0EC8` for BFD's UDP 3784): their last column.
+fn kernel_drops(ns: &str, table: &str, port: &str) -> u64 {
+    let out = common::lab::ns_exec(ns, &["cat", &format!("/proc/net/{table}")]);
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .skip(1)
         .filter(|l| {
             l.split_whitespace()
                 .nth(1)
-                .is_some_and(|a| a.ends_with(":0070"))
+                .is_some_and(|a| a.ends_with(port))
         })
         .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
         .sum()
 }
 
+/// [`kernel_drops`] of the raw VRRP sockets (IPv4 and IPv6).
+fn raw_drops(ns: &str) -> u64 {
+    kernel_drops(ns, "raw", ":0070") + kernel_drops(ns, "raw6", ":0070")
+}
+
 fn tail(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile BFD senders.
+
+const VRID_BFD: u8 = 63;
+
+/// r0 (keepalived-rs): BFD session `up` to r1, a VRRPv2 instance (priority 150) tracking it;
+/// r1 (keepalived): the other end of `up` and the VRRP backup (priority 100). Detection time
+/// 5 x 100 ms: long enough that a loaded test machine does not take the session down by itself.
+fn bfd_config(lab: &Lab, rs: bool, dir: &Path) -> String {
+    let (me, peer) = if rs { (0, 1) } else { (1, 0) };
+    let mut c = format!(
+        "global_defs {{\n    router_id {}\n",
+        if rs { "rs" } else { "ka" }
+    );
+    if rs {
+        c += &format!("    stats_dump_file {}\n", dir.join("stats").display());
+    }
+    c += "}\n";
+    c += &format!(
+        "bfd_instance up {{\n    neighbor_ip {}\n    source_ip {}\n    min_rx 100\n    min_tx 100\n    multiplier 5\n}}\n",
+        lab.routers[peer].v4, lab.routers[me].v4
+    );
+    let (prio, state, track) = if rs {
+        (150, "MASTER", "    track_bfd {\n        up\n    }\n")
+    } else {
+        (100, "BACKUP", "")
+    };
+    c += &format!(
+        "vrrp_instance VB {{\n    state {state}\n    interface eth0\n    virtual_router_id {VRID_BFD}\n    priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        10.99.{}.110/24\n    }}\n{track}}}\n",
+        lab.net
+    );
+    c
+}
+
+/// A UDP socket made in namespace `ns`, bound to `bind`; `transparent` lets it send from an
+/// address that is not the namespace's (`IP_TRANSPARENT`: the spoofed peer).
+fn udp_in(ns: &str, bind: std::net::SocketAddrV4, transparent: bool) -> std::net::UdpSocket {
+    use std::os::fd::FromRawFd;
+    let ns = ns.to_string();
+    std::thread::spawn(move || {
+        enter_ns(&ns).expect("enter attacker namespace");
+        // SAFETY: plain syscalls on a socket this thread made; the sockaddr is live for bind.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+            assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+            let sock = std::net::UdpSocket::from_raw_fd(fd);
+            if transparent {
+                let one: libc::c_int = 1;
+                let r = libc::setsockopt(
+                    fd,
+                    libc::IPPROTO_IP,
+                    libc::IP_TRANSPARENT,
+                    (&one as *const libc::c_int).cast(),
+                    std::mem::size_of::<libc::c_int>() as u32,
+                );
+                assert_eq!(r, 0, "IP_TRANSPARENT: {}", std::io::Error::last_os_error());
+            }
+            let sa = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: bind.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(bind.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            let r = libc::bind(
+                fd,
+                (&sa as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as u32,
+            );
+            assert_eq!(r, 0, "bind {bind}: {}", std::io::Error::last_os_error());
+            sock
+        }
+    })
+    .join()
+    .expect("attacker thread")
+}
+
+/// A control packet of the live session as the peer would send it (state Up).
+fn bfd_bytes(my: u32, your: u32, edit: impl Fn(&mut wb::Repr<'static>)) -> Vec<u8> {
+    let mut r = wb::Repr {
+        diag: wb::Diag::None,
+        state: wb::State::Up,
+        flags: wb::Flags::default(),
+        detect_mult: 5,
+        my_discr: my,
+        your_discr: your,
+        desired_min_tx: 100_000,
+        required_min_rx: 100_000,
+        required_min_echo_rx: 0,
+        auth: &[],
+    };
+    edit(&mut r);
+    let mut buf = vec![0u8; r.buffer_len()];
+    r.emit(&mut wb::Packet::new_unchecked(&mut buf[..]))
+        .expect("emit");
+    buf
+}
+
+/// One hostile BFD packet: what it is, its bytes, whether it is sent from the spoofed peer
+/// address, its TTL, and the statistics line that must count it.
+struct BfdHostile {
+    what: &'static str,
+    bytes: Vec<u8>,
+    spoofed: bool,
+    ttl: u32,
+    counter: &'static str,
+}
+
+/// Every malformation and spoof; `ours` is keepalived-rs's discriminator, `theirs` keepalived's.
+fn bfd_hostiles(ours: u32, theirs: u32) -> Vec<BfdHostile> {
+    let good = bfd_bytes(theirs, ours, |_| {});
+    let with = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut b = good.clone();
+        f(&mut b);
+        b
+    };
+    let h = |what, bytes, spoofed, ttl, counter| BfdHostile {
+        what,
+        bytes,
+        spoofed,
+        ttl,
+        counter,
+    };
+    let len = "Dropped, bad length";
+    let none = "Dropped, no session";
+    let ttl = "Dropped, TTL below ttl - max_hops";
+    let auth_section: &'static [u8] = &[1, 7, 1, b'p', b'a', b's', b's'];
+    let admin = bfd_bytes(theirs, ours, |r| r.state = wb::State::AdminDown);
+    let down = bfd_bytes(theirs, ours, |r| {
+        r.state = wb::State::Down;
+        r.diag = wb::Diag::NeighborSignaledSessionDown
+    });
+    vec![
+        h("truncated (20 bytes)", good[..20].to_vec(), false, 255, len),
+        h("one byte", vec![0x20], false, 255, len),
+        h("Length 48 > payload", with(&|b| b[3] = 48), false, 255, len),
+        h("Length 20 < 24", with(&|b| b[3] = 20), false, 255, len),
+        h(
+            "version 2",
+            with(&|b| b[0] = 0x40),
+            false,
+            255,
+            "Dropped, wrong version",
+        ),
+        h(
+            "version 0",
+            with(&|b| b[0] = 0),
+            false,
+            255,
+            "Dropped, wrong version",
+        ),
+        h(
+            "detect mult 0",
+            bfd_bytes(theirs, ours, |r| r.detect_mult = 0),
+            false,
+            255,
+            "Dropped, zero detect multiplier",
+        ),
+        h(
+            "multipoint bit",
+            bfd_bytes(theirs, ours, |r| r.flags.multipoint = true),
+            false,
+            255,
+            "Dropped, multipoint bit set",
+        ),
+        h(
+            "poll and final",
+            bfd_bytes(theirs, ours, |r| {
+                r.flags.poll = true;
+                r.flags.final_ = true
+            }),
+            false,
+            255,
+            "Dropped, poll and final both set",
+        ),
+        h(
+            "my discriminator 0",
+            bfd_bytes(0, ours, |_| {}),
+            false,
+            255,
+            "Dropped, zero my discriminator",
+        ),
+        h(
+            "your discriminator 0 while Up",
+            bfd_bytes(theirs, 0, |_| {}),
+            false,
+            255,
+            "Dropped, zero your discriminator",
+        ),
+        h(
+            "your discriminator 0 while Init",
+            bfd_bytes(theirs, 0, |r| r.state = wb::State::Init),
+            false,
+            255,
+            "Dropped, zero your discriminator",
+        ),
+        h(
+            "A bit (simple password)",
+            bfd_bytes(theirs, ours, |r| {
+                r.flags.auth = true;
+                r.auth = auth_section
+            }),
+            false,
+            255,
+            "Dropped, authentication mismatch",
+        ),
+        h(
+            "A bit, no section",
+            with(&|b| b[1] |= 0x04),
+            false,
+            255,
+            len,
+        ),
+        h(
+            "200 bytes",
+            with(&|b| b.resize(200, 0)),
+            false,
+            255,
+            "Dropped, too long",
+        ),
+        h(
+            "unknown your discriminator",
+            bfd_bytes(theirs, ours ^ 0x5a5a_0001, |_| {}),
+            false,
+            255,
+            none,
+        ),
+        h(
+            "stranger, right discriminators, TTL 254",
+            good.clone(),
+            false,
+            254,
+            none,
+        ),
+        h(
+            "stranger, right discriminators",
+            good.clone(),
+            false,
+            255,
+            none,
+        ),
+        h(
+            "stranger AdminDown, our discriminator",
+            admin.clone(),
+            false,
+            255,
+            none,
+        ),
+        h(
+            "stranger Down, our discriminator",
+            down.clone(),
+            false,
+            255,
+            none,
+        ),
+        h(
+            "stranger Down, your discriminator 0",
+            bfd_bytes(theirs, 0, |r| r.state = wb::State::Down),
+            false,
+            255,
+            none,
+        ),
+        h(
+            "stranger AdminDown, your discriminator 0",
+            bfd_bytes(theirs, 0, |r| r.state = wb::State::AdminDown),
+            false,
+            255,
+            none,
+        ),
+        h("spoofed peer, TTL 254", good.clone(), true, 254, ttl),
+        h("spoofed peer, TTL 64", good.clone(), true, 64, ttl),
+        h("spoofed peer, TTL 1", good.clone(), true, 1, ttl),
+        h("spoofed peer AdminDown, TTL 254", admin, true, 254, ttl),
+        h("spoofed peer Down, TTL 254", down, true, 254, ttl),
+        h(
+            "spoofed peer Poll with 1 s intervals, TTL 254",
+            bfd_bytes(theirs, ours, |r| {
+                r.flags.poll = true;
+                r.desired_min_tx = 1_000_000;
+                r.required_min_rx = 1_000_000
+            }),
+            true,
+            254,
+            ttl,
+        ),
+    ]
+}
+
+/// The BFD statistics of the file: `BFD receive` counters, and the session's received count and
+/// state line.
+fn bfd_stats(text: &str) -> (BTreeMap<String, u64>, u64, String) {
+    let s = parse_stats(text);
+    let rx: BTreeMap<String, u64> = s
+        .iter()
+        .filter(|((sec, _), _)| sec == "BFD receive")
+        .map(|((_, k), v)| (k.clone(), *v))
+        .collect();
+    let session = s
+        .get(&(
+            "BFD Instance: up".to_string(),
+            "Packets received".to_string(),
+        ))
+        .copied()
+        .unwrap_or(0);
+    let state = text
+        .lines()
+        .skip_while(|l| !l.starts_with("BFD Instance: up"))
+        .find_map(|l| l.trim().strip_prefix("State: "))
+        .unwrap_or("?")
+        .to_string();
+    (rx, session, state)
+}
+
+#[test]
+fn hostile_bfd_packets_against_a_tracked_session() {
+    if !can_run() {
+        return;
+    }
+    let started = Instant::now();
+    let (lab, dir, watch, mut rs, ka) = start_lab("fb", bfd_config);
+    let vip = format!("10.99.{}.110", lab.net);
+    let logs = |rs: &Daemon, ka: &Daemon| {
+        format!(
+            "---- keepalived-rs:\n{}\n---- keepalived:\n{}",
+            tail(&rs.log(), 60),
+            tail(&ka.log(), 60)
+        )
+    };
+    let up = rs.wait_for("(up) Entering Up state", Duration::from_secs(10));
+    assert!(
+        up.is_some(),
+        "the BFD session never came up\n{}",
+        logs(&rs, &ka)
+    );
+    // Converged: we are master and keepalived's last word is BACKUP (at start, our instance
+    // waits in FAULT for the session, so both may count down their Master_Down_Interval).
+    let ka_backup = |ka: &Daemon| {
+        let log = ka.log();
+        log.rfind("Entering BACKUP STATE") > log.rfind("Entering MASTER STATE")
+    };
+    let converged = poll_until(Duration::from_secs(15), || {
+        rs.log().contains("(VB) Entering MASTER STATE")
+            && lab.holders(&vip) == [0]
+            && ka_backup(&ka)
+    });
+    assert!(
+        converged,
+        "no election: {:?}\n{}",
+        lab.holders(&vip),
+        logs(&rs, &ka)
+    );
+    // The discriminators, from the wire: our Up packets carry both.
+    let (r0, r1) = (lab.routers[0].v4, lab.routers[1].v4);
+    let mut discrs = None;
+    poll_until(Duration::from_secs(3), || {
+        discrs = common::peers::bfd_packets(&lab.frames())
+            .iter()
+            .rev()
+            .find(|s| s.src == IpAddr::V4(r0) && s.state == wb::State::Up && s.your_discr != 0)
+            .map(|s| (s.my_discr, s.your_discr));
+        discrs.is_some()
+    });
+    let (ours, theirs) = discrs.expect("no Up packet of ours on the wire");
+    let attack = Instant::now();
+    let downs0 = rs.log().matches("(up) Entering Down state").count();
+    let masters0 = ka.log().matches("Entering MASTER STATE").count();
+
+    let stats_path = dir.path().join("stats");
+    let read_stats = || {
+        let _ = std::fs::remove_file(&stats_path);
+        rs.signal(libc::SIGUSR2);
+        let mut text = String::new();
+        let ok = poll_until(Duration::from_secs(3), || {
+            text = std::fs::read_to_string(&stats_path).unwrap_or_default();
+            text.contains("BFD receive:") && text.contains("Send errors")
+        });
+        assert!(ok, "no statistics file written:\n{}", rs.log());
+        bfd_stats(&text)
+    };
+    let attacker = &lab.routers[2];
+    let stranger = udp_in(
+        &attacker.ns,
+        std::net::SocketAddrV4::new(attacker.v4, 49200),
+        false,
+    );
+    let spoofer = udp_in(&attacker.ns, std::net::SocketAddrV4::new(r1, 49201), true);
+    let dst = std::net::SocketAddr::new(IpAddr::V4(r0), wb::PORT_SINGLE_HOP);
+    let hostiles = bfd_hostiles(ours, theirs);
+    let send = |h: &BfdHostile| {
+        let s = if h.spoofed { &spoofer } else { &stranger };
+        s.set_ttl(h.ttl).expect("IP_TTL");
+        s.send_to(&h.bytes, dst).expect("send");
+    };
+    let mut failures: Vec<String> = Vec::new();
+
+    // 1. Every malformation and spoof, 5 of each, paced: each counted under its reason.
+    let (rx0, session0, _) = read_stats();
+    let t_rx0 = Instant::now();
+    let drops0 = bfd_drops(&lab);
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for h in &hostiles {
+        for _ in 0..5 {
+            send(h);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        *want.entry(h.counter.to_string()).or_insert(0) += 5;
+        eprintln!("sent 5 x {} (counted as {})", h.what, h.counter);
+    }
+    let sent1: u64 = want.values().sum();
+    let delta = |rx: &BTreeMap<String, u64>, base: &BTreeMap<String, u64>| {
+        rx.iter()
+            .filter(|(k, _)| k.starts_with("Dropped"))
+            .map(|(k, v)| (k.clone(), v - base.get(k).copied().unwrap_or(0)))
+            .filter(|(_, v)| *v > 0)
+            .collect::<BTreeMap<String, u64>>()
+    };
+    let mut got = BTreeMap::new();
+    let counted = common::poll_every(Duration::from_secs(5), Duration::from_millis(200), || {
+        let (rx, _, _) = read_stats();
+        got = delta(&rx, &rx0);
+        got == want
+    });
+    let kdrops1 = bfd_drops(&lab) - drops0;
+    eprintln!("malformations: sent {sent1}, kernel drops {kdrops1}, counted {got:?}");
+    let all = got.values().sum::<u64>() + kdrops1 == sent1;
+    if !(counted || kdrops1 > 0 && all) {
+        failures.push(format!(
+            "malformations: sent by reason {want:?}, counted {got:?} (kernel drops {kdrops1})"
+        ));
+    }
+
+    // 2. A flood: 3,000 of them (every kind in turn), in bursts of 100.
+    let (rx1, _, _) = read_stats();
+    let t_flood = Instant::now();
+    let flood = 3000;
+    for k in 0..flood {
+        send(&hostiles[k % hostiles.len()]);
+        if k % 100 == 99 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    let flood_time = t_flood.elapsed();
+    let mut total = 0;
+    let counted = common::poll_every(Duration::from_secs(5), Duration::from_millis(200), || {
+        let (rx, _, _) = read_stats();
+        total = delta(&rx, &rx1).values().sum::<u64>();
+        let kd = bfd_drops(&lab) - drops0 - kdrops1;
+        total + kd == flood as u64
+    });
+    let kdrops2 = bfd_drops(&lab) - drops0 - kdrops1;
+    eprintln!("flood: {flood} packets in {flood_time:?}: counted {total}, kernel drops {kdrops2}");
+    if !counted {
+        failures.push(format!(
+            "flood of {flood}: counted {total}, kernel drops {kdrops2}"
+        ));
+    }
+
+    // 3. Every datagram is a drop or the peer's: Datagrams = drops + the session's packets.
+    let (rx, session, state) = read_stats();
+    let datagrams = rx["Datagrams"] - rx0["Datagrams"];
+    let dropped: u64 = delta(&rx, &rx0).values().sum();
+    let peer = session - session0;
+    eprintln!(
+        "BFD receive: {datagrams} datagrams = {dropped} dropped + {peer} from the peer in {:?}; session {state}",
+        t_rx0.elapsed()
+    );
+    if datagrams != dropped + peer {
+        failures.push(format!(
+            "{datagrams} datagrams, {dropped} dropped + {peer} to the session"
+        ));
+    }
+    if state != "Up" {
+        failures.push(format!("session state {state} after the attack"));
+    }
+
+    // 4. A detection time and more after the last packet: nothing moved.
+    let settle = Instant::now() + Duration::from_millis(1500);
+    let moved = poll_until(Duration::from_millis(1500), || {
+        Instant::now() >= settle || lab.has_addr(1, &vip)
+    }) && lab.has_addr(1, &vip);
+    if moved {
+        failures.push("keepalived took the VIP".to_string());
+    }
+    let downs = rs.log().matches("(up) Entering Down state").count() - downs0;
+    if downs > 0 {
+        failures.push(format!("our session went Down {downs} times"));
+    }
+    let masters = ka.log().matches("Entering MASTER STATE").count() - masters0;
+    if masters > 0 {
+        failures.push(format!("keepalived became MASTER {masters} times"));
+    }
+    // (The watch starts with no address: from the attack on, r0 holds the VIP.)
+    let (mut w0, w1) = (watch[0].since(attack), watch[1].since(attack));
+    w0.insert(
+        0,
+        AddrEvent {
+            at: attack,
+            added: true,
+            addr: vip.parse().unwrap(),
+        },
+    );
+    let (both, times) = overlap(&w0, &w1, vip.parse().unwrap());
+    eprintln!("{vip}: on both routers {times} times, {both:?} in all, since the attack");
+    if times > 0 {
+        failures.push(format!("{vip} on both routers {times} times, {both:?}"));
+    }
+    if lab.holders(&vip) != [0] {
+        failures.push(format!("{vip} held by {:?} at the end", lab.holders(&vip)));
+    }
+    if let Some(st) = rs.wait_exit(Duration::ZERO) {
+        failures.push(format!("keepalived-rs exited: {st}"));
+    }
+    eprintln!("hostile BFD test took {:?}", started.elapsed());
+    assert!(
+        failures.is_empty(),
+        "{}\n{}",
+        failures.join("\n"),
+        logs(&rs, &ka)
+    );
+}
+
+/// [`kernel_drops`] of BFD's UDP port 3784 in the namespace under attack (router 0).
+fn bfd_drops(lab: &Lab) -> u64 {
+    kernel_drops(&lab.routers[0].ns, "udp", ":0EC8")
 }
