@@ -24,13 +24,23 @@
 //! the session never leaves Up, keepalived never becomes master, the VIP is never on two
 //! routers, and the daemon keeps running.
 //!
+//! `hostile_vrrp_over_ipv6_and_unicast_against_a_keepalived_pair`: `VI_6` (VRRPv3 over IPv6)
+//! and `VI_U` (VRRPv2 unicast with `check_unicast_src` and the peer's `min_ttl 255`). Over IPv6:
+//! hop limits 64 and 1, a bad checksum, a truncated message, an unknown VRID, a zero interval,
+//! version 2, type 2, two addresses, and lower-priority strangers; to the unicast instance:
+//! strangers (lower and higher priority, TTL 64), the peer's address spoofed with a TTL below
+//! its `min_ttl` or a bad checksum, a truncated datagram and an unknown VRID. Asserted: each
+//! counted under its reason (exactly); the kernel drops the IPv6 ones whose checksum fails
+//! (`IPV6_CHECKSUM`), seen in the socket's drops; keepalived stays backup and never logs our
+//! addresses; no VIP on two routers.
+//!
 //! Needs root, `ip` and keepalived; without them it prints one `SKIP` line (a failure under
 //! `KEEPALIVED_RS_FULL_TESTS=1`).
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -94,14 +104,9 @@ struct Spec {
     naddrs: usize,
 }
 
-/// Builds one IPv4 datagram (header included) from the attacker.
-fn build(src: Ipv4Addr, vip: Ipv4Addr, s: Spec) -> Vec<u8> {
-    let mut addrs = vec![vip];
-    for k in 0..s.naddrs.saturating_sub(1) {
-        addrs.push(Ipv4Addr::new(10, 250, 0, k as u8 + 1));
-    }
-    addrs.truncate(s.naddrs);
-    let version = if s.version == 3 {
+/// The VRRP version fields of `s`.
+fn version_of(s: Spec) -> wv::Version {
+    if s.version == 3 {
         wv::Version::V3 {
             max_advert_int: s.interval,
             reserved: 0,
@@ -112,15 +117,29 @@ fn build(src: Ipv4Addr, vip: Ipv4Addr, s: Spec) -> Vec<u8> {
             advert_int: s.interval as u8,
             auth_data: s.auth.1,
         }
-    };
+    }
+}
+
+/// Builds one IPv4 datagram (header included) from the attacker to the VRRP group.
+fn build(src: Ipv4Addr, vip: Ipv4Addr, s: Spec) -> Vec<u8> {
+    build_to(src, GROUP, vip, s)
+}
+
+/// Builds one IPv4 datagram (header included) from `src` to `dst`.
+fn build_to(src: Ipv4Addr, dst: Ipv4Addr, vip: Ipv4Addr, s: Spec) -> Vec<u8> {
+    let mut addrs = vec![vip];
+    for k in 0..s.naddrs.saturating_sub(1) {
+        addrs.push(Ipv4Addr::new(10, 250, 0, k as u8 + 1));
+    }
+    addrs.truncate(s.naddrs);
     let repr = wv::Repr {
-        version,
+        version: version_of(s),
         msg_type: wv::Type::Advertisement,
         vrid: s.vrid,
         priority: s.prio,
         addresses: Addresses::V4(&addrs),
     };
-    let mut ip = ipv4::Repr::vrrp(src, GROUP, 0, 0);
+    let mut ip = ipv4::Repr::vrrp(src, dst, 0, 0);
     ip.ttl = s.ttl;
     let mut buf = vec![0u8; 1500];
     let n = wv::emit_ipv4_datagram(&mut buf, &ip, &repr, s.variant).expect("emit");
@@ -287,15 +306,7 @@ impl Pair {
     /// SIGUSR2, then the fresh statistics file.
     fn stats(&self) -> Stats {
         let path: PathBuf = self.dir.path().join("stats");
-        let _ = std::fs::remove_file(&path);
-        self.rs.signal(libc::SIGUSR2);
-        let mut text = String::new();
-        let ok = poll_until(Duration::from_secs(3), || {
-            text = std::fs::read_to_string(&path).unwrap_or_default();
-            text.contains("VRRP Instance: VI_2")
-        });
-        assert!(ok, "no statistics file written:\n{}", self.rs.log());
-        parse_stats(&text)
+        parse_stats(&stats_text(&self.rs, &path, "VRRP Instance: VI_2"))
     }
 
     /// keepalived-rs's log lines so far, without those of the statistics signals.
@@ -306,6 +317,20 @@ impl Pair {
             .filter(|l| !l.contains("signal 12") && !l.contains("(Stats)"))
             .count()
     }
+}
+
+/// SIGUSR2 to `rs`, then the text of the fresh statistics file `path` once it holds `needle`
+/// (the file is written whole, then renamed: a part that comes last).
+fn stats_text(rs: &Daemon, path: &Path, needle: &str) -> String {
+    let _ = std::fs::remove_file(path);
+    rs.signal(libc::SIGUSR2);
+    let mut text = String::new();
+    let ok = poll_until(Duration::from_secs(3), || {
+        text = std::fs::read_to_string(path).unwrap_or_default();
+        text.contains(needle)
+    });
+    assert!(ok, "no statistics file written:\n{}", rs.log());
+    text
 }
 
 /// Our adverts (source r0) for `vrid` captured since `t`: (time, checksum verifies under
@@ -713,6 +738,15 @@ fn raw_drops(ns: &str) -> u64 {
     kernel_drops(ns, "raw", ":0070") + kernel_drops(ns, "raw6", ":0070")
 }
 
+/// The last lines of both daemons' logs, for a failure message.
+fn logs(rs: &Daemon, ka: &Daemon) -> String {
+    format!(
+        "---- keepalived-rs:\n{}\n---- keepalived:\n{}",
+        tail(&rs.log(), 60),
+        tail(&ka.log(), 60)
+    )
+}
+
 fn tail(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
@@ -723,19 +757,24 @@ fn tail(s: &str, n: usize) -> String {
 
 const VRID_BFD: u8 = 63;
 
+/// The `global_defs` of r0 (with the statistics file in `dir`) or r1.
+fn global_defs(rs: bool, dir: &Path) -> String {
+    if rs {
+        format!(
+            "global_defs {{\n    router_id rs\n    stats_dump_file {}\n}}\n",
+            dir.join("stats").display()
+        )
+    } else {
+        "global_defs {\n    router_id ka\n}\n".to_string()
+    }
+}
+
 /// r0 (keepalived-rs): BFD session `up` to r1, a VRRPv2 instance (priority 150) tracking it;
 /// r1 (keepalived): the other end of `up` and the VRRP backup (priority 100). Detection time
 /// 5 x 100 ms: long enough that a loaded test machine does not take the session down by itself.
 fn bfd_config(lab: &Lab, rs: bool, dir: &Path) -> String {
     let (me, peer) = if rs { (0, 1) } else { (1, 0) };
-    let mut c = format!(
-        "global_defs {{\n    router_id {}\n",
-        if rs { "rs" } else { "ka" }
-    );
-    if rs {
-        c += &format!("    stats_dump_file {}\n", dir.join("stats").display());
-    }
-    c += "}\n";
+    let mut c = global_defs(rs, dir);
     c += &format!(
         "bfd_instance up {{\n    neighbor_ip {}\n    source_ip {}\n    min_rx 100\n    min_tx 100\n    multiplier 5\n}}\n",
         lab.routers[peer].v4, lab.routers[me].v4
@@ -824,187 +863,145 @@ struct BfdHostile {
     bytes: Vec<u8>,
     spoofed: bool,
     ttl: u32,
-    counter: &'static str,
+    counter: String,
 }
 
 /// Every malformation and spoof; `ours` is keepalived-rs's discriminator, `theirs` keepalived's.
 fn bfd_hostiles(ours: u32, theirs: u32) -> Vec<BfdHostile> {
+    use wb::State::{AdminDown, Down, Init};
     let good = bfd_bytes(theirs, ours, |_| {});
     let with = |f: &dyn Fn(&mut Vec<u8>)| {
         let mut b = good.clone();
         f(&mut b);
         b
     };
-    let h = |what, bytes, spoofed, ttl, counter| BfdHostile {
+    let edit = |my, your, f: &dyn Fn(&mut wb::Repr<'static>)| bfd_bytes(my, your, f);
+    let state = |your, st: wb::State| {
+        bfd_bytes(theirs, your, |r| {
+            r.state = st;
+            if st == Down {
+                r.diag = wb::Diag::NeighborSignaledSessionDown;
+            }
+        })
+    };
+    // From the stranger's own address, TTL 255 (unless said), and the reason that counts it.
+    let stranger = |what, bytes, counter: &str| BfdHostile {
         what,
         bytes,
-        spoofed,
-        ttl,
-        counter,
+        spoofed: false,
+        ttl: 255,
+        counter: format!("Dropped, {counter}"),
     };
-    let len = "Dropped, bad length";
-    let none = "Dropped, no session";
-    let ttl = "Dropped, TTL below ttl - max_hops";
+    // From the peer's address, with a TTL that GTSM refuses.
+    let spoofed = |what, bytes, ttl| BfdHostile {
+        what,
+        bytes,
+        spoofed: true,
+        ttl,
+        counter: "Dropped, TTL below ttl - max_hops".to_string(),
+    };
     let auth_section: &'static [u8] = &[1, 7, 1, b'p', b'a', b's', b's'];
-    let admin = bfd_bytes(theirs, ours, |r| r.state = wb::State::AdminDown);
-    let down = bfd_bytes(theirs, ours, |r| {
-        r.state = wb::State::Down;
-        r.diag = wb::Diag::NeighborSignaledSessionDown
-    });
-    vec![
-        h("truncated (20 bytes)", good[..20].to_vec(), false, 255, len),
-        h("one byte", vec![0x20], false, 255, len),
-        h("Length 48 > payload", with(&|b| b[3] = 48), false, 255, len),
-        h("Length 20 < 24", with(&|b| b[3] = 20), false, 255, len),
-        h(
-            "version 2",
-            with(&|b| b[0] = 0x40),
-            false,
-            255,
-            "Dropped, wrong version",
-        ),
-        h(
-            "version 0",
-            with(&|b| b[0] = 0),
-            false,
-            255,
-            "Dropped, wrong version",
-        ),
-        h(
+    let mut v = vec![
+        stranger("truncated (20 bytes)", good[..20].to_vec(), "bad length"),
+        stranger("one byte", vec![0x20], "bad length"),
+        stranger("Length 48 > payload", with(&|b| b[3] = 48), "bad length"),
+        stranger("Length 20 < 24", with(&|b| b[3] = 20), "bad length"),
+        stranger("A bit, no section", with(&|b| b[1] |= 0x04), "bad length"),
+        stranger("version 2", with(&|b| b[0] = 0x40), "wrong version"),
+        stranger("version 0", with(&|b| b[0] = 0), "wrong version"),
+        stranger("200 bytes", with(&|b| b.resize(200, 0)), "too long"),
+        stranger(
             "detect mult 0",
-            bfd_bytes(theirs, ours, |r| r.detect_mult = 0),
-            false,
-            255,
-            "Dropped, zero detect multiplier",
+            edit(theirs, ours, &|r| r.detect_mult = 0),
+            "zero detect multiplier",
         ),
-        h(
+        stranger(
             "multipoint bit",
-            bfd_bytes(theirs, ours, |r| r.flags.multipoint = true),
-            false,
-            255,
-            "Dropped, multipoint bit set",
+            edit(theirs, ours, &|r| r.flags.multipoint = true),
+            "multipoint bit set",
         ),
-        h(
+        stranger(
             "poll and final",
-            bfd_bytes(theirs, ours, |r| {
-                r.flags.poll = true;
-                r.flags.final_ = true
+            edit(theirs, ours, &|r| {
+                (r.flags.poll, r.flags.final_) = (true, true)
             }),
-            false,
-            255,
-            "Dropped, poll and final both set",
+            "poll and final both set",
         ),
-        h(
+        stranger(
             "my discriminator 0",
-            bfd_bytes(0, ours, |_| {}),
-            false,
-            255,
-            "Dropped, zero my discriminator",
+            edit(0, ours, &|_| {}),
+            "zero my discriminator",
         ),
-        h(
+        stranger(
             "your discriminator 0 while Up",
-            bfd_bytes(theirs, 0, |_| {}),
-            false,
-            255,
-            "Dropped, zero your discriminator",
+            edit(theirs, 0, &|_| {}),
+            "zero your discriminator",
         ),
-        h(
+        stranger(
             "your discriminator 0 while Init",
-            bfd_bytes(theirs, 0, |r| r.state = wb::State::Init),
-            false,
-            255,
-            "Dropped, zero your discriminator",
+            state(0, Init),
+            "zero your discriminator",
         ),
-        h(
+        stranger(
             "A bit (simple password)",
-            bfd_bytes(theirs, ours, |r| {
-                r.flags.auth = true;
-                r.auth = auth_section
+            edit(theirs, ours, &|r| {
+                (r.flags.auth, r.auth) = (true, auth_section)
             }),
-            false,
-            255,
-            "Dropped, authentication mismatch",
+            "authentication mismatch",
         ),
-        h(
-            "A bit, no section",
-            with(&|b| b[1] |= 0x04),
-            false,
-            255,
-            len,
-        ),
-        h(
-            "200 bytes",
-            with(&|b| b.resize(200, 0)),
-            false,
-            255,
-            "Dropped, too long",
-        ),
-        h(
+        stranger(
             "unknown your discriminator",
-            bfd_bytes(theirs, ours ^ 0x5a5a_0001, |_| {}),
-            false,
-            255,
-            none,
+            edit(theirs, ours ^ 0x5a5a_0001, &|_| {}),
+            "no session",
         ),
-        h(
-            "stranger, right discriminators, TTL 254",
-            good.clone(),
-            false,
-            254,
-            none,
-        ),
-        h(
-            "stranger, right discriminators",
-            good.clone(),
-            false,
-            255,
-            none,
-        ),
-        h(
+        stranger("stranger, right discriminators", good.clone(), "no session"),
+        stranger(
             "stranger AdminDown, our discriminator",
-            admin.clone(),
-            false,
-            255,
-            none,
+            state(ours, AdminDown),
+            "no session",
         ),
-        h(
+        stranger(
             "stranger Down, our discriminator",
-            down.clone(),
-            false,
-            255,
-            none,
+            state(ours, Down),
+            "no session",
         ),
-        h(
+        stranger(
             "stranger Down, your discriminator 0",
-            bfd_bytes(theirs, 0, |r| r.state = wb::State::Down),
-            false,
-            255,
-            none,
+            state(0, Down),
+            "no session",
         ),
-        h(
+        stranger(
             "stranger AdminDown, your discriminator 0",
-            bfd_bytes(theirs, 0, |r| r.state = wb::State::AdminDown),
-            false,
-            255,
-            none,
+            state(0, AdminDown),
+            "no session",
         ),
-        h("spoofed peer, TTL 254", good.clone(), true, 254, ttl),
-        h("spoofed peer, TTL 64", good.clone(), true, 64, ttl),
-        h("spoofed peer, TTL 1", good.clone(), true, 1, ttl),
-        h("spoofed peer AdminDown, TTL 254", admin, true, 254, ttl),
-        h("spoofed peer Down, TTL 254", down, true, 254, ttl),
-        h(
-            "spoofed peer Poll with 1 s intervals, TTL 254",
-            bfd_bytes(theirs, ours, |r| {
-                r.flags.poll = true;
-                r.desired_min_tx = 1_000_000;
-                r.required_min_rx = 1_000_000
-            }),
-            true,
+        spoofed("spoofed peer, TTL 254", good.clone(), 254),
+        spoofed("spoofed peer, TTL 64", good.clone(), 64),
+        spoofed("spoofed peer, TTL 1", good.clone(), 1),
+        spoofed(
+            "spoofed peer AdminDown, TTL 254",
+            state(ours, AdminDown),
             254,
-            ttl,
         ),
-    ]
+        spoofed("spoofed peer Down, TTL 254", state(ours, Down), 254),
+        spoofed(
+            "spoofed peer Poll with 1 s intervals, TTL 254",
+            edit(theirs, ours, &|r| {
+                r.flags.poll = true;
+                (r.desired_min_tx, r.required_min_rx) = (1_000_000, 1_000_000)
+            }),
+            254,
+        ),
+    ];
+    // TTL 254 from the stranger: no session matches before GTSM is asked.
+    let mut ttl254 = stranger(
+        "stranger, right discriminators, TTL 254",
+        good,
+        "no session",
+    );
+    ttl254.ttl = 254;
+    v.push(ttl254);
+    v
 }
 
 /// The BFD statistics of the file: `BFD receive` counters, and the session's received count and
@@ -1040,13 +1037,6 @@ fn hostile_bfd_packets_against_a_tracked_session() {
     let started = Instant::now();
     let (lab, dir, watch, mut rs, ka) = start_lab("fb", bfd_config);
     let vip = format!("10.99.{}.110", lab.net);
-    let logs = |rs: &Daemon, ka: &Daemon| {
-        format!(
-            "---- keepalived-rs:\n{}\n---- keepalived:\n{}",
-            tail(&rs.log(), 60),
-            tail(&ka.log(), 60)
-        )
-    };
     let up = rs.wait_for("(up) Entering Up state", Duration::from_secs(10));
     assert!(
         up.is_some(),
@@ -1087,17 +1077,7 @@ fn hostile_bfd_packets_against_a_tracked_session() {
     let masters0 = ka.log().matches("Entering MASTER STATE").count();
 
     let stats_path = dir.path().join("stats");
-    let read_stats = || {
-        let _ = std::fs::remove_file(&stats_path);
-        rs.signal(libc::SIGUSR2);
-        let mut text = String::new();
-        let ok = poll_until(Duration::from_secs(3), || {
-            text = std::fs::read_to_string(&stats_path).unwrap_or_default();
-            text.contains("BFD receive:") && text.contains("Send errors")
-        });
-        assert!(ok, "no statistics file written:\n{}", rs.log());
-        bfd_stats(&text)
-    };
+    let read_stats = || bfd_stats(&stats_text(&rs, &stats_path, "BFD receive:"));
     let attacker = &lab.routers[2];
     let stranger = udp_in(
         &attacker.ns,
@@ -1124,7 +1104,7 @@ fn hostile_bfd_packets_against_a_tracked_session() {
             send(h);
             std::thread::sleep(Duration::from_millis(1));
         }
-        *want.entry(h.counter.to_string()).or_insert(0) += 5;
+        *want.entry(h.counter.clone()).or_insert(0) += 5;
         eprintln!("sent 5 x {} (counted as {})", h.what, h.counter);
     }
     let sent1: u64 = want.values().sum();
@@ -1243,4 +1223,437 @@ fn hostile_bfd_packets_against_a_tracked_session() {
 /// [`kernel_drops`] of BFD's UDP port 3784 in the namespace under attack (router 0).
 fn bfd_drops(lab: &Lab) -> u64 {
     kernel_drops(&lab.routers[0].ns, "udp", ":0EC8")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile VRRP senders over IPv6 and to a unicast instance.
+
+const VRID6: u8 = 64;
+const VRIDU: u8 = 65;
+const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+
+/// `VI_6`: VRRPv3 over IPv6 (multicast). `VI_U`: VRRPv2 over IPv4 unicast between r0 and r1,
+/// with `check_unicast_src` and the peer's TTL required to be 255 (`min_ttl`).
+fn config6(lab: &Lab, rs: bool, dir: &Path) -> String {
+    let net = lab.net;
+    let (prio, state, me, peer) = if rs {
+        (150, "MASTER", 0, 1)
+    } else {
+        (100, "BACKUP", 1, 0)
+    };
+    let mut c = global_defs(rs, dir);
+    c += &format!(
+        "vrrp_instance VI_6 {{\n    state {state}\n    interface eth0\n    virtual_router_id {VRID6}\n    priority {prio}\n    version 3\n    advert_int 1\n    virtual_ipaddress {{\n        fd00:99:{net:x}::100/64\n    }}\n}}\n"
+    );
+    c += &format!(
+        "vrrp_instance VI_U {{\n    state {state}\n    interface eth0\n    virtual_router_id {VRIDU}\n    priority {prio}\n    advert_int 1\n    unicast_src_ip {}\n    check_unicast_src\n    unicast_peer {{\n        {} min_ttl 255\n    }}\n    virtual_ipaddress {{\n        10.99.{net}.102/24\n    }}\n}}\n",
+        lab.routers[me].v4, lab.routers[peer].v4
+    );
+    c
+}
+
+/// The attacker over IPv6: a raw VRRP socket in r2's namespace, from its link-local address.
+/// Each send sets the hop limit, and whether the kernel writes the checksum.
+struct Attacker6 {
+    sock: VrrpSocket,
+    src: Ipv6Addr,
+    sent: usize,
+}
+
+impl Attacker6 {
+    fn new(ns: &str) -> Attacker6 {
+        let ns = ns.to_string();
+        let (sock, src) = std::thread::spawn(move || {
+            enter_ns(&ns).expect("enter attacker namespace");
+            let sock = VrrpSocket::v6("eth0", if_index("eth0").expect("eth0")).expect("raw socket");
+            let src = keepalived_rs::sys::sock::if_addrs("eth0")
+                .expect("addresses")
+                .into_iter()
+                .find_map(|a| match a {
+                    IpAddr::V6(a) if a.is_unicast_link_local() => Some(a),
+                    _ => None,
+                })
+                .expect("a link-local address");
+            (sock, src)
+        })
+        .join()
+        .expect("attacker thread");
+        Attacker6 { sock, src, sent: 0 }
+    }
+
+    fn opt(&self, name: i32, val: i32) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: setsockopt with an int on a socket we own.
+        let r = unsafe {
+            libc::setsockopt(
+                self.sock.as_raw_fd(),
+                libc::IPPROTO_IPV6,
+                name,
+                (&val as *const i32).cast(),
+                std::mem::size_of::<i32>() as u32,
+            )
+        };
+        assert_eq!(r, 0, "setsockopt: {}", std::io::Error::last_os_error());
+    }
+
+    /// Sends `n` copies of message `d` with hop limit `hops`; `kernel_sum`: the kernel writes
+    /// the checksum (else `d`'s own goes out). Paced as [`Attacker::send_n`].
+    fn send_n(&mut self, d: &[u8], n: usize, hops: u8, kernel_sum: bool) {
+        self.opt(libc::IPV6_MULTICAST_HOPS, i32::from(hops));
+        self.opt(libc::IPV6_CHECKSUM, if kernel_sum { 6 } else { -1 });
+        for k in 0..n {
+            let ok = poll_until(Duration::from_secs(2), || {
+                self.sock.send(d, IpAddr::V6(GROUP6), None).is_ok()
+            });
+            assert!(ok, "attacker could not send");
+            self.sent += 1;
+            if k % 20 == 19 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+/// The link-local address of eth0 in namespace `ns`.
+fn link_local(ns: &str) -> Ipv6Addr {
+    let out = common::lab::ns_exec(
+        ns,
+        &[
+            "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link",
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find_map(|w| w.split('/').next()?.parse().ok())
+        .expect("a link-local address")
+}
+
+/// One VRRP message (no IP header) from `src` to the IPv6 group, with the right checksum.
+fn build6(src: Ipv6Addr, vip: Ipv6Addr, s: Spec) -> Vec<u8> {
+    let mut addrs = vec![vip];
+    for k in 0..s.naddrs.saturating_sub(1) {
+        addrs.push(Ipv6Addr::new(0xfd00, 0x250, 0, 0, 0, 0, 0, k as u16 + 1));
+    }
+    addrs.truncate(s.naddrs);
+    let repr = wv::Repr {
+        version: version_of(s),
+        msg_type: wv::Type::Advertisement,
+        vrid: s.vrid,
+        priority: s.prio,
+        addresses: Addresses::V6(&addrs),
+    };
+    let mut buf = vec![0u8; repr.buffer_len()];
+    let pair = IpPair::V6 { src, dst: GROUP6 };
+    repr.emit(
+        &mut wv::Packet::new_unchecked(&mut buf[..], wire::Family::V6),
+        &pair,
+        ChecksumVariant::Ipv6Pseudo,
+    )
+    .expect("emit");
+    buf
+}
+
+/// The counters that moved between two statistics files.
+fn moved(before: &Stats, after: &Stats) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .filter_map(|((sec, k), v)| {
+            let d = v - before.get(&(sec.clone(), k.clone())).copied().unwrap_or(0);
+            (d > 0).then(|| (format!("{sec} / {k}"), d))
+        })
+        .collect()
+}
+
+#[test]
+fn hostile_vrrp_over_ipv6_and_unicast_against_a_keepalived_pair() {
+    if !can_run() {
+        return;
+    }
+    let started = Instant::now();
+    let (lab, dir, watch, rs, ka) = start_lab("f6", config6);
+    let vip6s = format!("fd00:99:{:x}::100", lab.net);
+    let vipus = format!("10.99.{}.102", lab.net);
+    let vip6: Ipv6Addr = vip6s.parse().unwrap();
+    let vipu: Ipv4Addr = vipus.parse().unwrap();
+    let converged = poll_until(Duration::from_secs(10), || {
+        lab.holders(&vip6s) == [0]
+            && lab.holders(&vipus) == [0]
+            && ka.log().matches("Entering BACKUP STATE").count() >= 2
+    });
+    assert!(
+        converged,
+        "no election: {:?} {:?}\n{}",
+        lab.holders(&vip6s),
+        lab.holders(&vipus),
+        logs(&rs, &ka)
+    );
+    let attack = Instant::now();
+    let ka_lines0 = ka.log().lines().count();
+    let stats_path = dir.path().join("stats");
+    let read_stats = || parse_stats(&stats_text(&rs, &stats_path, "VRRP datagrams"));
+    let before = read_stats();
+    let kernel0 = raw_drops(&lab.routers[0].ns);
+    let mut failures: Vec<String> = Vec::new();
+
+    // 1. IPv6: every malformation that applies, 5 of each.
+    let mut a6 = Attacker6::new(&lab.routers[2].ns);
+    let v3 = Spec {
+        vrid: VRID6,
+        version: 3,
+        prio: 50,
+        ttl: 255,
+        interval: 100,
+        auth: (wv::AuthType::None, [0; 8]),
+        variant: ChecksumVariant::Ipv6Pseudo,
+        naddrs: 1,
+    };
+    let good6 = build6(a6.src, vip6, v3);
+    a6.send_n(&good6, 5, 64, true); // hop limit 64
+    a6.send_n(&good6, 5, 1, true); // hop limit 1
+    let mut bad = good6.clone();
+    bad[6] ^= 0x5a;
+    a6.send_n(&bad, 5, 255, false); // checksum
+    a6.send_n(&good6[..6], 5, 255, false); // truncated
+    a6.send_n(&build6(a6.src, vip6, Spec { vrid: 99, ..v3 }), 5, 255, true); // unknown VRID
+    a6.send_n(
+        &build6(a6.src, vip6, Spec { interval: 0, ..v3 }),
+        5,
+        255,
+        true,
+    ); // zero interval
+    a6.send_n(
+        &build6(
+            a6.src,
+            vip6,
+            Spec {
+                version: 2,
+                interval: 1,
+                ..v3
+            },
+        ),
+        5,
+        255,
+        true,
+    ); // version 2
+    let mut d = good6.clone();
+    d[0] = 0x32;
+    a6.send_n(&d, 5, 255, true); // type 2
+    a6.send_n(
+        &build6(a6.src, vip6, Spec { naddrs: 2, ..v3 }),
+        5,
+        255,
+        true,
+    ); // address count
+    let hostile6 = a6.sent;
+    // Lower-priority strangers that pass every check: answered, not counted as drops.
+    a6.send_n(&good6, 20, 255, true);
+    let accepted6 = a6.sent - hostile6;
+
+    // 2. Unicast: strangers (not in `unicast_peer`) and the peer's address spoofed with a TTL
+    // below its `min_ttl`.
+    let mut a4 = Attacker::new(&lab.routers[2].ns, lab.routers[2].v4);
+    let (r0, r1) = (lab.routers[0].v4, lab.routers[1].v4);
+    let vu = Spec {
+        vrid: VRIDU,
+        version: 2,
+        prio: 50,
+        ttl: 255,
+        interval: 1,
+        auth: (wv::AuthType::None, [0; 8]),
+        variant: ChecksumVariant::Plain,
+        naddrs: 1,
+    };
+    let to_r0 = |a: &mut Attacker, d: &[u8], n: usize| {
+        for _ in 0..n {
+            let ok = poll_until(Duration::from_secs(2), || {
+                a.sock.send(d, IpAddr::V4(r0), None).is_ok()
+            });
+            assert!(ok, "attacker could not send");
+            a.sent += 1;
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    let src = a4.src;
+    to_r0(&mut a4, &build_to(src, r0, vipu, vu), 5); // stranger, lower priority
+    to_r0(
+        &mut a4,
+        &build_to(src, r0, vipu, Spec { prio: 250, ..vu }),
+        5,
+    ); // stranger, higher
+    to_r0(&mut a4, &build_to(src, r0, vipu, Spec { ttl: 64, ..vu }), 5); // stranger, TTL 64
+    to_r0(
+        &mut a4,
+        &build_to(
+            r1,
+            r0,
+            vipu,
+            Spec {
+                prio: 250,
+                ttl: 254,
+                ..vu
+            },
+        ),
+        5,
+    ); // spoofed peer
+    to_r0(
+        &mut a4,
+        &build_to(
+            r1,
+            r0,
+            vipu,
+            Spec {
+                prio: 0,
+                ttl: 1,
+                ..vu
+            },
+        ),
+        5,
+    ); // spoofed peer, prio 0
+    let mut d = build_to(r1, r0, vipu, vu);
+    d[26] ^= 0x5a;
+    to_r0(&mut a4, &d, 5); // spoofed peer, bad checksum
+    let mut d = build_to(src, r0, vipu, vu);
+    d.truncate(20 + 6);
+    to_r0(&mut a4, &d, 5); // truncated
+    to_r0(
+        &mut a4,
+        &build_to(src, r0, vipu, Spec { vrid: 98, ..vu }),
+        5,
+    ); // unknown VRID
+    let hostile4 = a4.sent;
+
+    // 3. Every hostile packet is counted, under its reason. On IPv6 the kernel checks the
+    // checksum (`IPV6_CHECKSUM`): a bad one, or a message too short to hold it, is dropped
+    // before the daemon sees it and shows in the socket's drops (/proc/net/raw6).
+    let mut want: BTreeMap<String, u64> = [
+        ("VRRP Instance: VI_6 / Packet Errors/TTL", 10),
+        (
+            "VRRP Instance: VI_6 / Other drops (keepalived-rs)/Version",
+            5,
+        ),
+        (
+            "VRRP Instance: VI_6 / Packet Errors/Advertisement Interval",
+            5,
+        ),
+        ("VRRP Instance: VI_6 / Packet Errors/Invalid Type", 5),
+        ("VRRP Instance: VI_6 / Packet Errors/Address List", 5),
+        (
+            "VRRP Instance: VI_U / Other drops (keepalived-rs)/Unicast source",
+            15,
+        ),
+        (
+            "VRRP Instance: VI_U / Other drops (keepalived-rs)/Unicast peer TTL",
+            10,
+        ),
+        (
+            "VRRP Instance: VI_U / Other drops (keepalived-rs)/Checksum",
+            5,
+        ),
+        ("VRRP datagrams (keepalived-rs) / Malformed", 5),
+        ("VRRP datagrams (keepalived-rs) / Unknown VRID", 10),
+        ("kernel: checksum (IPv6)", 10),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(
+        want.values().sum::<u64>(),
+        (hostile6 + hostile4) as u64,
+        "the table of expected counts"
+    );
+    let errors = |before: &Stats, after: &Stats| {
+        let mut m: BTreeMap<String, u64> = moved(before, after)
+            .into_iter()
+            .filter(|(k, _)| {
+                k.contains("Errors/") || k.contains("Other drops") || k.contains("datagrams")
+            })
+            .collect();
+        let kernel = raw_drops(&lab.routers[0].ns) - kernel0;
+        if kernel > 0 {
+            m.insert("kernel: checksum (IPv6)".to_string(), kernel);
+        }
+        m
+    };
+    let mut got = BTreeMap::new();
+    let counted = common::poll_every(Duration::from_secs(5), Duration::from_millis(200), || {
+        got = errors(&before, &read_stats());
+        got == want
+    });
+    eprintln!(
+        "sent {hostile6} hostile over IPv6 (+{accepted6} lower-priority), {hostile4} unicast"
+    );
+    for (k, v) in &got {
+        eprintln!("  {k}: +{v}");
+    }
+    if !counted {
+        // A loaded machine may have dropped some for a full buffer: then only the sum holds.
+        want.remove("kernel: checksum (IPv6)");
+        let kernel = got.remove("kernel: checksum (IPv6)").unwrap_or(0);
+        let sum = got.values().sum::<u64>() + kernel;
+        if sum != (hostile6 + hostile4) as u64 || kernel < 10 {
+            failures.push(format!(
+                "counted {got:?} + kernel {kernel}, want {want:?} + 10"
+            ));
+        }
+    }
+
+    // 4. keepalived stays backup for a Master_Down_Interval after the last packet and never
+    // complains about our adverts.
+    let until = Instant::now() + Duration::from_millis(3700);
+    let took_over = poll_until(Duration::from_millis(3700), || {
+        Instant::now() >= until || lab.has_addr(1, &vip6s) || lab.has_addr(1, &vipus)
+    }) && (lab.has_addr(1, &vip6s) || lab.has_addr(1, &vipus));
+    if took_over {
+        failures.push("keepalived took a VIP".to_string());
+    }
+    let masters = ka
+        .log()
+        .lines()
+        .skip(ka_lines0)
+        .filter(|l| l.contains("Entering MASTER STATE"))
+        .count();
+    if masters > 0 {
+        failures.push(format!("keepalived became MASTER {masters} times"));
+    }
+    // keepalived logs what it drops with the sender (or without it, only the attacker's
+    // packets are malformed): none of its lines since the attack names our addresses.
+    let ours = [
+        link_local(&lab.routers[0].ns).to_string(),
+        format!("{r0} "),
+        format!("{r0},"),
+    ];
+    let complaints: Vec<String> = ka
+        .log()
+        .lines()
+        .skip(ka_lines0)
+        .filter(|l| ours.iter().any(|a| l.contains(a.as_str())) || l.ends_with(&r0.to_string()))
+        .map(str::to_string)
+        .collect();
+    if !complaints.is_empty() {
+        failures.push(format!("keepalived about our adverts: {complaints:?}"));
+    }
+    let (w0, w1) = (watch[0].since(started), watch[1].since(started));
+    for vip in [IpAddr::V6(vip6), IpAddr::V4(vipu)] {
+        let (both, times) = overlap(&w0, &w1, vip);
+        eprintln!("{vip}: on both routers {times} times, {both:?} in all");
+        if times > 0 {
+            failures.push(format!("{vip} on both routers {times} times, {both:?}"));
+        }
+    }
+    for v in [&vip6s, &vipus] {
+        if lab.holders(v) != [0] {
+            failures.push(format!("{v} held by {:?} at the end", lab.holders(v)));
+        }
+    }
+    eprintln!(
+        "IPv6/unicast test took {:?} ({:?} since the attack)",
+        started.elapsed(),
+        attack.elapsed()
+    );
+    assert!(
+        failures.is_empty(),
+        "{}\n{}",
+        failures.join("\n"),
+        logs(&rs, &ka)
+    );
 }
