@@ -19,12 +19,12 @@
 //! and keepalived's `bfd_instance` (r1), with a VRRP instance on r0 tracking it (`track_bfd`)
 //! and keepalived as its backup. From r2, over UDP to port 3784: every malformation of RFC 5880
 //! 6.8.6, strangers with the right discriminators (Up, Down, AdminDown), and the peer's address
-//! spoofed with the right discriminators but a TTL below 255 (GTSM, RFC 5881 5); then a flood of
-//! 3,000. Asserted: each is counted under its reason in the statistics file (exactly, by reason,
-//! unless the kernel dropped some for a full buffer: those are counted as the kernel's, the
-//! same number as /proc/net/udp says), every datagram is a drop or the peer's,
-//! the session never leaves Up, keepalived never becomes master, the VIP is never on two
-//! routers, and the daemon keeps running.
+//! spoofed with the right discriminators but a TTL below 255 (GTSM, RFC 5881 5), 5 of each;
+//! then a flood of 5,000 at full speed (over within the detection time; the kernel drops a
+//! part for a full buffer). Asserted: each is counted under its reason in the statistics file
+//! (exactly, by reason; the kernel's drops as the kernel's, the number /proc/net/udp gives),
+//! every datagram is a drop or the peer's, the session never leaves Up, keepalived never
+//! becomes master, the VIP is never on two routers, and the daemon keeps running.
 //!
 //! `hostile_vrrp_over_ipv6_and_unicast_against_a_keepalived_pair`: `VI_6` (VRRPv3 over IPv6)
 //! and `VI_U` (VRRPv2 unicast with `check_unicast_src` and the peer's `min_ttl 255`). Over IPv6:
@@ -1156,22 +1156,23 @@ fn hostile_bfd_packets_against_a_tracked_session() {
         ));
     }
 
-    // 2. A flood: 3,000 of them (every kind in turn), in bursts of 100.
+    // 2. A flood: 5,000 of them (every kind in turn), as fast as the attacker can send: over in
+    // less than the detection time, and the kernel drops a part for a full buffer (the peer's
+    // packets among them, so the drops may exceed the flood by those).
     let (rx1, _, _) = read_stats();
     let t_flood = Instant::now();
-    let flood = 3000;
+    let flood = 5000;
     for k in 0..flood {
         send(&hostiles[k % hostiles.len()]);
-        if k % 100 == 99 {
-            std::thread::sleep(Duration::from_millis(2));
-        }
     }
     let flood_time = t_flood.elapsed();
     let mut got = BTreeMap::new();
     let counted = common::poll_every(Duration::from_secs(5), Duration::from_millis(200), || {
         let (rx, _, _) = read_stats();
         got = delta(&rx, &rx1);
-        got.values().sum::<u64>() == flood as u64
+        let n = got.values().sum::<u64>();
+        let kernel = got.get(&kernel_key).copied().unwrap_or(0);
+        n == flood as u64 || (kernel > 0 && n > flood as u64 && n <= flood as u64 + 10)
     });
     let kernel = got.get(&kernel_key).copied().unwrap_or(0);
     eprintln!(
