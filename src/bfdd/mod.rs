@@ -14,7 +14,9 @@
 //! the lookup of RFC 5880 6.3 (Your Discriminator when non-zero, else source address, local
 //! address and kind), which must also agree on the neighbour and the kind; the GTSM check
 //! (received TTL + `max_hops` >= `ttl`, off when `max_hops` is 255 or -1). Then the session's
-//! machine gets it.
+//! machine gets it. Every datagram that fails is counted by reason ([`Counters`]); those the
+//! kernel dropped before we read them (a full buffer) are read from the sockets' own counters
+//! when the statistics are asked for ([`Bfdd::counters`]).
 //!
 //! # Events
 //! A session going Up, or leaving Up, is a [`Change`] the daemon takes with [`Bfdd::take_changes`]
