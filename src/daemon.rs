@@ -378,7 +378,7 @@ impl Daemon {
                     + &self
                         .bfd
                         .as_ref()
-                        .map(|b| bfdd::dump::stats(&b.views(), b.counters()))
+                        .map(|b| bfdd::dump::stats(&b.views(), &b.counters()))
                         .unwrap_or_default(),
             ),
             Signal::Json => (

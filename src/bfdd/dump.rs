@@ -98,6 +98,7 @@ pub fn stats(views: &[View<'_>], c: &Counters) -> String {
     let _ = writeln!(o, "  Dropped, no session: {}", c.no_session);
     let _ = writeln!(o, "  Dropped, TTL below ttl - max_hops: {}", c.ttl);
     let _ = writeln!(o, "  Dropped, too long: {}", c.truncated);
+    let _ = writeln!(o, "  Dropped by the kernel: {}", c.kernel_drops);
     let _ = writeln!(o, "  Send errors: {}", c.tx_errors);
     o
 }

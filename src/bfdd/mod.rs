@@ -14,7 +14,9 @@
 //! the lookup of RFC 5880 6.3 (Your Discriminator when non-zero, else source address, local
 //! address and kind), which must also agree on the neighbour and the kind; the GTSM check
 //! (received TTL + `max_hops` >= `ttl`, off when `max_hops` is 255 or -1). Then the session's
-//! machine gets it.
+//! machine gets it. Every datagram that fails is counted by reason ([`Counters`]); those the
+//! kernel dropped before we read them (a full buffer) are read from the sockets' own counters
+//! when the statistics are asked for ([`Bfdd::counters`]).
 //!
 //! # Events
 //! A session going Up, or leaving Up, is a [`Change`] the daemon takes with [`Bfdd::take_changes`]
@@ -29,6 +31,7 @@ pub mod dump;
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
 
 use log::{debug, info, warn};
 
@@ -75,6 +78,9 @@ pub struct Counters {
     pub truncated: u64,
     /// Sends that failed.
     pub tx_errors: u64,
+    /// Datagrams the kernel dropped on the receiving sockets before we read them (a full
+    /// buffer): the sockets' drop counters, read by [`Bfdd::counters`].
+    pub kernel_drops: u64,
 }
 
 /// One session and its I/O.
@@ -110,6 +116,8 @@ pub struct Bfdd {
     rng: Rng,
     changes: Vec<Change>,
     counters: Counters,
+    /// The listeners' kernel drops when the counters were last cleared.
+    drops_base: u64,
     stopping: bool,
     /// The receive batch, kept for its capacity.
     batch: Vec<crate::sys::udp::Received>,
@@ -149,6 +157,7 @@ impl Bfdd {
             rng: Rng::new(seed()),
             changes: Vec::new(),
             counters: Counters::default(),
+            drops_base: 0,
             stopping: false,
             batch: Vec::with_capacity(8),
         };
@@ -180,12 +189,27 @@ impl Bfdd {
         std::mem::take(&mut self.changes)
     }
 
-    pub fn counters(&self) -> &Counters {
-        &self.counters
+    /// The counters, with the kernel's drops on the receiving sockets read now.
+    pub fn counters(&self) -> Counters {
+        Counters {
+            kernel_drops: self.socket_drops().saturating_sub(self.drops_base),
+            ..self.counters
+        }
     }
 
     pub fn clear_counters(&mut self) {
         self.counters = Counters::default();
+        self.drops_base = self.socket_drops();
+    }
+
+    /// The kernel's drops on every receiving socket since it was made (listeners live as long
+    /// as the daemon, so the sum never goes back).
+    fn socket_drops(&self) -> u64 {
+        self.listeners
+            .iter()
+            .filter_map(|l| crate::sys::socket_drops(l.sock.as_raw_fd()))
+            .map(u64::from)
+            .sum()
     }
 
     pub fn views(&self) -> Vec<View<'_>> {

@@ -561,6 +561,27 @@ pub fn set_rcvbuf(fd: RawFd, bytes: usize) -> io::Result<()> {
         .or_else(|_| setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, value))
 }
 
+/// The datagrams the kernel dropped on socket `fd` since it was made, before any `recvmsg`:
+/// a full receive buffer, a failed `IPV6_CHECKSUM` verification, a socket filter. The
+/// socket's `sk_drops` as `SO_MEMINFO` reports it (Linux 4.12 and later; `None` before, or
+/// on error). A 32-bit counter in the kernel: it wraps.
+pub fn socket_drops(fd: RawFd) -> Option<u32> {
+    const N: usize = libc::SK_MEMINFO_DROPS as usize + 1;
+    let mut info = [0u32; N];
+    let mut len = std::mem::size_of_val(&info) as libc::socklen_t;
+    // SAFETY: `info` is a live buffer of `len` bytes; the kernel writes at most that much.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_MEMINFO,
+            info.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    (r == 0 && len as usize >= std::mem::size_of_val(&info)).then_some(info[N - 1])
+}
+
 /// `if_nametoindex(3)`: the index of the interface `name` in the calling thread's network
 /// namespace, or `None` if there is none (or the name cannot be a C string).
 pub fn if_nametoindex(name: &str) -> Option<u32> {

@@ -224,4 +224,31 @@ mod tests {
         let e = l.recv_batch(&mut bufs, &mut out).expect_err("drained");
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
     }
+
+    /// Loopback only: what a full receive buffer drops is what `socket_drops` reports, and
+    /// together with what was read it is all that was sent.
+    #[test]
+    fn full_buffer_drops_are_reported() {
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("probe");
+        let port = probe.local_addr().expect("addr").port();
+        drop(probe);
+        let Ok(l) = BfdSocket::listen(false, port) else {
+            return; // taken meanwhile: nothing to learn
+        };
+        assert_eq!(crate::sys::socket_drops(l.as_raw_fd()), Some(0));
+        // The smallest buffer the kernel allows (SO_RCVBUF, unprivileged): a few datagrams.
+        setsockopt(l.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, &1i32).expect("rcvbuf");
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0").expect("sender");
+        let sent = 200;
+        for _ in 0..sent {
+            // Loopback delivers within the send: each datagram is queued or dropped by now.
+            tx.send_to(&[0u8; 100], ("127.0.0.1", port)).expect("send");
+        }
+        let mut bufs = [[0u8; 128]; 8];
+        let mut out = Vec::new();
+        while l.recv_batch(&mut bufs, &mut out).is_ok() {}
+        let dropped = crate::sys::socket_drops(l.as_raw_fd()).expect("SO_MEMINFO");
+        assert!(dropped > 0, "read {} of {sent}, none dropped", out.len());
+        assert_eq!(out.len() + dropped as usize, sent, "read + dropped");
+    }
 }

@@ -7,7 +7,7 @@
 //! does not count (checksum, VRID, version, unicast source, peer TTL, owner-ignored,
 //! destination), after keepalived's own lines so that parsers of its layout still work; after
 //! the instances comes one section of daemon-wide counters ([`GlobalCounters`]: datagrams that
-//! reached no instance, IO errors). The JSON keeps keepalived's array of instances; each
+//! reached no instance, those the kernel dropped before we read them, IO errors). The JSON keeps keepalived's array of instances; each
 //! element's `stats` adds the drop reasons keepalived's keys do not already include
 //! (`checksum_err`, `vrid_err`, `version_err`, `unicast_src_err`, `owner_ignored`), so that the
 //! error keys of `stats` sum to every drop of that instance, and a `daemon` object beside `data`
@@ -41,7 +41,7 @@ pub struct View<'a> {
     pub vips_on: bool,
     pub last_transition: SystemTime,
     /// The daemon-wide counters (the same for every view).
-    pub daemon: &'a GlobalCounters,
+    pub daemon: GlobalCounters,
 }
 
 /// keepalived's numbers for states (`VRRP_STATE_*`).
@@ -188,8 +188,8 @@ pub fn json(views: &[View<'_>]) -> String {
                 "\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{},",
                 "\"checksum_err\":{},\"vrid_err\":{},\"version_err\":{},",
                 "\"unicast_src_err\":{},\"owner_ignored\":{}}},",
-                "\"daemon\":{{\"malformed\":{},\"unknown_vrid\":{},\"receive_errors\":{},",
-                "\"send_errors\":{},\"netlink_errors\":{}}}}}"
+                "\"daemon\":{{\"malformed\":{},\"unknown_vrid\":{},\"kernel_drops\":{},",
+                "\"receive_errors\":{},\"send_errors\":{},\"netlink_errors\":{}}}}}"
             ),
             auth_type(&p.auth),
             c.adverts_received,
@@ -213,6 +213,7 @@ pub fn json(views: &[View<'_>]) -> String {
             c.owner_ignored,
             v.daemon.malformed,
             v.daemon.unknown_vrid,
+            v.daemon.kernel_drops,
             v.daemon.receive_errors,
             v.daemon.send_errors,
             v.daemon.netlink_errors
@@ -280,9 +281,15 @@ pub fn stats(views: &[View<'_>]) -> String {
             o,
             concat!(
                 "VRRP datagrams (keepalived-rs):\n  Malformed: {}\n  Unknown VRID: {}\n",
+                "  Dropped by the kernel: {}\n",
                 "  Receive errors: {}\n  Send errors: {}\n  Netlink errors: {}\n"
             ),
-            d.malformed, d.unknown_vrid, d.receive_errors, d.send_errors, d.netlink_errors
+            d.malformed,
+            d.unknown_vrid,
+            d.kernel_drops,
+            d.receive_errors,
+            d.send_errors,
+            d.netlink_errors
         );
     }
     o
@@ -398,6 +405,7 @@ mod tests {
             receive_errors: 1,
             send_errors: 2,
             netlink_errors: 5,
+            kernel_drops: 9,
         };
         let view = View {
             params: &params,
@@ -415,12 +423,13 @@ mod tests {
             evips: &[],
             vips_on: true,
             last_transition: SystemTime::UNIX_EPOCH,
-            daemon: &daemon,
+            daemon,
         };
         let text = stats(std::slice::from_ref(&view));
         assert!(
             text.ends_with(concat!(
                 "VRRP datagrams (keepalived-rs):\n  Malformed: 7\n  Unknown VRID: 12000\n",
+                "  Dropped by the kernel: 9\n",
                 "  Receive errors: 1\n  Send errors: 2\n  Netlink errors: 5\n"
             )),
             "{text}"
@@ -433,8 +442,8 @@ mod tests {
         );
         assert!(
             j.ends_with(concat!(
-                "\"daemon\":{\"malformed\":7,\"unknown_vrid\":12000,\"receive_errors\":1,",
-                "\"send_errors\":2,\"netlink_errors\":5}}]"
+                "\"daemon\":{\"malformed\":7,\"unknown_vrid\":12000,\"kernel_drops\":9,",
+                "\"receive_errors\":1,\"send_errors\":2,\"netlink_errors\":5}}]"
             )),
             "{j}"
         );

@@ -35,6 +35,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::AsRawFd;
 
 use log::{debug, error, info, log, warn};
 
@@ -141,6 +142,11 @@ pub struct GlobalCounters {
     pub send_errors: u64,
     /// The kernel refused an rtnetlink request (address, route, rule, VMAC).
     pub netlink_errors: u64,
+    /// Datagrams the kernel dropped on our VRRP sockets before we could read them: a full
+    /// receive buffer, and over IPv6 a checksum that failed (`IPV6_CHECKSUM` verifies it on
+    /// receive, so such a packet never reaches [`DropReason::Checksum`]). Read from the
+    /// sockets when the views are made ([`Vrrpd::views`]); not kept in `Vrrpd::counters`.
+    pub kernel_drops: u64,
 }
 
 /// The VRRP side of the daemon.
@@ -176,6 +182,9 @@ pub struct Vrrpd {
     group_of: Vec<Option<usize>>,
     in_group_drain: bool,
     pub counters: GlobalCounters,
+    /// The sockets' kernel drops when the counters were last cleared (the kernel's count
+    /// cannot be reset).
+    drops_base: u64,
     /// Lines about dropped packets and IO errors, rate-limited ([`super::loglimit`]).
     limit: super::loglimit::LogLimit,
 }
@@ -243,6 +252,7 @@ impl Vrrpd {
             group_of: Vec::new(),
             in_group_drain: false,
             counters: GlobalCounters::default(),
+            drops_base: 0,
             limit: super::loglimit::LogLimit::default(),
         };
         for r in d.notifier.readers.clone() {
@@ -449,6 +459,10 @@ impl Vrrpd {
 
     /// Every instance as the dumps see it.
     pub fn views(&self) -> Vec<super::dump::View<'_>> {
+        let daemon = GlobalCounters {
+            kernel_drops: self.socket_drops().saturating_sub(self.drops_base),
+            ..self.counters
+        };
         self.insts
             .iter()
             .filter(|i| !i.retired)
@@ -471,7 +485,7 @@ impl Vrrpd {
                 evips: &i.io.evips,
                 vips_on: i.vips_on,
                 last_transition: i.last_transition,
-                daemon: &self.counters,
+                daemon,
             })
             .collect()
     }
@@ -562,6 +576,17 @@ impl Vrrpd {
             i.m.clear_counters();
         }
         self.counters = GlobalCounters::default();
+        self.drops_base = self.socket_drops();
+    }
+
+    /// The kernel's drops on every VRRP socket since it was made (sockets live as long as the
+    /// daemon, so the sum never goes back).
+    fn socket_drops(&self) -> u64 {
+        self.socks
+            .iter()
+            .filter_map(|s| crate::sys::socket_drops(AsRawFd::as_raw_fd(&s.s)))
+            .map(u64::from)
+            .sum()
     }
 
     /// The earliest deadline of any running instance (an advert to send, a master to time out).
