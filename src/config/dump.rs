@@ -18,10 +18,11 @@ pub struct Writer {
 /// must be written back unchanged (escaping it again would add a backslash on every round trip).
 /// A word the tree builder produced never holds a `"` without a backslash before it.
 pub fn quote(word: &str) -> String {
-    // A line that starts with `@` is an `@ID` condition and one that starts with `~` a `~SEQ`
-    // to the preprocessor: a word alone on its line (a sync group member) must not start one.
+    // To the preprocessor a line that starts with `@` is an `@ID` condition, one that starts
+    // with `~` a `~SEQ` and one that starts with `$NAME=` a definition: a word alone on its line
+    // (a sync group member, an e-mail address) must not start one.
     let needs = word.is_empty()
-        || word.starts_with(['@', '~'])
+        || word.starts_with(['@', '~', '$'])
         || word
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '#' | '!' | '"'));
@@ -139,6 +140,7 @@ mod tests {
             "@l",
             "@^l",
             "~SEQ(i,1,3)",
+            "$IF=eth0",
         ] {
             // Also alone on a line, as a sync group's members are.
             for line in [format!("k {}", quote(word)), quote(word)] {
