@@ -18,7 +18,11 @@ pub struct Writer {
 /// must be written back unchanged (escaping it again would add a backslash on every round trip).
 /// A word the tree builder produced never holds a `"` without a backslash before it.
 pub fn quote(word: &str) -> String {
+    // To the preprocessor a line that starts with `@` is an `@ID` condition, one that starts
+    // with `~` a `~SEQ` and one that starts with `$NAME=` a definition: a word alone on its line
+    // (a sync group member, an e-mail address) must not start one.
     let needs = word.is_empty()
+        || word.starts_with(['@', '~', '$'])
         || word
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '{' | '}' | '#' | '!' | '"'));
@@ -133,22 +137,33 @@ mod tests {
             "back\\slash",
             "a\\ b",
             "/bin/sh -c 'a; b'",
+            "@l",
+            "@^l",
+            "~SEQ(i,1,3)",
+            "$IF=eth0",
         ] {
-            let line = format!("k {}", quote(word));
-            let mut d = Diagnostics::default();
-            let mut sources = SourceMap::new();
-            let pre = preprocess::preprocess_str(
-                std::path::Path::new("q.conf"),
-                &line,
-                &preprocess::Options::new("test"),
-                &mut sources,
-                &mut d,
-            );
-            let nodes = tree::parse(&pre, &mut d);
-            assert!(d.list.is_empty(), "{line}: {:?}", d.list);
-            assert_eq!(nodes.len(), 1, "{line}");
-            let words: Vec<&str> = nodes[0].words.iter().map(|w| w.text.as_str()).collect();
-            assert_eq!(words, ["k", word], "{line}");
+            // Also alone on a line, as a sync group's members are.
+            for line in [format!("k {}", quote(word)), quote(word)] {
+                let mut d = Diagnostics::default();
+                let mut sources = SourceMap::new();
+                let pre = preprocess::preprocess_str(
+                    std::path::Path::new("q.conf"),
+                    &line,
+                    &preprocess::Options::new("test"),
+                    &mut sources,
+                    &mut d,
+                );
+                let nodes = tree::parse(&pre, &mut d);
+                assert!(d.list.is_empty(), "{line}: {:?}", d.list);
+                assert_eq!(nodes.len(), 1, "{line}");
+                let words: Vec<&str> = nodes[0].words.iter().map(|w| w.text.as_str()).collect();
+                let want: &[&str] = if line.starts_with('k') {
+                    &["k", word]
+                } else {
+                    &[word]
+                };
+                assert_eq!(words, want, "{line}");
+            }
         }
     }
 }

@@ -120,11 +120,14 @@ pub struct Options {
     /// The expansion stops with an error past this many output lines, or four times as many
     /// logical lines handled (a `~SEQ` over definitions produces none).
     pub max_lines: usize,
+    /// Whether `include` reads files. When false, include patterns are still expanded and
+    /// checked, but match no file (the fuzzer: no filesystem walk per input). Default true.
+    pub read_includes: bool,
 }
 
 impl Options {
     /// Options reading `${_ENV}` from the process environment, no `-e`, seed 0,
-    /// [`MAX_OUT_LINES`].
+    /// [`MAX_OUT_LINES`], includes read.
     pub fn new(config_id: impl Into<String>) -> Options {
         Options {
             config_id: config_id.into(),
@@ -132,6 +135,7 @@ impl Options {
             env: Box::new(|name| std::env::var(name).ok()),
             random_seed: 0,
             max_lines: MAX_OUT_LINES,
+            read_includes: true,
         }
     }
 }
@@ -1039,7 +1043,11 @@ impl<'a> Pre<'a> {
         let mut files = Vec::new();
         let mut missing = false;
         for alt in &alternatives {
-            let found = glob(&f.dir, alt);
+            let found = if self.opts.read_includes {
+                glob(&f.dir, alt)
+            } else {
+                Vec::new()
+            };
             if found.is_empty() && !has_wildcard(alt) {
                 missing = true;
             }
@@ -2396,6 +2404,24 @@ mod tests {
             r.d.list
                 .iter()
                 .all(|d| d.hint.as_deref() == Some(hint.as_str()))
+        );
+    }
+
+    #[test]
+    fn includes_not_read_match_nothing() {
+        let td = TempDir::new("noread");
+        td.write("sub/a.conf", "suba\n");
+        let main = td.write("main.conf", "include sub/a.conf\ninclude sub/*.conf\nend\n");
+        let mut o = opts("main");
+        o.read_includes = false;
+        let r = run_file(&o, &main);
+        assert_eq!(r.lines(), ["end"]);
+        let d = r.diags();
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert!(d[0].contains("Config files missing 'sub/a.conf'"), "{d:?}");
+        assert!(
+            d[1].contains("No config files matched 'sub/*.conf'"),
+            "{d:?}"
         );
     }
 

@@ -265,8 +265,9 @@ impl Monitor {
     }
 
     /// Applies one received datagram (the part of [`Monitor::recv`] that needs no socket,
-    /// except to send the next dump request).
-    fn handle_datagram(&mut self, bytes: &[u8], out: &mut Vec<Event>) {
+    /// except to send the next dump request). Public for the fuzzer (`conformance/fuzz`,
+    /// target `netlink`); the daemon only calls [`Monitor::recv`].
+    pub fn handle_datagram(&mut self, bytes: &[u8], out: &mut Vec<Event>) {
         for m in Messages::new(bytes) {
             match m {
                 Ok(m) => {
