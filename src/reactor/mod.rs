@@ -254,7 +254,8 @@ impl<K: Copy> Core<K> {
             .insert(deadline, (TimerOwner::User(owner), deadline))
     }
 
-    /// Cancels a timer; a stale id (already fired or cancelled) is a no-op. O(1).
+    /// Cancels a timer; a stale id (already fired or cancelled) is a no-op. O(1). A timer already
+    /// due but whose wake has not been delivered yet is not delivered.
     pub fn cancel(&mut self, id: TimerId) {
         self.wheel.cancel(id);
     }
@@ -330,7 +331,6 @@ pub struct Reactor<K, C: Clock = SystemClock> {
     core: Core<K>,
     /// Scratch buffers, kept across turns so that a turn does not allocate.
     ready: Vec<(Token, bool, bool, bool)>,
-    due: Vec<(TimerOwner<K>, Instant)>,
 }
 
 /// Options for building a reactor.
@@ -386,7 +386,6 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
                 stop: false,
             },
             ready: Vec::with_capacity(256),
-            due: Vec::new(),
         })
     }
 
@@ -527,14 +526,16 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
 
     /// Fires every due timer, one wake each, in deadline order.
     ///
-    /// Timers armed by a handler while this runs are not fired in the same pass unless already due
-    /// at the next check, which keeps a handler that re-arms for "now" from starving I/O.
+    /// Timers armed by a handler while this runs are not fired in the same pass (they wait for the
+    /// next turn), which keeps a handler that re-arms for "now" from starving I/O. A timer that a
+    /// handler cancels while this runs is not fired, even if it was already due when the pass
+    /// began: the wheel hands due timers out one at a time and a cancel disarms one not yet handed
+    /// out, so an executor never gets the wake of a timer it replaced.
     pub fn fire_due_timers(&mut self, handler: &mut impl Handler<K>) -> usize {
         let now = self.clock.monotonic();
-        let mut due = std::mem::take(&mut self.due);
-        self.core.wheel.expire(now, |t| due.push(t));
+        self.core.wheel.collect_due(now);
         let mut delivered = 0;
-        for (owner, deadline) in due.drain(..) {
+        while let Some((owner, deadline)) = self.core.wheel.pop_due() {
             match owner {
                 TimerOwner::User(owner) => {
                     let now = self.clock.monotonic();
@@ -551,7 +552,6 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
                 }
             }
         }
-        self.due = due;
         delivered
     }
 
@@ -689,6 +689,133 @@ mod tests {
         let mut h = Recorder::default();
         drive(&mut r, &mut h, |h| !h.fired.is_empty());
         assert_eq!(h.fired.iter().map(|f| f.0).collect::<Vec<_>>(), vec![2]);
+    }
+
+    fn fake_reactor() -> Reactor<u32, FakeClock> {
+        let clock = FakeClock {
+            mono: Cell::new(1_000_000_000),
+            wall: Cell::new(1_700_000_000),
+            wall_reads: Cell::new(0),
+        };
+        Reactor::with_clock(&ReactorConfig::default(), clock).unwrap()
+    }
+
+    /// Owner 1's handler cancels owner 2's timer; both were due in the same wake.
+    struct Canceller {
+        victim: Option<TimerId>,
+        fired: Vec<u32>,
+    }
+
+    impl Handler<u32> for Canceller {
+        fn handle(&mut self, core: &mut Core<u32>, _now: Instant, wake: Wake<u32>) {
+            if let Wake::Timer { owner, .. } = wake {
+                self.fired.push(owner);
+                if owner == 1
+                    && let Some(id) = self.victim.take()
+                {
+                    core.cancel(id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn timer_cancelled_while_due_timers_are_delivered_does_not_fire() {
+        const MS: u64 = 1_000_000;
+        let mut r = fake_reactor();
+        let t0 = r.now();
+        r.core().arm(t0 + Duration::from_millis(1), 1);
+        let victim = r.core().arm(t0 + Duration::from_millis(2), 2);
+        let mut h = Canceller {
+            victim: Some(victim),
+            fired: Vec::new(),
+        };
+        // One wake with both due: owner 1 comes first (deadline order) and cancels owner 2's.
+        r.clock.mono.set(r.clock.mono.get() + 5 * MS);
+        let delivered = r.fire_due_timers(&mut h);
+        assert_eq!(h.fired, vec![1], "a cancelled timer was delivered");
+        assert_eq!(delivered, 1);
+        assert_eq!(r.core().timers(), 0);
+    }
+
+    /// The VRRP executor's timer plumbing (`vrrpd/run.rs`): one tracked timer per owner, a wake
+    /// forgets it (it fired) and re-arms from the machine's next deadline; handling owner 1 also
+    /// re-arms owner 2 (a sync group ordering another member), cancelling its tracked timer.
+    struct Tracking {
+        armed: [Option<(Instant, TimerId)>; 3],
+        next: [Instant; 3],
+        wakes: [u32; 3],
+    }
+
+    impl Tracking {
+        fn rearm(&mut self, core: &mut Core<u32>, o: usize) {
+            let want = self.next[o];
+            if self.armed[o].map(|(at, _)| at) != Some(want) {
+                if let Some((_, id)) = self.armed[o].take() {
+                    core.cancel(id);
+                }
+                self.armed[o] = Some((want, core.arm(want, o as u32)));
+            }
+        }
+    }
+
+    impl Handler<u32> for Tracking {
+        fn handle(&mut self, core: &mut Core<u32>, now: Instant, wake: Wake<u32>) {
+            let Wake::Timer { owner, .. } = wake else {
+                return;
+            };
+            let o = owner as usize;
+            self.wakes[o] += 1;
+            self.armed[o] = None;
+            if self.next[o] <= now {
+                self.next[o] = now + Duration::from_secs(1);
+            }
+            self.rearm(core, o);
+            if o == 1 {
+                self.next[2] = now + Duration::from_secs(3);
+                self.rearm(core, 2);
+            }
+        }
+    }
+
+    #[test]
+    fn an_executor_keeps_exactly_one_live_timer_per_owner() {
+        const MS: u64 = 1_000_000;
+        let mut r = fake_reactor();
+        let t0 = r.now();
+        let mut h = Tracking {
+            armed: [None; 3],
+            next: [
+                t0,
+                t0 + Duration::from_millis(1),
+                t0 + Duration::from_millis(2),
+            ],
+            wakes: [0; 3],
+        };
+        h.rearm(r.core(), 1);
+        h.rearm(r.core(), 2);
+        r.clock.mono.set(r.clock.mono.get() + 5 * MS);
+        r.fire_due_timers(&mut h);
+        assert_eq!(
+            r.core().timers(),
+            2,
+            "one timer per owner, none the owner lost track of"
+        );
+        for o in [1, 2] {
+            let (at, id) = h.armed[o].unwrap();
+            assert_eq!(r.core().wheel.deadline(id), Some(at), "owner {o}");
+        }
+        assert_eq!(
+            h.wakes,
+            [0, 1, 0],
+            "owner 2's cancelled timer is not delivered"
+        );
+        // Four seconds on, both are due again (1 s and 3 s): owner 1 first, which re-arms owner 2
+        // again, so owner 2's due timer is once more replaced before its wake.
+        r.clock.mono.set(r.clock.mono.get() + 4_000 * MS);
+        r.fire_due_timers(&mut h);
+        assert_eq!(h.wakes, [0, 2, 0]);
+        assert_eq!(r.core().timers(), 2);
     }
 
     #[test]

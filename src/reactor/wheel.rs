@@ -17,6 +17,12 @@
 //! Entries live in a slab with intrusive doubly linked lists, so cancel is O(1) given the
 //! [`TimerId`]; ids carry a generation, so cancelling a timer that already fired (or whose slot was
 //! reused) is a harmless no-op.
+//!
+//! Due timers are collected ([`Wheel::collect_due`]) and then handed out one at a time
+//! ([`Wheel::pop_due`]). Until it is handed out a collected timer stays armed: cancelling it takes
+//! effect, so a caller that handles one due timer and cancels another due in the same pass never
+//! sees the cancelled one (issue 12: the reactor used to deliver it, and an executor that re-arms
+//! on every wake then lost track of its live timer).
 
 use crate::time::Instant;
 
@@ -28,6 +34,8 @@ const SLOT_MASK: u64 = (SLOTS as u64) - 1;
 const ROTATION_BITS: u32 = SLOT_BITS * LEVELS as u32;
 /// The bucket index of the overflow list, after the level buckets.
 const OVERFLOW: usize = LEVELS * SLOTS;
+/// The `bucket` of an entry collected as due and not yet handed out: in no list.
+const DUE: u16 = (OVERFLOW + 1) as u16;
 const NIL: u32 = u32::MAX;
 const NS_PER_TICK: u64 = 1_000;
 
@@ -47,7 +55,7 @@ struct Entry<T> {
     value: Option<T>,
     prev: u32,
     next: u32,
-    /// level * SLOTS + slot, while armed.
+    /// level * SLOTS + slot, while armed; [`DUE`] once collected by `collect_due`.
     bucket: u16,
 }
 
@@ -64,8 +72,9 @@ pub struct Wheel<T> {
     len: usize,
     /// The earliest deadline, in ticks, when known.
     cached_next: Option<u64>,
-    /// Scratch space of `expire`, kept to avoid an allocation per call.
-    due: Vec<(u64, u32)>,
+    /// Timers collected as due and not yet handed out, as (tick, index, generation), latest
+    /// first so that `pop_due` takes from the end. Kept to avoid an allocation per pass.
+    due: Vec<(u64, u32, u32)>,
 }
 
 impl<T> Wheel<T> {
@@ -153,6 +162,10 @@ impl<T> Wheel<T> {
         if e.generation != id.generation || e.value.is_none() {
             return None;
         }
+        if e.bucket == DUE {
+            // Collected but not handed out: in no list; `pop_due` skips its stale record.
+            return Some(self.release(id.index));
+        }
         if self.cached_next == Some(e.tick) {
             self.cached_next = None;
         }
@@ -177,8 +190,32 @@ impl<T> Wheel<T> {
     /// Fires every timer whose deadline is at or before `now`, in deadline order, calling `fire` for
     /// each. Returns how many fired.
     pub fn expire(&mut self, now: Instant, mut fire: impl FnMut(T)) -> usize {
+        self.collect_due(now);
+        let mut fired = 0;
+        while let Some(value) = self.pop_due() {
+            fire(value);
+            fired += 1;
+        }
+        fired
+    }
+
+    /// The next timer collected by [`Wheel::collect_due`], in deadline order, now disarmed (its id
+    /// is stale from here on). A timer cancelled after it was collected is skipped.
+    pub fn pop_due(&mut self) -> Option<T> {
+        while let Some((_, i, generation)) = self.due.pop() {
+            if self.entries[i as usize].generation == generation {
+                return Some(self.release(i));
+            }
+        }
+        None
+    }
+
+    /// Takes every timer whose deadline is at or before `now` out of the wheel's lists, to be
+    /// handed out by [`Wheel::pop_due`]. Until then each stays armed: it counts in `len` and
+    /// `cancel` disarms it.
+    pub fn collect_due(&mut self, now: Instant) {
         let now_tick = self.floor_tick(now);
-        // Cascades can collect entries out of order; sort them before firing.
+        // Cascades can collect entries out of order; sort them before handing them out.
         let mut due = std::mem::take(&mut self.due);
         if self.heads[OVERFLOW] != NIL {
             let mut i = self.heads[OVERFLOW];
@@ -186,7 +223,7 @@ impl<T> Wheel<T> {
                 let next = self.entries[i as usize].next;
                 if self.entries[i as usize].tick <= now_tick {
                     self.unlink(i);
-                    due.push((self.entries[i as usize].tick, i));
+                    due.push(self.mark_due(i));
                 }
                 i = next;
             }
@@ -206,7 +243,7 @@ impl<T> Wheel<T> {
                 let next = self.entries[i as usize].next;
                 let tick = self.entries[i as usize].tick;
                 if tick <= now_tick {
-                    due.push((tick, i));
+                    due.push(self.mark_due(i));
                 } else {
                     self.link(i);
                 }
@@ -221,15 +258,16 @@ impl<T> Wheel<T> {
             }
         }
         self.cached_next = None;
-        due.sort_unstable();
-        let fired = due.len();
-        for &(_, i) in &due {
-            let value = self.release(i);
-            fire(value);
-        }
-        due.clear();
+        // Latest first: `pop_due` takes the earliest from the end.
+        due.sort_unstable_by(|a, b| b.cmp(a));
         self.due = due;
-        fired
+    }
+
+    /// Marks entry `i`, already out of its list, as collected: its record for `due`.
+    fn mark_due(&mut self, i: u32) -> (u64, u32, u32) {
+        let e = &mut self.entries[i as usize];
+        e.bucket = DUE;
+        (e.tick, i, e.generation)
     }
 
     /// Moves overflow entries whose rotation has begun into the levels.
@@ -406,6 +444,37 @@ mod tests {
         assert_eq!(w.cancel(a), None);
         assert_eq!(w.deadline(c), Some(at(200)));
         assert_eq!(w.cancel(c), Some('c'));
+    }
+
+    #[test]
+    fn a_collected_timer_cancelled_before_it_is_handed_out_is_skipped() {
+        let mut w = Wheel::new(Instant::ZERO);
+        w.insert(at(10), 'a');
+        let b = w.insert(at(20), 'b');
+        let c = w.insert(at(30), 'c');
+        w.insert(at(500), 'z');
+        w.collect_due(at(100));
+        assert_eq!(w.len(), 4, "collected timers stay armed until handed out");
+        assert_eq!(w.deadline(b), Some(at(20)));
+        assert_eq!(w.pop_due(), Some('a'));
+        assert_eq!(w.cancel(b), Some('b'));
+        assert_eq!(w.cancel(b), None);
+        // `b`'s slab slot is reused at once: its old record must not hand out the newcomer.
+        let d = w.insert(at(50), 'd');
+        assert_eq!(w.pop_due(), Some('c'));
+        assert_eq!(w.cancel(c), None, "handed out: the id is stale");
+        assert_eq!(w.pop_due(), None, "`d` was armed after the collection");
+        assert_eq!(w.len(), 2);
+        assert_eq!(
+            w.next_deadline(),
+            Some(at(100)),
+            "`d` is overdue: next poll"
+        );
+        let mut got = Vec::new();
+        w.expire(at(100), |v| got.push(v));
+        assert_eq!(got, vec!['d']);
+        assert_eq!(w.deadline(d), None);
+        assert_eq!(w.next_deadline(), Some(at(500)));
     }
 
     #[test]

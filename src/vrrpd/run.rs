@@ -667,7 +667,9 @@ impl Vrrpd {
 
     /// A timer of instance `i` is due.
     pub fn on_timer<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, id: SlotId) {
-        // A timer of a stopped instance (due in the same wake as its cancel) is dropped.
+        // The reactor delivers only the timer `armed` holds: every re-arm and `retire` cancel the
+        // previous one, and a cancel takes effect even for a timer already due in this wake. A
+        // slot released since (a stopped instance) is still checked, as a guard.
         let Some(i) = self.insts.check(id) else {
             return;
         };
