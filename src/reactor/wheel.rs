@@ -552,7 +552,7 @@ mod tests {
                         w.collect_due(Instant::from_nanos(now));
                         while let Some(v) = w.pop_due() {
                             got.push(v);
-                            if rng.next_u64() % 3 == 0 && !ids.is_empty() {
+                            if rng.next_u64().is_multiple_of(3) && !ids.is_empty() {
                                 let k = (rng.next_u64() as usize) % ids.len();
                                 let (id, cv) = ids.swap_remove(k);
                                 let was = w.cancel(id);
