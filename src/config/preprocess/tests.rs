@@ -100,7 +100,7 @@ impl Drop for TempDir {
 fn comments_are_stripped_outside_quotes() {
     let r = run(
         "a#b\n  router_id \"x#y\" zz ! c\nk 'p!q' w\nesc a\\#b c\\!d\n\
-         q \"in\\\"#x\" yy # c\n# only comment\n! bang\ntail\\\\\ncont \\\n",
+             q \"in\\\"#x\" yy # c\n# only comment\n! bang\ntail\\\\\ncont \\\n",
     );
     assert_eq!(
         r.lines(),
@@ -126,7 +126,7 @@ fn comments_are_stripped_outside_quotes() {
         r.diags(),
         [format!(
             "{NAME}:9:6: warning: a `\\` at the end of a line continues only a `$NAME=` \
-             definition; it does not join this line with the next"
+                 definition; it does not join this line with the next"
         )]
     );
 }
@@ -134,7 +134,7 @@ fn comments_are_stripped_outside_quotes() {
 #[test]
 fn conditional_lines_follow_the_config_id() {
     let text = "@main router_id r1\n@backup router_id r2\n  @^backup   prio 1\n@^main prio 2\n\
-                @main\n@ x\n@^ y\n@main $P=5\n@^main $P=6\nval $P\n";
+                    @main\n@ x\n@^ y\n@main $P=5\n@^main $P=6\nval $P\n";
     let r = run(text);
     assert_eq!(r.lines(), ["router_id r1", "prio 1", "y", "val 5"]);
     assert_eq!(r.at("router_id", 0), format!("{NAME}:1:7"));
@@ -152,8 +152,8 @@ fn conditional_lines_follow_the_config_id() {
 fn definitions_substitute_at_use_time() {
     let r = run(
         "$ADDR=10.0.${SUB}\n$SUB=0\nip ${ADDR}.1/32\n$SUB=7\nip $ADDR\n$X =1\n\
-         k $X $UNDEF ${UNDEF}x $ADDRy $ADDR, ${ADDR}z\n$EMPTY=\ne[${EMPTY}]\n\
-         $IF_MAIN=@main\n$IF_MAIN priority 240\n$IF_BK=@backup\n$IF_BK priority 100\n",
+             k $X $UNDEF ${UNDEF}x $ADDRy $ADDR, ${ADDR}z\n$EMPTY=\ne[${EMPTY}]\n\
+             $IF_MAIN=@main\n$IF_MAIN priority 240\n$IF_BK=@backup\n$IF_BK priority 100\n",
     );
     assert_eq!(
         r.lines(),
@@ -192,8 +192,8 @@ fn dump_origins_shows_files_lines_and_segments() {
 fn multi_line_definitions_expand_to_several_lines() {
     let r = run(
         "$INST= \\\nvrrp_instance VI_${N} { \\\n   priority 1${N}0 # comment \\\n\
-         # a comment line inside\n}\n$N=1\n$INST\n$N=2\n  $INST\npre $INST post\n\
-         $TWO=a \\\n\nb\nx $TWO\n",
+             # a comment line inside\n}\n$N=1\n$INST\n$N=2\n  $INST\npre $INST post\n\
+             $TWO=a \\\n\nb\nx $TWO\n",
     );
     assert_eq!(
         r.lines(),
@@ -227,8 +227,8 @@ fn recursive_definition_stops_with_a_warning() {
     let msg = |line, col, name| {
         format!(
             "{NAME}:{line}:{col}: warning: substitution of `${name}` nests more than 32 deep \
-             or grows the line past 16384 characters (a definition that uses itself?); \
-             left as is"
+                 or grows the line past 16384 characters (a definition that uses itself?); \
+                 left as is"
         )
     };
     assert_eq!(r.diags(), [msg(2, 3, "X"), msg(4, 3, "Y")]);
@@ -237,9 +237,9 @@ fn recursive_definition_stops_with_a_warning() {
 #[test]
 fn built_in_definitions() {
     let text = "pwd ${_PWD}\ninst ${_INSTANCE} $_INSTANCE\nh ${_HASH}x${_BANG} \"${_HASH}\"\n\
-                env ${_ENV SITE} [${_ENV NOPE}]\nr ${_RANDOM} ${_RANDOM 5 6} ${_RANDOM 3 3} \
-                ${_RANDOM 30000}\nlit ${_RANDOM a} ${_INSTANCE 1} ${_ENV} ${_ENV A B}\n\
-                $_PWD=mine\nover ${_PWD}\nbad ${_RANDOM 9 2} ${_RANDOM 1 2 3}\n";
+                    env ${_ENV SITE} [${_ENV NOPE}]\nr ${_RANDOM} ${_RANDOM 5 6} ${_RANDOM 3 3} \
+                    ${_RANDOM 30000}\nlit ${_RANDOM a} ${_INSTANCE 1} ${_ENV} ${_ENV A B}\n\
+                    $_PWD=mine\nover ${_PWD}\nbad ${_RANDOM 9 2} ${_RANDOM 1 2 3}\n";
     let r = run_with(&opts("lb1"), text);
     let lines = r.lines();
     assert_eq!(
@@ -300,9 +300,9 @@ fn built_in_definitions() {
 fn sequences_and_lists() {
     let r = run(
         "~SEQ(i, 3) a$i\n~SEQx(h,0x9,0xb) h${h}\n~SEQ(i,5,-2,1) d$i\n~SEQ(i,-2) m$i\n\
-         ~LST(v, x, , y) l[${v}]\n~LST({a,b},{1,2},{3}) p${a}_${b}\n\
-         ~SEQ(i,1,2) ~LST(c,x,y) n${i}$c\n$N=2\n~SEQ(j,$N) q$j\n$S=~SEQ(k,1,2)\n$S s$k\n\
-         after $i $k\n~SEQ(i,0)\n",
+             ~LST(v, x, , y) l[${v}]\n~LST({a,b},{1,2},{3}) p${a}_${b}\n\
+             ~SEQ(i,1,2) ~LST(c,x,y) n${i}$c\n$N=2\n~SEQ(j,$N) q$j\n$S=~SEQ(k,1,2)\n$S s$k\n\
+             after $i $k\n~SEQ(i,0)\n",
     );
     assert_eq!(
         r.lines(),
@@ -347,7 +347,7 @@ fn sequences_and_lists() {
 fn sequence_errors_are_located() {
     let r = run(
         "~SEQ(i,1,-2,7) x\n~SEQ(i,a) x\n~SEQx(i,-1,2) x\n~SEQ i x\n~SEQ(i,1\n\
-         ~LST(v) x\n~LST({a},{1,2}) x\n~LST(v,\"q r\") x\n~SEQ(1i,2) x\nok\n",
+             ~LST(v) x\n~LST({a},{1,2}) x\n~LST(v,\"q r\") x\n~SEQ(1i,2) x\nok\n",
     );
     assert_eq!(r.lines(), ["ok"]);
     let usage = "expected (VAR, [START,] [STEP,] END)";
@@ -363,7 +363,7 @@ fn sequence_errors_are_located() {
             ),
             format!(
                 "{NAME}:3:9: warning: invalid ~SEQx: ~SEQx takes only non-negative numbers; \
-                 line ignored"
+                     line ignored"
             ),
             format!("{NAME}:4:1: warning: invalid ~SEQ: expected `(` after `~SEQ`; line ignored"),
             format!("{NAME}:5:1: warning: invalid ~SEQ: no closing `)`; line ignored"),
@@ -371,11 +371,11 @@ fn sequence_errors_are_located() {
             format!("{NAME}:7:10: warning: invalid ~LST: 2 values for 1 variables; line ignored"),
             format!(
                 "{NAME}:8:8: warning: invalid ~LST: bad value `\"q r\"` (no blanks or quotes), \
-                 {lst}; line ignored"
+                     {lst}; line ignored"
             ),
             format!(
                 "{NAME}:9:6: warning: invalid ~SEQ: `1i` is not a variable name, {usage}; \
-                 line ignored"
+                     line ignored"
             ),
         ]
     );
@@ -385,7 +385,7 @@ fn sequence_errors_are_located() {
 fn man_page_style_nested_sequences_over_a_multi_line_definition() {
     let r = run(
         "$VI= \\\nvrrp_instance v.${IF}.${NUM}.${ID} { \\\n  virtual_router_id ${ID} \\\n}\n\
-         ~SEQ(IF,0,1) ~SEQ(NUM,0,3) ~SEQ(ID,1,254) $VI\n",
+             ~SEQ(IF,0,1) ~SEQ(NUM,0,3) ~SEQ(ID,1,254) $VI\n",
     );
     let lines = r.lines();
     assert_eq!(lines.len(), 2 * 4 * 254 * 3);
@@ -431,7 +431,7 @@ fn expansion_stops_at_the_line_budget() {
         r.diags(),
         [format!(
             "{NAME}:1:15: error: the configuration expands to more than 10 lines; \
-             preprocessing stopped here"
+                 preprocessing stopped here"
         )]
     );
     // Sequences that only define things are counted too.
@@ -441,7 +441,7 @@ fn expansion_stops_at_the_line_budget() {
         r.diags(),
         [format!(
             "{NAME}:1:19: error: the configuration expands to more than 40 logical lines; \
-             preprocessing stopped here"
+                 preprocessing stopped here"
         )]
     );
 }
@@ -450,12 +450,12 @@ fn expansion_stops_at_the_line_budget() {
 #[ignore = "timing: cargo test --release -- --ignored man_page_65024"]
 fn man_page_65024_instances() {
     let vi4 = "$VI4= \\\ntrack_file offset_instance_4.${IF}.${NUM}.${ID} { \\\n\
-        file \"${_PWD}/679/track_files/4.${IF}.${NUM}.${ID}\" \\\nweight -100 \\\n} \\\n\
-        vrrp_instance vrrp4.${IF}.${NUM}.${ID} { \\\ninterface bond${IF}.${NUM} \\\n\
-        use_vmac vrrp4.${IF}.${NUM}.${ID} \\\nvirtual_router_id ${ID} \\\npriority 130 \\\n\
-        virtual_ipaddress { \\\n10.${IF}.${NUM}.${ID}/24 \\\n} \\\ntrack_file { \\\n\
-        offset_instance_4.${IF}.${NUM}.${ID} \\\n} \\\n}\n\
-        ~SEQ(IF,0,7) ~SEQ(NUM,0,31) ~SEQ(ID,1,254) $VI4\n";
+            file \"${_PWD}/679/track_files/4.${IF}.${NUM}.${ID}\" \\\nweight -100 \\\n} \\\n\
+            vrrp_instance vrrp4.${IF}.${NUM}.${ID} { \\\ninterface bond${IF}.${NUM} \\\n\
+            use_vmac vrrp4.${IF}.${NUM}.${ID} \\\nvirtual_router_id ${ID} \\\npriority 130 \\\n\
+            virtual_ipaddress { \\\n10.${IF}.${NUM}.${ID}/24 \\\n} \\\ntrack_file { \\\n\
+            offset_instance_4.${IF}.${NUM}.${ID} \\\n} \\\n}\n\
+            ~SEQ(IF,0,7) ~SEQ(NUM,0,31) ~SEQ(ID,1,254) $VI4\n";
     let t = std::time::Instant::now();
     let r = run(vi4);
     eprintln!(
@@ -474,8 +474,8 @@ fn includes_nest_sort_and_resolve_relative_paths() {
     let main = td.write(
         "main.conf",
         "global_defs {\ninclude conf.d/*.conf\n}\ninclude sub/{b,a}.conf\n\
-         includer missing*.conf\ninclude missing.conf\n  include sub/deeper/x.conf\n\
-         $D=sub\ninclude ${D}/a.conf\n~LST(f,a,b) include sub/${f}.conf\nend ${_PWD}\n",
+             includer missing*.conf\ninclude missing.conf\n  include sub/deeper/x.conf\n\
+             $D=sub\ninclude ${D}/a.conf\n~LST(f,a,b) include sub/${f}.conf\nend ${_PWD}\n",
     );
     td.write("conf.d/20-b.conf", "b20 ${_PWD}\n");
     td.write("conf.d/10-a.conf", "a10\n");
@@ -738,7 +738,7 @@ fn include_check_and_random_seed_in_global_defs() {
     let main = td.write(
         "main.conf",
         "global_defs {\n  include_check\n}\ninclude relax.conf\ninclude gone2.conf\n\
-         global_defs { include_check readable }\ninclude gone3.conf\n",
+             global_defs { include_check readable }\ninclude gone3.conf\n",
     );
     let r = run_file(&opts("main"), &main);
     let sev: Vec<(Severity, String)> =
@@ -782,7 +782,7 @@ fn missing_main_file_is_fatal() {
         r.diags(),
         [
             "error: cannot read configuration file '/kprs-nonexistent/k.conf': \
-          No such file or directory (os error 2)"
+              No such file or directory (os error 2)"
         ]
     );
     assert_eq!(r.d.exit_status(), 3);
@@ -802,11 +802,11 @@ fn long_lines_are_kept_whole_but_warned_about() {
         [
             format!(
                 "{NAME}:1:1024: warning: line is 1102 bytes long; keepalived reads at most 1023 \
-                 bytes per line and would start a new line here"
+                     bytes per line and would start a new line here"
             ),
             format!(
                 "{NAME}:3:1: warning: after substitution this line is 1202 bytes long; \
-                 keepalived stops substituting at 1023 bytes"
+                     keepalived stops substituting at 1023 bytes"
             ),
         ]
     );
@@ -833,7 +833,7 @@ fn bad_bytes_are_reported_once_with_their_location() {
         [
             format!(
                 "{NAME}:2:3: warning: invalid UTF-8 (byte 0xff); invalid bytes in this file \
-                 are read as U+FFFD"
+                     are read as U+FFFD"
             ),
             format!(
                 "{NAME}:3:2: warning: NUL byte: the rest of the line is ignored (as keepalived does)"
