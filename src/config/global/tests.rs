@@ -4,6 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use super::check::Accounts;
 use super::*;
 use crate::config::bfd::Bfd;
 use crate::config::dump::Writer;

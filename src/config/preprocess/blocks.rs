@@ -1,0 +1,89 @@
+//! Tracking `global_defs` blocks so `include_check` and `random_seed` act on later includes.
+
+/// Tracks `{` / `}` over the emitted lines, to find statements inside `global_defs`.
+#[derive(Debug, Default)]
+pub(super) struct Blocks {
+    depth: u32,
+    /// The deepest nesting seen so far.
+    pub(super) peak: u32,
+    /// The keyword of the top-level block we are in (at depth >= 1).
+    top: String,
+    /// The first word of the latest top-level statement, which a `{` turns into `top`.
+    last_top_word: String,
+}
+
+impl Blocks {
+    /// Follows the braces of one emitted line; returns the statements (as words) that lie
+    /// directly inside a `global_defs` block, if any. Quotes group words as the grammar does.
+    pub(super) fn global_defs_statements(&mut self, line: &str) -> Option<Vec<Vec<String>>> {
+        // Deeper in, or in another block, only braces matter.
+        if !self.keeps_words() && !line.bytes().any(|b| b == b'{' || b == b'}') {
+            return None;
+        }
+        let mut keep = self.keeps_words();
+        let mut found = Vec::new();
+        let mut stmt: Vec<String> = Vec::new();
+        let mut word = String::new();
+        let mut quote: Option<char> = None;
+        let mut in_word = false;
+        for c in line.chars().chain(std::iter::once('\n')) {
+            if let Some(q) = quote {
+                if c == q {
+                    quote = None;
+                } else if c != '\n' && keep {
+                    word.push(c);
+                }
+                continue;
+            }
+            match c {
+                '"' | '\'' => {
+                    quote = Some(c);
+                    in_word = true;
+                }
+                '{' | '}' | '\n' | ' ' | '\t' | '\r' | '\x0b' | '\x0c' => {
+                    if in_word {
+                        if keep {
+                            if self.depth == 0 && stmt.is_empty() {
+                                self.last_top_word = word.clone();
+                            }
+                            stmt.push(std::mem::take(&mut word));
+                        }
+                        in_word = false;
+                    }
+                    if matches!(c, '{' | '}' | '\n') {
+                        if self.depth == 1 && self.top == "global_defs" && !stmt.is_empty() {
+                            found.push(std::mem::take(&mut stmt));
+                        }
+                        stmt.clear();
+                        if c == '{' {
+                            if self.depth == 0 {
+                                self.top = self.last_top_word.clone();
+                            }
+                            self.depth = self.depth.saturating_add(1);
+                            self.peak = self.peak.max(self.depth);
+                        } else if c == '}' {
+                            self.depth = self.depth.saturating_sub(1);
+                            if self.depth == 0 {
+                                self.top.clear();
+                            }
+                        }
+                        keep = self.keeps_words();
+                    }
+                }
+                _ => {
+                    if keep {
+                        word.push(c);
+                    }
+                    in_word = true;
+                }
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// Whether the words of the current statement matter: the first word of a top-level statement
+    /// names the block that may follow, and statements directly in `global_defs` are returned.
+    pub(super) fn keeps_words(&self) -> bool {
+        self.depth == 0 || (self.depth == 1 && self.top == "global_defs")
+    }
+}
