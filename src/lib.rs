@@ -8,6 +8,8 @@
 //! - [`bfd`]: the BFD session state machine (pure); [`bfdd`]: the BFD side of the daemon (UDP
 //!   sockets, session lookup, GTSM, events to VRRP);
 //! - [`rng`]: the deterministic RNG handed to machines;
+//! - [`script`]: scripts for every subsystem (whom they run as, the script-security check before
+//!   each run, started through the reactor in their own process group) and notify FIFOs;
 //! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
 //! - [`sys`]: the few `unsafe` libc wrappers;
@@ -25,6 +27,7 @@ pub mod netlink;
 pub mod pidfile;
 pub mod reactor;
 pub mod rng;
+pub mod script;
 pub mod status;
 pub mod sys;
 pub mod time;

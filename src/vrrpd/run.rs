@@ -46,6 +46,7 @@ use crate::netlink::names::{RtNames, SysNames};
 use crate::netlink::rtnl::{Reply, Rtnl, Seq};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::reactor::{Core, TimerId};
+use crate::script::Spawn;
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
 use crate::vrrp::{
@@ -1303,12 +1304,8 @@ impl Vrrpd {
         }
     }
 
-    fn run_script<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, s: &super::notify::Spawn) {
-        let Some(mut cmd) = s.command() else { return };
-        match core.spawn(Instant::now(), &mut cmd, None, K::from(Key::Script)) {
-            Ok(id) => debug!("started {:?} (pid {})", s.argv, id.0),
-            Err(e) => error!("Cannot run {:?}: {e}", s.argv),
-        }
+    fn run_script<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, s: &Spawn) {
+        s.start(core, K::from(Key::Script));
     }
 
     fn transmit(&mut self, i: usize, a: &AdvertOut) {

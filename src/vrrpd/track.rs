@@ -49,7 +49,7 @@ use crate::sys::inotify::{self, Inotify};
 use crate::sys::proc_events::{self, ProcEvent, ProcEvents};
 use crate::time::Instant;
 
-use super::notify::{Spawn, default_script_user, refusal_line, script_ids, split_command};
+use crate::script::{Spawn, default_script_user, refusal_line, script_ids, split_command};
 
 /// What a reactor token, timer or child of the trackers belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
