@@ -133,6 +133,43 @@ impl Process {
     pub(super) fn want(&self) -> bool {
         self.count >= self.quorum && self.count <= self.quorum_max
     }
+
+    /// What a change of the count through `cause` means, keepalived's quorum rules: a change of
+    /// quorum through a fork waits `fork_delay`, through an exit `terminate_delay`, through an
+    /// exec not at all; going back meanwhile cancels the wait. A `/proc` scan cannot tell forks
+    /// from execs: its losses wait `terminate_delay`, its gains do not wait.
+    pub(super) fn step(&self, cause: Cause) -> Step {
+        let want = self.want();
+        if want == self.up {
+            return Step::Settled;
+        }
+        if self.delay.is_some() {
+            return Step::Waiting;
+        }
+        let delay = match cause {
+            Cause::Fork => self.fork_delay,
+            Cause::Exit => self.terminate_delay,
+            Cause::Scan if !want => self.terminate_delay,
+            Cause::Exec | Cause::Scan => None,
+        };
+        match delay {
+            Some(d) => Step::Wait(d),
+            None => Step::Report(want),
+        }
+    }
+}
+
+/// What the runtime does after a count changed ([`Process::step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Step {
+    /// The quorum is as last reported: a pending delay is cancelled.
+    Settled,
+    /// A delay is pending already: its end decides.
+    Waiting,
+    /// Report after this delay.
+    Wait(Duration),
+    /// Report this quorum now.
+    Report(bool),
 }
 
 /// What `/proc` says of a process: its `comm` (unless a zombie), its command line.
@@ -186,6 +223,55 @@ pub(super) fn set_quorum(p: &mut Process, up: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// keepalived's delays, without a reactor: which change waits which delay.
+    #[test]
+    fn quorum_steps_follow_keepalived() {
+        let five = Duration::from_secs(5);
+        let two = Duration::from_secs(2);
+        let mut p = Process {
+            name: "p".into(),
+            m: ProcMatch::new("x", &[], None, false),
+            quorum: 1,
+            quorum_max: 2,
+            fork_delay: Some(five),
+            terminate_delay: Some(two),
+            count: 0,
+            up: false,
+            delay: None,
+        };
+        assert_eq!(
+            p.step(Cause::Exec),
+            Step::Settled,
+            "0 processes, quorum down"
+        );
+        p.count = 1;
+        assert_eq!(p.step(Cause::Exec), Step::Report(true), "an exec: at once");
+        assert_eq!(p.step(Cause::Fork), Step::Wait(five));
+        assert_eq!(
+            p.step(Cause::Scan),
+            Step::Report(true),
+            "a scan's gain: at once"
+        );
+        p.up = true;
+        p.count = 0;
+        assert_eq!(p.step(Cause::Exit), Step::Wait(two));
+        assert_eq!(
+            p.step(Cause::Exec),
+            Step::Report(false),
+            "an exec away: at once"
+        );
+        assert_eq!(p.step(Cause::Scan), Step::Wait(two), "a scan's loss waits");
+        p.count = 3;
+        assert_eq!(p.step(Cause::Fork), Step::Wait(five), "over quorum_max");
+        // A pending delay (Step::Waiting) needs a reactor's timer: see `run.rs`'s test.
+        p.count = 2;
+        assert_eq!(
+            p.step(Cause::Exec),
+            Step::Settled,
+            "back: the wait is cancelled"
+        );
+    }
 
     #[test]
     fn processes_match_by_name_or_command_line() {

@@ -23,7 +23,7 @@ use crate::sys::proc_events::{self, ProcEvent, ProcEvents};
 use crate::time::Instant;
 
 use super::file::{File, init_file, set_value};
-use super::process::{Cause, Process, proc_pids, read_proc, set_quorum};
+use super::process::{Cause, Process, Step, proc_pids, read_proc, set_quorum};
 use super::script::{Outcome, RiseFall, Script, record};
 use super::weight::{Link, Target, add_bool, add_file, link_of};
 
@@ -661,10 +661,8 @@ impl Trackers {
         self.count_changed(io, now, p, cause)
     }
 
-    /// The count of tracker `p` changed: keepalived's quorum rules. A change of quorum through
-    /// a fork waits `fork_delay`, through an exit `terminate_delay`, through an exec not at all;
-    /// going back meanwhile cancels the wait. A `/proc` scan cannot tell forks from execs: its
-    /// losses wait `terminate_delay`, its gains do not wait.
+    /// The count of tracker `p` changed: [`Process::step`] says what to do (keepalived's quorum
+    /// rules); this arms or cancels the delay timer.
     fn count_changed<K: Copy>(
         &mut self,
         io: &mut Io<'_, K>,
@@ -673,28 +671,21 @@ impl Trackers {
         cause: Cause,
     ) -> bool {
         let pr = &mut self.procs[p];
-        let want = pr.want();
-        if want == pr.up {
-            if let Some((_, id)) = pr.delay.take() {
-                io.core.cancel(id);
+        match pr.step(cause) {
+            Step::Settled => {
+                if let Some((_, id)) = pr.delay.take() {
+                    io.core.cancel(id);
+                }
+                false
             }
-            return false;
+            Step::Waiting => false,
+            Step::Wait(d) => {
+                let at = now + d;
+                pr.delay = Some((at, io.core.arm(at, (io.own)(Key::ProcDelay(p as u32)))));
+                false
+            }
+            Step::Report(up) => set_quorum(pr, up),
         }
-        if pr.delay.is_some() {
-            return false;
-        }
-        let delay = match cause {
-            Cause::Fork => pr.fork_delay,
-            Cause::Exit => pr.terminate_delay,
-            Cause::Scan if !want => pr.terminate_delay,
-            Cause::Exec | Cause::Scan => None,
-        };
-        if let Some(d) = delay {
-            let at = now + d;
-            pr.delay = Some((at, io.core.arm(at, (io.own)(Key::ProcDelay(p as u32)))));
-            return false;
-        }
-        set_quorum(pr, want)
     }
 
     /// Counts every process again from `/proc` (`now` is `None` at start: no delays, no logs).
