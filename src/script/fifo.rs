@@ -84,3 +84,50 @@ impl FifoOut {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("krs-fifo-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// Lines written before any reader came wait in the pipe, in order.
+    #[test]
+    fn lines_wait_in_the_pipe_for_a_reader() {
+        let d = temp_dir("order");
+        let mut f = FifoOut::open(d.join("fifo"));
+        f.write("INSTANCE \"VI_1\" BACKUP 100");
+        f.write("INSTANCE \"VI_1\" MASTER 100");
+        let mut r = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(d.join("fifo"))
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let n = r.read(&mut buf).unwrap();
+        assert_eq!(
+            &buf[..n],
+            b"INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" MASTER 100\n"
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// A symlink where the FIFO should be is not followed: the file it points to gets nothing.
+    #[test]
+    fn a_symlink_is_not_written_through() {
+        let d = temp_dir("link");
+        std::fs::write(d.join("target"), b"").unwrap();
+        std::os::unix::fs::symlink(d.join("target"), d.join("fifo")).unwrap();
+        let mut f = FifoOut::open(d.join("fifo"));
+        f.write("INSTANCE \"VI_1\" MASTER 100");
+        assert_eq!(std::fs::read(d.join("target")).unwrap(), b"");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}

@@ -173,3 +173,48 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spawns_carry_words_user_and_security() {
+        let s = Settings::default().spawn("/bin/echo 'a b'", None, None, &["X", "1"]);
+        assert_eq!(s.argv, ["/bin/echo", "a b", "X", "1"]);
+        assert_eq!(s.ids, Ok(SystemEnv.own_ids()), "no user: the default");
+        assert!(!s.security);
+        assert_eq!(s.pinned, None, "nothing was loaded");
+        let s = Settings::default().spawn("/bin/true", Some("no-such-user-krs"), None, &[]);
+        assert!(s.ids.is_err(), "an unknown user runs nothing: {:?}", s.ids);
+    }
+
+    #[test]
+    fn refused_scripts_get_no_command() {
+        let s = Spawn {
+            argv: Vec::new(),
+            ids: Ok(SystemEnv.own_ids()),
+            security: false,
+            pinned: None,
+        };
+        assert!(matches!(s.checked_command(), Err(Refusal::NotFound(_))));
+        let s = Spawn {
+            argv: vec!["/bin/true".into()],
+            ids: Err(NoUser::NoDefault),
+            security: true,
+            pinned: None,
+        };
+        assert!(matches!(
+            s.checked_command(),
+            Err(Refusal::NoUser(NoUser::NoDefault))
+        ));
+        assert!(s.command().is_none());
+        let s = Spawn {
+            argv: vec!["/no/such/script-krs".into()],
+            ids: Ok(SystemEnv.own_ids()),
+            security: false,
+            pinned: None,
+        };
+        assert!(matches!(s.checked_command(), Err(Refusal::NotFound(_))));
+    }
+}
