@@ -16,7 +16,7 @@ use log::{debug, error, info, warn};
 use crate::config::Config;
 use crate::config::vrrp::Tracking;
 use crate::reactor::{ChildEnd, ChildId, Core};
-use crate::script::{default_script_user, refusal_line};
+use crate::script::default_script_user;
 use crate::sys::ExitStatus;
 use crate::sys::inotify::{self, Inotify};
 use crate::sys::proc_events::{self, ProcEvent, ProcEvents};
@@ -24,7 +24,7 @@ use crate::time::Instant;
 
 use super::file::{File, init_file, set_value};
 use super::process::{Cause, Process, Step, proc_pids, read_proc, set_quorum};
-use super::script::{Outcome, RiseFall, Script, record};
+use super::script::{Outcome, Script, record};
 use super::weight::{Link, Target, add_bool, add_file, link_of};
 
 /// What a reactor token, timer or child of the trackers belongs to.
@@ -454,26 +454,13 @@ impl Trackers {
             );
             return false;
         }
-        let mut changed = false;
         // Script security, checked before every run, so that a fix takes effect without a
         // reload and nothing changed since the load runs unchecked.
         let mut cmd = match s.spawn.checked_command() {
-            Err(r) => {
-                if !s.refused {
-                    let prog = s.spawn.argv.first().map(String::as_str).unwrap_or("");
-                    error!("VRRP_Script({}): {}", s.name, refusal_line(&r, prog));
-                    s.refused = true;
-                    changed = s.state.ok().is_some();
-                }
-                return changed;
-            }
+            Err(r) => return s.refuse(&r),
             Ok(cmd) => cmd,
         };
-        if s.refused {
-            info!("VRRP_Script({}): the script can run now", s.name);
-            s.refused = false;
-            s.state = RiseFall::new(s.rise, s.fall, false);
-        }
+        s.admit();
         match io.core.spawn(
             now,
             &mut cmd,
@@ -482,14 +469,14 @@ impl Trackers {
         ) {
             Ok(id) => {
                 s.running = Some(id);
-                changed
+                false
             }
             Err(e) => {
                 warn!(
                     "VRRP_Script({}): cannot run {:?}: {e}",
                     s.name, s.spawn.argv
                 );
-                record(s, Outcome::NotStarted) || changed
+                record(s, Outcome::NotStarted)
             }
         }
     }

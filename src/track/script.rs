@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use log::info;
+use log::{error, info};
 
-use crate::config::scripts::{self, Ids, NoUser, SystemEnv};
+use crate::config::scripts::{self, Ids, NoUser, Refusal, SystemEnv};
 use crate::reactor::ChildId;
-use crate::script::{Spawn, script_ids, split_command};
+use crate::script::{Spawn, refusal_line, script_ids, split_command};
 use crate::time::Instant;
 
 /// How one run of a script ended.
@@ -143,6 +143,28 @@ impl Script {
     pub(super) fn ok(&self) -> Option<bool> {
         if self.refused { None } else { self.state.ok() }
     }
+
+    /// The security check refused a run: logged once, with what to change; `true` when the
+    /// script stops counting (it had a result).
+    pub(super) fn refuse(&mut self, r: &Refusal) -> bool {
+        if self.refused {
+            return false;
+        }
+        let prog = self.spawn.argv.first().map(String::as_str).unwrap_or("");
+        error!("VRRP_Script({}): {}", self.name, refusal_line(r, prog));
+        self.refused = true;
+        self.state.ok().is_some()
+    }
+
+    /// The check passed: a script refused until now counts again from scratch (as at start,
+    /// without `init_fail`).
+    pub(super) fn admit(&mut self) {
+        if self.refused {
+            info!("VRRP_Script({}): the script can run now", self.name);
+            self.refused = false;
+            self.state = RiseFall::new(self.rise, self.fall, false);
+        }
+    }
 }
 
 /// Records a run and logs as keepalived does; `true` when the script's state changed.
@@ -170,6 +192,52 @@ pub(super) fn record(s: &mut Script, outcome: Outcome) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused script stops counting (reported once) and, once it passes, starts again from
+    /// scratch: its first result decides.
+    #[test]
+    fn refused_scripts_count_for_nothing_until_they_pass() {
+        let mut s = Script {
+            name: "chk".into(),
+            spawn: Spawn {
+                argv: vec!["/no/such/script-krs".into()],
+                ids: Err(NoUser::NoDefault),
+                security: true,
+                pinned: None,
+            },
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            state: RiseFall::new(2, 2, false),
+            rise: 2,
+            fall: 2,
+            running: None,
+            last_status: 0,
+            refused: false,
+            due: None,
+        };
+        assert!(
+            !s.refuse(&Refusal::NoUser(NoUser::NoDefault)),
+            "no result yet"
+        );
+        assert_eq!(s.ok(), None);
+        s.admit();
+        assert!(record(&mut s, Outcome::Exited(0)));
+        assert_eq!(s.ok(), Some(true));
+        assert!(
+            s.refuse(&Refusal::NoUser(NoUser::NoDefault)),
+            "it stops counting"
+        );
+        assert_eq!(s.ok(), None);
+        assert!(!s.refuse(&Refusal::NoUser(NoUser::NoDefault)), "once");
+        s.admit();
+        assert_eq!(s.ok(), None, "from scratch");
+        assert!(
+            record(&mut s, Outcome::Exited(1)),
+            "the first result decides"
+        );
+        assert_eq!(s.ok(), Some(false));
+        assert!(!record(&mut s, Outcome::TimedOut));
+    }
 
     #[test]
     fn rise_and_fall_count_as_keepalived() {
