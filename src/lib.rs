@@ -8,8 +8,12 @@
 //! - [`bfd`]: the BFD session state machine (pure); [`bfdd`]: the BFD side of the daemon (UDP
 //!   sockets, session lookup, GTSM, events to VRRP);
 //! - [`rng`]: the deterministic RNG handed to machines;
+//! - [`script`]: scripts for every subsystem (whom they run as, the script-security check before
+//!   each run, started through the reactor in their own process group) and notify FIFOs;
 //! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
 //! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
+//! - [`track`]: scripts, files, processes and BFD sessions tracked for an owner: the pure
+//!   rise/fall, weight and quorum logic, and the runtime (inotify, process connector, script runs);
 //! - [`sys`]: the few `unsafe` libc wrappers;
 //! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements;
 //! - [`vrrpd`]: the VRRP side of the daemon (sockets, kernel state, GARP/NA around the machines);
@@ -25,9 +29,11 @@ pub mod netlink;
 pub mod pidfile;
 pub mod reactor;
 pub mod rng;
+pub mod script;
 pub mod status;
 pub mod sys;
 pub mod time;
+pub mod track;
 pub mod vrrp;
 pub mod vrrpd;
 pub mod wire;

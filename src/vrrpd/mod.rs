@@ -7,7 +7,6 @@ pub mod loglimit;
 pub mod notify;
 pub mod params;
 pub mod run;
-pub mod track;
 pub mod vmac;
 
 pub use run::{Key, Vrrpd};

@@ -46,8 +46,10 @@ use crate::netlink::names::{RtNames, SysNames};
 use crate::netlink::rtnl::{Reply, Rtnl, Seq};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::reactor::{Core, TimerId};
+use crate::script::Spawn;
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
+use crate::track::{Owner, Trackers};
 use crate::vrrp::{
     Action, Advert, AdvertOut, Auth, DropReason, Input, Instance, Output, RxMeta, SyncOutput,
 };
@@ -77,7 +79,15 @@ pub enum Key {
     Script,
     /// The trackers (`vrrp_script`, `track_file`, `vrrp_track_process`): their timers, fds and
     /// children.
-    Tracker(super::track::Key),
+    Tracker(crate::track::Key),
+}
+
+/// The reactor as the trackers see it: their keys wrapped in [`Key::Tracker`].
+fn tracker_io<K: From<Key> + Copy>(core: &mut Core<K>) -> crate::track::Io<'_, K> {
+    crate::track::Io {
+        core,
+        own: |k| K::from(Key::Tracker(k)),
+    }
 }
 
 /// A sync group at run time.
@@ -171,7 +181,7 @@ pub struct Vrrpd {
     ip_ident: u16,
     group4: Ipv4Addr,
     notifier: super::notify::Notifier,
-    trackers: super::track::Trackers,
+    trackers: Trackers,
     /// `-D`: the lines keepalived prints only in detailed mode.
     log_detail: bool,
     /// `-V`: leave the VIPs in place at stop.
@@ -244,7 +254,7 @@ impl Vrrpd {
             ip_ident: (crate::sys::getpid() as u16).wrapping_mul(2654),
             group4: cfg.global.vrrp.mcast_group4,
             notifier: super::notify::Notifier::new(cfg),
-            trackers: super::track::Trackers::none(),
+            trackers: Trackers::none(),
             log_detail,
             keep_vips,
             stopping: false,
@@ -526,20 +536,25 @@ impl Vrrpd {
         now: Instant,
     ) {
         self.trackers.stop(core);
-        let names: Vec<String> = self
+        // keepalived: an address owner drops its weighted scripts and processes and tracks its
+        // files with weight 0 (the configuration check said so). A sync group member runs with
+        // its group's trackers and its own at weight 0 (see `vrrp::sync`).
+        let owners: Vec<Option<Owner>> = self
             .insts
             .iter()
             .map(|i| {
                 if i.retired {
-                    String::new()
-                } else {
-                    i.m.params().name.clone()
+                    return None;
                 }
+                let inst = cfg.vrrp.instance(&i.m.params().name)?;
+                Some(Owner {
+                    tracking: super::params::effective_tracking(cfg, inst),
+                    no_weights: inst.effective_priority() == 255,
+                })
             })
             .collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let bfds = self.trackers.bfd_states();
-        self.trackers = super::track::Trackers::start(cfg, &names, core, now);
+        self.trackers = Trackers::start(cfg, &owners, &mut tracker_io(core), now);
         // BFD sessions keep their state across a reload; the daemon tells about new ones.
         for (name, up) in bfds {
             self.trackers.set_bfd(&name, up);
@@ -610,7 +625,7 @@ impl Vrrpd {
             Key::Rtnl => self.on_rtnl(core, now),
             Key::Monitor => self.on_monitor(core, now),
             Key::Tracker(t) => {
-                if self.trackers.on_io(core, now, t) {
+                if self.trackers.on_io(&mut tracker_io(core), now, t) {
                     self.trackers_changed(core, now);
                 }
             }
@@ -623,10 +638,13 @@ impl Vrrpd {
         &mut self,
         core: &mut Core<K>,
         now: Instant,
-        k: super::track::Key,
+        k: crate::track::Key,
         deadline: Instant,
     ) {
-        if self.trackers.on_timer(core, now, k, deadline) {
+        if self
+            .trackers
+            .on_timer(&mut tracker_io(core), now, k, deadline)
+        {
             self.trackers_changed(core, now);
         }
     }
@@ -636,7 +654,7 @@ impl Vrrpd {
         &mut self,
         core: &mut Core<K>,
         now: Instant,
-        k: super::track::Key,
+        k: crate::track::Key,
         id: crate::reactor::ChildId,
         end: crate::reactor::ChildEnd,
     ) {
@@ -1305,12 +1323,8 @@ impl Vrrpd {
         }
     }
 
-    fn run_script<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, s: &super::notify::Spawn) {
-        let Some(mut cmd) = s.command() else { return };
-        match core.spawn(Instant::now(), &mut cmd, None, K::from(Key::Script)) {
-            Ok(id) => debug!("started {:?} (pid {})", s.argv, id.0),
-            Err(e) => error!("Cannot run {:?}: {e}", s.argv),
-        }
+    fn run_script<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, s: &Spawn) {
+        s.start(core, K::from(Key::Script));
     }
 
     fn transmit(&mut self, i: usize, a: &AdvertOut) {
