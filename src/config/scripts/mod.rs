@@ -5,7 +5,7 @@
 //! Every script the configuration names (vrrp_script, notify*, sync group notifies, FIFO reader
 //! scripts, MISC_CHECK, quorum_up/down, notify_up/down, startup/shutdown) is judged here: by the
 //! configuration check when it is loaded ([`check`]), and by the executors again before every run
-//! ([`check_script`], through `vrrpd::notify::Spawn`), so that nothing a non-root user changed
+//! ([`check_script`], through `script::Spawn`), so that nothing a non-root user changed
 //! after the load runs as root.
 //!
 //! # Whom a script runs as ([`default_ids`], [`script_ids`])
