@@ -1,0 +1,469 @@
+//! The dispatcher: the handler the event loop drives. It routes each wake to the subsystem that
+//! owns its key, then settles the queue of events between subsystems (see
+//! [`super::subsystem`]); signals become reloads, dumps and the orderly stop, each of which asks
+//! every subsystem.
+
+use std::path::Path;
+use std::time::Duration;
+
+use log::{debug, error, info, warn};
+
+use super::subsystem::{self, Dump, Events, Subsystem};
+use super::subsystems::{Bfd, Vrrp};
+use super::{DATA_FILE, JSON_FILE, SHUTDOWN_DEADLINE, STATS_FILE, log_diagnostics};
+use crate::bfdd;
+use crate::cli::Options;
+use crate::config::{self, Config, LoadOptions, Severity};
+use crate::reactor::{ChildEnd, Core, Handler, Signal, Wake};
+use crate::status::{self, StatusServer};
+use crate::sys;
+use crate::time::Instant;
+use crate::vrrpd;
+
+/// Who owns a timer, fd or child of the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// The deadline of an orderly stop.
+    ShutdownDeadline,
+    /// A reload put off until just after the next advert (see [`Daemon::reload_soon`]).
+    Reload,
+    /// The state socket (`--status`): the listener, a client being answered, their deadlines.
+    Status,
+    StatusClient,
+    StatusDeadline,
+    /// The VRRP side: its sockets and timers.
+    Vrrp(vrrpd::Key),
+    /// The BFD side: its sockets and timers.
+    Bfd(bfdd::Key),
+}
+
+impl From<bfdd::Key> for Key {
+    fn from(k: bfdd::Key) -> Key {
+        Key::Bfd(k)
+    }
+}
+
+impl From<vrrpd::Key> for Key {
+    fn from(k: vrrpd::Key) -> Key {
+        Key::Vrrp(k)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    Stopping,
+}
+
+/// The handler the loop drives.
+pub struct Daemon {
+    opts: Options,
+    load: LoadOptions,
+    /// The configuration in force.
+    config: Config,
+    phase: Phase,
+    started: Instant,
+    reloads: u32,
+    /// How long the last reload took (reading, checking, diffing), to place the next one.
+    reload_cost: Duration,
+    /// A reload is waiting for its slot.
+    reload_armed: bool,
+    vrrp: Vrrp,
+    bfd: Bfd,
+    /// Events between subsystems not yet delivered (empty between wakes).
+    events: Events,
+    /// The state socket `--status` reads (root only, read-only).
+    status: Option<StatusServer<Key>>,
+}
+
+/// Runs `body` with `subs` bound to every subsystem, in the order of the list (consumers first:
+/// VRRP, BFD).
+macro_rules! subsystems {
+    ($self:ident, |$subs:ident| $body:expr) => {{
+        let $subs: &mut [&mut dyn Subsystem<Key>] = &mut [&mut $self.vrrp, &mut $self.bfd];
+        $body
+    }};
+}
+
+impl Daemon {
+    pub fn new(opts: Options, load: LoadOptions, config: Config, now: Instant) -> Daemon {
+        let vrrp = Vrrp::new(
+            opts.subsystems.vrrp,
+            opts.dont_release_vrrp,
+            opts.log_detail,
+        );
+        let bfd = Bfd::new(opts.subsystems.bfd);
+        Daemon {
+            opts,
+            load,
+            config,
+            phase: Phase::Running,
+            started: now,
+            reloads: 0,
+            reload_cost: Duration::from_millis(5),
+            reload_armed: false,
+            vrrp,
+            bfd,
+            events: Events::new(),
+            status: None,
+        }
+    }
+
+    /// The subsystems, read-only, in list order.
+    fn subs(&self) -> [&dyn Subsystem<Key>; 2] {
+        [&self.vrrp, &self.bfd]
+    }
+
+    /// The scheduling settings of the one process: keepalived's VRRP process settings, each
+    /// unset one taken from the BFD process settings when BFD sessions run (so a configuration
+    /// that gives only `bfd_rt_priority` gets it).
+    fn sched(&self) -> crate::config::global::ProcessSched {
+        let g = &self.config.global.sched;
+        let mut s = g.vrrp.clone();
+        if self.config.bfd.instances.is_empty() || !self.opts.subsystems.bfd {
+            return s;
+        }
+        let b = &g.bfd;
+        s.priority = s.priority.or(b.priority);
+        s.no_swap |= b.no_swap;
+        if s.cpu_affinity.is_empty() {
+            s.cpu_affinity = b.cpu_affinity.clone();
+        }
+        if s.rt_priority.is_none() {
+            s.rt_priority = b.rt_priority;
+            s.rlimit_rttime = b.rlimit_rttime;
+        }
+        s
+    }
+
+    /// `vrrp_priority`, `vrrp_rt_priority` (+ `vrrp_rlimit_rttime`), `vrrp_no_swap`,
+    /// `vrrp_cpu_affinity` (and the `bfd_` ones they leave unset): keepalived applies them to its
+    /// VRRP (BFD) process; ours is the one process.
+    pub fn apply_scheduling(&self) {
+        let s = &self.sched();
+        if let Some(n) = s.priority
+            && let Err(e) = sys::set_nice(i32::from(n))
+        {
+            warn!("vrrp_priority {n}: {e}");
+        }
+        if !s.cpu_affinity.is_empty()
+            && let Err(e) = sys::set_affinity(&s.cpu_affinity)
+        {
+            warn!("vrrp_cpu_affinity: {e}");
+        }
+        if s.no_swap
+            && let Err(e) = sys::lock_memory()
+        {
+            warn!("vrrp_no_swap: {e}");
+        }
+        if let Some(p) = s.rt_priority {
+            let rttime = u64::from(s.rlimit_rttime.unwrap_or(10_000));
+            match sys::set_realtime(i32::from(p), rttime) {
+                Ok(()) => info!("Running at SCHED_RR priority {p} (RLIMIT_RTTIME {rttime} us)"),
+                Err(e) => warn!("vrrp_rt_priority {p}: {e}"),
+            }
+        }
+    }
+
+    /// Starts the subsystems the configuration has work for, providers first (BFD before VRRP,
+    /// so that `track_bfd` sees the sessions from the start), then tells each the state of the
+    /// BFD sessions it tracks. An error is a subsystem that could not start.
+    pub fn start(&mut self, core: &mut Core<Key>, now: Instant) -> Result<(), String> {
+        let config = &self.config;
+        subsystems!(self, |subs| {
+            for s in subs.iter_mut().rev() {
+                s.apply(config, core, now)?;
+            }
+        });
+        self.settle_after_start(core, now);
+        Ok(())
+    }
+
+    /// After a start or reload: every tracker of a BFD session learns its state, then the
+    /// events the start raised are delivered.
+    fn settle_after_start(&mut self, core: &mut Core<Key>, now: Instant) {
+        let events = &mut self.events;
+        subsystems!(self, |subs| {
+            subsystem::seed_bfd_states(subs, core, now);
+            subsystem::settle(events, subs, core, now);
+        });
+    }
+
+    /// After every wake: the events it raised are delivered (in the same wake), and a stop
+    /// that waited for this wake ends.
+    fn after_wake(&mut self, core: &mut Core<Key>, now: Instant) {
+        let events = &mut self.events;
+        subsystems!(self, |subs| subsystem::settle(events, subs, core, now));
+        self.maybe_finish(core);
+    }
+
+    /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
+    /// says no other daemon uses the name, so a leftover socket file is removed first.
+    pub fn open_status(&mut self, core: &mut Core<Key>) {
+        let path = status::socket_path(&self.opts.pid_file);
+        match StatusServer::open(
+            path.clone(),
+            core,
+            Key::Status,
+            Key::StatusClient,
+            Key::StatusDeadline,
+        ) {
+            Ok(s) => {
+                debug!("State socket at {}", path.display());
+                self.status = Some(s);
+            }
+            Err(e) => warn!("No state socket at {}: {e}", path.display()),
+        }
+    }
+
+    /// Closes the state socket (and removes its file).
+    pub fn close_status(&mut self, core: &mut Core<Key>) {
+        if let Some(s) = self.status.take() {
+            s.shut(core);
+        }
+    }
+
+    /// Starts answering every waiting `--status` client with the JSON state (one line).
+    fn serve_status(&mut self, core: &mut Core<Key>, now: Instant) {
+        let subs = [&self.vrrp as &dyn Subsystem<Key>, &self.bfd];
+        let Some(s) = &mut self.status else { return };
+        s.on_listener(core, now, || subsystem::json(&subs));
+    }
+
+    /// Stops the loop once nothing is left to wait for: children, kernel requests.
+    fn maybe_finish(&self, core: &mut Core<Key>) {
+        if self.phase == Phase::Stopping && subsystem::stop_done(core.children(), &self.subs()) {
+            core.stop();
+        }
+    }
+
+    fn begin_stop(&mut self, core: &mut Core<Key>, now: Instant, signo: i32) {
+        if self.phase == Phase::Stopping {
+            debug!("signal {signo} while stopping: already stopping");
+            return;
+        }
+        info!("Stopping (signal {signo})");
+        self.phase = Phase::Stopping;
+        // Tracking scripts still running are told to stop first (notification scripts are let
+        // finish, as keepalived lets them); then priority-0 adverts, VIP removal and the STOP
+        // notifications, whose scripts the loop waits for, as it waits for the kernel's
+        // answers, up to the deadline.
+        core.signal_children_if(libc::SIGTERM, |k| {
+            !matches!(k, Key::Vrrp(vrrpd::Key::Script))
+        });
+        subsystems!(self, |subs| {
+            for s in subs.iter_mut() {
+                s.stop(core, now);
+            }
+        });
+        core.arm(now + SHUTDOWN_DEADLINE, Key::ShutdownDeadline);
+    }
+
+    /// SIGHUP. Reading and checking the configuration holds the loop for `reload_cost`; if a
+    /// deadline of any subsystem (an advert to send) falls inside that, the reload waits until
+    /// just after that deadline, so that a reload never delays an advert (keepalived reloads at
+    /// once).
+    fn reload_soon(&mut self, core: &mut Core<Key>, now: Instant) {
+        if self.reload_armed {
+            return;
+        }
+        let next = subsystem::next_deadline(&self.subs());
+        match subsystem::reload_at(now, self.reload_cost, next) {
+            Some(at) => {
+                self.reload_armed = true;
+                core.arm(at, Key::Reload);
+            }
+            None => self.reload(core, now),
+        }
+    }
+
+    fn reload(&mut self, core: &mut Core<Key>, now: Instant) {
+        // Reading a large configuration may take longer than RLIMIT_RTTIME allows a real-time
+        // process without blocking: run it at normal priority.
+        let rt = self.sched().rt_priority;
+        if rt.is_some() {
+            let _ = sys::set_normal_sched();
+        }
+        self.reload_inner(core, now);
+        if rt.is_some() {
+            self.apply_scheduling();
+        }
+    }
+
+    fn reload_inner(&mut self, core: &mut Core<Key>, now: Instant) {
+        let began = std::time::Instant::now();
+        self.reloads += 1;
+        info!(
+            "Reloading (reload {}): re-reading {}",
+            self.reloads,
+            self.opts.config_file.display()
+        );
+        let loaded = config::load(&self.opts.config_file, &self.load);
+        log_diagnostics(&loaded);
+        if loaded.diags.worst() == Some(Severity::Fatal) {
+            error!(
+                "Reload failed, keeping the running configuration: {}",
+                loaded.diags.summary()
+            );
+            self.reload_cost = began.elapsed();
+            return;
+        }
+        self.config = loaded.config;
+        let config = &self.config;
+        subsystems!(self, |subs| {
+            for s in subs.iter_mut().rev() {
+                if let Err(e) = s.apply(config, core, now) {
+                    error!("{e}");
+                }
+            }
+        });
+        self.settle_after_start(core, now);
+        self.reload_cost = began.elapsed();
+        info!("Reload finished in {:?}", self.reload_cost);
+    }
+
+    fn dump(&self, now: Instant, what: Signal) {
+        let uptime = now - self.started;
+        let subs = self.subs();
+        let part = |d: Dump| subs.iter().map(|s| s.dump(d)).collect::<String>();
+        let files = &self.config.global.dumps;
+        let (path, text) = match what {
+            Signal::Data => (
+                files.state_file.as_deref().unwrap_or(DATA_FILE),
+                format!(
+                    "------< keepalived-rs data >------\n pid = {}\n uptime = {}s\n config file = {}\n reloads = {}\n{}",
+                    sys::getpid(),
+                    uptime.as_secs(),
+                    self.opts.config_file.display(),
+                    self.reloads,
+                    part(Dump::Data)
+                ),
+            ),
+            Signal::Stats | Signal::StatsClear => (
+                files.stats_file.as_deref().unwrap_or(STATS_FILE),
+                part(Dump::Stats),
+            ),
+            Signal::Json => (
+                files.json_file.as_deref().unwrap_or(JSON_FILE),
+                subsystem::json(&subs),
+            ),
+            Signal::Reload | Signal::Stop(_) => return,
+        };
+        match sys::files::replace(Path::new(path), text.as_bytes(), sys::files::MODE) {
+            Ok(()) => info!("Wrote {path} on signal {}", what.number()),
+            Err(e) => error!("Cannot write {path}: {e}"),
+        }
+    }
+
+    /// The stop deadline passed: what is left is killed and the loop ends.
+    fn stop_deadline(&mut self, core: &mut Core<Key>) {
+        let pending = subsystem::pending(&self.subs());
+        if pending > 0 {
+            warn!("Stop deadline passed with {pending} kernel request(s) unanswered");
+        }
+        if core.children() > 0 {
+            warn!(
+                "Stop deadline passed with {} child process(es) left: killing them",
+                core.children()
+            );
+        }
+        core.signal_children(libc::SIGKILL);
+        core.stop();
+    }
+
+    /// Routes one wake to its owner.
+    fn route(&mut self, core: &mut Core<Key>, now: Instant, wake: Wake<Key>) {
+        match wake {
+            Wake::Signal(Signal::Stop(n)) => self.begin_stop(core, now, n),
+            Wake::Signal(Signal::Reload) if self.phase == Phase::Stopping => {
+                info!("Ignoring reload while stopping")
+            }
+            Wake::Signal(Signal::Reload) => self.reload_soon(core, now),
+            Wake::Timer {
+                owner: Key::Reload, ..
+            } => {
+                self.reload_armed = false;
+                if self.phase == Phase::Running {
+                    self.reload(core, now);
+                }
+            }
+            Wake::Signal(s @ (Signal::Data | Signal::Stats | Signal::Json)) => {
+                info!("Received signal {} ({s:?}): dumping", s.number());
+                self.dump(now, s);
+            }
+            Wake::Signal(s @ Signal::StatsClear) => {
+                info!(
+                    "Received signal {} (StatsClear): dumping and clearing statistics",
+                    s.number()
+                );
+                self.dump(now, s);
+                subsystems!(self, |subs| {
+                    for s in subs.iter_mut() {
+                        s.clear_counters();
+                    }
+                });
+            }
+            Wake::Timer {
+                owner: Key::ShutdownDeadline,
+                ..
+            } => self.stop_deadline(core),
+            Wake::Child {
+                owner: Key::Vrrp(vrrpd::Key::Tracker(k)),
+                id,
+                end,
+            } => self.vrrp.on_tracker_child(core, now, k, id, end),
+            Wake::Child { id, end, .. } => match end {
+                ChildEnd::Exited(status) => debug!("child {} exited: {status:?}", id.0),
+                ChildEnd::TimedOut(status) => {
+                    warn!("child {} timed out and was killed: {status:?}", id.0)
+                }
+            },
+            Wake::Io {
+                owner: Key::Vrrp(k),
+                ..
+            } => self.vrrp.on_io(core, now, k),
+            Wake::Timer {
+                owner: Key::Vrrp(k),
+                deadline,
+            } => self.vrrp.on_timer(core, now, k, deadline),
+            Wake::Io {
+                owner: Key::Bfd(k), ..
+            } => self.bfd.on_io(core, now, k),
+            Wake::Timer {
+                owner: Key::Bfd(k),
+                deadline,
+            } => self.bfd.on_timer(core, now, k, deadline),
+            Wake::Io {
+                owner: Key::Status, ..
+            } => self.serve_status(core, now),
+            Wake::Io {
+                owner: Key::StatusClient,
+                token,
+                ..
+            } => {
+                if let Some(s) = &mut self.status {
+                    s.on_client(core, token);
+                }
+                // A slot may have freed: take the clients waiting in the backlog.
+                self.serve_status(core, now);
+            }
+            Wake::Timer {
+                owner: Key::StatusDeadline,
+                ..
+            } => {
+                if let Some(s) = &mut self.status {
+                    s.on_timer(core, now);
+                }
+                self.serve_status(core, now);
+            }
+            Wake::Timer { .. } | Wake::Io { .. } => {}
+        }
+    }
+}
+
+impl Handler<Key> for Daemon {
+    fn handle(&mut self, core: &mut Core<Key>, now: Instant, wake: Wake<Key>) {
+        self.route(core, now, wake);
+        self.after_wake(core, now);
+    }
+}

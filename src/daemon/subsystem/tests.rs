@@ -1,0 +1,273 @@
+//! The dispatcher's pure parts over fake subsystems that record what they are told (a reactor
+//! is made for its `Core`, but no socket is opened and no wake is driven).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::*;
+use crate::reactor::{Reactor, ReactorConfig};
+
+/// What every fake heard, in order: (fake's name, event).
+type Log = Rc<RefCell<Vec<(&'static str, Event)>>>;
+
+struct Fake {
+    name: &'static str,
+    log: Log,
+    /// Raised at the next `take_events`.
+    raise: Vec<Event>,
+    /// What this fake raises when it hears an event: a chain of subsystems.
+    answer: fn(&Event) -> Option<Event>,
+    /// The BFD sessions it tracks, and those it runs (with their state).
+    tracks: Vec<&'static str>,
+    runs: Vec<(&'static str, bool)>,
+    deadline: Option<Instant>,
+    pending: usize,
+    json: Option<&'static str>,
+}
+
+impl Fake {
+    fn new(name: &'static str, log: &Log) -> Fake {
+        Fake {
+            name,
+            log: log.clone(),
+            raise: Vec::new(),
+            answer: |_| None,
+            tracks: Vec::new(),
+            runs: Vec::new(),
+            deadline: None,
+            pending: 0,
+            json: None,
+        }
+    }
+}
+
+impl Subsystem<u32> for Fake {
+    fn apply(&mut self, _: &Config, _: &mut Core<u32>, _: Instant) -> Result<(), String> {
+        Ok(())
+    }
+    fn stop(&mut self, _: &mut Core<u32>, _: Instant) {}
+    fn take_events(&mut self, queue: &mut Events) {
+        queue.extend(self.raise.drain(..));
+    }
+    fn on_event(&mut self, _: &mut Core<u32>, _: Instant, ev: &Event) {
+        self.log.borrow_mut().push((self.name, ev.clone()));
+        if let Some(next) = (self.answer)(ev) {
+            self.raise.push(next);
+        }
+    }
+    fn tracked_bfds(&self) -> Vec<String> {
+        self.tracks.iter().map(|s| s.to_string()).collect()
+    }
+    fn bfd_up(&self, name: &str) -> Option<bool> {
+        self.runs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, up)| *up)
+    }
+    fn next_deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+    fn pending(&self) -> usize {
+        self.pending
+    }
+    fn dump(&self, _: Dump) -> String {
+        String::new()
+    }
+    fn json(&self) -> Option<String> {
+        self.json.map(str::to_string)
+    }
+}
+
+fn bfd(name: &str, up: bool) -> Event {
+    Event::BfdChanged {
+        name: name.to_string(),
+        up,
+        vrrp: true,
+        checker: false,
+    }
+}
+
+fn reactor() -> Reactor<u32> {
+    Reactor::new(&ReactorConfig {
+        ignore_sigint: false,
+    })
+    .expect("reactor")
+}
+
+fn at(ms: u64) -> Instant {
+    Instant::from_nanos(1_000_000_000 + ms * 1_000_000)
+}
+
+#[test]
+fn events_reach_every_subsystem_in_list_order_within_one_settle() {
+    let log = Log::default();
+    let mut vrrp = Fake::new("vrrp", &log);
+    let mut bfdd = Fake::new("bfd", &log);
+    bfdd.raise = vec![bfd("a", true), bfd("b", false)];
+    let mut r = reactor();
+    let mut queue = Events::new();
+    settle(&mut queue, &mut [&mut vrrp, &mut bfdd], r.core(), at(0));
+    assert!(queue.is_empty());
+    assert_eq!(
+        *log.borrow(),
+        vec![
+            ("vrrp", bfd("a", true)),
+            ("bfd", bfd("a", true)),
+            ("vrrp", bfd("b", false)),
+            ("bfd", bfd("b", false)),
+        ]
+    );
+    // Nothing raised: nothing delivered.
+    log.borrow_mut().clear();
+    settle(&mut queue, &mut [&mut vrrp, &mut bfdd], r.core(), at(1));
+    assert!(log.borrow().is_empty());
+}
+
+#[test]
+fn events_raised_while_delivering_are_delivered_in_the_same_settle() {
+    // A chain as the checkers will make: BFD -> checker -> virtual server, all in one wake.
+    let log = Log::default();
+    let mut vs = Fake::new("vs", &log);
+    let mut checker = Fake::new("checker", &log);
+    checker.answer = |ev| match ev {
+        Event::BfdChanged { name, up, .. } if name == "a" => Some(bfd("checker-of-a", *up)),
+        Event::BfdChanged { .. } => None,
+    };
+    let mut bfdd = Fake::new("bfd", &log);
+    bfdd.raise = vec![bfd("a", false), bfd("z", true)];
+    let mut r = reactor();
+    let mut queue = Events::new();
+    settle(
+        &mut queue,
+        &mut [&mut vs, &mut checker, &mut bfdd],
+        r.core(),
+        at(0),
+    );
+    let heard: Vec<(&str, String)> = log
+        .borrow()
+        .iter()
+        .filter(|(who, _)| *who == "vs")
+        .map(|(who, Event::BfdChanged { name, .. })| (*who, name.clone()))
+        .collect();
+    // The answer joins the end of the queue: after what was already queued.
+    assert_eq!(
+        heard,
+        vec![
+            ("vs", "a".to_string()),
+            ("vs", "z".to_string()),
+            ("vs", "checker-of-a".to_string())
+        ]
+    );
+    assert!(queue.is_empty());
+}
+
+#[test]
+fn a_loop_between_subsystems_is_cut_off() {
+    let log = Log::default();
+    let mut ping = Fake::new("ping", &log);
+    ping.answer = |ev| Some(ev.clone());
+    ping.raise = vec![bfd("a", true)];
+    let mut r = reactor();
+    let mut queue = Events::new();
+    settle(&mut queue, &mut [&mut ping], r.core(), at(0));
+    assert!(queue.is_empty());
+    assert_eq!(log.borrow().len(), MAX_EVENTS_PER_WAKE);
+}
+
+#[test]
+fn trackers_learn_the_state_of_their_sessions_and_unknown_ones_count_as_up() {
+    let log = Log::default();
+    let mut vrrp = Fake::new("vrrp", &log);
+    vrrp.tracks = vec!["up", "down", "unknown"];
+    let mut bfdd = Fake::new("bfd", &log);
+    bfdd.runs = vec![("up", true), ("down", false)];
+    let mut r = reactor();
+    seed_bfd_states(&mut [&mut vrrp, &mut bfdd], r.core(), at(0));
+    let told: Vec<(&str, String, bool)> = log
+        .borrow()
+        .iter()
+        .map(|(who, Event::BfdChanged { name, up, .. })| (*who, name.clone(), *up))
+        .collect();
+    assert_eq!(
+        told,
+        vec![
+            ("vrrp", "up".to_string(), true),
+            ("vrrp", "down".to_string(), false),
+            ("vrrp", "unknown".to_string(), true),
+        ]
+    );
+    // Without a BFD subsystem (`-B`) every tracked session counts as up.
+    log.borrow_mut().clear();
+    seed_bfd_states(&mut [&mut vrrp], r.core(), at(0));
+    assert!(
+        log.borrow()
+            .iter()
+            .all(|(_, e)| matches!(e, Event::BfdChanged { up: true, .. }))
+    );
+}
+
+#[test]
+fn a_reload_waits_for_the_earliest_deadline_of_any_subsystem() {
+    let log = Log::default();
+    let mut vrrp = Fake::new("vrrp", &log);
+    let mut bfdd = Fake::new("bfd", &log);
+    let now = at(0);
+    let cost = Duration::from_millis(5);
+    // Margin: 2 x 5 ms + 1 ms = 11 ms.
+    vrrp.deadline = Some(at(8));
+    bfdd.deadline = Some(at(3));
+    let next = next_deadline(&[&vrrp, &bfdd]);
+    assert_eq!(next, Some(at(3)));
+    assert_eq!(
+        reload_at(now, cost, next),
+        Some(at(3) + Duration::from_micros(50))
+    );
+    // Only the subsystem with a deadline counts.
+    bfdd.deadline = None;
+    assert_eq!(
+        reload_at(now, cost, next_deadline(&[&vrrp, &bfdd])),
+        Some(at(8) + Duration::from_micros(50))
+    );
+    // Deadlines beyond the margin, or none: at once.
+    vrrp.deadline = Some(at(11));
+    assert_eq!(reload_at(now, cost, next_deadline(&[&vrrp, &bfdd])), None);
+    vrrp.deadline = None;
+    assert_eq!(reload_at(now, cost, next_deadline(&[&vrrp, &bfdd])), None);
+}
+
+#[test]
+fn a_stop_waits_for_children_and_the_kernel_requests_of_every_subsystem() {
+    let log = Log::default();
+    let mut vrrp = Fake::new("vrrp", &log);
+    let mut bfdd = Fake::new("bfd", &log);
+    assert!(stop_done(0, &[&vrrp, &bfdd]));
+    assert!(!stop_done(1, &[&vrrp, &bfdd]));
+    bfdd.pending = 2;
+    vrrp.pending = 1;
+    assert_eq!(pending(&[&vrrp, &bfdd]), 3);
+    assert!(!stop_done(0, &[&vrrp, &bfdd]));
+    vrrp.pending = 0;
+    assert!(!stop_done(0, &[&vrrp, &bfdd]));
+    bfdd.pending = 0;
+    assert!(stop_done(0, &[&vrrp, &bfdd]));
+}
+
+#[test]
+fn the_json_state_joins_the_arrays_of_the_subsystems_that_have_one() {
+    let log = Log::default();
+    let mut vrrp = Fake::new("vrrp", &log);
+    let mut other = Fake::new("other", &log);
+    let bfdd = Fake::new("bfd", &log);
+    // Nobody has a part, or only empty ones: an empty array (VRRP's answer with no instance).
+    assert_eq!(json(&[&vrrp, &bfdd]), "[]");
+    vrrp.json = Some("[]");
+    assert_eq!(json(&[&vrrp, &bfdd]), "[]");
+    // One part: unchanged.
+    vrrp.json = Some(r#"[{"a":1},{"b":2}]"#);
+    assert_eq!(json(&[&vrrp, &bfdd]), r#"[{"a":1},{"b":2}]"#);
+    other.json = Some(r#"[{"c":3}]"#);
+    assert_eq!(
+        json(&[&vrrp, &bfdd, &other]),
+        r#"[{"a":1},{"b":2},{"c":3}]"#
+    );
+}
