@@ -30,7 +30,7 @@ mod subsystem;
 mod subsystems;
 
 pub use dispatch::{Daemon, Key};
-pub use subsystem::{Dump, Event, Events, Subsystem};
+pub use subsystem::{Dump, Event, Events, Routed, Subsystem};
 
 /// How long an orderly stop may take before remaining children are killed (keepalived's
 /// `child_wait_time` default).

@@ -4,7 +4,9 @@
 //! Map of the crate (see DESIGN.md in the project's shared folder):
 //! - [`cli`]: keepalived's command line;
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes;
-//! - [`daemon`]: start-up, the loop's handler, shutdown; [`pidfile`]: the locked pid file;
+//! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
+//!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
+//!   locked pid file;
 //! - [`bfd`]: the BFD session state machine (pure); [`bfdd`]: the BFD side of the daemon (UDP
 //!   sockets, session lookup, GTSM, events to VRRP);
 //! - [`rng`]: the deterministic RNG handed to machines;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use log::{debug, error, info, warn};
 
-use super::subsystem::{self, Dump, Events, Subsystem};
+use super::subsystem::{self, Dump, Events, Routed, Subsystem};
 use super::subsystems::{Bfd, Vrrp};
 use super::{DATA_FILE, JSON_FILE, SHUTDOWN_DEADLINE, STATS_FILE, log_diagnostics};
 use crate::bfdd;
@@ -407,17 +407,21 @@ impl Daemon {
                 owner: Key::ShutdownDeadline,
                 ..
             } => self.stop_deadline(core),
-            Wake::Child {
-                owner: Key::Vrrp(vrrpd::Key::Tracker(k)),
-                id,
-                end,
-            } => self.vrrp.on_tracker_child(core, now, k, id, end),
-            Wake::Child { id, end, .. } => match end {
-                ChildEnd::Exited(status) => debug!("child {} exited: {status:?}", id.0),
-                ChildEnd::TimedOut(status) => {
-                    warn!("child {} timed out and was killed: {status:?}", id.0)
+            Wake::Child { owner, id, end } => {
+                let taken = match owner {
+                    Key::Vrrp(k) => self.vrrp.on_child(core, now, k, id, end),
+                    Key::Bfd(k) => self.bfd.on_child(core, now, k, id, end),
+                    _ => false,
+                };
+                if !taken {
+                    match end {
+                        ChildEnd::Exited(status) => debug!("child {} exited: {status:?}", id.0),
+                        ChildEnd::TimedOut(status) => {
+                            warn!("child {} timed out and was killed: {status:?}", id.0)
+                        }
+                    }
                 }
-            },
+            }
             Wake::Io {
                 owner: Key::Vrrp(k),
                 ..

@@ -21,7 +21,7 @@ use std::time::Duration;
 use log::warn;
 
 use crate::config::Config;
-use crate::reactor::Core;
+use crate::reactor::{ChildEnd, ChildId, Core};
 use crate::time::Instant;
 
 /// An event from one subsystem to the others.
@@ -51,8 +51,7 @@ pub enum Dump {
 }
 
 /// What the dispatcher asks of every subsystem (VRRP and BFD today; the checkers and IPVS
-/// next). The readiness, timer and child wakes of a subsystem's own keys are routed to it by
-/// the dispatcher's key match; everything else goes through this interface.
+/// next). The wakes of a subsystem's own keys reach it through [`Routed`].
 pub trait Subsystem<K> {
     /// Starts the subsystem (when it is not running, is enabled and `cfg` has work for it), or
     /// hands it the new configuration. An error means the subsystem could not start.
@@ -99,6 +98,30 @@ pub trait Subsystem<K> {
     /// array, or `None` when it has no part in it.
     fn json(&self) -> Option<String> {
         None
+    }
+}
+
+/// The wakes of a subsystem's own fds, timers and children: the dispatcher's key `K` wraps the
+/// subsystem's [`Routed::Key`] and hands it the inner key.
+pub trait Routed<K>: Subsystem<K> {
+    type Key: Copy;
+
+    /// One of its fds is readable (drained until `WouldBlock`).
+    fn on_io(&mut self, core: &mut Core<K>, now: Instant, key: Self::Key);
+
+    /// One of its timers, armed for `deadline`, is due.
+    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, key: Self::Key, deadline: Instant);
+
+    /// One of its children ended. `false`: not one it waits for (the dispatcher logs it).
+    fn on_child(
+        &mut self,
+        _core: &mut Core<K>,
+        _now: Instant,
+        _key: Self::Key,
+        _id: ChildId,
+        _end: ChildEnd,
+    ) -> bool {
+        false
     }
 }
 

@@ -4,7 +4,7 @@
 
 use log::info;
 
-use super::subsystem::{Dump, Event, Events, Subsystem};
+use super::subsystem::{Dump, Event, Events, Routed, Subsystem};
 use crate::bfdd::{self, Bfdd};
 use crate::config::Config;
 use crate::reactor::{ChildEnd, ChildId, Core};
@@ -29,27 +29,20 @@ impl Vrrp {
             run: None,
         }
     }
+}
 
-    /// A readiness of one of VRRP's fds.
-    pub fn on_io<K: From<vrrpd::Key> + Copy>(
-        &mut self,
-        core: &mut Core<K>,
-        now: Instant,
-        k: vrrpd::Key,
-    ) {
+impl<K: From<vrrpd::Key> + Copy> Routed<K> for Vrrp {
+    type Key = vrrpd::Key;
+
+    /// Its raw sockets, rtnetlink, the link monitor, the trackers' fds.
+    fn on_io(&mut self, core: &mut Core<K>, now: Instant, k: vrrpd::Key) {
         if let Some(v) = &mut self.run {
             v.on_io(core, now, k);
         }
     }
 
-    /// A timer of VRRP: an instance's or a tracker's.
-    pub fn on_timer<K: From<vrrpd::Key> + Copy>(
-        &mut self,
-        core: &mut Core<K>,
-        now: Instant,
-        k: vrrpd::Key,
-        deadline: Instant,
-    ) {
+    /// An instance's timer or a tracker's.
+    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, k: vrrpd::Key, deadline: Instant) {
         let Some(v) = &mut self.run else { return };
         match k {
             vrrpd::Key::Timer(i) => v.on_timer(core, now, i),
@@ -59,18 +52,22 @@ impl Vrrp {
         }
     }
 
-    /// A tracker's script ended.
-    pub fn on_tracker_child<K: From<vrrpd::Key> + Copy>(
+    /// A tracker's script ended (notify scripts are only logged).
+    fn on_child(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
-        k: crate::track::Key,
+        k: vrrpd::Key,
         id: ChildId,
         end: ChildEnd,
-    ) {
+    ) -> bool {
+        let vrrpd::Key::Tracker(t) = k else {
+            return false;
+        };
         if let Some(v) = &mut self.run {
-            v.on_tracker_child(core, now, k, id, end);
+            v.on_tracker_child(core, now, t, id, end);
         }
+        true
     }
 }
 
@@ -153,27 +150,20 @@ impl Bfd {
     pub fn new(enabled: bool) -> Bfd {
         Bfd { enabled, run: None }
     }
+}
+
+impl<K: From<bfdd::Key> + Copy> Routed<K> for Bfd {
+    type Key = bfdd::Key;
 
     /// A receiving socket is readable.
-    pub fn on_io<K: From<bfdd::Key> + Copy>(
-        &mut self,
-        core: &mut Core<K>,
-        now: Instant,
-        k: bfdd::Key,
-    ) {
+    fn on_io(&mut self, core: &mut Core<K>, now: Instant, k: bfdd::Key) {
         if let Some(b) = &mut self.run {
             b.on_io(core, now, k);
         }
     }
 
     /// A session's timer, armed for `deadline`.
-    pub fn on_timer<K: From<bfdd::Key> + Copy>(
-        &mut self,
-        core: &mut Core<K>,
-        now: Instant,
-        k: bfdd::Key,
-        deadline: Instant,
-    ) {
+    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, k: bfdd::Key, deadline: Instant) {
         if let (Some(b), bfdd::Key::Timer(i)) = (&mut self.run, k) {
             b.on_timer(core, now, i, deadline);
         }
