@@ -76,13 +76,17 @@ pub struct Daemon {
     status: Option<StatusServer<Key>>,
 }
 
-/// Runs `body` with `subs` bound to every subsystem, in the order of the list (consumers first:
-/// VRRP, BFD).
+/// The list of subsystems, in its order (consumers first: VRRP, BFD); the one place that names
+/// them. `subsystems!(self, |subs| body)` runs `body` with `subs` bound to them, mutable;
+/// `subsystems!(ref self)` is them, read-only.
 macro_rules! subsystems {
     ($self:ident, |$subs:ident| $body:expr) => {{
         let $subs: &mut [&mut dyn Subsystem<Key>] = &mut [&mut $self.vrrp, &mut $self.bfd];
         $body
     }};
+    (ref $self:ident) => {
+        [&$self.vrrp as &dyn Subsystem<Key>, &$self.bfd]
+    };
 }
 
 impl Daemon {
@@ -111,7 +115,7 @@ impl Daemon {
 
     /// The subsystems, read-only, in list order.
     fn subs(&self) -> [&dyn Subsystem<Key>; 2] {
-        [&self.vrrp, &self.bfd]
+        subsystems!(ref self)
     }
 
     /// The scheduling settings of the one process: keepalived's VRRP process settings, each
@@ -225,7 +229,7 @@ impl Daemon {
 
     /// Starts answering every waiting `--status` client with the JSON state (one line).
     fn serve_status(&mut self, core: &mut Core<Key>, now: Instant) {
-        let subs = [&self.vrrp as &dyn Subsystem<Key>, &self.bfd];
+        let subs = subsystems!(ref self);
         let Some(s) = &mut self.status else { return };
         s.on_listener(core, now, || subsystem::json(&subs));
     }
