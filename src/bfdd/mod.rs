@@ -43,6 +43,7 @@ use crate::reactor::armed::Armed;
 use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::rng::Rng;
+use crate::sys::KernelDrops;
 use crate::sys::udp::{BfdSocket, SOURCE_PORTS};
 use crate::time::Instant;
 use crate::wire::bfd::{self as wb, DropReason};
@@ -120,8 +121,8 @@ pub struct Bfdd {
     rng: Rng,
     changes: Vec<Change>,
     counters: Counters,
-    /// The listeners' kernel drops when the counters were last cleared.
-    drops_base: u64,
+    /// The listeners' kernel drops since the counters were last cleared.
+    drops: KernelDrops,
     stopping: bool,
     /// The receive batch, kept for its capacity.
     batch: Vec<crate::sys::udp::Received>,
@@ -161,7 +162,7 @@ impl Bfdd {
             rng: Rng::new(seed()),
             changes: Vec::new(),
             counters: Counters::default(),
-            drops_base: 0,
+            drops: KernelDrops::default(),
             stopping: false,
             batch: Vec::with_capacity(8),
         };
@@ -203,24 +204,19 @@ impl Bfdd {
     /// The counters, with the kernel's drops on the receiving sockets read now.
     pub fn counters(&self) -> Counters {
         Counters {
-            kernel_drops: self.socket_drops().saturating_sub(self.drops_base),
+            kernel_drops: self.drops.since_reset(self.listener_fds()),
             ..self.counters
         }
     }
 
     pub fn clear_counters(&mut self) {
         self.counters = Counters::default();
-        self.drops_base = self.socket_drops();
+        self.drops = KernelDrops::from_now(self.listener_fds());
     }
 
-    /// The kernel's drops on every receiving socket since it was made (listeners live as long
-    /// as the daemon, so the sum never goes back).
-    fn socket_drops(&self) -> u64 {
-        self.listeners
-            .iter()
-            .filter_map(|l| crate::sys::socket_drops(l.sock.as_raw_fd()))
-            .map(u64::from)
-            .sum()
+    /// The receiving sockets (they live as long as the daemon).
+    fn listener_fds(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
+        self.listeners.iter().map(|l| l.sock.as_raw_fd())
     }
 
     pub fn views(&self) -> Vec<View<'_>> {
@@ -338,7 +334,11 @@ impl Bfdd {
         );
         for step in plan.steps {
             match step {
-                Step::Keep { old: i, new: n } => self.update(core, now, i, &new[n]),
+                Step::Keep { old: i, new: n } => {
+                    if self.update(now, i, &new[n]) {
+                        self.drain(core, i);
+                    }
+                }
                 Step::Restart { old: i, new: n } => {
                     info!(
                         "BFD_Instance({}): addresses changed, restarting",
@@ -359,17 +359,12 @@ impl Bfdd {
     }
 
     /// A kept session gets its instance's new parameters: new intervals or multiplier start a
-    /// Poll Sequence; `idle_tx` and `passive` stay as the session started.
-    fn update<K: From<Key> + Copy>(
-        &mut self,
-        core: &mut Core<K>,
-        now: Instant,
-        i: usize,
-        inst: &BfdInstance,
-    ) {
+    /// Poll Sequence; `idle_tx` and `passive` stay as the session started. Returns whether
+    /// anything changed (then the caller drains the session).
+    fn update(&mut self, now: Instant, i: usize, inst: &BfdInstance) -> bool {
         let slot = &mut self.slots[i];
         if slot.cfg == *inst {
-            return;
+            return false;
         }
         let was = &slot.cfg;
         if (was.idle_tx, was.passive) != (inst.idle_tx, inst.passive) {
@@ -384,7 +379,7 @@ impl Bfdd {
         c.idle_tx = was.idle_tx;
         c.passive = was.passive;
         slot.cfg = c;
-        self.drain(core, i);
+        true
     }
 
     /// Ends session `i`: AdminDown to the peer, a Down event if it was Up, its timer and socket

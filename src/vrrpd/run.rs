@@ -49,6 +49,7 @@ use crate::reactor::armed::Armed;
 use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::script::Spawn;
+use crate::sys::KernelDrops;
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
 use crate::track::{Owner, Trackers};
@@ -194,9 +195,9 @@ pub struct Vrrpd {
     group_of: Vec<Option<usize>>,
     in_group_drain: bool,
     pub counters: GlobalCounters,
-    /// The sockets' kernel drops when the counters were last cleared (the kernel's count
+    /// The sockets' kernel drops since the counters were last cleared (the kernel's count
     /// cannot be reset).
-    drops_base: u64,
+    drops: KernelDrops,
     /// Lines about dropped packets and IO errors, rate-limited ([`super::loglimit`]).
     limit: super::loglimit::LogLimit,
 }
@@ -264,7 +265,7 @@ impl Vrrpd {
             group_of: Vec::new(),
             in_group_drain: false,
             counters: GlobalCounters::default(),
-            drops_base: 0,
+            drops: KernelDrops::default(),
             limit: super::loglimit::LogLimit::default(),
         };
         for r in d.notifier.readers.clone() {
@@ -472,7 +473,7 @@ impl Vrrpd {
     /// Every instance as the dumps see it.
     pub fn views(&self) -> Vec<super::dump::View<'_>> {
         let daemon = GlobalCounters {
-            kernel_drops: self.socket_drops().saturating_sub(self.drops_base),
+            kernel_drops: self.drops.since_reset(self.sock_fds()),
             ..self.counters
         };
         self.insts
@@ -593,17 +594,12 @@ impl Vrrpd {
             i.m.clear_counters();
         }
         self.counters = GlobalCounters::default();
-        self.drops_base = self.socket_drops();
+        self.drops = KernelDrops::from_now(self.sock_fds());
     }
 
-    /// The kernel's drops on every VRRP socket since it was made (sockets live as long as the
-    /// daemon, so the sum never goes back).
-    fn socket_drops(&self) -> u64 {
-        self.socks
-            .iter()
-            .filter_map(|s| crate::sys::socket_drops(AsRawFd::as_raw_fd(&s.s)))
-            .map(u64::from)
-            .sum()
+    /// The VRRP sockets (they live as long as the daemon).
+    fn sock_fds(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
+        self.socks.iter().map(|s| AsRawFd::as_raw_fd(&s.s))
     }
 
     /// The earliest deadline of any running instance (an advert to send, a master to time out).
