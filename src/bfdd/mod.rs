@@ -183,17 +183,10 @@ impl Bfdd {
 
     /// Whether session `name` is Up (for `BFD_CHECK` and tests).
     pub fn is_up(&self, name: &str) -> Option<bool> {
-        self.live()
+        self.slots
+            .iter_live()
             .find(|(_, s)| s.cfg.name == name)
             .map(|(_, s)| s.s.state() == State::Up)
-    }
-
-    /// The running sessions and their slots.
-    fn live(&self) -> impl Iterator<Item = (usize, &Slot)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.slots.is_live(*i))
     }
 
     /// Sessions that went Up or left Up since the last call.
@@ -220,7 +213,8 @@ impl Bfdd {
     }
 
     pub fn views(&self) -> Vec<View<'_>> {
-        self.live()
+        self.slots
+            .iter_live()
             .map(|(_, s)| View {
                 cfg: &s.cfg,
                 session: &s.s,
@@ -328,7 +322,9 @@ impl Bfdd {
     pub fn reload<K: From<Key> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) {
         let new = &cfg.bfd.instances;
         let plan = reload::plan(
-            self.live().map(|(i, s)| (i, s.cfg.name.as_str())),
+            self.slots
+                .iter_live()
+                .map(|(i, s)| (i, s.cfg.name.as_str())),
             new.iter().map(|inst| inst.name.as_str()),
             |i, n| same_endpoints(&self.slots[i].cfg, &new[n]),
         );
@@ -512,7 +508,8 @@ impl Bfdd {
             let i = *self.by_discr.get(&repr.your_discr)?;
             return (self.slots.is_live(i) && fits(&self.slots[i])).then_some(i);
         }
-        self.live()
+        self.slots
+            .iter_live()
             .find(|(_, s)| fits(s) && s.cfg.source.is_none_or(|a| dst.is_none_or(|d| d == a)))
             .map(|(i, _)| i)
     }

@@ -747,9 +747,9 @@ impl Vrrpd {
         // Script user, script security and the notify scripts' files, as the new file says.
         self.notifier.load(cfg);
         let plan = reload::plan(
-            (0..self.insts.len())
-                .filter(|&j| !self.insts[j].retired)
-                .map(|j| (j, self.insts[j].m.params().name.as_str())),
+            self.insts
+                .iter_live()
+                .map(|(j, inst)| (j, inst.m.params().name.as_str())),
             planned.iter().map(|p| p.params.name.as_str()),
             |j, n| {
                 let (inst, p) = (&self.insts[j], &planned[n]);
