@@ -147,4 +147,38 @@ mod tests {
         a.spent();
         assert_eq!(a.at(), None);
     }
+
+    /// The guard an executor runs on a timer wake: the slot id first, then the armed deadline.
+    #[test]
+    fn a_wake_of_an_earlier_occupant_never_reaches_the_new_one() {
+        use super::super::slots::{SlotId, Slots};
+        let t0 = Instant::from_nanos(1_000_000_000);
+        let t1 = t0 + Duration::from_secs(1);
+        let mut r = rec(t0);
+        let mut slots: Slots<Armed> = Slots::new();
+        let wake = |slots: &mut Slots<Armed>, id: SlotId, at: Instant| {
+            slots.check(id).is_some_and(|i| slots[i].fired(at))
+        };
+        let i = slots.insert(Armed::default());
+        let old = slots.id(i);
+        slots[i].set(&mut r, Some(t1), 0);
+        // Its occupant ends (the timer cancelled) and a new one takes the slot, armed for the
+        // same deadline.
+        slots[i].cancel(&mut r);
+        slots.release(i);
+        let j = slots.insert(Armed::default());
+        assert_eq!(j, i);
+        slots[j].set(&mut r, Some(t1), 0);
+        assert!(
+            !wake(&mut slots, old, t1),
+            "the old occupant's wake ran the new one"
+        );
+        assert_eq!(
+            slots[j].at(),
+            Some(t1),
+            "a stale wake disarmed the new occupant"
+        );
+        let new = slots.id(j);
+        assert!(wake(&mut slots, new, t1));
+    }
 }
