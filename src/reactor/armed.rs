@@ -100,19 +100,20 @@ mod tests {
         }
     }
 
-    fn rec(t0: Instant) -> Rec {
-        Rec {
+    /// A fresh recorder and two deadlines, 1 s and 2 s after its start.
+    fn rec() -> (Rec, [Instant; 2]) {
+        let t0 = Instant::from_nanos(1_000_000_000);
+        let r = Rec {
             wheel: Wheel::new(t0),
             arms: 0,
             cancels: 0,
-        }
+        };
+        (r, [1, 2].map(|s| t0 + Duration::from_secs(s)))
     }
 
     #[test]
     fn the_reactor_is_touched_only_when_the_deadline_moves() {
-        let t0 = Instant::from_nanos(1_000_000_000);
-        let (t1, t2) = (t0 + Duration::from_secs(1), t0 + Duration::from_secs(2));
-        let mut r = rec(t0);
+        let (mut r, [t1, t2]) = rec();
         let mut a = Armed::default();
         assert!(a.set(&mut r, Some(t1), 7));
         assert!(!a.set(&mut r, Some(t1), 7), "same deadline: no re-arm");
@@ -129,9 +130,7 @@ mod tests {
 
     #[test]
     fn only_the_armed_deadline_is_a_wake_of_the_slot() {
-        let t0 = Instant::from_nanos(1_000_000_000);
-        let (t1, t2) = (t0 + Duration::from_secs(1), t0 + Duration::from_secs(2));
-        let mut r = rec(t0);
+        let (mut r, [t1, t2]) = rec();
         let mut a = Armed::default();
         assert!(!a.fired(t1), "unarmed: every wake is stale");
         a.set(&mut r, Some(t1), 1);
@@ -152,9 +151,7 @@ mod tests {
     #[test]
     fn a_wake_of_an_earlier_occupant_never_reaches_the_new_one() {
         use super::super::slots::{SlotId, Slots};
-        let t0 = Instant::from_nanos(1_000_000_000);
-        let t1 = t0 + Duration::from_secs(1);
-        let mut r = rec(t0);
+        let (mut r, [t1, _]) = rec();
         let mut slots: Slots<Armed> = Slots::new();
         let wake = |slots: &mut Slots<Armed>, id: SlotId, at: Instant| {
             slots.check(id).is_some_and(|i| slots[i].fired(at))
