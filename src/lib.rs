@@ -3,7 +3,9 @@
 //! The binary is a thin `main`; everything lives here so that tests and benchmarks can drive it.
 //! Map of the crate (see DESIGN.md in the project's shared folder):
 //! - [`cli`]: keepalived's command line;
-//! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes;
+//! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes, and
+//!   the plumbing every executor shares: reusable slots with generations ([`reactor::slots`]), a
+//!   slot's armed timer ([`reactor::armed`]), reload by stable identity ([`reactor::reload`]);
 //! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
 //!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
 //!   locked pid file;

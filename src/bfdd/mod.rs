@@ -38,8 +38,12 @@ use log::{debug, info, warn};
 use crate::bfd::{Output, Params, Session, State};
 use crate::config::Config;
 use crate::config::bfd::BfdInstance;
-use crate::reactor::{Core, TimerId};
+use crate::reactor::Core;
+use crate::reactor::armed::Armed;
+use crate::reactor::reload::{self, Step};
+use crate::reactor::slots::{SlotId, Slots};
 use crate::rng::Rng;
+use crate::sys::KernelDrops;
 use crate::sys::udp::{BfdSocket, SOURCE_PORTS};
 use crate::time::Instant;
 use crate::wire::bfd::{self as wb, DropReason};
@@ -49,8 +53,8 @@ use crate::wire::bfd::{self as wb, DropReason};
 pub enum Key {
     /// Receiving socket `n`.
     Listener(u32),
-    /// The timer of session `n`.
-    Timer(u32),
+    /// The timer of the session in that slot.
+    Timer(SlotId),
 }
 
 /// A session went Up or left Up.
@@ -90,8 +94,7 @@ struct Slot {
     /// The sending socket; `None` when it could not be made (logged, retried on reload).
     tx: Option<BfdSocket>,
     peer: SocketAddr,
-    armed: Option<(Instant, TimerId)>,
-    retired: bool,
+    armed: Armed,
 }
 
 struct Listener {
@@ -110,14 +113,16 @@ pub struct View<'a> {
 
 /// The BFD sessions of the daemon; see the module doc.
 pub struct Bfdd {
-    slots: Vec<Slot>,
+    /// The sessions; a reload reuses the slots of the ones it ends (a released slot holds the
+    /// ended session as a tombstone until then), and timers name an occupant by [`SlotId`].
+    slots: Slots<Slot>,
     listeners: Vec<Listener>,
     by_discr: HashMap<u32, usize>,
     rng: Rng,
     changes: Vec<Change>,
     counters: Counters,
-    /// The listeners' kernel drops when the counters were last cleared.
-    drops_base: u64,
+    /// The listeners' kernel drops since the counters were last cleared.
+    drops: KernelDrops,
     stopping: bool,
     /// The receive batch, kept for its capacity.
     batch: Vec<crate::sys::udp::Received>,
@@ -151,13 +156,13 @@ impl Bfdd {
     /// Starts the sessions of `cfg` (none when there are no `bfd_instance` blocks).
     pub fn start<K: From<Key> + Copy>(cfg: &Config, core: &mut Core<K>, now: Instant) -> Bfdd {
         let mut d = Bfdd {
-            slots: Vec::new(),
+            slots: Slots::new(),
             listeners: Vec::new(),
             by_discr: HashMap::new(),
             rng: Rng::new(seed()),
             changes: Vec::new(),
             counters: Counters::default(),
-            drops_base: 0,
+            drops: KernelDrops::default(),
             stopping: false,
             batch: Vec::with_capacity(8),
         };
@@ -169,7 +174,7 @@ impl Bfdd {
 
     /// Number of running sessions.
     pub fn len(&self) -> usize {
-        self.slots.iter().filter(|s| !s.retired).count()
+        self.slots.live()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -179,9 +184,9 @@ impl Bfdd {
     /// Whether session `name` is Up (for `BFD_CHECK` and tests).
     pub fn is_up(&self, name: &str) -> Option<bool> {
         self.slots
-            .iter()
-            .find(|s| !s.retired && s.cfg.name == name)
-            .map(|s| s.s.state() == State::Up)
+            .iter_live()
+            .find(|(_, s)| s.cfg.name == name)
+            .map(|(_, s)| s.s.state() == State::Up)
     }
 
     /// Sessions that went Up or left Up since the last call.
@@ -192,31 +197,25 @@ impl Bfdd {
     /// The counters, with the kernel's drops on the receiving sockets read now.
     pub fn counters(&self) -> Counters {
         Counters {
-            kernel_drops: self.socket_drops().saturating_sub(self.drops_base),
+            kernel_drops: self.drops.since_reset(self.listener_fds()),
             ..self.counters
         }
     }
 
     pub fn clear_counters(&mut self) {
         self.counters = Counters::default();
-        self.drops_base = self.socket_drops();
+        self.drops = KernelDrops::from_now(self.listener_fds());
     }
 
-    /// The kernel's drops on every receiving socket since it was made (listeners live as long
-    /// as the daemon, so the sum never goes back).
-    fn socket_drops(&self) -> u64 {
-        self.listeners
-            .iter()
-            .filter_map(|l| crate::sys::socket_drops(l.sock.as_raw_fd()))
-            .map(u64::from)
-            .sum()
+    /// The receiving sockets (they live as long as the daemon).
+    fn listener_fds(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
+        self.listeners.iter().map(|l| l.sock.as_raw_fd())
     }
 
     pub fn views(&self) -> Vec<View<'_>> {
         self.slots
-            .iter()
-            .filter(|s| !s.retired)
-            .map(|s| View {
+            .iter_live()
+            .map(|(_, s)| View {
                 cfg: &s.cfg,
                 session: &s.s,
                 local: s.tx.as_ref().map(BfdSocket::local),
@@ -307,21 +306,11 @@ impl Bfdd {
             s,
             tx,
             peer,
-            armed: None,
-            retired: false,
+            armed: Armed::default(),
         };
-        // A retired slot is taken again (its timer is cancelled, its discriminator gone), so
+        // A released slot is taken again (its timer is cancelled, its discriminator gone), so
         // reloads never grow the table.
-        let i = match self.slots.iter().position(|s| s.retired) {
-            Some(i) => {
-                self.slots[i] = slot;
-                i
-            }
-            None => {
-                self.slots.push(slot);
-                self.slots.len() - 1
-            }
-        };
+        let i = self.slots.insert(slot);
         self.by_discr.insert(discr, i);
         self.drain(core, i);
         i
@@ -331,57 +320,62 @@ impl Bfdd {
     /// Poll Sequence (RFC 5880 6.8.3); other changes, and removed instances, end the session
     /// with AdminDown (RFC 5880 6.8.16), and a changed instance starts anew.
     pub fn reload<K: From<Key> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) {
-        // Slots to keep; a new session may take a retired slot below the old length.
-        let mut seen = vec![false; self.slots.len()];
-        let keep = |seen: &mut Vec<bool>, j: usize| {
-            if let Some(k) = seen.get_mut(j) {
-                *k = true;
-            }
-        };
-        for inst in &cfg.bfd.instances {
-            let found = self
-                .slots
-                .iter()
-                .position(|s| !s.retired && s.cfg.name == inst.name);
-            match found {
-                Some(i) if same_endpoints(&self.slots[i].cfg, inst) => {
-                    seen[i] = true;
-                    let slot = &mut self.slots[i];
-                    if slot.cfg != *inst {
-                        let was = &slot.cfg;
-                        if (was.idle_tx, was.passive) != (inst.idle_tx, inst.passive) {
-                            debug!(
-                                "BFD_Instance({}): idle_tx and passive changes apply to new sessions only",
-                                inst.name
-                            );
-                        }
-                        slot.s
-                            .set_params(now, inst.min_tx, inst.min_rx, inst.multiplier);
-                        let mut c = inst.clone();
-                        c.idle_tx = was.idle_tx;
-                        c.passive = was.passive;
-                        slot.cfg = c;
+        let new = &cfg.bfd.instances;
+        let plan = reload::plan(
+            self.slots
+                .iter_live()
+                .map(|(i, s)| (i, s.cfg.name.as_str())),
+            new.iter().map(|inst| inst.name.as_str()),
+            |i, n| same_endpoints(&self.slots[i].cfg, &new[n]),
+        );
+        for step in plan.steps {
+            match step {
+                Step::Keep { old: i, new: n } => {
+                    if self.update(now, i, &new[n]) {
                         self.drain(core, i);
                     }
                 }
-                Some(i) => {
-                    info!("BFD_Instance({}): addresses changed, restarting", inst.name);
+                Step::Restart { old: i, new: n } => {
+                    info!(
+                        "BFD_Instance({}): addresses changed, restarting",
+                        new[n].name
+                    );
                     self.retire(core, now, i);
-                    let j = self.add(inst.clone(), core, now);
-                    keep(&mut seen, j);
+                    self.add(new[n].clone(), core, now);
                 }
-                None => {
-                    let j = self.add(inst.clone(), core, now);
-                    keep(&mut seen, j);
+                Step::Add { new: n } => {
+                    self.add(new[n].clone(), core, now);
                 }
             }
         }
-        for (i, seen) in seen.into_iter().enumerate() {
-            if !seen && !self.slots[i].retired {
-                info!("BFD_Instance({}): removed", self.slots[i].cfg.name);
-                self.retire(core, now, i);
-            }
+        for i in plan.removed {
+            info!("BFD_Instance({}): removed", self.slots[i].cfg.name);
+            self.retire(core, now, i);
         }
+    }
+
+    /// A kept session gets its instance's new parameters: new intervals or multiplier start a
+    /// Poll Sequence; `idle_tx` and `passive` stay as the session started. Returns whether
+    /// anything changed (then the caller drains the session).
+    fn update(&mut self, now: Instant, i: usize, inst: &BfdInstance) -> bool {
+        let slot = &mut self.slots[i];
+        if slot.cfg == *inst {
+            return false;
+        }
+        let was = &slot.cfg;
+        if (was.idle_tx, was.passive) != (inst.idle_tx, inst.passive) {
+            debug!(
+                "BFD_Instance({}): idle_tx and passive changes apply to new sessions only",
+                inst.name
+            );
+        }
+        slot.s
+            .set_params(now, inst.min_tx, inst.min_rx, inst.multiplier);
+        let mut c = inst.clone();
+        c.idle_tx = was.idle_tx;
+        c.passive = was.passive;
+        slot.cfg = c;
+        true
     }
 
     /// Ends session `i`: AdminDown to the peer, a Down event if it was Up, its timer and socket
@@ -389,11 +383,9 @@ impl Bfdd {
     fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
         self.slots[i].s.set_admin_down(now, true);
         self.drain(core, i);
+        self.slots.release(i);
         let slot = &mut self.slots[i];
-        slot.retired = true;
-        if let Some((_, id)) = slot.armed.take() {
-            core.cancel(id);
-        }
+        slot.armed.cancel(core);
         slot.tx = None;
         let discr = slot.s.params().local_discr;
         self.by_discr.remove(&discr);
@@ -404,30 +396,29 @@ impl Bfdd {
     pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
         for i in 0..self.slots.len() {
-            if !self.slots[i].retired {
+            if self.slots.is_live(i) {
                 self.retire(core, now, i);
             }
         }
     }
 
-    /// A session's timer, armed for `deadline`. A wake for a timer that was cancelled after it
-    /// came due (its session ended, or the slot holds a new session now) does not match the
-    /// slot's armed deadline and is ignored.
+    /// A session's timer, armed for `deadline`. A wake for an ended session (or an earlier
+    /// occupant of its slot) or for a deadline no longer armed is ignored (see
+    /// [`crate::reactor::armed`]).
     pub fn on_timer<K: From<Key> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
-        i: u32,
+        id: SlotId,
         deadline: Instant,
     ) {
-        let i = i as usize;
-        let Some(slot) = self.slots.get_mut(i) else {
+        let Some(i) = self.slots.check(id) else {
             return;
         };
-        if slot.retired || slot.armed.map(|(at, _)| at) != Some(deadline) {
+        let slot = &mut self.slots[i];
+        if !slot.armed.fired(deadline) {
             return;
         }
-        slot.armed = None;
         slot.s.handle_timeout(now);
         self.drain(core, i);
     }
@@ -512,14 +503,15 @@ impl Bfdd {
         dst: Option<IpAddr>,
         multihop: bool,
     ) -> Option<usize> {
-        let fits = |s: &Slot| !s.retired && s.cfg.neighbor == src && s.cfg.multihop == multihop;
+        let fits = |s: &Slot| s.cfg.neighbor == src && s.cfg.multihop == multihop;
         if repr.your_discr != 0 {
             let i = *self.by_discr.get(&repr.your_discr)?;
-            return fits(&self.slots[i]).then_some(i);
+            return (self.slots.is_live(i) && fits(&self.slots[i])).then_some(i);
         }
         self.slots
-            .iter()
-            .position(|s| fits(s) && s.cfg.source.is_none_or(|a| dst.is_none_or(|d| d == a)))
+            .iter_live()
+            .find(|(_, s)| fits(s) && s.cfg.source.is_none_or(|a| dst.is_none_or(|d| d == a)))
+            .map(|(i, _)| i)
     }
 
     /// Gives the outputs of session `i` to the world, then re-arms its timer.
@@ -559,21 +551,11 @@ impl Bfdd {
                 }
             }
         }
+        let live = self.slots.is_live(i);
+        let owner = K::from(Key::Timer(self.slots.id(i)));
         let slot = &mut self.slots[i];
-        let want = if slot.retired {
-            None
-        } else {
-            slot.s.poll_timeout()
-        };
-        if want != slot.armed.map(|(at, _)| at) {
-            if let Some((_, id)) = slot.armed.take() {
-                core.cancel(id);
-            }
-            if let Some(at) = want {
-                let id = core.arm(at, K::from(Key::Timer(i as u32)));
-                slot.armed = Some((at, id));
-            }
-        }
+        let want = if live { slot.s.poll_timeout() } else { None };
+        slot.armed.set(core, want, owner);
     }
 }
 

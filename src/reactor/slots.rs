@@ -110,6 +110,11 @@ impl<T> Slots<T> {
         self.items.iter()
     }
 
+    /// The live occupants and their indices.
+    pub fn iter_live(&self) -> impl Iterator<Item = (usize, &T)> {
+        self.items.iter().enumerate().filter(|(i, _)| self.live[*i])
+    }
+
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
         self.items.iter_mut()
     }
@@ -155,6 +160,7 @@ mod tests {
         assert_eq!(s.check(old), None, "the old id names the new occupant");
         assert_eq!(s.check(s.id(c)), Some(c));
         assert_eq!((s.len(), s.live()), (2, 2));
+        assert_eq!(s.iter_live().collect::<Vec<_>>(), [(0, &"c"), (1, &"b")]);
         assert_eq!(s[b], "b");
     }
 

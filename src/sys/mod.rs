@@ -582,6 +582,35 @@ pub fn socket_drops(fd: RawFd) -> Option<u32> {
     (r == 0 && len as usize >= std::mem::size_of_val(&info)).then_some(info[N - 1])
 }
 
+/// The kernel's drops ([`socket_drops`]) summed over an executor's receiving sockets, counted
+/// from the last [`KernelDrops::from_now`] (a clear of the statistics). The sockets must live as
+/// long as the daemon, so that the sum never goes back.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KernelDrops {
+    base: u64,
+}
+
+impl KernelDrops {
+    fn total(fds: impl IntoIterator<Item = RawFd>) -> u64 {
+        fds.into_iter()
+            .filter_map(socket_drops)
+            .map(u64::from)
+            .sum()
+    }
+
+    /// The drops on `fds` since the last reset.
+    pub fn since_reset(&self, fds: impl IntoIterator<Item = RawFd>) -> u64 {
+        Self::total(fds).saturating_sub(self.base)
+    }
+
+    /// A count of the drops on `fds` from now on.
+    pub fn from_now(fds: impl IntoIterator<Item = RawFd>) -> KernelDrops {
+        KernelDrops {
+            base: Self::total(fds),
+        }
+    }
+}
+
 /// `if_nametoindex(3)`: the index of the interface `name` in the calling thread's network
 /// namespace, or `None` if there is none (or the name cannot be a C string).
 pub fn if_nametoindex(name: &str) -> Option<u32> {

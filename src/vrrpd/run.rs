@@ -44,9 +44,12 @@ use crate::config::vrrp::{Family, IpAddress};
 use crate::netlink::monitor::{Event as LinkEvent, Monitor};
 use crate::netlink::names::{RtNames, SysNames};
 use crate::netlink::rtnl::{Reply, Rtnl, Seq};
+use crate::reactor::Core;
+use crate::reactor::armed::Armed;
+use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
-use crate::reactor::{Core, TimerId};
 use crate::script::Spawn;
+use crate::sys::KernelDrops;
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
 use crate::track::{Owner, Trackers};
@@ -121,7 +124,7 @@ struct Inst {
     vips6: Vec<Ipv6Addr>,
     /// The checksum variant we send with and expect.
     variant: ChecksumVariant,
-    armed: Option<(Instant, TimerId)>,
+    armed: Armed,
     /// The VIPs are (being) installed.
     vips_on: bool,
     /// The state of our own interface last given to the machine (`None`: not yet known, taken as
@@ -192,9 +195,9 @@ pub struct Vrrpd {
     group_of: Vec<Option<usize>>,
     in_group_drain: bool,
     pub counters: GlobalCounters,
-    /// The sockets' kernel drops when the counters were last cleared (the kernel's count
+    /// The sockets' kernel drops since the counters were last cleared (the kernel's count
     /// cannot be reset).
-    drops_base: u64,
+    drops: KernelDrops,
     /// Lines about dropped packets and IO errors, rate-limited ([`super::loglimit`]).
     limit: super::loglimit::LogLimit,
 }
@@ -262,7 +265,7 @@ impl Vrrpd {
             group_of: Vec::new(),
             in_group_drain: false,
             counters: GlobalCounters::default(),
-            drops_base: 0,
+            drops: KernelDrops::default(),
             limit: super::loglimit::LogLimit::default(),
         };
         for r in d.notifier.readers.clone() {
@@ -377,7 +380,7 @@ impl Vrrpd {
             vips4,
             vips6,
             variant,
-            armed: None,
+            armed: Armed::default(),
             vips_on: false,
             link_up: None,
             track: (0, false),
@@ -470,7 +473,7 @@ impl Vrrpd {
     /// Every instance as the dumps see it.
     pub fn views(&self) -> Vec<super::dump::View<'_>> {
         let daemon = GlobalCounters {
-            kernel_drops: self.socket_drops().saturating_sub(self.drops_base),
+            kernel_drops: self.drops.since_reset(self.sock_fds()),
             ..self.counters
         };
         self.insts
@@ -591,17 +594,12 @@ impl Vrrpd {
             i.m.clear_counters();
         }
         self.counters = GlobalCounters::default();
-        self.drops_base = self.socket_drops();
+        self.drops = KernelDrops::from_now(self.sock_fds());
     }
 
-    /// The kernel's drops on every VRRP socket since it was made (sockets live as long as the
-    /// daemon, so the sum never goes back).
-    fn socket_drops(&self) -> u64 {
-        self.socks
-            .iter()
-            .filter_map(|s| crate::sys::socket_drops(AsRawFd::as_raw_fd(&s.s)))
-            .map(u64::from)
-            .sum()
+    /// The VRRP sockets (they live as long as the daemon).
+    fn sock_fds(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
+        self.socks.iter().map(|s| AsRawFd::as_raw_fd(&s.s))
     }
 
     /// The earliest deadline of any running instance (an advert to send, a master to time out).
@@ -609,7 +607,7 @@ impl Vrrpd {
         self.insts
             .iter()
             .filter(|i| !i.retired)
-            .filter_map(|i| i.armed.map(|(at, _)| at))
+            .filter_map(|i| i.armed.at())
             .min()
     }
 
@@ -692,7 +690,7 @@ impl Vrrpd {
             return;
         };
         let inst = &mut self.insts[i];
-        inst.armed = None;
+        inst.armed.spent();
         inst.m.handle_timeout(now);
         self.drain(core, now, i);
         self.flush_limit(now);
@@ -724,9 +722,7 @@ impl Vrrpd {
     fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
         self.insts[i].m.handle_input(now, Input::Shutdown);
         self.drain(core, now, i);
-        if let Some((_, id)) = self.insts[i].armed.take() {
-            core.cancel(id);
-        }
+        self.insts[i].armed.cancel(core);
         if !self.stopping {
             self.vmac_retired(i);
         }
@@ -750,55 +746,50 @@ impl Vrrpd {
         self.group4 = cfg.global.vrrp.mcast_group4;
         // Script user, script security and the notify scripts' files, as the new file says.
         self.notifier.load(cfg);
-        let before = self.insts.len();
-        let mut keep = vec![false; before];
-        let (mut same, mut changed, mut added) = (0, 0, 0);
-        for p in planned {
-            let found = (0..before).find(|&j| {
-                !self.insts[j].retired && self.insts[j].m.params().name == p.params.name
-            });
-            if let Some(j) = found {
-                let inst = &self.insts[j];
+        let plan = reload::plan(
+            self.insts
+                .iter_live()
+                .map(|(j, inst)| (j, inst.m.params().name.as_str())),
+            planned.iter().map(|p| p.params.name.as_str()),
+            |j, n| {
+                let (inst, p) = (&self.insts[j], &planned[n]);
                 let mut want = p.params.clone();
                 if p.io.src.is_none() {
                     want.primary_addr = inst.src;
                 }
                 // Compare as the machine normalizes them.
                 let want = Instance::new(want, now).params().clone();
-                if want == *inst.m.params() && p.io == inst.io {
-                    keep[j] = true;
-                    same += 1;
-                    continue;
+                want == *inst.m.params() && p.io == inst.io
+            },
+        );
+        let (same, changed, added, _) = plan.counts();
+        let mut planned: Vec<Option<Planned>> = planned.into_iter().map(Some).collect();
+        for step in plan.steps {
+            let n = match step {
+                Step::Keep { .. } => continue,
+                Step::Restart { old: j, new: n } => {
+                    info!(
+                        "({}) configuration changed: restarting the instance",
+                        self.insts[j].m.params().name
+                    );
+                    self.retire(core, now, j);
+                    n
                 }
-                info!(
-                    "({}) configuration changed: restarting the instance",
-                    p.params.name
-                );
-                self.retire(core, now, j);
-                changed += 1;
-            } else {
-                added += 1;
-            }
+                Step::Add { new: n } => n,
+            };
+            let Some(p) = planned[n].take() else { continue };
             match self.add_instance(p, core, now) {
-                Ok(n) => {
-                    // A new instance may take a slot released above: not one to remove.
-                    if let Some(k) = keep.get_mut(n) {
-                        *k = true;
-                    }
-                    self.drain(core, now, n)
-                }
+                Ok(i) => self.drain(core, now, i),
                 Err(e) => error!("{e}"),
             }
         }
-        for (j, kept) in keep.into_iter().enumerate() {
-            if !kept && !self.insts[j].retired {
-                info!(
-                    "({}) removed from the configuration",
-                    self.insts[j].m.params().name
-                );
-                self.insts[j].deleting = true;
-                self.retire(core, now, j);
-            }
+        for j in plan.removed {
+            info!(
+                "({}) removed from the configuration",
+                self.insts[j].m.params().name
+            );
+            self.insts[j].deleting = true;
+            self.retire(core, now, j);
         }
         self.rebuild_groups(cfg);
         self.restart_trackers(cfg, core, now);
@@ -1258,15 +1249,7 @@ impl Vrrpd {
         // A machine waiting for its VMAC does not start (see `vmacs`).
         let held = inst.vmac.as_ref().is_some_and(Vmac::holds_machine) && !self.stopping;
         let want = if held { None } else { inst.m.poll_timeout() };
-        if want != inst.armed.map(|(at, _)| at) {
-            if let Some((_, id)) = inst.armed.take() {
-                core.cancel(id);
-            }
-            if let Some(at) = want {
-                let id = core.arm(at, K::from(Key::Timer(slot)));
-                inst.armed = Some((at, id));
-            }
-        }
+        inst.armed.set(core, want, K::from(Key::Timer(slot)));
     }
 
     /// FIFO lines and scripts for one event of instance `i`, in the order of events.
