@@ -45,7 +45,7 @@ impl<K: From<vrrpd::Key> + Copy> Routed<K> for Vrrp {
     fn on_timer(&mut self, core: &mut Core<K>, now: Instant, k: vrrpd::Key, deadline: Instant) {
         let Some(v) = &mut self.run else { return };
         match k {
-            vrrpd::Key::Timer(i) => v.on_timer(core, now, i),
+            vrrpd::Key::Timer(i) => v.on_timer(core, now, i, deadline),
             vrrpd::Key::Tracker(t) => v.on_tracker_timer(core, now, t, deadline),
             vrrpd::Key::Socket(_) | vrrpd::Key::Rtnl | vrrpd::Key::Monitor | vrrpd::Key::Script => {
             }

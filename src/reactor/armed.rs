@@ -68,12 +68,6 @@ impl Armed {
         self.0 = None;
         true
     }
-
-    /// The armed timer fired, the caller knowing it is this one (the reactor delivers no
-    /// cancelled timer and the wake's slot id matched): the slot is unarmed.
-    pub fn spent(&mut self) {
-        self.0 = None;
-    }
 }
 
 #[cfg(test)]
@@ -143,8 +137,6 @@ mod tests {
         // Re-arming after the wake arms anew (the spent id is not cancelled).
         assert!(a.set(&mut r, Some(t2), 1));
         assert_eq!((r.arms, r.cancels), (3, 1));
-        a.spent();
-        assert_eq!(a.at(), None);
     }
 
     /// The guard an executor runs on a timer wake: the slot id first, then the armed deadline.

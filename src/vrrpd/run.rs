@@ -682,15 +682,22 @@ impl Vrrpd {
     }
 
     /// A timer of instance `i` is due.
-    pub fn on_timer<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, id: SlotId) {
-        // The reactor delivers only the timer `armed` holds: every re-arm and `retire` cancel the
-        // previous one, and a cancel takes effect even for a timer already due in this wake. A
-        // slot released since (a stopped instance) is still checked, as a guard.
+    pub fn on_timer<K: From<Key> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        id: SlotId,
+        deadline: Instant,
+    ) {
+        // The reactor delivers no cancelled timer; the slot id (a released slot) and the armed
+        // deadline are checked as well, as BFD checks them: one guard for every executor.
         let Some(i) = self.insts.check(id) else {
             return;
         };
         let inst = &mut self.insts[i];
-        inst.armed.spent();
+        if !inst.armed.fired(deadline) {
+            return;
+        }
         inst.m.handle_timeout(now);
         self.drain(core, now, i);
         self.flush_limit(now);
