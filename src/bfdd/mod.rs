@@ -20,8 +20,9 @@
 //!
 //! # Events
 //! A session going Up, or leaving Up, is a [`Change`] the daemon takes with [`Bfdd::take_changes`]
-//! and hands to the VRRP side (`track_bfd`) and, with the checkers, to `BFD_CHECK`, as keepalived's
-//! BFD process writes to its event pipes; here it is a function call in the same wake.
+//! and puts on the dispatcher's event queue for the VRRP side (`track_bfd`) and, with the
+//! checkers, `BFD_CHECK`, as keepalived's BFD process writes to its event pipes; the queue is
+//! drained in the same wake (`crate::daemon::subsystem`).
 //!
 //! # Contract (the reactor's, see [`crate::reactor`])
 //! Every entry point gives one input to one session and drains its outputs before it returns.
