@@ -50,9 +50,7 @@ use crate::script::Spawn;
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
 use crate::track::{Owner, Trackers};
-use crate::vrrp::{
-    Action, Advert, AdvertOut, Auth, DropReason, Input, Instance, Output, RxMeta, SyncOutput,
-};
+use crate::vrrp::{Action, AdvertOut, Input, Instance, Output, RxMeta, SyncOutput, advert};
 use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 
@@ -920,33 +918,7 @@ impl Vrrpd {
         let mut addrs = std::mem::take(&mut self.addrs);
         addrs.clear();
         addrs.extend(repr.addresses.iter());
-        let (interval, auth_type, auth_data) = match repr.version {
-            wv::Version::V2 {
-                auth_type,
-                advert_int,
-                auth_data,
-            } => (
-                std::time::Duration::from_secs(u64::from(advert_int)),
-                u8::from(auth_type),
-                auth_data,
-            ),
-            wv::Version::V3 { max_advert_int, .. } => (
-                std::time::Duration::from_millis(u64::from(max_advert_int & 0x0fff) * 10),
-                0,
-                [0; 8],
-            ),
-        };
-        let advert = Advert {
-            version: repr.version.number(),
-            kind: u8::from(repr.msg_type),
-            vrid: repr.vrid,
-            priority: repr.priority,
-            interval,
-            addrs: &addrs,
-            auth_type,
-            auth_data,
-            ah: None,
-        };
+        let advert = advert::from_wire(&repr, &addrs);
         let meta = RxMeta {
             src,
             multicast,
@@ -959,27 +931,16 @@ impl Vrrpd {
                 continue;
             }
             matched = true;
-            let p = inst.m.params();
-            let learns = p.version == 3 && inst.io.family == Family::Inet;
-            let input = if pkt.verify_checksum(&pair, inst.variant) {
-                Input::Advert { advert, meta }
-            } else if let Some(variant) = learns
-                .then(|| pkt.detect_checksum_variant(&pair, self.group4))
-                .flatten()
-                .filter(|&v| v != inst.variant)
-            {
-                // The machine decides whether to adopt it (Action::AdoptChecksum).
-                Input::AdvertOtherChecksum {
-                    advert,
-                    meta,
-                    variant,
-                }
-            } else {
-                Input::Malformed {
-                    src,
-                    reason: DropReason::Checksum,
-                }
-            };
+            let follows = advert::follows_checksum(inst.m.params().version, inst.io.family);
+            let input = advert::classify(
+                &pkt,
+                &pair,
+                inst.variant,
+                follows,
+                self.group4,
+                advert,
+                meta,
+            );
             inst.m.handle_input(now, input);
             self.drain(core, now, i);
         }
@@ -1079,11 +1040,8 @@ impl Vrrpd {
     }
 
     /// Gives the machines whose interface or tracked interfaces include `ifindex` (all, for
-    /// `None`) the link state and tracking weight the monitor now knows, when they changed.
-    ///
-    /// keepalived's `track_interface` weights: 0 means the interface being down is a FAULT; a
-    /// positive weight is added to the priority while the interface is up, a negative one while
-    /// it is down; `reverse` swaps up and down.
+    /// `None`) the link state and tracking weight the monitor now knows, when they changed
+    /// (`track_interface` weights: [`crate::track::weight::add_link`]).
     fn links_changed<K: From<Key> + Copy>(
         &mut self,
         core: &mut Core<K>,
@@ -1118,16 +1076,11 @@ impl Vrrpd {
                 None => !self.monitor.synced(),
             };
             // Scripts, files and processes, then the interfaces.
-            let (mut weight, mut fault) = self.trackers.contribution(i);
+            let mut acc = self.trackers.contribution(i);
             for (name, w, reverse) in &inst.io.track_ifs {
-                let up = up_of(name) != *reverse;
-                match *w {
-                    0 if !up => fault = true,
-                    w if w > 0 && up => weight += w,
-                    w if w < 0 && !up => weight += w,
-                    _ => {}
-                }
+                crate::track::weight::add_link(&mut acc, up_of(name), *w, *reverse);
             }
+            let (weight, fault) = acc;
             let link_input = (!inst.io.dont_track_primary
                 && inst.link_up.unwrap_or(true) != own_up)
                 .then_some(own_up);
@@ -1330,34 +1283,11 @@ impl Vrrpd {
     fn transmit(&mut self, i: usize, a: &AdvertOut) {
         let inst = &self.insts[i];
         let p = inst.m.params();
-        let version = if a.version == 3 {
-            wv::Version::V3 {
-                max_advert_int: (a.interval.as_millis() / 10).min(4095) as u16,
-                reserved: 0,
-            }
-        } else {
-            let (auth_type, auth_data) = match p.auth {
-                Auth::Pass(pw) => (wv::AuthType::Pass, pw),
-                Auth::Ah => (wv::AuthType::Ah, [0; 8]),
-                Auth::None => (wv::AuthType::None, [0; 8]),
-            };
-            wv::Version::V2 {
-                auth_type,
-                advert_int: a.interval.as_secs().clamp(1, 255) as u8,
-                auth_data,
-            }
-        };
         let addresses = match inst.io.family {
             Family::Inet => Addresses::V4(&inst.vips4),
             Family::Inet6 => Addresses::V6(&inst.vips6),
         };
-        let repr = wv::Repr {
-            version,
-            msg_type: wv::Type::Advertisement,
-            vrid: a.vrid,
-            priority: a.priority,
-            addresses,
-        };
+        let repr = advert::to_wire(a, &p.auth, addresses);
         // No allocation per advert: the group, or the unicast peers, borrowed.
         let group = [inst.io.group];
         let dsts: &[IpAddr] = if inst.io.peers.is_empty() {
