@@ -169,6 +169,9 @@ pub struct Vrrpd {
     /// Requests in flight: what they were for, to log a refusal.
     pending: HashMap<Seq, String>,
     frames: HashMap<u32, PacketSocket>,
+    /// `net.ipv6.conf.<dev>.forwarding` by ifindex, read at an interface's first unsolicited NA
+    /// and again after a link event for it or a reload (not on every NA).
+    forwarding: HashMap<u32, bool>,
     /// VMAC link requests in flight: the instance and what the request was.
     vmac_reqs: HashMap<Seq, (SlotId, vmacs::Req)>,
     /// The sysctls VMACs need, and their old values.
@@ -244,6 +247,7 @@ impl Vrrpd {
             },
             pending: HashMap::new(),
             frames: HashMap::new(),
+            forwarding: HashMap::new(),
             vmac_reqs: HashMap::new(),
             sysctls: super::vmac::Sysctls::default(),
             rx: vec![0; 65536],
@@ -746,6 +750,7 @@ impl Vrrpd {
             error!("({}) cannot run: {}", b.name, b.why);
         }
         self.group4 = cfg.global.vrrp.mcast_group4;
+        self.forwarding.clear();
         // Script user, script security and the notify scripts' files, as the new file says.
         self.notifier.load(cfg);
         let before = self.insts.len();
@@ -992,6 +997,7 @@ impl Vrrpd {
                 LinkEvent::LinkChange {
                     ifindex, name, mac, ..
                 } => {
+                    self.forwarding.remove(&ifindex);
                     if self.monitor.synced() {
                         self.adopt_link(core, now, ifindex, &name, mac);
                         self.links_changed(core, now, Some(ifindex));
@@ -1007,6 +1013,7 @@ impl Vrrpd {
                     }
                     // Its name no longer resolves: recompute every instance.
                     self.frames.remove(&ifindex);
+                    self.forwarding.remove(&ifindex);
                     self.links_changed(core, now, None);
                     self.vmac_removed(core, now, ifindex);
                 }
@@ -1026,6 +1033,7 @@ impl Vrrpd {
                     }
                 }
                 LinkEvent::Synced => {
+                    self.forwarding.clear();
                     // After a re-read (an overrun) interfaces may have been re-created unseen.
                     self.adopt_links(core, now);
                     self.vmacs_synced(core, now);
@@ -1432,12 +1440,10 @@ impl Vrrpd {
             let mac = if ifindex == self.insts[i].ifindex || vmac_everywhere {
                 self.insts[i].mac
             } else {
-                if_mac(&dev).unwrap_or([0; 6])
+                self.link_mac(ifindex, &dev)
             };
             let mac = wire::ethernet::Address(mac);
-            let router = v.is_ipv6()
-                && std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{dev}/forwarding"))
-                    .is_ok_and(|s| s.trim() == "1");
+            let router = v.is_ipv6() && self.ipv6_forwarding(ifindex, &dev);
             let sock = match self.frames.entry(ifindex) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => match PacketSocket::new(ifindex) {
@@ -1466,6 +1472,29 @@ impl Vrrpd {
                 }
             }
         }
+    }
+
+    /// The MAC of interface `ifindex` as the link monitor has it (its first 6 bytes, as
+    /// `SIOCGIFHWADDR` gives them); asked of the kernel only for a link the monitor does not know.
+    fn link_mac(&self, ifindex: u32, dev: &str) -> [u8; 6] {
+        match self.monitor.link_by_index(ifindex) {
+            Some(l) => {
+                let mut mac = [0; 6];
+                let b = l.mac.as_ref().map_or(&[][..], |m| m.as_bytes());
+                mac.iter_mut().zip(b).for_each(|(d, s)| *d = *s);
+                mac
+            }
+            None => if_mac(dev).unwrap_or([0; 6]),
+        }
+    }
+
+    /// Whether IPv6 forwarding is on for `dev` (keepalived sets the NA's Router flag then): the
+    /// sysctl, read once per interface until a link event for it or a reload.
+    fn ipv6_forwarding(&mut self, ifindex: u32, dev: &str) -> bool {
+        *self.forwarding.entry(ifindex).or_insert_with(|| {
+            std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{dev}/forwarding"))
+                .is_ok_and(|s| s.trim() == "1")
+        })
     }
 }
 
