@@ -32,6 +32,14 @@ pub fn add_bool(acc: &mut (i32, bool), ok: bool, weight: i32, reverse: bool) {
     }
 }
 
+/// The weight of a `track_interface` that is `up`, added to `(weight, fault)`: 0 means the
+/// interface being down is a FAULT; a positive weight is added while it is up, a negative one
+/// while it is down; `reverse` swaps up and down (keepalived's `track_interface`, where unlike
+/// [`add_bool`] `reverse` does not negate the weight).
+pub fn add_link(acc: &mut (i32, bool), up: bool, weight: i32, reverse: bool) {
+    add_bool(acc, up != reverse, weight, false);
+}
+
 /// The weight of a track file holding `value`: keepalived's `update_track_file_status`.
 pub fn add_file(acc: &mut (i32, bool), value: i32, weight: i32, reverse: bool) {
     let m: i64 = if reverse { -1 } else { 1 };
@@ -93,5 +101,32 @@ mod tests {
         assert_eq!(g(1, 0, false), (0, true));
         assert_eq!(g(0, 0, false), (0, false));
         assert_eq!(g(0, 0, true), (0, true));
+    }
+
+    #[test]
+    fn interface_weights_follow_keepalived() {
+        let f = |up, w, r| {
+            let mut a = (5, false);
+            add_link(&mut a, up, w, r);
+            a
+        };
+        // (up, weight, reverse) -> (weight, fault), from 5.
+        let table = [
+            (true, 0, false, (5, false)),
+            (false, 0, false, (5, true)),
+            (true, 0, true, (5, true)),
+            (false, 0, true, (5, false)),
+            (true, 10, false, (15, false)),
+            (false, 10, false, (5, false)),
+            (true, 10, true, (5, false)),
+            (false, 10, true, (15, false)),
+            (true, -10, false, (5, false)),
+            (false, -10, false, (-5, false)),
+            (true, -10, true, (-5, false)),
+            (false, -10, true, (5, false)),
+        ];
+        for (up, w, r, want) in table {
+            assert_eq!(f(up, w, r), want, "up {up} weight {w} reverse {r}");
+        }
     }
 }

@@ -27,6 +27,8 @@
 //! # Files
 //! - [`instance`]: [`Params`], [`Instance`], [`Input`], [`Output`] and the state machine;
 //! - [`mod@validate`]: the receive checklist, [`DropReason`] and [`Counters`];
+//! - [`advert`]: adverts between the wire codec and the machine (units, authentication, the
+//!   checksum variant a peer uses);
 //! - [`event`]: [`State`], [`Event`] and the log lines in keepalived's words;
 //! - [`sync`]: [`SyncGroup`], the `vrrp_sync_group` machine that moves its members together
 //!   (members are instances with [`Params::sync_member`]; see its module doc for the call order);
@@ -35,6 +37,7 @@
 //! - `sim_sync` (tests only): routers on several LANs with one instance per LAN in a sync
 //!   group; failover of the whole group, tracking weights, `preempt_delay` under loss.
 
+pub mod advert;
 pub mod event;
 pub mod instance;
 pub mod sync;

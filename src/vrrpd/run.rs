@@ -53,9 +53,7 @@ use crate::sys::KernelDrops;
 use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
 use crate::track::{Owner, Trackers};
-use crate::vrrp::{
-    Action, Advert, AdvertOut, Auth, DropReason, Input, Instance, Output, RxMeta, SyncOutput,
-};
+use crate::vrrp::{Action, AdvertOut, Input, Instance, Output, RxMeta, SyncOutput, advert};
 use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 
@@ -174,6 +172,9 @@ pub struct Vrrpd {
     /// Requests in flight: what they were for, to log a refusal.
     pending: HashMap<Seq, String>,
     frames: HashMap<u32, PacketSocket>,
+    /// `net.ipv6.conf.<dev>.forwarding` by ifindex, read at an interface's first unsolicited NA
+    /// and again after a link event for it or a reload (not on every NA).
+    forwarding: HashMap<u32, bool>,
     /// VMAC link requests in flight: the instance and what the request was.
     vmac_reqs: HashMap<Seq, (SlotId, vmacs::Req)>,
     /// The sysctls VMACs need, and their old values.
@@ -249,6 +250,7 @@ impl Vrrpd {
             },
             pending: HashMap::new(),
             frames: HashMap::new(),
+            forwarding: HashMap::new(),
             vmac_reqs: HashMap::new(),
             sysctls: super::vmac::Sysctls::default(),
             rx: vec![0; 65536],
@@ -751,6 +753,7 @@ impl Vrrpd {
             error!("({}) cannot run: {}", b.name, b.why);
         }
         self.group4 = cfg.global.vrrp.mcast_group4;
+        self.forwarding.clear();
         // Script user, script security and the notify scripts' files, as the new file says.
         self.notifier.load(cfg);
         let plan = reload::plan(
@@ -918,33 +921,7 @@ impl Vrrpd {
         let mut addrs = std::mem::take(&mut self.addrs);
         addrs.clear();
         addrs.extend(repr.addresses.iter());
-        let (interval, auth_type, auth_data) = match repr.version {
-            wv::Version::V2 {
-                auth_type,
-                advert_int,
-                auth_data,
-            } => (
-                std::time::Duration::from_secs(u64::from(advert_int)),
-                u8::from(auth_type),
-                auth_data,
-            ),
-            wv::Version::V3 { max_advert_int, .. } => (
-                std::time::Duration::from_millis(u64::from(max_advert_int & 0x0fff) * 10),
-                0,
-                [0; 8],
-            ),
-        };
-        let advert = Advert {
-            version: repr.version.number(),
-            kind: u8::from(repr.msg_type),
-            vrid: repr.vrid,
-            priority: repr.priority,
-            interval,
-            addrs: &addrs,
-            auth_type,
-            auth_data,
-            ah: None,
-        };
+        let advert = advert::from_wire(&repr, &addrs);
         let meta = RxMeta {
             src,
             multicast,
@@ -957,27 +934,16 @@ impl Vrrpd {
                 continue;
             }
             matched = true;
-            let p = inst.m.params();
-            let learns = p.version == 3 && inst.io.family == Family::Inet;
-            let input = if pkt.verify_checksum(&pair, inst.variant) {
-                Input::Advert { advert, meta }
-            } else if let Some(variant) = learns
-                .then(|| pkt.detect_checksum_variant(&pair, self.group4))
-                .flatten()
-                .filter(|&v| v != inst.variant)
-            {
-                // The machine decides whether to adopt it (Action::AdoptChecksum).
-                Input::AdvertOtherChecksum {
-                    advert,
-                    meta,
-                    variant,
-                }
-            } else {
-                Input::Malformed {
-                    src,
-                    reason: DropReason::Checksum,
-                }
-            };
+            let follows = advert::follows_checksum(inst.m.params().version, inst.io.family);
+            let input = advert::classify(
+                &pkt,
+                &pair,
+                inst.variant,
+                follows,
+                self.group4,
+                advert,
+                meta,
+            );
             inst.m.handle_input(now, input);
             self.drain(core, now, i);
         }
@@ -1029,6 +995,7 @@ impl Vrrpd {
                 LinkEvent::LinkChange {
                     ifindex, name, mac, ..
                 } => {
+                    self.forwarding.remove(&ifindex);
                     if self.monitor.synced() {
                         self.adopt_link(core, now, ifindex, &name, mac);
                         self.links_changed(core, now, Some(ifindex));
@@ -1044,6 +1011,7 @@ impl Vrrpd {
                     }
                     // Its name no longer resolves: recompute every instance.
                     self.frames.remove(&ifindex);
+                    self.forwarding.remove(&ifindex);
                     self.links_changed(core, now, None);
                     self.vmac_removed(core, now, ifindex);
                 }
@@ -1063,6 +1031,7 @@ impl Vrrpd {
                     }
                 }
                 LinkEvent::Synced => {
+                    self.forwarding.clear();
                     // After a re-read (an overrun) interfaces may have been re-created unseen.
                     self.adopt_links(core, now);
                     self.vmacs_synced(core, now);
@@ -1077,11 +1046,8 @@ impl Vrrpd {
     }
 
     /// Gives the machines whose interface or tracked interfaces include `ifindex` (all, for
-    /// `None`) the link state and tracking weight the monitor now knows, when they changed.
-    ///
-    /// keepalived's `track_interface` weights: 0 means the interface being down is a FAULT; a
-    /// positive weight is added to the priority while the interface is up, a negative one while
-    /// it is down; `reverse` swaps up and down.
+    /// `None`) the link state and tracking weight the monitor now knows, when they changed
+    /// (`track_interface` weights: [`crate::track::weight::add_link`]).
     fn links_changed<K: From<Key> + Copy>(
         &mut self,
         core: &mut Core<K>,
@@ -1116,16 +1082,11 @@ impl Vrrpd {
                 None => !self.monitor.synced(),
             };
             // Scripts, files and processes, then the interfaces.
-            let (mut weight, mut fault) = self.trackers.contribution(i);
+            let mut acc = self.trackers.contribution(i);
             for (name, w, reverse) in &inst.io.track_ifs {
-                let up = up_of(name) != *reverse;
-                match *w {
-                    0 if !up => fault = true,
-                    w if w > 0 && up => weight += w,
-                    w if w < 0 && !up => weight += w,
-                    _ => {}
-                }
+                crate::track::weight::add_link(&mut acc, up_of(name), *w, *reverse);
             }
+            let (weight, fault) = acc;
             let link_input = (!inst.io.dont_track_primary
                 && inst.link_up.unwrap_or(true) != own_up)
                 .then_some(own_up);
@@ -1320,34 +1281,11 @@ impl Vrrpd {
     fn transmit(&mut self, i: usize, a: &AdvertOut) {
         let inst = &self.insts[i];
         let p = inst.m.params();
-        let version = if a.version == 3 {
-            wv::Version::V3 {
-                max_advert_int: (a.interval.as_millis() / 10).min(4095) as u16,
-                reserved: 0,
-            }
-        } else {
-            let (auth_type, auth_data) = match p.auth {
-                Auth::Pass(pw) => (wv::AuthType::Pass, pw),
-                Auth::Ah => (wv::AuthType::Ah, [0; 8]),
-                Auth::None => (wv::AuthType::None, [0; 8]),
-            };
-            wv::Version::V2 {
-                auth_type,
-                advert_int: a.interval.as_secs().clamp(1, 255) as u8,
-                auth_data,
-            }
-        };
         let addresses = match inst.io.family {
             Family::Inet => Addresses::V4(&inst.vips4),
             Family::Inet6 => Addresses::V6(&inst.vips6),
         };
-        let repr = wv::Repr {
-            version,
-            msg_type: wv::Type::Advertisement,
-            vrid: a.vrid,
-            priority: a.priority,
-            addresses,
-        };
+        let repr = advert::to_wire(a, &p.auth, addresses);
         // No allocation per advert: the group, or the unicast peers, borrowed.
         let group = [inst.io.group];
         let dsts: &[IpAddr] = if inst.io.peers.is_empty() {
@@ -1492,12 +1430,10 @@ impl Vrrpd {
             let mac = if ifindex == self.insts[i].ifindex || vmac_everywhere {
                 self.insts[i].mac
             } else {
-                if_mac(&dev).unwrap_or([0; 6])
+                self.link_mac(ifindex, &dev)
             };
             let mac = wire::ethernet::Address(mac);
-            let router = v.is_ipv6()
-                && std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{dev}/forwarding"))
-                    .is_ok_and(|s| s.trim() == "1");
+            let router = v.is_ipv6() && self.ipv6_forwarding(ifindex, &dev);
             let sock = match self.frames.entry(ifindex) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => match PacketSocket::new(ifindex) {
@@ -1526,6 +1462,29 @@ impl Vrrpd {
                 }
             }
         }
+    }
+
+    /// The MAC of interface `ifindex` as the link monitor has it (its first 6 bytes, as
+    /// `SIOCGIFHWADDR` gives them); asked of the kernel only for a link the monitor does not know.
+    fn link_mac(&self, ifindex: u32, dev: &str) -> [u8; 6] {
+        match self.monitor.link_by_index(ifindex) {
+            Some(l) => {
+                let mut mac = [0; 6];
+                let b = l.mac.as_ref().map_or(&[][..], |m| m.as_bytes());
+                mac.iter_mut().zip(b).for_each(|(d, s)| *d = *s);
+                mac
+            }
+            None => if_mac(dev).unwrap_or([0; 6]),
+        }
+    }
+
+    /// Whether IPv6 forwarding is on for `dev` (keepalived sets the NA's Router flag then): the
+    /// sysctl, read once per interface until a link event for it or a reload.
+    fn ipv6_forwarding(&mut self, ifindex: u32, dev: &str) -> bool {
+        *self.forwarding.entry(ifindex).or_insert_with(|| {
+            std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{dev}/forwarding"))
+                .is_ok_and(|s| s.trim() == "1")
+        })
     }
 }
 
