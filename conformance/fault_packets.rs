@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 
 use common::lab::{AddrEvent, AddrWatch, Lab, enter_ns};
 use common::{Daemon, TempDir, poll_until};
-use keepalived_rs::sys::sock::{VrrpSocket, if_index};
+use keepalived_rs::sys::raw::{RawIpSocket, if_index};
 use keepalived_rs::wire::bfd as wb;
 use keepalived_rs::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use keepalived_rs::wire::{self, IpPair, ipv4};
@@ -160,7 +160,7 @@ fn refill(d: &mut [u8], variant: ChecksumVariant) {
 
 /// The attacker: a raw socket opened in r2's namespace (usable from any thread afterwards).
 struct Attacker {
-    sock: VrrpSocket,
+    sock: RawIpSocket,
     src: Ipv4Addr,
     sent: usize,
 }
@@ -170,7 +170,7 @@ impl Attacker {
         let ns = ns.to_string();
         let sock = std::thread::spawn(move || {
             enter_ns(&ns).expect("enter attacker namespace");
-            VrrpSocket::v4("eth0", if_index("eth0").expect("eth0")).expect("raw socket")
+            RawIpSocket::v4("eth0", if_index("eth0").expect("eth0")).expect("raw socket")
         })
         .join()
         .expect("attacker thread");
@@ -1291,7 +1291,7 @@ fn config6(lab: &Lab, rs: bool, dir: &Path) -> String {
 /// The attacker over IPv6: a raw VRRP socket in r2's namespace, from its link-local address.
 /// Each send sets the hop limit, and whether the kernel writes the checksum.
 struct Attacker6 {
-    sock: VrrpSocket,
+    sock: RawIpSocket,
     src: Ipv6Addr,
     sent: usize,
 }
@@ -1301,8 +1301,9 @@ impl Attacker6 {
         let ns = ns.to_string();
         let (sock, src) = std::thread::spawn(move || {
             enter_ns(&ns).expect("enter attacker namespace");
-            let sock = VrrpSocket::v6("eth0", if_index("eth0").expect("eth0")).expect("raw socket");
-            let src = keepalived_rs::sys::sock::if_addrs("eth0")
+            let sock =
+                RawIpSocket::v6("eth0", if_index("eth0").expect("eth0")).expect("raw socket");
+            let src = keepalived_rs::sys::raw::if_addrs("eth0")
                 .expect("addresses")
                 .into_iter()
                 .find_map(|a| match a {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::lab::{Frame, Lab, ns_exec};
 use common::{Daemon, TempDir, bin, is_root, poll_until, require};
-use keepalived_rs::sys::sock::{VrrpSocket, if_index};
+use keepalived_rs::sys::raw::{RawIpSocket, if_index};
 use keepalived_rs::wire::{self, IpPair, vrrp::ChecksumVariant};
 
 /// Runs `f` on a thread that has entered namespace `ns`.
@@ -84,7 +84,7 @@ fn raw_sockets_carry_multicast_vrrp_between_namespaces() {
     let receiver = std::thread::spawn(move || {
         in_ns(&ns1, move || {
             let idx = if_index("eth0").unwrap();
-            let s = VrrpSocket::v4("eth0", idx).unwrap();
+            let s = RawIpSocket::v4("eth0", idx).unwrap();
             s.join(IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))).unwrap();
             tx.send(()).unwrap();
             let mut buf = [0u8; 2048];
@@ -104,7 +104,7 @@ fn raw_sockets_carry_multicast_vrrp_between_namespaces() {
     let pkt = sent.clone();
     in_ns(&ns0, move || {
         let idx = if_index("eth0").unwrap();
-        let s = VrrpSocket::v4("eth0", idx).unwrap();
+        let s = RawIpSocket::v4("eth0", idx).unwrap();
         s.send(&pkt, IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18)), None)
             .unwrap();
     });

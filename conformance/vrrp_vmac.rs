@@ -165,7 +165,7 @@ fn arp_request(lab: &Lab, target: Ipv4Addr) {
         // SAFETY: sockaddr_ll is plain data.
         let mut sa: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
         sa.sll_family = libc::AF_PACKET as u16;
-        sa.sll_ifindex = keepalived_rs::sys::sock::if_index("eth0").unwrap() as i32;
+        sa.sll_ifindex = keepalived_rs::sys::raw::if_index("eth0").unwrap() as i32;
         sa.sll_halen = 6;
         sa.sll_addr[..6].copy_from_slice(&[0xff; 6]);
         // SAFETY: frame and sa are live for the call, lengths given.

@@ -29,7 +29,7 @@ mod dispatch;
 mod subsystem;
 mod subsystems;
 
-pub use dispatch::{Daemon, Key};
+pub use dispatch::{Daemon, DaemonKey};
 pub use subsystem::{Dump, Event, Events, Routed, Subsystem};
 
 /// How long an orderly stop may take before remaining children are killed (keepalived's
@@ -192,7 +192,7 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
 
     let core_pattern = CorePattern::apply(&opts);
 
-    let mut reactor: Reactor<Key> = match Reactor::new(&ReactorConfig {
+    let mut reactor: Reactor<DaemonKey> = match Reactor::new(&ReactorConfig {
         ignore_sigint: opts.ignore_sigint,
     }) {
         Ok(r) => r,

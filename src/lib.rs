@@ -1,33 +1,40 @@
 //! keepalived-rs: keepalived (VRRP, BFD, health checkers, IPVS) as one single-threaded daemon.
 //!
 //! The binary is a thin `main`; everything lives here so that tests and benchmarks can drive it.
-//! Map of the crate (see DESIGN.md in the project's shared folder):
-//! - [`cli`]: keepalived's command line;
+//! Map of the crate (see DESIGN.md in the project's shared folder), in the order of the data
+//! path; a module only imports modules listed above it or beside it (a pure machine never
+//! imports an executor, [`script`], [`track`], [`netlink`] or [`reactor`]):
+//! - [`cli`]: keepalived's command line; [`logging`]: syslog, console and file logging;
+//! - [`config`]: keepalived.conf -> preprocess -> pest tree -> typed model, with file:line:col
+//!   errors;
+//! - [`time`]: the monotonic clock; [`rng`]: the deterministic RNG handed to machines;
+//! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements;
+//! - [`vrrp`]: the VRRP instance and sync-group state machines (pure), receive validation,
+//!   advert translation and building, counters;
+//! - [`bfd`]: the BFD session state machine (pure);
+//! - [`sys`]: the few `unsafe` libc wrappers (raw IP, UDP and packet sockets, files written
+//!   safely, inotify, the process connector);
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes, and
 //!   the plumbing every executor shares: reusable slots with generations ([`reactor::slots`]), a
 //!   slot's armed timer ([`reactor::armed`]), reload by stable identity ([`reactor::reload`]);
-//! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
-//!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
-//!   locked pid file;
-//! - [`bfd`]: the BFD session state machine (pure); [`bfdd`]: the BFD side of the daemon (UDP
-//!   sockets, session lookup, GTSM, events to VRRP);
-//! - [`rng`]: the deterministic RNG handed to machines;
+//! - [`netlink`]: asynchronous rtnetlink (addresses, routes, rules, links; the link and address
+//!   monitor);
 //! - [`script`]: scripts for every subsystem (whom they run as, the script-security check before
 //!   each run, started through the reactor in their own process group) and notify FIFOs;
-//! - [`vrrp`]: the VRRP instance state machine (pure), receive validation, counters;
-//! - [`logging`]: syslog, console and file logging; [`time`]: the monotonic clock;
 //! - [`track`]: scripts, files, processes and BFD sessions tracked for an owner: the pure
 //!   rise/fall, weight and quorum logic, and the runtime (inotify, process connector, script runs);
-//! - [`sys`]: the few `unsafe` libc wrappers;
-//! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements;
-//! - [`vrrpd`]: the VRRP side of the daemon (sockets, kernel state, GARP/NA around the machines);
-//! - [`netlink`]: asynchronous rtnetlink (addresses, routes, rules, the link monitor).
+//! - [`executor`]: each subsystem's machines run against the world: [`executor::vrrp`] (raw
+//!   sockets, VIPs, GARP/NA, VMACs), [`executor::bfd`] (UDP sessions); the checkers and IPVS
+//!   come here next;
+//! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
+//!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
+//!   locked pid file; [`status`]: the `--status` socket.
 
 pub mod bfd;
-pub mod bfdd;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod executor;
 pub mod logging;
 pub mod netlink;
 pub mod pidfile;
@@ -39,5 +46,4 @@ pub mod sys;
 pub mod time;
 pub mod track;
 pub mod vrrp;
-pub mod vrrpd;
 pub mod wire;

@@ -11,18 +11,18 @@ use log::{debug, error, info, warn};
 use super::subsystem::{self, Dump, Events, Routed, Subsystem};
 use super::subsystems::{Bfd, Vrrp};
 use super::{DATA_FILE, JSON_FILE, SHUTDOWN_DEADLINE, STATS_FILE, log_diagnostics};
-use crate::bfdd;
 use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Severity};
+use crate::executor::bfd as bfd_exec;
+use crate::executor::vrrp as vrrp_exec;
 use crate::reactor::{ChildEnd, Core, Handler, Signal, Wake};
 use crate::status::{self, StatusServer};
 use crate::sys;
 use crate::time::Instant;
-use crate::vrrpd;
 
 /// Who owns a timer, fd or child of the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub enum DaemonKey {
     /// The deadline of an orderly stop.
     ShutdownDeadline,
     /// A reload put off until just after the next advert (see [`Daemon::reload_soon`]).
@@ -32,20 +32,20 @@ pub enum Key {
     StatusClient,
     StatusDeadline,
     /// The VRRP side: its sockets and timers.
-    Vrrp(vrrpd::Key),
+    Vrrp(vrrp_exec::VrrpKey),
     /// The BFD side: its sockets and timers.
-    Bfd(bfdd::Key),
+    Bfd(bfd_exec::BfdKey),
 }
 
-impl From<bfdd::Key> for Key {
-    fn from(k: bfdd::Key) -> Key {
-        Key::Bfd(k)
+impl From<bfd_exec::BfdKey> for DaemonKey {
+    fn from(k: bfd_exec::BfdKey) -> DaemonKey {
+        DaemonKey::Bfd(k)
     }
 }
 
-impl From<vrrpd::Key> for Key {
-    fn from(k: vrrpd::Key) -> Key {
-        Key::Vrrp(k)
+impl From<vrrp_exec::VrrpKey> for DaemonKey {
+    fn from(k: vrrp_exec::VrrpKey) -> DaemonKey {
+        DaemonKey::Vrrp(k)
     }
 }
 
@@ -73,7 +73,7 @@ pub struct Daemon {
     /// Events between subsystems not yet delivered (empty between wakes).
     events: Events,
     /// The state socket `--status` reads (root only, read-only).
-    status: Option<StatusServer<Key>>,
+    status: Option<StatusServer<DaemonKey>>,
 }
 
 /// The list of subsystems, in its order (consumers first: VRRP, BFD); the one place that names
@@ -81,11 +81,11 @@ pub struct Daemon {
 /// `subsystems!(ref self)` is them, read-only.
 macro_rules! subsystems {
     ($self:ident, |$subs:ident| $body:expr) => {{
-        let $subs: &mut [&mut dyn Subsystem<Key>] = &mut [&mut $self.vrrp, &mut $self.bfd];
+        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] = &mut [&mut $self.vrrp, &mut $self.bfd];
         $body
     }};
     (ref $self:ident) => {
-        [&$self.vrrp as &dyn Subsystem<Key>, &$self.bfd]
+        [&$self.vrrp as &dyn Subsystem<DaemonKey>, &$self.bfd]
     };
 }
 
@@ -114,7 +114,7 @@ impl Daemon {
     }
 
     /// The subsystems, read-only, in list order.
-    fn subs(&self) -> [&dyn Subsystem<Key>; 2] {
+    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 2] {
         subsystems!(ref self)
     }
 
@@ -172,7 +172,7 @@ impl Daemon {
     /// Starts the subsystems the configuration has work for, providers first (BFD before VRRP,
     /// so that `track_bfd` sees the sessions from the start), then tells each the state of the
     /// BFD sessions it tracks. An error is a subsystem that could not start.
-    pub fn start(&mut self, core: &mut Core<Key>, now: Instant) -> Result<(), String> {
+    pub fn start(&mut self, core: &mut Core<DaemonKey>, now: Instant) -> Result<(), String> {
         let config = &self.config;
         subsystems!(self, |subs| {
             for s in subs.iter_mut().rev() {
@@ -185,7 +185,7 @@ impl Daemon {
 
     /// After a start or reload: every tracker of a BFD session learns its state, then the
     /// events the start raised are delivered.
-    fn settle_after_start(&mut self, core: &mut Core<Key>, now: Instant) {
+    fn settle_after_start(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         let events = &mut self.events;
         subsystems!(self, |subs| {
             subsystem::seed_bfd_states(subs, core, now);
@@ -195,7 +195,7 @@ impl Daemon {
 
     /// After every wake: the events it raised are delivered (in the same wake), and a stop
     /// that waited for this wake ends.
-    fn after_wake(&mut self, core: &mut Core<Key>, now: Instant) {
+    fn after_wake(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         let events = &mut self.events;
         subsystems!(self, |subs| subsystem::settle(events, subs, core, now));
         self.maybe_finish(core);
@@ -203,14 +203,14 @@ impl Daemon {
 
     /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
     /// says no other daemon uses the name, so a leftover socket file is removed first.
-    pub fn open_status(&mut self, core: &mut Core<Key>) {
+    pub fn open_status(&mut self, core: &mut Core<DaemonKey>) {
         let path = status::socket_path(&self.opts.pid_file);
         match StatusServer::open(
             path.clone(),
             core,
-            Key::Status,
-            Key::StatusClient,
-            Key::StatusDeadline,
+            DaemonKey::Status,
+            DaemonKey::StatusClient,
+            DaemonKey::StatusDeadline,
         ) {
             Ok(s) => {
                 debug!("State socket at {}", path.display());
@@ -221,27 +221,27 @@ impl Daemon {
     }
 
     /// Closes the state socket (and removes its file).
-    pub fn close_status(&mut self, core: &mut Core<Key>) {
+    pub fn close_status(&mut self, core: &mut Core<DaemonKey>) {
         if let Some(s) = self.status.take() {
             s.shut(core);
         }
     }
 
     /// Starts answering every waiting `--status` client with the JSON state (one line).
-    fn serve_status(&mut self, core: &mut Core<Key>, now: Instant) {
+    fn serve_status(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         let subs = subsystems!(ref self);
         let Some(s) = &mut self.status else { return };
         s.on_listener(core, now, || subsystem::json(&subs));
     }
 
     /// Stops the loop once nothing is left to wait for: children, kernel requests.
-    fn maybe_finish(&self, core: &mut Core<Key>) {
+    fn maybe_finish(&self, core: &mut Core<DaemonKey>) {
         if self.phase == Phase::Stopping && subsystem::stop_done(core.children(), &self.subs()) {
             core.stop();
         }
     }
 
-    fn begin_stop(&mut self, core: &mut Core<Key>, now: Instant, signo: i32) {
+    fn begin_stop(&mut self, core: &mut Core<DaemonKey>, now: Instant, signo: i32) {
         if self.phase == Phase::Stopping {
             debug!("signal {signo} while stopping: already stopping");
             return;
@@ -253,21 +253,21 @@ impl Daemon {
         // notifications, whose scripts the loop waits for, as it waits for the kernel's
         // answers, up to the deadline.
         core.signal_children_if(libc::SIGTERM, |k| {
-            !matches!(k, Key::Vrrp(vrrpd::Key::Script))
+            !matches!(k, DaemonKey::Vrrp(vrrp_exec::VrrpKey::Script))
         });
         subsystems!(self, |subs| {
             for s in subs.iter_mut() {
                 s.stop(core, now);
             }
         });
-        core.arm(now + SHUTDOWN_DEADLINE, Key::ShutdownDeadline);
+        core.arm(now + SHUTDOWN_DEADLINE, DaemonKey::ShutdownDeadline);
     }
 
     /// SIGHUP. Reading and checking the configuration holds the loop for `reload_cost`; if a
     /// deadline of any subsystem (an advert to send) falls inside that, the reload waits until
     /// just after that deadline, so that a reload never delays an advert (keepalived reloads at
     /// once).
-    fn reload_soon(&mut self, core: &mut Core<Key>, now: Instant) {
+    fn reload_soon(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         if self.reload_armed {
             return;
         }
@@ -275,13 +275,13 @@ impl Daemon {
         match subsystem::reload_at(now, self.reload_cost, next) {
             Some(at) => {
                 self.reload_armed = true;
-                core.arm(at, Key::Reload);
+                core.arm(at, DaemonKey::Reload);
             }
             None => self.reload(core, now),
         }
     }
 
-    fn reload(&mut self, core: &mut Core<Key>, now: Instant) {
+    fn reload(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         // Reading a large configuration may take longer than RLIMIT_RTTIME allows a real-time
         // process without blocking: run it at normal priority.
         let rt = self.sched().rt_priority;
@@ -294,7 +294,7 @@ impl Daemon {
         }
     }
 
-    fn reload_inner(&mut self, core: &mut Core<Key>, now: Instant) {
+    fn reload_inner(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         let began = std::time::Instant::now();
         self.reloads += 1;
         info!(
@@ -360,7 +360,7 @@ impl Daemon {
     }
 
     /// The stop deadline passed: what is left is killed and the loop ends.
-    fn stop_deadline(&mut self, core: &mut Core<Key>) {
+    fn stop_deadline(&mut self, core: &mut Core<DaemonKey>) {
         let pending = subsystem::pending(&self.subs());
         if pending > 0 {
             warn!("Stop deadline passed with {pending} kernel request(s) unanswered");
@@ -376,7 +376,7 @@ impl Daemon {
     }
 
     /// Routes one wake to its owner.
-    fn route(&mut self, core: &mut Core<Key>, now: Instant, wake: Wake<Key>) {
+    fn route(&mut self, core: &mut Core<DaemonKey>, now: Instant, wake: Wake<DaemonKey>) {
         match wake {
             Wake::Signal(Signal::Stop(n)) => self.begin_stop(core, now, n),
             Wake::Signal(Signal::Reload) if self.phase == Phase::Stopping => {
@@ -384,7 +384,8 @@ impl Daemon {
             }
             Wake::Signal(Signal::Reload) => self.reload_soon(core, now),
             Wake::Timer {
-                owner: Key::Reload, ..
+                owner: DaemonKey::Reload,
+                ..
             } => {
                 self.reload_armed = false;
                 if self.phase == Phase::Running {
@@ -408,13 +409,13 @@ impl Daemon {
                 });
             }
             Wake::Timer {
-                owner: Key::ShutdownDeadline,
+                owner: DaemonKey::ShutdownDeadline,
                 ..
             } => self.stop_deadline(core),
             Wake::Child { owner, id, end } => {
                 let taken = match owner {
-                    Key::Vrrp(k) => self.vrrp.on_child(core, now, k, id, end),
-                    Key::Bfd(k) => self.bfd.on_child(core, now, k, id, end),
+                    DaemonKey::Vrrp(k) => self.vrrp.on_child(core, now, k, id, end),
+                    DaemonKey::Bfd(k) => self.bfd.on_child(core, now, k, id, end),
                     _ => false,
                 };
                 if !taken {
@@ -427,25 +428,27 @@ impl Daemon {
                 }
             }
             Wake::Io {
-                owner: Key::Vrrp(k),
+                owner: DaemonKey::Vrrp(k),
                 ..
             } => self.vrrp.on_io(core, now, k),
             Wake::Timer {
-                owner: Key::Vrrp(k),
+                owner: DaemonKey::Vrrp(k),
                 deadline,
             } => self.vrrp.on_timer(core, now, k, deadline),
             Wake::Io {
-                owner: Key::Bfd(k), ..
+                owner: DaemonKey::Bfd(k),
+                ..
             } => self.bfd.on_io(core, now, k),
             Wake::Timer {
-                owner: Key::Bfd(k),
+                owner: DaemonKey::Bfd(k),
                 deadline,
             } => self.bfd.on_timer(core, now, k, deadline),
             Wake::Io {
-                owner: Key::Status, ..
+                owner: DaemonKey::Status,
+                ..
             } => self.serve_status(core, now),
             Wake::Io {
-                owner: Key::StatusClient,
+                owner: DaemonKey::StatusClient,
                 token,
                 ..
             } => {
@@ -456,7 +459,7 @@ impl Daemon {
                 self.serve_status(core, now);
             }
             Wake::Timer {
-                owner: Key::StatusDeadline,
+                owner: DaemonKey::StatusDeadline,
                 ..
             } => {
                 if let Some(s) = &mut self.status {
@@ -469,8 +472,8 @@ impl Daemon {
     }
 }
 
-impl Handler<Key> for Daemon {
-    fn handle(&mut self, core: &mut Core<Key>, now: Instant, wake: Wake<Key>) {
+impl Handler<DaemonKey> for Daemon {
+    fn handle(&mut self, core: &mut Core<DaemonKey>, now: Instant, wake: Wake<DaemonKey>) {
         self.route(core, now, wake);
         self.after_wake(core, now);
     }

@@ -1,15 +1,15 @@
 //! The subsystems of today behind the [`Subsystem`] shape: VRRP ([`Vrrp`], over
-//! [`vrrpd::Vrrpd`]) and BFD ([`Bfd`], over [`bfdd::Bfdd`]). Each holds whether it is enabled
+//! [`vrrp_exec::VrrpExecutor`]) and BFD ([`Bfd`], over [`bfd_exec::BfdExecutor`]). Each holds whether it is enabled
 //! (`-P`, `-B`) and the executor while it runs; the routing of its own wakes is here too.
 
 use log::info;
 
 use super::subsystem::{Dump, Event, Events, Routed, Subsystem};
-use crate::bfdd::{self, Bfdd};
 use crate::config::Config;
+use crate::executor::bfd::{self as bfd_exec, BfdExecutor};
+use crate::executor::vrrp::{self as vrrp_exec, VrrpExecutor};
 use crate::reactor::{ChildEnd, ChildId, Core};
 use crate::time::Instant;
-use crate::vrrpd::{self, Vrrpd};
 
 /// The VRRP subsystem.
 pub struct Vrrp {
@@ -17,7 +17,7 @@ pub struct Vrrp {
     /// `-V`: VIPs and VMACs stay when the daemon stops.
     keep_vips: bool,
     log_detail: bool,
-    pub run: Option<Vrrpd>,
+    pub run: Option<VrrpExecutor>,
 }
 
 impl Vrrp {
@@ -31,24 +31,32 @@ impl Vrrp {
     }
 }
 
-impl<K: From<vrrpd::Key> + Copy> Routed<K> for Vrrp {
-    type Key = vrrpd::Key;
+impl<K: From<vrrp_exec::VrrpKey> + Copy> Routed<K> for Vrrp {
+    type Key = vrrp_exec::VrrpKey;
 
     /// Its raw sockets, rtnetlink, the link monitor, the trackers' fds.
-    fn on_io(&mut self, core: &mut Core<K>, now: Instant, k: vrrpd::Key) {
+    fn on_io(&mut self, core: &mut Core<K>, now: Instant, k: vrrp_exec::VrrpKey) {
         if let Some(v) = &mut self.run {
             v.on_io(core, now, k);
         }
     }
 
     /// An instance's timer or a tracker's.
-    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, k: vrrpd::Key, deadline: Instant) {
+    fn on_timer(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        k: vrrp_exec::VrrpKey,
+        deadline: Instant,
+    ) {
         let Some(v) = &mut self.run else { return };
         match k {
-            vrrpd::Key::Timer(i) => v.on_timer(core, now, i, deadline),
-            vrrpd::Key::Tracker(t) => v.on_tracker_timer(core, now, t, deadline),
-            vrrpd::Key::Socket(_) | vrrpd::Key::Rtnl | vrrpd::Key::Monitor | vrrpd::Key::Script => {
-            }
+            vrrp_exec::VrrpKey::Timer(i) => v.on_timer(core, now, i, deadline),
+            vrrp_exec::VrrpKey::Tracker(t) => v.on_tracker_timer(core, now, t, deadline),
+            vrrp_exec::VrrpKey::Socket(_)
+            | vrrp_exec::VrrpKey::Rtnl
+            | vrrp_exec::VrrpKey::Monitor
+            | vrrp_exec::VrrpKey::Script => {}
         }
     }
 
@@ -57,11 +65,11 @@ impl<K: From<vrrpd::Key> + Copy> Routed<K> for Vrrp {
         &mut self,
         core: &mut Core<K>,
         now: Instant,
-        k: vrrpd::Key,
+        k: vrrp_exec::VrrpKey,
         id: ChildId,
         end: ChildEnd,
     ) -> bool {
-        let vrrpd::Key::Tracker(t) = k else {
+        let vrrp_exec::VrrpKey::Tracker(t) = k else {
             return false;
         };
         if let Some(v) = &mut self.run {
@@ -71,7 +79,7 @@ impl<K: From<vrrpd::Key> + Copy> Routed<K> for Vrrp {
     }
 }
 
-impl<K: From<vrrpd::Key> + Copy> Subsystem<K> for Vrrp {
+impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
     fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
         if let Some(v) = &mut self.run {
             v.reload(cfg, core, now);
@@ -80,7 +88,7 @@ impl<K: From<vrrpd::Key> + Copy> Subsystem<K> for Vrrp {
         if !self.enabled || cfg.vrrp.instances.is_empty() {
             return Ok(());
         }
-        let v = Vrrpd::start(cfg, self.keep_vips, self.log_detail, core, now)
+        let v = VrrpExecutor::start(cfg, self.keep_vips, self.log_detail, core, now)
             .map_err(|e| format!("cannot start VRRP: {e}"))?;
         info!("VRRP: {} instance(s) running", v.len());
         self.run = Some(v);
@@ -107,16 +115,16 @@ impl<K: From<vrrpd::Key> + Copy> Subsystem<K> for Vrrp {
     fn tracked_bfds(&self) -> Vec<String> {
         self.run
             .as_ref()
-            .map(Vrrpd::tracked_bfds)
+            .map(VrrpExecutor::tracked_bfds)
             .unwrap_or_default()
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.run.as_ref().and_then(Vrrpd::next_deadline)
+        self.run.as_ref().and_then(VrrpExecutor::next_deadline)
     }
 
     fn pending(&self) -> usize {
-        self.run.as_ref().map_or(0, Vrrpd::pending)
+        self.run.as_ref().map_or(0, VrrpExecutor::pending)
     }
 
     fn clear_counters(&mut self) {
@@ -129,21 +137,21 @@ impl<K: From<vrrpd::Key> + Copy> Subsystem<K> for Vrrp {
     fn dump(&self, what: Dump) -> String {
         let views = self.run.as_ref().map(|v| v.views()).unwrap_or_default();
         match what {
-            Dump::Data => vrrpd::dump::topology(&views),
-            Dump::Stats => vrrpd::dump::stats(&views),
+            Dump::Data => vrrp_exec::dump::topology(&views),
+            Dump::Stats => vrrp_exec::dump::stats(&views),
         }
     }
 
     fn json(&self) -> Option<String> {
         let views = self.run.as_ref().map(|v| v.views()).unwrap_or_default();
-        Some(vrrpd::dump::json(&views))
+        Some(vrrp_exec::dump::json(&views))
     }
 }
 
 /// The BFD subsystem.
 pub struct Bfd {
     enabled: bool,
-    pub run: Option<Bfdd>,
+    pub run: Option<BfdExecutor>,
 }
 
 impl Bfd {
@@ -152,25 +160,31 @@ impl Bfd {
     }
 }
 
-impl<K: From<bfdd::Key> + Copy> Routed<K> for Bfd {
-    type Key = bfdd::Key;
+impl<K: From<bfd_exec::BfdKey> + Copy> Routed<K> for Bfd {
+    type Key = bfd_exec::BfdKey;
 
     /// A receiving socket is readable.
-    fn on_io(&mut self, core: &mut Core<K>, now: Instant, k: bfdd::Key) {
+    fn on_io(&mut self, core: &mut Core<K>, now: Instant, k: bfd_exec::BfdKey) {
         if let Some(b) = &mut self.run {
             b.on_io(core, now, k);
         }
     }
 
     /// A session's timer, armed for `deadline`.
-    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, k: bfdd::Key, deadline: Instant) {
-        if let (Some(b), bfdd::Key::Timer(i)) = (&mut self.run, k) {
+    fn on_timer(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        k: bfd_exec::BfdKey,
+        deadline: Instant,
+    ) {
+        if let (Some(b), bfd_exec::BfdKey::Timer(i)) = (&mut self.run, k) {
             b.on_timer(core, now, i, deadline);
         }
     }
 }
 
-impl<K: From<bfdd::Key> + Copy> Subsystem<K> for Bfd {
+impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
     fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
         if let Some(b) = &mut self.run {
             b.reload(cfg, core, now);
@@ -179,7 +193,7 @@ impl<K: From<bfdd::Key> + Copy> Subsystem<K> for Bfd {
         if !self.enabled || cfg.bfd.instances.is_empty() {
             return Ok(());
         }
-        let b = Bfdd::start(cfg, core, now);
+        let b = BfdExecutor::start(cfg, core, now);
         info!("BFD: {} session(s) running", b.len());
         self.run = Some(b);
         Ok(())
@@ -218,8 +232,8 @@ impl<K: From<bfdd::Key> + Copy> Subsystem<K> for Bfd {
             return String::new();
         };
         match what {
-            Dump::Data => bfdd::dump::topology(&b.views()),
-            Dump::Stats => bfdd::dump::stats(&b.views(), &b.counters()),
+            Dump::Data => bfd_exec::dump::topology(&b.views()),
+            Dump::Stats => bfd_exec::dump::stats(&b.views(), &b.counters()),
         }
     }
 }

@@ -740,7 +740,7 @@ mod tests {
         assert_eq!(r.core().timers(), 0);
     }
 
-    /// The VRRP executor's timer plumbing (`vrrpd/run.rs`): one tracked timer per owner, a wake
+    /// The VRRP executor's timer plumbing (`executor/vrrp/run.rs`): one tracked timer per owner, a wake
     /// forgets it (it fired) and re-arms from the machine's next deadline; handling owner 1 also
     /// re-arms owner 2 (a sync group ordering another member), cancelling its tracked timer.
     struct Tracking {

@@ -3,7 +3,7 @@
 //! A FIFO is created if missing and opened read-write and non-blocking (never through a symlink,
 //! never anything but a FIFO), so the daemon never waits for a reader and the first lines are kept
 //! in the pipe until one comes; when the pipe is full, lines wait in a queue (in order) and go out
-//! with the next line. What the lines say is the caller's (VRRP: `vrrpd::notify`).
+//! with the next line. What the lines say is the caller's (VRRP: `vrrp_exec::notify`).
 
 use std::collections::VecDeque;
 use std::fs::File;

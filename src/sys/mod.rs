@@ -6,7 +6,7 @@
 pub mod files;
 pub mod inotify;
 pub mod proc_events;
-pub mod sock;
+pub mod raw;
 pub mod udp;
 
 use std::ffi::CStr;

@@ -1,11 +1,11 @@
 //! UDP sockets for BFD (RFC 5881 single hop on port 3784, RFC 5883 multihop on 4784).
 //!
-//! - [`BfdSocket::listen`]: one per (family, port), bound to the wildcard address, shared by all
+//! - [`UdpSocket::listen`]: one per (family, port), bound to the wildcard address, shared by all
 //!   sessions of that kind. Every datagram comes with its TTL or hop limit (`IP_RECVTTL`,
 //!   `IPV6_RECVHOPLIMIT`) for the GTSM check, and its destination address and interface
 //!   (`IP_PKTINFO`, `IPV6_RECVPKTINFO`) for the session lookup, and the kernel's receive time
 //!   (`SO_TIMESTAMPNS`).
-//! - [`BfdSocket::sender`]: one per session, bound to the session's source address (or the
+//! - [`UdpSocket::sender`]: one per session, bound to the session's source address (or the
 //!   wildcard) and a source port in 49152..=65535 (RFC 5881 4), sending with the session's TTL or
 //!   hop limit. Never read: answers come to the well-known port.
 //!
@@ -15,22 +15,22 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::sock::{raw_sockaddr, recv_msgs, retry_isize, setsockopt, socket};
+use super::raw::{raw_sockaddr, recv_msgs, retry_isize, setsockopt, socket};
 
 /// RFC 5881 section 4: the source port range of BFD control packets.
 pub const SOURCE_PORTS: std::ops::RangeInclusive<u16> = 49152..=65535;
 
 /// One received datagram: length, source, destination, TTL or hop limit, interface.
-pub use super::sock::Msg as Received;
+pub use super::raw::Msg as Received;
 
 /// A UDP socket of one family; see the module doc.
 #[derive(Debug)]
-pub struct BfdSocket {
+pub struct UdpSocket {
     fd: OwnedFd,
     local: SocketAddr,
 }
 
-impl AsRawFd for BfdSocket {
+impl AsRawFd for UdpSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
@@ -55,9 +55,9 @@ fn udp(v6: bool) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-impl BfdSocket {
+impl UdpSocket {
     /// The receiving socket of one family on `port` (3784 or 4784), any local address.
-    pub fn listen(v6: bool, port: u16) -> io::Result<BfdSocket> {
+    pub fn listen(v6: bool, port: u16) -> io::Result<UdpSocket> {
         let fd = udp(v6)?;
         let raw = fd.as_raw_fd();
         setsockopt(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, &1i32)?;
@@ -74,7 +74,7 @@ impl BfdSocket {
             SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
         };
         bind(raw, local)?;
-        Ok(BfdSocket { fd, local })
+        Ok(UdpSocket { fd, local })
     }
 
     /// The sending socket of one session: bound to `source` (or the wildcard of `v6`'s family)
@@ -85,7 +85,7 @@ impl BfdSocket {
         source: Option<IpAddr>,
         ttl: u8,
         mut pick: impl FnMut() -> u16,
-    ) -> io::Result<BfdSocket> {
+    ) -> io::Result<UdpSocket> {
         let fd = udp(v6)?;
         let raw = fd.as_raw_fd();
         let ttl = i32::from(ttl);
@@ -115,7 +115,7 @@ impl BfdSocket {
             let port = port.clamp(*SOURCE_PORTS.start(), *SOURCE_PORTS.end());
             let local = SocketAddr::new(ip, port);
             match bind(raw, local) {
-                Ok(()) => return Ok(BfdSocket { fd, local }),
+                Ok(()) => return Ok(UdpSocket { fd, local }),
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => last = e,
                 Err(e) => return Err(e),
             }
@@ -158,7 +158,7 @@ mod tests {
     use super::*;
 
     /// Waits up to 5 s for `l` to be readable (poll(2), not a sleep).
-    fn readable(l: &BfdSocket) -> bool {
+    fn readable(l: &UdpSocket) -> bool {
         let mut p = libc::pollfd {
             fd: l.as_raw_fd(),
             events: libc::POLLIN,
@@ -177,11 +177,11 @@ mod tests {
         let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("probe");
         let port = probe.local_addr().expect("addr").port();
         drop(probe);
-        let Ok(l) = BfdSocket::listen(false, port) else {
+        let Ok(l) = UdpSocket::listen(false, port) else {
             return; // taken meanwhile: nothing to learn
         };
         let mut n = 50000u16;
-        let s = BfdSocket::sender(false, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), 255, || {
+        let s = UdpSocket::sender(false, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), 255, || {
             n += 1;
             n
         })
@@ -232,7 +232,7 @@ mod tests {
         let probe = std::net::UdpSocket::bind("127.0.0.1:0").expect("probe");
         let port = probe.local_addr().expect("addr").port();
         drop(probe);
-        let Ok(l) = BfdSocket::listen(false, port) else {
+        let Ok(l) = UdpSocket::listen(false, port) else {
             return; // taken meanwhile: nothing to learn
         };
         assert_eq!(crate::sys::socket_drops(l.as_raw_fd()), Some(0));

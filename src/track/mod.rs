@@ -38,7 +38,7 @@
 //! # Contract
 //! Entry points return `true` when some owner's contribution may have changed; the executor
 //! then recomputes and hands its machines the new values (VRRP: `Input::Tracking`, see
-//! `vrrpd/run.rs`).
+//! `executor/vrrp/run.rs`).
 
 pub mod file;
 pub mod process;
@@ -48,5 +48,5 @@ pub mod weight;
 
 pub use file::parse_c_long;
 pub use process::ProcMatch;
-pub use run::{Io, Key, Owner, PROC_POLL, Trackers};
+pub use run::{Io, Owner, PROC_POLL, TrackKey, Trackers};
 pub use script::{Outcome, RiseFall};

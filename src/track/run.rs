@@ -3,7 +3,7 @@
 //! and what each owner gets from them ([`Trackers::contribution`]).
 //!
 //! The reactor keys are the owner's: every entry point takes an [`Io`], the reactor and the
-//! function that wraps a tracker [`Key`] into the owner's key type, so this module knows no
+//! function that wraps a tracker [`TrackKey`] into the owner's key type, so this module knows no
 //! executor.
 
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ use super::weight::{Link, Target, add_bool, add_file, link_of};
 
 /// What a reactor token, timer or child of the trackers belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub enum TrackKey {
     /// Time to run script `n`.
     ScriptTick(u32),
     /// The running child of script `n`.
@@ -50,11 +50,11 @@ pub const PROC_POLL: Duration = Duration::from_secs(1);
 /// Receive buffer of the process connector (keepalived's `process_monitor_rcv_bufs` default).
 const PROC_RCVBUF: usize = 256 * 1024;
 
-/// The reactor as the trackers' owner sees it: `own` wraps a tracker [`Key`] into the owner's
-/// key type (VRRP: `vrrpd::Key::Tracker`).
+/// The reactor as the trackers' owner sees it: `own` wraps a tracker [`TrackKey`] into the owner's
+/// key type (VRRP: `vrrp_exec::VrrpKey::Tracker`).
 pub struct Io<'a, K> {
     pub core: &'a mut Core<K>,
-    pub own: fn(Key) -> K,
+    pub own: fn(TrackKey) -> K,
 }
 
 /// What one owner (a VRRP instance) tracks.
@@ -208,7 +208,7 @@ impl Trackers {
             t.links.push(links);
         }
         for (i, s) in t.scripts.iter_mut().enumerate() {
-            io.core.arm(now, (io.own)(Key::ScriptTick(i as u32)));
+            io.core.arm(now, (io.own)(TrackKey::ScriptTick(i as u32)));
             s.due = Some(now);
         }
         t.watch_files(io);
@@ -249,7 +249,7 @@ impl Trackers {
         }
         match io
             .core
-            .register_fd(&ino, mio::Interest::READABLE, (io.own)(Key::Inotify))
+            .register_fd(&ino, mio::Interest::READABLE, (io.own)(TrackKey::Inotify))
         {
             Ok(t) => self.tokens.0 = Some(t),
             Err(e) => {
@@ -275,10 +275,11 @@ impl Trackers {
                 if let Err(e) = pe.set_rcvbuf(PROC_RCVBUF) {
                     debug!("process connector receive buffer: {e}");
                 }
-                match io
-                    .core
-                    .register_fd(&pe, mio::Interest::READABLE, (io.own)(Key::ProcEvents))
-                {
+                match io.core.register_fd(
+                    &pe,
+                    mio::Interest::READABLE,
+                    (io.own)(TrackKey::ProcEvents),
+                ) {
                     Ok(t) => {
                         self.tokens.1 = Some(t);
                         if pe.from_launch_netns {
@@ -364,10 +365,10 @@ impl Trackers {
     }
 
     /// A readiness of the inotify fd or the process connector.
-    pub fn on_io<K: Copy>(&mut self, io: &mut Io<'_, K>, now: Instant, k: Key) -> bool {
+    pub fn on_io<K: Copy>(&mut self, io: &mut Io<'_, K>, now: Instant, k: TrackKey) -> bool {
         match k {
-            Key::Inotify => self.on_inotify(),
-            Key::ProcEvents => self.on_proc_events(io, now),
+            TrackKey::Inotify => self.on_inotify(),
+            TrackKey::ProcEvents => self.on_proc_events(io, now),
             _ => false,
         }
     }
@@ -377,15 +378,15 @@ impl Trackers {
         &mut self,
         io: &mut Io<'_, K>,
         now: Instant,
-        k: Key,
+        k: TrackKey,
         deadline: Instant,
     ) -> bool {
         if self.stopped {
             return false;
         }
         match k {
-            Key::ScriptTick(n) => self.tick(io, now, n as usize, deadline),
-            Key::ProcDelay(n) => {
+            TrackKey::ScriptTick(n) => self.tick(io, now, n as usize, deadline),
+            TrackKey::ProcDelay(n) => {
                 let mine = |p: &&mut Process| p.delay.is_some_and(|(at, _)| at == deadline);
                 let Some(p) = self.procs.get_mut(n as usize).filter(mine) else {
                     return false;
@@ -393,7 +394,7 @@ impl Trackers {
                 p.delay = None;
                 set_quorum(p, p.want())
             }
-            Key::ProcScan => {
+            TrackKey::ProcScan => {
                 if self.scan_at != Some(deadline) {
                     return false;
                 }
@@ -409,8 +410,8 @@ impl Trackers {
     }
 
     /// A script's child ended.
-    pub fn on_child(&mut self, k: Key, id: ChildId, end: ChildEnd) -> bool {
-        let Key::Script(n) = k else { return false };
+    pub fn on_child(&mut self, k: TrackKey, id: ChildId, end: ChildEnd) -> bool {
+        let TrackKey::Script(n) = k else { return false };
         let Some(s) = self.scripts.get_mut(n as usize) else {
             return false;
         };
@@ -445,7 +446,7 @@ impl Trackers {
         if next <= now {
             next = now + s.interval;
         }
-        io.core.arm(next, (io.own)(Key::ScriptTick(n as u32)));
+        io.core.arm(next, (io.own)(TrackKey::ScriptTick(n as u32)));
         s.due = Some(next);
         if s.running.is_some() {
             info!(
@@ -465,7 +466,7 @@ impl Trackers {
             now,
             &mut cmd,
             Some(s.timeout),
-            (io.own)(Key::Script(n as u32)),
+            (io.own)(TrackKey::Script(n as u32)),
         ) {
             Ok(id) => {
                 s.running = Some(id);
@@ -668,7 +669,7 @@ impl Trackers {
             Step::Waiting => false,
             Step::Wait(d) => {
                 let at = now + d;
-                pr.delay = Some((at, io.core.arm(at, (io.own)(Key::ProcDelay(p as u32)))));
+                pr.delay = Some((at, io.core.arm(at, (io.own)(TrackKey::ProcDelay(p as u32)))));
                 false
             }
             Step::Report(up) => set_quorum(pr, up),
@@ -706,7 +707,7 @@ impl Trackers {
         if self.stopped {
             return;
         }
-        io.core.arm(at, (io.own)(Key::ProcScan));
+        io.core.arm(at, (io.own)(TrackKey::ProcScan));
         self.scan_at = Some(at);
     }
 }
@@ -745,7 +746,7 @@ mod tests {
     #[test]
     fn quorum_changes_wait_their_delays() {
         use crate::reactor::{Reactor, ReactorConfig};
-        let mut r: Reactor<Key> = Reactor::new(&ReactorConfig::default()).unwrap();
+        let mut r: Reactor<TrackKey> = Reactor::new(&ReactorConfig::default()).unwrap();
         let now = r.now();
         let io = &mut Io {
             core: r.core(),
@@ -801,10 +802,10 @@ mod tests {
         assert!(t.procs[0].delay.is_some() && t.procs[0].up);
         // A delay timer of trackers a reload replaced (another deadline) changes nothing.
         let (at, _) = t.procs[0].delay.unwrap();
-        assert!(!t.on_timer(io, now, Key::ProcDelay(0), now));
+        assert!(!t.on_timer(io, now, TrackKey::ProcDelay(0), now));
         assert!(t.procs[0].up);
         // The delay ends: the quorum is lost.
-        assert!(t.on_timer(io, now, Key::ProcDelay(0), at));
+        assert!(t.on_timer(io, now, TrackKey::ProcDelay(0), at));
         assert_eq!(t.contribution(0), (0, true));
         // A thread of a tracked process is not a process.
         assert!(!t.proc_event(

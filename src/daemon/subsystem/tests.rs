@@ -102,11 +102,11 @@ fn at(ms: u64) -> Instant {
 fn events_reach_every_subsystem_in_list_order_within_one_settle() {
     let log = Log::default();
     let mut vrrp = Fake::new("vrrp", &log);
-    let mut bfdd = Fake::new("bfd", &log);
-    bfdd.raise = vec![bfd("a", true), bfd("b", false)];
+    let mut bfd_side = Fake::new("bfd", &log);
+    bfd_side.raise = vec![bfd("a", true), bfd("b", false)];
     let mut r = reactor();
     let mut queue = Events::new();
-    settle(&mut queue, &mut [&mut vrrp, &mut bfdd], r.core(), at(0));
+    settle(&mut queue, &mut [&mut vrrp, &mut bfd_side], r.core(), at(0));
     assert!(queue.is_empty());
     assert_eq!(
         *log.borrow(),
@@ -119,7 +119,7 @@ fn events_reach_every_subsystem_in_list_order_within_one_settle() {
     );
     // Nothing raised: nothing delivered.
     log.borrow_mut().clear();
-    settle(&mut queue, &mut [&mut vrrp, &mut bfdd], r.core(), at(1));
+    settle(&mut queue, &mut [&mut vrrp, &mut bfd_side], r.core(), at(1));
     assert!(log.borrow().is_empty());
 }
 
@@ -133,13 +133,13 @@ fn events_raised_while_delivering_are_delivered_in_the_same_settle() {
         Event::BfdChanged { name, up, .. } if name == "a" => Some(bfd("checker-of-a", *up)),
         Event::BfdChanged { .. } => None,
     };
-    let mut bfdd = Fake::new("bfd", &log);
-    bfdd.raise = vec![bfd("a", false), bfd("z", true)];
+    let mut bfd_side = Fake::new("bfd", &log);
+    bfd_side.raise = vec![bfd("a", false), bfd("z", true)];
     let mut r = reactor();
     let mut queue = Events::new();
     settle(
         &mut queue,
-        &mut [&mut vs, &mut checker, &mut bfdd],
+        &mut [&mut vs, &mut checker, &mut bfd_side],
         r.core(),
         at(0),
     );
@@ -179,10 +179,10 @@ fn trackers_learn_the_state_of_their_sessions_and_unknown_ones_count_as_up() {
     let log = Log::default();
     let mut vrrp = Fake::new("vrrp", &log);
     vrrp.tracks = vec!["up", "down", "unknown"];
-    let mut bfdd = Fake::new("bfd", &log);
-    bfdd.runs = vec![("up", true), ("down", false)];
+    let mut bfd_side = Fake::new("bfd", &log);
+    bfd_side.runs = vec![("up", true), ("down", false)];
     let mut r = reactor();
-    seed_bfd_states(&mut [&mut vrrp, &mut bfdd], r.core(), at(0));
+    seed_bfd_states(&mut [&mut vrrp, &mut bfd_side], r.core(), at(0));
     let told: Vec<(&str, String, bool)> = log
         .borrow()
         .iter()
@@ -210,46 +210,52 @@ fn trackers_learn_the_state_of_their_sessions_and_unknown_ones_count_as_up() {
 fn a_reload_waits_for_the_earliest_deadline_of_any_subsystem() {
     let log = Log::default();
     let mut vrrp = Fake::new("vrrp", &log);
-    let mut bfdd = Fake::new("bfd", &log);
+    let mut bfd_side = Fake::new("bfd", &log);
     let now = at(0);
     let cost = Duration::from_millis(5);
     // Margin: 2 x 5 ms + 1 ms = 11 ms.
     vrrp.deadline = Some(at(8));
-    bfdd.deadline = Some(at(3));
-    let next = next_deadline(&[&vrrp, &bfdd]);
+    bfd_side.deadline = Some(at(3));
+    let next = next_deadline(&[&vrrp, &bfd_side]);
     assert_eq!(next, Some(at(3)));
     assert_eq!(
         reload_at(now, cost, next),
         Some(at(3) + Duration::from_micros(50))
     );
     // Only the subsystem with a deadline counts.
-    bfdd.deadline = None;
+    bfd_side.deadline = None;
     assert_eq!(
-        reload_at(now, cost, next_deadline(&[&vrrp, &bfdd])),
+        reload_at(now, cost, next_deadline(&[&vrrp, &bfd_side])),
         Some(at(8) + Duration::from_micros(50))
     );
     // Deadlines beyond the margin, or none: at once.
     vrrp.deadline = Some(at(11));
-    assert_eq!(reload_at(now, cost, next_deadline(&[&vrrp, &bfdd])), None);
+    assert_eq!(
+        reload_at(now, cost, next_deadline(&[&vrrp, &bfd_side])),
+        None
+    );
     vrrp.deadline = None;
-    assert_eq!(reload_at(now, cost, next_deadline(&[&vrrp, &bfdd])), None);
+    assert_eq!(
+        reload_at(now, cost, next_deadline(&[&vrrp, &bfd_side])),
+        None
+    );
 }
 
 #[test]
 fn a_stop_waits_for_children_and_the_kernel_requests_of_every_subsystem() {
     let log = Log::default();
     let mut vrrp = Fake::new("vrrp", &log);
-    let mut bfdd = Fake::new("bfd", &log);
-    assert!(stop_done(0, &[&vrrp, &bfdd]));
-    assert!(!stop_done(1, &[&vrrp, &bfdd]));
-    bfdd.pending = 2;
+    let mut bfd_side = Fake::new("bfd", &log);
+    assert!(stop_done(0, &[&vrrp, &bfd_side]));
+    assert!(!stop_done(1, &[&vrrp, &bfd_side]));
+    bfd_side.pending = 2;
     vrrp.pending = 1;
-    assert_eq!(pending(&[&vrrp, &bfdd]), 3);
-    assert!(!stop_done(0, &[&vrrp, &bfdd]));
+    assert_eq!(pending(&[&vrrp, &bfd_side]), 3);
+    assert!(!stop_done(0, &[&vrrp, &bfd_side]));
     vrrp.pending = 0;
-    assert!(!stop_done(0, &[&vrrp, &bfdd]));
-    bfdd.pending = 0;
-    assert!(stop_done(0, &[&vrrp, &bfdd]));
+    assert!(!stop_done(0, &[&vrrp, &bfd_side]));
+    bfd_side.pending = 0;
+    assert!(stop_done(0, &[&vrrp, &bfd_side]));
 }
 
 #[test]
@@ -257,17 +263,17 @@ fn the_json_state_joins_the_arrays_of_the_subsystems_that_have_one() {
     let log = Log::default();
     let mut vrrp = Fake::new("vrrp", &log);
     let mut other = Fake::new("other", &log);
-    let bfdd = Fake::new("bfd", &log);
+    let bfd_side = Fake::new("bfd", &log);
     // Nobody has a part, or only empty ones: an empty array (VRRP's answer with no instance).
-    assert_eq!(json(&[&vrrp, &bfdd]), "[]");
+    assert_eq!(json(&[&vrrp, &bfd_side]), "[]");
     vrrp.json = Some("[]");
-    assert_eq!(json(&[&vrrp, &bfdd]), "[]");
+    assert_eq!(json(&[&vrrp, &bfd_side]), "[]");
     // One part: unchanged.
     vrrp.json = Some(r#"[{"a":1},{"b":2}]"#);
-    assert_eq!(json(&[&vrrp, &bfdd]), r#"[{"a":1},{"b":2}]"#);
+    assert_eq!(json(&[&vrrp, &bfd_side]), r#"[{"a":1},{"b":2}]"#);
     other.json = Some(r#"[{"c":3}]"#);
     assert_eq!(
-        json(&[&vrrp, &bfdd, &other]),
+        json(&[&vrrp, &bfd_side, &other]),
         r#"[{"a":1},{"b":2},{"c":3}]"#
     );
 }

@@ -39,10 +39,10 @@ use std::net::IpAddr;
 
 use log::{debug, error, log};
 
-use super::{Inst, Key, Vrrpd};
+use super::{VirtualRouter, VrrpExecutor, VrrpKey};
 use crate::config::vrrp::{IpAddress, Route, Rule};
 use crate::reactor::Core;
-use crate::sys::sock::if_index;
+use crate::sys::raw::if_index;
 use crate::time::Instant;
 
 /// One instance as the sweep sees it.
@@ -149,10 +149,10 @@ pub(super) fn plan<'a>(
     ops
 }
 
-fn owned(inst: &Inst) -> Owned<'_> {
+fn owned(inst: &VirtualRouter) -> Owned<'_> {
     Owned {
-        name: &inst.m.params().name,
-        owner: inst.m.params().priority == 255,
+        name: &inst.machine.params().name,
+        owner: inst.machine.params().priority == 255,
         ifindex: inst.vmac.is_none().then_some(inst.ifindex),
         vips: &inst.io.vips,
         evips: &inst.io.evips,
@@ -161,18 +161,18 @@ fn owned(inst: &Inst) -> Owned<'_> {
     }
 }
 
-impl Vrrpd {
+impl VrrpExecutor {
     /// The addresses that must stay at start (see the module doc).
     pub(super) fn kept_at_start(&self) -> Vec<IpAddr> {
-        let live: Vec<&Inst> = self.insts.iter().filter(|x| !x.retired).collect();
+        let live: Vec<&VirtualRouter> = self.insts.iter().filter(|x| !x.retired).collect();
         let views: Vec<Owned<'_>> = live.iter().map(|x| owned(x)).collect();
         let sources: Vec<IpAddr> = live.iter().map(|x| x.src).collect();
         kept(&views, &sources)
     }
 
-    /// Sends the removals of the module doc. Called once, by [`Vrrpd::start`], after every
+    /// Sends the removals of the module doc. Called once, by [`VrrpExecutor::start`], after every
     /// instance is made and before any machine is drained.
-    pub(super) fn sweep_leftovers<K: From<Key> + Copy>(
+    pub(super) fn sweep_leftovers<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -186,7 +186,7 @@ impl Vrrpd {
         };
         // Owned copies: the ACKs are read between the requests (below), which needs `self`.
         let removals: Vec<(String, Removal)> = {
-            let live: Vec<&Inst> = self.insts.iter().filter(|x| !x.retired).collect();
+            let live: Vec<&VirtualRouter> = self.insts.iter().filter(|x| !x.retired).collect();
             let views: Vec<Owned<'_>> = live.iter().map(|x| owned(x)).collect();
             let mut said: Vec<(usize, &'static str)> = Vec::new();
             plan(&views, &keep, if_index)
@@ -276,7 +276,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::config::testutil::load;
-    use crate::vrrpd::params::{Planned, plan as plan_config};
+    use crate::executor::vrrp::params::{Planned, plan as plan_config};
 
     fn planned(text: &str) -> Vec<Planned> {
         let (cfg, diags): (Config, _) = load(text);

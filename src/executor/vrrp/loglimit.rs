@@ -30,7 +30,7 @@ pub const BUDGET: u32 = 50;
 
 /// What a line is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key {
+pub struct LineKey {
     /// The reason, short (`"TTL"`, `"unknown VRID"`).
     pub what: &'static str,
     /// The instance index, or `u32::MAX` for a datagram that reached none.
@@ -44,13 +44,13 @@ pub struct Key {
 /// Lines of one key (`None`: of any key, over the budget) not logged during one window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
-    pub key: Option<Key>,
+    pub key: Option<LineKey>,
     pub suppressed: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Slot {
-    key: Key,
+struct Tally {
+    key: LineKey,
     start: Instant,
     suppressed: u32,
 }
@@ -58,7 +58,7 @@ struct Slot {
 /// See the module doc.
 #[derive(Debug)]
 pub struct LogLimit {
-    slots: [Option<Slot>; SLOTS],
+    slots: [Option<Tally>; SLOTS],
     window: Duration,
     /// The budget's window: its start, lines logged, lines over the budget.
     budget_start: Option<Instant>,
@@ -85,7 +85,7 @@ impl LogLimit {
 
     /// One line of `key` at `now`: `true` to log it. `f` gets the summaries that are due first
     /// (the budget's previous window, the key's previous window, or an evicted entry).
-    pub fn check(&mut self, now: Instant, key: Key, mut f: impl FnMut(Summary)) -> bool {
+    pub fn check(&mut self, now: Instant, key: LineKey, mut f: impl FnMut(Summary)) -> bool {
         if self.budget_start.is_none_or(|t| now >= t + self.window) {
             self.end_budget(&mut f);
             self.budget_start = Some(now);
@@ -113,7 +113,7 @@ impl LogLimit {
         self.over = 0;
     }
 
-    fn check_key(&mut self, now: Instant, key: Key, mut f: impl FnMut(Summary)) -> bool {
+    fn check_key(&mut self, now: Instant, key: LineKey, mut f: impl FnMut(Summary)) -> bool {
         if let Some(s) = self.slots.iter_mut().flatten().find(|s| s.key == key) {
             if now < s.start + self.window {
                 s.suppressed = s.suppressed.saturating_add(1);
@@ -141,7 +141,7 @@ impl LogLimit {
                     .min_by_key(|(_, s)| s.start)
                     .unwrap_or((
                         0,
-                        Slot {
+                        Tally {
                             key,
                             start: now,
                             suppressed: 0,
@@ -156,7 +156,7 @@ impl LogLimit {
                 i
             }
         };
-        self.slots[idx] = Some(Slot {
+        self.slots[idx] = Some(Tally {
             key,
             start: now,
             suppressed: 0,
@@ -191,8 +191,8 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
-    fn key(what: &'static str, last: u8) -> Key {
-        Key {
+    fn key(what: &'static str, last: u8) -> LineKey {
+        LineKey {
             what,
             inst: 0,
             addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, last)),

@@ -1,6 +1,6 @@
 //! Raw sockets for VRRP and link-layer frames, behind a safe API.
 //!
-//! - [`VrrpSocket`]: `SOCK_RAW` with protocol 112 (VRRP). For IPv4 the caller writes the IP header
+//! - [`RawIpSocket`]: `SOCK_RAW` with protocol 112 (VRRP). For IPv4 the caller writes the IP header
 //!   (`IP_HDRINCL`, as keepalived does: TOS 0xC0, TTL 255, its own identification); received
 //!   datagrams start with the IPv4 header, so the TTL is read from the packet. For IPv6 the kernel
 //!   writes the header and the VRRP checksum (`IPV6_CHECKSUM` at offset 6); the hop limit and the
@@ -154,21 +154,21 @@ pub struct Received {
 
 /// A raw VRRP socket of one family on one interface.
 #[derive(Debug)]
-pub struct VrrpSocket {
+pub struct RawIpSocket {
     fd: OwnedFd,
     v6: bool,
     ifindex: u32,
 }
 
-impl AsRawFd for VrrpSocket {
+impl AsRawFd for RawIpSocket {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
 }
 
-impl VrrpSocket {
+impl RawIpSocket {
     /// IPv4, `IP_HDRINCL`, bound to `ifname`, multicast sent from it with TTL 255, no loopback.
-    pub fn v4(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
+    pub fn v4(ifname: &str, ifindex: u32) -> io::Result<RawIpSocket> {
         let fd = socket(libc::AF_INET, libc::SOCK_RAW, IPPROTO_VRRP)?;
         let raw = fd.as_raw_fd();
         bind_to_device(raw, ifname)?;
@@ -181,7 +181,7 @@ impl VrrpSocket {
             imr_ifindex: ifindex as i32,
         };
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &mreq)?;
-        Ok(VrrpSocket {
+        Ok(RawIpSocket {
             fd,
             v6: false,
             ifindex,
@@ -189,7 +189,7 @@ impl VrrpSocket {
     }
 
     /// IPv6, kernel checksum at offset 6, hop limit 255, hop limit and destination received.
-    pub fn v6(ifname: &str, ifindex: u32) -> io::Result<VrrpSocket> {
+    pub fn v6(ifname: &str, ifindex: u32) -> io::Result<RawIpSocket> {
         let fd = socket(libc::AF_INET6, libc::SOCK_RAW, IPPROTO_VRRP)?;
         let raw = fd.as_raw_fd();
         bind_to_device(raw, ifname)?;
@@ -205,7 +205,7 @@ impl VrrpSocket {
         )?;
         setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, &1i32)?;
         setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, &1i32)?;
-        Ok(VrrpSocket {
+        Ok(RawIpSocket {
             fd,
             v6: true,
             ifindex,

@@ -9,4 +9,4 @@ pub mod params;
 pub mod run;
 pub mod vmac;
 
-pub use run::{Key, Vrrpd};
+pub use run::{VrrpExecutor, VrrpKey};

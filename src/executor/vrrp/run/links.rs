@@ -8,21 +8,21 @@
 //! unless configured, the advert source address are read again, and a VMAC is made again on
 //! the new parent. Then the link state decides, as for any link event (up: BACKUP; down:
 //! FAULT). `track_interface` resolves names on every event already (see
-//! [`Vrrpd::links_changed`]).
+//! [`VrrpExecutor::links_changed`]).
 //!
 //! Invariant: a running instance's parent ifindex (its `ifindex`, or its VMAC's `parent`) is
 //! the one the monitor knows for its interface name, once the monitor has seen that name.
 
 use log::{debug, error, info};
 
-use super::{Key, Vrrpd, primary_address};
+use super::{VrrpExecutor, VrrpKey, primary_address};
+use crate::executor::vrrp::vmac::Phase;
 use crate::netlink::HwAddr;
 use crate::reactor::Core;
-use crate::sys::sock::if_mac;
+use crate::sys::raw::if_mac;
 use crate::time::Instant;
-use crate::vrrpd::vmac::Phase;
 
-impl Vrrpd {
+impl VrrpExecutor {
     /// The ifindex of instance `i`'s own interface (its VMAC's parent with `use_vmac`).
     fn parent_of(&self, i: usize) -> u32 {
         let inst = &self.insts[i];
@@ -31,7 +31,7 @@ impl Vrrpd {
 
     /// Link `ifindex` named `name` appeared or changed: the running instances on `name` that
     /// know another ifindex for it move onto it.
-    pub(super) fn adopt_link<K: From<Key> + Copy>(
+    pub(super) fn adopt_link<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -61,7 +61,11 @@ impl Vrrpd {
     }
 
     /// After a re-read of the tables: every running instance's interface resolved by name again.
-    pub(super) fn adopt_links<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    pub(super) fn adopt_links<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
         let mut names: Vec<String> = self
             .insts
             .iter()
@@ -80,7 +84,7 @@ impl Vrrpd {
     }
 
     /// Instance `i` moves onto `ifindex` (its interface, created again).
-    fn move_to<K: From<Key> + Copy>(
+    fn move_to<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -89,7 +93,7 @@ impl Vrrpd {
         mac: Option<[u8; 6]>,
     ) {
         let inst = &mut self.insts[i];
-        let inst_name = inst.m.params().name.clone();
+        let inst_name = inst.machine.params().name.clone();
         let io = inst.io.clone();
         debug!(
             "({inst_name}) {} is now ifindex {ifindex} (was {})",
@@ -149,7 +153,7 @@ impl Vrrpd {
         if let Some(a) = primary_address(&inst.io.interface, inst.io.family) {
             info!(
                 "({}) advert source address now {a} (was {})",
-                inst.m.params().name,
+                inst.machine.params().name,
                 inst.src
             );
             self.insts[i].src = a;

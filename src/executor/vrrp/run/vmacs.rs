@@ -5,18 +5,18 @@ use std::net::IpAddr;
 
 use log::{error, info, warn};
 
-use super::{Inst, Key, Vrrpd};
+use super::{VirtualRouter, VrrpExecutor, VrrpKey};
 use crate::config::vrrp::{Family, IpAddress};
 use crate::config::{At, value::Prefix};
+use crate::executor::vrrp::params::{Io, VmacConf};
+use crate::executor::vrrp::vmac::{self, Choice, LinkView, Phase, Vmac};
 use crate::netlink::rtnl::{Reply, Seq};
 use crate::netlink::wire::MACVLAN_MODE_PRIVATE;
 use crate::netlink::{NewMacvlan, RequestError};
 use crate::reactor::Core;
-use crate::sys::sock::if_index;
+use crate::sys::raw::if_index;
 use crate::time::Instant;
 use crate::vrrp::Input;
-use crate::vrrpd::params::{Io, VmacConf};
-use crate::vrrpd::vmac::{self, Choice, LinkView, Phase, Vmac};
 
 /// What a VMAC link request in flight was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,13 +51,17 @@ pub(super) fn new_vmac(inst: &str, c: &VmacConf, io: &Io, vrid: u8, parent: u32)
     }
 }
 
-fn name_of(inst: &Inst) -> String {
-    inst.m.params().name.clone()
+fn name_of(inst: &VirtualRouter) -> String {
+    inst.machine.params().name.clone()
 }
 
-impl Vrrpd {
+impl VrrpExecutor {
     /// The monitor knows every link: each waiting VMAC is reused, created or replaced.
-    pub(super) fn vmacs_synced<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    pub(super) fn vmacs_synced<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
         for i in 0..self.insts.len() {
             let Some(v) = &self.insts[i].vmac else {
                 continue;
@@ -89,8 +93,8 @@ impl Vrrpd {
                 .collect();
             let inst = &self.insts[i];
             let choice = vmac::choose(
-                &inst.m.params().name,
-                inst.m.params().vrid,
+                &inst.machine.params().name,
+                inst.machine.params().vrid,
                 inst.io.family,
                 v.configured_name.as_deref(),
                 v.mac,
@@ -123,7 +127,7 @@ impl Vrrpd {
         }
     }
 
-    fn vmac_create<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+    fn vmac_create<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
         let Some(v) = &self.insts[i].vmac else { return };
         // keepalived 2.3+: the parent's group, so that firewall rules on groups still match.
         let group = v.group.or_else(|| {
@@ -146,7 +150,7 @@ impl Vrrpd {
         self.vmac_sent(core, now, i, r, Req::Create);
     }
 
-    fn vmac_sent<K: From<Key> + Copy>(
+    fn vmac_sent<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -163,7 +167,7 @@ impl Vrrpd {
     }
 
     /// The kernel's answer to a VMAC link request of instance `i`.
-    pub(super) fn vmac_reply<K: From<Key> + Copy>(
+    pub(super) fn vmac_reply<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -207,7 +211,7 @@ impl Vrrpd {
     }
 
     /// The VMAC exists as `ifindex`: the instance moves onto it; sysctls, addresses, up, socket.
-    fn vmac_configure<K: From<Key> + Copy>(
+    fn vmac_configure<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -293,7 +297,7 @@ impl Vrrpd {
     }
 
     /// The monitor sees instance `i`'s own link up: a configured VMAC lets its machine start.
-    pub(super) fn vmac_seen_up<K: From<Key> + Copy>(
+    pub(super) fn vmac_seen_up<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -309,7 +313,7 @@ impl Vrrpd {
         v.phase = Phase::Running;
         info!(
             "({}) VMAC {} ({}) up on {}",
-            inst.m.params().name,
+            inst.machine.params().name,
             v.name,
             mac_text(v.mac),
             v.parent_name
@@ -318,7 +322,7 @@ impl Vrrpd {
     }
 
     /// The VMAC cannot be made: the instance runs with its interface down (FAULT).
-    fn vmac_fail<K: From<Key> + Copy>(
+    fn vmac_fail<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -328,18 +332,18 @@ impl Vrrpd {
         let inst = &mut self.insts[i];
         error!(
             "({}) {why} - the instance stays in FAULT",
-            inst.m.params().name
+            inst.machine.params().name
         );
         if let Some(v) = &mut inst.vmac {
             v.phase = Phase::Failed;
         }
         inst.link_up = Some(false);
-        inst.m.handle_input(now, Input::Link { up: false });
+        inst.machine.handle_input(now, Input::Link { up: false });
         self.drain(core, now, i);
     }
 
     /// Link `ifindex` is gone: a running VMAC is created again, as keepalived does.
-    pub(super) fn vmac_removed<K: From<Key> + Copy>(
+    pub(super) fn vmac_removed<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -357,7 +361,7 @@ impl Vrrpd {
             }
             warn!(
                 "({}) VMAC interface {} was removed - creating it again",
-                inst.m.params().name,
+                inst.machine.params().name,
                 v.name
             );
             v.ifindex = None;
@@ -374,7 +378,7 @@ impl Vrrpd {
             if self.monitor.link_by_index(v.parent).is_none() {
                 info!(
                     "({}) waiting for interface {} to make VMAC {} again",
-                    inst.m.params().name,
+                    inst.machine.params().name,
                     v.parent_name,
                     v.name
                 );
@@ -426,7 +430,7 @@ impl Vrrpd {
         let Some(ifindex) = v.ifindex.or_else(|| if_index(&v.name)) else {
             return;
         };
-        let (inst_name, name) = (inst.m.params().name.clone(), v.name.clone());
+        let (inst_name, name) = (inst.machine.params().name.clone(), v.name.clone());
         match self.rtnl.del_link(ifindex, &name) {
             Ok(seq) => {
                 info!("({inst_name}) Removing VMAC interface {name}");

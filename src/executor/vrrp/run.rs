@@ -22,7 +22,7 @@
 //!
 //! # Contract (the reactor's, see [`crate::reactor`])
 //! Every entry point gives one input to one machine (or one packet to the machines of its VRID)
-//! and then drains that machine's outputs before it returns: [`Vrrpd::drain`].
+//! and then drains that machine's outputs before it returns: [`VrrpExecutor::drain`].
 //!
 //! # Checksum variants (VRRPv3 over IPv4)
 //! An instance sends with its configured variant (pseudo-header, or `v3_checksum_as_v2`). When an
@@ -50,14 +50,14 @@ use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::script::Spawn;
 use crate::sys::KernelDrops;
-use crate::sys::sock::{PacketSocket, VrrpSocket, if_addrs, if_index, if_mac};
+use crate::sys::raw::{PacketSocket, RawIpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
 use crate::track::{Owner, Trackers};
 use crate::vrrp::{Action, AdvertOut, Input, Instance, Output, RxMeta, SyncOutput, advert};
 use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 
-use super::loglimit::Key as LimitKey;
+use super::loglimit::LineKey;
 use super::params::{Io, Planned, V3Checksum, plan};
 use super::vmac::Vmac;
 
@@ -67,8 +67,8 @@ mod vmacs;
 
 /// What a reactor token or timer of the VRRP side belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
-    /// Raw socket `n` of [`Vrrpd`].
+pub enum VrrpKey {
+    /// Raw socket `n` of [`VrrpExecutor`].
     Socket(u32),
     /// The timer of one occupant of the instance table (a stale one is dropped).
     Timer(SlotId),
@@ -80,32 +80,36 @@ pub enum Key {
     Script,
     /// The trackers (`vrrp_script`, `track_file`, `vrrp_track_process`): their timers, fds and
     /// children.
-    Tracker(crate::track::Key),
+    Tracker(crate::track::TrackKey),
 }
 
-/// The reactor as the trackers see it: their keys wrapped in [`Key::Tracker`].
-fn tracker_io<K: From<Key> + Copy>(core: &mut Core<K>) -> crate::track::Io<'_, K> {
+/// The reactor as the trackers see it: their keys wrapped in [`VrrpKey::Tracker`].
+fn tracker_io<K: From<VrrpKey> + Copy>(core: &mut Core<K>) -> crate::track::Io<'_, K> {
     crate::track::Io {
         core,
-        own: |k| K::from(Key::Tracker(k)),
+        own: |k| K::from(VrrpKey::Tracker(k)),
     }
 }
 
 /// A sync group at run time.
 struct Group {
-    g: crate::vrrp::SyncGroup,
+    group: crate::vrrp::SyncGroup,
     notifies: crate::config::vrrp::Notifies,
 }
 
-struct Sock {
-    s: VrrpSocket,
+/// A raw IP socket (protocol 112) of one family on one interface: adverts of every instance there
+/// leave and arrive through it.
+struct AdvertSocket {
+    raw: RawIpSocket,
     family: Family,
     ifindex: u32,
     token: mio::Token,
 }
 
-struct Inst {
-    m: Instance,
+/// One VRRP instance at run time (a "virtual router", RFC 9568): its machine and the IO state the
+/// executor keeps around it.
+struct VirtualRouter {
+    machine: Instance,
     io: Io,
     /// The interface the VIPs go on and GARPs leave from: `interface`, or its VMAC (0 until the
     /// VMAC is known).
@@ -156,16 +160,16 @@ pub struct GlobalCounters {
     /// Datagrams the kernel dropped on our VRRP sockets before we could read them: a full
     /// receive buffer, and over IPv6 a checksum that failed (`IPV6_CHECKSUM` verifies it on
     /// receive, so such a packet never reaches [`DropReason::Checksum`]). Read from the
-    /// sockets when the views are made ([`Vrrpd::views`]); not kept in `Vrrpd::counters`.
+    /// sockets when the views are made ([`VrrpExecutor::views`]); not kept in `VrrpExecutor::counters`.
     pub kernel_drops: u64,
 }
 
 /// The VRRP side of the daemon.
-pub struct Vrrpd {
+pub struct VrrpExecutor {
     /// The instances; a reload reuses the slots of the ones it stops, and timers and VMAC
     /// requests name an occupant by [`SlotId`], so a stale one never reaches a new occupant.
-    insts: Slots<Inst>,
-    socks: Vec<Sock>,
+    insts: Slots<VirtualRouter>,
+    socks: Vec<AdvertSocket>,
     rtnl: Rtnl,
     monitor: Monitor,
     names: SysNames,
@@ -217,16 +221,16 @@ fn start_err(what: &str, e: impl std::fmt::Display) -> StartError {
     StartError(format!("{what}: {e}"))
 }
 
-impl Vrrpd {
+impl VrrpExecutor {
     /// Opens the sockets of every runnable instance of `cfg`, registers them, and creates the
     /// machines. Instances that cannot run are logged and left out.
-    pub fn start<K: From<Key> + Copy>(
+    pub fn start<K: From<VrrpKey> + Copy>(
         cfg: &Config,
         keep_vips: bool,
         log_detail: bool,
         core: &mut Core<K>,
         now: Instant,
-    ) -> Result<Vrrpd, StartError> {
+    ) -> Result<VrrpExecutor, StartError> {
         let (planned, bad) = plan(cfg);
         for b in &bad {
             error!("({}) cannot run: {}", b.name, b.why);
@@ -236,11 +240,11 @@ impl Vrrpd {
         monitor
             .start_dump()
             .map_err(|e| start_err("rtnetlink dump", e))?;
-        core.register_fd(&rtnl, mio::Interest::READABLE, K::from(Key::Rtnl))
+        core.register_fd(&rtnl, mio::Interest::READABLE, K::from(VrrpKey::Rtnl))
             .map_err(|e| start_err("register rtnetlink", e))?;
-        core.register_fd(&monitor, mio::Interest::READABLE, K::from(Key::Monitor))
+        core.register_fd(&monitor, mio::Interest::READABLE, K::from(VrrpKey::Monitor))
             .map_err(|e| start_err("register monitor", e))?;
-        let mut d = Vrrpd {
+        let mut d = VrrpExecutor {
             insts: Slots::new(),
             socks: Vec::new(),
             rtnl,
@@ -289,7 +293,7 @@ impl Vrrpd {
     }
 
     /// Opens what instance `p` needs and puts it in a free slot of the table: its index.
-    fn add_instance<K: From<Key> + Copy>(
+    fn add_instance<K: From<VrrpKey> + Copy>(
         &mut self,
         p: Planned,
         core: &mut Core<K>,
@@ -371,8 +375,8 @@ impl Vrrpd {
                 "({name}) no_accept: traffic to the VIPs is not filtered by keepalived-rs; keepalived would install an nftables drop rule"
             );
         }
-        let i = self.insts.insert(Inst {
-            m: Instance::new(params, now),
+        let i = self.insts.insert(VirtualRouter {
+            machine: Instance::new(params, now),
             io,
             ifindex,
             mac,
@@ -394,7 +398,7 @@ impl Vrrpd {
     }
 
     /// The VRRP socket of `io`'s family on `ifname`, joined to the group (multicast).
-    fn open_socket<K: From<Key> + Copy>(
+    fn open_socket<K: From<VrrpKey> + Copy>(
         &mut self,
         name: &str,
         io: &Io,
@@ -407,7 +411,7 @@ impl Vrrpd {
             .map_err(|e| format!("({name}) cannot open a VRRP socket on {ifname}: {e}"))?;
         // Joining twice on one socket is EADDRINUSE: harmless.
         if io.peers.is_empty()
-            && let Err(e) = self.socks[sock].s.join(io.group)
+            && let Err(e) = self.socks[sock].raw.join(io.group)
             && e.raw_os_error() != Some(libc::EADDRINUSE)
         {
             return Err(format!(
@@ -418,7 +422,7 @@ impl Vrrpd {
         Ok(sock)
     }
 
-    fn socket_for<K: From<Key> + Copy>(
+    fn socket_for<K: From<VrrpKey> + Copy>(
         &mut self,
         family: Family,
         ifname: &str,
@@ -432,26 +436,29 @@ impl Vrrpd {
         {
             return Ok(i);
         }
-        let s = match family {
-            Family::Inet => VrrpSocket::v4(ifname, ifindex)?,
-            Family::Inet6 => VrrpSocket::v6(ifname, ifindex)?,
+        let raw = match family {
+            Family::Inet => RawIpSocket::v4(ifname, ifindex)?,
+            Family::Inet6 => RawIpSocket::v6(ifname, ifindex)?,
         };
         // A socket no running instance uses (its interface gone, its instances removed) gives
         // its place, so that re-created interfaces do not add fds.
         let dead = (0..self.socks.len())
             .find(|&n| !self.insts.iter().any(|i| !i.retired && i.sock == Some(n)));
         let n = dead.unwrap_or(self.socks.len());
-        let token =
-            core.register_fd(&s, mio::Interest::READABLE, K::from(Key::Socket(n as u32)))?;
-        let new = Sock {
-            s,
+        let token = core.register_fd(
+            &raw,
+            mio::Interest::READABLE,
+            K::from(VrrpKey::Socket(n as u32)),
+        )?;
+        let new = AdvertSocket {
+            raw,
             family,
             ifindex,
             token,
         };
         if dead.is_some() {
             let old = std::mem::replace(&mut self.socks[n], new);
-            let _ = core.deregister_fd(&old.s, old.token);
+            let _ = core.deregister_fd(&old.raw, old.token);
         } else {
             self.socks.push(new);
         }
@@ -469,7 +476,7 @@ impl Vrrpd {
 
     /// The machines, for dumps.
     pub fn instances(&self) -> impl Iterator<Item = &Instance> {
-        self.insts.iter().filter(|i| !i.retired).map(|i| &i.m)
+        self.insts.iter().filter(|i| !i.retired).map(|i| &i.machine)
     }
 
     /// Every instance as the dumps see it.
@@ -482,17 +489,17 @@ impl Vrrpd {
             .iter()
             .filter(|i| !i.retired)
             .map(|i| super::dump::View {
-                params: i.m.params(),
-                counters: i.m.counters(),
-                state: i.m.state(),
-                want: match i.m.params().initial {
+                params: i.machine.params(),
+                counters: i.machine.counters(),
+                state: i.machine.state(),
+                want: match i.machine.params().initial {
                     crate::config::vrrp::State::Master => crate::vrrp::State::Master,
                     crate::config::vrrp::State::Backup => crate::vrrp::State::Backup,
                 },
-                priority: i.m.priority(),
-                master_priority: i.m.master_priority(),
-                master_adver_int: i.m.master_adver_int(),
-                master_down: i.m.master_down_interval(),
+                priority: i.machine.priority(),
+                master_priority: i.machine.master_priority(),
+                master_adver_int: i.machine.master_adver_int(),
+                master_down: i.machine.master_down_interval(),
                 interface: &i.io.interface,
                 src: i.src,
                 group: i.io.peers.is_empty().then_some(i.io.group),
@@ -516,7 +523,7 @@ impl Vrrpd {
                 .filter_map(|m| {
                     self.insts
                         .iter()
-                        .position(|x| !x.retired && x.m.params().name == m.name)
+                        .position(|x| !x.retired && x.machine.params().name == m.name)
                 })
                 .collect();
             if members.is_empty() {
@@ -527,14 +534,14 @@ impl Vrrpd {
                 self.group_of[m] = Some(gi);
             }
             self.groups.push(Group {
-                g: crate::vrrp::SyncGroup::new(&gc.name, members),
+                group: crate::vrrp::SyncGroup::new(&gc.name, members),
                 notifies: gc.notify.clone(),
             });
         }
     }
 
     /// (Re)starts the trackers (scripts, files, processes) for the running instances.
-    fn restart_trackers<K: From<Key> + Copy>(
+    fn restart_trackers<K: From<VrrpKey> + Copy>(
         &mut self,
         cfg: &Config,
         core: &mut Core<K>,
@@ -551,7 +558,7 @@ impl Vrrpd {
                 if i.retired {
                     return None;
                 }
-                let inst = cfg.vrrp.instance(&i.m.params().name)?;
+                let inst = cfg.vrrp.instance(&i.machine.params().name)?;
                 Some(Owner {
                     tracking: super::params::effective_tracking(cfg, inst),
                     no_weights: inst.effective_priority() == 255,
@@ -578,7 +585,7 @@ impl Vrrpd {
 
     /// The hook for BFD (`track_bfd`): session `name` is up or down (the daemon calls it in the
     /// wake where the session changed).
-    pub fn bfd_changed<K: From<Key> + Copy>(
+    pub fn bfd_changed<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -593,7 +600,7 @@ impl Vrrpd {
     /// Zeroes every instance's statistics and the daemon-wide ones.
     pub fn clear_counters(&mut self) {
         for i in self.insts.iter_mut() {
-            i.m.clear_counters();
+            i.machine.clear_counters();
         }
         self.counters = GlobalCounters::default();
         self.drops = KernelDrops::from_now(self.sock_fds());
@@ -601,7 +608,7 @@ impl Vrrpd {
 
     /// The VRRP sockets (they live as long as the daemon).
     fn sock_fds(&self) -> impl Iterator<Item = std::os::fd::RawFd> + '_ {
-        self.socks.iter().map(|s| AsRawFd::as_raw_fd(&s.s))
+        self.socks.iter().map(|s| AsRawFd::as_raw_fd(&s.raw))
     }
 
     /// The earliest deadline of any running instance (an advert to send, a master to time out).
@@ -619,26 +626,31 @@ impl Vrrpd {
     }
 
     /// A readiness of one of our fds.
-    pub fn on_io<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, key: Key) {
+    pub fn on_io<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        key: VrrpKey,
+    ) {
         match key {
-            Key::Socket(n) => self.on_socket(core, now, n as usize),
-            Key::Rtnl => self.on_rtnl(core, now),
-            Key::Monitor => self.on_monitor(core, now),
-            Key::Tracker(t) => {
+            VrrpKey::Socket(n) => self.on_socket(core, now, n as usize),
+            VrrpKey::Rtnl => self.on_rtnl(core, now),
+            VrrpKey::Monitor => self.on_monitor(core, now),
+            VrrpKey::Tracker(t) => {
                 if self.trackers.on_io(&mut tracker_io(core), now, t) {
                     self.trackers_changed(core, now);
                 }
             }
-            Key::Timer(_) | Key::Script => {}
+            VrrpKey::Timer(_) | VrrpKey::Script => {}
         }
     }
 
     /// A timer of the trackers is due.
-    pub fn on_tracker_timer<K: From<Key> + Copy>(
+    pub fn on_tracker_timer<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
-        k: crate::track::Key,
+        k: crate::track::TrackKey,
         deadline: Instant,
     ) {
         if self
@@ -650,11 +662,11 @@ impl Vrrpd {
     }
 
     /// A tracker's script ended.
-    pub fn on_tracker_child<K: From<Key> + Copy>(
+    pub fn on_tracker_child<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
-        k: crate::track::Key,
+        k: crate::track::TrackKey,
         id: crate::reactor::ChildId,
         end: crate::reactor::ChildEnd,
     ) {
@@ -664,8 +676,8 @@ impl Vrrpd {
     }
 
     /// Scripts, files or processes changed: every instance gets its new tracking (with its
-    /// tracked interfaces once the monitor knows them, see [`Vrrpd::links_changed`]).
-    fn trackers_changed<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    /// tracked interfaces once the monitor knows them, see [`VrrpExecutor::links_changed`]).
+    fn trackers_changed<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         if self.monitor.synced() {
             self.links_changed(core, now, None);
             return;
@@ -676,7 +688,7 @@ impl Vrrpd {
                 self.insts[i].track = t;
                 let (weight, fault) = t;
                 self.insts[i]
-                    .m
+                    .machine
                     .handle_input(now, Input::Tracking { weight, fault });
                 self.drain(core, now, i);
             }
@@ -684,7 +696,7 @@ impl Vrrpd {
     }
 
     /// A timer of instance `i` is due.
-    pub fn on_timer<K: From<Key> + Copy>(
+    pub fn on_timer<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -700,7 +712,7 @@ impl Vrrpd {
         if !inst.armed.fired(deadline) {
             return;
         }
-        inst.m.handle_timeout(now);
+        inst.machine.handle_timeout(now);
         self.drain(core, now, i);
         self.flush_limit(now);
     }
@@ -712,7 +724,7 @@ impl Vrrpd {
     }
 
     /// Orderly stop: every master sends priority 0 and removes its VIPs (unless `-V`).
-    pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    pub fn stop<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
         self.trackers.stop(core);
         for i in 0..self.insts.len() {
@@ -728,8 +740,8 @@ impl Vrrpd {
     /// Stops instance `i` (priority 0 if master, VIPs removed, STOP notifications) and releases
     /// its slot: what still names it (a due timer, a VMAC request, its sync group until the
     /// groups are rebuilt) no longer reaches the slot's next occupant.
-    fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
-        self.insts[i].m.handle_input(now, Input::Shutdown);
+    fn retire<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        self.insts[i].machine.handle_input(now, Input::Shutdown);
         self.drain(core, now, i);
         self.insts[i].armed.cancel(core);
         if !self.stopping {
@@ -747,7 +759,12 @@ impl Vrrpd {
     /// stop as at shutdown (priority 0 if master, VIPs removed); new ones start in BACKUP. A
     /// changed instance is stopped and started again with its new parameters (documented: a
     /// master whose configuration changed hands over and may take over again).
-    pub fn reload<K: From<Key> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) {
+    pub fn reload<K: From<VrrpKey> + Copy>(
+        &mut self,
+        cfg: &Config,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
         let (planned, bad) = plan(cfg);
         for b in &bad {
             error!("({}) cannot run: {}", b.name, b.why);
@@ -759,7 +776,7 @@ impl Vrrpd {
         let plan = reload::plan(
             self.insts
                 .iter_live()
-                .map(|(j, inst)| (j, inst.m.params().name.as_str())),
+                .map(|(j, inst)| (j, inst.machine.params().name.as_str())),
             planned.iter().map(|p| p.params.name.as_str()),
             |j, n| {
                 let (inst, p) = (&self.insts[j], &planned[n]);
@@ -769,7 +786,7 @@ impl Vrrpd {
                 }
                 // Compare as the machine normalizes them.
                 let want = Instance::new(want, now).params().clone();
-                want == *inst.m.params() && p.io == inst.io
+                want == *inst.machine.params() && p.io == inst.io
             },
         );
         let (same, changed, added, _) = plan.counts();
@@ -780,7 +797,7 @@ impl Vrrpd {
                 Step::Restart { old: j, new: n } => {
                     info!(
                         "({}) configuration changed: restarting the instance",
-                        self.insts[j].m.params().name
+                        self.insts[j].machine.params().name
                     );
                     self.retire(core, now, j);
                     n
@@ -796,7 +813,7 @@ impl Vrrpd {
         for j in plan.removed {
             info!(
                 "({}) removed from the configuration",
-                self.insts[j].m.params().name
+                self.insts[j].machine.params().name
             );
             self.insts[j].deleting = true;
             self.retire(core, now, j);
@@ -815,17 +832,17 @@ impl Vrrpd {
         );
     }
 
-    fn on_socket<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, n: usize) {
+    fn on_socket<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, n: usize) {
         loop {
             let Some(sock) = self.socks.get(n) else {
                 return;
             };
-            let r = match sock.s.recv(&mut self.rx) {
+            let r = match sock.raw.recv(&mut self.rx) {
                 Ok(r) => r,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => {
                     self.counters.receive_errors += 1;
-                    let key = LimitKey {
+                    let key = LineKey {
                         what: "receive error",
                         inst: NO_INST,
                         addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -845,12 +862,12 @@ impl Vrrpd {
 
     /// One received datagram on socket `n`: decode, demultiplex by VRID, check the checksum per
     /// instance, hand it to the machines.
-    fn packet<K: From<Key> + Copy>(
+    fn packet<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
         n: usize,
-        r: crate::sys::sock::Received,
+        r: crate::sys::raw::Received,
         rx: &[u8],
     ) {
         self.flush_limit(now);
@@ -930,11 +947,11 @@ impl Vrrpd {
         let mut matched = false;
         for i in 0..self.insts.len() {
             let inst = &mut self.insts[i];
-            if inst.retired || inst.sock != Some(n) || inst.m.params().vrid != repr.vrid {
+            if inst.retired || inst.sock != Some(n) || inst.machine.params().vrid != repr.vrid {
                 continue;
             }
             matched = true;
-            let follows = advert::follows_checksum(inst.m.params().version, inst.io.family);
+            let follows = advert::follows_checksum(inst.machine.params().version, inst.io.family);
             let input = advert::classify(
                 &pkt,
                 &pair,
@@ -944,13 +961,13 @@ impl Vrrpd {
                 advert,
                 meta,
             );
-            inst.m.handle_input(now, input);
+            inst.machine.handle_input(now, input);
             self.drain(core, now, i);
         }
         self.addrs = addrs;
         if !matched {
             self.counters.unknown_vrid += 1;
-            let key = LimitKey {
+            let key = LineKey {
                 what: "unknown VRID",
                 inst: NO_INST,
                 addr: src,
@@ -963,7 +980,7 @@ impl Vrrpd {
         }
     }
 
-    fn on_rtnl<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    fn on_rtnl<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for reply in self.rtnl.recv() {
             if let Some((id, req)) = self.vmac_reqs.remove(&reply.seq()) {
                 // The answer for an instance a reload stopped since is only counted.
@@ -989,7 +1006,7 @@ impl Vrrpd {
         }
     }
 
-    fn on_monitor<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    fn on_monitor<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for ev in self.monitor.recv() {
             match ev {
                 LinkEvent::LinkChange {
@@ -1003,11 +1020,11 @@ impl Vrrpd {
                 }
                 LinkEvent::LinkRemoved { ifindex, name } => {
                     // At stop our VMACs go: not worth a warning.
-                    let ours = |x: &&Inst| {
+                    let ours = |x: &&VirtualRouter| {
                         !x.retired && x.ifindex == ifindex && !(self.stopping && x.vmac.is_some())
                     };
                     for inst in self.insts.iter().filter(ours) {
-                        warn!("({}) interface {name} removed", inst.m.params().name);
+                        warn!("({}) interface {name} removed", inst.machine.params().name);
                     }
                     // Its name no longer resolves: recompute every instance.
                     self.frames.remove(&ifindex);
@@ -1025,7 +1042,9 @@ impl Vrrpd {
                                     && self.dev_index(inst, v) == Some(ifindex)
                             });
                         if ours {
-                            self.insts[i].m.handle_input(now, Input::VipRemoved(addr));
+                            self.insts[i]
+                                .machine
+                                .handle_input(now, Input::VipRemoved(addr));
                             self.drain(core, now, i);
                         }
                     }
@@ -1048,7 +1067,7 @@ impl Vrrpd {
     /// Gives the machines whose interface or tracked interfaces include `ifindex` (all, for
     /// `None`) the link state and tracking weight the monitor now knows, when they changed
     /// (`track_interface` weights: [`crate::track::weight::add_link`]).
-    fn links_changed<K: From<Key> + Copy>(
+    fn links_changed<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -1094,13 +1113,14 @@ impl Vrrpd {
             let inst = &mut self.insts[i];
             if let Some(up) = link_input {
                 inst.link_up = Some(up);
-                inst.m.handle_input(now, Input::Link { up });
+                inst.machine.handle_input(now, Input::Link { up });
                 self.drain(core, now, i);
             }
             if let Some((weight, fault)) = track_input {
                 let inst = &mut self.insts[i];
                 inst.track = (weight, fault);
-                inst.m.handle_input(now, Input::Tracking { weight, fault });
+                inst.machine
+                    .handle_input(now, Input::Tracking { weight, fault });
                 self.drain(core, now, i);
             }
             if own_up {
@@ -1109,7 +1129,7 @@ impl Vrrpd {
         }
     }
 
-    fn dev_index(&self, inst: &Inst, a: &IpAddress) -> Option<u32> {
+    fn dev_index(&self, inst: &VirtualRouter, a: &IpAddress) -> Option<u32> {
         match &a.dev {
             Some(d) => self.monitor.ifindex(d).or_else(|| if_index(d)),
             None => Some(inst.ifindex),
@@ -1117,7 +1137,7 @@ impl Vrrpd {
     }
 
     /// Hands instance `i`'s outputs to the world, then re-arms its timer.
-    fn drain<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+    fn drain<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
         self.drain_one(core, i);
         // Then the sync group, first in first out, unless a group drain is running already
         // (it picks up what the member it ordered produced).
@@ -1128,12 +1148,14 @@ impl Vrrpd {
             return;
         };
         self.in_group_drain = true;
-        while let Some(out) = self.groups[g].g.poll_output() {
+        while let Some(out) = self.groups[g].group.poll_output() {
             match out {
                 SyncOutput::Order { member, order } => {
                     // Not to an instance stopped (or a slot reused) since the group was built.
                     if self.insts.is_live(member) && self.group_of.get(member) == Some(&Some(g)) {
-                        self.insts[member].m.handle_input(now, Input::Sync(order));
+                        self.insts[member]
+                            .machine
+                            .handle_input(now, Input::Sync(order));
                         self.drain_one(core, member);
                     }
                 }
@@ -1145,7 +1167,7 @@ impl Vrrpd {
 
     /// A group's state change: its log line, its FIFO line, its notify scripts (`GROUP NAME
     /// STATE 0`, keepalived's arguments).
-    fn group_event<K: From<Key> + Copy>(
+    fn group_event<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         g: usize,
@@ -1163,8 +1185,8 @@ impl Vrrpd {
     }
 
     /// Instance `i`'s outputs to the world (and its events to its sync group), then its timer.
-    fn drain_one<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
-        while let Some(out) = self.insts[i].m.poll_output() {
+    fn drain_one<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
+        while let Some(out) = self.insts[i].machine.poll_output() {
             match out {
                 Output::Transmit(a) => self.transmit(i, &a),
                 Output::Action(Action::AddVips { .. }) => self.vips(i, true),
@@ -1178,7 +1200,7 @@ impl Vrrpd {
                     let inst = &mut self.insts[i];
                     warn!(
                         "({}) {from} sends VRRPv3 checksums {}; following it (was {})",
-                        inst.m.params().name,
+                        inst.machine.params().name,
                         variant_name(variant),
                         variant_name(inst.variant)
                     );
@@ -1192,21 +1214,21 @@ impl Vrrpd {
                         ev.level()
                     };
                     if let crate::vrrp::Event::Dropped { src, reason } = ev {
-                        let key = LimitKey {
+                        let key = LineKey {
                             what: reason.name(),
                             inst: i as u32,
                             addr: src,
                             level,
                         };
-                        let name = &self.insts[i].m.params().name;
+                        let name = &self.insts[i].machine.params().name;
                         limited(&mut self.limit, &self.insts, Instant::now(), key, || {
                             ev.line(name)
                         });
                     } else {
-                        log!(level, "{}", ev.line(&self.insts[i].m.params().name));
+                        log!(level, "{}", ev.line(&self.insts[i].machine.params().name));
                     }
                     if let Some(g) = self.group_of.get(i).copied().flatten() {
-                        self.groups[g].g.handle_event(i, &ev);
+                        self.groups[g].group.handle_event(i, &ev);
                     }
                     self.notify(core, i, &ev);
                 }
@@ -1216,12 +1238,16 @@ impl Vrrpd {
         let inst = &mut self.insts[i];
         // A machine waiting for its VMAC does not start (see `vmacs`).
         let held = inst.vmac.as_ref().is_some_and(Vmac::holds_machine) && !self.stopping;
-        let want = if held { None } else { inst.m.poll_timeout() };
-        inst.armed.set(core, want, K::from(Key::Timer(slot)));
+        let want = if held {
+            None
+        } else {
+            inst.machine.poll_timeout()
+        };
+        inst.armed.set(core, want, K::from(VrrpKey::Timer(slot)));
     }
 
     /// FIFO lines and scripts for one event of instance `i`, in the order of events.
-    fn notify<K: From<Key> + Copy>(
+    fn notify<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         i: usize,
@@ -1229,8 +1255,8 @@ impl Vrrpd {
     ) {
         use crate::vrrp::{Event, Note};
         let inst = &mut self.insts[i];
-        let name = inst.m.params().name.clone();
-        let prio = inst.m.priority();
+        let name = inst.machine.params().name.clone();
+        let prio = inst.machine.priority();
         match *ev {
             Event::StateChange { to, .. } => {
                 inst.last_transition = std::time::SystemTime::now();
@@ -1256,7 +1282,7 @@ impl Vrrpd {
                 }
             }
             Event::Note(Note::EffectivePriority { to, .. }) if inst.io.notify_priority_changes => {
-                let word = match inst.m.state() {
+                let word = match inst.machine.state() {
                     crate::vrrp::State::Master => "MASTER_PRIORITY",
                     _ => "BACKUP_PRIORITY",
                 };
@@ -1274,13 +1300,13 @@ impl Vrrpd {
         }
     }
 
-    fn run_script<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, s: &Spawn) {
-        s.start(core, K::from(Key::Script));
+    fn run_script<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, s: &Spawn) {
+        s.start(core, K::from(VrrpKey::Script));
     }
 
     fn transmit(&mut self, i: usize, a: &AdvertOut) {
         let inst = &self.insts[i];
-        let p = inst.m.params();
+        let p = inst.machine.params();
         let addresses = match inst.io.family {
             Family::Inet => Addresses::V4(&inst.vips4),
             Family::Inet6 => Addresses::V6(&inst.vips6),
@@ -1311,7 +1337,7 @@ impl Vrrpd {
                     ip.ttl = ttl;
                     wv::emit_ipv4_datagram(&mut self.tx, &ip, &repr, inst.variant)
                         .map_err(|e| io::Error::other(e.to_string()))
-                        .and_then(|n| self.socks[sock].s.send(&self.tx[..n], dst, None))
+                        .and_then(|n| self.socks[sock].raw.send(&self.tx[..n], dst, None))
                 }
                 (IpAddr::V6(s), IpAddr::V6(d)) => {
                     let len = repr.buffer_len();
@@ -1319,7 +1345,7 @@ impl Vrrpd {
                     let mut pkt = wv::Packet::new_unchecked(&mut self.tx[..len], wire::Family::V6);
                     repr.emit(&mut pkt, &pair, ChecksumVariant::Ipv6Pseudo)
                         .map_err(|e| io::Error::other(e.to_string()))
-                        .and_then(|()| self.socks[sock].s.send(&self.tx[..len], dst, Some(s)))
+                        .and_then(|()| self.socks[sock].raw.send(&self.tx[..len], dst, Some(s)))
                 }
                 _ => Err(io::Error::other("address families differ")),
             };
@@ -1330,13 +1356,13 @@ impl Vrrpd {
         }
         for (dst, e) in failed {
             self.counters.send_errors += 1;
-            let key = LimitKey {
+            let key = LineKey {
                 what: "send error",
                 inst: i as u32,
                 addr: dst,
                 level: log::Level::Warn,
             };
-            let name = &self.insts[i].m.params().name;
+            let name = &self.insts[i].machine.params().name;
             let line = format!("({name}) cannot send advert to {dst}: {e}");
             limited(&mut self.limit, &self.insts, Instant::now(), key, || line);
         }
@@ -1347,7 +1373,7 @@ impl Vrrpd {
         if inst.vips_on == add {
             return;
         }
-        let name = inst.m.params().name.clone();
+        let name = inst.machine.params().name.clone();
         let list: Vec<IpAddress> = inst.io.vips.iter().chain(&inst.io.evips).cloned().collect();
         for a in &list {
             let Some(ifindex) = self.dev_index(&self.insts[i], a) else {
@@ -1411,7 +1437,7 @@ impl Vrrpd {
     /// does.
     fn garp(&mut self, i: usize, repeat: u32) {
         let inst = &self.insts[i];
-        let name = inst.m.params().name.clone();
+        let name = inst.machine.params().name.clone();
         let mut targets: Vec<(u32, String, IpAddr)> = Vec::new();
         for a in inst.io.vips.iter().chain(&inst.io.evips) {
             let dev = a.dev.clone().unwrap_or_else(|| inst.io.interface.clone());
@@ -1488,11 +1514,11 @@ impl Vrrpd {
     }
 }
 
-/// [`LimitKey::inst`] of a datagram that reached no instance.
+/// [`LineKey::inst`] of a datagram that reached no instance.
 const NO_INST: u32 = u32::MAX;
 
-fn malformed(src: IpAddr) -> LimitKey {
-    LimitKey {
+fn malformed(src: IpAddr) -> LineKey {
+    LineKey {
         what: "malformed",
         inst: NO_INST,
         addr: src,
@@ -1504,9 +1530,9 @@ fn malformed(src: IpAddr) -> LimitKey {
 /// counted for a summary line). Nothing is formatted for a line that is not logged.
 fn limited(
     limit: &mut super::loglimit::LogLimit,
-    insts: &Slots<Inst>,
+    insts: &Slots<VirtualRouter>,
     now: Instant,
-    key: LimitKey,
+    key: LineKey,
     line: impl FnOnce() -> String,
 ) {
     if log::log_enabled!(key.level) && limit.check(now, key, |s| log_summary(insts, s)) {
@@ -1515,7 +1541,7 @@ fn limited(
 }
 
 /// One summary line of the rate limit.
-fn log_summary(insts: &Slots<Inst>, s: super::loglimit::Summary) {
+fn log_summary(insts: &Slots<VirtualRouter>, s: super::loglimit::Summary) {
     let secs = super::loglimit::WINDOW.as_secs();
     let n = s.suppressed;
     let Some(k) = s.key else {
@@ -1524,7 +1550,7 @@ fn log_summary(insts: &Slots<Inst>, s: super::loglimit::Summary) {
     };
     let prefix = insts
         .get(k.inst as usize)
-        .map(|i| format!("({}) ", i.m.params().name))
+        .map(|i| format!("({}) ", i.machine.params().name))
         .unwrap_or_default();
     log!(
         k.level,

@@ -16,10 +16,10 @@
 //! (received TTL + `max_hops` >= `ttl`, off when `max_hops` is 255 or -1). Then the session's
 //! machine gets it. Every datagram that fails is counted by reason ([`Counters`]); those the
 //! kernel dropped before we read them (a full buffer) are read from the sockets' own counters
-//! when the statistics are asked for ([`Bfdd::counters`]).
+//! when the statistics are asked for ([`BfdExecutor::counters`]).
 //!
 //! # Events
-//! A session going Up, or leaving Up, is a [`Change`] the daemon takes with [`Bfdd::take_changes`]
+//! A session going Up, or leaving Up, is a [`Change`] the daemon takes with [`BfdExecutor::take_changes`]
 //! and puts on the dispatcher's event queue for the VRRP side (`track_bfd`) and, with the
 //! checkers, `BFD_CHECK`, as keepalived's BFD process writes to its event pipes; the queue is
 //! drained in the same wake (`crate::daemon::subsystem`).
@@ -45,13 +45,13 @@ use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::rng::Rng;
 use crate::sys::KernelDrops;
-use crate::sys::udp::{BfdSocket, SOURCE_PORTS};
+use crate::sys::udp::{SOURCE_PORTS, UdpSocket};
 use crate::time::Instant;
 use crate::wire::bfd::{self as wb, DropReason};
 
 /// What a reactor token or timer of the BFD side belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub enum BfdKey {
     /// Receiving socket `n`.
     Listener(u32),
     /// The timer of the session in that slot.
@@ -84,16 +84,16 @@ pub struct Counters {
     /// Sends that failed.
     pub tx_errors: u64,
     /// Datagrams the kernel dropped on the receiving sockets before we read them (a full
-    /// buffer): the sockets' drop counters, read by [`Bfdd::counters`].
+    /// buffer): the sockets' drop counters, read by [`BfdExecutor::counters`].
     pub kernel_drops: u64,
 }
 
-/// One session and its I/O.
-struct Slot {
+/// One configured BFD peer at run time: its session machine and its IO.
+struct Peer {
     cfg: BfdInstance,
-    s: Session,
+    machine: Session,
     /// The sending socket; `None` when it could not be made (logged, retried on reload).
-    tx: Option<BfdSocket>,
+    tx: Option<UdpSocket>,
     peer: SocketAddr,
     armed: Armed,
 }
@@ -101,7 +101,7 @@ struct Slot {
 struct Listener {
     v6: bool,
     multihop: bool,
-    sock: BfdSocket,
+    sock: UdpSocket,
 }
 
 /// A read-only view of one session, for dumps and `--status`.
@@ -113,10 +113,10 @@ pub struct View<'a> {
 }
 
 /// The BFD sessions of the daemon; see the module doc.
-pub struct Bfdd {
+pub struct BfdExecutor {
     /// The sessions; a reload reuses the slots of the ones it ends (a released slot holds the
     /// ended session as a tombstone until then), and timers name an occupant by [`SlotId`].
-    slots: Slots<Slot>,
+    slots: Slots<Peer>,
     listeners: Vec<Listener>,
     by_discr: HashMap<u32, usize>,
     rng: Rng,
@@ -153,10 +153,14 @@ fn same_endpoints(a: &BfdInstance, b: &BfdInstance) -> bool {
         == (b.neighbor, b.source, b.multihop, b.send_ttl())
 }
 
-impl Bfdd {
+impl BfdExecutor {
     /// Starts the sessions of `cfg` (none when there are no `bfd_instance` blocks).
-    pub fn start<K: From<Key> + Copy>(cfg: &Config, core: &mut Core<K>, now: Instant) -> Bfdd {
-        let mut d = Bfdd {
+    pub fn start<K: From<BfdKey> + Copy>(
+        cfg: &Config,
+        core: &mut Core<K>,
+        now: Instant,
+    ) -> BfdExecutor {
+        let mut d = BfdExecutor {
             slots: Slots::new(),
             listeners: Vec::new(),
             by_discr: HashMap::new(),
@@ -187,7 +191,7 @@ impl Bfdd {
         self.slots
             .iter_live()
             .find(|(_, s)| s.cfg.name == name)
-            .map(|(_, s)| s.s.state() == State::Up)
+            .map(|(_, s)| s.machine.state() == State::Up)
     }
 
     /// Sessions that went Up or left Up since the last call.
@@ -218,8 +222,8 @@ impl Bfdd {
             .iter_live()
             .map(|(_, s)| View {
                 cfg: &s.cfg,
-                session: &s.s,
-                local: s.tx.as_ref().map(BfdSocket::local),
+                session: &s.machine,
+                local: s.tx.as_ref().map(UdpSocket::local),
             })
             .collect()
     }
@@ -233,7 +237,7 @@ impl Bfdd {
         }
     }
 
-    fn ensure_listener<K: From<Key> + Copy>(
+    fn ensure_listener<K: From<BfdKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         v6: bool,
@@ -248,7 +252,7 @@ impl Bfdd {
         }
         let port = if multihop { 4784 } else { 3784 };
         let family = if v6 { "IPv6" } else { "IPv4" };
-        let sock = match BfdSocket::listen(v6, port) {
+        let sock = match UdpSocket::listen(v6, port) {
             Ok(s) => s,
             Err(e) => {
                 warn!("BFD: cannot listen on {family} UDP port {port}: {e}");
@@ -256,7 +260,8 @@ impl Bfdd {
             }
         };
         let n = self.listeners.len() as u32;
-        if let Err(e) = core.register_fd(&sock, mio::Interest::READABLE, K::from(Key::Listener(n)))
+        if let Err(e) =
+            core.register_fd(&sock, mio::Interest::READABLE, K::from(BfdKey::Listener(n)))
         {
             warn!("BFD: cannot watch {family} UDP port {port}: {e}");
             return;
@@ -265,10 +270,10 @@ impl Bfdd {
         self.listeners.push(Listener { v6, multihop, sock });
     }
 
-    fn sender(&mut self, cfg: &BfdInstance) -> Option<BfdSocket> {
+    fn sender(&mut self, cfg: &BfdInstance) -> Option<UdpSocket> {
         let span = u64::from(SOURCE_PORTS.end() - SOURCE_PORTS.start()) + 1;
         let rng = &mut self.rng;
-        match BfdSocket::sender(cfg.neighbor.is_ipv6(), cfg.source, cfg.send_ttl(), || {
+        match UdpSocket::sender(cfg.neighbor.is_ipv6(), cfg.source, cfg.send_ttl(), || {
             SOURCE_PORTS.start() + rng.below(span) as u16
         }) {
             Ok(s) => Some(s),
@@ -285,7 +290,7 @@ impl Bfdd {
     }
 
     /// Starts a session for `cfg`; returns its slot.
-    fn add<K: From<Key> + Copy>(
+    fn add<K: From<BfdKey> + Copy>(
         &mut self,
         cfg: BfdInstance,
         core: &mut Core<K>,
@@ -295,16 +300,16 @@ impl Bfdd {
         let tx = self.sender(&cfg);
         let discr = self.new_discr();
         let rng = Rng::new(self.rng.next_u64());
-        let s = Session::new(params_of(&cfg, discr), now, rng);
+        let machine = Session::new(params_of(&cfg, discr), now, rng);
         let peer = SocketAddr::new(cfg.neighbor, cfg.port());
         info!(
             "BFD_Instance({}): session to {peer}{} (discriminator {discr:#010x})",
             cfg.name,
             if cfg.multihop { " (multihop)" } else { "" }
         );
-        let slot = Slot {
+        let slot = Peer {
             cfg,
-            s,
+            machine,
             tx,
             peer,
             armed: Armed::default(),
@@ -320,7 +325,12 @@ impl Bfdd {
     /// A reload: unchanged sessions are untouched; new intervals or multiplier go through a
     /// Poll Sequence (RFC 5880 6.8.3); other changes, and removed instances, end the session
     /// with AdminDown (RFC 5880 6.8.16), and a changed instance starts anew.
-    pub fn reload<K: From<Key> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) {
+    pub fn reload<K: From<BfdKey> + Copy>(
+        &mut self,
+        cfg: &Config,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
         let new = &cfg.bfd.instances;
         let plan = reload::plan(
             self.slots
@@ -370,7 +380,7 @@ impl Bfdd {
                 inst.name
             );
         }
-        slot.s
+        slot.machine
             .set_params(now, inst.min_tx, inst.min_rx, inst.multiplier);
         let mut c = inst.clone();
         c.idle_tx = was.idle_tx;
@@ -381,20 +391,20 @@ impl Bfdd {
 
     /// Ends session `i`: AdminDown to the peer, a Down event if it was Up, its timer and socket
     /// go.
-    fn retire<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
-        self.slots[i].s.set_admin_down(now, true);
+    fn retire<K: From<BfdKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        self.slots[i].machine.set_admin_down(now, true);
         self.drain(core, i);
         self.slots.release(i);
         let slot = &mut self.slots[i];
         slot.armed.cancel(core);
         slot.tx = None;
-        let discr = slot.s.params().local_discr;
+        let discr = slot.machine.params().local_discr;
         self.by_discr.remove(&discr);
     }
 
     /// An orderly stop: every session says AdminDown once (peers go Down at once instead of
     /// after their detection time).
-    pub fn stop<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    pub fn stop<K: From<BfdKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
         for i in 0..self.slots.len() {
             if self.slots.is_live(i) {
@@ -406,7 +416,7 @@ impl Bfdd {
     /// A session's timer, armed for `deadline`. A wake for an ended session (or an earlier
     /// occupant of its slot) or for a deadline no longer armed is ignored (see
     /// [`crate::reactor::armed`]).
-    pub fn on_timer<K: From<Key> + Copy>(
+    pub fn on_timer<K: From<BfdKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -420,15 +430,15 @@ impl Bfdd {
         if !slot.armed.fired(deadline) {
             return;
         }
-        slot.s.handle_timeout(now);
+        slot.machine.handle_timeout(now);
         self.drain(core, i);
     }
 
     /// A receiving socket is readable: every datagram goes to its session. Read in batches of
     /// up to 8 (one `recvmmsg`); a batch that is not full means the queue is drained, so the
     /// common case of one packet per wake is one syscall.
-    pub fn on_io<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, now: Instant, k: Key) {
-        let Key::Listener(n) = k else { return };
+    pub fn on_io<K: From<BfdKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, k: BfdKey) {
+        let BfdKey::Listener(n) = k else { return };
         let n = n as usize;
         let mut bufs = [[0u8; 128]; 8];
         let mut got = std::mem::take(&mut self.batch);
@@ -454,7 +464,7 @@ impl Bfdd {
     }
 
     /// One received datagram: checks, lookup, GTSM, then its session.
-    fn on_datagram<K: From<Key> + Copy>(
+    fn on_datagram<K: From<BfdKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
@@ -486,7 +496,7 @@ impl Bfdd {
             return;
         }
         let at = arrival(now, r.stamp);
-        self.slots[i].s.handle_input(at, &repr);
+        self.slots[i].machine.handle_input(at, &repr);
         self.drain(core, i);
     }
 
@@ -504,7 +514,7 @@ impl Bfdd {
         dst: Option<IpAddr>,
         multihop: bool,
     ) -> Option<usize> {
-        let fits = |s: &Slot| s.cfg.neighbor == src && s.cfg.multihop == multihop;
+        let fits = |s: &Peer| s.cfg.neighbor == src && s.cfg.multihop == multihop;
         if repr.your_discr != 0 {
             let i = *self.by_discr.get(&repr.your_discr)?;
             return (self.slots.is_live(i) && fits(&self.slots[i])).then_some(i);
@@ -516,9 +526,9 @@ impl Bfdd {
     }
 
     /// Gives the outputs of session `i` to the world, then re-arms its timer.
-    fn drain<K: From<Key> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
+    fn drain<K: From<BfdKey> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
         let mut buf = [0u8; wb::HEADER_LEN];
-        while let Some(out) = self.slots[i].s.poll_output() {
+        while let Some(out) = self.slots[i].machine.poll_output() {
             let slot = &mut self.slots[i];
             match out {
                 Output::Transmit(t) => {
@@ -553,9 +563,13 @@ impl Bfdd {
             }
         }
         let live = self.slots.is_live(i);
-        let owner = K::from(Key::Timer(self.slots.id(i)));
+        let owner = K::from(BfdKey::Timer(self.slots.id(i)));
         let slot = &mut self.slots[i];
-        let want = if live { slot.s.poll_timeout() } else { None };
+        let want = if live {
+            slot.machine.poll_timeout()
+        } else {
+            None
+        };
         slot.armed.set(core, want, owner);
     }
 }
