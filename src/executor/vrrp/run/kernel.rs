@@ -1,0 +1,234 @@
+//! The kernel side: VIPs, virtual routes and rules as rtnetlink requests, their ACKs, and the link and address monitor (links going down and up, VIPs removed behind our back).
+
+use crate::config::vrrp::IpAddress;
+use crate::netlink::monitor::Event as LinkEvent;
+use crate::netlink::rtnl::Reply;
+use crate::reactor::Core;
+use crate::sys::raw::if_index;
+use crate::time::Instant;
+use crate::vrrp::Input;
+use log::{error, info, warn};
+use std::io;
+
+use super::{VirtualRouter, VrrpExecutor, VrrpKey, route_dest};
+
+impl VrrpExecutor {
+    pub(super) fn on_rtnl<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        for reply in self.rtnl.recv() {
+            if let Some((id, req)) = self.vmac_reqs.remove(&reply.seq()) {
+                // The answer for an instance a reload stopped since is only counted.
+                match self.insts.check(id) {
+                    Some(i) => self.vmac_reply(core, now, i, req, reply),
+                    None => {
+                        if let Reply::Error { .. } = reply {
+                            self.counters.netlink_errors += 1;
+                        }
+                    }
+                }
+                continue;
+            }
+            let what = self.pending.remove(&reply.seq());
+            if let Reply::Error { errno, .. } = reply {
+                self.counters.netlink_errors += 1;
+                error!(
+                    "Kernel refused {}: {}",
+                    what.as_deref().unwrap_or("a request"),
+                    io::Error::from_raw_os_error(errno)
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_monitor<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        for ev in self.monitor.recv() {
+            match ev {
+                LinkEvent::LinkChange {
+                    ifindex, name, mac, ..
+                } => {
+                    self.forwarding.remove(&ifindex);
+                    if self.monitor.synced() {
+                        self.adopt_link(core, now, ifindex, &name, mac);
+                        self.links_changed(core, now, Some(ifindex));
+                    }
+                }
+                LinkEvent::LinkRemoved { ifindex, name } => {
+                    // At stop our VMACs go: not worth a warning.
+                    let ours = |x: &&VirtualRouter| {
+                        !x.retired && x.ifindex == ifindex && !(self.stopping && x.vmac.is_some())
+                    };
+                    for inst in self.insts.iter().filter(ours) {
+                        warn!("({}) interface {name} removed", inst.machine.params().name);
+                    }
+                    // Its name no longer resolves: recompute every instance.
+                    self.frames.remove(&ifindex);
+                    self.forwarding.remove(&ifindex);
+                    self.links_changed(core, now, None);
+                    self.vmac_removed(core, now, ifindex);
+                }
+                LinkEvent::AddrRemoved { ifindex, addr, .. } => {
+                    for i in 0..self.insts.len() {
+                        let inst = &self.insts[i];
+                        let ours = inst.vips_on
+                            && inst.io.vips.iter().any(|v| {
+                                v.addr.addr == addr
+                                    && !v.no_track
+                                    && self.dev_index(inst, v) == Some(ifindex)
+                            });
+                        if ours {
+                            self.insts[i]
+                                .machine
+                                .handle_input(now, Input::VipRemoved(addr));
+                            self.drain(core, now, i);
+                        }
+                    }
+                }
+                LinkEvent::Synced => {
+                    self.forwarding.clear();
+                    // After a re-read (an overrun) interfaces may have been re-created unseen.
+                    self.adopt_links(core, now);
+                    self.vmacs_synced(core, now);
+                    self.links_changed(core, now, None);
+                }
+                LinkEvent::AddrAdded { ifindex, .. } => self.address_added(ifindex),
+                LinkEvent::DumpFailed { errno } => {
+                    warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
+                }
+            }
+        }
+    }
+
+    /// Gives the machines whose interface or tracked interfaces include `ifindex` (all, for
+    /// `None`) the link state and tracking weight the monitor now knows, when they changed
+    /// (`track_interface` weights: [`crate::track::weight::add_link`]).
+    pub(super) fn links_changed<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        ifindex: Option<u32>,
+    ) {
+        for i in 0..self.insts.len() {
+            let inst = &self.insts[i];
+            if inst.retired {
+                continue;
+            }
+            let up_of = |name: &str| {
+                self.monitor
+                    .ifindex(name)
+                    .and_then(|x| self.monitor.link_by_index(x))
+                    .is_some_and(|l| l.up)
+            };
+            let concerned = ifindex.is_none_or(|x| {
+                inst.ifindex == x
+                    || inst
+                        .io
+                        .track_ifs
+                        .iter()
+                        .any(|(n, _, _)| self.monitor.ifindex(n) == Some(x))
+            });
+            if !concerned {
+                continue;
+            }
+            // A link the synced monitor does not know is gone: down.
+            let own_up = match self.monitor.link_by_index(inst.ifindex) {
+                Some(l) => l.up,
+                None => !self.monitor.synced(),
+            };
+            // Scripts, files and processes, then the interfaces.
+            let mut acc = self.trackers.contribution(i);
+            for (name, w, reverse) in &inst.io.track_ifs {
+                crate::track::weight::add_link(&mut acc, up_of(name), *w, *reverse);
+            }
+            let (weight, fault) = acc;
+            let link_input = (!inst.io.dont_track_primary
+                && inst.link_up.unwrap_or(true) != own_up)
+                .then_some(own_up);
+            let track_input = (inst.track != (weight, fault)).then_some((weight, fault));
+            let inst = &mut self.insts[i];
+            if let Some(up) = link_input {
+                inst.link_up = Some(up);
+                inst.machine.handle_input(now, Input::Link { up });
+                self.drain(core, now, i);
+            }
+            if let Some((weight, fault)) = track_input {
+                let inst = &mut self.insts[i];
+                inst.track = (weight, fault);
+                inst.machine
+                    .handle_input(now, Input::Tracking { weight, fault });
+                self.drain(core, now, i);
+            }
+            if own_up {
+                self.vmac_seen_up(core, now, i);
+            }
+        }
+    }
+
+    pub(super) fn dev_index(&self, inst: &VirtualRouter, a: &IpAddress) -> Option<u32> {
+        match &a.dev {
+            Some(d) => self.monitor.ifindex(d).or_else(|| if_index(d)),
+            None => Some(inst.ifindex),
+        }
+    }
+
+    pub(super) fn vips(&mut self, i: usize, add: bool) {
+        let inst = &self.insts[i];
+        if inst.vips_on == add {
+            return;
+        }
+        let name = inst.machine.params().name.clone();
+        let list: Vec<IpAddress> = inst.io.vips.iter().chain(&inst.io.evips).cloned().collect();
+        for a in &list {
+            let Some(ifindex) = self.dev_index(&self.insts[i], a) else {
+                error!("({name}) {}: interface {:?} does not exist", a.addr, a.dev);
+                continue;
+            };
+            let r = if add {
+                self.rtnl.add_address(ifindex, a)
+            } else {
+                self.rtnl.del_address(ifindex, a)
+            };
+            match r {
+                Ok(seq) => {
+                    let verb = if add { "adding" } else { "removing" };
+                    self.pending
+                        .insert(seq, format!("({name}) {verb} {}", a.addr));
+                }
+                Err(e) => error!("({name}) {}: {e}", a.addr),
+            }
+        }
+        let routes = self.insts[i].io.routes.clone();
+        for r in &routes {
+            let res = if add {
+                self.rtnl.add_route(r, &self.names)
+            } else {
+                self.rtnl.del_route(r, &self.names)
+            };
+            match res {
+                Ok(seq) => {
+                    self.pending
+                        .insert(seq, format!("({name}) virtual route {}", route_dest(r)));
+                }
+                Err(e) => error!("({name}) virtual route {}: {e}", route_dest(r)),
+            }
+        }
+        let rules = self.insts[i].io.rules.clone();
+        for r in &rules {
+            let res = if add {
+                self.rtnl.add_rule(r, &self.names)
+            } else {
+                self.rtnl.del_rule(r, &self.names)
+            };
+            match res {
+                Ok(seq) => {
+                    self.pending.insert(seq, format!("({name}) virtual rule"));
+                }
+                Err(e) => error!("({name}) virtual rule: {e}"),
+            }
+        }
+        self.insts[i].vips_on = add;
+        if add {
+            info!("({name}) Adding {} virtual address(es)", list.len());
+        } else {
+            info!("({name}) Removing {} virtual address(es)", list.len());
+        }
+    }
+}

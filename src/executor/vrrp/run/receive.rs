@@ -1,0 +1,219 @@
+//! Receiving: adverts off the raw sockets, through the codec and validation to the machines of their VRID; the rate-limited lines about what was dropped.
+
+use crate::config::vrrp::Family;
+use crate::executor::vrrp::loglimit::LineKey;
+use crate::reactor::Core;
+use crate::reactor::slots::Slots;
+use crate::time::Instant;
+use crate::vrrp::{RxMeta, advert};
+use crate::wire::vrrp::{self as wv};
+use crate::wire::{self, IpPair};
+use log::{log, warn};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::{VirtualRouter, VrrpExecutor, VrrpKey};
+
+/// [`LineKey::inst`] of a datagram that reached no instance.
+const NO_INST: u32 = u32::MAX;
+
+impl VrrpExecutor {
+    pub(super) fn on_socket<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        n: usize,
+    ) {
+        loop {
+            let Some(sock) = self.socks.get(n) else {
+                return;
+            };
+            let r = match sock.raw.recv(&mut self.rx) {
+                Ok(r) => r,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    self.counters.receive_errors += 1;
+                    let key = LineKey {
+                        what: "receive error",
+                        inst: NO_INST,
+                        addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                        level: log::Level::Warn,
+                    };
+                    limited(&mut self.limit, &self.insts, now, key, || {
+                        format!("VRRP socket receive error: {e}")
+                    });
+                    return;
+                }
+            };
+            let rx = std::mem::take(&mut self.rx);
+            self.packet(core, now, n, r, &rx);
+            self.rx = rx;
+        }
+    }
+
+    /// One received datagram on socket `n`: decode, demultiplex by VRID, check the checksum per
+    /// instance, hand it to the machines.
+    pub(super) fn packet<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        n: usize,
+        r: crate::sys::raw::Received,
+        rx: &[u8],
+    ) {
+        self.flush_limit(now);
+        let family = self.socks[n].family;
+        let data = &rx[..r.len.min(rx.len())];
+        let (pair, ttl, multicast, pkt) = match family {
+            Family::Inet => match wv::ipv4_datagram(data) {
+                Ok((ip, pkt)) => (
+                    IpPair::V4 {
+                        src: ip.src_addr,
+                        dst: ip.dst_addr,
+                    },
+                    Some(ip.ttl),
+                    ip.dst_addr.is_multicast(),
+                    pkt,
+                ),
+                Err(e) => {
+                    self.counters.malformed += 1;
+                    limited(&mut self.limit, &self.insts, now, malformed(r.src), || {
+                        format!("dropped a VRRP datagram from {}: {e}", r.src)
+                    });
+                    return;
+                }
+            },
+            Family::Inet6 => {
+                let (IpAddr::V6(src), Some(IpAddr::V6(dst))) = (r.src, r.dst) else {
+                    self.counters.malformed += 1;
+                    limited(&mut self.limit, &self.insts, now, malformed(r.src), || {
+                        format!("dropped a VRRP datagram from {}: no destination", r.src)
+                    });
+                    return;
+                };
+                match wv::Packet::new_checked(data, wire::Family::V6) {
+                    Ok(pkt) => (
+                        IpPair::V6 { src, dst },
+                        r.hop_limit,
+                        dst.is_multicast(),
+                        pkt,
+                    ),
+                    Err(e) => {
+                        self.counters.malformed += 1;
+                        limited(&mut self.limit, &self.insts, now, malformed(r.src), || {
+                            format!("dropped a VRRP datagram from {}: {e}", r.src)
+                        });
+                        return;
+                    }
+                }
+            }
+        };
+        let src = match pair {
+            IpPair::V4 { src, .. } => IpAddr::V4(src),
+            IpPair::V6 { src, .. } => IpAddr::V6(src),
+        };
+        // Our own adverts come back on some setups (a second socket on the same link).
+        if self.insts.iter().any(|i| i.src == src && i.sock == Some(n)) {
+            return;
+        }
+        let repr = match wv::Repr::parse(&pkt) {
+            Ok(r) => r,
+            Err(e) => {
+                self.counters.malformed += 1;
+                limited(&mut self.limit, &self.insts, now, malformed(src), || {
+                    format!("dropped a VRRP advert from {src}: {e}")
+                });
+                return;
+            }
+        };
+        let mut addrs = std::mem::take(&mut self.addrs);
+        addrs.clear();
+        addrs.extend(repr.addresses.iter());
+        let advert = advert::from_wire(&repr, &addrs);
+        let meta = RxMeta {
+            src,
+            multicast,
+            ttl,
+        };
+        let mut matched = false;
+        for i in 0..self.insts.len() {
+            let inst = &mut self.insts[i];
+            if inst.retired || inst.sock != Some(n) || inst.machine.params().vrid != repr.vrid {
+                continue;
+            }
+            matched = true;
+            let follows = advert::follows_checksum(inst.machine.params().version, inst.io.family);
+            let input = advert::classify(
+                &pkt,
+                &pair,
+                inst.variant,
+                follows,
+                self.group4,
+                advert,
+                meta,
+            );
+            inst.machine.handle_input(now, input);
+            self.drain(core, now, i);
+        }
+        self.addrs = addrs;
+        if !matched {
+            self.counters.unknown_vrid += 1;
+            let key = LineKey {
+                what: "unknown VRID",
+                inst: NO_INST,
+                addr: src,
+                level: log::Level::Debug,
+            };
+            let vrid = repr.vrid;
+            limited(&mut self.limit, &self.insts, now, key, || {
+                format!("advert from {src} for VRID {vrid}: no instance")
+            });
+        }
+    }
+}
+
+pub(super) fn malformed(src: IpAddr) -> LineKey {
+    LineKey {
+        what: "malformed",
+        inst: NO_INST,
+        addr: src,
+        level: log::Level::Debug,
+    }
+}
+
+/// Logs `line()` with `key`'s level unless the rate limit holds it back (then it is only
+/// counted for a summary line). Nothing is formatted for a line that is not logged.
+pub(super) fn limited(
+    limit: &mut crate::executor::vrrp::loglimit::LogLimit,
+    insts: &Slots<VirtualRouter>,
+    now: Instant,
+    key: LineKey,
+    line: impl FnOnce() -> String,
+) {
+    if log::log_enabled!(key.level) && limit.check(now, key, |s| log_summary(insts, s)) {
+        log!(key.level, "{}", line());
+    }
+}
+
+/// One summary line of the rate limit.
+pub(super) fn log_summary(
+    insts: &Slots<VirtualRouter>,
+    s: crate::executor::vrrp::loglimit::Summary,
+) {
+    let secs = crate::executor::vrrp::loglimit::WINDOW.as_secs();
+    let n = s.suppressed;
+    let Some(k) = s.key else {
+        warn!("{n} more log lines about dropped VRRP packets not logged in {secs} s (rate limit)");
+        return;
+    };
+    let prefix = insts
+        .get(k.inst as usize)
+        .map(|i| format!("({}) ", i.machine.params().name))
+        .unwrap_or_default();
+    log!(
+        k.level,
+        "{prefix}{n} more lines like the last ({}, {}) not logged in {secs} s (rate limit)",
+        k.what,
+        k.addr
+    );
+}

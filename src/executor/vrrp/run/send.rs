@@ -1,0 +1,163 @@
+//! Sending: adverts out of the raw sockets, gratuitous ARP and unsolicited NA out of the packet sockets.
+
+use crate::config::vrrp::Family;
+use crate::executor::vrrp::loglimit::LineKey;
+use crate::sys::raw::{PacketSocket, if_mac};
+use crate::time::Instant;
+use crate::vrrp::{AdvertOut, advert};
+use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
+use crate::wire::{self, IpPair};
+use log::{debug, error};
+use std::io;
+use std::net::IpAddr;
+
+use super::VrrpExecutor;
+use super::receive::limited;
+
+impl VrrpExecutor {
+    pub(super) fn transmit(&mut self, i: usize, a: &AdvertOut) {
+        let inst = &self.insts[i];
+        let p = inst.machine.params();
+        let addresses = match inst.io.family {
+            Family::Inet => Addresses::V4(&inst.vips4),
+            Family::Inet6 => Addresses::V6(&inst.vips6),
+        };
+        let repr = advert::to_wire(a, &p.auth, addresses);
+        // No allocation per advert: the group, or the unicast peers, borrowed.
+        let group = [inst.io.group];
+        let dsts: &[IpAddr] = if inst.io.peers.is_empty() {
+            &group
+        } else {
+            &inst.io.peers
+        };
+        let ttl = if inst.io.peers.is_empty() {
+            255
+        } else {
+            inst.io.unicast_ttl
+        };
+        let Some(sock) = inst.sock else {
+            debug!("({}) no VRRP socket yet: advert not sent", p.name);
+            return;
+        };
+        let mut failed = Vec::new();
+        for &dst in dsts {
+            let res = match (inst.src, dst) {
+                (IpAddr::V4(s), IpAddr::V4(d)) => {
+                    self.ip_ident = self.ip_ident.wrapping_add(1);
+                    let mut ip = wire::ipv4::Repr::vrrp(s, d, self.ip_ident, 0);
+                    ip.ttl = ttl;
+                    wv::emit_ipv4_datagram(&mut self.tx, &ip, &repr, inst.variant)
+                        .map_err(|e| io::Error::other(e.to_string()))
+                        .and_then(|n| self.socks[sock].raw.send(&self.tx[..n], dst, None))
+                }
+                (IpAddr::V6(s), IpAddr::V6(d)) => {
+                    let len = repr.buffer_len();
+                    let pair = IpPair::V6 { src: s, dst: d };
+                    let mut pkt = wv::Packet::new_unchecked(&mut self.tx[..len], wire::Family::V6);
+                    repr.emit(&mut pkt, &pair, ChecksumVariant::Ipv6Pseudo)
+                        .map_err(|e| io::Error::other(e.to_string()))
+                        .and_then(|()| self.socks[sock].raw.send(&self.tx[..len], dst, Some(s)))
+                }
+                _ => Err(io::Error::other("address families differ")),
+            };
+            if let Err(e) = res {
+                // Logged after the loop (`inst` is borrowed here); no allocation without one.
+                failed.push((dst, e));
+            }
+        }
+        for (dst, e) in failed {
+            self.counters.send_errors += 1;
+            let key = LineKey {
+                what: "send error",
+                inst: i as u32,
+                addr: dst,
+                level: log::Level::Warn,
+            };
+            let name = &self.insts[i].machine.params().name;
+            let line = format!("({name}) cannot send advert to {dst}: {e}");
+            limited(&mut self.limit, &self.insts, Instant::now(), key, || line);
+        }
+    }
+
+    /// `repeat` gratuitous ARPs / unsolicited NAs for every VIP and eVIP of instance `i`, each on
+    /// the interface it is installed on (its `dev`, else the instance's), from that interface's
+    /// MAC. The NA's Router flag is set when IPv6 forwarding is on for the interface, as keepalived
+    /// does.
+    pub(super) fn garp(&mut self, i: usize, repeat: u32) {
+        let inst = &self.insts[i];
+        let name = inst.machine.params().name.clone();
+        let mut targets: Vec<(u32, String, IpAddr)> = Vec::new();
+        for a in inst.io.vips.iter().chain(&inst.io.evips) {
+            let dev = a.dev.clone().unwrap_or_else(|| inst.io.interface.clone());
+            let Some(ifindex) = self.dev_index(inst, a) else {
+                continue;
+            };
+            targets.push((ifindex, dev, a.addr.addr));
+        }
+        let mut buf = [0u8; 128];
+        for (ifindex, dev, v) in targets {
+            // `use_vmac_addr`: the virtual MAC for VIPs on other interfaces too.
+            let vmac_everywhere = self.insts[i]
+                .vmac
+                .as_ref()
+                .is_some_and(|v| v.addr_on_others);
+            let mac = if ifindex == self.insts[i].ifindex || vmac_everywhere {
+                self.insts[i].mac
+            } else {
+                self.link_mac(ifindex, &dev)
+            };
+            let mac = wire::ethernet::Address(mac);
+            let router = v.is_ipv6() && self.ipv6_forwarding(ifindex, &dev);
+            let sock = match self.frames.entry(ifindex) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => match PacketSocket::new(ifindex) {
+                    Ok(s) => e.insert(s),
+                    Err(e) => {
+                        error!("({name}) cannot open a packet socket on {dev}: {e}");
+                        continue;
+                    }
+                },
+            };
+            for _ in 0..repeat {
+                let n = match v {
+                    IpAddr::V4(a) => wire::arp::emit_gratuitous_frame(&mut buf, mac, a),
+                    IpAddr::V6(a) => {
+                        wire::ndisc::emit_unsolicited_na_frame(&mut buf, mac, a, router)
+                    }
+                };
+                match n {
+                    Ok(n) => {
+                        if let Err(e) = sock.send(&buf[..n]) {
+                            self.counters.send_errors += 1;
+                            debug!("GARP/NA for {v} not sent: {e}");
+                        }
+                    }
+                    Err(e) => debug!("GARP/NA for {v} not built: {e}"),
+                }
+            }
+        }
+    }
+
+    /// The MAC of interface `ifindex` as the link monitor has it (its first 6 bytes, as
+    /// `SIOCGIFHWADDR` gives them); asked of the kernel only for a link the monitor does not know.
+    pub(super) fn link_mac(&self, ifindex: u32, dev: &str) -> [u8; 6] {
+        match self.monitor.link_by_index(ifindex) {
+            Some(l) => {
+                let mut mac = [0; 6];
+                let b = l.mac.as_ref().map_or(&[][..], |m| m.as_bytes());
+                mac.iter_mut().zip(b).for_each(|(d, s)| *d = *s);
+                mac
+            }
+            None => if_mac(dev).unwrap_or([0; 6]),
+        }
+    }
+
+    /// Whether IPv6 forwarding is on for `dev` (keepalived sets the NA's Router flag then): the
+    /// sysctl, read once per interface until a link event for it or a reload.
+    pub(super) fn ipv6_forwarding(&mut self, ifindex: u32, dev: &str) -> bool {
+        *self.forwarding.entry(ifindex).or_insert_with(|| {
+            std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{dev}/forwarding"))
+                .is_ok_and(|s| s.trim() == "1")
+        })
+    }
+}
