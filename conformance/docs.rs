@@ -1,6 +1,8 @@
 //! The documentation agrees with the binary and with keepalived(8):
 //! - `--help` lists every flag of keepalived(8) as the reference's section 1.8 gives them;
 //! - man/keepalived-rs.8 renders without a groff warning and documents every flag we parse.
+//! - the source keeps its layers: no module of `src/` imports one above it (the crate map in
+//!   `src/lib.rs`).
 
 mod common;
 
@@ -747,4 +749,116 @@ fn conf_page_documents_every_keyword() {
     ] {
         assert!(text.contains(builtin), "conf page lacks {builtin}");
     }
+}
+
+/// The layers of `src/`, bottom up, as the crate map in `src/lib.rs` and the README's Layout
+/// give them: a module imports only modules of a lower layer. So a pure machine (`vrrp`, `bfd`)
+/// never imports the reactor, `netlink`, `script`, `track` or an executor, and nothing below
+/// the daemon imports it.
+const LAYERS: &[&[&str]] = &[
+    &["sys", "rng"],
+    &["time", "logging"],
+    &["wire"],
+    &["config"],
+    &["vrrp", "bfd"],
+    &["reactor", "netlink"],
+    &["script"],
+    &["track"],
+    &["executor"],
+    &["status", "pidfile", "cli"],
+    &["daemon"],
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+/// The non-test lines of a source file: stops at a `#[cfg(test)]` module, skips comments.
+fn code_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        if t.starts_with("#[cfg(test)]")
+            && lines
+                .peek()
+                .is_some_and(|n| n.trim_start().starts_with("mod ") || n.contains(" mod "))
+        {
+            break;
+        }
+        if !t.starts_with("//") {
+            out.push(line);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_module_imports_one_above_it() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src.clone()];
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let name = path.file_name().unwrap().to_string_lossy();
+            // Test-only files: unit tests, simulations, fixtures.
+            if [
+                "tests.rs",
+                "sim.rs",
+                "sim_sync.rs",
+                "testutil.rs",
+                "testdata.rs",
+            ]
+            .contains(&name.as_ref())
+                || rel == "lib.rs"
+                || rel == "main.rs"
+            {
+                continue;
+            }
+            let module = rel.split(['/', '.']).next().unwrap().to_string();
+            let Some(own) = layer_of(&module) else {
+                bad.push(format!(
+                    "src/{rel}: module {module} is in no layer of LAYERS"
+                ));
+                continue;
+            };
+            seen += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in code_lines(&text).iter().enumerate() {
+                for part in line.split("crate::").skip(1) {
+                    let dep: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if dep == module || dep.is_empty() {
+                        continue;
+                    }
+                    match layer_of(&dep) {
+                        Some(l) if l < own => {}
+                        _ => bad.push(format!(
+                            "src/{rel}: {module} uses crate::{dep} (code line {})",
+                            n + 1
+                        )),
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "only {seen} source files read");
+    assert!(
+        bad.is_empty(),
+        "imports against the layers:\n{}",
+        bad.join("\n")
+    );
 }
