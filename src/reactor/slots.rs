@@ -115,6 +115,11 @@ impl<T> Slots<T> {
         self.items.iter().enumerate().filter(|(i, _)| self.live[*i])
     }
 
+    /// The live occupants.
+    pub fn live_values(&self) -> impl Iterator<Item = &T> {
+        self.iter_live().map(|(_, v)| v)
+    }
+
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
         self.items.iter_mut()
     }

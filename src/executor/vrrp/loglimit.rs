@@ -33,8 +33,9 @@ pub const BUDGET: u32 = 50;
 pub struct LineKey {
     /// The reason, short (`"TTL"`, `"unknown VRID"`).
     pub what: &'static str,
-    /// The instance index, or `u32::MAX` for a datagram that reached none.
-    pub inst: u32,
+    /// The instance (its slot and generation: a summary after a reload never names the
+    /// slot's next occupant), or `None` for a datagram that reached none.
+    pub inst: Option<crate::reactor::slots::SlotId>,
     /// The sender (or destination, for send errors).
     pub addr: IpAddr,
     /// The level the lines (and their summary) are logged at.
@@ -194,7 +195,7 @@ mod tests {
     fn key(what: &'static str, last: u8) -> LineKey {
         LineKey {
             what,
-            inst: 0,
+            inst: None,
             addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, last)),
             level: log::Level::Debug,
         }

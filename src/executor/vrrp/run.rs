@@ -146,9 +146,6 @@ struct VirtualRouter {
     track: (i32, bool),
     /// Wall-clock time of the last state change (for the dumps only).
     last_transition: std::time::SystemTime,
-    /// Removed or replaced by a reload: stopped, its slot released (see [`Slots`]): a tombstone
-    /// until a later instance takes the slot.
-    retired: bool,
     /// Being removed by a reload: with `notify_deleted`, it reports DELETED instead of STOP.
     deleting: bool,
 }
@@ -401,7 +398,6 @@ impl VrrpExecutor {
             link_up: None,
             track: (0, false),
             last_transition: std::time::SystemTime::now(),
-            retired: false,
             deleting: false,
         });
         Ok(i)
@@ -452,8 +448,8 @@ impl VrrpExecutor {
         };
         // A socket no running instance uses (its interface gone, its instances removed) gives
         // its place, so that re-created interfaces do not add fds.
-        let dead = (0..self.socks.len())
-            .find(|&n| !self.insts.iter().any(|i| !i.retired && i.sock == Some(n)));
+        let dead =
+            (0..self.socks.len()).find(|&n| !self.insts.live_values().any(|i| i.sock == Some(n)));
         let n = dead.unwrap_or(self.socks.len());
         let token = core.register_fd(
             &raw,
@@ -477,7 +473,7 @@ impl VrrpExecutor {
 
     /// How many instances run.
     pub fn len(&self) -> usize {
-        self.insts.iter().filter(|i| !i.retired).count()
+        self.insts.live()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -486,7 +482,7 @@ impl VrrpExecutor {
 
     /// The machines, for dumps.
     pub fn instances(&self) -> impl Iterator<Item = &Instance> {
-        self.insts.iter().filter(|i| !i.retired).map(|i| &i.machine)
+        self.insts.live_values().map(|i| &i.machine)
     }
 
     /// Every instance as the dumps see it.
@@ -496,8 +492,7 @@ impl VrrpExecutor {
             ..self.counters
         };
         self.insts
-            .iter()
-            .filter(|i| !i.retired)
+            .live_values()
             .map(|i| super::dump::View {
                 params: i.machine.params(),
                 counters: i.machine.counters(),
@@ -532,8 +527,9 @@ impl VrrpExecutor {
                 .iter()
                 .filter_map(|m| {
                     self.insts
-                        .iter()
-                        .position(|x| !x.retired && x.machine.params().name == m.name)
+                        .iter_live()
+                        .find(|(_, x)| x.machine.params().name == m.name)
+                        .map(|(i, _)| i)
                 })
                 .collect();
             if members.is_empty() {
@@ -564,8 +560,9 @@ impl VrrpExecutor {
         let owners: Vec<Option<Owner>> = self
             .insts
             .iter()
-            .map(|i| {
-                if i.retired {
+            .enumerate()
+            .map(|(k, i)| {
+                if !self.insts.is_live(k) {
                     return None;
                 }
                 let inst = cfg.vrrp.instance(&i.machine.params().name)?;
@@ -623,11 +620,7 @@ impl VrrpExecutor {
 
     /// The earliest deadline of any running instance (an advert to send, a master to time out).
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.insts
-            .iter()
-            .filter(|i| !i.retired)
-            .filter_map(|i| i.armed.at())
-            .min()
+        self.insts.live_values().filter_map(|i| i.armed.at()).min()
     }
 
     /// Requests to the kernel not yet answered.
@@ -738,7 +731,7 @@ impl VrrpExecutor {
         self.stopping = true;
         self.trackers.stop(core);
         for i in 0..self.insts.len() {
-            if !self.insts[i].retired {
+            if self.insts.is_live(i) {
                 self.retire(core, now, i);
             }
         }
@@ -757,7 +750,6 @@ impl VrrpExecutor {
         if !self.stopping {
             self.vmac_retired(i);
         }
-        self.insts[i].retired = true;
         if let Some(g) = self.group_of.get_mut(i) {
             *g = None;
         }

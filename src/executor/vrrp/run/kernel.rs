@@ -54,9 +54,9 @@ impl VrrpExecutor {
                 LinkEvent::LinkRemoved { ifindex, name } => {
                     // At stop our VMACs go: not worth a warning.
                     let ours = |x: &&VirtualRouter| {
-                        !x.retired && x.ifindex == ifindex && !(self.stopping && x.vmac.is_some())
+                        x.ifindex == ifindex && !(self.stopping && x.vmac.is_some())
                     };
-                    for inst in self.insts.iter().filter(ours) {
+                    for inst in self.insts.live_values().filter(ours) {
                         warn!("({}) interface {name} removed", inst.machine.params().name);
                     }
                     // Its name no longer resolves: recompute every instance.
@@ -107,10 +107,10 @@ impl VrrpExecutor {
         ifindex: Option<u32>,
     ) {
         for i in 0..self.insts.len() {
-            let inst = &self.insts[i];
-            if inst.retired {
+            if !self.insts.is_live(i) {
                 continue;
             }
+            let inst = &self.insts[i];
             let up_of = |name: &str| {
                 self.monitor
                     .ifindex(name)

@@ -45,7 +45,7 @@ impl VrrpExecutor {
         let movers: Vec<usize> = (0..self.insts.len())
             .filter(|&i| {
                 let inst = &self.insts[i];
-                !inst.retired && inst.io.interface == name && self.parent_of(i) != ifindex
+                self.insts.is_live(i) && inst.io.interface == name && self.parent_of(i) != ifindex
             })
             .collect();
         if movers.is_empty() {
@@ -68,8 +68,7 @@ impl VrrpExecutor {
     ) {
         let mut names: Vec<String> = self
             .insts
-            .iter()
-            .filter(|x| !x.retired)
+            .live_values()
             .map(|x| x.io.interface.clone())
             .collect();
         names.sort();
@@ -136,7 +135,7 @@ impl VrrpExecutor {
     /// configured) is no longer on its interface takes the interface's address again.
     pub(super) fn address_added(&mut self, ifindex: u32) {
         for i in 0..self.insts.len() {
-            if !self.insts[i].retired && self.parent_of(i) == ifindex {
+            if self.insts.is_live(i) && self.parent_of(i) == ifindex {
                 self.refresh_src(i);
             }
         }

@@ -97,7 +97,7 @@ impl VrrpExecutor {
                     if let crate::vrrp::Event::Dropped { src, reason } = ev {
                         let key = LineKey {
                             what: reason.name(),
-                            inst: i as u32,
+                            inst: Some(self.insts.id(i)),
                             addr: src,
                             level,
                         };

@@ -14,9 +14,6 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::{VirtualRouter, VrrpExecutor, VrrpKey};
 
-/// [`LineKey::inst`] of a datagram that reached no instance.
-const NO_INST: u32 = u32::MAX;
-
 impl VrrpExecutor {
     pub(super) fn on_socket<K: From<VrrpKey> + Copy>(
         &mut self,
@@ -35,7 +32,7 @@ impl VrrpExecutor {
                     self.counters.receive_errors += 1;
                     let key = LineKey {
                         what: "receive error",
-                        inst: NO_INST,
+                        inst: None,
                         addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                         level: log::Level::Warn,
                     };
@@ -137,8 +134,11 @@ impl VrrpExecutor {
         };
         let mut matched = false;
         for i in 0..self.insts.len() {
+            if !self.insts.is_live(i) {
+                continue;
+            }
             let inst = &mut self.insts[i];
-            if inst.retired || inst.sock != Some(n) || inst.machine.params().vrid != repr.vrid {
+            if inst.sock != Some(n) || inst.machine.params().vrid != repr.vrid {
                 continue;
             }
             matched = true;
@@ -160,7 +160,7 @@ impl VrrpExecutor {
             self.counters.unknown_vrid += 1;
             let key = LineKey {
                 what: "unknown VRID",
-                inst: NO_INST,
+                inst: None,
                 addr: src,
                 level: log::Level::Debug,
             };
@@ -175,7 +175,7 @@ impl VrrpExecutor {
 pub(super) fn malformed(src: IpAddr) -> LineKey {
     LineKey {
         what: "malformed",
-        inst: NO_INST,
+        inst: None,
         addr: src,
         level: log::Level::Debug,
     }
@@ -206,8 +206,11 @@ pub(super) fn log_summary(
         warn!("{n} more log lines about dropped VRRP packets not logged in {secs} s (rate limit)");
         return;
     };
-    let prefix = insts
-        .get(k.inst as usize)
+    // An instance removed since: no name (its slot may hold another one now).
+    let prefix = k
+        .inst
+        .and_then(|id| insts.check(id))
+        .map(|i| &insts[i])
         .map(|i| format!("({}) ", i.machine.params().name))
         .unwrap_or_default();
     log!(

@@ -69,7 +69,7 @@ impl VrrpExecutor {
             self.counters.send_errors += 1;
             let key = LineKey {
                 what: "send error",
-                inst: i as u32,
+                inst: Some(self.insts.id(i)),
                 addr: dst,
                 level: log::Level::Warn,
             };

@@ -164,7 +164,7 @@ fn owned(inst: &VirtualRouter) -> Owned<'_> {
 impl VrrpExecutor {
     /// The addresses that must stay at start (see the module doc).
     pub(super) fn kept_at_start(&self) -> Vec<IpAddr> {
-        let live: Vec<&VirtualRouter> = self.insts.iter().filter(|x| !x.retired).collect();
+        let live: Vec<&VirtualRouter> = self.insts.live_values().collect();
         let views: Vec<Owned<'_>> = live.iter().map(|x| owned(x)).collect();
         let sources: Vec<IpAddr> = live.iter().map(|x| x.src).collect();
         kept(&views, &sources)
@@ -186,7 +186,7 @@ impl VrrpExecutor {
         };
         // Owned copies: the ACKs are read between the requests (below), which needs `self`.
         let removals: Vec<(String, Removal)> = {
-            let live: Vec<&VirtualRouter> = self.insts.iter().filter(|x| !x.retired).collect();
+            let live: Vec<&VirtualRouter> = self.insts.live_values().collect();
             let views: Vec<Owned<'_>> = live.iter().map(|x| owned(x)).collect();
             let mut said: Vec<(usize, &'static str)> = Vec::new();
             plan(&views, &keep, if_index)
