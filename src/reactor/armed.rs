@@ -11,6 +11,7 @@
 //!   cancelled timer, and a slot released since is caught by its [`super::slots::SlotId`]; this
 //!   check is the last guard, so a stale wake never runs a machine early.
 
+use super::slots::{SlotId, Slots};
 use super::{Core, TimerId};
 use crate::time::Instant;
 
@@ -68,6 +69,19 @@ impl Armed {
         self.0 = None;
         true
     }
+}
+
+/// The slot a timer wake is for, when it still is: `id` names the slot's occupant now and the
+/// wake is for the deadline that occupant armed ([`Armed::fired`], which spends it). `None`: a
+/// stale wake, to drop. The one guard of every executor's `on_timer`.
+pub fn due<T>(
+    slots: &mut Slots<T>,
+    id: SlotId,
+    deadline: Instant,
+    armed: impl FnOnce(&mut T) -> &mut Armed,
+) -> Option<usize> {
+    let i = slots.check(id)?;
+    armed(&mut slots[i]).fired(deadline).then_some(i)
 }
 
 #[cfg(test)]
@@ -169,5 +183,27 @@ mod tests {
         );
         let new = slots.id(j);
         assert!(wake(&mut slots, new, t1));
+    }
+
+    #[test]
+    fn due_drops_a_wake_for_a_released_slot_or_a_moved_deadline() {
+        let (mut r, [t1, t2]) = rec();
+        let mut slots: Slots<Armed> = Slots::new();
+        let i = slots.insert(Armed::default());
+        slots[i].set(&mut r, Some(t1), 1);
+        let old = slots.id(i);
+        // The deadline moved: a wake for the old one is stale, the new one is the slot's.
+        slots[i].set(&mut r, Some(t2), 1);
+        assert_eq!(due(&mut slots, old, t1, |a| a), None);
+        assert_eq!(due(&mut slots, old, t2, |a| a), Some(i));
+        assert_eq!(due(&mut slots, old, t2, |a| a), None, "spent");
+        // Released and taken by a new occupant armed for the same deadline: the old id is stale.
+        slots.release(i);
+        let j = slots.insert(Armed::default());
+        assert_eq!(j, i);
+        slots[j].set(&mut r, Some(t2), 1);
+        assert_eq!(due(&mut slots, old, t2, |a| a), None);
+        let new = slots.id(j);
+        assert_eq!(due(&mut slots, new, t2, |a| a), Some(j));
     }
 }

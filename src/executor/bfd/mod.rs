@@ -40,7 +40,7 @@ use crate::bfd::{Output, Params, Session, State};
 use crate::config::Config;
 use crate::config::bfd::BfdInstance;
 use crate::reactor::Core;
-use crate::reactor::armed::Armed;
+use crate::reactor::armed::{self, Armed};
 use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::rng::Rng;
@@ -423,14 +423,10 @@ impl BfdExecutor {
         id: SlotId,
         deadline: Instant,
     ) {
-        let Some(i) = self.slots.check(id) else {
+        let Some(i) = armed::due(&mut self.slots, id, deadline, |s| &mut s.armed) else {
             return;
         };
-        let slot = &mut self.slots[i];
-        if !slot.armed.fired(deadline) {
-            return;
-        }
-        slot.machine.handle_timeout(now);
+        self.slots[i].machine.handle_timeout(now);
         self.drain(core, i);
     }
 

@@ -51,7 +51,7 @@ use crate::netlink::monitor::Monitor;
 use crate::netlink::names::{RtNames, SysNames};
 use crate::netlink::rtnl::{Rtnl, Seq};
 use crate::reactor::Core;
-use crate::reactor::armed::Armed;
+use crate::reactor::armed::{self, Armed};
 use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::sys::KernelDrops;
@@ -706,16 +706,10 @@ impl VrrpExecutor {
         id: SlotId,
         deadline: Instant,
     ) {
-        // The reactor delivers no cancelled timer; the slot id (a released slot) and the armed
-        // deadline are checked as well, as BFD checks them: one guard for every executor.
-        let Some(i) = self.insts.check(id) else {
+        let Some(i) = armed::due(&mut self.insts, id, deadline, |x| &mut x.armed) else {
             return;
         };
-        let inst = &mut self.insts[i];
-        if !inst.armed.fired(deadline) {
-            return;
-        }
-        inst.machine.handle_timeout(now);
+        self.insts[i].machine.handle_timeout(now);
         self.drain(core, now, i);
         self.flush_limit(now);
     }
