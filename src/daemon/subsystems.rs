@@ -8,6 +8,7 @@ use super::subsystem::{Dump, Event, Events, Routed, Subsystem};
 use crate::config::Config;
 use crate::executor::bfd::{self as bfd_exec, BfdExecutor};
 use crate::executor::vrrp::{self as vrrp_exec, VrrpExecutor};
+use crate::reactor::armed::SlotTimers;
 use crate::reactor::{ChildEnd, ChildId, Core};
 use crate::time::Instant;
 

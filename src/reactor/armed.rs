@@ -84,6 +84,24 @@ pub fn due<T>(
     armed(&mut slots[i]).fired(deadline).then_some(i)
 }
 
+/// An executor whose machines live in [`Slots`], each with one [`Armed`] timer: the timer wake
+/// is the same for all (the guard of [`due`], then the machine's timeout), only what a timeout
+/// does is theirs.
+pub trait SlotTimers<K> {
+    type Slot;
+    fn timer_slots(&mut self) -> &mut Slots<Self::Slot>;
+    fn armed_of(slot: &mut Self::Slot) -> &mut Armed;
+    /// The machine in slot `i` reached its deadline: run its timeout and drain its outputs.
+    fn timed_out(&mut self, core: &mut Core<K>, now: Instant, i: usize);
+
+    /// A wake of the timer armed for the occupant `id` at `deadline`; a stale one is dropped.
+    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, id: SlotId, deadline: Instant) {
+        if let Some(i) = due(self.timer_slots(), id, deadline, Self::armed_of) {
+            self.timed_out(core, now, i);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::wheel::Wheel;

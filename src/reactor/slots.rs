@@ -115,6 +115,11 @@ impl<T> Slots<T> {
         self.items.iter().enumerate().filter(|(i, _)| self.live[*i])
     }
 
+    /// The indices of the live occupants, collected (for a loop that releases them).
+    pub fn live_indices(&self) -> Vec<usize> {
+        self.iter_live().map(|(i, _)| i).collect()
+    }
+
     /// The live occupants.
     pub fn live_values(&self) -> impl Iterator<Item = &T> {
         self.iter_live().map(|(_, v)| v)

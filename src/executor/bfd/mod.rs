@@ -40,7 +40,7 @@ use crate::bfd::{Output, Params, Session, State};
 use crate::config::Config;
 use crate::config::bfd::BfdInstance;
 use crate::reactor::Core;
-use crate::reactor::armed::{self, Armed};
+use crate::reactor::armed::{Armed, SlotTimers};
 use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::rng::Rng;
@@ -89,7 +89,7 @@ pub struct Counters {
 }
 
 /// One configured BFD peer at run time: its session machine and its IO.
-struct Peer {
+pub struct Peer {
     cfg: BfdInstance,
     machine: Session,
     /// The sending socket; `None` when it could not be made (logged, retried on reload).
@@ -406,28 +406,9 @@ impl BfdExecutor {
     /// after their detection time).
     pub fn stop<K: From<BfdKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
-        for i in 0..self.slots.len() {
-            if self.slots.is_live(i) {
-                self.retire(core, now, i);
-            }
+        for i in self.slots.live_indices() {
+            self.retire(core, now, i);
         }
-    }
-
-    /// A session's timer, armed for `deadline`. A wake for an ended session (or an earlier
-    /// occupant of its slot) or for a deadline no longer armed is ignored (see
-    /// [`crate::reactor::armed`]).
-    pub fn on_timer<K: From<BfdKey> + Copy>(
-        &mut self,
-        core: &mut Core<K>,
-        now: Instant,
-        id: SlotId,
-        deadline: Instant,
-    ) {
-        let Some(i) = armed::due(&mut self.slots, id, deadline, |s| &mut s.armed) else {
-            return;
-        };
-        self.slots[i].machine.handle_timeout(now);
-        self.drain(core, i);
     }
 
     /// A receiving socket is readable: every datagram goes to its session. Read in batches of
@@ -597,6 +578,22 @@ fn gtsm_ok(cfg: &BfdInstance, ttl: Option<u8>) -> bool {
         return true;
     }
     ttl.is_some_and(|t| i32::from(t) + i32::from(cfg.max_hops) >= i32::from(cfg.ttl))
+}
+
+/// A session's timer (see [`armed::SlotTimers::on_timer`]): a wake for an ended session, an
+/// earlier occupant of its slot or a deadline no longer armed is ignored.
+impl<K: From<BfdKey> + Copy> SlotTimers<K> for BfdExecutor {
+    type Slot = Peer;
+    fn timer_slots(&mut self) -> &mut Slots<Peer> {
+        &mut self.slots
+    }
+    fn armed_of(slot: &mut Peer) -> &mut Armed {
+        &mut slot.armed
+    }
+    fn timed_out(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        self.slots[i].machine.handle_timeout(now);
+        self.drain(core, i);
+    }
 }
 
 #[cfg(test)]

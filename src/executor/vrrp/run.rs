@@ -51,7 +51,7 @@ use crate::netlink::monitor::Monitor;
 use crate::netlink::names::{RtNames, SysNames};
 use crate::netlink::rtnl::{Rtnl, Seq};
 use crate::reactor::Core;
-use crate::reactor::armed::{self, Armed};
+use crate::reactor::armed::{Armed, SlotTimers};
 use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::sys::KernelDrops;
@@ -118,7 +118,7 @@ struct AdvertSocket {
 
 /// One VRRP instance at run time (a "virtual router", RFC 9568): its machine and the IO state the
 /// executor keeps around it.
-struct VirtualRouter {
+pub struct VirtualRouter {
     machine: Instance,
     io: Io,
     /// The interface the VIPs go on and GARPs leave from: `interface`, or its VMAC (0 until the
@@ -698,22 +698,6 @@ impl VrrpExecutor {
         }
     }
 
-    /// A timer of instance `i` is due.
-    pub fn on_timer<K: From<VrrpKey> + Copy>(
-        &mut self,
-        core: &mut Core<K>,
-        now: Instant,
-        id: SlotId,
-        deadline: Instant,
-    ) {
-        let Some(i) = armed::due(&mut self.insts, id, deadline, |x| &mut x.armed) else {
-            return;
-        };
-        self.insts[i].machine.handle_timeout(now);
-        self.drain(core, now, i);
-        self.flush_limit(now);
-    }
-
     /// The summaries of the rate limit's windows that are over.
     fn flush_limit(&mut self, now: Instant) {
         let insts = &self.insts;
@@ -724,10 +708,8 @@ impl VrrpExecutor {
     pub fn stop<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         self.stopping = true;
         self.trackers.stop(core);
-        for i in 0..self.insts.len() {
-            if self.insts.is_live(i) {
-                self.retire(core, now, i);
-            }
+        for i in self.insts.live_indices() {
+            self.retire(core, now, i);
         }
         if !self.keep_vips {
             self.vmacs_down();
@@ -826,6 +808,22 @@ impl VrrpExecutor {
             self.len(),
             self.insts.len()
         );
+    }
+}
+
+/// An instance's timer (see [`armed::SlotTimers::on_timer`]).
+impl<K: From<VrrpKey> + Copy> SlotTimers<K> for VrrpExecutor {
+    type Slot = VirtualRouter;
+    fn timer_slots(&mut self) -> &mut Slots<VirtualRouter> {
+        &mut self.insts
+    }
+    fn armed_of(slot: &mut VirtualRouter) -> &mut Armed {
+        &mut slot.armed
+    }
+    fn timed_out(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        self.insts[i].machine.handle_timeout(now);
+        self.drain(core, now, i);
+        self.flush_limit(now);
     }
 }
 
