@@ -762,7 +762,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["vrrp", "bfd"],
     &["reactor", "netlink"],
-    &["script"],
+    &["script", "ipvs"],
     &["track"],
     &["executor"],
     &["status", "pidfile", "cli"],

@@ -35,6 +35,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod executor;
+pub mod ipvs;
 pub mod logging;
 pub mod netlink;
 pub mod pidfile;
