@@ -19,7 +19,11 @@ use std::time::{Duration, Instant};
 
 use keepalived_rs::config::vrrp::{IpAddress, Route, Rule};
 use keepalived_rs::config::{Config, Diagnostics};
-use keepalived_rs::netlink::{Event, Monitor, MonitorNames, Reply, RtNames, Rtnl, Seq, SysNames};
+use keepalived_rs::executor::vrrp::kernel_terms::{send_address, send_route, send_rule};
+use keepalived_rs::netlink::request::Op as Change;
+use keepalived_rs::netlink::{
+    Event, Monitor, MonitorNames, Outcome, Reply, RtNames, Rtnl, Seq, SysNames,
+};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
@@ -112,9 +116,9 @@ const MONITOR: Token = Token(1);
 struct Driver {
     poll: Poll,
     events: Events,
-    rtnl: Rtnl,
+    rtnl: Rtnl<()>,
     monitor: Monitor,
-    replies: Vec<Reply>,
+    replies: Vec<Reply<()>>,
     seen: Vec<Event>,
 }
 
@@ -156,10 +160,10 @@ impl Driver {
     }
 
     /// Waits for the answer to `seq`.
-    fn reply(&mut self, seq: Seq) -> Reply {
+    fn reply(&mut self, seq: Seq) -> Reply<()> {
         let end = Instant::now() + WAIT;
         loop {
-            if let Some(i) = self.replies.iter().position(|r| r.seq() == seq) {
+            if let Some(i) = self.replies.iter().position(|r| r.seq == seq) {
                 return self.replies.remove(i);
             }
             assert!(Instant::now() < end, "no answer to {seq:?} within {WAIT:?}");
@@ -186,8 +190,10 @@ impl Driver {
         }
     }
 
+    /// Waits for the answer to `seq`: done, or already so.
     fn ack(&mut self, seq: Seq, what: &str) {
-        assert_eq!(self.reply(seq), Reply::Ack { seq }, "{what}");
+        let r = self.reply(seq);
+        assert_eq!(r.outcome.errno(), None, "{what}: {r:?}");
     }
 }
 
@@ -207,7 +213,7 @@ fn vips_add_delete_and_duplicates() {
         let ifindex = keepalived_rs::sys::if_nametoindex("va").expect("va exists");
 
         for a in &addrs {
-            let seq = d.rtnl.add_address(ifindex, a).unwrap();
+            let seq = send_address(&mut d.rtnl, Change::Add, ifindex, a, ()).unwrap();
             d.ack(seq, "add");
         }
         let v4 = ip_json(&ns, &["addr", "show", "dev", "va"]);
@@ -226,21 +232,24 @@ fn vips_add_delete_and_duplicates() {
 
         // The same adds again: EEXIST, answered as done.
         for a in &addrs {
-            let seq = d.rtnl.add_address(ifindex, a).unwrap();
+            let seq = send_address(&mut d.rtnl, Change::Add, ifindex, a, ()).unwrap();
             d.ack(seq, "duplicate add");
         }
         // An interface that does not exist: a real error.
-        let seq = d.rtnl.add_address(999_999, &addrs[0]).unwrap();
-        assert_eq!(
-            d.reply(seq),
-            Reply::Error {
-                seq,
-                errno: libc::ENODEV
-            }
+        let seq = send_address(&mut d.rtnl, Change::Add, 999_999, &addrs[0], ()).unwrap();
+        assert!(
+            matches!(
+                d.reply(seq).outcome,
+                Outcome::Failed {
+                    errno: libc::ENODEV,
+                    ..
+                }
+            ),
+            "no such interface"
         );
 
         for a in &addrs {
-            let seq = d.rtnl.del_address(ifindex, a).unwrap();
+            let seq = send_address(&mut d.rtnl, Change::Del, ifindex, a, ()).unwrap();
             d.ack(seq, "delete");
         }
         let after = ip_json(&ns, &["addr", "show", "dev", "va"]);
@@ -248,7 +257,7 @@ fn vips_add_delete_and_duplicates() {
         assert!(!after.contains("fd00:99::10"), "{after}");
         // Deleting again: EADDRNOTAVAIL, answered as done.
         for a in &addrs {
-            let seq = d.rtnl.del_address(ifindex, a).unwrap();
+            let seq = send_address(&mut d.rtnl, Change::Del, ifindex, a, ()).unwrap();
             d.ack(seq, "duplicate delete");
         }
         assert_eq!(d.rtnl.pending(), 0);
@@ -279,7 +288,7 @@ fn routes_in_a_table_with_metric_via_and_nexthops() {
             names: RtNames::default(),
         };
         for r in &routes {
-            let seq = d.rtnl.add_route(r, &names).unwrap();
+            let seq = send_route(&mut d.rtnl, Change::Add, r, &names, ()).unwrap();
             d.ack(seq, "add route");
         }
         let t100 = ip_json(&ns, &["route", "show", "table", "100"]);
@@ -305,13 +314,13 @@ fn routes_in_a_table_with_metric_via_and_nexthops() {
 
         // Prepend (the default) of an identical route is EEXIST: done.
         for r in &routes {
-            let seq = d.rtnl.add_route(r, &names).unwrap();
+            let seq = send_route(&mut d.rtnl, Change::Add, r, &names, ()).unwrap();
             d.ack(seq, "duplicate add route");
         }
         assert_eq!(d.rtnl.stats().idempotent, 3);
 
         for r in &routes {
-            let seq = d.rtnl.del_route(r, &names).unwrap();
+            let seq = send_route(&mut d.rtnl, Change::Del, r, &names, ()).unwrap();
             d.ack(seq, "delete route");
         }
         assert_eq!(
@@ -321,7 +330,7 @@ fn routes_in_a_table_with_metric_via_and_nexthops() {
         assert_eq!(text(&ns, &["route", "show", "table", "1000"]).trim(), "");
         // ESRCH: done.
         for r in &routes {
-            let seq = d.rtnl.del_route(r, &names).unwrap();
+            let seq = send_route(&mut d.rtnl, Change::Del, r, &names, ()).unwrap();
             d.ack(seq, "duplicate delete route");
         }
         assert_eq!(d.rtnl.stats().idempotent, 6);
@@ -365,7 +374,7 @@ fn rules_with_table_and_priority() {
         let mut d = Driver::new();
         let names = SysNames::default();
         for r in &rules {
-            let seq = d.rtnl.add_rule(r, &names).unwrap();
+            let seq = send_rule(&mut d.rtnl, Change::Add, r, &names, ()).unwrap();
             d.ack(seq, "add rule");
         }
         let v4 = ip_json(&ns, &["rule", "show"]);
@@ -381,20 +390,20 @@ fn rules_with_table_and_priority() {
 
         // NLM_F_EXCL: the second add is EEXIST (done), not a second rule.
         for r in &rules {
-            let seq = d.rtnl.add_rule(r, &names).unwrap();
+            let seq = send_rule(&mut d.rtnl, Change::Add, r, &names, ()).unwrap();
             d.ack(seq, "duplicate add rule");
         }
         let v4 = ip_json(&ns, &["rule", "show"]);
         assert_eq!(v4.matches(r#""priority":100"#).count(), 1, "{v4}");
 
         for r in &rules {
-            let seq = d.rtnl.del_rule(r, &names).unwrap();
+            let seq = send_rule(&mut d.rtnl, Change::Del, r, &names, ()).unwrap();
             d.ack(seq, "delete rule");
         }
         assert!(!ip_json(&ns, &["rule", "show"]).contains(r#""priority":100"#));
         assert!(!ip_json(&ns, &["-6", "rule", "show"]).contains(r#""priority":101"#));
         for r in &rules {
-            let seq = d.rtnl.del_rule(r, &names).unwrap();
+            let seq = send_rule(&mut d.rtnl, Change::Del, r, &names, ()).unwrap();
             d.ack(seq, "duplicate delete rule");
         }
         assert_eq!(d.rtnl.stats().idempotent, 4);
@@ -458,7 +467,7 @@ fn monitor_sees_links_and_addresses_change() {
 
         // Our VIP, then removed behind our back.
         let vip: IpAddr = "10.99.3.10".parse().unwrap();
-        let seq = d.rtnl.add_address(va, &vips[0]).unwrap();
+        let seq = send_address(&mut d.rtnl, Change::Add, va, &vips[0], ()).unwrap();
         d.ack(seq, "add VIP");
         d.event("VIP seen", |e| {
             *e == Event::AddrAdded {

@@ -11,17 +11,25 @@
 //! 3. `monitor.start_dump()`; the monitor reports every link and address it learns, then
 //!    [`Event::Synced`]; from then on its link table resolves interface names
 //!    ([`MonitorNames`]). Before that, [`SysNames`] (`if_nametoindex`) does.
-//! 4. `rtnl.add_address(ifindex, &vip)` (and the other requests) return a [`Seq`] at once; the
-//!    answer comes later from `rtnl.recv()` as [`Reply::Ack`] or [`Reply::Error`] with the same
-//!    `Seq`. Nothing ever waits for the kernel: a request is one `send(2)`.
+//! 4. `rtnl.change(Op::Add, &addr, what, tag)` (and the other requests) return a [`Seq`] at
+//!    once; the answer comes later from `rtnl.recv()` as a [`Reply`] with the same `Seq`, the
+//!    caller's `tag` and an [`Outcome`]. Nothing ever waits for the kernel: a request is one
+//!    `send(2)`. The requests are in kernel terms ([`Addr`], [`RouteMsg`], [`RuleMsg`],
+//!    [`NewMacvlan`]): nothing here knows the configuration (the VRRP executor converts its
+//!    lines in `crate::executor::vrrp::kernel_terms`).
+//!
+//! The [`Tracker`] numbers the requests and matches the answers; it knows no protocol family,
+//! so that the generic netlink client (IPVS) shares it.
 //!
 //! # What counts as done
 //! As keepalived: `EEXIST` for an add, `EADDRNOTAVAIL` for an address delete, `ESRCH` for a route
 //! delete and `ENOENT` for a rule delete are the state we wanted already; they are logged at
-//! debug and answered with [`Reply::Ack`]. keepalived logs `EEXIST` on a rule add as an error;
-//! we send rule adds with `NLM_F_EXCL` (a duplicate is refused, not added twice) and treat the
-//! refusal as done, like addresses and routes. Other errors are logged at warning with the
-//! kernel's extended-ack text when there is one.
+//! debug and answered [`Outcome::AlreadyDone`] (which callers treat as done). keepalived logs
+//! `EEXIST` on a rule add as an error; we send rule adds with `NLM_F_EXCL` (a duplicate is
+//! refused, not added twice) and treat the refusal as done, like addresses and routes. Other
+//! errors are logged at warning with the kernel's extended-ack text when there is one and
+//! answered [`Outcome::Failed`]. A receive overrun (`ENOBUFS`) on the command socket answers
+//! every pending request [`Outcome::Lost`] (reported with `ENOBUFS`): the outcome is unknown.
 //!
 //! # What is sent
 //! - Addresses: family, prefix length, scope, `IFA_LOCAL`, `IFA_ADDRESS` (the peer when given),
@@ -63,12 +71,14 @@ pub mod monitor;
 pub mod names;
 pub mod request;
 pub mod rtnl;
+pub mod tracker;
 pub mod wire;
 
 pub use monitor::{Event, HwAddr, Link, Monitor, MonitorNames, MonitorStats};
 pub use names::{Resolve, RtNames, SysNames};
-pub use request::{EncodeError, NewMacvlan};
-pub use rtnl::{Reply, RequestError, Rtnl, RtnlStats, Seq};
+pub use request::{Addr, EncodeError, NewMacvlan, NextHop, RouteMsg, RuleMsg};
+pub use rtnl::{Object, RequestError, Rtnl, RtnlStats};
+pub use tracker::{Kind, Outcome, Reply, Seq, Tracker, TrackerStats};
 
 use std::io;
 use std::os::fd::RawFd;

@@ -1,10 +1,11 @@
 //! The command client: one non-blocking `NETLINK_ROUTE` socket, requests out, ACKs in.
 //!
-//! Each request is sent at once with the next sequence number and remembered until its ACK or
-//! error comes back; nothing waits. The kernel handles an rtnetlink request inside `send(2)` and
+//! Each request is sent at once with the next sequence number and remembered by the
+//! [`Tracker`] until its ACK or error comes back; nothing waits. The requests are in kernel
+//! terms ([`Addr`], [`RouteMsg`], [`RuleMsg`], [`NewMacvlan`]); each carries a text for the log
+//! and the caller's tag, which comes back with the answer. The kernel handles an rtnetlink request inside `send(2)` and
 //! queues the answer on our socket, so the ACK is normally readable by the next poll.
 
-use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 
@@ -13,33 +14,9 @@ use neli::socket::NlSocket;
 use neli::utils::Groups;
 
 use super::Rx;
-use super::names::Resolve;
-use super::request::{self, EncodeError, Op, Unsent};
-use super::wire::{self, Messages, NETLINK_CAP_ACK, NETLINK_EXT_ACK};
-use crate::config::vrrp::{IpAddress, Route, Rule};
-
-/// The sequence number of a request; its [`Reply`] carries the same one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Seq(pub u32);
-
-/// The kernel's answer to one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reply {
-    /// Done, or already so: `EEXIST` on an add and "not there" on a delete count as done (see
-    /// the module doc of [`crate::netlink`]).
-    Ack { seq: Seq },
-    /// Refused with this errno (positive). `ENOBUFS` means the answer was lost in a receive
-    /// overrun: the outcome is unknown, look at the kernel's state.
-    Error { seq: Seq, errno: i32 },
-}
-
-impl Reply {
-    pub fn seq(&self) -> Seq {
-        match *self {
-            Reply::Ack { seq } | Reply::Error { seq, .. } => seq,
-        }
-    }
-}
+use super::request::{self, Addr, EncodeError, NewMacvlan, RouteMsg, RuleMsg};
+use super::tracker::{Kind, Reply, Seq, Tracker};
+use super::wire::{NETLINK_CAP_ACK, NETLINK_EXT_ACK};
 
 /// Why a request was not sent.
 #[derive(Debug)]
@@ -72,7 +49,7 @@ impl From<EncodeError> for RequestError {
 pub struct RtnlStats {
     pub sent: u64,
     pub acked: u64,
-    /// Acks that were `EEXIST` / not-there errors (see [`Reply::Ack`]).
+    /// Acks that were `EEXIST` / not-there errors ([`super::Outcome::AlreadyDone`]).
     pub idempotent: u64,
     pub errors: u64,
     /// Datagrams or messages that could not be decoded (skipped).
@@ -81,75 +58,80 @@ pub struct RtnlStats {
     pub foreign: u64,
     /// Answers to no pending request (dropped).
     pub unmatched: u64,
-    /// Receive overruns (`ENOBUFS`): pending requests were answered with `ENOBUFS`.
+    /// Receive overruns (`ENOBUFS`): pending requests were answered [`super::Outcome::Lost`].
     pub overruns: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    AddAddress,
-    DelAddress,
-    AddRoute,
-    DelRoute,
-    AddRule,
-    DelRule,
-    AddLink,
-    DelLink,
-    SetLink,
+/// What [`Rtnl::change`] adds and removes: an address, a route or a rule.
+pub trait Object {
+    /// A delete, with the errno that means "not there", as keepalived reads it.
+    const DELETE: Kind;
+    fn encode(&self, buf: &mut Vec<u8>, change: request::Op, seq: u32) -> Result<(), EncodeError>;
 }
 
-impl Kind {
-    /// Errors that mean "already done", as keepalived treats them: `EEXIST` on an add;
-    /// `EADDRNOTAVAIL` deleting an address (keepalived: the kernel removes the secondaries with a
-    /// primary), `ESRCH` deleting a route, `ENOENT` deleting a rule.
-    fn done_anyway(self, errno: i32) -> bool {
-        match self {
-            Kind::AddAddress | Kind::AddRoute | Kind::AddRule => errno == libc::EEXIST,
-            Kind::DelAddress => errno == libc::EADDRNOTAVAIL,
-            Kind::DelRoute => errno == libc::ESRCH,
-            Kind::DelRule => errno == libc::ENOENT,
-            // A link created with NLM_F_EXCL: EEXIST is somebody else's interface of that name.
-            Kind::AddLink | Kind::SetLink => false,
-            Kind::DelLink => errno == libc::ENODEV,
-        }
+impl Object for Addr {
+    /// keepalived: the kernel removes the secondaries with a primary.
+    const DELETE: Kind = Kind::Delete {
+        absent: &[libc::EADDRNOTAVAIL],
+    };
+    fn encode(&self, buf: &mut Vec<u8>, change: request::Op, seq: u32) -> Result<(), EncodeError> {
+        request::address(buf, change, seq, self)
     }
 }
 
-#[derive(Debug)]
-struct Pending {
-    kind: Kind,
-    /// What the request was, for the log.
-    what: String,
+impl Object for RouteMsg {
+    const DELETE: Kind = Kind::Delete {
+        absent: &[libc::ESRCH],
+    };
+    fn encode(&self, buf: &mut Vec<u8>, change: request::Op, seq: u32) -> Result<(), EncodeError> {
+        request::route(buf, change, seq, self)
+    }
 }
+
+impl Object for RuleMsg {
+    const DELETE: Kind = Kind::Delete {
+        absent: &[libc::ENOENT],
+    };
+    fn encode(&self, buf: &mut Vec<u8>, change: request::Op, seq: u32) -> Result<(), EncodeError> {
+        request::rule(buf, change, seq, self)
+    }
+}
+
+/// A link delete: `ENODEV` is "not there".
+const DEL_LINK: Kind = Kind::Delete {
+    absent: &[libc::ENODEV],
+};
 
 /// Receive buffer: larger than any single rtnetlink datagram the kernel sends.
 const RX_BUF: usize = 64 * 1024;
 
-/// The asynchronous rtnetlink command client. See [`crate::netlink`] for the call order.
-pub struct Rtnl {
+/// The asynchronous rtnetlink command client; `T` is the caller's tag of a request, given back
+/// with its [`Reply`]. See [`crate::netlink`] for the call order.
+pub struct Rtnl<T> {
     sock: NlSocket,
-    next_seq: u32,
-    pending: HashMap<u32, Pending>,
+    tracker: Tracker<T>,
     tx: Vec<u8>,
     rx: Vec<u8>,
-    stats: RtnlStats,
+    /// Datagrams cut short (their tail lost), from other senders.
+    truncated: u64,
+    foreign: u64,
 }
 
-impl std::fmt::Debug for Rtnl {
+impl<T> std::fmt::Debug for Rtnl<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Rtnl")
             .field("fd", &self.sock.as_raw_fd())
-            .field("pending", &self.pending.len())
-            .field("stats", &self.stats)
+            .field("pending", &self.tracker.pending())
+            .field("stats", &self.stats())
             .finish()
     }
 }
 
-impl Rtnl {
+impl<T> Rtnl<T> {
     /// Opens the socket (non-blocking, close-on-exec, no multicast groups) in the calling
     /// thread's network namespace. Asks for capped ACKs (the echoed request is cut to its
     /// header) with extended-ack text; a kernel without either still works.
-    pub fn new() -> io::Result<Rtnl> {
+    pub fn new() -> io::Result<Rtnl<T>> {
         let sock = NlSocket::connect(NlFamily::Route, None, Groups::empty())?;
         sock.nonblock()?;
         let fd = sock.as_raw_fd();
@@ -159,22 +141,24 @@ impl Rtnl {
         let _ = crate::sys::set_rcvbuf(fd, 1 << 20);
         Ok(Rtnl {
             sock,
-            next_seq: 1,
-            pending: HashMap::new(),
+            tracker: Tracker::new("netlink"),
             tx: Vec::with_capacity(512),
             rx: vec![0; RX_BUF],
-            stats: RtnlStats::default(),
+            truncated: 0,
+            foreign: 0,
         })
     }
 
-    fn take_seq(&mut self) -> u32 {
-        let s = self.next_seq;
-        // 0 is what the kernel uses for notifications: never a request's number.
-        self.next_seq = self.next_seq.wrapping_add(1).max(1);
-        s
-    }
-
-    fn send(&mut self, seq: u32, kind: Kind, what: String) -> Result<Seq, RequestError> {
+    /// Encodes a request with the next sequence number, sends it and tracks it as `kind`.
+    fn request(
+        &mut self,
+        kind: Kind,
+        what: String,
+        tag: T,
+        encode: impl FnOnce(&mut Vec<u8>, u32) -> Result<(), EncodeError>,
+    ) -> Result<Seq, RequestError> {
+        let seq = self.tracker.next_seq();
+        encode(&mut self.tx, seq.0)?;
         loop {
             match self.sock.send(&self.tx, SendFlags::empty()) {
                 Ok(_) => break,
@@ -185,68 +169,28 @@ impl Rtnl {
                 }
             }
         }
-        log::debug!("netlink: seq {seq}: {what}");
-        self.stats.sent += 1;
-        self.pending.insert(seq, Pending { kind, what });
-        Ok(Seq(seq))
+        self.tracker.sent(seq, kind, what, tag);
+        Ok(seq)
     }
 
-    /// Adds `a` to interface `ifindex`.
-    pub fn add_address(&mut self, ifindex: u32, a: &IpAddress) -> Result<Seq, RequestError> {
-        self.address(Op::Add, ifindex, a)
-    }
-
-    /// Removes `a` from interface `ifindex`.
-    pub fn del_address(&mut self, ifindex: u32, a: &IpAddress) -> Result<Seq, RequestError> {
-        self.address(Op::Del, ifindex, a)
-    }
-
-    fn address(&mut self, op: Op, ifindex: u32, a: &IpAddress) -> Result<Seq, RequestError> {
-        let what = format!("address {} (ifindex {ifindex})", a.words().join(" "));
-        self.request(op, [Kind::AddAddress, Kind::DelAddress], what, |b, seq| {
-            request::address(b, op, seq, ifindex, a).map(|()| Unsent::new())
-        })
-    }
-
-    /// Adds route `r`; interface and table names are resolved with `names`.
-    pub fn add_route(&mut self, r: &Route, names: &dyn Resolve) -> Result<Seq, RequestError> {
-        self.route(Op::Add, r, names)
-    }
-
-    /// Removes route `r`.
-    pub fn del_route(&mut self, r: &Route, names: &dyn Resolve) -> Result<Seq, RequestError> {
-        self.route(Op::Del, r, names)
-    }
-
-    fn route(&mut self, op: Op, r: &Route, names: &dyn Resolve) -> Result<Seq, RequestError> {
-        let what = format!("route {}", r.words().join(" "));
-        self.request(op, [Kind::AddRoute, Kind::DelRoute], what, |b, seq| {
-            request::route(b, op, seq, r, names)
-        })
-    }
-
-    /// Adds rule `r`.
-    pub fn add_rule(&mut self, r: &Rule, names: &dyn Resolve) -> Result<Seq, RequestError> {
-        self.rule(Op::Add, r, names)
-    }
-
-    /// Removes rule `r`.
-    pub fn del_rule(&mut self, r: &Rule, names: &dyn Resolve) -> Result<Seq, RequestError> {
-        self.rule(Op::Del, r, names)
-    }
-
-    fn rule(&mut self, op: Op, r: &Rule, names: &dyn Resolve) -> Result<Seq, RequestError> {
-        let what = format!("rule {}", r.words().join(" "));
-        self.request(op, [Kind::AddRule, Kind::DelRule], what, |b, seq| {
-            request::rule(b, op, seq, r, names)
-        })
+    /// Adds (`change`) or removes the address, route or rule `m`; `what` says it in the log.
+    pub fn change<M: Object>(
+        &mut self,
+        change: request::Op,
+        m: &M,
+        what: String,
+        tag: T,
+    ) -> Result<Seq, RequestError> {
+        let kind = match change {
+            request::Op::Add => Kind::Add,
+            request::Op::Del => M::DELETE,
+        };
+        self.request(kind, what, tag, |b, seq| m.encode(b, change, seq))
     }
 
     /// Creates macvlan `m` (a VMAC). Unlike an address or route add, `EEXIST` is an error: the
     /// name belongs to an interface we did not make.
-    pub fn add_macvlan(&mut self, m: &request::NewMacvlan) -> Result<Seq, RequestError> {
-        let seq = self.take_seq();
-        request::new_macvlan(&mut self.tx, seq, m)?;
+    pub fn add_macvlan(&mut self, m: &NewMacvlan, tag: T) -> Result<Seq, RequestError> {
         let what = format!(
             "add macvlan {} (parent ifindex {}, {})",
             m.name,
@@ -255,149 +199,75 @@ impl Rtnl {
                 .map(|a| a.to_string())
                 .unwrap_or_default()
         );
-        self.send(seq, Kind::AddLink, what)
+        self.request(Kind::Create, what, tag, |b, seq| {
+            request::new_macvlan(b, seq, m)
+        })
     }
 
     /// Deletes interface `ifindex` (`name` for the log). `ENODEV` counts as done.
-    pub fn del_link(&mut self, ifindex: u32, name: &str) -> Result<Seq, RequestError> {
-        let seq = self.take_seq();
-        request::del_link(&mut self.tx, seq, ifindex)?;
-        self.send(seq, Kind::DelLink, format!("delete link {name}"))
+    pub fn del_link(&mut self, ifindex: u32, name: &str, tag: T) -> Result<Seq, RequestError> {
+        let what = format!("delete link {name}");
+        self.request(DEL_LINK, what, tag, |b, seq| {
+            request::del_link(b, seq, ifindex)
+        })
     }
 
     /// Sets interface `ifindex` (`name` for the log) administratively up or down.
-    pub fn set_link_up(&mut self, ifindex: u32, name: &str, up: bool) -> Result<Seq, RequestError> {
-        let seq = self.take_seq();
-        request::set_link_up(&mut self.tx, seq, ifindex, up)?;
-        let state = if up { "up" } else { "down" };
-        self.send(seq, Kind::SetLink, format!("set link {name} {state}"))
-    }
-
-    /// Encodes a request with the next sequence number, logs what it leaves out, sends it.
-    fn request(
+    pub fn set_link_up(
         &mut self,
-        op: Op,
-        [add, del]: [Kind; 2],
-        what: String,
-        encode: impl FnOnce(&mut Vec<u8>, u32) -> Result<Unsent, EncodeError>,
+        ifindex: u32,
+        name: &str,
+        up: bool,
+        tag: T,
     ) -> Result<Seq, RequestError> {
-        let seq = self.take_seq();
-        let unsent = encode(&mut self.tx, seq)?;
-        let (verb, kind) = match op {
-            Op::Add => ("add", add),
-            Op::Del => ("delete", del),
-        };
-        let what = format!("{verb} {what}");
-        for o in unsent {
-            log::warn!(
-                "netlink: {what}: option `{o}` is not sent to the kernel (not supported yet)"
-            );
-        }
-        self.send(seq, kind, what)
+        let state = if up { "up" } else { "down" };
+        let what = format!("set link {name} {state}");
+        self.request(Kind::Set, what, tag, |b, seq| {
+            request::set_link_up(b, seq, ifindex, up)
+        })
     }
 
-    /// Drains the socket until it would block and returns the answers that arrived, in order.
-    /// Call it whenever the fd is readable (edge-triggered: once is not enough otherwise).
-    /// Never fails: a receive error other than "would block" is logged and ends this drain.
-    pub fn recv(&mut self) -> Vec<Reply> {
+    /// Drains the socket until it would block and returns the answers that arrived, in order,
+    /// each with its tag. Call it whenever the fd is readable (edge-triggered: once is not
+    /// enough otherwise). Never fails: a receive error other than "would block" is logged and
+    /// ends this drain. After an overrun the answers lost are [`super::Outcome::Lost`].
+    pub fn recv(&mut self) -> Vec<Reply<T>> {
         let mut out = Vec::new();
         let mut rx = std::mem::take(&mut self.rx);
         super::drain(self.sock.as_raw_fd(), &mut rx, "netlink", |r| match r {
             Rx::Datagram { bytes, truncated } => {
-                self.stats.malformed += u64::from(truncated);
-                self.handle_datagram(bytes, &mut out);
+                self.truncated += u64::from(truncated);
+                self.tracker.on_datagram(bytes, &mut out);
             }
-            Rx::Foreign => self.stats.foreign += 1,
-            Rx::Overrun => self.overrun(&mut out),
+            Rx::Foreign => self.foreign += 1,
+            Rx::Overrun => self.tracker.overrun(&mut out),
         });
         self.rx = rx;
         out
     }
 
-    /// Answers lost to a receive overrun: every pending request gets `ENOBUFS`.
-    fn overrun(&mut self, out: &mut Vec<Reply>) {
-        self.stats.overruns += 1;
-        log::warn!(
-            "netlink: receive buffer overrun, the outcome of {} request(s) is unknown",
-            self.pending.len()
-        );
-        let mut seqs: Vec<u32> = self.pending.keys().copied().collect();
-        seqs.sort_unstable();
-        for s in seqs {
-            self.pending.remove(&s);
-            self.stats.errors += 1;
-            out.push(Reply::Error {
-                seq: Seq(s),
-                errno: libc::ENOBUFS,
-            });
-        }
-    }
-
-    /// Decodes one received datagram (the part of [`Rtnl::recv`] that needs no socket).
-    fn handle_datagram(&mut self, bytes: &[u8], out: &mut Vec<Reply>) {
-        for m in Messages::new(bytes) {
-            let Ok(m) = m else {
-                self.stats.malformed += 1;
-                log::debug!("netlink: skipping the rest of a malformed datagram");
-                break;
-            };
-            if m.ty != wire::NLMSG_ERROR {
-                // NOOP, DONE, or anything else: the command socket expects only ACKs.
-                continue;
-            }
-            let e = match wire::parse_error(&m) {
-                Ok(e) => e,
-                Err(_) => {
-                    self.stats.malformed += 1;
-                    continue;
-                }
-            };
-            let Some(p) = self.pending.remove(&m.seq) else {
-                self.stats.unmatched += 1;
-                log::debug!("netlink: answer to no pending request (seq {})", m.seq);
-                continue;
-            };
-            let seq = Seq(m.seq);
-            let detail = e.text.map(|t| format!(" ({t})")).unwrap_or_default();
-            if e.errno == 0 {
-                self.stats.acked += 1;
-                out.push(Reply::Ack { seq });
-            } else if p.kind.done_anyway(e.errno) {
-                self.stats.acked += 1;
-                self.stats.idempotent += 1;
-                log::debug!(
-                    "netlink: {}: {}{detail} - nothing to do",
-                    p.what,
-                    io::Error::from_raw_os_error(e.errno)
-                );
-                out.push(Reply::Ack { seq });
-            } else {
-                self.stats.errors += 1;
-                log::warn!(
-                    "netlink: {}: {}{detail}",
-                    p.what,
-                    io::Error::from_raw_os_error(e.errno)
-                );
-                out.push(Reply::Error {
-                    seq,
-                    errno: e.errno,
-                });
-            }
-        }
-    }
-
     /// Requests sent and not answered yet.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.tracker.pending()
     }
 
     pub fn stats(&self) -> RtnlStats {
-        self.stats
+        let t = self.tracker.stats();
+        RtnlStats {
+            sent: t.sent,
+            acked: t.acked,
+            idempotent: t.idempotent,
+            errors: t.errors,
+            malformed: t.malformed + self.truncated,
+            foreign: self.foreign,
+            unmatched: t.unmatched,
+            overruns: t.overruns,
+        }
     }
 }
 
 /// The fd to register with the reactor (readable interest).
-impl AsRawFd for Rtnl {
+impl<T> AsRawFd for Rtnl<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.sock.as_raw_fd()
     }
@@ -406,118 +276,59 @@ impl AsRawFd for Rtnl {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::wire::{Emitter, NLMSG_DONE, NLMSG_ERROR};
+    use crate::netlink::tracker::tests::ack;
 
-    fn ack(seq: u32, errno: i32) -> Vec<u8> {
-        let mut b = Vec::new();
-        let mut e = Emitter::new(&mut b, NLMSG_ERROR, wire::NLM_F_CAPPED, seq);
-        let mut p = (-errno).to_ne_bytes().to_vec();
-        p.extend_from_slice(&[0; 16]);
-        e.fixed(&p);
-        e.finish().unwrap();
-        b
-    }
-
-    fn client() -> Rtnl {
-        // A socket is needed for the struct; these tests never use it.
-        Rtnl::new().expect("a NETLINK_ROUTE socket")
-    }
-
-    fn pend(r: &mut Rtnl, seq: u32, kind: Kind) {
-        r.pending.insert(
-            seq,
-            Pending {
-                kind,
-                what: format!("test {seq}"),
-            },
-        );
-    }
-
+    /// What each rtnetlink request counts as done, through the tracker (no socket).
     #[test]
     fn acks_and_errors_are_matched_by_sequence() {
-        let mut r = client();
-        pend(&mut r, 1, Kind::AddAddress);
-        pend(&mut r, 2, Kind::AddAddress);
-        pend(&mut r, 3, Kind::DelAddress);
-        pend(&mut r, 4, Kind::DelRoute);
-        pend(&mut r, 5, Kind::DelRule);
-        pend(&mut r, 6, Kind::DelRule);
+        let mut t: Tracker<()> = Tracker::new("netlink");
+        for (s, kind) in [
+            (1, Kind::Add),
+            (2, Kind::Add),
+            (3, Addr::DELETE),
+            (4, RouteMsg::DELETE),
+            (5, RuleMsg::DELETE),
+            (6, RuleMsg::DELETE),
+            (7, DEL_LINK),
+            (8, Kind::Create),
+        ] {
+            t.sent(Seq(s), kind, format!("test {s}"), ());
+        }
         let mut dgram = ack(2, libc::EEXIST);
         dgram.extend(ack(1, 0));
         dgram.extend(ack(3, libc::EADDRNOTAVAIL));
         dgram.extend(ack(4, libc::ESRCH));
         dgram.extend(ack(5, libc::ENOENT));
         dgram.extend(ack(6, libc::EPERM));
+        dgram.extend(ack(7, libc::ENODEV));
+        dgram.extend(ack(8, libc::EEXIST));
         dgram.extend(ack(77, 0));
         let mut out = Vec::new();
-        r.handle_datagram(&dgram, &mut out);
+        t.on_datagram(&dgram, &mut out);
+        let got: Vec<(u32, Option<i32>)> =
+            out.iter().map(|r| (r.seq.0, r.outcome.errno())).collect();
         assert_eq!(
-            out,
+            got,
             vec![
-                Reply::Ack { seq: Seq(2) },
-                Reply::Ack { seq: Seq(1) },
-                Reply::Ack { seq: Seq(3) },
-                Reply::Ack { seq: Seq(4) },
-                Reply::Ack { seq: Seq(5) },
-                Reply::Error {
-                    seq: Seq(6),
-                    errno: libc::EPERM
-                },
+                (2, None),
+                (1, None),
+                (3, None),
+                (4, None),
+                (5, None),
+                (6, Some(libc::EPERM)),
+                (7, None),
+                (8, Some(libc::EEXIST)),
             ]
         );
-        let s = r.stats();
-        assert_eq!((s.acked, s.idempotent, s.errors, s.unmatched), (5, 4, 1, 1));
-        assert_eq!(r.pending(), 0);
+        let s = t.stats();
+        assert_eq!((s.acked, s.idempotent, s.errors, s.unmatched), (6, 5, 2, 1));
+        assert_eq!(t.pending(), 0);
     }
 
     #[test]
     fn eexist_on_delete_is_an_error() {
-        let mut r = client();
-        pend(&mut r, 1, Kind::DelAddress);
-        let mut out = Vec::new();
-        r.handle_datagram(&ack(1, libc::EEXIST), &mut out);
-        assert_eq!(
-            out,
-            vec![Reply::Error {
-                seq: Seq(1),
-                errno: libc::EEXIST
-            }]
-        );
-    }
-
-    #[test]
-    fn garbage_is_counted_and_skipped() {
-        let mut r = client();
-        pend(&mut r, 1, Kind::AddRoute);
-        let good = ack(1, 0);
-        let mut rng = crate::rng::Rng::new(7);
-        let mut out = Vec::new();
-        for n in 0..2000 {
-            let len = rng.below(80) as usize;
-            let mut junk: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
-            if n % 3 == 0 && len >= 8 {
-                // Plausible headers: a small length, an error type.
-                junk[..4].copy_from_slice(&(rng.below(40) as u32).to_ne_bytes());
-                junk[4..6].copy_from_slice(&NLMSG_ERROR.to_ne_bytes());
-            }
-            r.handle_datagram(&junk, &mut out);
-            // Every prefix of a good answer.
-            r.handle_datagram(&good[..(n % good.len())], &mut out);
+        for del in [Addr::DELETE, RouteMsg::DELETE, RuleMsg::DELETE, DEL_LINK] {
+            assert!(!del.already_done(libc::EEXIST));
         }
-        assert!(r.stats().malformed > 0);
-        // A short error payload is malformed; a DONE is ignored.
-        let before = r.stats().malformed;
-        let mut b = Vec::new();
-        let mut e = Emitter::new(&mut b, NLMSG_ERROR, 0, 1);
-        e.fixed(&[1, 2]);
-        e.finish().unwrap();
-        let mut d = Vec::new();
-        Emitter::new(&mut d, NLMSG_DONE, 0, 1).finish().unwrap();
-        b.extend(d);
-        r.handle_datagram(&b, &mut out);
-        assert_eq!(r.stats().malformed, before + 1);
-        // The real answer still matches (unless a random datagram happened to be one).
-        r.handle_datagram(&good, &mut out);
-        assert_eq!(r.pending(), 0);
     }
 }

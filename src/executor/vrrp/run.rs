@@ -49,7 +49,7 @@ use crate::config::Config;
 use crate::config::vrrp::Family;
 use crate::netlink::monitor::Monitor;
 use crate::netlink::names::{RtNames, SysNames};
-use crate::netlink::rtnl::{Rtnl, Seq};
+use crate::netlink::rtnl::Rtnl;
 use crate::reactor::Core;
 use crate::reactor::armed::{Armed, SlotTimers};
 use crate::reactor::reload::{self, Step};
@@ -171,23 +171,29 @@ pub struct GlobalCounters {
     pub kernel_drops: u64,
 }
 
+/// What an rtnetlink request was for; the client gives it back with the kernel's answer.
+#[derive(Debug)]
+enum RequestTag {
+    /// A VIP, route, rule or link request: what to say if the kernel refuses it.
+    Log(String),
+    /// A VMAC link request of the instance in this slot (a stale slot: only counted).
+    Vmac(SlotId, vmacs::Req),
+}
+
 /// The VRRP side of the daemon.
 pub struct VrrpExecutor {
     /// The instances; a reload reuses the slots of the ones it stops, and timers and VMAC
     /// requests name an occupant by [`SlotId`], so a stale one never reaches a new occupant.
     insts: Slots<VirtualRouter>,
     socks: Vec<AdvertSocket>,
-    rtnl: Rtnl,
+    /// Requests in flight are the client's: each carries what it was for ([`RequestTag`]).
+    rtnl: Rtnl<RequestTag>,
     monitor: Monitor,
     names: SysNames,
-    /// Requests in flight: what they were for, to log a refusal.
-    pending: HashMap<Seq, String>,
     frames: HashMap<u32, PacketSocket>,
     /// `net.ipv6.conf.<dev>.forwarding` by ifindex, read at an interface's first unsolicited NA
     /// and again after a link event for it or a reload (not on every NA).
     forwarding: HashMap<u32, bool>,
-    /// VMAC link requests in flight: the instance and what the request was.
-    vmac_reqs: HashMap<Seq, (SlotId, vmacs::Req)>,
     /// The sysctls VMACs need, and their old values.
     sysctls: super::vmac::Sysctls,
     rx: Vec<u8>,
@@ -259,10 +265,8 @@ impl VrrpExecutor {
             names: SysNames {
                 names: RtNames::load(),
             },
-            pending: HashMap::new(),
             frames: HashMap::new(),
             forwarding: HashMap::new(),
-            vmac_reqs: HashMap::new(),
             sysctls: super::vmac::Sysctls::default(),
             rx: vec![0; 65536],
             tx: vec![0; 65536],

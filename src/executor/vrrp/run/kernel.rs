@@ -1,8 +1,9 @@
 //! The kernel side: VIPs, virtual routes and rules as rtnetlink requests, their ACKs, and the link and address monitor (links going down and up, VIPs removed behind our back).
 
 use crate::config::vrrp::IpAddress;
+use crate::executor::vrrp::kernel_terms::{send_address, send_route, send_rule};
 use crate::netlink::monitor::Event as LinkEvent;
-use crate::netlink::rtnl::Reply;
+use crate::netlink::request::Op;
 use crate::reactor::Core;
 use crate::sys::raw::if_index;
 use crate::time::Instant;
@@ -10,31 +11,30 @@ use crate::vrrp::Input;
 use log::{error, info, warn};
 use std::io;
 
-use super::{VirtualRouter, VrrpExecutor, VrrpKey, route_dest};
+use super::{RequestTag, VirtualRouter, VrrpExecutor, VrrpKey, route_dest};
 
 impl VrrpExecutor {
     pub(super) fn on_rtnl<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         for reply in self.rtnl.recv() {
-            if let Some((id, req)) = self.vmac_reqs.remove(&reply.seq()) {
-                // The answer for an instance a reload stopped since is only counted.
-                match self.insts.check(id) {
-                    Some(i) => self.vmac_reply(core, now, i, req, reply),
+            match reply.tag {
+                RequestTag::Vmac(id, req) => match self.insts.check(id) {
+                    Some(i) => self.vmac_reply(core, now, i, req, &reply.outcome),
+                    // The answer for an instance a reload stopped since is only counted.
                     None => {
-                        if let Reply::Error { .. } = reply {
+                        if reply.outcome.errno().is_some() {
                             self.counters.netlink_errors += 1;
                         }
                     }
+                },
+                RequestTag::Log(what) => {
+                    if let Some(errno) = reply.outcome.errno() {
+                        self.counters.netlink_errors += 1;
+                        error!(
+                            "Kernel refused {what}: {}",
+                            io::Error::from_raw_os_error(errno)
+                        );
+                    }
                 }
-                continue;
-            }
-            let what = self.pending.remove(&reply.seq());
-            if let Reply::Error { errno, .. } = reply {
-                self.counters.netlink_errors += 1;
-                error!(
-                    "Kernel refused {}: {}",
-                    what.as_deref().unwrap_or("a request"),
-                    io::Error::from_raw_os_error(errno)
-                );
             }
         }
     }
@@ -175,53 +175,31 @@ impl VrrpExecutor {
             return;
         }
         let name = inst.machine.params().name.clone();
+        let op = if add { Op::Add } else { Op::Del };
         let list: Vec<IpAddress> = inst.io.vips.iter().chain(&inst.io.evips).cloned().collect();
         for a in &list {
             let Some(ifindex) = self.dev_index(&self.insts[i], a) else {
                 error!("({name}) {}: interface {:?} does not exist", a.addr, a.dev);
                 continue;
             };
-            let r = if add {
-                self.rtnl.add_address(ifindex, a)
-            } else {
-                self.rtnl.del_address(ifindex, a)
-            };
-            match r {
-                Ok(seq) => {
-                    let verb = if add { "adding" } else { "removing" };
-                    self.pending
-                        .insert(seq, format!("({name}) {verb} {}", a.addr));
-                }
-                Err(e) => error!("({name}) {}: {e}", a.addr),
+            let verb = if add { "adding" } else { "removing" };
+            let tag = RequestTag::Log(format!("({name}) {verb} {}", a.addr));
+            if let Err(e) = send_address(&mut self.rtnl, op, ifindex, a, tag) {
+                error!("({name}) {}: {e}", a.addr);
             }
         }
         let routes = self.insts[i].io.routes.clone();
         for r in &routes {
-            let res = if add {
-                self.rtnl.add_route(r, &self.names)
-            } else {
-                self.rtnl.del_route(r, &self.names)
-            };
-            match res {
-                Ok(seq) => {
-                    self.pending
-                        .insert(seq, format!("({name}) virtual route {}", route_dest(r)));
-                }
-                Err(e) => error!("({name}) virtual route {}: {e}", route_dest(r)),
+            let tag = RequestTag::Log(format!("({name}) virtual route {}", route_dest(r)));
+            if let Err(e) = send_route(&mut self.rtnl, op, r, &self.names, tag) {
+                error!("({name}) virtual route {}: {e}", route_dest(r));
             }
         }
         let rules = self.insts[i].io.rules.clone();
         for r in &rules {
-            let res = if add {
-                self.rtnl.add_rule(r, &self.names)
-            } else {
-                self.rtnl.del_rule(r, &self.names)
-            };
-            match res {
-                Ok(seq) => {
-                    self.pending.insert(seq, format!("({name}) virtual rule"));
-                }
-                Err(e) => error!("({name}) virtual rule: {e}"),
+            let tag = RequestTag::Log(format!("({name}) virtual rule"));
+            if let Err(e) = send_rule(&mut self.rtnl, op, r, &self.names, tag) {
+                error!("({name}) virtual rule: {e}");
             }
         }
         self.insts[i].vips_on = add;

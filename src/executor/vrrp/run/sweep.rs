@@ -30,7 +30,7 @@
 //! with the route present. Nothing waits for the ACKs; those already queued are read, without
 //! blocking, every [`ACK_BATCH`] requests, as the socket holds about 2,500 of them. The deletes
 //! are blind (no dump first): "not there" comes back as an ACK
-//! ([`crate::netlink::rtnl::Reply::Ack`]).
+//! ([`crate::netlink::Outcome::AlreadyDone`]).
 //!
 //! `-V` does not change this (keepalived removes at start with `-V` too). A reload removes
 //! nothing here: its removed or changed instances remove their own addresses as they stop.
@@ -39,8 +39,10 @@ use std::net::IpAddr;
 
 use log::{debug, error, log};
 
-use super::{VirtualRouter, VrrpExecutor, VrrpKey};
+use super::{RequestTag, VirtualRouter, VrrpExecutor, VrrpKey};
 use crate::config::vrrp::{IpAddress, Route, Rule};
+use crate::executor::vrrp::kernel_terms::{send_address, send_route, send_rule};
+use crate::netlink::request::Op as Change;
 use crate::reactor::Core;
 use crate::sys::raw::if_index;
 use crate::time::Instant;
@@ -231,28 +233,25 @@ impl VrrpExecutor {
             if n > 0 && n % ACK_BATCH == 0 {
                 self.on_rtnl(core, now);
             }
-            let (res, what) = match r {
-                Removal::Rule(rule) => (
-                    self.rtnl.del_rule(rule, &self.names),
-                    format!("({name}) removing a left-over virtual rule"),
+            let (rtnl, names) = (&mut self.rtnl, &self.names);
+            let what = match r {
+                Removal::Rule(_) => format!("({name}) removing a left-over virtual rule"),
+                Removal::Route(route) => format!(
+                    "({name}) removing a left-over virtual route {}",
+                    super::route_dest(route)
                 ),
-                Removal::Route(route) => (
-                    self.rtnl.del_route(route, &self.names),
-                    format!(
-                        "({name}) removing a left-over virtual route {}",
-                        super::route_dest(route)
-                    ),
-                ),
-                Removal::Addr(ifindex, addr) => (
-                    self.rtnl.del_address(*ifindex, addr),
-                    format!("({name}) removing a left-over {}", addr.addr),
-                ),
+                Removal::Addr(_, addr) => format!("({name}) removing a left-over {}", addr.addr),
             };
-            match res {
-                Ok(seq) => {
-                    self.pending.insert(seq, what);
+            let tag = RequestTag::Log(what.clone());
+            let res = match r {
+                Removal::Rule(rule) => send_rule(rtnl, Change::Del, rule, names, tag),
+                Removal::Route(route) => send_route(rtnl, Change::Del, route, names, tag),
+                Removal::Addr(ifindex, addr) => {
+                    send_address(rtnl, Change::Del, *ifindex, addr, tag)
                 }
-                Err(e) => error!("{what}: {e}"),
+            };
+            if let Err(e) = res {
+                error!("{what}: {e}");
             }
         }
         if !keep.is_empty() {

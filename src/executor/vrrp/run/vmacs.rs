@@ -5,14 +5,15 @@ use std::net::IpAddr;
 
 use log::{error, info, warn};
 
-use super::{VirtualRouter, VrrpExecutor, VrrpKey};
+use super::{RequestTag, VirtualRouter, VrrpExecutor, VrrpKey};
 use crate::config::vrrp::{Family, IpAddress};
 use crate::config::{At, value::Prefix};
+use crate::executor::vrrp::kernel_terms::send_address;
 use crate::executor::vrrp::params::{Io, VmacConf};
 use crate::executor::vrrp::vmac::{self, Choice, LinkView, Phase, Vmac};
-use crate::netlink::rtnl::{Reply, Seq};
+use crate::netlink::request::Op;
 use crate::netlink::wire::MACVLAN_MODE_PRIVATE;
-use crate::netlink::{NewMacvlan, RequestError};
+use crate::netlink::{NewMacvlan, Outcome, RequestError, Seq};
 use crate::reactor::Core;
 use crate::sys::raw::if_index;
 use crate::time::Instant;
@@ -116,12 +117,13 @@ impl VrrpExecutor {
                     self.vmac_create(core, now, i);
                 }
                 Choice::Replace { old, name } => {
-                    let r = self.rtnl.del_link(old, &name);
+                    let tag = RequestTag::Vmac(self.insts.id(i), Req::DeleteOld);
+                    let r = self.rtnl.del_link(old, &name, tag);
                     if let Some(v) = &mut self.insts[i].vmac {
                         v.name = name;
                         v.phase = Phase::Deleting;
                     }
-                    self.vmac_sent(core, now, i, r, Req::DeleteOld);
+                    self.vmac_sent(core, now, i, r);
                 }
             }
         }
@@ -143,11 +145,13 @@ impl VrrpExecutor {
             mode: MACVLAN_MODE_PRIVATE,
             group,
         };
-        let r = self.rtnl.add_macvlan(&m);
+        let r = self
+            .rtnl
+            .add_macvlan(&m, RequestTag::Vmac(self.insts.id(i), Req::Create));
         if let Some(v) = &mut self.insts[i].vmac {
             v.phase = Phase::Creating;
         }
-        self.vmac_sent(core, now, i, r, Req::Create);
+        self.vmac_sent(core, now, i, r);
     }
 
     fn vmac_sent<K: From<VrrpKey> + Copy>(
@@ -156,13 +160,9 @@ impl VrrpExecutor {
         now: Instant,
         i: usize,
         r: Result<Seq, RequestError>,
-        req: Req,
     ) {
-        match r {
-            Ok(seq) => {
-                self.vmac_reqs.insert(seq, (self.insts.id(i), req));
-            }
-            Err(e) => self.vmac_fail(core, now, i, &e.to_string()),
+        if let Err(e) = r {
+            self.vmac_fail(core, now, i, &e.to_string());
         }
     }
 
@@ -173,14 +173,14 @@ impl VrrpExecutor {
         now: Instant,
         i: usize,
         req: Req,
-        reply: Reply,
+        outcome: &Outcome,
     ) {
         let Some(v) = self.insts.get(i).and_then(|x| x.vmac.as_ref()) else {
             return;
         };
         let name = v.name.clone();
-        match (req, reply) {
-            (_, Reply::Error { errno, .. }) => {
+        match (req, outcome.errno()) {
+            (_, Some(errno)) => {
                 self.counters.netlink_errors += 1;
                 let e = std::io::Error::from_raw_os_error(errno);
                 let what = if req == Req::Create {
@@ -190,9 +190,9 @@ impl VrrpExecutor {
                 };
                 self.vmac_fail(core, now, i, &what);
             }
-            (Req::DeleteOld, Reply::Ack { .. }) => self.vmac_create(core, now, i),
-            (Req::Create, Reply::Ack { .. }) if self.stopping => {}
-            (Req::Create, Reply::Ack { .. }) => {
+            (Req::DeleteOld, None) => self.vmac_create(core, now, i),
+            (Req::Create, None) if self.stopping => {}
+            (Req::Create, None) => {
                 let inst = name_of(&self.insts[i]);
                 match if_index(&name) {
                     Some(ifindex) => {
@@ -264,26 +264,16 @@ impl VrrpExecutor {
             addrs.push((true, link_local(src)));
         }
         for (add, a) in addrs {
-            let r = if add {
-                self.rtnl.add_address(ifindex, &a)
-            } else {
-                self.rtnl.del_address(ifindex, &a)
-            };
-            match r {
-                Ok(seq) => {
-                    let verb = if add { "adding" } else { "removing stale" };
-                    self.pending
-                        .insert(seq, format!("({inst_name}) {verb} {} on {name}", a.addr));
-                }
-                Err(e) => error!("({inst_name}) {} on {name}: {e}", a.addr),
+            let verb = if add { "adding" } else { "removing stale" };
+            let tag = RequestTag::Log(format!("({inst_name}) {verb} {} on {name}", a.addr));
+            let op = if add { Op::Add } else { Op::Del };
+            if let Err(e) = send_address(&mut self.rtnl, op, ifindex, &a, tag) {
+                error!("({inst_name}) {} on {name}: {e}", a.addr);
             }
         }
-        match self.rtnl.set_link_up(ifindex, &name, true) {
-            Ok(seq) => {
-                self.pending
-                    .insert(seq, format!("({inst_name}) setting {name} up"));
-            }
-            Err(e) => error!("({inst_name}) cannot set {name} up: {e}"),
+        let tag = RequestTag::Log(format!("({inst_name}) setting {name} up"));
+        if let Err(e) = self.rtnl.set_link_up(ifindex, &name, true, tag) {
+            error!("({inst_name}) cannot set {name} up: {e}");
         }
         if !xmit_base {
             let io = self.insts[i].io.clone();
@@ -431,12 +421,9 @@ impl VrrpExecutor {
             return;
         };
         let (inst_name, name) = (inst.machine.params().name.clone(), v.name.clone());
-        match self.rtnl.del_link(ifindex, &name) {
-            Ok(seq) => {
-                info!("({inst_name}) Removing VMAC interface {name}");
-                self.pending
-                    .insert(seq, format!("({inst_name}) removing VMAC {name}"));
-            }
+        let tag = RequestTag::Log(format!("({inst_name}) removing VMAC {name}"));
+        match self.rtnl.del_link(ifindex, &name, tag) {
+            Ok(_) => info!("({inst_name}) Removing VMAC interface {name}"),
             Err(e) => error!("({inst_name}) cannot remove VMAC {name}: {e}"),
         }
     }
