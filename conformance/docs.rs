@@ -753,15 +753,15 @@ fn conf_page_documents_every_keyword() {
 
 /// The layers of `src/`, bottom up, as the crate map in `src/lib.rs` and the README's Layout
 /// give them: a module imports only modules of a lower layer. So a pure machine (`vrrp`, `bfd`)
-/// never imports the reactor, `netlink`, `script`, `track` or an executor, and nothing below
-/// the daemon imports it.
+/// never imports the reactor, `script`, `track` or an executor, and nothing below
+/// the daemon imports it. The netlink client speaks kernel terms: it is below `config`.
 const LAYERS: &[&[&str]] = &[
     &["sys", "rng"],
     &["time", "logging"],
-    &["wire"],
+    &["wire", "netlink"],
     &["config"],
     &["vrrp", "bfd"],
-    &["reactor", "netlink"],
+    &["reactor"],
     &["script", "ipvs"],
     &["track"],
     &["executor"],

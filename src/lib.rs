@@ -1,14 +1,18 @@
 //! keepalived-rs: keepalived (VRRP, BFD, health checkers, IPVS) as one single-threaded daemon.
 //!
 //! The binary is a thin `main`; everything lives here so that tests and benchmarks can drive it.
-//! Map of the crate (see DESIGN.md in the project's shared folder), in the order of the data
-//! path; a module only imports modules listed above it or beside it (a pure machine never
-//! imports an executor, [`script`], [`track`], [`netlink`] or [`reactor`]):
+//! Map of the crate (see DESIGN.md in the project's shared folder), roughly in the order of the
+//! data path. The modules form layers (`LAYERS` in `conformance/docs.rs`, which checks them): a
+//! module imports only lower layers, so a pure machine never imports the reactor, [`script`],
+//! [`track`] or an executor, and [`netlink`] never imports [`config`]:
 //! - [`cli`]: keepalived's command line; [`logging`]: syslog, console and file logging;
 //! - [`config`]: keepalived.conf -> preprocess -> pest tree -> typed model, with file:line:col
 //!   errors;
 //! - [`time`]: the monotonic clock; [`rng`]: the deterministic RNG handed to machines;
 //! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements;
+//! - [`netlink`]: netlink in kernel terms: the bytes, one request tracker for every netlink
+//!   family (sequence numbers, "already done" errors, ENOBUFS), asynchronous rtnetlink
+//!   (addresses, routes, rules, links) and the link and address monitor;
 //! - [`vrrp`]: the VRRP instance and sync-group state machines (pure), receive validation,
 //!   advert translation and building, counters;
 //! - [`bfd`]: the BFD session state machine (pure);
@@ -17,8 +21,7 @@
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes, and
 //!   the plumbing every executor shares: reusable slots with generations ([`reactor::slots`]), a
 //!   slot's armed timer ([`reactor::armed`]), reload by stable identity ([`reactor::reload`]);
-//! - [`netlink`]: asynchronous rtnetlink (addresses, routes, rules, links; the link and address
-//!   monitor);
+//! - [`ipvs`]: IPVS over generic netlink: the table in kernel terms and its codec (pure);
 //! - [`script`]: scripts for every subsystem (whom they run as, the script-security check before
 //!   each run, started through the reactor in their own process group) and notify FIFOs;
 //! - [`track`]: scripts, files, processes and BFD sessions tracked for an owner: the pure
