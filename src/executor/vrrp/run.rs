@@ -208,6 +208,8 @@ pub struct VrrpExecutor {
     /// `-V`: leave the VIPs in place at stop.
     keep_vips: bool,
     stopping: bool,
+    /// Answers of the command socket were lost (an overrun): ask again once the tables are read.
+    lost_requests: bool,
     /// `vrrp_sync_group`s, and each instance's group (by index).
     groups: Vec<Group>,
     group_of: Vec<Option<usize>>,
@@ -278,6 +280,7 @@ impl VrrpExecutor {
             log_detail,
             keep_vips,
             stopping: false,
+            lost_requests: false,
             groups: Vec::new(),
             group_of: Vec::new(),
             in_group_drain: false,

@@ -4,6 +4,7 @@ use crate::config::vrrp::IpAddress;
 use crate::executor::vrrp::kernel_terms::{send_address, send_route, send_rule};
 use crate::netlink::monitor::Event as LinkEvent;
 use crate::netlink::request::Op;
+use crate::netlink::tracker::Outcome;
 use crate::reactor::Core;
 use crate::sys::raw::if_index;
 use crate::time::Instant;
@@ -27,6 +28,15 @@ impl VrrpExecutor {
                     }
                 },
                 RequestTag::Log(what) => {
+                    if reply.outcome == Outcome::Lost {
+                        // The command socket overran: whether the kernel did it is unknown.
+                        // Read the tables again; once they are in, every instance's VIPs,
+                        // routes and rules are asked for again (see `resend_after_loss`).
+                        self.lost_requests = true;
+                        if let Err(e) = self.monitor.start_dump() {
+                            warn!("rtnetlink dump: {e}");
+                        }
+                    }
                     if let Some(errno) = reply.outcome.errno() {
                         self.counters.netlink_errors += 1;
                         error!(
@@ -88,6 +98,7 @@ impl VrrpExecutor {
                     self.adopt_links(core, now);
                     self.vmacs_synced(core, now);
                     self.links_changed(core, now, None);
+                    self.resend_after_loss();
                 }
                 LinkEvent::AddrAdded { ifindex, .. } => self.address_added(ifindex),
                 LinkEvent::DumpFailed { errno } => {
@@ -166,6 +177,21 @@ impl VrrpExecutor {
         match &a.dev {
             Some(d) => self.monitor.ifindex(d).or_else(|| if_index(d)),
             None => Some(inst.ifindex),
+        }
+    }
+
+    /// After answers were lost ([`Outcome::Lost`]) and the tables read again: every running
+    /// instance asks again for what it holds (VIPs, routes and rules on a master, none on the
+    /// others). Every request is idempotent: what is already done answers "already done".
+    fn resend_after_loss(&mut self) {
+        if !std::mem::take(&mut self.lost_requests) || self.stopping {
+            return;
+        }
+        warn!("rtnetlink answers were lost: sending every instance's addresses again");
+        for i in self.insts.live_indices() {
+            let on = self.insts[i].vips_on;
+            self.insts[i].vips_on = !on;
+            self.vips(i, on);
         }
     }
 
