@@ -122,7 +122,7 @@ mod tests {
     fn service(port: u16, sched: &str) -> Service {
         Service {
             key: ServiceKey::Addr {
-                protocol: if port % 2 == 0 { TCP } else { UDP },
+                protocol: if port.is_multiple_of(2) { TCP } else { UDP },
                 addr: "10.0.0.1".parse().unwrap(),
                 port,
             },
@@ -236,7 +236,7 @@ mod tests {
             }
             for (k, e) in &kernel {
                 if !desired.contains_key(k) {
-                    assert_eq!(after.get(k).is_some(), !owned.contains(k), "seed {seed}");
+                    assert_eq!(after.contains_key(k), !owned.contains(k), "seed {seed}");
                     if !owned.contains(k) {
                         assert_eq!(after.get(k), Some(e), "seed {seed}: another's service");
                     }
