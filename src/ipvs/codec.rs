@@ -598,7 +598,8 @@ fn parse_dest(attrs: &[u8]) -> Result<(Dest, DestConns), Malformed> {
             kind,
             port: tun_port,
             flags: tun_flags,
-        }),
+        })
+        .filter(|t| !t.is_default()),
         _ => None,
     };
     Ok((

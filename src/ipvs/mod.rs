@@ -2,6 +2,7 @@
 //!
 //! - [`model`]: the table in kernel terms (services, destinations, sync daemons, timeouts);
 //! - [`codec`]: requests and replies as bytes, written by hand (pure);
+//! - [`desired`]: the table the configuration asks for (pure);
 //! - [`reconcile`]: desired table against dumped table, to the operations that make them agree
 //!   (pure).
 //!
@@ -10,5 +11,6 @@
 //! configuration.
 
 pub mod codec;
+pub mod desired;
 pub mod model;
 pub mod reconcile;

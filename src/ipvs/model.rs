@@ -146,7 +146,7 @@ impl Forward {
 }
 
 /// A tunnel destination's encapsulation (kernel 5.2+; flags 5.3+).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Tunnel {
     /// 0 IPIP, 1 GUE, 2 GRE.
     pub kind: u8,
@@ -154,6 +154,14 @@ pub struct Tunnel {
     pub port: u16,
     /// 0 no checksum, bit 0 checksum, bit 1 remote checksum offload.
     pub flags: u16,
+}
+
+impl Tunnel {
+    /// IPIP without checksum options: what the kernel does for a tunnel destination without
+    /// tunnel attributes (and what kernels before 5.2 know). Kept as "no tunnel attributes".
+    pub fn is_default(&self) -> bool {
+        *self == Tunnel::default()
+    }
 }
 
 /// A destination (real server) of a service.
@@ -167,7 +175,7 @@ pub struct Dest {
     /// Connection thresholds (0: unlimited); `lower` above `upper` is refused.
     pub upper: u32,
     pub lower: u32,
-    /// Only with [`Forward::Tunnel`], and only sent then.
+    /// Only with [`Forward::Tunnel`], and only sent then; `None` there is plain IPIP.
     pub tunnel: Option<Tunnel>,
 }
 
