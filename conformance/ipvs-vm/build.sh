@@ -7,7 +7,8 @@
 # Output: $IPVS_VM_CACHE/<key>/{vmlinux,initramfs.cpio,manifest} and the symlink
 # $IPVS_VM_CACHE/current -> <key>. The key hashes this script, the guest's /init and the exact .deb
 # files apt would fetch (name, version, size, checksum), so a changed script or a new package version
-# builds a new image; otherwise the run ends after the apt-cache lookups (about a second).
+# builds a new image; otherwise the run ends after the apt-cache lookups (a few seconds), or at once
+# when the apt package lists did not change since (see fastkey).
 # Older images and unused .debs are removed after a successful build. A lock serialises builds.
 #
 # Needs: apt-get/apt-cache/dpkg-deb, xz (kernel payload), flock, sha256sum. Run as root (the
@@ -35,6 +36,19 @@ mkdir -p "$cache/debs"
 exec 9>"$cache/.lock"
 flock 9
 
+# Fast path: the same scripts and the same apt package lists (and sources, pins) as the current
+# image's build resolve to the same packages, so the apt-cache lookups (about 1 s each) are skipped.
+fastkey() {
+    (cat "$here/build.sh" "$here/init" &&
+        stat -c '%n %s %Y' /var/lib/apt/lists/* /etc/apt/sources.list* /etc/apt/sources.list.d/* \
+            /etc/apt/preferences* /etc/apt/preferences.d/* 2>/dev/null) | sha256sum | cut -c1-16
+}
+fast=$(fastkey)
+if [ -f "$cache/current/done" ] && [ "$(cat "$cache/current/fastkey" 2>/dev/null)" = "$fast" ]; then
+    log "cached: $(readlink -f "$cache/current") (package lists unchanged)"
+    exit 0
+fi
+
 # --- what apt would download: the key -----------------------------------------------------------
 kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 [ -n "$kernel_pkg" ] || die "apt-cache finds no linux-image-amd64 (apt-get update?)"
@@ -61,6 +75,7 @@ key=$( (cat "$here/build.sh" "$here/init" && printf '%s\n' "$list" | awk '{print
     sha256sum | cut -c1-16)
 out=$cache/$key
 if [ -f "$out/done" ]; then
+    fastkey >"$out/fastkey"
     ln -sfn "$key" "$cache/current"
     log "cached: $out"
     exit 0
@@ -267,6 +282,7 @@ cp "$bz" "$out/vmlinuz"
     echo "shipped modules: ${#order[@]}"
     printf '%s\n' "$list" | awk '{print $2}'
 } >"$out/manifest"
+fastkey >"$out/fastkey"
 touch "$out/done"
 ln -sfn "$key" "$cache/current"
 

@@ -20,6 +20,7 @@ infra() {
 
 [ $# -eq 2 ] || infra "usage: run-in-vm.sh DIR 'CMD'"
 dir=$(cd "$1" 2>/dev/null && pwd -P) || infra "no such directory: $1"
+[[ $dir != *,* ]] || infra "DIR must not contain a comma (QEMU option syntax): $dir"
 cmd=$2
 cache=${IPVS_VM_CACHE:-/var/cache/keepalived-rs/ipvs-vm}
 kernel=${VM_KERNEL:-$cache/current/vmlinux}
