@@ -49,53 +49,71 @@ if [ -f "$cache/current/done" ] && [ "$(cat "$cache/current/fastkey" 2>/dev/null
     exit 0
 fi
 
-# --- what apt would download: the key -----------------------------------------------------------
-kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-[ -n "$kernel_pkg" ] || die "apt-cache finds no linux-image-amd64 (apt-get update?)"
-mapfile -t closure < <(
-    apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
-        --no-replaces --no-enhances "${tools[@]}" libc6 libgcc-s1 | grep -v '^[ <]' | sort -u
-)
-pkgs=("$kernel_pkg")
-for p in "${closure[@]}"; do
-    case " ${tools[*]} " in *" $p "*) pkgs+=("$p") && continue ;; esac
-    # libelogind0 would clash with libsystemd0 (both provide libsystemd.so.0).
-    [[ $p == lib* && $p != libelogind0 ]] && pkgs+=("$p")
-done
+start=$SECONDS
 
-# `apt-get download --print-uris` lines: 'URI' FILE SIZE SHA256:HASH
-uris() { apt-get download --print-uris "${pkgs[@]}" 2>/dev/null | sort; }
-list=$(uris) || true
-if [ "$(printf '%s\n' "$list" | grep -c .)" -ne "${#pkgs[@]}" ]; then
-    log "apt-get update (package lists lack some of ${#pkgs[@]} packages)"
-    apt-get update -q >/dev/null
-    list=$(uris) || die "apt-get download --print-uris failed"
-fi
-key=$( (cat "$here/build.sh" "$here/init" && printf '%s\n' "$list" | awk '{print $2, $3, $4}') |
-    sha256sum | cut -c1-16)
-out=$cache/$key
-if [ -f "$out/done" ]; then
+# --- what apt would download: the key -----------------------------------------------------------
+# resolve: sets kernel_pkg, pkgs (package names), list (`apt-get download --print-uris` lines:
+# 'URI' FILE SIZE SHA256:HASH), key and out.
+resolve() {
+    local p closure
+    kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    [ -n "$kernel_pkg" ] || die "apt-cache finds no linux-image-amd64 (apt-get update?)"
+    mapfile -t closure < <(
+        apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+            --no-replaces --no-enhances "${tools[@]}" libc6 libgcc-s1 | grep -v '^[ <]' | sort -u
+    )
+    pkgs=("$kernel_pkg")
+    for p in "${closure[@]}"; do
+        case " ${tools[*]} " in *" $p "*) pkgs+=("$p") && continue ;; esac
+        # libelogind0 would clash with libsystemd0 (both provide libsystemd.so.0).
+        [[ $p == lib* && $p != libelogind0 ]] && pkgs+=("$p")
+    done
+    list=$(apt-get download --print-uris "${pkgs[@]}" 2>/dev/null | sort) || true
+    [ "$(printf '%s\n' "$list" | grep -c .)" -eq "${#pkgs[@]}" ] || return 1
+    key=$( (cat "$here/build.sh" "$here/init" && printf '%s\n' "$list" | awk '{print $2, $3, $4}') |
+        sha256sum | cut -c1-16)
+    out=$cache/$key
+}
+use_cached() {
+    [ -f "$out/done" ] || return 0
     fastkey >"$out/fastkey"
     ln -sfn "$key" "$cache/current"
     log "cached: $out"
     exit 0
+}
+# download: fetches the .debs of `list` not in $cache/debs yet.
+download() {
+    local file need=()
+    while read -r _ file _; do
+        [ -s "$cache/debs/$file" ] || need+=("${file%%_*}")
+    done <<<"$list"
+    [ ${#need[@]} -eq 0 ] && return 0
+    log "downloading ${#need[@]} packages"
+    (cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root "${need[@]}" >/dev/null)
+}
+# Stale package lists name files the mirror no longer has: update them once and resolve again.
+updated=
+if ! resolve; then
+    log "apt-get update (the package lists lack some of ${#pkgs[@]} packages)"
+    apt-get update -q >/dev/null && updated=1
+    resolve || die "apt-get download --print-uris lacks packages after apt-get update"
+fi
+use_cached
+if ! download; then
+    [ -z "$updated" ] || die "apt-get download failed"
+    log "apt-get update (download failed)"
+    apt-get update -q >/dev/null
+    resolve || die "apt-get download --print-uris lacks packages after apt-get update"
+    use_cached
+    download || die "apt-get download failed"
 fi
 
-# --- download and unpack ------------------------------------------------------------------------
-start=$SECONDS
+# --- unpack ---------------------------------------------------------------------------------------
 work=$cache/work.$$
 rm -rf "$cache"/work.* "$out"
 mkdir -p "$work/sysroot" "$work/kernel" "$work/rootfs" "$out"
 trap 'rm -rf "$work"' EXIT
-
-need=()
-while read -r _ file _; do
-    [ -s "$cache/debs/$file" ] || need+=("$file")
-done <<<"$list"
-if [ ${#need[@]} -gt 0 ]; then
-    log "downloading ${#need[@]} packages"
-    (cd "$cache/debs" && apt-get download -q -o APT::Sandbox::User=root "${pkgs[@]}" >/dev/null) || die "apt-get download failed"
-fi
 while read -r _ file _; do
     deb=$cache/debs/$file
     if [[ $file == "${kernel_pkg}_"* ]]; then
