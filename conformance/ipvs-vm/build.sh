@@ -20,7 +20,7 @@ cache=${IPVS_VM_CACHE:-/var/cache/keepalived-rs/ipvs-vm}
 arch=x86_64-linux-gnu
 # Userspace packages; their dependency closure is filtered to these plus the lib* packages.
 tools=(busybox-static bash ipvsadm iproute2 keepalived netbase)
-# Modules insmod-ed at boot (with dependencies); `dummy` gets no default device.
+# Modules insmod-ed at boot (with dependencies).
 boot_modules=(virtio_pci 9pnet_virtio 9p crc32c_generic ip_vs ip_vs_rr ip_vs_wrr)
 # Modules shipped for request_module autoloading (busybox modprobe + modules.dep), with dependencies.
 # Every IPVS module is shipped too.
@@ -273,12 +273,13 @@ for m in "${order[@]}"; do
 done
 : >"$rf/etc/modules.load"
 for m in "${boot[@]}"; do
-    args=
-    [ "$m" = dummy ] && args=numdummies=0
-    echo "${ko[$m]%%.ko*}.ko $args" >>"$rf/etc/modules.load"
+    echo "${ko[$m]%%.ko*}.ko" >>"$rf/etc/modules.load"
 done
 cp "$kmod"/modules.{builtin,builtin.modinfo,order} "$gmod/" 2>/dev/null || true
 "$bb" depmod -b "$rf" "$kver"
+# An autoloaded `dummy` would create a dummy0 nobody asked for.
+mkdir -p "$rf/etc/modprobe.d"
+echo 'options dummy numdummies=0' >"$rf/etc/modprobe.d/dummy.conf"
 [ -s "$gmod/modules.dep" ] || die "depmod wrote no modules.dep"
 
 # The kernel: the ELF inside the bzImage's XZ payload boots directly (PVH), which skips the
