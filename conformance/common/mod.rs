@@ -269,6 +269,7 @@ impl Drop for Netns {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
     }
 }
+pub mod ipvs_vm;
 pub mod json;
 pub mod lab;
 pub mod peers;
