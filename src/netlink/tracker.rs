@@ -46,6 +46,9 @@ pub enum Kind {
     Delete { absent: &'static [i32] },
     /// Changes an object: only success is done.
     Set,
+    /// A dump: its entries are the owner's (messages with its sequence number), its answer is
+    /// the `NLMSG_DONE` that ends it (or an error instead).
+    Dump,
 }
 
 impl Kind {
@@ -54,7 +57,7 @@ impl Kind {
         match self {
             Kind::Add => errno == libc::EEXIST,
             Kind::Delete { absent } => absent.contains(&errno),
-            Kind::Create | Kind::Set => false,
+            Kind::Create | Kind::Set | Kind::Dump => false,
         }
     }
 }
@@ -176,8 +179,12 @@ impl<T> Tracker<T> {
         }
     }
 
-    /// The answer in message `m`, if it is an ACK or error for a pending request.
+    /// The answer in message `m`, if it is an ACK or error for a pending request, or the
+    /// `NLMSG_DONE` of a pending dump.
     pub fn on_message(&mut self, m: &Msg<'_>) -> Option<Reply<T>> {
+        if m.ty == wire::NLMSG_DONE {
+            return self.dump_done(m);
+        }
         if m.ty != wire::NLMSG_ERROR {
             return None;
         }
@@ -212,6 +219,46 @@ impl<T> Tracker<T> {
                 errno: e.errno,
                 text: e.text,
             }
+        };
+        Some(Reply {
+            seq: Seq(m.seq),
+            tag: p.tag,
+            outcome,
+        })
+    }
+
+    /// Whether `seq` is a dump still running (its entries are to be read).
+    pub fn is_dumping(&self, seq: u32) -> bool {
+        self.pending.get(&seq).is_some_and(|p| p.kind == Kind::Dump)
+    }
+
+    /// The end of a dump: done, or failed with the errno its payload carries (a dump that
+    /// failed after it started).
+    fn dump_done(&mut self, m: &Msg<'_>) -> Option<Reply<T>> {
+        // A DONE for no running dump is not an answer: ignored, not counted.
+        if !self.is_dumping(m.seq) {
+            return None;
+        }
+        let p = self.pending.remove(&m.seq)?;
+        let code = m
+            .payload
+            .get(..4)
+            .map_or(0, |b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+        let outcome = if code < 0 {
+            self.stats.errors += 1;
+            log::warn!(
+                "{}: {}: {}",
+                self.who,
+                p.what,
+                io::Error::from_raw_os_error(-code)
+            );
+            Outcome::Failed {
+                errno: -code,
+                text: None,
+            }
+        } else {
+            self.stats.acked += 1;
+            Outcome::Done
         };
         Some(Reply {
             seq: Seq(m.seq),
@@ -471,5 +518,47 @@ pub(crate) mod tests {
         // The real answer still matches (unless a random datagram happened to be one).
         t.on_datagram(&good, &mut out);
         assert_eq!(t.pending(), 0);
+    }
+
+    /// A fake kernel's `NLMSG_DONE` for dump `seq`, with `code` (0, or a negative errno).
+    pub(crate) fn done(seq: u32, code: i32) -> Vec<u8> {
+        let mut b = Vec::new();
+        let mut e = Emitter::new(&mut b, NLMSG_DONE, wire::NLM_F_MULTI, seq);
+        e.fixed(&code.to_ne_bytes());
+        e.finish().unwrap();
+        b
+    }
+
+    #[test]
+    fn a_dump_is_answered_by_its_done_and_its_entries_are_the_owners() {
+        let mut t = tracker(&[(1, Kind::Dump), (2, Kind::Dump), (3, Kind::Add)]);
+        assert!(t.is_dumping(1) && t.is_dumping(2) && !t.is_dumping(3));
+        // Entries (any other type) are not answers; the DONE is, an error code in it fails.
+        let mut d = Vec::new();
+        Emitter::new(&mut d, 0x20, wire::NLM_F_MULTI, 1)
+            .finish()
+            .unwrap();
+        d.extend(done(1, 0));
+        d.extend(done(2, -libc::EINTR));
+        d.extend(done(3, 0));
+        assert_eq!(
+            outcomes(&mut t, &d),
+            vec![
+                (1, Outcome::Done),
+                (
+                    2,
+                    Outcome::Failed {
+                        errno: libc::EINTR,
+                        text: None
+                    }
+                )
+            ]
+        );
+        assert!(!t.is_dumping(1));
+        assert_eq!(
+            (t.pending(), t.stats().unmatched),
+            (1, 0),
+            "a DONE for an add"
+        );
     }
 }
