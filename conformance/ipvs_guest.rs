@@ -158,3 +158,111 @@ fn our_static_binary_runs_in_the_guest() {
     );
     assert_eq!(out.matches("keepalived-rs v").count(), 2, "{out}");
 }
+
+/// `ipvsadm -Ln` rows of a run's section, without the header lines, sorted (the kernel lists
+/// services in hash order).
+fn rows(out: &str, from: &str, to: &str) -> Vec<String> {
+    let mut v: Vec<String> = section(out, from, to)
+        .into_iter()
+        .filter(|l| {
+            !l.starts_with("IP Virtual Server") && !l.starts_with("Prot ") && !l.starts_with("->")
+                || l.starts_with("-> ") && !l.starts_with("-> RemoteAddress")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Our daemon in the guest (the debug build of this run, on the guest's glibc): it adopts a
+/// table left behind (a stale weight corrected, a real server it does not want removed, a
+/// service of somebody else left alone, nothing flushed), makes the same table as Debian's
+/// keepalived 2.2.7 for the same file, puts back a real server deleted behind its back, follows
+/// a reload, and at stop removes only what it made.
+#[test]
+fn our_daemon_reconciles_the_guest_kernels_table() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let dir = TempDir::new("ipvs-guest-rs");
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    std::fs::write(dir.path().join("vs.conf"), VS_CONF).unwrap();
+    let reloaded = VS_CONF.replace("weight 1\n", "weight 4\n")
+        + "virtual_server 10.0.0.5 443 {\n    lb_algo rr\n    protocol TCP\n    real_server 10.0.0.6 443 {\n    }\n}\n";
+    std::fs::write(dir.path().join("vs2.conf"), reloaded).unwrap();
+    let out = vm.run_ok(
+        dir.path(),
+        "wait_for() { end=$((SECONDS + 15)); until ipvsadm -Ln | grep -q -- \"$1\"; do
+             [ $SECONDS -ge $end ] && { echo \"@timeout $1\"; tail -5 rs.log 2>/dev/null; return 1; }; sleep 0.05; done; }
+         wait_gone() { end=$((SECONDS + 15)); while ipvsadm -Ln | grep -q -- \"$1\"; do
+             [ $SECONDS -ge $end ] && { echo \"@timeout gone $1\"; return 1; }; sleep 0.05; done; }
+         # keepalived's table for the file, alone in the kernel.
+         keepalived -n -D -C -f \"$PWD/vs.conf\" -p /run/ka.pid -c /run/ka-c.pid >ka.log 2>&1 &
+         ka=$!
+         wait_for '10.0.0.3:80'
+         echo @keepalived; ipvsadm -Ln; echo @keepalived-end
+         kill -TERM $ka; wait $ka
+         # What a killed daemon and somebody else left behind.
+         ipvsadm -A -t 10.0.0.1:80 -s wrr
+         ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.2:80 -m -w 9
+         ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.7:80 -m -w 1
+         ipvsadm -A -u 10.9.9.9:53 -s rr
+         ipvsadm -a -u 10.9.9.9:53 -r 10.9.9.10:53 -m -w 1
+         ./keepalived-rs -n -l -D -f \"$PWD/vs.conf\" -p /run/rs.pid >rs.log 2>&1 &
+         rs=$!
+         wait_for '10.0.0.3:80'
+         wait_gone '10.0.0.7:80'
+         echo @adopted; ipvsadm -Ln; echo @adopted-end
+         ipvsadm -d -t 10.0.0.1:80 -r 10.0.0.3:80
+         t0=$SECONDS
+         wait_for '10.0.0.3:80'
+         echo @back after $((SECONDS - t0)) s
+         cp vs2.conf vs.conf; kill -HUP $rs
+         wait_for '10.0.0.6:443'
+         wait_for '10.0.0.3:80 *Masq *4'
+         echo @reloaded; ipvsadm -Ln; echo @reloaded-end
+         kill -TERM $rs; wait $rs; echo @stopped rc=$?
+         ipvsadm -Ln; echo @end",
+    );
+    let log = std::fs::read_to_string(dir.path().join("rs.log")).unwrap_or_default();
+    println!("{out}\n--- our log:\n{log}");
+    assert!(!out.contains("@timeout"), "{out}\n{log}");
+    // The same table as keepalived's (somebody else's service aside).
+    let theirs = rows(&out, "@keepalived", "@keepalived-end");
+    let ours: Vec<String> = rows(&out, "@adopted", "@adopted-end")
+        .into_iter()
+        .filter(|l| !l.contains("10.9.9."))
+        .collect();
+    assert_eq!(ours, theirs, "{out}");
+    assert!(
+        ours.iter().any(|l| l == "-> 10.0.0.2:80 Masq 3 0 0"),
+        "{ours:#?}"
+    );
+    let adopted = rows(&out, "@adopted", "@adopted-end");
+    assert!(
+        adopted.iter().any(|l| l == "UDP 10.9.9.9:53 rr"),
+        "{adopted:#?}"
+    );
+    // Adopted, not re-created: the stale weight was changed, nothing was flushed.
+    assert!(log.contains("changing real server 10.0.0.2:80"), "{log}");
+    assert!(!log.contains("adding service TCP 10.0.0.1:80"), "{log}");
+    // Deleted behind our back: back within one period, with a warning.
+    assert!(
+        log.contains("the kernel's table differed from ours"),
+        "{log}"
+    );
+    let reloaded = rows(&out, "@reloaded", "@reloaded-end");
+    for want in ["TCP 10.0.0.5:443 rr", "-> 10.0.0.3:80 Masq 4 0 0"] {
+        assert!(
+            reloaded.iter().any(|l| l == want),
+            "no {want}: {reloaded:#?}"
+        );
+    }
+    // At stop: ours gone, theirs left.
+    let after = rows(&out, "@stopped rc=0", "@end");
+    assert!(
+        after.iter().all(|l| l.contains("10.9.9.")),
+        "left behind: {after:#?}\n{log}"
+    );
+    assert!(
+        after.iter().any(|l| l == "UDP 10.9.9.9:53 rr"),
+        "{after:#?}"
+    );
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use log::{debug, error, info, warn};
 
 use super::subsystem::{self, Dump, Events, Routed, Subsystem};
-use super::subsystems::{Bfd, Vrrp};
+use super::subsystems::{Bfd, Ipvs, Vrrp};
 use super::{DATA_FILE, JSON_FILE, SHUTDOWN_DEADLINE, STATS_FILE, log_diagnostics};
 use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Severity};
@@ -35,6 +35,14 @@ pub enum DaemonKey {
     Vrrp(vrrp_exec::VrrpKey),
     /// The BFD side: its sockets and timers.
     Bfd(bfd_exec::BfdKey),
+    /// The IPVS side: its netlink socket and timer.
+    Ipvs(crate::executor::ipvs::IpvsKey),
+}
+
+impl From<crate::executor::ipvs::IpvsKey> for DaemonKey {
+    fn from(k: crate::executor::ipvs::IpvsKey) -> DaemonKey {
+        DaemonKey::Ipvs(k)
+    }
 }
 
 impl From<bfd_exec::BfdKey> for DaemonKey {
@@ -68,6 +76,7 @@ pub struct Daemon {
     reload_cost: Duration,
     /// A reload is waiting for its slot.
     reload_armed: bool,
+    ipvs: Ipvs,
     vrrp: Vrrp,
     bfd: Bfd,
     /// Events between subsystems not yet delivered (empty between wakes).
@@ -76,16 +85,21 @@ pub struct Daemon {
     status: Option<StatusServer<DaemonKey>>,
 }
 
-/// The list of subsystems, in its order (consumers first: VRRP, BFD); the one place that names
+/// The list of subsystems, in its order (consumers first: IPVS, VRRP, BFD); the one place that names
 /// them. `subsystems!(self, |subs| body)` runs `body` with `subs` bound to them, mutable;
 /// `subsystems!(ref self)` is them, read-only.
 macro_rules! subsystems {
     ($self:ident, |$subs:ident| $body:expr) => {{
-        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] = &mut [&mut $self.vrrp, &mut $self.bfd];
+        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] =
+            &mut [&mut $self.ipvs, &mut $self.vrrp, &mut $self.bfd];
         $body
     }};
     (ref $self:ident) => {
-        [&$self.vrrp as &dyn Subsystem<DaemonKey>, &$self.bfd]
+        [
+            &$self.ipvs as &dyn Subsystem<DaemonKey>,
+            &$self.vrrp,
+            &$self.bfd,
+        ]
     };
 }
 
@@ -97,6 +111,7 @@ impl Daemon {
             opts.log_detail,
         );
         let bfd = Bfd::new(opts.subsystems.bfd);
+        let ipvs = Ipvs::new(opts.subsystems.check);
         Daemon {
             opts,
             load,
@@ -106,6 +121,7 @@ impl Daemon {
             reloads: 0,
             reload_cost: Duration::from_millis(5),
             reload_armed: false,
+            ipvs,
             vrrp,
             bfd,
             events: Events::new(),
@@ -114,7 +130,7 @@ impl Daemon {
     }
 
     /// The subsystems, read-only, in list order.
-    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 2] {
+    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 3] {
         subsystems!(ref self)
     }
 
@@ -439,6 +455,14 @@ impl Daemon {
                 owner: DaemonKey::Bfd(k),
                 ..
             } => self.bfd.on_io(core, now, k),
+            Wake::Io {
+                owner: DaemonKey::Ipvs(k),
+                ..
+            } => self.ipvs.on_io(core, now, k),
+            Wake::Timer {
+                owner: DaemonKey::Ipvs(k),
+                deadline,
+            } => self.ipvs.on_timer(core, now, k, deadline),
             Wake::Timer {
                 owner: DaemonKey::Bfd(k),
                 deadline,

@@ -7,6 +7,7 @@ use log::info;
 use super::subsystem::{Dump, Event, Events, Routed, Subsystem};
 use crate::config::Config;
 use crate::executor::bfd::{self as bfd_exec, BfdExecutor};
+use crate::executor::ipvs::{self as ipvs_exec, IpvsExecutor};
 use crate::executor::vrrp::{self as vrrp_exec, VrrpExecutor};
 use crate::reactor::armed::SlotTimers;
 use crate::reactor::{ChildEnd, ChildId, Core};
@@ -236,5 +237,64 @@ impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
             Dump::Data => bfd_exec::dump::topology(&b.views()),
             Dump::Stats => bfd_exec::dump::stats(&b.views(), &b.counters()),
         }
+    }
+}
+
+/// The IPVS subsystem (keepalived's checker side: `-C` runs it, `-P` does not).
+pub struct Ipvs {
+    enabled: bool,
+    pub run: Option<IpvsExecutor>,
+}
+
+impl Ipvs {
+    pub fn new(enabled: bool) -> Ipvs {
+        Ipvs { enabled, run: None }
+    }
+}
+
+impl<K: From<ipvs_exec::IpvsKey> + Copy> Routed<K> for Ipvs {
+    type Key = ipvs_exec::IpvsKey;
+
+    /// The generic netlink socket.
+    fn on_io(&mut self, core: &mut Core<K>, now: Instant, _k: ipvs_exec::IpvsKey) {
+        if let Some(x) = &mut self.run {
+            x.on_io(core, now);
+        }
+    }
+
+    /// The next pass, or the next look for IPVS.
+    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, _k: ipvs_exec::IpvsKey, _d: Instant) {
+        if let Some(x) = &mut self.run {
+            x.on_timer(core, now);
+        }
+    }
+}
+
+impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
+    fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
+        if let Some(x) = &mut self.run {
+            x.reload(cfg, core, now);
+            return Ok(());
+        }
+        if !self.enabled || cfg.lvs.virtual_servers.is_empty() {
+            return Ok(());
+        }
+        self.run = IpvsExecutor::start(cfg, core, now);
+        Ok(())
+    }
+
+    fn stop(&mut self, core: &mut Core<K>, now: Instant) {
+        if let Some(x) = &mut self.run {
+            x.stop(core, now);
+        }
+    }
+
+    fn pending(&self) -> usize {
+        self.run.as_ref().map_or(0, |x| x.pending())
+    }
+
+    /// Not in keepalived's layout yet (issue 13 item 7).
+    fn dump(&self, _what: Dump) -> String {
+        String::new()
     }
 }

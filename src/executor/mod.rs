@@ -9,4 +9,5 @@
 //! their pure parts beside [`crate::vrrp`] and [`crate::bfd`].
 
 pub mod bfd;
+pub mod ipvs;
 pub mod vrrp;

@@ -10,6 +10,7 @@
 //! sequence number through the netlink request tracker), the desired table built from the
 //! configuration.
 
+pub mod client;
 pub mod codec;
 pub mod desired;
 pub mod model;

@@ -84,7 +84,7 @@ use std::io;
 use std::os::fd::RawFd;
 
 /// One thing [`drain`] read.
-enum Rx<'a> {
+pub(crate) enum Rx<'a> {
     /// A datagram from the kernel; `truncated`: it was longer than the buffer, the rest is lost.
     Datagram { bytes: &'a [u8], truncated: bool },
     /// A datagram from a sender other than the kernel (to drop).
@@ -95,7 +95,7 @@ enum Rx<'a> {
 
 /// Reads datagrams from `fd` into `rx` until it would block (`EINTR` is retried below), handing
 /// each to `f`. Another receive error is logged and ends the drain.
-fn drain(fd: RawFd, rx: &mut [u8], who: &str, mut f: impl FnMut(Rx<'_>)) {
+pub(crate) fn drain(fd: RawFd, rx: &mut [u8], who: &str, mut f: impl FnMut(Rx<'_>)) {
     loop {
         match crate::sys::netlink_recv(fd, rx) {
             Ok(d) if d.sender != 0 => f(Rx::Foreign),

@@ -46,6 +46,9 @@ pub enum Kind {
     Delete { absent: &'static [i32] },
     /// Changes an object: only success is done.
     Set,
+    /// A question whose refusal is news for the owner only (is there an IPVS family?): a
+    /// failure is logged at debug, the owner says what it means.
+    Probe,
     /// A dump: its entries are the owner's (messages with its sequence number), its answer is
     /// the `NLMSG_DONE` that ends it (or an error instead).
     Dump,
@@ -57,7 +60,7 @@ impl Kind {
         match self {
             Kind::Add => errno == libc::EEXIST,
             Kind::Delete { absent } => absent.contains(&errno),
-            Kind::Create | Kind::Set | Kind::Dump => false,
+            Kind::Create | Kind::Set | Kind::Probe | Kind::Dump => false,
         }
     }
 }
@@ -214,7 +217,11 @@ impl<T> Tracker<T> {
             Outcome::AlreadyDone(e.errno)
         } else {
             self.stats.errors += 1;
-            log::warn!("{who}: {}: {}{detail}", p.what, err());
+            if p.kind == Kind::Probe {
+                log::debug!("{who}: {}: {}{detail}", p.what, err());
+            } else {
+                log::warn!("{who}: {}: {}{detail}", p.what, err());
+            }
             Outcome::Failed {
                 errno: e.errno,
                 text: e.text,

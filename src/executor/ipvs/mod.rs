@@ -1,0 +1,592 @@
+//! The IPVS executor: keeps the kernel's virtual servers as the configuration wants them, by
+//! reconciliation (see [`crate::ipvs::reconcile`]), over the asynchronous generic-netlink
+//! client ([`crate::ipvs::client`]).
+//!
+//! # Passes
+//! A pass reads the kernel's table (one services dump, then one destinations dump per
+//! service, all pipelined), compares it with the desired table and sends the difference. Passes
+//! run at start (what is there is adopted, not flushed; a stale weight or method is corrected),
+//! after a reload (unchanged services and destinations get no request, so no connection
+//! notices), [`RECHECK`] after a request failed unexpectedly, and every [`PERIOD`] (a service or
+//! destination someone deleted or changed comes back, with a warning). Only one pass runs at a
+//! time; one asked for meanwhile follows it.
+//!
+//! # Without IPVS (keepalived exits FATAL and is respawned in a loop)
+//! When the kernel has no IPVS (module missing) or refuses us (no `CAP_NET_ADMIN` in a
+//! container), one line says so at start and the rest of the daemon (VRRP, BFD) runs on. The
+//! family is asked for again on a back-off from 1 s to [`MAX_BACKOFF`]; when it appears, the
+//! first pass makes the table.
+//!
+//! # At stop (keepalived's behaviour)
+//! The services this configuration made are deleted (their destinations with them), unless
+//! `lvs_flush_onstop` flushes everything; timeouts set by `lvs_timeouts` are set back to what
+//! they were. The orderly stop waits for the answers ([`IpvsExecutor::pending`]).
+//!
+//! # Ownership
+//! Only the services of the desired table are ever changed or deleted, plus those a reload
+//! removed from it (they were ours). Anyone else's (kube-proxy, a second balancer) are left
+//! alone; `lvs_flush` at start is the one exception, as configured.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
+use std::time::Duration;
+
+use log::{debug, error, info, warn};
+
+use crate::config::Config;
+use crate::config::global::FlushOnStop;
+use crate::ipvs::client::{Client, Event};
+use crate::ipvs::codec::{Reply, Request};
+use crate::ipvs::model::{ServiceKey, Timeouts};
+use crate::ipvs::reconcile::{self, Entry, Op, Table};
+use crate::netlink::{Outcome, Seq};
+use crate::reactor::{Core, TimerId};
+use crate::time::Instant;
+
+/// A reconciliation pass this often, to find what was changed behind our back.
+pub const PERIOD: Duration = Duration::from_secs(5);
+/// A pass this soon after a request failed unexpectedly.
+pub const RECHECK: Duration = Duration::from_secs(1);
+/// The longest wait between two tries to find IPVS.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// What a reactor token or timer of the IPVS side belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IpvsKey {
+    Socket,
+    Timer,
+}
+
+/// What a request was for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tag {
+    Info,
+    Timeouts,
+    Services,
+    Dests(ServiceKey),
+    /// A change; `what` for the log.
+    Change(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No IPVS (yet): the family is asked for again at the timer.
+    Unavailable,
+    /// Asking for the family.
+    Resolving,
+    /// A pass is reading the kernel's table: dumps still running.
+    Reading {
+        dumps: usize,
+    },
+    /// In step; the next pass at the timer.
+    Idle,
+    Stopping,
+}
+
+/// Counters for the statistics dump.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub passes: u64,
+    /// Changes sent, and of them those that put back what someone else changed.
+    pub changes: u64,
+    pub repairs: u64,
+    /// Refused requests by errno.
+    pub errors: BTreeMap<i32, u64>,
+}
+
+/// See the module doc.
+pub struct IpvsExecutor {
+    client: Client<Tag>,
+    phase: Phase,
+    desired: Table,
+    /// Services we made or keep (a reload that drops one deletes it).
+    owned: BTreeSet<ServiceKey>,
+    /// The kernel's table as the running pass reads it, then as we left it.
+    kernel: Table,
+    dump_of: HashMap<Seq, ServiceKey>,
+    /// A pass was asked for while one ran.
+    again: bool,
+    /// The first pass after start or reload (changes then are not repairs).
+    settling: bool,
+    backoff: Duration,
+    said_unavailable: bool,
+    timer: Option<TimerId>,
+    flush_at_start: bool,
+    flush_on_stop: FlushOnStop,
+    /// `lvs_timeouts`, and the kernel's before we set them.
+    timeouts: Timeouts,
+    original: Option<Timeouts>,
+    version: Option<String>,
+    pub counters: Counters,
+}
+
+impl IpvsExecutor {
+    /// Opens the socket and asks for the IPVS family; `None` (logged) when no netlink socket
+    /// can be had at all.
+    pub fn start<K: From<IpvsKey> + Copy>(
+        cfg: &Config,
+        core: &mut Core<K>,
+        now: Instant,
+    ) -> Option<IpvsExecutor> {
+        let client = match Client::new() {
+            Ok(c) => c,
+            Err(e) => {
+                error!("IPVS: generic netlink socket: {e}");
+                return None;
+            }
+        };
+        if let Err(e) = core.register_fd(&client, mio::Interest::READABLE, K::from(IpvsKey::Socket))
+        {
+            error!("IPVS: register the netlink socket: {e}");
+            return None;
+        }
+        let mut x = IpvsExecutor {
+            client,
+            phase: Phase::Resolving,
+            desired: Table::new(),
+            owned: BTreeSet::new(),
+            kernel: Table::new(),
+            dump_of: HashMap::new(),
+            again: false,
+            settling: true,
+            backoff: Duration::from_secs(1),
+            said_unavailable: false,
+            timer: None,
+            flush_at_start: cfg.global.lvs.flush,
+            flush_on_stop: cfg.global.lvs.flush_on_stop,
+            timeouts: timeouts_of(cfg),
+            original: None,
+            version: None,
+            counters: Counters::default(),
+        };
+        x.set_desired(cfg);
+        x.resolve(core, now);
+        Some(x)
+    }
+
+    fn set_desired(&mut self, cfg: &Config) {
+        let (t, notes) = crate::ipvs::desired::table(&cfg.lvs);
+        for n in notes {
+            warn!("IPVS: {n}");
+        }
+        self.desired = t;
+    }
+
+    fn resolve<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        self.phase = Phase::Resolving;
+        if let Err(e) = self.client.resolve() {
+            self.unavailable(core, now, e.raw_os_error().unwrap_or(libc::EIO));
+        }
+    }
+
+    fn unavailable<K: From<IpvsKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        errno: i32,
+    ) {
+        let err = io::Error::from_raw_os_error(errno);
+        if self.said_unavailable {
+            debug!("IPVS still not available: {err}");
+        } else {
+            self.said_unavailable = true;
+            error!(
+                "IPVS is not available ({err}): virtual servers are not programmed; the rest \
+                 runs on, and IPVS is looked for again (every {} s at most)",
+                MAX_BACKOFF.as_secs()
+            );
+        }
+        self.phase = Phase::Unavailable;
+        let wait = self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        self.arm(core, now + wait);
+    }
+
+    fn arm<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, at: Instant) {
+        if let Some(t) = self.timer.take() {
+            core.cancel(t);
+        }
+        self.timer = Some(core.arm(at, K::from(IpvsKey::Timer)));
+    }
+
+    /// The configuration changed: the next pass makes the kernel's table the new one.
+    pub fn reload<K: From<IpvsKey> + Copy>(
+        &mut self,
+        cfg: &Config,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
+        self.set_desired(cfg);
+        self.flush_on_stop = cfg.global.lvs.flush_on_stop;
+        self.timeouts = timeouts_of(cfg);
+        self.settling = true;
+        if self.phase == Phase::Idle {
+            self.set_timeouts();
+        }
+        self.pass(core, now);
+    }
+
+    /// Starts a pass (or marks one to follow the running one).
+    fn pass<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        match self.phase {
+            Phase::Idle => {}
+            Phase::Reading { .. } => {
+                self.again = true;
+                return;
+            }
+            Phase::Unavailable | Phase::Resolving | Phase::Stopping => return,
+        }
+        self.kernel.clear();
+        self.dump_of.clear();
+        if self
+            .client
+            .queue(
+                &Request::GetServices,
+                "dumping services".into(),
+                Tag::Services,
+            )
+            .is_some()
+        {
+            self.phase = Phase::Reading { dumps: 1 };
+            self.counters.passes += 1;
+        }
+        self.flush(core, now);
+    }
+
+    fn flush<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        if let Err(e) = self.client.flush() {
+            error!("IPVS: send: {e}");
+            self.arm(core, now + RECHECK);
+        }
+    }
+
+    pub fn on_io<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        let mut events = Vec::new();
+        self.client.recv(&mut events);
+        for ev in events {
+            self.event(core, now, ev);
+        }
+        self.flush(core, now);
+    }
+
+    fn event<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, ev: Event<Tag>) {
+        match ev {
+            Event::Family(Err(errno)) => self.unavailable(core, now, errno),
+            Event::Family(Ok(f)) => {
+                debug!("IPVS: generic netlink family {} ({} ops)", f.id, f.ops);
+                self.backoff = Duration::from_secs(1);
+                if self.said_unavailable {
+                    info!("IPVS is available now");
+                }
+                self.said_unavailable = false;
+                self.client
+                    .queue(&Request::GetInfo, "reading IPVS info".into(), Tag::Info);
+                self.client.queue(
+                    &Request::GetTimeouts,
+                    "reading timeouts".into(),
+                    Tag::Timeouts,
+                );
+                if std::mem::take(&mut self.flush_at_start) {
+                    info!("IPVS: flushing every virtual server (lvs_flush)");
+                    self.client.queue(
+                        &Request::Flush,
+                        "flushing (lvs_flush)".into(),
+                        Tag::Change("flush".into()),
+                    );
+                }
+                self.phase = Phase::Idle;
+                self.pass(core, now);
+            }
+            Event::Data { seq, reply } => self.data(seq, reply),
+            Event::Answer { tag, outcome, .. } => self.answer(core, now, tag, outcome),
+        }
+    }
+
+    fn data(&mut self, seq: Seq, reply: Result<Reply, crate::ipvs::codec::Malformed>) {
+        match reply {
+            Ok(Reply::Info(i)) => {
+                let v = i.version_string();
+                if self.version.as_deref() != Some(&v) {
+                    info!(
+                        "IPVS: version {v}, connection table size {}",
+                        i.conn_tab_size
+                    );
+                }
+                self.version = Some(v);
+            }
+            Ok(Reply::Timeouts(t)) => {
+                if self.original.is_none() {
+                    self.original = Some(t);
+                    self.set_timeouts();
+                }
+            }
+            Ok(Reply::Service(s)) => {
+                self.kernel.insert(
+                    s.key,
+                    Entry {
+                        service: s,
+                        dests: BTreeMap::new(),
+                    },
+                );
+            }
+            Ok(Reply::Dest(d, _)) => {
+                if let Some(e) = self.dump_of.get(&seq).and_then(|k| self.kernel.get_mut(k)) {
+                    e.dests.insert((d.addr, d.port), d);
+                }
+            }
+            Ok(Reply::Daemon(_)) | Ok(Reply::Other(_)) => {}
+            Err(m) => warn!("IPVS: unreadable reply: {m}"),
+        }
+    }
+
+    fn set_timeouts(&mut self) {
+        let t = self.timeouts;
+        if t != Timeouts::default() {
+            self.client.queue(
+                &Request::SetTimeouts(t),
+                "setting lvs_timeouts".into(),
+                Tag::Change("lvs_timeouts".into()),
+            );
+        }
+    }
+
+    fn answer<K: From<IpvsKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        tag: Tag,
+        outcome: Outcome,
+    ) {
+        if let Some(errno) = outcome.errno() {
+            *self.counters.errors.entry(errno).or_default() += 1;
+        }
+        match tag {
+            Tag::Services => {
+                if outcome.errno().is_some() {
+                    return self.failed_read(core, now);
+                }
+                let keys: Vec<ServiceKey> = self.kernel.keys().copied().collect();
+                let mut dumps = 0;
+                for k in keys {
+                    if let Some(seq) = self.client.queue(
+                        &Request::GetDests(k),
+                        format!("dumping {k:?}"),
+                        Tag::Dests(k),
+                    ) {
+                        self.dump_of.insert(seq, k);
+                        dumps += 1;
+                    }
+                }
+                self.dumps_done(core, now, dumps);
+            }
+            Tag::Dests(_) => {
+                if outcome.errno().is_some() {
+                    return self.failed_read(core, now);
+                }
+                if let Phase::Reading { dumps } = self.phase {
+                    self.dumps_done(core, now, dumps.saturating_sub(1));
+                }
+            }
+            Tag::Change(what) => {
+                if let Outcome::Failed { errno, text } = &outcome {
+                    let detail = text
+                        .as_deref()
+                        .map(|t| format!(" ({t})"))
+                        .unwrap_or_default();
+                    error!(
+                        "IPVS: {what}: {}{detail}",
+                        io::Error::from_raw_os_error(*errno)
+                    );
+                    if self.phase != Phase::Stopping {
+                        self.arm(core, now + RECHECK);
+                    }
+                } else if outcome == Outcome::Lost && self.phase != Phase::Stopping {
+                    self.arm(core, now + RECHECK);
+                }
+            }
+            Tag::Info | Tag::Timeouts => {}
+        }
+    }
+
+    fn failed_read<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        if self.phase != Phase::Stopping {
+            self.phase = Phase::Idle;
+            self.arm(core, now + RECHECK);
+        }
+    }
+
+    /// `dumps` dumps of the pass still run; at 0 the table is read: send the difference.
+    fn dumps_done<K: From<IpvsKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        dumps: usize,
+    ) {
+        if self.phase == Phase::Stopping {
+            return;
+        }
+        if dumps > 0 {
+            self.phase = Phase::Reading { dumps };
+            return;
+        }
+        let ops = reconcile::diff(&self.desired, &self.kernel, &self.owned);
+        let repair = !std::mem::take(&mut self.settling);
+        for op in &ops {
+            let what = describe(op);
+            if repair {
+                warn!("IPVS: {what} (the kernel's table differed from ours)");
+                self.counters.repairs += 1;
+            } else {
+                info!("IPVS: {what}");
+            }
+            self.counters.changes += 1;
+            let req = match op {
+                Op::AddService(s) => Request::NewService(s),
+                Op::EditService(s) => Request::SetService(s),
+                Op::DelService(k) => Request::DelService(*k),
+                Op::AddDest(k, d) => Request::NewDest(*k, d),
+                Op::EditDest(k, d) => Request::SetDest(*k, d),
+                Op::DelDest(k, (a, p)) => Request::DelDest(*k, *a, *p),
+            };
+            self.client.queue(&req, what.clone(), Tag::Change(what));
+        }
+        reconcile::apply(&mut self.kernel, &ops);
+        self.owned = self.desired.keys().copied().collect();
+        self.phase = Phase::Idle;
+        if std::mem::take(&mut self.again) {
+            self.settling = true;
+            self.pass(core, now);
+        } else {
+            self.arm(core, now + PERIOD);
+        }
+    }
+
+    pub fn on_timer<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        self.timer = None;
+        match self.phase {
+            Phase::Unavailable => self.resolve(core, now),
+            Phase::Idle => self.pass(core, now),
+            Phase::Resolving | Phase::Reading { .. } | Phase::Stopping => {}
+        }
+        self.flush(core, now);
+    }
+
+    /// Deletes what this configuration made (or flushes, with `lvs_flush_onstop`) and sets the
+    /// timeouts back.
+    pub fn stop<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        if let Some(t) = self.timer.take() {
+            core.cancel(t);
+        }
+        let was = self.phase;
+        self.phase = Phase::Stopping;
+        if matches!(was, Phase::Unavailable | Phase::Resolving) {
+            return;
+        }
+        match self.flush_on_stop {
+            FlushOnStop::All => {
+                info!("IPVS: flushing every virtual server (lvs_flush_onstop)");
+                self.client.queue(
+                    &Request::Flush,
+                    "flushing at stop".into(),
+                    Tag::Change("flush".into()),
+                );
+            }
+            FlushOnStop::No | FlushOnStop::Vs => {
+                let keys: Vec<ServiceKey> = self.owned.iter().copied().collect();
+                for k in keys {
+                    let what = format!("removing {}", key_text(&k));
+                    self.client
+                        .queue(&Request::DelService(k), what.clone(), Tag::Change(what));
+                }
+            }
+        }
+        if let (Some(orig), true) = (self.original, self.timeouts != Timeouts::default()) {
+            self.client.queue(
+                &Request::SetTimeouts(orig),
+                "restoring timeouts".into(),
+                Tag::Change("restoring timeouts".into()),
+            );
+        }
+        self.flush(core, now);
+    }
+
+    /// Requests not answered yet.
+    pub fn pending(&self) -> usize {
+        self.client.pending()
+    }
+
+    /// The kernel's table as we last read and changed it.
+    pub fn table(&self) -> &Table {
+        &self.kernel
+    }
+
+    pub fn available(&self) -> bool {
+        !matches!(self.phase, Phase::Unavailable | Phase::Resolving)
+    }
+}
+
+fn timeouts_of(cfg: &Config) -> Timeouts {
+    let t = &cfg.global.lvs.timeouts;
+    Timeouts {
+        tcp: t.tcp.unwrap_or(0),
+        tcp_fin: t.tcpfin.unwrap_or(0),
+        udp: t.udp.unwrap_or(0),
+    }
+}
+
+/// `TCP 10.0.0.1:80`, `FWM 7`, as ipvsadm writes them.
+pub fn key_text(k: &ServiceKey) -> String {
+    match *k {
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => {
+            let proto = match protocol {
+                crate::ipvs::model::TCP => "TCP",
+                crate::ipvs::model::UDP => "UDP",
+                crate::ipvs::model::SCTP => "SCTP",
+                _ => "?",
+            };
+            match addr {
+                std::net::IpAddr::V4(a) => format!("{proto} {a}:{port}"),
+                std::net::IpAddr::V6(a) => format!("{proto} [{a}]:{port}"),
+            }
+        }
+        ServiceKey::Fwmark { mark, .. } => format!("FWM {mark}"),
+    }
+}
+
+fn dest_text(a: std::net::IpAddr, port: u16) -> String {
+    match a {
+        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
+        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+fn describe(op: &Op) -> String {
+    match op {
+        Op::AddService(s) => format!("adding service {} ({})", key_text(&s.key), s.scheduler),
+        Op::EditService(s) => format!("changing service {} ({})", key_text(&s.key), s.scheduler),
+        Op::DelService(k) => format!("removing service {}", key_text(k)),
+        Op::AddDest(k, d) => format!(
+            "adding real server {} to {} (weight {})",
+            dest_text(d.addr, d.port),
+            key_text(k),
+            d.weight
+        ),
+        Op::EditDest(k, d) => format!(
+            "changing real server {} of {} (weight {})",
+            dest_text(d.addr, d.port),
+            key_text(k),
+            d.weight
+        ),
+        Op::DelDest(k, (a, p)) => {
+            format!(
+                "removing real server {} from {}",
+                dest_text(*a, *p),
+                key_text(k)
+            )
+        }
+    }
+}
