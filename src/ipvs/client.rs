@@ -27,9 +27,8 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use neli::consts::socket::{Msg as SendFlags, NlFamily};
 use neli::socket::NlSocket;
-use neli::utils::Groups;
 
-use crate::netlink::wire::{self, Messages, NETLINK_CAP_ACK, NETLINK_EXT_ACK};
+use crate::netlink::wire::{self, Messages};
 use crate::netlink::{Kind, Outcome, Rx, Seq, Tracker, TrackerStats, drain};
 
 use super::codec::{self, Family, Malformed, Reply, Request};
@@ -93,12 +92,7 @@ pub struct Client<T> {
 impl<T> Client<T> {
     /// Opens the socket (non-blocking, close-on-exec) with capped ACKs and extended-ack text.
     pub fn new() -> io::Result<Client<T>> {
-        let sock = NlSocket::connect(NlFamily::Generic, None, Groups::empty())?;
-        sock.nonblock()?;
-        let fd = sock.as_raw_fd();
-        let _ = crate::sys::netlink_setsockopt(fd, NETLINK_CAP_ACK, 1);
-        let _ = crate::sys::netlink_setsockopt(fd, NETLINK_EXT_ACK, 1);
-        let _ = crate::sys::set_rcvbuf(fd, RCVBUF);
+        let sock = crate::netlink::command_socket(NlFamily::Generic, RCVBUF)?;
         Ok(Client {
             sock,
             tracker: Tracker::new("ipvs"),

@@ -83,6 +83,24 @@ pub use tracker::{Kind, Outcome, Reply, Seq, Tracker, TrackerStats};
 use std::io;
 use std::os::fd::RawFd;
 
+/// A command socket of `family`: non-blocking, close-on-exec, no multicast groups, in the
+/// calling thread's network namespace, with capped ACKs (the echoed request cut to its header)
+/// and extended-ack text (a kernel without either still works), and a receive buffer of
+/// `rcvbuf` bytes.
+pub fn command_socket(
+    family: neli::consts::socket::NlFamily,
+    rcvbuf: usize,
+) -> io::Result<neli::socket::NlSocket> {
+    use std::os::fd::AsRawFd;
+    let sock = neli::socket::NlSocket::connect(family, None, neli::utils::Groups::empty())?;
+    sock.nonblock()?;
+    let fd = sock.as_raw_fd();
+    let _ = crate::sys::netlink_setsockopt(fd, wire::NETLINK_CAP_ACK, 1);
+    let _ = crate::sys::netlink_setsockopt(fd, wire::NETLINK_EXT_ACK, 1);
+    let _ = crate::sys::set_rcvbuf(fd, rcvbuf);
+    Ok(sock)
+}
+
 /// One thing [`drain`] read.
 pub(crate) enum Rx<'a> {
     /// A datagram from the kernel; `truncated`: it was longer than the buffer, the rest is lost.

@@ -11,12 +11,10 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use neli::consts::socket::{Msg as SendFlags, NlFamily};
 use neli::socket::NlSocket;
-use neli::utils::Groups;
 
 use super::Rx;
 use super::request::{self, Addr, EncodeError, NewMacvlan, RouteMsg, RuleMsg};
 use super::tracker::{Kind, Reply, Seq, Tracker};
-use super::wire::{NETLINK_CAP_ACK, NETLINK_EXT_ACK};
 
 /// Why a request was not sent.
 #[derive(Debug)]
@@ -132,13 +130,8 @@ impl<T> Rtnl<T> {
     /// thread's network namespace. Asks for capped ACKs (the echoed request is cut to its
     /// header) with extended-ack text; a kernel without either still works.
     pub fn new() -> io::Result<Rtnl<T>> {
-        let sock = NlSocket::connect(NlFamily::Route, None, Groups::empty())?;
-        sock.nonblock()?;
-        let fd = sock.as_raw_fd();
-        let _ = crate::sys::netlink_setsockopt(fd, NETLINK_CAP_ACK, 1);
-        let _ = crate::sys::netlink_setsockopt(fd, NETLINK_EXT_ACK, 1);
         // Room for the ACKs of a burst of requests (a failover with many VIPs and routes).
-        let _ = crate::sys::set_rcvbuf(fd, 1 << 20);
+        let sock = super::command_socket(NlFamily::Route, 1 << 20)?;
         Ok(Rtnl {
             sock,
             tracker: Tracker::new("netlink"),
