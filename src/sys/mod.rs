@@ -644,6 +644,19 @@ pub fn set_realtime(prio: i32, rttime_us: u64) -> io::Result<()> {
     cvt(unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) }).map(drop)
 }
 
+/// RLIMIT_RTTIME unlimited (for a reload at SCHED_RR; [`set_realtime`] sets it again). Raising
+/// the hard limit needs CAP_SYS_RESOURCE. While the soft limit is unlimited the kernel does not
+/// count the real-time ticks (kernel/sched/rt.c `watchdog`), so setting the limit again after
+/// a long reload does not fire it at once.
+pub fn lift_rttime() -> io::Result<()> {
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: lim is a live rlimit.
+    cvt(unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) }).map(drop)
+}
+
 /// `mlockall(MCL_CURRENT | MCL_FUTURE)`.
 pub fn lock_memory() -> io::Result<()> {
     // SAFETY: plain syscall.
