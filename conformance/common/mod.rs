@@ -188,6 +188,11 @@ impl Daemon {
 
     /// The time the first log line containing `needle` was read, waiting up to `limit`.
     pub fn wait_for(&self, needle: &str, limit: Duration) -> Option<Instant> {
+        self.wait_nth(needle, 1, limit)
+    }
+
+    /// The time the `n`-th (from 1) log line containing `needle` was read, waiting up to `limit`.
+    pub fn wait_nth(&self, needle: &str, n: usize, limit: Duration) -> Option<Instant> {
         let mut found = None;
         poll_until(limit, || {
             found = self
@@ -195,7 +200,8 @@ impl Daemon {
                 .lock()
                 .unwrap()
                 .iter()
-                .find(|(_, l)| l.contains(needle))
+                .filter(|(_, l)| l.contains(needle))
+                .nth(n.saturating_sub(1))
                 .map(|(t, _)| *t);
             found.is_some()
         });
