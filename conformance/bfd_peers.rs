@@ -114,8 +114,31 @@ fn packet_window(lab: &Lab, us: IpAddr) -> Vec<Seen> {
     seen
 }
 
-/// Our packets of a session that is Up: TTL/hop limit, ports, intervals.
-fn check_our_packets(seen: &[Seen], us: IpAddr, port: u16, ttl: u8, ms: u32) {
+/// [`packet_window`] with [`check_our_packets`]. The periodic gaps are a timing claim on a shared
+/// host (one late packet makes two gaps out of range): a window failing them is taken again,
+/// and 2 of up to 3 windows must pass (the other checks hold on every one). The last window.
+fn checked_window(lab: &Lab, us: IpAddr, port: u16, ttl: u8, ms: u32) -> Vec<Seen> {
+    let mut fails = Vec::new();
+    let mut passes = 0;
+    loop {
+        let seen = packet_window(lab, us);
+        match check_our_packets(&seen, us, port, ttl, ms) {
+            Ok(()) => passes += 1,
+            Err(e) => {
+                eprintln!("{e}: taking another window");
+                fails.push(e);
+            }
+        }
+        assert!(fails.len() < 2, "{fails:?}");
+        if passes == 2 || (passes == 1 && fails.is_empty()) {
+            return seen;
+        }
+    }
+}
+
+/// Our packets of a session that is Up: TTL/hop limit, ports, intervals (asserted); the
+/// periodic gaps (returned).
+fn check_our_packets(seen: &[Seen], us: IpAddr, port: u16, ttl: u8, ms: u32) -> Result<(), String> {
     let ours: Vec<&Seen> = seen.iter().filter(|s| s.src == us).collect();
     assert!(!ours.is_empty(), "no packet from {us} on the wire");
     for s in &ours {
@@ -149,11 +172,13 @@ fn check_our_packets(seen: &[Seen], us: IpAddr, port: u16, ttl: u8, ms: u32) {
                 && **g <= interval + Duration::from_millis(2)
         })
         .count();
-    assert!(
-        gaps.len() >= 5 && within * 10 >= gaps.len() * 9,
+    if gaps.len() >= 5 && within * 10 >= gaps.len() * 9 {
+        return Ok(());
+    }
+    Err(format!(
         "periodic gaps outside 75-100 % of {interval:?}: {within} of {} within; {gaps:?}",
         gaps.len()
-    );
+    ))
 }
 
 /// Freezes `pid` (the peer) and measures on the wire from the peer's last packet to our first
@@ -315,8 +340,7 @@ fn frr_single_hop(v6: bool) {
     );
     let logs = |rs: &Side| frr_logs(rs, &frr);
     wait_up_with_frr(&rs, &frr, "frr", us);
-    let seen = packet_window(&lab, us);
-    check_our_packets(&seen, us, 3784, 255, 50);
+    let seen = checked_window(&lab, us, 3784, 255, 50);
     assert!(seen.iter().any(|s| s.src == peer && s.state == State::Up));
 
     // FRR changes its transmit interval: its Poll, our Final.
@@ -415,8 +439,7 @@ fn keepalived_single_hop(v6: bool) {
             logs()
         );
     }
-    let seen = packet_window(&lab, us);
-    check_our_packets(&seen, us, 3784, 255, 50);
+    checked_window(&lab, us, 3784, 255, 50);
 
     // keepalived changes its intervals on reload: its Poll, our Final.
     let t = std::time::Instant::now();
@@ -462,8 +485,7 @@ fn frr_multihop_ipv4_through_a_router() {
         &rs_conf(&ours("mh", peer, us, 50, "    multihop\n    max_hops 1\n")),
     );
     wait_up_with_frr(&rs, &frr, "mh", us);
-    let seen = packet_window(&lab, us);
-    check_our_packets(&seen, us, 4784, 255, 50);
+    let seen = checked_window(&lab, us, 4784, 255, 50);
     // On the bridge (between us and the router) FRR's packets have crossed one router.
     assert!(
         seen.iter()

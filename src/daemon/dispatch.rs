@@ -295,21 +295,23 @@ impl Daemon {
     }
 
     /// Whether the next reload leaves SCHED_RR for normal priority: under `vrrp_rt_priority`,
-    /// when the last reload took RLIMIT_RTTIME or longer (see [`Daemon::reload`]).
+    /// when the last reload took RLIMIT_RTTIME or longer, or the limit cannot be lifted (a hard
+    /// limit set outside; see [`Daemon::reload`]).
     fn reload_demotes(&self) -> bool {
         let s = self.sched();
         let rttime = Duration::from_micros(u64::from(s.rlimit_rttime.unwrap_or(10_000)));
-        s.rt_priority.is_some() && self.reload_cost >= rttime
+        s.rt_priority.is_some() && (self.reload_cost >= rttime || !sys::rttime_liftable())
     }
 
     /// Under `vrrp_rt_priority` a reload that may read a large configuration could run past
-    /// RLIMIT_RTTIME (SIGXCPU, then SIGKILL) and hold a CPU from the host: keepalived reloads at
-    /// normal priority. At normal priority the loop first waits for a CPU behind the host's
+    /// RLIMIT_RTTIME (SIGXCPU ends the process) and hold a CPU from the host: keepalived reloads
+    /// at normal priority. At normal priority the loop first waits for a CPU behind the host's
     /// other processes, though (measured: 15.9 ms from sched_setscheduler to the reload's first
     /// line on a loaded 2-core host, with an advert due 19.4 ms after the SIGHUP: it went out
     /// 13.8 ms late, the reload itself taking 1.2 ms). So a reload whose last run took
     /// less than RLIMIT_RTTIME stays at SCHED_RR with the limit lifted while it runs (a file that
-    /// grew a lot is read once so, the reload after it at normal priority); a longer one runs at
+    /// grew a lot is read once so, the reload after it at normal priority); a longer one, or
+    /// any when the hard limit is not unlimited (lifting it needs CAP_SYS_RESOURCE), runs at
     /// normal priority, placed with [`NORMAL_SCHED_WAIT`] to spare. Either way the scheduling
     /// of the new configuration follows.
     fn reload(&mut self, core: &mut Core<Key>, now: Instant) {
