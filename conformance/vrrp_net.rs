@@ -1244,7 +1244,7 @@ fn notify_fifo_lines_are_ordered_and_scripts_get_keepalived_arguments() {
 
 /// SIGHUP: 50 reloads of an unchanged configuration while a backup watches: no failover, no
 /// priority 0, no gap in the master's adverts longer than one interval plus 2 ms (kernel time
-/// stamps on the bridge). Then an invalid configuration changes nothing; removing the instance
+/// stamps on the bridge; the median of up to three bursts, see `common::median_within`). Then an invalid configuration changes nothing; removing the instance
 /// hands over with priority 0 and takes the VIP away; adding it back makes it preempt again.
 #[test]
 fn reloads_keep_state_without_a_blip() {
@@ -1287,46 +1287,60 @@ fn reloads_keep_state_without_a_blip() {
     );
     let conf = run.nodes[0].run.join("keepalived.conf");
     let good = std::fs::read_to_string(&conf).unwrap();
-    let start = Instant::now();
-    for k in 0..50 {
-        run.nodes[0].daemon.signal(libc::SIGHUP);
-        let want = k + 1;
+    // One burst: 50 reloads, spread over the adverts; its largest gap between adverts.
+    let mut reloads = 0;
+    let mut burst = || {
+        let start = Instant::now();
+        for _ in 0..50 {
+            run.nodes[0].daemon.signal(libc::SIGHUP);
+            reloads += 1;
+            assert!(
+                poll_until(Duration::from_secs(3), || run.nodes[0]
+                    .daemon
+                    .log()
+                    .matches("Reload finished")
+                    .count()
+                    >= reloads),
+                "reload {reloads} not finished\n{}",
+                run.logs()
+            );
+            std::thread::sleep(Duration::from_millis(30)); // spread the reloads over adverts
+        }
+        let end = Instant::now();
+        let adverts: Vec<Advert> = run
+            .adverts_from(0)
+            .into_iter()
+            .filter(|a| a.at >= start && a.at <= end)
+            .collect();
+        assert!(adverts.len() >= 10, "{} adverts", adverts.len());
         assert!(
-            poll_until(Duration::from_secs(3), || run.nodes[0]
-                .daemon
-                .log()
-                .matches("Reload finished")
-                .count()
-                >= want),
-            "reload {want} not finished\n{}",
-            run.logs()
+            adverts.iter().all(|a| a.priority == 150),
+            "priority changed during reloads"
         );
-        std::thread::sleep(Duration::from_millis(30)); // spread the reloads over adverts
-    }
-    let end = Instant::now();
-    let adverts: Vec<Advert> = run
-        .adverts_from(0)
-        .into_iter()
-        .filter(|a| a.at >= start && a.at <= end)
-        .collect();
-    assert!(adverts.len() >= 10, "{} adverts", adverts.len());
-    assert!(
-        adverts.iter().all(|a| a.priority == 150),
-        "priority changed during reloads"
-    );
-    let max_gap = adverts
-        .windows(2)
-        .filter_map(|w| w[1].kts?.checked_sub(w[0].kts?))
-        .max()
-        .unwrap();
-    eprintln!(
-        "50 reloads in {:?}: {} adverts, largest gap {max_gap:?}",
-        end - start,
-        adverts.len()
-    );
-    assert!(
-        max_gap <= case.interval() + Duration::from_millis(2),
-        "gap {max_gap:?} in the adverts"
+        let max_gap = adverts
+            .windows(2)
+            .filter_map(|w| w[1].kts?.checked_sub(w[0].kts?))
+            .max()
+            .unwrap();
+        eprintln!(
+            "50 reloads in {:?}: {} adverts, largest gap {max_gap:?}",
+            end - start,
+            adverts.len()
+        );
+        max_gap
+    };
+    // The claim: a reload never delays an advert, so the largest gap stays within the interval
+    // + 2 ms. Even at SCHED_RR a process can wake late on the test host (a VM with a
+    // non-preemptible kernel: a SCHED_RR probe there saw 45 ms once in 7263 wakeups), so a
+    // burst over the bound is repeated and the median of three bursts must be within it. A
+    // delay of our own still fails: with reloads at normal priority (the cause of this test's
+    // flake, see `Daemon::reload` in src/daemon/dispatch.rs) 7 of 8 runs failed on a loaded
+    // host. No burst may miss an advert (a gap of two intervals).
+    common::median_within(
+        "largest gap between adverts during 50 reloads",
+        case.interval() + Duration::from_millis(2),
+        case.interval() * 2 - Duration::from_millis(1),
+        &mut burst,
     );
     assert!(
         !run.nodes[1].daemon.log().contains("Entering MASTER"),
@@ -1338,6 +1352,15 @@ fn reloads_keep_state_without_a_blip() {
             .daemon
             .log()
             .contains("VRRP reload: 1 unchanged, 0 changed, 0 new")
+    );
+    // Short reloads stay at SCHED_RR (RLIMIT_RTTIME lifted while they run).
+    assert!(
+        !run.nodes[0]
+            .daemon
+            .log()
+            .contains("Reloading at normal priority"),
+        "{}",
+        run.logs()
     );
 
     // An invalid configuration: refused, nothing changes.

@@ -57,6 +57,45 @@ pub fn poll_every(limit: Duration, step: Duration, mut cond: impl FnMut() -> boo
     }
 }
 
+/// A latency claim checked on a shared, noisy host. CI runs the tests of one binary in
+/// parallel on 2 cores of a VM whose vCPUs the hypervisor preempts: there a SCHED_RR probe
+/// sleeping 2 ms woke up to 45 ms late (4 of 7263 wakeups over 10 ms), so one measurement
+/// can be late with nothing wrong in the daemon. `measure` runs once; when that is over
+/// `bound`, it runs twice more. The median of the measurements must be within `bound` (the
+/// precise claim: a delay of our own, present in most runs, moves the median) and every one
+/// within `ceiling` (a timer that never fires or fires far too late fails at once). Returns
+/// the measurements.
+pub fn median_within(
+    what: &str,
+    bound: Duration,
+    ceiling: Duration,
+    mut measure: impl FnMut() -> Duration,
+) -> Vec<Duration> {
+    let mut took = Vec::new();
+    while took.len() < 3 {
+        let t = measure();
+        assert!(
+            t <= ceiling,
+            "{what}: {t:?}, over the ceiling {ceiling:?} (measurements {took:?})"
+        );
+        took.push(t);
+        if took.len() == 1 && t <= bound {
+            break;
+        }
+        if took.len() == 1 {
+            eprintln!("{what}: {t:?} is over {bound:?}: measuring again (median of 3)");
+        }
+    }
+    let mut sorted = took.clone();
+    sorted.sort();
+    let median = sorted[sorted.len() / 2];
+    assert!(
+        median <= bound,
+        "{what}: median {median:?} over {bound:?} (measurements {took:?})"
+    );
+    took
+}
+
 pub fn send(pid: i32, sig: i32) {
     // SAFETY: plain syscall.
     unsafe { libc::kill(pid, sig) };
@@ -149,6 +188,11 @@ impl Daemon {
 
     /// The time the first log line containing `needle` was read, waiting up to `limit`.
     pub fn wait_for(&self, needle: &str, limit: Duration) -> Option<Instant> {
+        self.wait_nth(needle, 1, limit)
+    }
+
+    /// The time the `n`-th (from 1) log line containing `needle` was read, waiting up to `limit`.
+    pub fn wait_nth(&self, needle: &str, n: usize, limit: Duration) -> Option<Instant> {
         let mut found = None;
         poll_until(limit, || {
             found = self
@@ -156,7 +200,8 @@ impl Daemon {
                 .lock()
                 .unwrap()
                 .iter()
-                .find(|(_, l)| l.contains(needle))
+                .filter(|(_, l)| l.contains(needle))
+                .nth(n.saturating_sub(1))
                 .map(|(t, _)| *t);
             found.is_some()
         });

@@ -193,9 +193,16 @@ pub fn next_deadline<K>(subs: &[&dyn Subsystem<K>]) -> Option<Instant> {
 
 /// When a reload that holds the loop for `cost` should run: `None` for now, or just after
 /// `next` (the earliest deadline of any subsystem) when that falls within twice the cost (plus
-/// a millisecond) of `now`, so that a reload never delays an advert.
-pub fn reload_at(now: Instant, cost: Duration, next: Option<Instant>) -> Option<Instant> {
-    let margin = cost * 2 + Duration::from_millis(1);
+/// a millisecond, plus `wait`) of `now`, so that a reload never delays an advert. `wait` is how
+/// long the reload may wait for a CPU before it starts: zero when the loop keeps its
+/// scheduling; a reload that leaves SCHED_RR queues behind the host's runnable processes first.
+pub fn reload_at(
+    now: Instant,
+    cost: Duration,
+    wait: Duration,
+    next: Option<Instant>,
+) -> Option<Instant> {
+    let margin = cost * 2 + Duration::from_millis(1) + wait;
     match next {
         Some(next) if next < now + margin => Some(next + Duration::from_micros(50)),
         _ => None,

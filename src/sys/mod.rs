@@ -627,12 +627,16 @@ pub fn set_nice(nice: i32) -> io::Result<()> {
 }
 
 /// SCHED_RR at `prio` for this process, with RLIMIT_RTTIME `rttime_us` (microseconds of CPU
-/// without a blocking call before the kernel sends SIGXCPU, then SIGKILL: the guard against a
-/// real-time loop that spins).
+/// without a blocking call before the kernel sends SIGXCPU, whose default action ends the
+/// process: the guard against a real-time loop that spins). Only the soft limit is set (at most
+/// the hard one, which stays as it is): [`lift_rttime`] can then lift it for a reload without
+/// CAP_SYS_RESOURCE (containers often lack it). The daemon never catches SIGXCPU, so the hard
+/// limit's SIGKILL is not needed as a backstop.
 pub fn set_realtime(prio: i32, rttime_us: u64) -> io::Result<()> {
+    let hard = rttime_hard()?;
     let lim = libc::rlimit {
-        rlim_cur: rttime_us as libc::rlim_t,
-        rlim_max: rttime_us as libc::rlim_t,
+        rlim_cur: (rttime_us as libc::rlim_t).min(hard),
+        rlim_max: hard,
     };
     // SAFETY: lim is a live rlimit.
     cvt(unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) })?;
@@ -642,6 +646,36 @@ pub fn set_realtime(prio: i32, rttime_us: u64) -> io::Result<()> {
     param.sched_priority = prio;
     // SAFETY: param is a live sched_param.
     cvt(unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) }).map(drop)
+}
+
+/// The hard RLIMIT_RTTIME of this process.
+fn rttime_hard() -> io::Result<libc::rlim_t> {
+    // SAFETY: rlimit is plain data; getrlimit fills it.
+    let mut lim: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: lim is a live rlimit.
+    cvt(unsafe { libc::getrlimit(libc::RLIMIT_RTTIME, &mut lim) })?;
+    Ok(lim.rlim_max)
+}
+
+/// Whether [`lift_rttime`] can work: the hard RLIMIT_RTTIME is unlimited.
+pub fn rttime_liftable() -> bool {
+    rttime_hard().is_ok_and(|h| h == libc::RLIM_INFINITY)
+}
+
+/// The soft RLIMIT_RTTIME unlimited, for a reload at SCHED_RR ([`set_realtime`] sets it again);
+/// refused unless [`rttime_liftable`]. While the soft limit is unlimited the kernel does not
+/// count the real-time ticks (kernel/sched/rt.c `watchdog`), so setting it again after a long
+/// reload does not fire it.
+pub fn lift_rttime() -> io::Result<()> {
+    if !rttime_liftable() {
+        return Err(io::Error::from_raw_os_error(libc::EPERM));
+    }
+    let lim = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: lim is a live rlimit.
+    cvt(unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &lim) }).map(drop)
 }
 
 /// `mlockall(MCL_CURRENT | MCL_FUTURE)`.
