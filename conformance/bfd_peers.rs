@@ -332,6 +332,7 @@ fn frr_single_hop(v6: bool) {
     let dir = TempDir::new("bfd-frr");
     let (us, peer) = (addr(&lab, 0, v6), addr(&lab, 1, v6));
     let frr = Frr::start(&lab.routers[1].ns, &frr_conf(us, peer, 50, false));
+    frr.realtime();
     let mut rs = start_rs(
         &lab,
         0,
@@ -478,6 +479,7 @@ fn frr_multihop_ipv4_through_a_router() {
     let us = addr(&lab, 0, false);
     let peer = IpAddr::V4(far.far_v4);
     let frr = Frr::start(&far.far.0, &frr_conf(us, peer, 50, true));
+    frr.realtime();
     let rs = start_rs(
         &lab,
         0,

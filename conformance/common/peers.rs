@@ -140,6 +140,18 @@ impl Frr {
         self.bfdd.as_ref().map_or(0, |c| c.id() as i32)
     }
 
+    /// Runs bfdd (every thread) at SCHED_RR 50, as our daemon runs in these tests: a peer
+    /// starved by the tests beside it on a loaded host would time our session out and the
+    /// test would see a flap that is the host's, not ours.
+    pub fn realtime(&self) {
+        let pid = self.bfdd_pid().to_string();
+        let ok = std::process::Command::new("chrt")
+            .args(["-a", "-r", "-p", "50", &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "chrt -a -r -p 50 {pid} failed");
+    }
+
     /// zebra's pid.
     pub fn zebra_pid(&self) -> i32 {
         self.zebra.as_ref().map_or(0, |c| c.id() as i32)
