@@ -18,9 +18,9 @@
 //! Run (root): `cargo bench --bench vrrp`. Settings: `KRS_BENCH_CPU_SECS` (CPU window, default
 //! 20 s; 60 for the full measurement), `KRS_BENCH_TRIALS` (failover trials per case and
 //! implementation at 1 s, default 5; the 10 ms case runs three times as many),
-//! `KRS_BENCH_STRACE_SECS` (part d's window, default 5), `KRS_BENCH_ONLY=syscalls` (part d
-//! alone, with the CPU of the runs it traces). Without keepalived
-//! it prints SKIP (a failure under KEEPALIVED_RS_FULL_TESTS=1).
+//! `KRS_BENCH_STRACE_SECS` (part d's window, default 3 s), `KRS_BENCH_ONLY=syscalls` (part d
+//! alone, with the CPU of the runs it traces). Without keepalived it prints SKIP (a failure under
+//! KEEPALIVED_RS_FULL_TESTS=1); without strace, part d is skipped the same way.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -803,7 +803,7 @@ fn main() {
         common::have("strace", "-V"),
         "vrrp benchmark part d: strace not installed",
     )
-    .then(|| Duration::from_secs(env_num("KRS_BENCH_STRACE_SECS", 5).max(1)));
+    .then(|| Duration::from_secs(env_num("KRS_BENCH_STRACE_SECS", 3).max(1)));
     println!("VRRP benchmark: keepalived-rs and keepalived side by side, in this run");
     facts(ka);
     println!(
