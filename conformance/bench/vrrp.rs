@@ -1012,7 +1012,10 @@ fn main() {
             w.as_secs()
         );
         println!(
-            "   calls per event (200 events a second: each instance's advert), then by call (failed: EAGAIN and such)"
+            "   calls per event (200 events a second: each instance's advert), then by call (failed: EAGAIN and such);"
+        );
+        println!(
+            "   a traced daemon runs slower, so more adverts queue per wake than untraced: per-wake calls weigh less"
         );
         println!(
             "{:<36} {:<15} {:>6}  by call",
