@@ -41,6 +41,13 @@ fn can_run() -> bool {
         )
 }
 
+/// A raw IPv4 VRRP socket on `eth0` of the thread's namespace, in the VRRP group 224.0.0.18.
+fn eth0_socket() -> RawIpSocket {
+    let s = RawIpSocket::v4("eth0", if_index("eth0").unwrap()).unwrap();
+    s.join(IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))).unwrap();
+    s
+}
+
 /// A VRRPv2 advert as keepalived sends it (IPv4 header with TOS 0xC0, TTL 255), built by hand.
 fn hand_made_v2(src: Ipv4Addr) -> Vec<u8> {
     let mut v = vec![
@@ -83,9 +90,7 @@ fn raw_sockets_carry_multicast_vrrp_between_namespaces() {
     let (tx, rx) = std::sync::mpsc::channel();
     let receiver = std::thread::spawn(move || {
         in_ns(&ns1, move || {
-            let idx = if_index("eth0").unwrap();
-            let s = RawIpSocket::v4("eth0", idx).unwrap();
-            s.join(IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))).unwrap();
+            let s = eth0_socket();
             tx.send(()).unwrap();
             let mut buf = [0u8; 2048];
             let mut got = None;
@@ -103,8 +108,7 @@ fn raw_sockets_carry_multicast_vrrp_between_namespaces() {
     let sent = hand_made_v2(src);
     let pkt = sent.clone();
     in_ns(&ns0, move || {
-        let idx = if_index("eth0").unwrap();
-        let s = RawIpSocket::v4("eth0", idx).unwrap();
+        let s = eth0_socket();
         s.send(&pkt, IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18)), None)
             .unwrap();
     });
@@ -120,6 +124,83 @@ fn raw_sockets_carry_multicast_vrrp_between_namespaces() {
             .iter()
             .any(|(_, f)| f[..6] == [1, 0, 0x5e, 0, 0, 0x12] && f[34..] == sent[20..])
     }));
+}
+
+/// `recv_batch` (one `recvmmsg` per readiness): queued adverts come out in order, each whole in its
+/// slot, at most a batch per call; a batch that is not full says the queue was empty, and then it
+/// is (the next call finds nothing).
+#[test]
+fn a_batch_receive_takes_queued_adverts_and_says_when_drained() {
+    use keepalived_rs::sys::raw::{BATCH, RX_SLOT, Received};
+    if !can_run() {
+        return;
+    }
+    let lab = Lab::new("sb", 2);
+    let (ns0, ns1) = (lab.routers[0].ns.clone(), lab.routers[1].ns.clone());
+    let src = lab.routers[0].v4;
+    const SENT: u8 = 10;
+    let adverts: Vec<Vec<u8>> = (1..=SENT)
+        .map(|vrid| {
+            let mut p = hand_made_v2(src);
+            p[21] = vrid;
+            p
+        })
+        .collect();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (sent_tx, sent_rx) = std::sync::mpsc::channel();
+    let receiver = std::thread::spawn(move || {
+        in_ns(&ns1, move || {
+            let s = eth0_socket();
+            ready_tx.send(()).unwrap();
+            sent_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+            let mut buf = vec![0u8; BATCH * RX_SLOT];
+            let mut out = [Received::NONE; BATCH];
+            let mut got: Vec<Vec<u8>> = Vec::new();
+            let mut batches = Vec::new();
+            poll_until(Duration::from_secs(5), || {
+                if let Ok(b) = s.recv_batch(&mut buf, &mut out) {
+                    for (r, slot) in out[..b.count].iter().zip(buf.chunks(RX_SLOT)) {
+                        got.push(slot[..r.len].to_vec());
+                    }
+                    batches.push(b);
+                }
+                got.len() == usize::from(SENT)
+            });
+            let after = s.recv_batch(&mut buf, &mut out).map(|b| b.count);
+            (got, batches, after.map_err(|e| e.kind()))
+        })
+    });
+    ready_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    let to_send = adverts.clone();
+    in_ns(&ns0, move || {
+        let s = eth0_socket();
+        for p in &to_send {
+            s.send(p, IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18)), None)
+                .unwrap();
+        }
+    });
+    sent_tx.send(()).unwrap();
+    let (got, batches, after) = receiver.join().unwrap();
+    eprintln!(
+        "batches (count, drained): {:?}",
+        batches
+            .iter()
+            .map(|b| (b.count, b.drained))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(got.len(), adverts.len(), "adverts received");
+    for (g, a) in got.iter().zip(&adverts) {
+        assert_eq!(g[20..], a[20..], "VRRP message, in order");
+    }
+    for b in &batches {
+        assert!(b.count <= BATCH);
+        assert!(
+            b.drained || b.count == BATCH,
+            "a short batch not drained: {b:?}"
+        );
+    }
+    assert!(batches.last().unwrap().drained);
+    assert_eq!(after, Err(std::io::ErrorKind::WouldBlock), "drained");
 }
 
 // ---------------------------------------------------------------------------------------------

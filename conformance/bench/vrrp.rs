@@ -10,11 +10,17 @@
 //! c. CPU: utime+stime (/proc/PID/stat) and the scheduler's run time (/proc/PID/task/*/schedstat)
 //!    over a window: 200 instances at advert_int 1 as master (no peer) and as backup (a master of
 //!    the same implementation in another namespace), 20 instances of VRRPv3 at 10 ms as master.
+//! d. System calls: `strace -c -f` attached to every process of the daemon for a few seconds after
+//!    the CPU window, per advert sent by 200 masters (a timer wake) and per advert received by 200
+//!    backups; the backups' masters are keepalived's for both (their adverts come spread over the
+//!    second, so a receive is mostly one packet per wake: the case the plumbing must make cheap).
 //!
 //! Run (root): `cargo bench --bench vrrp`. Settings: `KRS_BENCH_CPU_SECS` (CPU window, default
 //! 20 s; 60 for the full measurement), `KRS_BENCH_TRIALS` (failover trials per case and
-//! implementation at 1 s, default 5; the 10 ms case runs three times as many). Without keepalived
-//! it prints SKIP (a failure under KEEPALIVED_RS_FULL_TESTS=1).
+//! implementation at 1 s, default 5; the 10 ms case runs three times as many),
+//! `KRS_BENCH_STRACE_SECS` (part d's window, default 3 s), `KRS_BENCH_ONLY=syscalls` (part d
+//! alone, with the CPU of the runs it traces). Without keepalived it prints SKIP (a failure under
+//! KEEPALIVED_RS_FULL_TESTS=1); without strace, part d is skipped the same way.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -460,6 +466,107 @@ struct Run {
     peer: Option<(String, usize)>,
     /// The CPU window, or memory only.
     window: Option<Duration>,
+    /// Count system calls after the CPU window (`strace -c`), per this event: 200 a second.
+    syscalls: Option<&'static str>,
+    /// The implementation of the peer, when not the measured one's own.
+    peer_by: Option<Impl>,
+}
+
+/// System calls of one daemon over a window: `strace -c -f` attached to all its processes.
+#[derive(Default, Clone)]
+struct Calls {
+    /// Seconds between attaching and detaching.
+    secs: f64,
+    total: u64,
+    /// (name, calls, failed calls), most called first.
+    by_name: Vec<(String, u64, u64)>,
+}
+
+/// Parses the table of `strace -c`: `% time seconds usecs/call calls [errors] syscall`.
+fn parse_strace(table: &str) -> (u64, Vec<(String, u64, u64)>) {
+    let mut total = 0;
+    let mut by_name = Vec::new();
+    for line in table.lines() {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let (calls, errors) = match t.len() {
+            5 => (t[3].parse().ok(), Some(0)),
+            6 => (t[3].parse().ok(), t[4].parse().ok()),
+            _ => (None, None),
+        };
+        let (Some(calls), Some(errors), Some(name)) = (calls, errors, t.last()) else {
+            continue;
+        };
+        if *name == "total" {
+            total = calls;
+        } else {
+            by_name.push((name.to_string(), calls, errors));
+        }
+    }
+    by_name.sort_by_key(|b| std::cmp::Reverse(b.1));
+    (total, by_name)
+}
+
+/// Counts the system calls of every daemon in `pids` (one strace each, all at once) over `window`.
+fn count_syscalls(pids: &[Vec<i32>], window: Duration) -> Vec<Calls> {
+    let dir = TempDir::new("vrrpstrace");
+    let t0 = Instant::now();
+    let tracers: Vec<_> = pids
+        .iter()
+        .enumerate()
+        .map(|(k, ps)| {
+            let out = dir.path().join(format!("{k}.txt"));
+            let mut cmd = Command::new("strace");
+            cmd.args(["-c", "-f", "-o"]).arg(&out);
+            for p in ps {
+                cmd.args(["-p", &p.to_string()]);
+            }
+            let child = cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("strace");
+            (child, out)
+        })
+        .collect();
+    std::thread::sleep(window);
+    for (c, _) in &tracers {
+        send(c.id() as i32, libc::SIGINT);
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    tracers
+        .into_iter()
+        .map(|(mut c, out)| {
+            let _ = c.wait();
+            let (total, by_name) = parse_strace(&std::fs::read_to_string(out).unwrap_or_default());
+            Calls {
+                secs,
+                total,
+                by_name,
+            }
+        })
+        .collect()
+}
+
+/// One line of part d: calls per event and the calls that make them up.
+fn print_calls(label: &str, who: &str, c: &Calls, events_per_sec: f64) {
+    let events = events_per_sec * c.secs;
+    let per = |n: u64| n as f64 / events.max(1.0);
+    let mut parts = Vec::new();
+    for (name, calls, errors) in &c.by_name {
+        if per(*calls) < 0.005 {
+            continue;
+        }
+        let mut p = format!("{name} {:.2}", per(*calls));
+        if *errors > 0 {
+            let _ = write!(p, " ({:.2} failed)", per(*errors));
+        }
+        parts.push(p);
+    }
+    println!(
+        "{label:<62} {who:<15} {:>6.2}  {}",
+        per(c.total),
+        parts.join(", ")
+    );
 }
 
 fn footprints(
@@ -467,8 +574,9 @@ fn footprints(
     bins: &Bins,
     run: &Run,
     settle: Duration,
+    strace: Option<Duration>,
     notes: &mut Vec<String>,
-) -> Vec<Foot> {
+) -> (Vec<Foot>, Vec<Calls>) {
     let ns = |lab: &Lab, i: usize| lab.routers[i].ns.clone();
     let measured = |lab: &Lab| ns(lab, usize::from(run.peer.is_some()));
     let expect = |lab: &Lab, i: usize, want: usize, notes: &mut Vec<String>, what: &str| {
@@ -486,7 +594,7 @@ fn footprints(
     let mut peers = Vec::new();
     if let Some((conf, n)) = &run.peer {
         for (imp, lab) in labs {
-            peers.push(start(*imp, bins, &ns(lab, 0), conf));
+            peers.push(start(run.peer_by.unwrap_or(*imp), bins, &ns(lab, 0), conf));
         }
         for (imp, lab) in labs {
             expect(
@@ -541,10 +649,15 @@ fn footprints(
             ));
         }
     }
+    // After the CPU window: a tracer slows what it traces.
+    let calls = match (strace, run.syscalls) {
+        (Some(w), Some(_)) => count_syscalls(&pids, w),
+        _ => Vec::new(),
+    };
     for d in daemons.into_iter().chain(peers) {
         d.stop();
     }
-    feet
+    (feet, calls)
 }
 
 impl Foot {
@@ -684,6 +797,13 @@ fn main() {
     let trials = env_num("KRS_BENCH_TRIALS", 5).max(1) as usize;
     let window = Duration::from_secs(cpu_secs);
     let settle = Duration::from_secs(6);
+    // Part d only (with the CPU of the two runs it traces): `KRS_BENCH_ONLY=syscalls`.
+    let syscalls_only = std::env::var("KRS_BENCH_ONLY").is_ok_and(|v| v == "syscalls");
+    let strace = require(
+        common::have("strace", "-V"),
+        "vrrp benchmark part d: strace not installed",
+    )
+    .then(|| Duration::from_secs(env_num("KRS_BENCH_STRACE_SECS", 3).max(1)));
     println!("VRRP benchmark: keepalived-rs and keepalived side by side, in this run");
     facts(ka);
     println!(
@@ -692,89 +812,91 @@ fn main() {
         settle.as_secs()
     );
 
-    // a. Failover.
-    let cases = [
-        Case {
-            label: "VRRPv2 advert_int 1",
-            version: 2,
-            advert: "1",
-            interval: Duration::from_secs(1),
-            trials,
-        },
-        Case {
-            label: "VRRPv3 advert_int 0.01",
-            version: 3,
-            advert: "0.01",
-            interval: Duration::from_millis(10),
-            trials: trials * 3,
-        },
-    ];
     let mut notes = Vec::new();
-    let mut lab = Lab::new("vb", 2);
-    lab.capture();
-    println!();
-    println!(
-        "a. Failover, master (priority 150) frozen with SIGSTOP, backup priority 100; bridge capture, kernel stamps."
-    );
-    println!(
-        "   overshoot = (last advert of the old master -> first advert of the new) - Master_Down_Interval;"
-    );
-    println!(
-        "   VIP / GARP = first advert of the new master -> VIP added (rtnetlink event read in its namespace) / first GARP."
-    );
-    println!(
-        "   ms, median [min..max]; ratio = keepalived / keepalived-rs (above 1: ours is better)"
-    );
-    println!(
-        "{:<24} {:<15} {:>3} {:>10} {:>9}  {:<26} {:<26} {:<26}",
-        "case", "impl", "n", "gap", "MDI", "overshoot", "VIP", "GARP"
-    );
-    let mut targets = Vec::new();
-    for case in &cases {
-        let mut meds = Vec::new();
-        for imp in BOTH {
-            let (t, n) = failover(&lab, imp, &bins, case);
-            notes.extend(n);
-            let count = t.len();
-            let (gap, _) = stat(t.iter().map(|x| x.gap).collect());
-            let (over, over_s) = stat(t.iter().map(|x| x.overshoot).collect());
-            let (vip, vip_s) = stat(t.iter().filter_map(|x| x.vip).collect());
-            let (garp, garp_s) = stat(t.iter().filter_map(|x| x.garp).collect());
-            println!(
-                "{:<24} {:<15} {:>3} {:>10} {:>9.3}  {over_s:<26} {vip_s:<26} {garp_s:<26}",
-                case.label,
-                imp.name(),
-                count,
-                gap.map_or("-".into(), |g| format!("{g:.3}")),
-                ms(case.master_down(100)),
-            );
-            meds.push((over, vip, garp));
-        }
-        let (o, t) = (meds[0], meds[1]);
+    if !syscalls_only {
+        // a. Failover.
+        let cases = [
+            Case {
+                label: "VRRPv2 advert_int 1",
+                version: 2,
+                advert: "1",
+                interval: Duration::from_secs(1),
+                trials,
+            },
+            Case {
+                label: "VRRPv3 advert_int 0.01",
+                version: 3,
+                advert: "0.01",
+                interval: Duration::from_millis(10),
+                trials: trials * 3,
+            },
+        ];
+        let mut lab = Lab::new("vb", 2);
+        lab.capture();
+        println!();
+        println!(
+            "a. Failover, master (priority 150) frozen with SIGSTOP, backup priority 100; bridge capture, kernel stamps."
+        );
+        println!(
+            "   overshoot = (last advert of the old master -> first advert of the new) - Master_Down_Interval;"
+        );
+        println!(
+            "   VIP / GARP = first advert of the new master -> VIP added (rtnetlink event read in its namespace) / first GARP."
+        );
+        println!(
+            "   ms, median [min..max]; ratio = keepalived / keepalived-rs (above 1: ours is better)"
+        );
         println!(
             "{:<24} {:<15} {:>3} {:>10} {:>9}  {:<26} {:<26} {:<26}",
-            case.label,
-            "ratio",
-            "",
-            "",
-            "",
-            ratio(o.0, t.0),
-            ratio(o.1, t.1),
-            ratio(o.2, t.2)
+            "case", "impl", "n", "gap", "MDI", "overshoot", "VIP", "GARP"
         );
-        targets.push(format!(
-            "   {}: overshoot <= 0.5 ms {}; VIP <= 1 ms {}; GARP <= 1 ms {}",
-            case.label,
-            verdict(o.0.map(f64::abs), 0.5),
-            verdict(o.1, 1.0),
-            verdict(o.2, 1.0)
-        ));
+        let mut targets = Vec::new();
+        for case in &cases {
+            let mut meds = Vec::new();
+            for imp in BOTH {
+                let (t, n) = failover(&lab, imp, &bins, case);
+                notes.extend(n);
+                let count = t.len();
+                let (gap, _) = stat(t.iter().map(|x| x.gap).collect());
+                let (over, over_s) = stat(t.iter().map(|x| x.overshoot).collect());
+                let (vip, vip_s) = stat(t.iter().filter_map(|x| x.vip).collect());
+                let (garp, garp_s) = stat(t.iter().filter_map(|x| x.garp).collect());
+                println!(
+                    "{:<24} {:<15} {:>3} {:>10} {:>9.3}  {over_s:<26} {vip_s:<26} {garp_s:<26}",
+                    case.label,
+                    imp.name(),
+                    count,
+                    gap.map_or("-".into(), |g| format!("{g:.3}")),
+                    ms(case.master_down(100)),
+                );
+                meds.push((over, vip, garp));
+            }
+            let (o, t) = (meds[0], meds[1]);
+            println!(
+                "{:<24} {:<15} {:>3} {:>10} {:>9}  {:<26} {:<26} {:<26}",
+                case.label,
+                "ratio",
+                "",
+                "",
+                "",
+                ratio(o.0, t.0),
+                ratio(o.1, t.1),
+                ratio(o.2, t.2)
+            );
+            targets.push(format!(
+                "   {}: overshoot <= 0.5 ms {}; VIP <= 1 ms {}; GARP <= 1 ms {}",
+                case.label,
+                verdict(o.0.map(f64::abs), 0.5),
+                verdict(o.1, 1.0),
+                verdict(o.2, 1.0)
+            ));
+        }
+        println!("targets (keepalived-rs medians):");
+        for t in &targets {
+            println!("{t}");
+        }
+        drop(lab);
     }
-    println!("targets (keepalived-rs medians):");
-    for t in &targets {
-        println!("{t}");
-    }
-    drop(lab);
 
     // b, c. Memory and CPU, without capture: every implementation in its own lab, measured over
     // the same window.
@@ -807,13 +929,15 @@ fn main() {
         &["procs", "RSS kB", "PSS kB", "CPU ticks", "CPU sched"].map(String::from),
     );
     let master200 = config(2, "1", &many(200, 150, true));
-    let runs = [
+    let mut runs = vec![
         Run {
             label: "1 instance, master",
             conf: config(2, "1", &many(1, 150, true)),
             want: 1,
             peer: None,
             window: None,
+            syscalls: None,
+            peer_by: None,
         },
         Run {
             label: "200 instances, advert_int 1, master",
@@ -821,13 +945,29 @@ fn main() {
             want: 200,
             peer: None,
             window: Some(window),
+            syscalls: Some("advert sent (timer wake)"),
+            peer_by: None,
         },
         Run {
             label: "200 instances, advert_int 1, backup",
             conf: config(2, "1", &many(200, 100, false)),
             want: 0,
-            peer: Some((master200, 200)),
+            peer: Some((master200.clone(), 200)),
             window: Some(window),
+            syscalls: None,
+            peer_by: None,
+        },
+        // The same input for both: keepalived's masters, whose adverts come spread over the second
+        // (ours, started at once, send theirs in one burst a second, received in one wake). The
+        // CPU window only with part d alone (CI's time budget).
+        Run {
+            label: "200 backups of keepalived masters",
+            conf: config(2, "1", &many(200, 100, false)),
+            want: 0,
+            peer: Some((master200, 200)),
+            window: syscalls_only.then_some(window),
+            syscalls: Some("advert received"),
+            peer_by: Some(Impl::Keepalived),
         },
         Run {
             label: "20 instances, v3 0.01, master",
@@ -835,12 +975,21 @@ fn main() {
             want: 20,
             peer: None,
             window: Some(window),
+            syscalls: None,
+            peer_by: None,
         },
     ];
+    if syscalls_only {
+        runs.retain(|r| r.syscalls.is_some());
+    }
     let ka_at = imps.len() - 1;
     let mut feet = Vec::new();
+    let mut traced = Vec::new();
     for run in &runs {
-        let f = footprints(&labs, &bins, run, settle, &mut notes);
+        let (f, calls) = footprints(&labs, &bins, run, settle, strace, &mut notes);
+        if !calls.is_empty() {
+            traced.push((run, calls));
+        }
         let cpu = run.window.is_some();
         for (imp, foot) in imps.iter().zip(&f) {
             print_foot(run.label, imp.name(), &foot.columns(cpu));
@@ -855,6 +1004,30 @@ fn main() {
         feet.push(f);
     }
     drop(labs);
+
+    if let Some(w) = strace {
+        println!();
+        println!(
+            "d. System calls: strace -c -f attached to all the daemon's processes for {} s after the CPU window;",
+            w.as_secs()
+        );
+        println!(
+            "   calls per event (200 events a second: each instance's advert), then by call (failed: EAGAIN and such);"
+        );
+        println!(
+            "   a traced daemon runs slower, so more adverts queue per wake than untraced: per-wake calls weigh less"
+        );
+        println!(
+            "{:<36} {:<15} {:>6}  by call",
+            "config / event", "impl", "total"
+        );
+        for (run, calls) in &traced {
+            let event = run.syscalls.unwrap_or_default();
+            for (imp, c) in imps.iter().zip(calls) {
+                print_calls(&format!("{} / {event}", run.label), imp.name(), c, 200.0);
+            }
+        }
+    }
 
     println!(
         "targets (keepalived-rs against keepalived in this run; RSS <= 1/5, CPU run time <= 1/2):"

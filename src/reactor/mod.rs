@@ -3,8 +3,10 @@
 //! # What it multiplexes
 //! - sockets and other fds registered through [`Core::register`], each owned by a key `K` that the
 //!   daemon chooses (which machine the fd belongs to);
-//! - timers in a [`wheel::Wheel`], with one `timerfd` on `CLOCK_MONOTONIC` armed for the earliest
-//!   deadline with absolute nanosecond precision (mio's own timeout rounds up to whole milliseconds);
+//! - timers in a [`wheel::Wheel`], with one `timerfd` on `CLOCK_MONOTONIC` armed at or before the
+//!   earliest deadline with absolute nanosecond precision (mio's own timeout rounds up to whole
+//!   milliseconds); a deadline that moves later does not re-arm it, the early wake finds nothing
+//!   due and re-arms then (one `timerfd_settime` per wake instead of one per advert a backup gets);
 //! - signals, through signal-hook's self-pipe registered with the poll;
 //! - child processes (scripts): spawned without waiting for them, reaped on `SIGCHLD` with
 //!   `waitpid(WNOHANG)`, killed (the whole process group) when they outlive their timeout.
@@ -327,7 +329,10 @@ pub struct Reactor<K, C: Clock = SystemClock> {
     poll: Poll,
     events: Events,
     timerfd: TimerFd,
+    /// The deadline the timerfd is armed for, at or before the wheel's earliest; `None` when it
+    /// is not armed (or has fired and its wake was seen).
     armed_for: Option<Instant>,
+    timerfd_sets: u64,
     signals: Signals,
     clock: C,
     core: Core<K>,
@@ -377,6 +382,7 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
             events: Events::with_capacity(256),
             timerfd,
             armed_for: None,
+            timerfd_sets: 0,
             signals,
             clock,
             core: Core {
@@ -557,13 +563,30 @@ impl<K: Copy, C: Clock> Reactor<K, C> {
         delivered
     }
 
+    /// Keeps the timerfd armed at or before the earliest deadline. Only an earlier deadline
+    /// re-arms an armed timerfd: a backup's master-down timer moves later with every advert, and
+    /// re-arming for that would cost a `timerfd_settime` per advert. The timerfd then wakes the
+    /// loop early, the wheel finds nothing due (timers never fire early) and the re-arm after that
+    /// wake sets the new earliest deadline. Nothing left to arm leaves the timerfd as it is, for
+    /// the same reason.
     fn rearm_timerfd(&mut self) -> io::Result<()> {
         let next = self.core.wheel.next_deadline();
-        if next != self.armed_for {
+        let earlier = match (next, self.armed_for) {
+            (Some(n), Some(armed)) => n < armed,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if earlier {
             self.timerfd.set(next.map(Instant::as_nanos))?;
             self.armed_for = next;
+            self.timerfd_sets += 1;
         }
         Ok(())
+    }
+
+    /// How many times the loop has armed its timerfd (one `timerfd_settime` each).
+    pub fn timerfd_sets(&self) -> u64 {
+        self.timerfd_sets
     }
 }
 
@@ -818,6 +841,53 @@ mod tests {
         r.fire_due_timers(&mut h);
         assert_eq!(h.wakes, [0, 2, 0]);
         assert_eq!(r.core().timers(), 2);
+    }
+
+    /// A deadline that moves later does not re-arm the timerfd: the early wake finds nothing due
+    /// and re-arms for the new deadline, at which the timer fires (not before). An earlier
+    /// deadline re-arms at once. The fake clock's instants are long past on the real monotonic
+    /// clock, so an armed timerfd is readable at once and the test never waits for one.
+    #[test]
+    fn a_later_deadline_waits_for_the_early_wake_to_rearm() {
+        const MS: u64 = 1_000_000;
+        let mut r = fake_reactor();
+        let t0 = r.now();
+        let mut h = Recorder::default();
+        let first = r.core().arm(t0 + Duration::from_millis(10), 1);
+        r.rearm_timerfd().unwrap();
+        assert_eq!(r.timerfd_sets(), 1);
+        // Moved later (a backup's master-down timer after an advert): no timerfd_settime.
+        r.core().cancel(first);
+        let later = t0 + Duration::from_millis(20);
+        r.core().arm(later, 2);
+        r.rearm_timerfd().unwrap();
+        assert_eq!(r.timerfd_sets(), 1, "a later deadline re-armed the timerfd");
+        assert_eq!(r.armed_for, Some(t0 + Duration::from_millis(10)));
+        // The early wake at 10 ms: the timerfd is readable, nothing is due.
+        r.clock.mono.set(r.clock.mono.get() + 10 * MS);
+        while r.armed_for.is_some() {
+            assert_eq!(r.turn(&mut h, Some(Duration::from_millis(100))).unwrap(), 0);
+        }
+        assert!(h.fired.is_empty(), "fired early: {:?}", h.fired);
+        // The next turn arms it for the moved deadline.
+        r.rearm_timerfd().unwrap();
+        assert_eq!((r.timerfd_sets(), r.armed_for), (2, Some(later)));
+        // An earlier deadline re-arms at once.
+        let sooner = t0 + Duration::from_millis(15);
+        r.core().arm(sooner, 3);
+        r.rearm_timerfd().unwrap();
+        assert_eq!((r.timerfd_sets(), r.armed_for), (3, Some(sooner)));
+        r.clock.mono.set(r.clock.mono.get() + 10 * MS);
+        while h.fired.len() < 2 {
+            r.turn(&mut h, Some(Duration::from_millis(100))).unwrap();
+        }
+        assert_eq!(
+            h.fired,
+            vec![
+                (3, sooner, t0 + Duration::from_millis(20)),
+                (2, later, t0 + Duration::from_millis(20))
+            ]
+        );
     }
 
     #[test]

@@ -504,6 +504,33 @@ mod tests {
         assert_eq!(got, vec![2, 1]);
     }
 
+    /// A backup's master-down timer: every advert cancels it and arms it about a second later.
+    /// The reactor leaves its timerfd at the first deadline, so the wheel sees an early wake:
+    /// nothing fires, the earliest deadline stays exact, and the timer fires at it and not before.
+    #[test]
+    fn an_early_wake_fires_nothing_and_keeps_the_deadline() {
+        let mut w = Wheel::new(Instant::ZERO);
+        let mut id = w.insert(at(3_609_375), "down");
+        let first = w.next_deadline();
+        let mut advert = 0;
+        for k in 1..=3u64 {
+            advert = k * 1_000_017;
+            w.cancel(id);
+            id = w.insert(at(advert + 3_609_375), "down");
+        }
+        let deadline = at(advert + 3_609_375);
+        // The wake the timerfd was armed for (the first deadline), and one a tick early.
+        for early in [first.unwrap(), at(advert + 3_609_374)] {
+            assert_eq!(w.expire(early, |_| panic!("fired early")), 0);
+            assert_eq!(w.next_deadline(), Some(deadline));
+            assert_eq!(w.deadline(id), Some(deadline));
+        }
+        let mut fired = Vec::new();
+        assert_eq!(w.expire(deadline, |v| fired.push(v)), 1);
+        assert_eq!(fired, vec!["down"]);
+        assert!(w.is_empty());
+    }
+
     /// The wheel against a sorted reference under random inserts, cancels and expiries, with
     /// cancels between the due timers of one expiry too.
     #[test]

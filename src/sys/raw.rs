@@ -152,6 +152,39 @@ pub struct Received {
     pub ifindex: Option<u32>,
 }
 
+impl Received {
+    /// Nothing received: what a batch's unused entries hold.
+    pub const NONE: Received = Received {
+        len: 0,
+        src: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        dst: None,
+        hop_limit: None,
+        ifindex: None,
+    };
+
+    fn of(m: Msg) -> Received {
+        Received {
+            len: m.len,
+            src: m.src.ip(),
+            dst: m.dst.filter(IpAddr::is_ipv6),
+            hop_limit: m.ttl.filter(|_| m.src.is_ipv6()),
+            ifindex: m.ifindex.filter(|_| m.src.is_ipv6()),
+        }
+    }
+}
+
+/// The bytes of `buf` that [`RawIpSocket::recv_batch`] gives each datagram.
+pub const RX_SLOT: usize = 8192;
+
+/// What one [`RawIpSocket::recv_batch`] received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch {
+    /// Datagrams, in `out[..count]` and the first `count` slots of the buffer.
+    pub count: usize,
+    /// The queue was empty after them: no need to call again until the next readiness.
+    pub drained: bool,
+}
+
 /// A raw VRRP socket of one family on one interface.
 #[derive(Debug)]
 pub struct RawIpSocket {
@@ -310,13 +343,26 @@ impl RawIpSocket {
 
     /// Receives one datagram into `buf` (`WouldBlock` when drained).
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        let m = recv_msg(self.fd.as_raw_fd(), buf)?;
-        Ok(Received {
-            len: m.len,
-            src: m.src.ip(),
-            dst: m.dst.filter(IpAddr::is_ipv6),
-            hop_limit: m.ttl.filter(|_| m.src.is_ipv6()),
-            ifindex: m.ifindex.filter(|_| m.src.is_ipv6()),
+        Ok(Received::of(recv_msg(self.fd.as_raw_fd(), buf)?))
+    }
+
+    /// Receives up to [`BATCH`] datagrams in one `recvmmsg`, datagram `i` into the `i`-th
+    /// [`RX_SLOT`]-byte slot of `buf` and its description into `out[i]`. `drained` says the queue
+    /// was empty after them (fewer than the slots offered), so an edge-triggered reader stops
+    /// without the call that would only say `EAGAIN`. `WouldBlock` when there was none.
+    ///
+    /// A slot holds the largest advert there is (IPv6: 8 + 255 * 16 bytes; IPv4 with options:
+    /// 60 + 8 + 255 * 4 + 8); a longer datagram is cut to the slot (`len` is what the slot holds).
+    pub fn recv_batch(&self, buf: &mut [u8], out: &mut [Received; BATCH]) -> io::Result<Batch> {
+        let mut count = 0;
+        let offered = recv_msgs(self.fd.as_raw_fd(), buf.chunks_mut(RX_SLOT), |m| {
+            out[count] = Received::of(m);
+            count += 1;
+        })?;
+        Ok(Batch {
+            count,
+            // No slot offered (a buffer shorter than nothing) must not spin the caller.
+            drained: count < offered.max(1),
         })
     }
 }
@@ -342,6 +388,9 @@ pub struct Msg {
 
 /// Control-message space per datagram: TTL, pktinfo and a time stamp fit.
 type Cbuf = [u64; 16];
+
+/// The most datagrams one `recvmmsg` takes ([`recv_msgs`]).
+pub const BATCH: usize = 8;
 
 /// A msghdr that receives into `iov` with its source in `sa` and ancillary data in `cbuf`.
 fn msghdr(sa: &mut libc::sockaddr_storage, iov: &mut libc::iovec, cbuf: &mut Cbuf) -> libc::msghdr {
@@ -376,22 +425,32 @@ pub(super) fn recv_msg(raw: RawFd, buf: &mut [u8]) -> io::Result<Msg> {
     Ok(parse_msg(&msg, &sa, len, buf.len()))
 }
 
-/// Datagrams in one `recvmmsg(2)`, at most `bufs.len()` (up to 8), appended to `out` (a receive
-/// of one packet per readiness is one syscall: a batch that is not full says the queue was
-/// empty, so no further call is needed to see `EAGAIN`). `WouldBlock` when there was none.
-pub(super) fn recv_msgs(raw: RawFd, bufs: &mut [[u8; 128]], out: &mut Vec<Msg>) -> io::Result<()> {
-    const MAX: usize = 8;
-    let n = bufs.len().min(MAX);
+/// Datagrams in one `recvmmsg(2)`, one per buffer of `bufs` (the first [`BATCH`] of them), each
+/// handed to `out` in order. Returns how many buffers it offered: a receive that fills fewer says
+/// the queue was empty, so no further call is needed to see `EAGAIN` (one packet per readiness is
+/// one syscall). The kernel keeps an error other than `EAGAIN` that follows some datagrams for the
+/// next call. `WouldBlock` when there was none.
+pub(super) fn recv_msgs<'a>(
+    raw: RawFd,
+    bufs: impl IntoIterator<Item = &'a mut [u8]>,
+    mut out: impl FnMut(Msg),
+) -> io::Result<usize> {
     // SAFETY: all of these are plain data; all-zero is valid.
-    let mut sas: [libc::sockaddr_storage; MAX] = unsafe { zeroed() };
-    let mut iovs: [libc::iovec; MAX] = unsafe { zeroed() };
-    let mut cbufs: [Cbuf; MAX] = [[0; 16]; MAX];
-    let mut msgs: [libc::mmsghdr; MAX] = unsafe { zeroed() };
-    for (i, b) in bufs.iter_mut().take(n).enumerate() {
-        iovs[i] = iovec(b);
+    let mut sas: [libc::sockaddr_storage; BATCH] = unsafe { zeroed() };
+    let mut iovs: [libc::iovec; BATCH] = unsafe { zeroed() };
+    let mut cbufs: [Cbuf; BATCH] = [[0; 16]; BATCH];
+    let mut msgs: [libc::mmsghdr; BATCH] = unsafe { zeroed() };
+    let mut caps = [0usize; BATCH];
+    let mut n = 0;
+    for b in bufs.into_iter().take(BATCH) {
+        caps[n] = b.len();
+        iovs[n] = iovec(b);
+        n += 1;
+    }
+    for i in 0..n {
         msgs[i].msg_hdr = msghdr(&mut sas[i], &mut iovs[i], &mut cbufs[i]);
     }
-    // SAFETY: msgs[..n] point at live locals and at bufs for the call; no timeout.
+    // SAFETY: msgs[..n] point at live locals and at the caller's buffers for the call; no timeout.
     let got = retry_isize(|| unsafe {
         libc::recvmmsg(
             raw,
@@ -403,9 +462,9 @@ pub(super) fn recv_msgs(raw: RawFd, bufs: &mut [[u8; 128]], out: &mut Vec<Msg>) 
     })?;
     for i in 0..got.min(n) {
         let len = msgs[i].msg_len as usize;
-        out.push(parse_msg(&msgs[i].msg_hdr, &sas[i], len, bufs[i].len()));
+        out(parse_msg(&msgs[i].msg_hdr, &sas[i], len, caps[i]));
     }
-    Ok(())
+    Ok(n)
 }
 
 /// The [`Msg`] of a datagram `recvmsg` filled in: `len` its full length, `cap` the buffer's.

@@ -149,7 +149,12 @@ impl UdpSocket {
     /// order, datagram `i` in `bufs[i]`. Fewer than asked means the queue is drained now (an
     /// edge-triggered reader may stop there); `WouldBlock` when there was none.
     pub fn recv_batch(&self, bufs: &mut [[u8; 128]], out: &mut Vec<Received>) -> io::Result<()> {
-        recv_msgs(self.fd.as_raw_fd(), bufs, out)
+        recv_msgs(
+            self.fd.as_raw_fd(),
+            bufs.iter_mut().map(|b| &mut b[..]),
+            |m| out.push(m),
+        )
+        .map(drop)
     }
 }
 

@@ -4,6 +4,7 @@ use crate::config::vrrp::Family;
 use crate::executor::vrrp::loglimit::LineKey;
 use crate::reactor::Core;
 use crate::reactor::slots::Slots;
+use crate::sys::raw;
 use crate::time::Instant;
 use crate::vrrp::{RxMeta, advert};
 use crate::wire::vrrp::{self as wv};
@@ -15,18 +16,21 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::{VirtualRouter, VrrpExecutor, VrrpKey};
 
 impl VrrpExecutor {
+    /// Drains socket `n`: up to [`raw::BATCH`] datagrams per `recvmmsg`, until a batch says the
+    /// queue is empty (one call per readiness for the usual lone advert, none only to see `EAGAIN`).
     pub(super) fn on_socket<K: From<VrrpKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
         now: Instant,
         n: usize,
     ) {
+        let mut got = [raw::Received::NONE; raw::BATCH];
         loop {
             let Some(sock) = self.socks.get(n) else {
                 return;
             };
-            let r = match sock.raw.recv(&mut self.rx) {
-                Ok(r) => r,
+            let batch = match sock.raw.recv_batch(&mut self.rx, &mut got) {
+                Ok(b) => b,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) => {
                     self.counters.receive_errors += 1;
@@ -43,8 +47,13 @@ impl VrrpExecutor {
                 }
             };
             let rx = std::mem::take(&mut self.rx);
-            self.packet(core, now, n, r, &rx);
+            for (r, slot) in got[..batch.count].iter().zip(rx.chunks(raw::RX_SLOT)) {
+                self.packet(core, now, n, *r, slot);
+            }
             self.rx = rx;
+            if batch.drained {
+                return;
+            }
         }
     }
 
@@ -55,7 +64,7 @@ impl VrrpExecutor {
         core: &mut Core<K>,
         now: Instant,
         n: usize,
-        r: crate::sys::raw::Received,
+        r: raw::Received,
         rx: &[u8],
     ) {
         self.flush_limit(now);
