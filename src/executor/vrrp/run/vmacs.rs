@@ -281,6 +281,7 @@ impl VrrpExecutor {
                 Ok(n) => self.insts[i].sock = Some(n),
                 Err(e) => error!("{e}"),
             }
+            self.demux.stale = true;
         }
         // The monitor may already know it up (a reused VMAC).
         self.links_changed(core, now, Some(ifindex));
@@ -357,6 +358,7 @@ impl VrrpExecutor {
             v.ifindex = None;
             if !v.xmit_base {
                 inst.sock = None;
+                self.demux.stale = true;
             }
             inst.ifindex = 0;
             if v.holds_parent {
