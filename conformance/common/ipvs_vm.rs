@@ -78,13 +78,18 @@ impl IpvsVm {
     /// and returns its exit status ([`TIMEOUT`], [`INFRA`]) with its output; `run-in-vm.sh`'s own
     /// messages follow the command's output.
     pub fn run(&self, dir: &Path, cmd: &str) -> (i32, String) {
+        self.run_within(dir, cmd, 60)
+    }
+
+    /// [`run`](Self::run) with a time limit of `secs` (`VM_TIMEOUT` overrides it).
+    pub fn run_within(&self, dir: &Path, cmd: &str, secs: u32) -> (i32, String) {
         let out = Command::new("bash")
             .arg(&self.script)
             .arg(dir)
             .arg(cmd)
             .env(
                 "VM_TIMEOUT",
-                std::env::var("VM_TIMEOUT").unwrap_or("60".into()),
+                std::env::var("VM_TIMEOUT").unwrap_or(secs.to_string()),
             )
             .output()
             .expect("run bash run-in-vm.sh");

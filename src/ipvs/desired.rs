@@ -6,9 +6,10 @@
 //! - no `lb_algo`: wlc; `persistence_timeout` (or a granularity alone, which implies 360 s) sets
 //!   the persistent flag; `ops` one-packet; `flag-1..3` (`sh-`/`mh-fallback` = 1, `-port` = 2);
 //!   the netmask is the granularity, else /32 or /128;
-//! - every real server at its configured weight (0 included), except `alpha` ones, which are
-//!   absent, or in at weight 0 with `inhibit_on_failure`; non-NAT real servers of a fwmark
-//!   service get port 0;
+//! - every real server at its configured weight (0 included), except `alpha` ones with a
+//!   checker, which are absent, or in at weight 0 with `inhibit_on_failure` (an `alpha` server
+//!   without a checker is in, as keepalived puts it); non-NAT real servers of a fwmark service
+//!   get port 0;
 //! - with `sorry_server_inhibit` the sorry server is in from the start at weight 0; when the
 //!   servers in do not reach `quorum` and there is a sorry server, the real servers leave (or go
 //!   to weight 0 with `inhibit_on_failure`) and the sorry server enters at weight 1.
@@ -218,8 +219,14 @@ fn dest(rs: &RealServer, weight: i32) -> Dest {
 /// The destinations at start: see the module doc.
 fn dests_of(vs: &VirtualServer) -> Vec<Dest> {
     let weight = |w: u32| i32::try_from(w).unwrap_or(i32::MAX);
-    // (real server, in with its weight?) before any check: up unless alpha.
-    let up: Vec<(&RealServer, bool)> = vs.real_servers.iter().map(|r| (r, !r.alpha)).collect();
+    // (real server, in with its weight?) before any check: up unless alpha; alpha only counts
+    // with a checker (keepalived 2.2.7 puts an alpha server without one in at once, observed in
+    // the guest: conformance/ipvs_tables.rs).
+    let up: Vec<(&RealServer, bool)> = vs
+        .real_servers
+        .iter()
+        .map(|r| (r, !(r.alpha && !r.checkers.is_empty())))
+        .collect();
     let total: u64 = up
         .iter()
         .filter(|(_, on)| *on)

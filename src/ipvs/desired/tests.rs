@@ -81,7 +81,7 @@ fn persistence_scheduler_flags_and_methods() {
 #[test]
 fn alpha_inhibit_and_the_sorry_server() {
     let t = desired(
-        "virtual_server 10.0.0.1 80 {\n protocol TCP\n sorry_server 10.0.0.9 8080\n sorry_server_inhibit\n real_server 10.0.0.2 80 { alpha }\n real_server 10.0.0.3 80 { alpha\n inhibit_on_failure }\n real_server 10.0.0.4 80 { }\n}\n",
+        "virtual_server 10.0.0.1 80 {\n protocol TCP\n sorry_server 10.0.0.9 8080\n sorry_server_inhibit\n real_server 10.0.0.2 80 { alpha\n TCP_CHECK { }\n }\n real_server 10.0.0.3 80 { alpha\n inhibit_on_failure\n TCP_CHECK { }\n }\n real_server 10.0.0.4 80 { }\n real_server 10.0.0.5 80 { alpha }\n}\n",
     );
     let e = &t[&addr_key(TCP, "10.0.0.1", 80)];
     assert_eq!(
@@ -89,13 +89,15 @@ fn alpha_inhibit_and_the_sorry_server() {
         vec![
             ("10.0.0.3".into(), 80, 0),
             ("10.0.0.4".into(), 80, 1),
+            ("10.0.0.5".into(), 80, 1),
             ("10.0.0.9".into(), 8080, 0)
         ],
-        "alpha absent, alpha + inhibit at 0, the inhibited sorry server at 0"
+        "alpha (with a checker) absent, alpha + inhibit at 0, alpha without a checker in, \
+         the inhibited sorry server at 0"
     );
     // Every server alpha: quorum 1 not reached, the sorry server takes the port.
     let t = desired(
-        "virtual_server 10.0.0.1 80 {\n protocol TCP\n sorry_server 10.0.0.9\n real_server 10.0.0.2 80 { alpha }\n real_server 10.0.0.3 80 { alpha\n inhibit_on_failure }\n}\n",
+        "virtual_server 10.0.0.1 80 {\n protocol TCP\n sorry_server 10.0.0.9\n real_server 10.0.0.2 80 { alpha\n MISC_CHECK { misc_path /bin/true }\n }\n real_server 10.0.0.3 80 { alpha\n inhibit_on_failure\n MISC_CHECK { misc_path /bin/true }\n }\n}\n",
     );
     let e = &t[&addr_key(TCP, "10.0.0.1", 80)];
     assert_eq!(

@@ -1,0 +1,116 @@
+//! The IPVS table keepalived-rs makes equals the one Debian's keepalived 2.2.7 makes for the same
+//! file, in the same guest (issue 13 item 9): for each configuration below, keepalived (`-C`,
+//! no checkers) runs first and its table is read with ipvsadm (`-Sn`, `--thresholds`,
+//! `--tun-info`, `--timeout`), the table is flushed, then ours runs on the same file and its
+//! table is read the same way. Together the files use the keywords the desired table knows:
+//! address, fwmark and group services (ranges, fwmark entries), IPv6, every forwarding method
+//! (TUN with GUE/GRE and checksum options), schedulers with their flags, persistence (timeout,
+//! IPv4 mask, IPv6 prefix, engine), `ops`, weights (0 included), thresholds, `alpha`,
+//! `inhibit_on_failure`, sorry servers (inhibited, with their own method), `quorum`,
+//! `lvs_timeouts`, and the defaults (no protocol: UDP; no lb_kind: NAT; no lb_algo: wlc).
+
+mod common;
+
+use common::TempDir;
+use common::ipvs_vm::IpvsVm;
+
+const CONFIGS: &[(&str, &str)] = &[
+    (
+        "defaults-and-persistence",
+        "global_defs {\n    lvs_timeouts tcp 1200 tcpfin 60 udp 240\n}\n\
+virtual_server 10.0.0.1 80 {\n    real_server 10.0.0.2 80 {\n    }\n    real_server 10.0.0.3 80 {\n        weight 0\n    }\n}\n\
+virtual_server 10.0.0.1 443 {\n    lb_algo sh\n    sh-port\n    sh-fallback\n    lb_kind DR\n    protocol TCP\n    persistence_timeout 300\n    persistence_granularity 255.255.255.0\n    real_server 10.0.0.2 443 {\n        weight 2\n        uthreshold 100\n        lthreshold 10\n    }\n}\n\
+virtual_server 10.0.0.1 5060 {\n    lb_algo rr\n    protocol UDP\n    ops\n    persistence_engine sip\n    persistence_timeout 60\n    real_server 10.0.0.4 5060 {\n        weight 3\n    }\n}\n",
+    ),
+    (
+        "fwmark-groups-ipv6",
+        "virtual_server_group web {\n    10.0.1.1-3 80\n    fwmark 7\n}\n\
+virtual_server group web {\n    lb_algo wrr\n    lb_kind DR\n    protocol TCP\n    real_server 10.0.2.1 80 {\n        weight 5\n    }\n}\n\
+virtual_server fwmark 9 {\n    lb_algo mh\n    mh-port\n    lb_kind DR\n    real_server 10.0.2.2 80 {\n    }\n}\n\
+virtual_server fd00::1 53 {\n    lb_algo lc\n    protocol UDP\n    persistence_timeout 30\n    persistence_granularity 64\n    real_server fd00::2 53 {\n        weight 4\n    }\n}\n",
+    ),
+    (
+        "tunnels",
+        "virtual_server 10.0.0.1 80 {\n    lb_algo wlc\n    protocol TCP\n    lb_kind TUN\n    real_server 10.0.3.1 80 {\n    }\n    real_server 10.0.3.2 80 {\n        lvs_method TUN type gue port 6080 csum\n    }\n    real_server 10.0.3.3 80 {\n        lvs_method TUN type gre remcsum\n    }\n}\n",
+    ),
+    (
+        "alpha-inhibit-sorry-quorum",
+        "virtual_server 10.0.0.1 80 {\n    protocol TCP\n    lb_algo rr\n    sorry_server 10.0.9.9 8080\n    sorry_server_inhibit\n    real_server 10.0.4.1 80 {\n        alpha\n    }\n    real_server 10.0.4.2 80 {\n        alpha\n        inhibit_on_failure\n    }\n    real_server 10.0.4.3 80 {\n    }\n}\n\
+virtual_server 10.0.0.1 81 {\n    protocol TCP\n    lb_algo rr\n    quorum 3\n    sorry_server 10.0.9.9 8081\n    sorry_server_lvs_method DR\n    real_server 10.0.4.1 81 {\n        weight 1\n    }\n    real_server 10.0.4.2 81 {\n        weight 1\n    }\n}\n\
+virtual_server 10.0.0.1 82 {\n    protocol TCP\n    lb_algo rr\n    sorry_server 10.0.9.9 82\n    real_server 10.0.4.1 82 {\n        alpha\n    }\n}\n",
+    ),
+];
+
+/// The script run in the guest for one implementation on `conf`: start, wait until the table
+/// stops changing (1 s unchanged, 20 s at most), read it, stop, flush.
+fn capture(tag: &str, start: &str) -> String {
+    format!(
+        "{start} >{tag}.log 2>&1 &
+         pid=$!
+         prev=x; same=0; end=$((SECONDS + 20))
+         while [ $same -lt 5 ] && [ $SECONDS -lt $end ]; do
+             sleep 0.2; now=$(ipvsadm -Sn | md5sum)
+             if [ \"$now\" = \"$prev\" ] && [ -n \"$(ipvsadm -Sn)\" ]; then same=$((same + 1)); else same=0; fi
+             prev=$now
+         done
+         echo @{tag}; ipvsadm -Sn | sort; ipvsadm -Ln --thresholds | grep -- '->' | sort
+         ipvsadm -Ln --tun-info 2>/dev/null | grep -- '->' | sort; ipvsadm -Ln --timeout; echo @{tag}-end
+         kill -TERM $pid; wait $pid
+         ipvsadm -C
+         ipvsadm --set 900 120 300
+"
+    )
+}
+
+fn block<'a>(out: &'a str, tag: &str) -> Vec<&'a str> {
+    let from = format!("@{tag}");
+    let to = format!("@{tag}-end");
+    out.lines()
+        .skip_while(|l| l.trim() != from)
+        .skip(1)
+        .take_while(|l| l.trim() != to)
+        .collect()
+}
+
+#[test]
+fn our_tables_equal_keepalived_s_for_the_same_files() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let dir = TempDir::new("ipvs-tables");
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    let mut script = String::from("ipvsadm --set 900 120 300\n");
+    for (name, conf) in CONFIGS {
+        std::fs::write(dir.path().join(format!("{name}.conf")), conf).unwrap();
+        script += &capture(
+            &format!("ka-{name}"),
+            &format!("keepalived -n -D -C -f \"$PWD/{name}.conf\" -p /run/ka.pid -c /run/ka-c.pid"),
+        );
+        script += &capture(
+            &format!("rs-{name}"),
+            &format!("./keepalived-rs -n -l -D -f \"$PWD/{name}.conf\" -p /run/rs.pid"),
+        );
+    }
+    // Eight daemon runs in one boot: about 40 s under emulation on a quiet host.
+    let (status, out) = vm.run_within(dir.path(), &script, 240);
+    println!("{out}");
+    assert_eq!(status, 0, "{out}");
+    let mut differ = Vec::new();
+    for (name, _) in CONFIGS {
+        let theirs = block(&out, &format!("ka-{name}"));
+        let ours = block(&out, &format!("rs-{name}"));
+        assert!(
+            theirs.iter().any(|l| l.starts_with("-A ")),
+            "{name}: keepalived made no table\n{}",
+            std::fs::read_to_string(dir.path().join(format!("ka-{name}.log"))).unwrap_or_default()
+        );
+        if theirs != ours {
+            let log = std::fs::read_to_string(dir.path().join(format!("rs-{name}.log")))
+                .unwrap_or_default();
+            differ.push(format!(
+                "{name}:\nkeepalived:\n{}\nours:\n{}\nour log:\n{log}",
+                theirs.join("\n"),
+                ours.join("\n")
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n\n"));
+}
