@@ -225,7 +225,7 @@ fn dests_of(vs: &VirtualServer) -> Vec<Dest> {
     let up: Vec<(&RealServer, bool)> = vs
         .real_servers
         .iter()
-        .map(|r| (r, !(r.alpha && !r.checkers.is_empty())))
+        .map(|r| (r, !r.alpha || r.checkers.is_empty()))
         .collect();
     let total: u64 = up
         .iter()
