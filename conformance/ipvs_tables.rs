@@ -114,3 +114,100 @@ fn our_tables_equal_keepalived_s_for_the_same_files() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n\n"));
 }
+
+/// `lvs_drain_on_remove` (keepalived-rs only): a real server that a reload removes while it has
+/// a connection stays at weight 0 and goes once its time is up; without the keyword (keepalived's
+/// behaviour) it goes at once. The connection is a local client's SYN to the virtual server,
+/// scheduled by IPVS to a real server that never answers: an inactive connection for a minute.
+#[test]
+fn a_removed_real_server_with_connections_drains_at_weight_0() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let dir = TempDir::new("ipvs-drain");
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    let conf = |drain: &str, rs: &str| {
+        format!(
+            "global_defs {{\n    lvs_reconcile_interval 1\n{drain}}}\n\
+virtual_server 10.0.0.1 80 {{\n    lb_algo rr\n    protocol TCP\n    real_server {rs} 80 {{\n    }}\n}}\n"
+        )
+    };
+    for (name, drain) in [("plain", ""), ("drain", "    lvs_drain_on_remove 3\n")] {
+        std::fs::write(
+            dir.path().join(format!("{name}1.conf")),
+            conf(drain, "10.0.0.3"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(format!("{name}2.conf")),
+            conf(drain, "10.0.0.2"),
+        )
+        .unwrap();
+    }
+    let script = "ip link add d0 type dummy; ip addr add 10.0.0.100/24 dev d0; ip link set d0 up
+         wait_for() { end=$((SECONDS + 20)); until ipvsadm -Ln | grep -q -- \"$1\"; do
+             [ $SECONDS -ge $end ] && { echo \"@timeout $1\"; return 1; }; sleep 0.1; done; }
+         wait_gone() { end=$((SECONDS + 20)); while ipvsadm -Ln | grep -q -- \"$1\"; do
+             [ $SECONDS -ge $end ] && { echo \"@timeout gone $1\"; return 1; }; sleep 0.1; done; }
+         for mode in plain drain; do
+             cp ${mode}1.conf run.conf
+             ./keepalived-rs -n -l -D -f \"$PWD/run.conf\" -p /run/rs.pid >rs-$mode.log 2>&1 &
+             rs=$!
+             wait_for '10.0.0.3:80'
+             timeout 1 bash -c 'echo > /dev/tcp/10.0.0.1/80' 2>/dev/null
+             echo @$mode-conn; ipvsadm -Ln | grep -- '-> 10.0.0.3'
+             cp ${mode}2.conf run.conf; t0=${EPOCHREALTIME/./}; kill -HUP $rs
+             wait_for '10.0.0.2:80'
+             echo @$mode-reloaded; ipvsadm -Ln | grep -- '-> 10.0.0' ; echo @$mode-reloaded-end
+             wait_gone '10.0.0.3:80'
+             now=${EPOCHREALTIME/./}; echo @$mode-gone-after $(( (now - t0) / 1000 )) ms
+             kill -TERM $rs; wait $rs
+             ipvsadm -C
+         done";
+    let (status, out) = vm.run_within(dir.path(), script, 180);
+    let log = std::fs::read_to_string(dir.path().join("rs-drain.log")).unwrap_or_default();
+    println!("{out}\n--- drain log:\n{log}");
+    assert_eq!(status, 0, "{out}");
+    assert!(!out.contains("@timeout"), "{out}\n{log}");
+    // The connection was there, on 10.0.0.3, before each reload.
+    for mode in ["plain", "drain"] {
+        let marker = format!("@{mode}-conn");
+        let conn: Vec<&str> = out
+            .lines()
+            .skip_while(|l| l.trim() != marker)
+            .skip(1)
+            .take(1)
+            .collect();
+        // ActiveConn + InActConn (a local client's connection counts as active).
+        let inact: u32 = conn
+            .first()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|w| w.len() >= 6)
+            .and_then(|w| Some(w[4].parse::<u32>().ok()? + w[5].parse::<u32>().ok()?))
+            .unwrap_or(0);
+        assert!(
+            inact >= 1,
+            "{mode}: no connection on 10.0.0.3: {conn:?}\n{out}"
+        );
+    }
+    // keepalived's behaviour: gone with the reload.
+    let plain = block(&out, "plain-reloaded");
+    assert!(!plain.iter().any(|l| l.contains("10.0.0.3")), "{plain:?}");
+    // Drained: still there at weight 0 after the reload, gone after its 3 s.
+    let drain = block(&out, "drain-reloaded");
+    assert!(
+        drain
+            .iter()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()[..4]
+                == ["->", "10.0.0.3:80", "Masq", "0"]),
+        "{drain:?}\n{log}"
+    );
+    let after: u64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("@drain-gone-after "))
+        .and_then(|l| l.trim_end_matches(" ms").parse().ok())
+        .unwrap();
+    assert!(
+        (3000..10_000).contains(&after),
+        "drained after {after} ms\n{log}"
+    );
+    assert!(log.contains("draining real server 10.0.0.3:80"), "{log}");
+}

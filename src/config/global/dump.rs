@@ -226,6 +226,15 @@ impl Global {
             w.line("lvs_timeouts", &t);
         }
         w.flag("lvs_flush", l.flush);
+        if l.reconcile_interval != super::RECONCILE_DEFAULT {
+            w.line(
+                "lvs_reconcile_interval",
+                &[l.reconcile_interval.to_string()],
+            );
+        }
+        if let Some(s) = l.drain_on_remove {
+            w.line("lvs_drain_on_remove", &[s.to_string()]);
+        }
         match l.flush_on_stop {
             FlushOnStop::No => {}
             FlushOnStop::All => w.line::<&str>("lvs_flush_on_stop", &[]),

@@ -468,7 +468,7 @@ pub struct Iptables {
 }
 
 /// IPVS-wide settings.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LvsGlobals {
     /// `lvs_timeouts [tcp S] [tcpfin S] [udp S]`: connection timeouts, 0..2678400 s.
     pub timeouts: LvsTimeouts,
@@ -478,11 +478,39 @@ pub struct LvsGlobals {
     pub flush_on_stop: FlushOnStop,
     /// `lvs_sync_daemon IF [[inst] VI] [id N] [maxlen N] [port N] [ttl N] [group IP]`.
     pub sync_daemon: Option<SyncDaemon>,
+    /// `lvs_reconcile_interval SECS` (keepalived-rs only, 1..=3600, default 5): how often the
+    /// kernel's IPVS table is read and compared with the configured one.
+    pub reconcile_interval: u32,
+    /// `lvs_drain_on_remove [SECS]` (keepalived-rs only, 1..=86400, default 300 when given
+    /// without a value): a real server a reload removes first goes to weight 0 and is deleted
+    /// when its connections are gone or after SECS; `None`: deleted at once (keepalived).
+    pub drain_on_remove: Option<u32>,
     /// `checker_log_all_failures [BOOL]`: log every failed check.
     pub checker_log_all_failures: bool,
     /// `rs_init_notifies [BOOL]`: notify for real servers at startup.
     pub rs_init_notifies: bool,
 }
+
+impl Default for LvsGlobals {
+    fn default() -> LvsGlobals {
+        LvsGlobals {
+            timeouts: LvsTimeouts::default(),
+            flush: false,
+            flush_on_stop: FlushOnStop::default(),
+            sync_daemon: None,
+            reconcile_interval: RECONCILE_DEFAULT,
+            drain_on_remove: None,
+            checker_log_all_failures: false,
+            rs_init_notifies: false,
+        }
+    }
+}
+
+/// `lvs_reconcile_interval`'s default, in seconds.
+pub const RECONCILE_DEFAULT: u32 = 5;
+
+/// `lvs_drain_on_remove`'s timeout without a value, in seconds.
+pub const DRAIN_DEFAULT: u32 = 300;
 
 /// `lvs_timeouts`, in whole seconds; `None` leaves the kernel's value.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -7,9 +7,17 @@
 //! service, all pipelined), compares it with the desired table and sends the difference. Passes
 //! run at start (what is there is adopted, not flushed; a stale weight or method is corrected),
 //! after a reload (unchanged services and destinations get no request, so no connection
-//! notices), [`RECHECK`] after a request failed unexpectedly, and every [`PERIOD`] (a service or
-//! destination someone deleted or changed comes back, with a warning). Only one pass runs at a
-//! time; one asked for meanwhile follows it.
+//! notices), [`RECHECK`] after a request failed unexpectedly, and every `lvs_reconcile_interval`
+//! (default 5 s: a service or destination someone deleted or changed comes back, with a
+//! warning). Only one pass runs at a time; one asked for meanwhile follows it.
+//!
+//! # Draining (`lvs_drain_on_remove`, not in keepalived)
+//! keepalived deletes a real server a reload removes at once, and the connections through it
+//! hang (or are reset with `expire_nodest_conn`). With `lvs_drain_on_remove [SECS]`, a real
+//! server of a service that stays, with connections (active or inactive), first goes to weight 0
+//! (no new connections, the old ones go on) and is deleted by the first pass that finds none
+//! left, or after SECS. Without connections it is deleted at once; a removed service is deleted
+//! at once with its real servers, as in keepalived.
 //!
 //! # Without IPVS (keepalived exits FATAL and is respawned in a loop)
 //! When the kernel has no IPVS (module missing) or refuses us (no `CAP_NET_ADMIN` in a
@@ -37,14 +45,12 @@ use crate::config::Config;
 use crate::config::global::FlushOnStop;
 use crate::ipvs::client::{Client, Event};
 use crate::ipvs::codec::{Reply, Request};
-use crate::ipvs::model::{ServiceKey, Timeouts};
-use crate::ipvs::reconcile::{self, Entry, Op, Table};
+use crate::ipvs::model::{Dest, ServiceKey, Timeouts};
+use crate::ipvs::reconcile::{self, DestKey, Entry, Op, Table};
 use crate::netlink::{Outcome, Seq};
 use crate::reactor::{Core, TimerId};
 use crate::time::Instant;
 
-/// A reconciliation pass this often, to find what was changed behind our back.
-pub const PERIOD: Duration = Duration::from_secs(5);
 /// A pass this soon after a request failed unexpectedly.
 pub const RECHECK: Duration = Duration::from_secs(1);
 /// The longest wait between two tries to find IPVS.
@@ -117,6 +123,14 @@ pub struct IpvsExecutor {
     timeouts: Timeouts,
     original: Option<Timeouts>,
     version: Option<String>,
+    /// `lvs_reconcile_interval`.
+    period: Duration,
+    /// `lvs_drain_on_remove`: how long a removed real server may drain.
+    drain: Option<Duration>,
+    /// Real servers draining, and when they go regardless.
+    draining: BTreeMap<(ServiceKey, DestKey), Instant>,
+    /// Connections of each real server as the running pass read them.
+    conns: HashMap<(ServiceKey, DestKey), u32>,
     pub counters: Counters,
 }
 
@@ -157,6 +171,10 @@ impl IpvsExecutor {
             timeouts: timeouts_of(cfg),
             original: None,
             version: None,
+            period: Duration::from_secs(u64::from(cfg.global.lvs.reconcile_interval)),
+            drain: drain_of(cfg),
+            draining: BTreeMap::new(),
+            conns: HashMap::new(),
             counters: Counters::default(),
         };
         x.set_desired(cfg);
@@ -219,6 +237,8 @@ impl IpvsExecutor {
         self.set_desired(cfg);
         self.flush_on_stop = cfg.global.lvs.flush_on_stop;
         self.timeouts = timeouts_of(cfg);
+        self.period = Duration::from_secs(u64::from(cfg.global.lvs.reconcile_interval));
+        self.drain = drain_of(cfg);
         self.settling = true;
         if self.phase == Phase::Idle {
             self.set_timeouts();
@@ -238,6 +258,7 @@ impl IpvsExecutor {
         }
         self.kernel.clear();
         self.dump_of.clear();
+        self.conns.clear();
         if self
             .client
             .queue(
@@ -329,9 +350,13 @@ impl IpvsExecutor {
                     },
                 );
             }
-            Ok(Reply::Dest(d, _)) => {
-                if let Some(e) = self.dump_of.get(&seq).and_then(|k| self.kernel.get_mut(k)) {
+            Ok(Reply::Dest(d, c)) => {
+                if let Some(k) = self.dump_of.get(&seq).copied()
+                    && let Some(e) = self.kernel.get_mut(&k)
+                {
                     e.dests.insert((d.addr, d.port), d);
+                    self.conns
+                        .insert((k, (d.addr, d.port)), c.active.saturating_add(c.inactive));
                 }
             }
             Ok(Reply::Daemon(_)) | Ok(Reply::Other(_)) => {}
@@ -429,7 +454,9 @@ impl IpvsExecutor {
             self.phase = Phase::Reading { dumps };
             return;
         }
-        let ops = reconcile::diff(&self.desired, &self.kernel, &self.owned);
+        let (want, released) = self.with_draining(now);
+        let mut ops = reconcile::diff(&want, &self.kernel, &self.owned);
+        self.start_draining(now, &mut ops, &released);
         let repair = !std::mem::take(&mut self.settling);
         for op in &ops {
             let what = describe(op);
@@ -457,8 +484,92 @@ impl IpvsExecutor {
             self.settling = true;
             self.pass(core, now);
         } else {
-            self.arm(core, now + PERIOD);
+            self.arm(core, now + self.period);
         }
+    }
+
+    /// The desired table with the real servers still draining kept in at weight 0; those
+    /// without connections left or past their time are let go (returned: deleted by this pass,
+    /// never drained again).
+    fn with_draining(&mut self, now: Instant) -> (Table, BTreeSet<(ServiceKey, DestKey)>) {
+        let mut want = self.desired.clone();
+        let mut released = BTreeSet::new();
+        let conns = &self.conns;
+        let kernel = &self.kernel;
+        let desired = &self.desired;
+        self.draining.retain(|(k, d), until| {
+            // Wanted again, or its service gone: nothing to drain any more.
+            let Some(e) = desired.get(k) else {
+                return false;
+            };
+            if e.dests.contains_key(d) {
+                return false;
+            }
+            let busy = conns.get(&(*k, *d)).is_some_and(|&n| n > 0);
+            let keep = busy && now < *until;
+            if !keep {
+                released.insert((*k, *d));
+                info!(
+                    "IPVS: real server {} of {} drained ({})",
+                    dest_text(d.0, d.1),
+                    key_text(k),
+                    if busy {
+                        "time is up"
+                    } else {
+                        "no connection left"
+                    }
+                );
+            }
+            keep
+        });
+        for (k, d) in self.draining.keys() {
+            if let (Some(e), Some(have)) =
+                (want.get_mut(k), kernel.get(k).and_then(|e| e.dests.get(d)))
+                && !e.dests.contains_key(d)
+            {
+                e.dests.insert(*d, Dest { weight: 0, ..*have });
+            }
+        }
+        (want, released)
+    }
+
+    /// With `lvs_drain_on_remove`: a real server the pass would delete from a service that
+    /// stays, and that has connections, goes to weight 0 instead (see the module doc).
+    fn start_draining(
+        &mut self,
+        now: Instant,
+        ops: &mut Vec<Op>,
+        released: &BTreeSet<(ServiceKey, DestKey)>,
+    ) {
+        let Some(limit) = self.drain else { return };
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops.drain(..) {
+            let Op::DelDest(k, d) = op else {
+                out.push(op);
+                continue;
+            };
+            let busy = self.conns.get(&(k, d)).copied().unwrap_or(0);
+            let have = self.kernel.get(&k).and_then(|e| e.dests.get(&d)).copied();
+            match have {
+                Some(have)
+                    if busy > 0 && self.desired.contains_key(&k) && !released.contains(&(k, d)) =>
+                {
+                    info!(
+                        "IPVS: draining real server {} of {} ({busy} connection(s)): weight 0, \
+                         removed when they end or after {} s",
+                        dest_text(d.0, d.1),
+                        key_text(&k),
+                        limit.as_secs()
+                    );
+                    self.draining.insert((k, d), now + limit);
+                    if have.weight != 0 {
+                        out.push(Op::EditDest(k, Dest { weight: 0, ..have }));
+                    }
+                }
+                _ => out.push(Op::DelDest(k, d)),
+            }
+        }
+        *ops = out;
     }
 
     pub fn on_timer<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
@@ -523,6 +634,13 @@ impl IpvsExecutor {
     pub fn available(&self) -> bool {
         !matches!(self.phase, Phase::Unavailable | Phase::Resolving)
     }
+}
+
+fn drain_of(cfg: &Config) -> Option<Duration> {
+    cfg.global
+        .lvs
+        .drain_on_remove
+        .map(|s| Duration::from_secs(u64::from(s)))
 }
 
 fn timeouts_of(cfg: &Config) -> Timeouts {

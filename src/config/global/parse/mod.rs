@@ -91,6 +91,8 @@ pub(super) const KNOWN: &[&str] = &[
     "lvs_flush_on_stop",
     "lvs_flush_onstop",
     "lvs_sync_daemon",
+    "lvs_reconcile_interval",
+    "lvs_drain_on_remove",
     "notify_fifo",
     "notify_fifo_script",
     "vrrp_notify_fifo",

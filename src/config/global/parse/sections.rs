@@ -65,6 +65,22 @@ impl Global {
             }
             "lvs_timeouts" => lvs_timeouts(d, node, &mut l.timeouts),
             "lvs_flush" => l.flush = value::flag(d, node),
+            // keepalived-rs only: how often the kernel's table is compared with ours.
+            "lvs_reconcile_interval" => {
+                value::extra(d, node, 1);
+                if let Some(n) = value::dec_arg(d, node, 1, 3600) {
+                    l.reconcile_interval = n as u32;
+                }
+            }
+            // keepalived-rs only: drain a removed real server instead of deleting it at once.
+            "lvs_drain_on_remove" => {
+                value::extra(d, node, 1);
+                if node.args().is_empty() {
+                    l.drain_on_remove = Some(DRAIN_DEFAULT);
+                } else if let Some(n) = value::dec_arg(d, node, 1, 86_400) {
+                    l.drain_on_remove = Some(n as u32);
+                }
+            }
             "lvs_flush_on_stop" | "lvs_flush_onstop" => {
                 if k == "lvs_flush_onstop" {
                     d.note(
