@@ -43,6 +43,8 @@ use crate::netlink::{Outcome, Seq};
 use crate::reactor::{Core, TimerId};
 use crate::time::Instant;
 
+pub mod dump;
+
 /// A reconciliation pass this often, to find what was changed behind our back.
 pub const PERIOD: Duration = Duration::from_secs(5);
 /// A pass this soon after a request failed unexpectedly.
@@ -522,6 +524,16 @@ impl IpvsExecutor {
 
     pub fn available(&self) -> bool {
         !matches!(self.phase, Phase::Unavailable | Phase::Resolving)
+    }
+
+    /// The table the configuration wants (for the dumps).
+    pub fn desired(&self) -> &Table {
+        &self.desired
+    }
+
+    /// IPVS's version, once read (for the dumps).
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
     }
 }
 
