@@ -68,6 +68,9 @@ enum Tag {
     Dests(ServiceKey),
     /// A change; `what` for the log.
     Change(String),
+    /// An add of a service or (with its address) a destination: refused, it is taken out of
+    /// our copy of the kernel's table, so the dumps do not show it until a pass finds it.
+    Add(String, ServiceKey, Option<(std::net::IpAddr, u16)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,6 +365,18 @@ impl IpvsExecutor {
         if let Some(errno) = outcome.errno() {
             *self.counters.errors.entry(errno).or_default() += 1;
         }
+        if let (Tag::Add(_, k, dest), Outcome::Failed { .. }) = (&tag, &outcome) {
+            match dest {
+                None => {
+                    self.kernel.remove(k);
+                }
+                Some(d) => {
+                    if let Some(e) = self.kernel.get_mut(k) {
+                        e.dests.remove(d);
+                    }
+                }
+            }
+        }
         match tag {
             Tag::Services => {
                 if outcome.errno().is_some() {
@@ -389,7 +404,7 @@ impl IpvsExecutor {
                     self.dumps_done(core, now, dumps.saturating_sub(1));
                 }
             }
-            Tag::Change(what) => {
+            Tag::Change(what) | Tag::Add(what, ..) => {
                 if let Outcome::Failed { errno, text } = &outcome {
                     let detail = text
                         .as_deref()
@@ -450,7 +465,12 @@ impl IpvsExecutor {
                 Op::EditDest(k, d) => Request::SetDest(*k, d),
                 Op::DelDest(k, (a, p)) => Request::DelDest(*k, *a, *p),
             };
-            self.client.queue(&req, what.clone(), Tag::Change(what));
+            let tag = match op {
+                Op::AddService(s) => Tag::Add(what.clone(), s.key, None),
+                Op::AddDest(k, d) => Tag::Add(what.clone(), *k, Some((d.addr, d.port))),
+                _ => Tag::Change(what.clone()),
+            };
+            self.client.queue(&req, what, tag);
         }
         reconcile::apply(&mut self.kernel, &ops);
         self.owned = self.desired.keys().copied().collect();
