@@ -2,13 +2,14 @@
 //! (the JSON file and `--status`).
 //!
 //! keepalived 2.2.7 writes its virtual servers from its checker process into
-//! `/tmp/keepalived_check.data` (section `LVS Topology`, observed in the IPVS guest; sample in
-//! `dump/keepalived-2.2.7-check.data`, for `dump/keepalived-2.2.7-check.conf`); ours is one process, so the section follows
-//! the VRRP and BFD ones in `/tmp/keepalived.data`, with keepalived's line names where it has
-//! them. Where keepalived has no line we add ours: the real server's `state` and why, and what
-//! the kernel held at the last pass. keepalived's checker writes no statistics and no JSON;
-//! the `IPVS statistics` section and the `virtual_server` JSON objects are ours. Neither layout
-//! is a stable interface (keepalived's is not either).
+//! `/tmp/keepalived_check.data` (section `LVS Topology`; observed in the IPVS guest, sample in
+//! `dump/keepalived-2.2.7-check.data` for `dump/keepalived-2.2.7-check.conf`). Ours is one
+//! process, so the section comes before the VRRP and BFD ones in `/tmp/keepalived.data`, with
+//! keepalived's lines where it has them. Where it has none we add ours: the real server's
+//! `state` and why, and what the kernel held at the last pass. With only virtual servers,
+//! keepalived wrote no statistics file on SIGUSR2 and no JSON file on its JSON signal (its
+//! VRRP process writes those); the `IPVS statistics` section and the `virtual_server` JSON
+//! objects are ours. Neither layout is a stable interface (keepalived's is not either).
 //!
 //! Pure: built from the configuration, the table we want and the kernel's table as last read.
 
