@@ -79,9 +79,9 @@ fn dumps_and_status_show_the_virtual_servers() {
          ./keepalived-rs -n -l -D -f \"$PWD/vs.conf\" -p /run/rs.pid >rs.log 2>&1 &
          rs=$!
          wait_for \"ipvsadm -Ln | grep -q 10.0.0.2:80\"
-         kill -USR1 $rs; wait_for \"grep -q 'LVS Topology' /tmp/keepalived.data\"
-         # Until the refused add has been answered.
+         # Until the refused add has been answered (then the data dump shows its outcome).
          wait_for \"kill -USR2 $rs; sleep 0.1; grep -q 'ENOENT' /tmp/keepalived.stats\"
+         kill -USR1 $rs; wait_for \"grep -q 'LVS Topology' /tmp/keepalived.data\"
          kill -s $(./keepalived-rs --signum=JSON) $rs
          wait_for \"grep -q virtual_server /tmp/keepalived.json\"
          echo @ipvsadm; ipvsadm -Ln
