@@ -6,6 +6,7 @@ use log::info;
 
 use super::subsystem::{Dump, Event, Events, Routed, Subsystem};
 use crate::config::Config;
+use crate::config::lvs::Lvs;
 use crate::executor::bfd::{self as bfd_exec, BfdExecutor};
 use crate::executor::ipvs::{self as ipvs_exec, IpvsExecutor};
 use crate::executor::vrrp::{self as vrrp_exec, VrrpExecutor};
@@ -243,12 +244,32 @@ impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
 /// The IPVS subsystem (keepalived's checker side: `-C` runs it, `-P` does not).
 pub struct Ipvs {
     enabled: bool,
+    /// The virtual servers of the configuration applied last (for the dumps).
+    lvs: Lvs,
     pub run: Option<IpvsExecutor>,
 }
 
 impl Ipvs {
     pub fn new(enabled: bool) -> Ipvs {
-        Ipvs { enabled, run: None }
+        Ipvs {
+            enabled,
+            lvs: Lvs::default(),
+            run: None,
+        }
+    }
+
+    fn view(&self) -> Option<(ipvs_exec::dump::View<'_>, &IpvsExecutor)> {
+        let x = self.run.as_ref()?;
+        Some((
+            ipvs_exec::dump::View {
+                lvs: &self.lvs,
+                desired: x.desired(),
+                kernel: x.table(),
+                available: x.available(),
+                version: x.version(),
+            },
+            x,
+        ))
     }
 }
 
@@ -274,12 +295,14 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
     fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
         if let Some(x) = &mut self.run {
             x.reload(cfg, core, now);
+            self.lvs = cfg.lvs.clone();
             return Ok(());
         }
         if !self.enabled || cfg.lvs.virtual_servers.is_empty() {
             return Ok(());
         }
         self.run = IpvsExecutor::start(cfg, core, now);
+        self.lvs = cfg.lvs.clone();
         Ok(())
     }
 
@@ -293,8 +316,24 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
         self.run.as_ref().map_or(0, |x| x.pending())
     }
 
-    /// Not in keepalived's layout yet (issue 13 item 7).
-    fn dump(&self, _what: Dump) -> String {
-        String::new()
+    /// Nothing while IPVS does not run.
+    fn dump(&self, what: Dump) -> String {
+        let Some((v, x)) = self.view() else {
+            return String::new();
+        };
+        match what {
+            Dump::Data => ipvs_exec::dump::topology(&v),
+            Dump::Stats => ipvs_exec::dump::stats(&v, &x.counters),
+        }
+    }
+
+    fn clear_counters(&mut self) {
+        if let Some(x) = &mut self.run {
+            x.counters = ipvs_exec::Counters::default();
+        }
+    }
+
+    fn json(&self) -> Option<String> {
+        self.view().map(|(v, _)| ipvs_exec::dump::json(&v))
     }
 }

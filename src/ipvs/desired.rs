@@ -216,6 +216,12 @@ fn dest(rs: &RealServer, weight: i32) -> Dest {
     }
 }
 
+/// Whether a real server is out before its first check: `alpha`, and only with a checker
+/// (keepalived 2.2.7 puts an `alpha` server without one in at once).
+pub fn down_at_start(r: &RealServer) -> bool {
+    r.alpha && !r.checkers.is_empty()
+}
+
 /// The destinations at start: see the module doc.
 fn dests_of(vs: &VirtualServer) -> Vec<Dest> {
     let weight = |w: u32| i32::try_from(w).unwrap_or(i32::MAX);
@@ -225,7 +231,7 @@ fn dests_of(vs: &VirtualServer) -> Vec<Dest> {
     let up: Vec<(&RealServer, bool)> = vs
         .real_servers
         .iter()
-        .map(|r| (r, !r.alpha || r.checkers.is_empty()))
+        .map(|r| (r, !down_at_start(r)))
         .collect();
     let total: u64 = up
         .iter()

@@ -51,6 +51,8 @@ use crate::netlink::{Outcome, Seq};
 use crate::reactor::{Core, TimerId};
 use crate::time::Instant;
 
+pub mod dump;
+
 /// A pass this soon after a request failed unexpectedly.
 pub const RECHECK: Duration = Duration::from_secs(1);
 /// The longest wait between two tries to find IPVS.
@@ -72,6 +74,9 @@ enum Tag {
     Dests(ServiceKey),
     /// A change; `what` for the log.
     Change(String),
+    /// An add of a service or (with its address) a destination: refused, it is taken out of
+    /// our copy of the kernel's table, so the dumps do not show it until a pass finds it.
+    Add(String, ServiceKey, Option<(std::net::IpAddr, u16)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +390,18 @@ impl IpvsExecutor {
         if let Some(errno) = outcome.errno() {
             *self.counters.errors.entry(errno).or_default() += 1;
         }
+        if let (Tag::Add(_, k, dest), Outcome::Failed { .. }) = (&tag, &outcome) {
+            match dest {
+                None => {
+                    self.kernel.remove(k);
+                }
+                Some(d) => {
+                    if let Some(e) = self.kernel.get_mut(k) {
+                        e.dests.remove(d);
+                    }
+                }
+            }
+        }
         match tag {
             Tag::Services => {
                 if outcome.errno().is_some() {
@@ -412,7 +429,7 @@ impl IpvsExecutor {
                     self.dumps_done(core, now, dumps.saturating_sub(1));
                 }
             }
-            Tag::Change(what) => {
+            Tag::Change(what) | Tag::Add(what, ..) => {
                 if let Outcome::Failed { errno, text } = &outcome {
                     let detail = text
                         .as_deref()
@@ -475,7 +492,12 @@ impl IpvsExecutor {
                 Op::EditDest(k, d) => Request::SetDest(*k, d),
                 Op::DelDest(k, (a, p)) => Request::DelDest(*k, *a, *p),
             };
-            self.client.queue(&req, what.clone(), Tag::Change(what));
+            let tag = match op {
+                Op::AddService(s) => Tag::Add(what.clone(), s.key, None),
+                Op::AddDest(k, d) => Tag::Add(what.clone(), *k, Some((d.addr, d.port))),
+                _ => Tag::Change(what.clone()),
+            };
+            self.client.queue(&req, what, tag);
         }
         reconcile::apply(&mut self.kernel, &ops);
         self.owned = self.desired.keys().copied().collect();
@@ -633,6 +655,16 @@ impl IpvsExecutor {
 
     pub fn available(&self) -> bool {
         !matches!(self.phase, Phase::Unavailable | Phase::Resolving)
+    }
+
+    /// The table the configuration wants (for the dumps).
+    pub fn desired(&self) -> &Table {
+        &self.desired
+    }
+
+    /// IPVS's version, once read (for the dumps).
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
     }
 }
 

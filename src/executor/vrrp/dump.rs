@@ -91,7 +91,7 @@ fn addr_line(a: &IpAddress, dev: &str, set: bool) -> String {
 
 /// JSON string escaping (RFC 8259): quotes, backslash, control characters; `/` as keepalived
 /// writes it (`\/`).
-fn js(s: &str) -> String {
+pub(crate) fn js(s: &str) -> String {
     let mut o = String::with_capacity(s.len() + 2);
     o.push('"');
     for c in s.chars() {
