@@ -110,8 +110,18 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
             Event::BfdChanged { name, up, vrrp, .. } if *vrrp => {
                 v.bfd_changed(core, now, name, *up)
             }
-            Event::BfdChanged { .. } => {}
+            Event::BfdChanged { .. } | Event::VrrpState { .. } => {}
         }
+    }
+
+    /// Every state change of an instance.
+    fn take_events(&mut self, queue: &mut Events) {
+        let Some(v) = &mut self.run else { return };
+        queue.extend(
+            v.take_state_changes()
+                .into_iter()
+                .map(|(instance, state)| Event::VrrpState { instance, state }),
+        );
     }
 
     fn tracked_bfds(&self) -> Vec<String> {
@@ -276,11 +286,20 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
             x.reload(cfg, core, now);
             return Ok(());
         }
-        if !self.enabled || cfg.lvs.virtual_servers.is_empty() {
+        if !self.enabled
+            || (cfg.lvs.virtual_servers.is_empty() && cfg.global.lvs.sync_daemon.is_none())
+        {
             return Ok(());
         }
         self.run = IpvsExecutor::start(cfg, core, now);
         Ok(())
+    }
+
+    /// The sync daemon follows its VRRP instance.
+    fn on_event(&mut self, core: &mut Core<K>, now: Instant, ev: &Event) {
+        if let (Some(x), Event::VrrpState { instance, state }) = (&mut self.run, ev) {
+            x.vrrp_state(core, now, instance, *state);
+        }
     }
 
     fn stop(&mut self, core: &mut Core<K>, now: Instant) {

@@ -43,6 +43,8 @@ use crate::netlink::{Outcome, Seq};
 use crate::reactor::{Core, TimerId};
 use crate::time::Instant;
 
+mod sync;
+
 /// A reconciliation pass this often, to find what was changed behind our back.
 pub const PERIOD: Duration = Duration::from_secs(5);
 /// A pass this soon after a request failed unexpectedly.
@@ -66,6 +68,9 @@ enum Tag {
     Dests(ServiceKey),
     /// A change; `what` for the log.
     Change(String),
+    /// The sync daemons' dump, and a change to them ([`sync`]).
+    Daemons,
+    Sync(String, sync::SyncOp),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +122,8 @@ pub struct IpvsExecutor {
     timeouts: Timeouts,
     original: Option<Timeouts>,
     version: Option<String>,
+    /// `lvs_sync_daemon`.
+    sync: sync::Syncd,
     pub counters: Counters,
 }
 
@@ -157,6 +164,7 @@ impl IpvsExecutor {
             timeouts: timeouts_of(cfg),
             original: None,
             version: None,
+            sync: sync::Syncd::new(cfg),
             counters: Counters::default(),
         };
         x.set_desired(cfg);
@@ -219,6 +227,8 @@ impl IpvsExecutor {
         self.set_desired(cfg);
         self.flush_on_stop = cfg.global.lvs.flush_on_stop;
         self.timeouts = timeouts_of(cfg);
+        self.sync.configure(cfg);
+        self.sync_check();
         self.settling = true;
         if self.phase == Phase::Idle {
             self.set_timeouts();
@@ -295,6 +305,7 @@ impl IpvsExecutor {
                     );
                 }
                 self.phase = Phase::Idle;
+                self.sync_check();
                 self.pass(core, now);
             }
             Event::Data { seq, reply } => self.data(seq, reply),
@@ -334,7 +345,8 @@ impl IpvsExecutor {
                     e.dests.insert((d.addr, d.port), d);
                 }
             }
-            Ok(Reply::Daemon(_)) | Ok(Reply::Other(_)) => {}
+            Ok(Reply::Daemon(d)) => self.sync_seen(d),
+            Ok(Reply::Other(_)) => {}
             Err(m) => warn!("IPVS: unreadable reply: {m}"),
         }
     }
@@ -404,6 +416,8 @@ impl IpvsExecutor {
                     self.arm(core, now + RECHECK);
                 }
             }
+            Tag::Daemons => self.sync_read(&outcome),
+            Tag::Sync(what, op) => self.sync_answer(&what, &op, &outcome),
             Tag::Info | Tag::Timeouts => {}
         }
     }
@@ -465,7 +479,10 @@ impl IpvsExecutor {
         self.timer = None;
         match self.phase {
             Phase::Unavailable => self.resolve(core, now),
-            Phase::Idle => self.pass(core, now),
+            Phase::Idle => {
+                self.sync_check();
+                self.pass(core, now);
+            }
             Phase::Resolving | Phase::Reading { .. } | Phase::Stopping => {}
         }
         self.flush(core, now);
@@ -507,6 +524,7 @@ impl IpvsExecutor {
                 Tag::Change("restoring timeouts".into()),
             );
         }
+        self.sync_stop();
         self.flush(core, now);
     }
 

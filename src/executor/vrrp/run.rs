@@ -214,6 +214,9 @@ pub struct VrrpExecutor {
     groups: Vec<Group>,
     group_of: Vec<Option<usize>>,
     in_group_drain: bool,
+    /// Instances' state changes (name, new state) not yet taken by the daemon (the IPVS sync
+    /// daemon follows them).
+    state_changes: Vec<(String, crate::vrrp::State)>,
     pub counters: GlobalCounters,
     /// The sockets' kernel drops since the counters were last cleared (the kernel's count
     /// cannot be reset).
@@ -284,6 +287,7 @@ impl VrrpExecutor {
             groups: Vec::new(),
             group_of: Vec::new(),
             in_group_drain: false,
+            state_changes: Vec::new(),
             counters: GlobalCounters::default(),
             drops: KernelDrops::default(),
             limit: super::loglimit::LogLimit::default(),
@@ -586,6 +590,11 @@ impl VrrpExecutor {
             self.trackers.set_bfd(&name, up);
         }
         self.trackers_changed(core, now);
+    }
+
+    /// The state changes of instances since the last call, in order.
+    pub fn take_state_changes(&mut self) -> Vec<(String, crate::vrrp::State)> {
+        std::mem::take(&mut self.state_changes)
     }
 
     /// The BFD sessions named by `track_bfd` entries.
