@@ -266,3 +266,87 @@ fn our_daemon_reconciles_the_guest_kernels_table() {
         "{after:#?}"
     );
 }
+
+/// A VRRP instance alone on a veth in the guest (it becomes MASTER after its master-down
+/// interval, about 3.6 s) and `lvs_sync_daemon` following it.
+const SYNC_CONF: &str = "\
+global_defs {
+    router_id ipvssync
+    lvs_sync_daemon sv0 VI_1 maxlen 1400
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface sv0
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        10.77.0.100/24
+    }
+}
+";
+
+/// The `ipvsadm -L --daemon` lines a daemon showed, in the order they first appeared, then
+/// what was left after it stopped: `@seen LINE` and `@after LINE` lines of the guest script.
+fn daemon_lines(out: &str, who: &str, tag: &str) -> Vec<String> {
+    let prefix = format!("@{who}-{tag} ");
+    out.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[test]
+fn the_sync_daemon_follows_the_vrrp_instance_like_keepalived() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let dir = TempDir::new("ipvs-guest-sync");
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    std::fs::write(dir.path().join("sync.conf"), SYNC_CONF).unwrap();
+    // Each daemon in turn: watch `ipvsadm -L --daemon` (every 50 ms) until the master daemon
+    // shows, noting every new set of lines; stop the daemon; what is left.
+    let out = vm.run_ok(
+        dir.path(),
+        "ip link add sv0 type veth peer name sv1
+         ip addr add 10.77.0.1/24 dev sv0
+         ip link set sv1 up; ip link set sv0 up
+         watch_daemons() { who=$1; last=; end=$((SECONDS + 20))
+             while [ $SECONDS -lt $end ]; do
+                 now=$(ipvsadm -L --daemon 2>&1 | tr '\\n' '|')
+                 if [ \"$now\" != \"$last\" ]; then echo \"@$who-seen $now\"; last=$now; fi
+                 case \"$now\" in *master*) return 0;; esac
+                 sleep 0.05
+             done; echo \"@timeout $who\"; return 1; }
+         run() { who=$1; shift
+             \"$@\" >$who.log 2>&1 &
+             pid=$!
+             watch_daemons $who
+             kill -TERM $pid; wait $pid; echo \"@$who-stopped rc=$?\"
+             echo \"@$who-after $(ipvsadm -L --daemon 2>&1 | tr '\\n' '|')\"; }
+         run keepalived keepalived -n -D -l -P -f \"$PWD/sync.conf\" -p /run/ka.pid -r /run/ka-v.pid
+         run ours ./keepalived-rs -n -D -l -f \"$PWD/sync.conf\" -p /run/rs.pid
+         echo @end",
+    );
+    let log = std::fs::read_to_string(dir.path().join("ours.log")).unwrap_or_default();
+    println!("{out}\n--- our log:\n{log}");
+    assert!(!out.contains("@timeout"), "{out}\n{log}");
+    let backup = "backup sync daemon (mcast=sv0, syncid=51, maxlen=1400, group=224.0.0.81, port=8848, ttl=1)|";
+    let master = "master sync daemon (mcast=sv0, syncid=51, maxlen=1400, group=224.0.0.81, port=8848, ttl=1)|";
+    let theirs = daemon_lines(&out, "keepalived", "seen");
+    let ours = daemon_lines(&out, "ours", "seen");
+    // Backup while the instance is BACKUP, then the master daemon alone once it is MASTER.
+    assert_eq!(
+        ours.last().map(String::as_str),
+        Some(master),
+        "{ours:#?}\n{log}"
+    );
+    assert!(ours.iter().any(|l| l == backup), "{ours:#?}\n{log}");
+    assert_eq!(ours, theirs, "ours vs keepalived's\n{out}");
+    // Nothing left after a stop.
+    for who in ["keepalived", "ours"] {
+        assert_eq!(daemon_lines(&out, who, "after"), [""], "{who}\n{out}");
+    }
+    assert!(
+        log.contains("starting the master sync daemon on sv0"),
+        "{log}"
+    );
+}

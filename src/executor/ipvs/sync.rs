@@ -382,7 +382,13 @@ mod tests {
             ttl: Some(DEFAULT_TTL),
             ..master.clone()
         };
-        assert!(diff(std::slice::from_ref(&master), &[reported.clone()]).is_empty());
+        assert!(
+            diff(
+                std::slice::from_ref(&master),
+                std::slice::from_ref(&reported)
+            )
+            .is_empty()
+        );
         // A port configured away from the default is a change: stop, then start.
         let moved = Daemon {
             port: Some(9000),
@@ -394,7 +400,10 @@ mod tests {
         );
         // Another id is another daemon.
         assert_eq!(
-            diff(&[master.clone()], &[daemon(SyncState::Master, 1)]),
+            diff(
+                std::slice::from_ref(&master),
+                &[daemon(SyncState::Master, 1)]
+            ),
             vec![SyncOp::Stop(SyncState::Master), SyncOp::Start(master)]
         );
     }
