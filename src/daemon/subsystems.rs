@@ -253,12 +253,19 @@ impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
 /// The IPVS subsystem (keepalived's checker side: `-C` runs it, `-P` does not).
 pub struct Ipvs {
     enabled: bool,
+    /// The VRRP side runs (`-C` alone: it does not, and keepalived then runs no sync daemon
+    /// that follows an instance).
+    vrrp: bool,
     pub run: Option<IpvsExecutor>,
 }
 
 impl Ipvs {
-    pub fn new(enabled: bool) -> Ipvs {
-        Ipvs { enabled, run: None }
+    pub fn new(enabled: bool, vrrp: bool) -> Ipvs {
+        Ipvs {
+            enabled,
+            vrrp,
+            run: None,
+        }
     }
 }
 
@@ -292,6 +299,9 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
             return Ok(());
         }
         self.run = IpvsExecutor::start(cfg, core, now);
+        if let Some(x) = &mut self.run {
+            x.set_vrrp_runs(self.vrrp);
+        }
         Ok(())
     }
 

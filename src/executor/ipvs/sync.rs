@@ -4,25 +4,27 @@
 //!
 //! # What runs (keepalived's behaviour)
 //! - With an instance named: the backup daemon while the instance is anything but MASTER
-//!   (BACKUP, FAULT, not started yet), the master daemon (only) while it is MASTER. keepalived
-//!   does the same from its VRRP process (`ipvs_syncd_master`/`ipvs_syncd_backup`: stop one,
-//!   start the other).
-//! - Without an instance: both run, always.
+//!   (BACKUP, FAULT, not started yet), the master daemon alone while it is MASTER. Debian's
+//!   keepalived 2.2.7 in the IPVS guest shows the same `ipvsadm -L --daemon` lines (backup at
+//!   start, master alone once MASTER, none after stop; `ipvs_guest`); it does it from its
+//!   VRRP process (`ipvs_syncd_master`/`ipvs_syncd_backup`: stop one, start the other).
+//! - Without an instance: both run, always (keepalived 2.3+, from its checker process;
+//!   2.2.7 needs an instance and ran none in the guest).
 //! - `id` defaults to the instance's VRID (0 without an instance).
 //! - At stop, the daemons we run are stopped.
+//! - `-C` (no VRRP side): a daemon that follows an instance does not run (keepalived: its
+//!   VRRP process does not run). Difference: keepalived's `-P` still runs it; here the IPVS
+//!   side runs the daemons, and `-P` leaves it out, so `-P` runs none.
 //!
 //! # How
 //! The kernel runs at most one daemon per role. A check dumps them (`GET_DAEMON`), compares
 //! with the desired ones ([`diff`]) and sends `DEL_DAEMON`/`NEW_DAEMON` for the difference
 //! (stops first). Checks run when IPVS is found, after a reload, on every state change of an
-//! instance, and with each periodic pass (a daemon someone stopped comes back). Only one dump
-//! runs at a time; a check asked for meanwhile follows it, so a diff never sees a table that
-//! changes already sent have made stale. Once `lvs_sync_daemon` is configured the two
-//! daemons are ours: one in a role we do not want is stopped.
-//!
-//! Differences: keepalived runs the daemons in its VRRP process (`-P` keeps them, `-C` does
-//! not); here the IPVS side runs them, so `-C` alone keeps them at backup (no instance state
-//! reaches it) and `-P` runs none.
+//! instance that changes what should run, and with each periodic pass (a daemon someone
+//! stopped comes back). Only one dump runs at a time; a check asked for meanwhile follows it,
+//! so a diff never sees a table that changes already sent have made stale. Once
+//! `lvs_sync_daemon` is configured the two daemons are ours: one in a role we do not want, or
+//! left by a daemon that was killed, is stopped (keepalived stops both at start for that).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -65,6 +67,8 @@ pub struct Syncd {
     reading: Option<Vec<Daemon>>,
     /// A check was asked for while a dump ran.
     again: bool,
+    /// The VRRP side does not run (`-C`): a daemon that follows an instance does not run.
+    no_vrrp: bool,
 }
 
 impl Syncd {
@@ -114,6 +118,7 @@ impl Syncd {
             ttl: c.ttl,
         };
         match &c.instance {
+            Some(_) if self.no_vrrp => Vec::new(),
             None => vec![make(SyncState::Master), make(SyncState::Backup)],
             Some(name) if self.states.get(name) == Some(&State::Master) => {
                 vec![make(SyncState::Master)]
@@ -190,6 +195,11 @@ impl IpvsExecutor {
             self.sync_check();
             self.flush(core, now);
         }
+    }
+
+    /// Whether the VRRP side runs (set once, after the start).
+    pub fn set_vrrp_runs(&mut self, runs: bool) {
+        self.sync.no_vrrp = !runs;
     }
 
     /// Dumps the kernel's daemons (or marks a check to follow the running dump).
@@ -361,6 +371,12 @@ mod tests {
         s.conf.as_mut().unwrap().syncid = Some(7);
         assert_eq!(s.desired(), vec![daemon(SyncState::Backup, 7)]);
         assert!(Syncd::default().desired().is_empty());
+        // `-C`: no VRRP, no daemon that follows an instance (keepalived 2.2.7: none either).
+        let mut s = syncd(Some("VI_1"), Some(51));
+        s.no_vrrp = true;
+        assert!(s.desired().is_empty());
+        s.conf.as_mut().unwrap().instance = None;
+        assert_eq!(s.desired().len(), 2);
     }
 
     #[test]
