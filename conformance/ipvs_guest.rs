@@ -358,3 +358,54 @@ fn the_sync_daemon_follows_the_vrrp_instance_like_keepalived() {
         "{log}"
     );
 }
+
+#[test]
+fn the_sync_daemon_comes_back_and_a_reload_starts_it_at_the_instances_state() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let dir = TempDir::new("ipvs-guest-sync2");
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    let without = SYNC_CONF.replace("    lvs_sync_daemon sv0 VI_1 maxlen 1400\n", "");
+    std::fs::write(dir.path().join("sync.conf"), without).unwrap();
+    std::fs::write(dir.path().join("with.conf"), SYNC_CONF).unwrap();
+    // Our daemon without lvs_sync_daemon until the instance is MASTER (its VIP is on sv0),
+    // then a reload adds it: the master daemon starts, never the backup one. Then the master
+    // daemon is stopped by hand and comes back at the next periodic check.
+    let out = vm.run_ok(
+        dir.path(),
+        "ip link add sv0 type veth peer name sv1
+         ip addr add 10.77.0.1/24 dev sv0
+         ip link set sv1 up; ip link set sv0 up
+         poll() { end=$((SECONDS + 15)); until eval \"$1\"; do
+             [ $SECONDS -ge $end ] && { echo \"@timeout $1\"; return 1; }; sleep 0.05; done; }
+         ./keepalived-rs -n -D -l -f \"$PWD/sync.conf\" -p /run/rs.pid >ours.log 2>&1 &
+         pid=$!
+         poll 'ip -4 addr show dev sv0 | grep -q 10.77.0.100'
+         echo \"@before $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         cp with.conf sync.conf; kill -HUP $pid
+         poll 'ipvsadm -L --daemon | grep -q master'
+         echo \"@reloaded $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         ipvsadm --stop-daemon master
+         echo \"@stopped-by-hand $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         poll 'ipvsadm -L --daemon | grep -q master'
+         echo \"@back $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         kill -TERM $pid; wait $pid; echo \"@stopped rc=$?\"
+         echo \"@after $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         echo @end",
+    );
+    let log = std::fs::read_to_string(dir.path().join("ours.log")).unwrap_or_default();
+    println!("{out}\n--- our log:\n{log}");
+    assert!(!out.contains("@timeout"), "{out}\n{log}");
+    let line = |tag: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("@{tag} ")).map(str::trim))
+            .unwrap_or("?")
+            .to_string()
+    };
+    let master = "master sync daemon (mcast=sv0, syncid=51, maxlen=1400, group=224.0.0.81, port=8848, ttl=1)|";
+    assert_eq!(line("before"), "");
+    assert_eq!(line("reloaded"), master, "{log}");
+    assert!(!log.contains("starting the backup sync daemon"), "{log}");
+    assert_eq!(line("stopped-by-hand"), "");
+    assert_eq!(line("back"), master, "{log}");
+    assert_eq!(line("after"), "", "{log}");
+}

@@ -85,6 +85,7 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
     fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
         if let Some(v) = &mut self.run {
             v.reload(cfg, core, now);
+            v.announce_states();
             return Ok(());
         }
         if !self.enabled || cfg.vrrp.instances.is_empty() {
@@ -114,7 +115,7 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
         }
     }
 
-    /// Every state change of an instance.
+    /// Every state change of an instance (and every instance's state after a reload).
     fn take_events(&mut self, queue: &mut Events) {
         let Some(v) = &mut self.run else { return };
         queue.extend(

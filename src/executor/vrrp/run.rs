@@ -597,6 +597,16 @@ impl VrrpExecutor {
         std::mem::take(&mut self.state_changes)
     }
 
+    /// Every instance's present state, as if it had just changed (after a reload, for a
+    /// subsystem that the reload started and has heard nothing yet).
+    pub fn announce_states(&mut self) {
+        for i in self.insts.live_indices() {
+            let m = &self.insts[i].machine;
+            self.state_changes
+                .push((m.params().name.clone(), m.state()));
+        }
+    }
+
     /// The BFD sessions named by `track_bfd` entries.
     pub fn tracked_bfds(&self) -> Vec<String> {
         self.trackers
