@@ -286,6 +286,19 @@ vrrp_instance VI_1 {
 }
 ";
 
+/// The guest script's first lines: the veth VI_1 runs on.
+const SYNC_LINK: &str = "ip link add sv0 type veth peer name sv1
+ip addr add 10.77.0.1/24 dev sv0
+ip link set sv1 up; ip link set sv0 up";
+
+/// A directory for the guest with our binary and `sync.conf`.
+fn sync_dir(name: &str, conf: &str) -> TempDir {
+    let dir = TempDir::new(name);
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    std::fs::write(dir.path().join("sync.conf"), conf).unwrap();
+    dir
+}
+
 /// The `ipvsadm -L --daemon` lines a daemon showed, in the order they first appeared, then
 /// what was left after it stopped: `@seen LINE` and `@after LINE` lines of the guest script.
 fn daemon_lines(out: &str, who: &str, tag: &str) -> Vec<String> {
@@ -299,16 +312,13 @@ fn daemon_lines(out: &str, who: &str, tag: &str) -> Vec<String> {
 #[test]
 fn the_sync_daemon_follows_the_vrrp_instance_like_keepalived() {
     let Some(vm) = IpvsVm::require() else { return };
-    let dir = TempDir::new("ipvs-guest-sync");
-    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
-    std::fs::write(dir.path().join("sync.conf"), SYNC_CONF).unwrap();
+    let dir = sync_dir("ipvs-guest-sync", SYNC_CONF);
     // Each daemon in turn: watch `ipvsadm -L --daemon` (every 50 ms) until the master daemon
     // shows, noting every new set of lines; stop the daemon; what is left.
     let out = vm.run_ok(
         dir.path(),
-        "ip link add sv0 type veth peer name sv1
-         ip addr add 10.77.0.1/24 dev sv0
-         ip link set sv1 up; ip link set sv0 up
+        &(SYNC_LINK.to_string()
+            + "
          watch_daemons() { who=$1; last=; end=$((SECONDS + 20))
              while [ $SECONDS -lt $end ]; do
                  now=$(ipvsadm -L --daemon 2>&1 | tr '\\n' '|')
@@ -324,7 +334,7 @@ fn the_sync_daemon_follows_the_vrrp_instance_like_keepalived() {
              echo \"@$who-after $(ipvsadm -L --daemon 2>&1 | tr '\\n' '|')\"; }
          run keepalived keepalived -n -D -l -P -f \"$PWD/sync.conf\" -p /run/ka.pid -r /run/ka-v.pid
          run ours ./keepalived-rs -n -D -l -f \"$PWD/sync.conf\" -p /run/rs.pid
-         echo @end",
+         echo @end"),
     );
     let log = std::fs::read_to_string(dir.path().join("ours.log")).unwrap_or_default();
     println!("{out}\n--- our log:\n{log}");
@@ -362,19 +372,16 @@ fn the_sync_daemon_follows_the_vrrp_instance_like_keepalived() {
 #[test]
 fn the_sync_daemon_comes_back_and_a_reload_starts_it_at_the_instances_state() {
     let Some(vm) = IpvsVm::require() else { return };
-    let dir = TempDir::new("ipvs-guest-sync2");
-    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
     let without = SYNC_CONF.replace("    lvs_sync_daemon sv0 VI_1 maxlen 1400\n", "");
-    std::fs::write(dir.path().join("sync.conf"), without).unwrap();
+    let dir = sync_dir("ipvs-guest-sync2", &without);
     std::fs::write(dir.path().join("with.conf"), SYNC_CONF).unwrap();
     // Our daemon without lvs_sync_daemon until the instance is MASTER (its VIP is on sv0),
     // then a reload adds it: the master daemon starts, never the backup one. Then the master
     // daemon is stopped by hand and comes back at the next periodic check.
     let out = vm.run_ok(
         dir.path(),
-        "ip link add sv0 type veth peer name sv1
-         ip addr add 10.77.0.1/24 dev sv0
-         ip link set sv1 up; ip link set sv0 up
+        &(SYNC_LINK.to_string()
+            + "
          poll() { end=$((SECONDS + 15)); until eval \"$1\"; do
              [ $SECONDS -ge $end ] && { echo \"@timeout $1\"; return 1; }; sleep 0.05; done; }
          ./keepalived-rs -n -D -l -f \"$PWD/sync.conf\" -p /run/rs.pid >ours.log 2>&1 &
@@ -390,7 +397,7 @@ fn the_sync_daemon_comes_back_and_a_reload_starts_it_at_the_instances_state() {
          echo \"@back $(ipvsadm -L --daemon | tr '\\n' '|')\"
          kill -TERM $pid; wait $pid; echo \"@stopped rc=$?\"
          echo \"@after $(ipvsadm -L --daemon | tr '\\n' '|')\"
-         echo @end",
+         echo @end"),
     );
     let log = std::fs::read_to_string(dir.path().join("ours.log")).unwrap_or_default();
     println!("{out}\n--- our log:\n{log}");
