@@ -266,3 +266,153 @@ fn our_daemon_reconciles_the_guest_kernels_table() {
         "{after:#?}"
     );
 }
+
+/// A VRRP instance alone on a veth in the guest (it becomes MASTER after its master-down
+/// interval, about 3.6 s) and `lvs_sync_daemon` following it.
+const SYNC_CONF: &str = "\
+global_defs {
+    router_id ipvssync
+    lvs_sync_daemon sv0 VI_1 maxlen 1400
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface sv0
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        10.77.0.100/24
+    }
+}
+";
+
+/// The guest script's first lines: the veth VI_1 runs on.
+const SYNC_LINK: &str = "ip link add sv0 type veth peer name sv1
+ip addr add 10.77.0.1/24 dev sv0
+ip link set sv1 up; ip link set sv0 up";
+
+/// A directory for the guest with our binary and `sync.conf`.
+fn sync_dir(name: &str, conf: &str) -> TempDir {
+    let dir = TempDir::new(name);
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    std::fs::write(dir.path().join("sync.conf"), conf).unwrap();
+    dir
+}
+
+/// The `ipvsadm -L --daemon` lines a daemon showed, in the order they first appeared, then
+/// what was left after it stopped: `@seen LINE` and `@after LINE` lines of the guest script.
+fn daemon_lines(out: &str, who: &str, tag: &str) -> Vec<String> {
+    let prefix = format!("@{who}-{tag} ");
+    out.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[test]
+fn the_sync_daemon_follows_the_vrrp_instance_like_keepalived() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let dir = sync_dir("ipvs-guest-sync", SYNC_CONF);
+    // Each daemon in turn: watch `ipvsadm -L --daemon` (every 50 ms) until the master daemon
+    // shows, noting every new set of lines; stop the daemon; what is left.
+    let out = vm.run_ok(
+        dir.path(),
+        &(SYNC_LINK.to_string()
+            + "
+         watch_daemons() { who=$1; last=; end=$((SECONDS + 20))
+             while [ $SECONDS -lt $end ]; do
+                 now=$(ipvsadm -L --daemon 2>&1 | tr '\\n' '|')
+                 if [ \"$now\" != \"$last\" ]; then echo \"@$who-seen $now\"; last=$now; fi
+                 case \"$now\" in *master*) return 0;; esac
+                 sleep 0.05
+             done; echo \"@timeout $who\"; return 1; }
+         run() { who=$1; shift
+             \"$@\" >$who.log 2>&1 &
+             pid=$!
+             watch_daemons $who
+             kill -TERM $pid; wait $pid; echo \"@$who-stopped rc=$?\"
+             echo \"@$who-after $(ipvsadm -L --daemon 2>&1 | tr '\\n' '|')\"; }
+         run keepalived keepalived -n -D -l -P -f \"$PWD/sync.conf\" -p /run/ka.pid -r /run/ka-v.pid
+         run ours ./keepalived-rs -n -D -l -f \"$PWD/sync.conf\" -p /run/rs.pid
+         echo @end"),
+    );
+    let log = std::fs::read_to_string(dir.path().join("ours.log")).unwrap_or_default();
+    println!("{out}\n--- our log:\n{log}");
+    assert!(!out.contains("@timeout"), "{out}\n{log}");
+    let backup = "backup sync daemon (mcast=sv0, syncid=51, maxlen=1400, group=224.0.0.81, port=8848, ttl=1)|";
+    let master = "master sync daemon (mcast=sv0, syncid=51, maxlen=1400, group=224.0.0.81, port=8848, ttl=1)|";
+    // A poll between the stop of the backup daemon and the start of the master one sees
+    // none: not a state either daemon means.
+    let seen = |who| -> Vec<String> {
+        daemon_lines(&out, who, "seen")
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    let theirs = seen("keepalived");
+    let ours = seen("ours");
+    // Backup while the instance is BACKUP, then the master daemon alone once it is MASTER.
+    assert_eq!(
+        ours.last().map(String::as_str),
+        Some(master),
+        "{ours:#?}\n{log}"
+    );
+    assert!(ours.iter().any(|l| l == backup), "{ours:#?}\n{log}");
+    assert_eq!(ours, theirs, "ours vs keepalived's\n{out}");
+    // Nothing left after a stop.
+    for who in ["keepalived", "ours"] {
+        assert_eq!(daemon_lines(&out, who, "after"), [""], "{who}\n{out}");
+    }
+    assert!(
+        log.contains("starting the master sync daemon on sv0"),
+        "{log}"
+    );
+}
+
+#[test]
+fn the_sync_daemon_comes_back_and_a_reload_starts_it_at_the_instances_state() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let without = SYNC_CONF.replace("    lvs_sync_daemon sv0 VI_1 maxlen 1400\n", "");
+    let dir = sync_dir("ipvs-guest-sync2", &without);
+    std::fs::write(dir.path().join("with.conf"), SYNC_CONF).unwrap();
+    // Our daemon without lvs_sync_daemon until the instance is MASTER (its VIP is on sv0),
+    // then a reload adds it: the master daemon starts, never the backup one. Then the master
+    // daemon is stopped by hand and comes back at the next periodic check.
+    let out = vm.run_ok(
+        dir.path(),
+        &(SYNC_LINK.to_string()
+            + "
+         poll() { end=$((SECONDS + 15)); until eval \"$1\"; do
+             [ $SECONDS -ge $end ] && { echo \"@timeout $1\"; return 1; }; sleep 0.05; done; }
+         ./keepalived-rs -n -D -l -f \"$PWD/sync.conf\" -p /run/rs.pid >ours.log 2>&1 &
+         pid=$!
+         poll 'ip -4 addr show dev sv0 | grep -q 10.77.0.100'
+         echo \"@before $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         cp with.conf sync.conf; kill -HUP $pid
+         poll 'ipvsadm -L --daemon | grep -q master'
+         echo \"@reloaded $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         ipvsadm --stop-daemon master
+         echo \"@stopped-by-hand $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         poll 'ipvsadm -L --daemon | grep -q master'
+         echo \"@back $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         kill -TERM $pid; wait $pid; echo \"@stopped rc=$?\"
+         echo \"@after $(ipvsadm -L --daemon | tr '\\n' '|')\"
+         echo @end"),
+    );
+    let log = std::fs::read_to_string(dir.path().join("ours.log")).unwrap_or_default();
+    println!("{out}\n--- our log:\n{log}");
+    assert!(!out.contains("@timeout"), "{out}\n{log}");
+    let line = |tag: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("@{tag} ")).map(str::trim))
+            .unwrap_or("?")
+            .to_string()
+    };
+    let master = "master sync daemon (mcast=sv0, syncid=51, maxlen=1400, group=224.0.0.81, port=8848, ttl=1)|";
+    assert_eq!(line("before"), "");
+    assert_eq!(line("reloaded"), master, "{log}");
+    assert!(!log.contains("starting the backup sync daemon"), "{log}");
+    assert_eq!(line("stopped-by-hand"), "");
+    assert_eq!(line("back"), master, "{log}");
+    assert_eq!(line("after"), "", "{log}");
+}

@@ -118,7 +118,7 @@ impl Daemon {
             opts.log_detail,
         );
         let bfd = Bfd::new(opts.subsystems.bfd);
-        let ipvs = Ipvs::new(opts.subsystems.check);
+        let ipvs = Ipvs::new(opts.subsystems.check, opts.subsystems.vrrp);
         Daemon {
             opts,
             load,

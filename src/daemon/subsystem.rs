@@ -36,6 +36,13 @@ pub enum Event {
         vrrp: bool,
         checker: bool,
     },
+    /// VRRP instance `instance` entered `state` (raised on every change of state, and for
+    /// every instance after a reload; the IPVS sync daemon follows the instance
+    /// `lvs_sync_daemon` names).
+    VrrpState {
+        instance: String,
+        state: crate::vrrp::State,
+    },
 }
 
 /// The queue of events between subsystems.

@@ -86,6 +86,7 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
     fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
         if let Some(v) = &mut self.run {
             v.reload(cfg, core, now);
+            v.announce_states();
             return Ok(());
         }
         if !self.enabled || cfg.vrrp.instances.is_empty() {
@@ -111,8 +112,18 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
             Event::BfdChanged { name, up, vrrp, .. } if *vrrp => {
                 v.bfd_changed(core, now, name, *up)
             }
-            Event::BfdChanged { .. } => {}
+            Event::BfdChanged { .. } | Event::VrrpState { .. } => {}
         }
+    }
+
+    /// Every state change of an instance (and every instance's state after a reload).
+    fn take_events(&mut self, queue: &mut Events) {
+        let Some(v) = &mut self.run else { return };
+        queue.extend(
+            v.take_state_changes()
+                .into_iter()
+                .map(|(instance, state)| Event::VrrpState { instance, state }),
+        );
     }
 
     fn tracked_bfds(&self) -> Vec<String> {
@@ -246,14 +257,18 @@ pub struct Ipvs {
     enabled: bool,
     /// The virtual servers of the configuration applied last (for the dumps).
     lvs: Lvs,
+    /// The VRRP side runs (`-C` alone: it does not, and keepalived then runs no sync daemon
+    /// that follows an instance).
+    vrrp: bool,
     pub run: Option<IpvsExecutor>,
 }
 
 impl Ipvs {
-    pub fn new(enabled: bool) -> Ipvs {
+    pub fn new(enabled: bool, vrrp: bool) -> Ipvs {
         Ipvs {
             enabled,
             lvs: Lvs::default(),
+            vrrp,
             run: None,
         }
     }
@@ -298,12 +313,24 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
             self.lvs = cfg.lvs.clone();
             return Ok(());
         }
-        if !self.enabled || cfg.lvs.virtual_servers.is_empty() {
+        if !self.enabled
+            || (cfg.lvs.virtual_servers.is_empty() && cfg.global.lvs.sync_daemon.is_none())
+        {
             return Ok(());
         }
         self.run = IpvsExecutor::start(cfg, core, now);
         self.lvs = cfg.lvs.clone();
+        if let Some(x) = &mut self.run {
+            x.set_vrrp_runs(self.vrrp);
+        }
         Ok(())
+    }
+
+    /// The sync daemon follows its VRRP instance.
+    fn on_event(&mut self, core: &mut Core<K>, now: Instant, ev: &Event) {
+        if let (Some(x), Event::VrrpState { instance, state }) = (&mut self.run, ev) {
+            x.vrrp_state(core, now, instance, *state);
+        }
     }
 
     fn stop(&mut self, core: &mut Core<K>, now: Instant) {

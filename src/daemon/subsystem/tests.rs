@@ -131,7 +131,7 @@ fn events_raised_while_delivering_are_delivered_in_the_same_settle() {
     let mut checker = Fake::new("checker", &log);
     checker.answer = |ev| match ev {
         Event::BfdChanged { name, up, .. } if name == "a" => Some(bfd("checker-of-a", *up)),
-        Event::BfdChanged { .. } => None,
+        _ => None,
     };
     let mut bfd_side = Fake::new("bfd", &log);
     bfd_side.raise = vec![bfd("a", false), bfd("z", true)];
@@ -146,8 +146,10 @@ fn events_raised_while_delivering_are_delivered_in_the_same_settle() {
     let heard: Vec<(&str, String)> = log
         .borrow()
         .iter()
-        .filter(|(who, _)| *who == "vs")
-        .map(|(who, Event::BfdChanged { name, .. })| (*who, name.clone()))
+        .filter_map(|(who, ev)| match ev {
+            Event::BfdChanged { name, .. } if *who == "vs" => Some((*who, name.clone())),
+            _ => None,
+        })
         .collect();
     // The answer joins the end of the queue: after what was already queued.
     assert_eq!(
@@ -186,7 +188,10 @@ fn trackers_learn_the_state_of_their_sessions_and_unknown_ones_count_as_up() {
     let told: Vec<(&str, String, bool)> = log
         .borrow()
         .iter()
-        .map(|(who, Event::BfdChanged { name, up, .. })| (*who, name.clone(), *up))
+        .filter_map(|(who, ev)| match ev {
+            Event::BfdChanged { name, up, .. } => Some((*who, name.clone(), *up)),
+            Event::VrrpState { .. } => None,
+        })
         .collect();
     assert_eq!(
         told,
@@ -309,5 +314,26 @@ fn the_json_state_joins_the_arrays_of_the_subsystems_that_have_one() {
     assert_eq!(
         json(&[&vrrp, &bfd_side, &other]),
         r#"[{"a":1},{"b":2},{"c":3}]"#
+    );
+}
+
+#[test]
+fn a_vrrp_state_change_reaches_ipvs_in_the_same_settle() {
+    // IPVS sits before VRRP in the list (consumer before provider): the sync daemon hears the
+    // instance's MASTER in the wake where it changed.
+    let log = Log::default();
+    let mut ipvs = Fake::new("ipvs", &log);
+    let mut vrrp = Fake::new("vrrp", &log);
+    let master = Event::VrrpState {
+        instance: "VI_1".to_string(),
+        state: crate::vrrp::State::Master,
+    };
+    vrrp.raise = vec![master.clone()];
+    let mut r = reactor();
+    let mut queue = Events::new();
+    settle(&mut queue, &mut [&mut ipvs, &mut vrrp], r.core(), at(0));
+    assert_eq!(
+        *log.borrow(),
+        vec![("ipvs", master.clone()), ("vrrp", master)]
     );
 }

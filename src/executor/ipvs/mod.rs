@@ -53,6 +53,8 @@ use crate::time::Instant;
 
 pub mod dump;
 
+mod sync;
+
 /// A pass this soon after a request failed unexpectedly.
 pub const RECHECK: Duration = Duration::from_secs(1);
 /// The longest wait between two tries to find IPVS.
@@ -77,6 +79,9 @@ enum Tag {
     /// An add of a service or (with its address) a destination: refused, it is taken out of
     /// our copy of the kernel's table, so the dumps do not show it until a pass finds it.
     Add(String, ServiceKey, Option<(std::net::IpAddr, u16)>),
+    /// The sync daemons' dump, and a change to them ([`sync`]).
+    Daemons,
+    Sync(String, sync::SyncOp),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +141,8 @@ pub struct IpvsExecutor {
     draining: BTreeMap<(ServiceKey, DestKey), Instant>,
     /// Connections of each real server as the running pass read them.
     conns: HashMap<(ServiceKey, DestKey), u32>,
+    /// `lvs_sync_daemon`.
+    sync: sync::Syncd,
     pub counters: Counters,
 }
 
@@ -180,6 +187,7 @@ impl IpvsExecutor {
             drain: drain_of(cfg),
             draining: BTreeMap::new(),
             conns: HashMap::new(),
+            sync: sync::Syncd::new(cfg),
             counters: Counters::default(),
         };
         x.set_desired(cfg);
@@ -244,6 +252,8 @@ impl IpvsExecutor {
         self.timeouts = timeouts_of(cfg);
         self.period = Duration::from_secs(u64::from(cfg.global.lvs.reconcile_interval));
         self.drain = drain_of(cfg);
+        self.sync.configure(cfg);
+        self.sync_check();
         self.settling = true;
         if self.phase == Phase::Idle {
             self.set_timeouts();
@@ -321,6 +331,7 @@ impl IpvsExecutor {
                     );
                 }
                 self.phase = Phase::Idle;
+                self.sync_check();
                 self.pass(core, now);
             }
             Event::Data { seq, reply } => self.data(seq, reply),
@@ -364,7 +375,8 @@ impl IpvsExecutor {
                         .insert((k, (d.addr, d.port)), c.active.saturating_add(c.inactive));
                 }
             }
-            Ok(Reply::Daemon(_)) | Ok(Reply::Other(_)) => {}
+            Ok(Reply::Daemon(d)) => self.sync_seen(d),
+            Ok(Reply::Other(_)) => {}
             Err(m) => warn!("IPVS: unreadable reply: {m}"),
         }
     }
@@ -446,6 +458,8 @@ impl IpvsExecutor {
                     self.arm(core, now + RECHECK);
                 }
             }
+            Tag::Daemons => self.sync_read(&outcome),
+            Tag::Sync(what, op) => self.sync_answer(&what, &op, &outcome),
             Tag::Info | Tag::Timeouts => {}
         }
     }
@@ -598,7 +612,10 @@ impl IpvsExecutor {
         self.timer = None;
         match self.phase {
             Phase::Unavailable => self.resolve(core, now),
-            Phase::Idle => self.pass(core, now),
+            Phase::Idle => {
+                self.sync_check();
+                self.pass(core, now);
+            }
             Phase::Resolving | Phase::Reading { .. } | Phase::Stopping => {}
         }
         self.flush(core, now);
@@ -640,6 +657,7 @@ impl IpvsExecutor {
                 Tag::Change("restoring timeouts".into()),
             );
         }
+        self.sync_stop();
         self.flush(core, now);
     }
 

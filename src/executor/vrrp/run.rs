@@ -214,6 +214,9 @@ pub struct VrrpExecutor {
     groups: Vec<Group>,
     group_of: Vec<Option<usize>>,
     in_group_drain: bool,
+    /// Instances' state changes (name, new state) not yet taken by the daemon (the IPVS sync
+    /// daemon follows them).
+    state_changes: Vec<(String, crate::vrrp::State)>,
     pub counters: GlobalCounters,
     /// The sockets' kernel drops since the counters were last cleared (the kernel's count
     /// cannot be reset).
@@ -287,6 +290,7 @@ impl VrrpExecutor {
             groups: Vec::new(),
             group_of: Vec::new(),
             in_group_drain: false,
+            state_changes: Vec::new(),
             counters: GlobalCounters::default(),
             drops: KernelDrops::default(),
             limit: super::loglimit::LogLimit::default(),
@@ -590,6 +594,21 @@ impl VrrpExecutor {
             self.trackers.set_bfd(&name, up);
         }
         self.trackers_changed(core, now);
+    }
+
+    /// The state changes of instances since the last call, in order.
+    pub fn take_state_changes(&mut self) -> Vec<(String, crate::vrrp::State)> {
+        std::mem::take(&mut self.state_changes)
+    }
+
+    /// Every instance's present state, as if it had just changed (after a reload, for a
+    /// subsystem that the reload started and has heard nothing yet).
+    pub fn announce_states(&mut self) {
+        for i in self.insts.live_indices() {
+            let m = &self.insts[i].machine;
+            self.state_changes
+                .push((m.params().name.clone(), m.state()));
+        }
     }
 
     /// The BFD sessions named by `track_bfd` entries.

@@ -144,6 +144,7 @@ impl VrrpExecutor {
                 // notify_deleted: a reload's removal is DELETED, not STOP (keepalived 2.2+).
                 let deleted =
                     to == crate::vrrp::State::Init && inst.deleting && inst.io.notifies.deleted;
+                self.state_changes.push((name.clone(), to));
                 let word = if deleted {
                     "DELETED"
                 } else {
