@@ -29,6 +29,8 @@ virtual_server 10.0.0.1 80 {
         weight 1
         alpha
         inhibit_on_failure
+        TCP_CHECK {
+        }
     }
 }
 virtual_server fwmark 7 {
@@ -37,6 +39,9 @@ virtual_server fwmark 7 {
     real_server 10.0.0.4 0 {
         weight 2
         alpha
+        TCP_CHECK {
+            connect_port 80
+        }
     }
 }
 virtual_server 10.0.0.5 443 {
