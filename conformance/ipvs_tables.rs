@@ -211,3 +211,61 @@ virtual_server 10.0.0.1 80 {{\n    lb_algo rr\n    protocol TCP\n    real_server
     );
     assert!(log.contains("draining real server 10.0.0.3:80"), "{log}");
 }
+
+/// On a host without IPVS (this machine's kernel has none; the guest is not used): the daemon
+/// starts, says so once, runs VRRP (the VIP comes up), looks for IPVS again on its back-off
+/// without another error line, and stops cleanly; keepalived exits FATAL there.
+#[test]
+fn without_ipvs_the_daemon_says_so_once_and_runs_vrrp() {
+    if !common::require(
+        common::is_root(),
+        "not root: network namespace tests need root",
+    ) || !common::require(common::have("ip", "-V"), "iproute2 (`ip`) not installed")
+    {
+        return;
+    }
+    if std::path::Path::new("/proc/net/ip_vs").exists() {
+        println!("SKIP this host kernel has IPVS: the test is for one without");
+        return;
+    }
+    let lab = common::lab::Lab::new("nov", 1);
+    let dir = TempDir::new("ipvs-none");
+    let conf = dir.path().join("keepalived.conf");
+    std::fs::write(
+        &conf,
+        "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 71\n    priority 100\n    advert_int 0.1\n    version 3\n    virtual_ipaddress {\n        192.0.2.71/32\n    }\n}\n\
+virtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n    }\n}\n",
+    )
+    .unwrap();
+    let mut d = common::Daemon::start_cmd(&mut common::lab::daemon_cmd(
+        &lab.routers[0].ns,
+        false,
+        &conf,
+        dir.path(),
+    ));
+    assert!(
+        common::poll_until(std::time::Duration::from_secs(10), || lab
+            .has_addr(0, "192.0.2.71")),
+        "VRRP did not come up\n{}",
+        d.log()
+    );
+    // Back-off 1 s, 2 s, 4 s: at least two more looks within 4 s, and still one line.
+    let t = std::time::Instant::now();
+    assert!(
+        common::poll_until(std::time::Duration::from_secs(8), || d
+            .count("resolving the IPVS family")
+            >= 3),
+        "{}",
+        d.log()
+    );
+    println!("three looks for IPVS after {:?}", t.elapsed());
+    assert_eq!(d.count("IPVS is not available"), 1, "{}", d.log());
+    assert_eq!(d.count("WARNING: ipvs"), 0, "{}", d.log());
+    d.signal(libc::SIGTERM);
+    assert!(
+        d.wait_exit(std::time::Duration::from_secs(5))
+            .is_some_and(|s| s.success()),
+        "{}",
+        d.log()
+    );
+}
