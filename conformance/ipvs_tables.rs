@@ -142,11 +142,31 @@ virtual_server 10.0.0.1 80 {{\n    lb_algo rr\n    protocol TCP\n    real_server
         )
         .unwrap();
     }
+    // A reload that adds a real server and changes the scheduler keeps 10.0.0.3 untouched.
+    std::fs::write(dir.path().join("keep1.conf"), conf("", "10.0.0.3")).unwrap();
+    let keep2 = conf("", "10.0.0.3")
+        .replace("lb_algo rr", "lb_algo wrr")
+        .replace(
+            "    }\n}\n",
+            "    }\n    real_server 10.0.0.2 80 {\n        weight 2\n    }\n}\n",
+        );
+    std::fs::write(dir.path().join("keep2.conf"), keep2).unwrap();
     let script = "ip link add d0 type dummy; ip addr add 10.0.0.100/24 dev d0; ip link set d0 up
          wait_for() { end=$((SECONDS + 20)); until ipvsadm -Ln | grep -q -- \"$1\"; do
              [ $SECONDS -ge $end ] && { echo \"@timeout $1\"; return 1; }; sleep 0.1; done; }
          wait_gone() { end=$((SECONDS + 20)); while ipvsadm -Ln | grep -q -- \"$1\"; do
              [ $SECONDS -ge $end ] && { echo \"@timeout gone $1\"; return 1; }; sleep 0.1; done; }
+         cp keep1.conf run.conf
+         ./keepalived-rs -n -l -D -f \"$PWD/run.conf\" -p /run/rs.pid >rs-keep.log 2>&1 &
+         rs=$!
+         wait_for '10.0.0.3:80'
+         timeout 1 bash -c 'echo > /dev/tcp/10.0.0.1/80' 2>/dev/null
+         echo @keep-before; ipvsadm -Ln | grep -- '-> 10.0.0.3'
+         cp keep2.conf run.conf; kill -HUP $rs
+         wait_for '10.0.0.2:80'
+         echo @keep-after; ipvsadm -Ln; echo @keep-after-end
+         kill -TERM $rs; wait $rs
+         ipvsadm -C
          for mode in plain drain; do
              cp ${mode}1.conf run.conf
              ./keepalived-rs -n -l -D -f \"$PWD/run.conf\" -p /run/rs.pid >rs-$mode.log 2>&1 &
@@ -188,6 +208,37 @@ virtual_server 10.0.0.1 80 {{\n    lb_algo rr\n    protocol TCP\n    real_server
             "{mode}: no connection on 10.0.0.3: {conn:?}\n{out}"
         );
     }
+    // Held through an unchanged real server: its connection counts survive the reload, and it
+    // got no request (the scheduler was changed in place, the new server added).
+    let conns = |l: &str| -> Option<u32> {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        (w.len() >= 6 && w[1] == "10.0.0.3:80")
+            .then(|| Some(w[4].parse::<u32>().ok()? + w[5].parse::<u32>().ok()?))
+            .flatten()
+    };
+    let before = out
+        .lines()
+        .skip_while(|l| l.trim() != "@keep-before")
+        .nth(1)
+        .and_then(conns)
+        .unwrap_or(0);
+    let after = block(&out, "keep-after");
+    let kept = after.iter().find_map(|l| conns(l)).unwrap_or(0);
+    assert!(
+        before >= 1 && kept >= before,
+        "{before} -> {kept}: {after:#?}"
+    );
+    assert!(
+        after.iter().any(|l| l.starts_with("TCP  10.0.0.1:80 wrr")),
+        "{after:#?}"
+    );
+    let keep_log = std::fs::read_to_string(dir.path().join("rs-keep.log")).unwrap_or_default();
+    assert!(
+        keep_log.contains("changing service TCP 10.0.0.1:80 (wrr)")
+            && !keep_log.contains("real server 10.0.0.3:80 of")
+            && !keep_log.contains("removing real server 10.0.0.3"),
+        "{keep_log}"
+    );
     // keepalived's behaviour: gone with the reload.
     let plain = block(&out, "plain-reloaded");
     assert!(!plain.iter().any(|l| l.contains("10.0.0.3")), "{plain:?}");

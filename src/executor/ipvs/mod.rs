@@ -491,7 +491,9 @@ impl IpvsExecutor {
         let repair = !std::mem::take(&mut self.settling);
         for op in &ops {
             let what = describe(op);
-            if repair {
+            // A drained real server going is what we asked for, not a repair.
+            let drained = matches!(op, Op::DelDest(k, d) if released.contains(&(*k, *d)));
+            if repair && !drained {
                 warn!("IPVS: {what} (the kernel's table differed from ours)");
                 self.counters.repairs += 1;
             } else {
