@@ -180,6 +180,45 @@ fn service_of(vs: &VirtualServer, key: ServiceKey) -> Service {
     }
 }
 
+/// Kernel `major.minor` from a `uname` line (`Linux 6.1.0-57-amd64 #1 ...`).
+pub fn kernel_version(uname: &str) -> Option<(u32, u32)> {
+    let release = uname.split_whitespace().nth(1)?;
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// Takes out of `t` the tunnel attributes kernel `v` would ignore silently (it parses IPVS
+/// attributes the lax way): the tunnel type and port before 5.2, GRE and the checksum flags
+/// before 5.3. Sent anyway, the dump would never show them and every pass would "repair" the
+/// destination. One note per kind of loss.
+pub fn gate_for_kernel(t: &mut Table, v: (u32, u32)) -> Vec<String> {
+    let mut notes = std::collections::BTreeSet::new();
+    for e in t.values_mut() {
+        for d in e.dests.values_mut() {
+            let Some(tun) = d.tunnel else { continue };
+            if v < (5, 2) {
+                notes.insert(format!(
+                    "Linux {}.{} knows no tunnel type (5.2): real servers tunnelled with IPIP",
+                    v.0, v.1
+                ));
+                d.tunnel = None;
+            } else if v < (5, 3) && (tun.kind == 2 || tun.flags != 0) {
+                notes.insert(format!(
+                    "Linux {}.{} knows no GRE tunnel or tunnel checksum option (5.3): left out",
+                    v.0, v.1
+                ));
+                d.tunnel = Some(Tunnel {
+                    kind: if tun.kind == 2 { 0 } else { tun.kind },
+                    flags: 0,
+                    ..tun
+                })
+                .filter(|t| !t.is_default());
+            }
+        }
+    }
+    notes.into_iter().collect()
+}
+
 /// A forwarding method in kernel terms. IPIP without checksum options is the kernel's default
 /// tunnel and is left implicit (older kernels know no tunnel attributes; see the codec).
 pub fn forward(f: Forwarding) -> (Forward, Option<Tunnel>) {

@@ -196,7 +196,10 @@ impl IpvsExecutor {
     }
 
     fn set_desired(&mut self, cfg: &Config) {
-        let (t, notes) = crate::ipvs::desired::table(&cfg.lvs);
+        let (mut t, mut notes) = crate::ipvs::desired::table(&cfg.lvs);
+        if let Some(v) = crate::ipvs::desired::kernel_version(&crate::sys::uname()) {
+            notes.extend(crate::ipvs::desired::gate_for_kernel(&mut t, v));
+        }
         for n in notes {
             warn!("IPVS: {n}");
         }

@@ -140,3 +140,35 @@ fn fwmarks_and_groups_are_one_service_each() {
     }];
     assert_eq!(weights(g), vec![("10.0.1.1".into(), 0, 1)]);
 }
+
+#[test]
+fn tunnel_attributes_an_old_kernel_would_ignore_are_left_out() {
+    assert_eq!(kernel_version("Linux 6.1.0-57-amd64 #1 SMP"), Some((6, 1)));
+    assert_eq!(kernel_version("Linux 5.2-rc1 x"), Some((5, 2)));
+    assert_eq!(kernel_version("Linux (unknown)"), None);
+    let text = "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 10.0.0.2 80 { lvs_method TUN type gue port 6080 csum }\n real_server 10.0.0.3 80 { lvs_method TUN type gre }\n}\n";
+    let tunnels = |t: &Table| -> Vec<Option<Tunnel>> {
+        t.values()
+            .flat_map(|e| e.dests.values().map(|d| d.tunnel))
+            .collect()
+    };
+    let gue = Tunnel {
+        kind: 1,
+        port: 6080,
+        flags: 1,
+    };
+    let gre = Tunnel {
+        kind: 2,
+        port: 0,
+        flags: 0,
+    };
+    let mut t = desired(text);
+    assert!(gate_for_kernel(&mut t, (6, 1)).is_empty());
+    assert_eq!(tunnels(&t), vec![Some(gue), Some(gre)]);
+    let mut t = desired(text);
+    assert_eq!(gate_for_kernel(&mut t, (5, 2)).len(), 1);
+    assert_eq!(tunnels(&t), vec![Some(Tunnel { flags: 0, ..gue }), None]);
+    let mut t = desired(text);
+    assert_eq!(gate_for_kernel(&mut t, (4, 19)).len(), 1);
+    assert_eq!(tunnels(&t), vec![None, None]);
+}
