@@ -83,6 +83,11 @@ impl IpvsVm {
 
     /// [`run`](Self::run) with a time limit of `secs` (`VM_TIMEOUT` overrides it).
     pub fn run_within(&self, dir: &Path, cmd: &str, secs: u32) -> (i32, String) {
+        // One guest at a time per test binary: several emulated guests on a 2-core machine
+        // each take several times longer, and the tests' own deadlines inside the guest (a
+        // daemon's start, a repair within a period) would measure the host's load instead.
+        static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
         let out = Command::new("bash")
             .arg(&self.script)
             .arg(dir)
