@@ -320,3 +320,60 @@ virtual_server 10.0.0.1 80 {\n    protocol TCP\n    real_server 10.0.0.2 80 {\n 
         d.log()
     );
 }
+
+/// `-I` (`--dont-release-ipvs`): the virtual servers stay in the kernel when the daemon stops;
+/// the next start adopts them without adding or removing anything.
+#[test]
+fn dont_release_ipvs_leaves_the_table_and_the_next_start_adopts_it() {
+    let Some(vm) = IpvsVm::require() else { return };
+    let dir = TempDir::new("ipvs-keep");
+    std::fs::copy(common::bin(), dir.path().join("keepalived-rs")).unwrap();
+    std::fs::write(dir.path().join("k.conf"), CONFIGS[0].1).unwrap();
+    let script = "wait_for() { end=$((SECONDS + 20)); until ipvsadm -Ln | grep -q -- \"$1\"; do
+             [ $SECONDS -ge $end ] && { echo \"@timeout $1\"; return 1; }; sleep 0.1; done; }
+         ./keepalived-rs -n -l -D -I -f \"$PWD/k.conf\" -p /run/rs.pid >rs1.log 2>&1 &
+         rs=$!
+         wait_for '10.0.0.4:5060'
+         ipvsadm -Sn | sort > before.txt
+         kill -TERM $rs; wait $rs
+         ipvsadm -Sn | sort > after-stop.txt
+         ./keepalived-rs -n -l -D -f \"$PWD/k.conf\" -p /run/rs.pid >rs2.log 2>&1 &
+         rs=$!
+         sleep 2
+         ipvsadm -Sn | sort > adopted.txt
+         kill -TERM $rs; wait $rs
+         echo @left-after-second-stop; ipvsadm -Sn; echo @left-after-second-stop-end";
+    let (status, out) = vm.run_within(dir.path(), script, 120);
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap_or_default();
+    println!(
+        "{out}\n--- first run:\n{}\n--- second run:\n{}",
+        read("rs1.log"),
+        read("rs2.log")
+    );
+    assert_eq!(status, 0, "{out}");
+    assert!(!out.contains("@timeout"), "{out}");
+    assert!(
+        read("before.txt").contains("-A -t 10.0.0.1:443"),
+        "{}",
+        read("before.txt")
+    );
+    assert_eq!(
+        read("after-stop.txt"),
+        read("before.txt"),
+        "-I removed something"
+    );
+    assert_eq!(read("adopted.txt"), read("before.txt"));
+    let second = read("rs2.log");
+    assert!(
+        !second.contains("IPVS: adding") && !second.contains("IPVS: removing real"),
+        "{second}"
+    );
+    assert!(read("rs1.log").contains("leaving the virtual servers in place"));
+    // Without -I the second run removed them at its stop.
+    assert!(
+        !block(&out, "left-after-second-stop")
+            .iter()
+            .any(|l| l.contains("10.0.0.1")),
+        "{out}"
+    );
+}

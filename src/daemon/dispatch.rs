@@ -118,7 +118,11 @@ impl Daemon {
             opts.log_detail,
         );
         let bfd = Bfd::new(opts.subsystems.bfd);
-        let ipvs = Ipvs::new(opts.subsystems.check, opts.subsystems.vrrp);
+        let ipvs = Ipvs::new(
+            opts.subsystems.check,
+            opts.subsystems.vrrp,
+            opts.dont_release_ipvs,
+        );
         Daemon {
             opts,
             load,

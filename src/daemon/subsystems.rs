@@ -260,15 +260,18 @@ pub struct Ipvs {
     /// The VRRP side runs (`-C` alone: it does not, and keepalived then runs no sync daemon
     /// that follows an instance).
     vrrp: bool,
+    /// `-I`: the virtual servers stay at stop.
+    keep_at_stop: bool,
     pub run: Option<IpvsExecutor>,
 }
 
 impl Ipvs {
-    pub fn new(enabled: bool, vrrp: bool) -> Ipvs {
+    pub fn new(enabled: bool, vrrp: bool, keep_at_stop: bool) -> Ipvs {
         Ipvs {
             enabled,
             lvs: Lvs::default(),
             vrrp,
+            keep_at_stop,
             run: None,
         }
     }
@@ -322,6 +325,7 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
         self.lvs = cfg.lvs.clone();
         if let Some(x) = &mut self.run {
             x.set_vrrp_runs(self.vrrp);
+            x.set_keep_at_stop(self.keep_at_stop);
         }
         Ok(())
     }

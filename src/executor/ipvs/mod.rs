@@ -135,6 +135,8 @@ pub struct IpvsExecutor {
     version: Option<String>,
     /// `lvs_reconcile_interval`.
     period: Duration,
+    /// `-I`: leave the virtual servers at stop.
+    keep_at_stop: bool,
     /// `lvs_drain_on_remove`: how long a removed real server may drain.
     drain: Option<Duration>,
     /// Real servers draining, and when they go regardless.
@@ -184,6 +186,7 @@ impl IpvsExecutor {
             original: None,
             version: None,
             period: Duration::from_secs(u64::from(cfg.global.lvs.reconcile_interval)),
+            keep_at_stop: false,
             drain: drain_of(cfg),
             draining: BTreeMap::new(),
             conns: HashMap::new(),
@@ -638,6 +641,9 @@ impl IpvsExecutor {
             return;
         }
         match self.flush_on_stop {
+            _ if self.keep_at_stop => {
+                info!("IPVS: leaving the virtual servers in place (-I, --dont-release-ipvs)");
+            }
             FlushOnStop::All => {
                 info!("IPVS: flushing every virtual server (lvs_flush_onstop)");
                 self.client.queue(
@@ -664,6 +670,11 @@ impl IpvsExecutor {
         }
         self.sync_stop();
         self.flush(core, now);
+    }
+
+    /// `-I` (`--dont-release-ipvs`): the virtual servers stay in the kernel at stop.
+    pub fn set_keep_at_stop(&mut self, keep: bool) {
+        self.keep_at_stop = keep;
     }
 
     /// Requests not answered yet.
