@@ -34,7 +34,7 @@ use crate::netlink::{Kind, Outcome, Rx, Seq, Tracker, TrackerStats, drain};
 use super::codec::{self, Family, Malformed, Reply, Request};
 
 /// Requests in flight at most.
-pub const WINDOW: usize = 256;
+pub const WINDOW: usize = 64;
 
 /// Bytes of requests per `send(2)` at most.
 const BATCH: usize = 32 * 1024;
