@@ -292,6 +292,14 @@ fn main() {
         if strace {
             row("netlink syscalls: start", "sys_start", "");
             row("netlink syscalls: reload", "sys_reload", "");
+            for (name, f) in [("keepalived-rs", &o), ("keepalived", &k)] {
+                if let Some(s) = f.get("strace_stalled") {
+                    println!(
+                        "{name} stalled under strace ({s}; ENOBUFS/EAGAIN in the trace: {})",
+                        f.get("strace_errors").map_or("-", |s| s.as_str())
+                    );
+                }
+            }
         }
         println!(
             "(processes: ours {}; keepalived {})",
