@@ -519,8 +519,9 @@ impl IpvsExecutor {
             self.phase = Phase::Reading { dumps };
             return;
         }
-        let (want, released) = self.with_draining(now);
-        let mut ops = reconcile::diff(&want, &self.kernel, &self.owned);
+        let (with_drained, released) = self.with_draining(now);
+        let want = with_drained.as_ref().unwrap_or(&self.desired);
+        let mut ops = reconcile::diff(want, &self.kernel, &self.owned);
         self.start_draining(now, &mut ops, &released);
         let repair = !std::mem::take(&mut self.settling);
         for op in &ops {
@@ -566,9 +567,14 @@ impl IpvsExecutor {
     /// The desired table with the real servers still draining kept in at weight 0; those
     /// without connections left or past their time are let go (returned: deleted by this pass,
     /// never drained again).
-    fn with_draining(&mut self, now: Instant) -> (Table, BTreeSet<(ServiceKey, DestKey)>) {
-        let mut want = self.desired.clone();
+    fn with_draining(&mut self, now: Instant) -> (Option<Table>, BTreeSet<(ServiceKey, DestKey)>) {
         let mut released = BTreeSet::new();
+        // Nothing draining (nearly always): `None`, the desired table as it is, not a copy of
+        // every destination each pass.
+        if self.draining.is_empty() {
+            return (None, released);
+        }
+        let mut want = self.desired.clone();
         let conns = &self.conns;
         let kernel = &self.kernel;
         let desired = &self.desired;
@@ -605,7 +611,7 @@ impl IpvsExecutor {
                 e.dests.insert(*d, Dest { weight: 0, ..*have });
             }
         }
-        (want, released)
+        (Some(want), released)
     }
 
     /// With `lvs_drain_on_remove`: a real server the pass would delete from a service that
@@ -770,20 +776,15 @@ pub fn key_text(k: &ServiceKey) -> String {
                 crate::ipvs::model::SCTP => "SCTP",
                 _ => "?",
             };
-            match addr {
-                std::net::IpAddr::V4(a) => format!("{proto} {a}:{port}"),
-                std::net::IpAddr::V6(a) => format!("{proto} [{a}]:{port}"),
-            }
+            format!("{proto} {}", std::net::SocketAddr::new(addr, port))
         }
         ServiceKey::Fwmark { mark, .. } => format!("FWM {mark}"),
     }
 }
 
+/// `10.0.0.2:80`, `[fd00::2]:53`.
 fn dest_text(a: std::net::IpAddr, port: u16) -> String {
-    match a {
-        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
-        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
-    }
+    std::net::SocketAddr::new(a, port).to_string()
 }
 
 fn describe(op: &Op) -> String {
