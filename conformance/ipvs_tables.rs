@@ -339,7 +339,9 @@ fn dont_release_ipvs_leaves_the_table_and_the_next_start_adopts_it() {
          ipvsadm -Sn | sort > after-stop.txt
          ./keepalived-rs -n -l -D -f \"$PWD/k.conf\" -p /run/rs.pid >rs2.log 2>&1 &
          rs=$!
-         sleep 2
+         end=$((SECONDS + 20))
+         until grep -q \"table is as configured\" rs2.log; do
+             [ $SECONDS -ge $end ] && { echo @timeout adopted; break; }; sleep 0.1; done
          ipvsadm -Sn | sort > adopted.txt
          kill -TERM $rs; wait $rs
          echo @left-after-second-stop; ipvsadm -Sn; echo @left-after-second-stop-end";

@@ -524,6 +524,12 @@ impl IpvsExecutor {
         let mut ops = reconcile::diff(want, &self.kernel, &self.owned);
         self.start_draining(now, &mut ops, &released);
         let repair = !std::mem::take(&mut self.settling);
+        if !repair && ops.is_empty() {
+            info!(
+                "IPVS: the kernel's table is as configured ({} service(s))",
+                self.desired.len()
+            );
+        }
         for op in &ops {
             let what = describe(op);
             // A drained real server going is what we asked for, not a repair.
