@@ -1,6 +1,8 @@
 //! The IPVS client on the loop: one non-blocking `NETLINK_GENERIC` socket, requests pipelined
-//! (many in one `send(2)`, each with its own sequence number and ACK), every answer matched by
-//! the netlink request tracker ([`crate::netlink::Tracker`]) and handed back with its tag.
+//! (many in one `send(2)`, each with its own sequence number), every answer matched by the
+//! netlink request tracker ([`crate::netlink::Tracker`]) and handed back with its tag. Only the
+//! last request of a `send(2)` asks for an ACK: the others are answered by their error if they
+//! fail, and as done by that ACK (the kernel answers in order; [`Tracker::sent_silent`]).
 //!
 //! # Call order
 //! 1. [`Client::new`] in the daemon's network namespace; register its fd for `READABLE`.
@@ -11,9 +13,9 @@
 //!    [`Client::recv`] (answers make room in the window).
 //!
 //! # Invariants
-//! - Never more than [`WINDOW`] requests in flight: the ACKs of a larger burst would overrun the
-//!   receive buffer (each small skb costs about a kilobyte of it). The rest waits in the queue,
-//!   in order.
+//! - Never more than [`WINDOW`] requests in flight: the errors of a larger burst that fails
+//!   whole (a missing scheduler module) would overrun the receive buffer (each small skb costs
+//!   about a kilobyte of it). The rest waits in the queue, in order.
 //! - A request is tracked only once it was sent; one that cannot be encoded is refused at
 //!   [`Client::queue`], never sent.
 //! - At most one dump runs at a time on the socket (a second one is refused with `EBUSY`): a
@@ -34,12 +36,12 @@ use crate::netlink::{Kind, Outcome, Rx, Seq, Tracker, TrackerStats, drain};
 use super::codec::{self, Family, Malformed, Reply, Request};
 
 /// Requests in flight at most.
-pub const WINDOW: usize = 64;
+pub const WINDOW: usize = 256;
 
 /// Bytes of requests per `send(2)` at most.
 const BATCH: usize = 32 * 1024;
 
-/// The receive buffer: a dump chunk is at most 32 KiB; the ACKs of a window of requests.
+/// The receive buffer: a dump chunk is at most 32 KiB; the errors of a window of requests.
 const RCVBUF: usize = 1 << 20;
 
 /// What a request was, given back with its answer.
@@ -155,6 +157,9 @@ impl<T> Client<T> {
             self.batch.clear();
             let mut n = 0;
             let mut dump = self.dumping;
+            // Where the last request of the batch starts, if it asks for an ACK (which then
+            // answers the ones before it).
+            let mut last = None;
             while let Some(q) = self.queue.get(n) {
                 let room = self.tracker.pending() + n < WINDOW;
                 let full = n > 0 && self.batch.len() + q.bytes.len() > BATCH;
@@ -165,6 +170,10 @@ impl<T> Client<T> {
                 if q.kind == Kind::Dump {
                     dump = Some(q.seq);
                 }
+                if let Some(at) = last {
+                    silence(&mut self.batch[at..]);
+                }
+                last = asks_ack(q).then_some(self.batch.len());
                 self.batch.extend_from_slice(&q.bytes);
                 n += 1;
             }
@@ -178,8 +187,12 @@ impl<T> Client<T> {
                 Err(e) => return Err(e),
             }
             self.dumping = dump;
-            for q in self.queue.drain(..n) {
-                self.tracker.sent(q.seq, q.kind, q.what, q.tag);
+            for (i, q) in self.queue.drain(..n).enumerate() {
+                if i + 1 < n && asks_ack(&q) {
+                    self.tracker.sent_silent(q.seq, q.kind, q.what, q.tag);
+                } else {
+                    self.tracker.sent(q.seq, q.kind, q.what, q.tag);
+                }
             }
         }
         Ok(())
@@ -210,7 +223,9 @@ impl<T> Client<T> {
                 break;
             };
             if m.ty == wire::NLMSG_ERROR || m.ty == wire::NLMSG_DONE {
-                if let Some(r) = self.tracker.on_message(&m) {
+                let mut answers = Vec::new();
+                self.tracker.on_message(&m, &mut answers);
+                for r in answers {
                     self.answer(r.seq, r.tag, r.outcome, out);
                 }
             } else if m.ty == codec::GENL_ID_CTRL && Some(Seq(m.seq)) == self.family_seq {
@@ -267,6 +282,20 @@ impl<T> AsRawFd for Client<T> {
     }
 }
 
+/// Whether `q` is answered by an ACK (not a dump: its answer is its `NLMSG_DONE`), which a
+/// batch leaves out on all but its last request.
+fn asks_ack<T>(q: &Queued<T>) -> bool {
+    q.kind != Kind::Dump
+}
+
+/// Clears `NLM_F_ACK` in the header of the request at the start of `msg`.
+fn silence(msg: &mut [u8]) {
+    if let Some(f) = msg.get_mut(6..8) {
+        let flags = u16::from_ne_bytes([f[0], f[1]]) & !wire::NLM_F_ACK;
+        f.copy_from_slice(&flags.to_ne_bytes());
+    }
+}
+
 /// Which errors of a request mean "already done" (ipvs-and-checkers.md 1.3): `EEXIST` on an
 /// add; a service that is gone (`ESRCH`) or a destination that is (`ENOENT`) on a delete; a
 /// sync daemon not running (`ESRCH`) on its delete.
@@ -287,5 +316,26 @@ fn kind_of(req: &Request<'_>) -> Kind {
         | Request::GetInfo
         | Request::Zero(_)
         | Request::Flush => Kind::Set,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_silenced_request_keeps_every_flag_but_the_ack() {
+        let mut b = Vec::new();
+        codec::encode(&mut b, 32, 7, &Request::Flush).unwrap();
+        let flags = |b: &[u8]| u16::from_ne_bytes([b[6], b[7]]);
+        assert_eq!(flags(&b), wire::NLM_F_REQUEST | wire::NLM_F_ACK);
+        let before = b.clone();
+        silence(&mut b);
+        assert_eq!(flags(&b), wire::NLM_F_REQUEST);
+        assert_eq!((&b[..6], &b[8..]), (&before[..6], &before[8..]));
+        // Too short to be a header: left alone, no panic.
+        let mut short = [0u8; 5];
+        silence(&mut short);
+        assert_eq!(short, [0; 5]);
     }
 }

@@ -124,6 +124,9 @@ pub struct IpvsExecutor {
     again: bool,
     /// The first pass after start or reload (changes then are not repairs).
     settling: bool,
+    /// No pass has sent its changes yet: the first one (making the whole table at start)
+    /// logs one summary line at info and each change at debug (keepalived logs none of them).
+    first: bool,
     backoff: Duration,
     said_unavailable: bool,
     timer: Option<TimerId>,
@@ -182,6 +185,7 @@ impl IpvsExecutor {
             dump_of: HashMap::new(),
             again: false,
             settling: true,
+            first: true,
             backoff: Duration::from_secs(1),
             said_unavailable: false,
             timer: None,
@@ -530,11 +534,17 @@ impl IpvsExecutor {
                 self.desired.len()
             );
         }
+        let quiet = std::mem::take(&mut self.first) && !ops.is_empty();
+        if quiet {
+            info!("IPVS: making the table: {}", summary(&ops));
+        }
         for op in &ops {
             let what = describe(op);
             // A drained real server going is what we asked for, not a repair.
             let drained = matches!(op, Op::DelDest(k, d) if released.contains(&(*k, *d)));
-            if repair && !drained {
+            if quiet {
+                log::debug!("IPVS: {what}");
+            } else if repair && !drained {
                 warn!("IPVS: {what} (the kernel's table differed from ours)");
                 self.counters.repairs += 1;
             } else {
@@ -791,6 +801,23 @@ pub fn key_text(k: &ServiceKey) -> String {
 /// `10.0.0.2:80`, `[fd00::2]:53`.
 fn dest_text(a: std::net::IpAddr, port: u16) -> String {
     std::net::SocketAddr::new(a, port).to_string()
+}
+
+/// `2 service(s) and 8 real server(s) to add, 1 to change, 0 to remove`.
+fn summary(ops: &[Op]) -> String {
+    let (mut services, mut dests, mut changes, mut removals) = (0, 0, 0, 0);
+    for op in ops {
+        match op {
+            Op::AddService(_) => services += 1,
+            Op::AddDest(..) => dests += 1,
+            Op::EditService(_) | Op::EditDest(..) => changes += 1,
+            Op::DelService(_) | Op::DelDest(..) => removals += 1,
+        }
+    }
+    format!(
+        "{services} service(s) and {dests} real server(s) to add, {changes} to change, \
+         {removals} to remove"
+    )
 }
 
 fn describe(op: &Op) -> String {
