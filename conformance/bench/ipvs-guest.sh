@@ -1,42 +1,51 @@
 # Runs inside the IPVS guest for conformance/bench/ipvs.rs (which embeds it):
-#   bash ipvs-guest.sh IMPL START.conf RELOAD.conf DESTS CHANGED STRACE LAST_VS LAST_RS CHANGED_VS CHANGED_RS
-# IMPL: rs (./keepalived-rs) or ka (Debian's keepalived -C). The table is complete when
-# /proc/net/ip_vs holds DESTS destinations; the reload converged when CHANGED destinations show
-# weight 7 (the reload configuration's changed weight). Reading /proc/net/ip_vs whole costs the
-# one vCPU tens of ms under emulation, so the poll watches the last service (LAST_VS, its last
-# real server LAST_RS; CHANGED_RS of CHANGED_VS the last changed one) with ipvsadm, and counts the whole table
-# only once that is there (both daemons send in the configuration's order). Times: bash's
-# $EPOCHREALTIME around polls every 10 ms. Prints `@key value` lines for the host. STRACE=1 adds a second start and reload
-# under `strace -f` (the host's strace, copied to ./strace with its libraries), counting the
-# netlink system calls before and after the SIGHUP.
+#   bash ipvs-guest.sh IMPL START.conf RELOAD.conf DESTS CHANGED STRACE LAST_VS LAST_RS CHANGED_VS CHANGED_RS FIRST_VS FIRST_RS
+# IMPL: rs (keepalived-rs) or ka (Debian's keepalived -C). Both binaries and configurations run from
+# the guest's RAM (ours is copied out of the 9p share first: paging it in over 9p cost ~130 ms).
+# The daemons share the guest's one vCPU with whatever watches them, so the watch is one process
+# (`./ipvs-bench --poll`, the benchmark binary itself) asking the kernel for one service's real
+# servers every 5 ms, not `ipvsadm` (about 150 ms of emulated CPU a run). Both daemons send in
+# the configuration's order:
+# - start: the first service's first real server (FIRST_VS FIRST_RS) is in: the kernel part
+#   begins; the last one (LAST_VS LAST_RS): the table is complete (checked once by counting
+#   /proc/net/ip_vs for DESTS destinations);
+# - reload (every tenth destination goes to weight 7): the first changed one (FIRST_*) has weight
+#   7: the new configuration was read; the last (CHANGED_VS CHANGED_RS): the kernel converged
+#   (checked by counting CHANGED destinations of weight 7, `ipvs-bench --count`).
+# Times: CLOCK_REALTIME in microseconds (bash's $EPOCHREALTIME, the poller's clock). Prints
+# `@key value` lines for the host. STRACE=1 adds a second start and reload under `strace -f` (the
+# host's strace, copied to ./strace with its libraries), counting the netlink system calls
+# before and after the SIGHUP.
 set -u
 impl=$1 start_conf=$2 reload_conf=$3 dests=$4 changed=$5 use_strace=$6
-last_vs=$7 last_rs=$8 changed_vs=$9 changed_rs=${10}
+last_vs=$7 last_rs=$8 changed_vs=$9 changed_rs=${10} first_vs=${11} first_rs=${12}
 now() { echo "${EPOCHREALTIME/./}"; }
 ms() { echo $((($2 - $1) / 1000)); }
-ndests() { grep -c -- '->' /proc/net/ip_vs; }
-nchanged() { grep -c 'Masq    7 ' /proc/net/ip_vs; }
-# weight_of VS RS: the weight of VS's real server RS (empty when absent).
-weight_of() { ipvsadm -Ln -t "$1" 2>/dev/null | awk -v r="$2" '$2 == r {print $4}'; }
-complete() { [ -n "$(weight_of "$last_vs" "$last_rs")" ] && ndests || echo 0; }
-converged() { [ "$(weight_of "$changed_vs" "$changed_rs")" = 7 ] && nchanged || echo 0; }
-# wait_until FN WANT: polls until FN prints at least WANT. 100 s deadline, then `@$tkey`.
+# The table's destinations (of weight 7): over netlink (/proc/net/ip_vs costs minutes at 40,000).
+ndests() { LD_LIBRARY_PATH=$libs ./ipvs-bench --count -; }
+nchanged() { LD_LIBRARY_PATH=$libs ./ipvs-bench --count 7; }
+cp ./keepalived-rs /tmp/keepalived-rs
+libs=$PWD/libs
+# poll VS RS WEIGHT: the time the kernel showed it (empty after the 100 s deadline).
+poll() { LD_LIBRARY_PATH=$libs ./ipvs-bench --poll "$@"; }
 tkey=timeout
+# wait_until FN WANT: polls until FN prints at least WANT (a check after the poller said so;
+# 100 s deadline, then `@$tkey`).
 wait_until() {
     local end=$((SECONDS + 100)) n
     while :; do
         n=$($1)
         [ "$n" -ge "$2" ] && return 0
         [ $SECONDS -ge $end ] && { echo "@$tkey $1 $n of $2"; tail -5 /tmp/d.log; return 1; }
-        sleep 0.01
+        sleep 0.05
     done
 }
 start() {
     cp "$start_conf" /tmp/cur.conf
     if [ "$impl" = rs ]; then
-        $1 ./keepalived-rs -n -G -l -D -f /tmp/cur.conf -p /run/d.pid >/tmp/d.log 2>&1 &
+        $1 /tmp/keepalived-rs -n -G -l -f /tmp/cur.conf -p /run/d.pid >/tmp/d.log 2>&1 &
     else
-        $1 keepalived -n -G -l -D -C -f /tmp/cur.conf -p /run/d.pid -c /run/d-c.pid >/tmp/d.log 2>&1 &
+        $1 keepalived -n -G -l -C -f /tmp/cur.conf -p /run/d.pid -c /run/d-c.pid >/tmp/d.log 2>&1 &
     fi
     bg=$!
 }
@@ -61,24 +70,43 @@ rss() {
 # --- timed start and reload
 t0=$(now)
 start ""
-wait_until complete "$dests" || exit 1
-t1=$(now)
-echo "@start_ms $(ms "$t0" "$t1")"
+t1=$(poll "$first_vs" "$first_rs" -)
+t2=$(poll "$last_vs" "$last_rs" -)
+[ -n "$t1" ] && [ -n "$t2" ] || { echo "@$tkey start"; tail -5 /tmp/d.log; exit 1; }
+wait_until ndests "$dests" || exit 1
+echo "@start_ms $(ms "$t0" "$t2")"
+echo "@start_kernel_ms $(ms "$t1" "$t2")"
 sleep 1
 rss ""
-[ "$impl" = rs ] && pid=$(cat /run/d.pid) || pid=$(cat /run/d.pid)
+pid=$(cat /run/d.pid)
 mark=$(wc -l </tmp/d.log)
 cp "$reload_conf" /tmp/cur.conf
 t0=$(now)
 kill -HUP "$pid"
-wait_until converged "$changed" || exit 1
-t1=$(now)
-echo "@reload_ms $(ms "$t0" "$t1")"
+t1=$(poll "$first_vs" "$first_rs" 7)
+t2=$(poll "$changed_vs" "$changed_rs" 7)
+[ -n "$t1" ] && [ -n "$t2" ] || { echo "@$tkey reload"; tail -5 /tmp/d.log; exit 1; }
+wait_until nchanged "$changed" || exit 1
+echo "@reload_ms $(ms "$t0" "$t2")"
+echo "@reload_first_ms $(ms "$t0" "$t1")"
+echo "@reload_kernel_ms $(ms "$t1" "$t2")"
 sleep 0.5
 tail -n +$((mark + 1)) /tmp/d.log >/tmp/reload.log
-echo "@reload_adds $(grep -c 'IPVS: adding real server\|Adding service \[' /tmp/reload.log)"
-echo "@reload_dels $(grep -c 'IPVS: removing real server\|Removing service \[' /tmp/reload.log)"
+adds=$(grep -c 'IPVS: adding real server\|Adding service \[' /tmp/reload.log)
+dels=$(grep -c 'IPVS: removing real server\|Removing service \[' /tmp/reload.log)
+# Ours sums up a large pass in one line: "S service(s) and R real server(s) to add, C to change, D to remove".
+sum=$(sed -n 's/.* \([0-9]*\) service(s) and \([0-9]*\) real server(s) to add, [0-9]* to change, \([0-9]*\) to remove.*/\1 \2 \3/p' /tmp/reload.log | head -1)
+if [ -n "$sum" ]; then
+    read -r s_add r_add r_del <<<"$sum"
+    adds=$((adds + s_add + r_add)) dels=$((dels + r_del))
+fi
+echo "@reload_adds $adds"
+echo "@reload_dels $dels"
 echo "@reload_read $(sed -n 's/.*Reload finished in \(.*\)/\1/p' /tmp/reload.log | tail -1)"
+# Ours says how long the kernel took the changes (first sent -> last acknowledged).
+took() { sed -n 's/.*the kernel took [0-9]* change(s) in \([0-9.]*\) ms/\1/p' | head -1; }
+echo "@start_took $(head -n "$mark" /tmp/d.log | took)"
+echo "@reload_took $(took </tmp/reload.log)"
 rss 2
 grep -i 'error\|warn' /tmp/d.log | head -3 | sed 's/^/@log /'
 # Without strace the run ends here: the guest powers off (a stop of 40,000 destinations under
@@ -102,13 +130,13 @@ stalled() {
     exit 0
 }
 start "./strace/strace -f -ttt -s 0 -o $tr -e trace=sendmsg,sendto,recvmsg,recvfrom,sendmmsg,recvmmsg"
-wait_until complete "$dests" || stalled
+[ -n "$(poll "$last_vs" "$last_rs" -)" ] || stalled
 sleep 0.5
 pid=$(cat /run/d.pid)
 hup=$EPOCHREALTIME
 cp "$reload_conf" /tmp/cur.conf
 kill -HUP "$pid"
-wait_until converged "$changed" || stalled
+[ -n "$(poll "$changed_vs" "$changed_rs" 7)" ] || stalled
 sleep 0.5
 kill -KILL $(daemon_pids)
 wait "$bg"

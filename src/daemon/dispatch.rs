@@ -207,6 +207,7 @@ impl Daemon {
             }
         });
         self.settle_after_start(core, now);
+        sys::trim_heap();
         Ok(())
     }
 
@@ -383,6 +384,7 @@ impl Daemon {
             }
         });
         self.settle_after_start(core, now);
+        sys::trim_heap();
         self.reload_cost = began.elapsed();
         info!("Reload finished in {:?}", self.reload_cost);
     }

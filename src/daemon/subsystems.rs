@@ -256,7 +256,7 @@ impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
 pub struct Ipvs {
     enabled: bool,
     /// The virtual servers of the configuration applied last (for the dumps).
-    lvs: Lvs,
+    lvs: std::rc::Rc<Lvs>,
     /// The VRRP side runs (`-C` alone: it does not, and keepalived then runs no sync daemon
     /// that follows an instance).
     vrrp: bool,
@@ -269,7 +269,7 @@ impl Ipvs {
     pub fn new(enabled: bool, vrrp: bool, keep_at_stop: bool) -> Ipvs {
         Ipvs {
             enabled,
-            lvs: Lvs::default(),
+            lvs: std::rc::Rc::default(),
             vrrp,
             keep_at_stop,
             run: None,
@@ -313,7 +313,7 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
     fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
         if let Some(x) = &mut self.run {
             x.reload(cfg, core, now);
-            self.lvs = cfg.lvs.clone();
+            self.lvs = std::rc::Rc::clone(&cfg.lvs);
             return Ok(());
         }
         if !self.enabled
@@ -322,7 +322,7 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
             return Ok(());
         }
         self.run = IpvsExecutor::start(cfg, core, now);
-        self.lvs = cfg.lvs.clone();
+        self.lvs = std::rc::Rc::clone(&cfg.lvs);
         if let Some(x) = &mut self.run {
             x.set_vrrp_runs(self.vrrp);
             x.set_keep_at_stop(self.keep_at_stop);

@@ -273,6 +273,12 @@ impl<T> Tracker<T> {
             return None;
         };
         let who = self.who;
+        // An owner may leave the text out (thousands of requests) and describe a failure itself.
+        let what = if p.what.is_empty() {
+            format!("seq {}", m.seq)
+        } else {
+            p.what
+        };
         let detail = e
             .text
             .as_deref()
@@ -285,14 +291,14 @@ impl<T> Tracker<T> {
         } else if p.kind.already_done(e.errno) {
             self.stats.acked += 1;
             self.stats.idempotent += 1;
-            log::debug!("{who}: {}: {}{detail} - nothing to do", p.what, err());
+            log::debug!("{who}: {what}: {}{detail} - nothing to do", err());
             Outcome::AlreadyDone(e.errno)
         } else {
             self.stats.errors += 1;
             if p.kind == Kind::Probe {
-                log::debug!("{who}: {}: {}{detail}", p.what, err());
+                log::debug!("{who}: {what}: {}{detail}", err());
             } else {
-                log::warn!("{who}: {}: {}{detail}", p.what, err());
+                log::warn!("{who}: {what}: {}{detail}", err());
             }
             Outcome::Failed {
                 errno: e.errno,

@@ -174,6 +174,18 @@ pub fn own_ids() -> (u32, u32) {
     unsafe { (libc::geteuid(), libc::getegid()) }
 }
 
+/// Gives the heap's free memory back to the system, after reading a configuration: its
+/// statement tree (tens of MB for 40,000 real servers) is gone, but glibc's allocator keeps
+/// the pages of a heap whose top is still in use (measured: 47 MB resident for a 2,000 x 20
+/// configuration on the host). musl's allocator returns freed memory itself: nothing to do.
+pub fn trim_heap() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 pub fn getpid() -> i32 {
     // SAFETY: always succeeds.
     unsafe { libc::getpid() }

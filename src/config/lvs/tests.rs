@@ -10,7 +10,7 @@ use crate::config::testutil::{self, Entry, in_spans, ip};
 
 fn load(text: &str) -> (Lvs, Vec<Diagnostic>) {
     let (cfg, d) = testutil::load(text);
-    (cfg.lvs, d)
+    (std::rc::Rc::unwrap_or_clone(cfg.lvs), d)
 }
 
 /// Diagnostics other than notes, as (severity, line, col, message).

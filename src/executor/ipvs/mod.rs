@@ -57,6 +57,9 @@ mod sync;
 
 /// A pass this soon after a request failed unexpectedly.
 pub const RECHECK: Duration = Duration::from_secs(1);
+/// A pass with more changes than this logs one summary line (and each change at debug).
+const LOG_EACH_MAX: usize = 100;
+
 /// The longest wait between two tries to find IPVS.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -74,11 +77,12 @@ enum Tag {
     Timeouts,
     Services,
     Dests(ServiceKey),
-    /// A change; `what` for the log.
+    /// A change outside a pass (flush, timeouts, stop); `what` for the log.
     Change(String),
-    /// An add of a service or (with its address) a destination: refused, it is taken out of
-    /// our copy of the kernel's table, so the dumps do not show it until a pass finds it.
-    Add(String, ServiceKey, Option<(std::net::IpAddr, u16)>),
+    /// A change of a pass, described for the log only when it fails. A refused add of a
+    /// service or destination is taken out of our copy of the kernel's table, so the dumps do
+    /// not show it until a pass finds it.
+    Op(Op),
     /// The sync daemons' dump, and a change to them ([`sync`]).
     Daemons,
     Sync(String, sync::SyncOp),
@@ -145,6 +149,9 @@ pub struct IpvsExecutor {
     fresh: bool,
     /// Changes of passes sent or queued and not answered yet.
     changes_in_flight: usize,
+    /// Since when changes have been in flight, and how many were queued since (for the log
+    /// line that says how long the kernel took them).
+    changes_began: Option<(std::time::Instant, usize)>,
     /// `lvs_drain_on_remove`: how long a removed real server may drain.
     drain: Option<Duration>,
     /// Real servers draining, and when they go regardless.
@@ -198,6 +205,7 @@ impl IpvsExecutor {
             keep_at_stop: false,
             fresh: false,
             changes_in_flight: 0,
+            changes_began: None,
             drain: drain_of(cfg),
             draining: BTreeMap::new(),
             conns: HashMap::new(),
@@ -435,16 +443,17 @@ impl IpvsExecutor {
         if let Some(errno) = outcome.errno() {
             *self.counters.errors.entry(errno).or_default() += 1;
         }
-        if let (Tag::Add(_, k, dest), Outcome::Failed { .. }) = (&tag, &outcome) {
-            match dest {
-                None => {
-                    self.kernel.remove(k);
+        if let (Tag::Op(op), Outcome::Failed { .. }) = (&tag, &outcome) {
+            match op {
+                Op::AddService(s) => {
+                    self.kernel.remove(&s.key);
                 }
-                Some(d) => {
+                Op::AddDest(k, d) => {
                     if let Some(e) = self.kernel.get_mut(k) {
-                        e.dests.remove(d);
+                        e.dests.remove(&(d.addr, d.port));
                     }
                 }
+                _ => {}
             }
         }
         match tag {
@@ -474,8 +483,25 @@ impl IpvsExecutor {
                     self.dumps_done(core, now, dumps.saturating_sub(1));
                 }
             }
-            Tag::Change(what) | Tag::Add(what, ..) => {
+            Tag::Change(_) | Tag::Op(_) => {
+                let what = match &tag {
+                    Tag::Op(op) if outcome.errno().is_some() => describe(op),
+                    Tag::Change(what) => what.clone(),
+                    _ => String::new(),
+                };
                 self.changes_in_flight = self.changes_in_flight.saturating_sub(1);
+                if self.changes_in_flight == 0
+                    && let Some((began, n)) = self.changes_began.take()
+                {
+                    info!(
+                        "IPVS: the kernel took {n} change(s) in {:.1} ms",
+                        began.elapsed().as_secs_f64() * 1000.0
+                    );
+                    // The requests of a large pass are gone: their memory back to the system.
+                    if n > LOG_EACH_MAX {
+                        crate::sys::trim_heap();
+                    }
+                }
                 if outcome.errno().is_some() {
                     self.fresh = false;
                 }
@@ -534,23 +560,47 @@ impl IpvsExecutor {
                 self.desired.len()
             );
         }
-        let quiet = std::mem::take(&mut self.first) && !ops.is_empty();
-        if quiet {
+        // The first pass (the whole table at start) and any large one say what they do in
+        // one line, each change at debug: 40,000 lines cost more than the kernel's work.
+        let first = std::mem::take(&mut self.first) && !ops.is_empty();
+        let quiet = first || ops.len() > LOG_EACH_MAX;
+        let repairs = if repair {
+            ops.iter()
+                .filter(|op| !matches!(op, Op::DelDest(k, d) if released.contains(&(*k, *d))))
+                .count()
+        } else {
+            0
+        };
+        if quiet && repairs > 0 && !first {
+            warn!(
+                "IPVS: the kernel's table differed from ours: {}",
+                summary(&ops)
+            );
+        } else if first {
             info!("IPVS: making the table: {}", summary(&ops));
+        } else if quiet {
+            info!("IPVS: changing the table: {}", summary(&ops));
         }
+        self.counters.repairs += repairs as u64;
+        self.counters.changes += ops.len() as u64;
+        let debug = log::log_enabled!(log::Level::Debug);
         for op in &ops {
-            let what = describe(op);
+            // The text for the request tracker's debug lines; failures are described from
+            // the tag.
+            let what = if debug || !quiet {
+                describe(op)
+            } else {
+                String::new()
+            };
             // A drained real server going is what we asked for, not a repair.
             let drained = matches!(op, Op::DelDest(k, d) if released.contains(&(*k, *d)));
             if quiet {
-                log::debug!("IPVS: {what}");
+                debug!("IPVS: {what}");
             } else if repair && !drained {
                 warn!("IPVS: {what} (the kernel's table differed from ours)");
-                self.counters.repairs += 1;
             } else {
                 info!("IPVS: {what}");
             }
-            self.counters.changes += 1;
             let req = match op {
                 Op::AddService(s) => Request::NewService(s),
                 Op::EditService(s) => Request::SetService(s),
@@ -559,13 +609,12 @@ impl IpvsExecutor {
                 Op::EditDest(k, d) => Request::SetDest(*k, d),
                 Op::DelDest(k, (a, p)) => Request::DelDest(*k, *a, *p),
             };
-            let tag = match op {
-                Op::AddService(s) => Tag::Add(what.clone(), s.key, None),
-                Op::AddDest(k, d) => Tag::Add(what.clone(), *k, Some((d.addr, d.port))),
-                _ => Tag::Change(what.clone()),
-            };
-            if self.client.queue(&req, what, tag).is_some() {
+            if self.client.queue(&req, what, Tag::Op(op.clone())).is_some() {
                 self.changes_in_flight += 1;
+                let began = self
+                    .changes_began
+                    .get_or_insert((std::time::Instant::now(), 0));
+                began.1 += 1;
             }
         }
         reconcile::apply(&mut self.kernel, &ops);

@@ -13,7 +13,7 @@ const KEEPALIVED: &str = include_str!("keepalived-2.2.7-check.data");
 
 fn lvs() -> Lvs {
     let mut d = Diagnostics::default();
-    Config::from_text(CONF, &mut d).lvs
+    std::rc::Rc::unwrap_or_clone(Config::from_text(CONF, &mut d).lvs)
 }
 
 /// The kernel's table after a pass: the desired one, minus the IPv6 service (deleted behind our
