@@ -390,23 +390,27 @@ fn main() {
                 ratio(num(&k, key), num(&o, key))
             );
         };
-        row("start -> complete table", "start_ms", "ms");
-        row(
-            "  of it: first real server -> complete",
-            "start_kernel_ms",
-            "ms",
-        );
-        row("  kernel took the changes (our log)", "start_took", "ms");
-        row("RSS after start (all processes)", "rss_kb", "kB");
-        {
-            row("reload: SIGHUP -> kernel converged", "reload_ms", "ms");
-            row("  read: SIGHUP -> first change in", "reload_first_ms", "ms");
-            row(
+        for (label, key, unit) in [
+            ("start -> complete table", "start_ms", "ms"),
+            (
+                "  of it: first real server -> complete",
+                "start_kernel_ms",
+                "ms",
+            ),
+            ("  kernel took the changes (our log)", "start_took", "ms"),
+            ("RSS after start (all processes)", "rss_kb", "kB"),
+            ("reload: SIGHUP -> kernel converged", "reload_ms", "ms"),
+            ("  read: SIGHUP -> first change in", "reload_first_ms", "ms"),
+            (
                 "  kernel: first -> last change in",
                 "reload_kernel_ms",
                 "ms",
-            );
-            row("  kernel took the changes (our log)", "reload_took", "ms");
+            ),
+            ("  kernel took the changes (our log)", "reload_took", "ms"),
+        ] {
+            row(label, key, unit);
+        }
+        {
             println!(
                 "{:<38} {:>14} {:>14}",
                 "reload: read part (our log)",
