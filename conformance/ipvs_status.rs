@@ -94,6 +94,16 @@ fn dumps_and_status_show_the_virtual_servers() {
          echo @stats; cat /tmp/keepalived.stats
          echo @json; cat /tmp/keepalived.json; echo
          echo @status; ./keepalived-rs --status -p /run/rs.pid; echo @status-rc $?
+         # SIGRTMAX-1 writes the statistics and clears the counters: once a few passes have
+         # retried the refused service, the next SIGUSR2 counts from zero again.
+         passes() { sed -n 's/^ *Passes = //p' /tmp/keepalived.stats; }
+         wait_for \"kill -USR2 $rs; sleep 0.1; [ \\\"\\$(passes)\\\" -ge 2 ]\"
+         wrote() { grep -c 'keepalived.stats on signal' rs.log; }
+         n=$(wrote); kill -s $(./keepalived-rs --signum=STATS_CLEAR) $rs
+         wait_for \"[ \\$(wrote) -gt $n ]\"
+         echo @cleared-passes $(passes)
+         n=$(wrote); kill -USR2 $rs; wait_for \"[ \\$(wrote) -gt $n ]\"
+         echo @after-clear-passes $(passes)
          kill -TERM $rs; wait $rs; echo @stopped rc=$?",
     );
     let log = std::fs::read_to_string(dir.path().join("rs.log")).unwrap_or_default();
@@ -163,6 +173,15 @@ fn dumps_and_status_show_the_virtual_servers() {
         .find_map(|l| l.trim().strip_prefix("Passes = "))
         .and_then(|n| n.parse::<u64>().ok());
     assert!(passes.is_some_and(|n| n >= 1), "{stats:#?}");
+    // SIGRTMAX-1: the statistics it wrote had the passes so far, the next ones start again.
+    let marker = |m: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(m))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+    };
+    let (cleared, after) = (marker("@cleared-passes"), marker("@after-clear-passes"));
+    assert!(cleared.is_some_and(|n| n >= 2), "{out}");
+    assert!(after.is_some_and(|n| n <= 1), "{out}");
 
     // The JSON file and --status: the same virtual servers.
     for which in ["@json", "@status"] {
