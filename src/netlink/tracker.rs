@@ -140,12 +140,16 @@ pub struct Tracker<T> {
     /// Prefix of the log lines ("netlink").
     who: &'static str,
     next: u32,
+    /// The sequence counter went past `u32::MAX` once: from then on a number may still be
+    /// pending when it comes round again (before, every pending one is below `next`).
+    wrapped: bool,
+    /// Requests that are answered by an ACK, an error or a dump's end.
     pending: HashMap<u32, Pending<T>>,
     /// The order number of the next request sent.
     order: u64,
-    /// Silent requests (sent without `NLM_F_ACK`) in send order: (order, seq). An entry whose
-    /// request was answered (by its error) is skipped when reached.
-    silent: VecDeque<(u64, u32)>,
+    /// Silent requests (sent without `NLM_F_ACK`), in send order, by sequence number. Most of
+    /// a burst is silent: a queue costs less than a map for them.
+    silent: VecDeque<(u32, Pending<T>)>,
     stats: TrackerStats,
 }
 
@@ -154,11 +158,13 @@ impl<T> Tracker<T> {
         Tracker::starting_at(who, 1)
     }
 
-    /// A tracker whose first sequence number is `first` (tests of the wrap-around).
+    /// A tracker whose first sequence number is `first` (tests of the wrap-around: counted as
+    /// wrapped unless it starts at 1, so any number may be pending already).
     pub fn starting_at(who: &'static str, first: u32) -> Tracker<T> {
         Tracker {
             who,
             next: first,
+            wrapped: first != 1,
             pending: HashMap::new(),
             order: 0,
             silent: VecDeque::new(),
@@ -171,57 +177,58 @@ impl<T> Tracker<T> {
         loop {
             let s = self.next;
             self.next = self.next.wrapping_add(1);
-            if s != 0 && !self.pending.contains_key(&s) {
+            self.wrapped |= self.next == 0;
+            if s != 0 && !(self.wrapped && self.is_pending(s)) {
                 return Seq(s);
             }
+        }
+    }
+
+    fn is_pending(&self, seq: u32) -> bool {
+        self.pending.contains_key(&seq) || self.silent.iter().any(|(s, _)| *s == seq)
+    }
+
+    fn pending_entry(&mut self, kind: Kind, what: String, tag: T) -> Pending<T> {
+        self.stats.sent += 1;
+        let order = self.order;
+        self.order += 1;
+        Pending {
+            order,
+            kind,
+            what,
+            tag,
         }
     }
 
     /// Request `seq` was sent: remember it until its answer.
     pub fn sent(&mut self, seq: Seq, kind: Kind, what: String, tag: T) {
         log::debug!("{}: seq {}: {what}", self.who, seq.0);
-        self.stats.sent += 1;
-        let order = self.order;
-        self.order += 1;
-        self.pending.insert(
-            seq.0,
-            Pending {
-                order,
-                kind,
-                what,
-                tag,
-            },
-        );
+        let p = self.pending_entry(kind, what, tag);
+        self.pending.insert(seq.0, p);
     }
 
     /// Request `seq` was sent without `NLM_F_ACK`: answered by its error, or as done by the
     /// answer to any request sent after it (see the module doc). Not for dumps.
     pub fn sent_silent(&mut self, seq: Seq, kind: Kind, what: String, tag: T) {
         debug_assert!(kind != Kind::Dump);
-        self.silent.push_back((self.order, seq.0));
-        self.sent(seq, kind, what, tag);
+        log::debug!("{}: seq {} (no ACK): {what}", self.who, seq.0);
+        let p = self.pending_entry(kind, what, tag);
+        self.silent.push_back((seq.0, p));
     }
 
-    /// The silent requests sent before `order` that are still pending succeeded: answered
-    /// [`Outcome::Done`], in send order.
+    /// The silent requests sent before `order` succeeded: answered [`Outcome::Done`], in send
+    /// order.
     fn done_before(&mut self, order: u64, out: &mut Vec<Reply<T>>) {
-        while let Some(&(o, seq)) = self.silent.front() {
-            if o >= order {
+        while self.silent.front().is_some_and(|(_, p)| p.order < order) {
+            let Some((seq, p)) = self.silent.pop_front() else {
                 break;
-            }
-            self.silent.pop_front();
-            // (The sequence number may be pending again for a later request, after a wrap.)
-            if self.pending.get(&seq).is_none_or(|p| p.order != o) {
-                continue;
-            }
-            if let Some(p) = self.pending.remove(&seq) {
-                self.stats.acked += 1;
-                out.push(Reply {
-                    seq: Seq(seq),
-                    tag: p.tag,
-                    outcome: Outcome::Done,
-                });
-            }
+            };
+            self.stats.acked += 1;
+            out.push(Reply {
+                seq: Seq(seq),
+                tag: p.tag,
+                outcome: Outcome::Done,
+            });
         }
     }
 
@@ -242,42 +249,56 @@ impl<T> Tracker<T> {
     /// is the ACK or error of (or the `NLMSG_DONE` of a pending dump), after the silent
     /// requests sent before that one (done).
     pub fn on_message(&mut self, m: &Msg<'_>, out: &mut Vec<Reply<T>>) {
-        let Some(order) = self.pending.get(&m.seq).map(|p| p.order) else {
-            if let Some(r) = self.answer(m) {
+        if m.ty == wire::NLMSG_DONE {
+            let order = self.pending.get(&m.seq).map(|p| p.order);
+            if let (Some(order), Some(r)) = (order, self.dump_done(m)) {
+                self.done_before(order, out);
                 out.push(r);
             }
             return;
-        };
-        let Some(r) = self.answer(m) else { return };
-        // The answer is real: every silent request sent before it has succeeded.
-        self.done_before(order, out);
-        out.push(r);
-    }
-
-    /// The answer in message `m`, if it is an ACK or error for a pending request, or the
-    /// `NLMSG_DONE` of a pending dump.
-    fn answer(&mut self, m: &Msg<'_>) -> Option<Reply<T>> {
-        if m.ty == wire::NLMSG_DONE {
-            return self.dump_done(m);
         }
         if m.ty != wire::NLMSG_ERROR {
-            return None;
+            return;
         }
         let Ok(e) = wire::parse_error(m) else {
             self.stats.malformed += 1;
-            return None;
+            return;
         };
-        let Some(p) = self.pending.remove(&m.seq) else {
+        let p = if let Some(p) = self.pending.remove(&m.seq) {
+            p
+        } else if let Some(i) = self.silent.iter().position(|(s, _)| *s == m.seq) {
+            // A silent request's error: the ones before it succeeded.
+            let order = self.silent[i].1.order;
+            self.done_before(order, out);
+            match self.silent.pop_front() {
+                Some((_, p)) => p,
+                None => return,
+            }
+        } else {
             self.stats.unmatched += 1;
             log::debug!("{}: answer to no pending request (seq {})", self.who, m.seq);
-            return None;
+            return;
         };
+        // The answer is real: every silent request sent before it has succeeded.
+        self.done_before(p.order, out);
+        let outcome = self.outcome(m.seq, &p, e);
+        out.push(Reply {
+            seq: Seq(m.seq),
+            tag: p.tag,
+            outcome,
+        });
+    }
+
+    /// What an ACK or error means for request `p`, logged and counted.
+    fn outcome(&mut self, seq: u32, p: &Pending<T>, e: wire::ErrorMsg) -> Outcome {
         let who = self.who;
         // An owner may leave the text out (thousands of requests) and describe a failure itself.
-        let what = if p.what.is_empty() {
-            format!("seq {}", m.seq)
-        } else {
-            p.what
+        let what = || {
+            if p.what.is_empty() {
+                format!("seq {seq}")
+            } else {
+                p.what.clone()
+            }
         };
         let detail = e
             .text
@@ -285,31 +306,26 @@ impl<T> Tracker<T> {
             .map(|t| format!(" ({t})"))
             .unwrap_or_default();
         let err = || io::Error::from_raw_os_error(e.errno);
-        let outcome = if e.errno == 0 {
+        if e.errno == 0 {
             self.stats.acked += 1;
             Outcome::Done
         } else if p.kind.already_done(e.errno) {
             self.stats.acked += 1;
             self.stats.idempotent += 1;
-            log::debug!("{who}: {what}: {}{detail} - nothing to do", err());
+            log::debug!("{who}: {}: {}{detail} - nothing to do", what(), err());
             Outcome::AlreadyDone(e.errno)
         } else {
             self.stats.errors += 1;
             if p.kind == Kind::Probe {
-                log::debug!("{who}: {what}: {}{detail}", err());
+                log::debug!("{who}: {}: {}{detail}", what(), err());
             } else {
-                log::warn!("{who}: {what}: {}{detail}", err());
+                log::warn!("{who}: {}: {}{detail}", what(), err());
             }
             Outcome::Failed {
                 errno: e.errno,
                 text: e.text,
             }
-        };
-        Some(Reply {
-            seq: Seq(m.seq),
-            tag: p.tag,
-            outcome,
-        })
+        }
     }
 
     /// Whether `seq` is a dump still running (its entries are to be read).
@@ -359,10 +375,10 @@ impl<T> Tracker<T> {
         log::warn!(
             "{}: receive buffer overrun, the outcome of {} request(s) is unknown",
             self.who,
-            self.pending.len()
+            self.pending()
         );
-        self.silent.clear();
         let mut lost: Vec<(u32, Pending<T>)> = self.pending.drain().collect();
+        lost.extend(self.silent.drain(..));
         lost.sort_unstable_by_key(|(_, p)| p.order);
         for (s, p) in lost {
             self.stats.errors += 1;
@@ -376,7 +392,7 @@ impl<T> Tracker<T> {
 
     /// Requests sent and not answered yet.
     pub fn pending(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.silent.len()
     }
 
     pub fn stats(&self) -> TrackerStats {
@@ -647,6 +663,11 @@ pub(crate) mod tests {
         t2.on_datagram(&d, &mut out);
         assert_eq!(out.len(), 2);
         assert_eq!(t2.pending(), 0);
+        // A silent request's number is skipped as well.
+        let mut t3: Tracker<()> = Tracker::starting_at("test", u32::MAX);
+        t3.sent_silent(Seq(1), Kind::Add, "old".into(), ());
+        assert_eq!(t3.next_seq(), Seq(u32::MAX));
+        assert_eq!(t3.next_seq(), Seq(2));
     }
 
     #[test]
