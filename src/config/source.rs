@@ -424,10 +424,19 @@ impl Cursor<'_> {
         let same_line =
             self.line.is_some() && offset >= self.line_start && (offset <= self.line_end);
         if !same_line {
-            let i = pre
-                .lines
-                .partition_point(|r| r.start as usize <= offset)
-                .checked_sub(1)?;
+            // Mostly the next line (or one soon after it): a few steps, else a binary search.
+            let ahead = self.line.filter(|_| offset > self.line_end).and_then(|l| {
+                let next = pre.lines.get(l + 1..(l + 5).min(pre.lines.len()))?;
+                let k = next.partition_point(|r| r.start as usize <= offset);
+                (k < next.len()).then(|| l + k)
+            });
+            let i = match ahead {
+                Some(i) => i,
+                None => pre
+                    .lines
+                    .partition_point(|r| r.start as usize <= offset)
+                    .checked_sub(1)?,
+            };
             let (start, end) = pre.line_range(i);
             self.line = Some(i);
             self.line_start = start;

@@ -20,9 +20,12 @@ impl Blocks {
         if !self.keeps_words() && !line.bytes().any(|b| b == b'{' || b == b'}') {
             return None;
         }
+        // Words are kept (as text) only where they matter: every word directly in
+        // `global_defs`, and the first word of a top-level statement; the others are counted.
         let mut keep = self.keeps_words();
         let mut found = Vec::new();
         let mut stmt: Vec<String> = Vec::new();
+        let mut words = 0usize;
         let mut word = String::new();
         let mut quote: Option<char> = None;
         let mut in_word = false;
@@ -42,22 +45,26 @@ impl Blocks {
                 }
                 '{' | '}' | '\n' | ' ' | '\t' | '\r' | '\x0b' | '\x0c' => {
                     if in_word {
-                        if keep {
-                            if self.depth == 0 && stmt.is_empty() {
-                                self.last_top_word = word.clone();
-                            }
+                        if self.depth == 0 && words == 0 {
+                            self.last_top_word.clone_from(&word);
+                        }
+                        if self.in_global_defs() {
                             stmt.push(std::mem::take(&mut word));
                         }
+                        word.clear();
+                        words += 1;
                         in_word = false;
+                        keep = self.in_global_defs();
                     }
                     if matches!(c, '{' | '}' | '\n') {
-                        if self.depth == 1 && self.top == "global_defs" && !stmt.is_empty() {
+                        if self.in_global_defs() && !stmt.is_empty() {
                             found.push(std::mem::take(&mut stmt));
                         }
                         stmt.clear();
+                        words = 0;
                         if c == '{' {
                             if self.depth == 0 {
-                                self.top = self.last_top_word.clone();
+                                self.top.clone_from(&self.last_top_word);
                             }
                             self.depth = self.depth.saturating_add(1);
                             self.peak = self.peak.max(self.depth);
@@ -79,6 +86,10 @@ impl Blocks {
             }
         }
         (!found.is_empty()).then_some(found)
+    }
+
+    fn in_global_defs(&self) -> bool {
+        self.depth == 1 && self.top == "global_defs"
     }
 
     /// Whether the words of the current statement matter: the first word of a top-level statement

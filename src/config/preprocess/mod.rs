@@ -354,33 +354,45 @@ impl<'a> Pre<'a> {
         while let [rest @ .., b'\r'] = bytes {
             bytes = rest;
         }
-        if bytes.len() > KEEPALIVED_MAX_LINE || bytes.iter().any(|&b| b == 0 || b == b'\\') {
+        if bytes.len() > KEEPALIVED_MAX_LINE {
             return false;
         }
-        let Ok(line) = std::str::from_utf8(bytes) else {
-            return false;
-        };
-        // Pass 3 (`decomment`) where no backslash escapes anything.
+        // One pass: no NUL or backslash anywhere; pass 3 (`decomment`, where no backslash escapes
+        // anything) finds the comment; a `$` before it is noted.
         let mut quote = None;
         let mut end = bytes.len();
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut dollar = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Only the bytes in `SPECIAL` change anything: skip the others at once.
+            if !SPECIAL[bytes[i] as usize] {
+                i += 1;
+                continue;
+            }
+            let b = bytes[i];
+            match b {
+                0 | b'\\' => return false,
+                b'$' => dollar |= end == bytes.len(),
+                _ => {}
+            }
             match quote {
                 Some(q) if b == q => quote = None,
                 Some(_) => {}
                 None if b == b'"' || b == b'\'' => quote = Some(b),
-                None if b == b'#' || b == b'!' => {
-                    end = i;
-                    break;
-                }
+                None if (b == b'#' || b == b'!') && end == bytes.len() => end = i,
                 None => {}
             }
+            i += 1;
         }
+        let Ok(line) = std::str::from_utf8(bytes) else {
+            return false;
+        };
         let text = trim_blanks_end(&line[..end]);
         let body = trim_blanks_start(text);
         if body.is_empty() {
             return true; // blank or comment only: no logical line
         }
-        if matches!(body.as_bytes()[0], b'@' | b'~') || body.bytes().any(|b| b == b'$') {
+        if matches!(body.as_bytes()[0], b'@' | b'~') || dollar {
             return false;
         }
         let word_end = body
@@ -658,6 +670,18 @@ impl<'a> Pre<'a> {
         }
     }
 }
+
+/// The bytes that [`Pre::plain_line`] looks at: NUL, backslash, `$`, quotes, comment characters.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b"\0\\$\"'#!";
+    let mut k = 0;
+    while k < special.len() {
+        t[special[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// The columns of a line being emitted.
 enum Cols<'a> {
