@@ -303,6 +303,9 @@ impl Preprocessed {
     }
 
     fn file_of(&self, i: usize) -> FileId {
+        if let [(_, only)] = self.files[..] {
+            return only;
+        }
         let i = to_u32(i);
         let at = self.files.partition_point(|&(first, _)| first <= i);
         at.checked_sub(1)
@@ -333,6 +336,9 @@ impl Preprocessed {
     fn src_cols(&self, i: usize, out: &mut Vec<u32>) {
         out.clear();
         let rec = self.lines[i];
+        if rec.cols & COLS_KIND == COLS_SHIFT {
+            return;
+        }
         let (start, end) = self.line_range(i);
         let text = &self.text[start..end];
         let single = [Run {
