@@ -269,6 +269,10 @@ impl Builder<'_> {
                 continue;
             }
             let start = i;
+            // Most words have no quote: up to a blank or a quote at once.
+            while i < bytes.len() && !is_blank(bytes[i]) && bytes[i] != b'"' {
+                i += 1;
+            }
             let mut quoted = false;
             let mut q = Quotes::default();
             while i < bytes.len() && (q.inside || !is_blank(bytes[i])) {

@@ -132,7 +132,7 @@ pub(super) fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualS
         }
     };
     let mut vs_method = vs.method;
-    let mut servers: Vec<RealServer> = Vec::new();
+    let mut servers: Vec<RealServer> = Vec::with_capacity(vs.rs.len());
     let mut weight_sum: u64 = 0;
     let mut sorry_inhibit = vs.sorry.as_ref().map(|s| s.inhibit);
     for rs in std::mem::take(&mut vs.rs) {

@@ -264,7 +264,13 @@ pub(super) fn parse_vs(node: &Node, d: &mut Diagnostics) -> Option<VirtualServer
         delay_before_retry: None,
         warmup: None,
         sorry: None,
-        rs: Vec::new(),
+        // At most one per statement: no growing one by one.
+        rs: Vec::with_capacity(
+            node.children()
+                .iter()
+                .filter(|n| n.keyword() == "real_server")
+                .count(),
+        ),
         loc: node.loc,
     };
     for n in node.children() {
