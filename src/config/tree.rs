@@ -85,7 +85,7 @@ pub fn parse_each(pre: &Preprocessed, diags: &mut Diagnostics, mut each: impl Fn
     let mut pending: Option<Node> = None;
     let mut pos = 0;
     while pos < text.len() {
-        let item = match Grammar::parse(Rule::item, &text[pos..]) {
+        let items = match Grammar::parse(Rule::items, &text[pos..]) {
             Ok(mut pairs) => pairs.next(),
             Err(e) => {
                 // The grammar accepts every input; this is a bug, reported rather than panicking.
@@ -101,9 +101,9 @@ pub fn parse_each(pre: &Preprocessed, diags: &mut Diagnostics, mut each: impl Fn
                 return;
             }
         };
-        let Some(item) = item else { break };
-        let end = pos + item.as_span().end();
-        for pair in item.into_inner() {
+        let Some(items) = items else { break };
+        let end = pos + items.as_span().end();
+        for pair in items.into_inner().flat_map(|item| item.into_inner()) {
             b.top(pair, pos, &mut pending, &mut each);
         }
         if end <= pos {
