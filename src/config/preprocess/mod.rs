@@ -319,9 +319,14 @@ impl<'a> Pre<'a> {
 
     /// Passes 1 to 3 over the bytes of one file, handing logical lines to [`Pre::line`].
     fn run(&mut self, f: &mut FileCtx, bytes: &[u8]) {
+        // A file of valid UTF-8 (nearly all) is checked once, not line by line.
+        let whole = std::str::from_utf8(bytes).ok();
         let mut pieces = bytes.split(|&b| b == b'\n').peekable();
         let mut line_no: u32 = 0;
+        let mut at = 0;
         while let Some(piece) = pieces.next() {
+            let piece_text = whole.and_then(|t| t.get(at..at + piece.len()));
+            at += piece.len() + 1;
             if self.stopped {
                 break;
             }
@@ -329,7 +334,7 @@ impl<'a> Pre<'a> {
                 break; // after the final newline
             }
             line_no = line_no.saturating_add(1);
-            if f.collecting.is_none() && self.plain_line(f, line_no, piece) {
+            if f.collecting.is_none() && self.plain_line(f, line_no, piece, piece_text) {
                 continue;
             }
             let chars = self.read_line(f, line_no, piece);
@@ -349,7 +354,14 @@ impl<'a> Pre<'a> {
     /// or a leading `@` or `~`, not too long, not an include, no definition being collected. Such a
     /// line keeps its characters: pass 3 cuts a comment and trims blanks, pass 4 has nothing to
     /// do, and the columns are a shift. Returns false, having done nothing, for any other line.
-    fn plain_line(&mut self, f: &mut FileCtx, line_no: u32, piece: &[u8]) -> bool {
+    /// `piece_text`: the piece as text, when the whole file is valid UTF-8.
+    fn plain_line(
+        &mut self,
+        f: &mut FileCtx,
+        line_no: u32,
+        piece: &[u8],
+        piece_text: Option<&str>,
+    ) -> bool {
         let mut bytes = piece;
         while let [rest @ .., b'\r'] = bytes {
             bytes = rest;
@@ -384,8 +396,12 @@ impl<'a> Pre<'a> {
             }
             i += 1;
         }
-        let Ok(line) = std::str::from_utf8(bytes) else {
-            return false;
+        let line = match piece_text.and_then(|t| t.get(..bytes.len())) {
+            Some(line) => line,
+            None => match std::str::from_utf8(bytes) {
+                Ok(line) => line,
+                Err(_) => return false,
+            },
         };
         let text = trim_blanks_end(&line[..end]);
         let body = trim_blanks_start(text);
