@@ -303,6 +303,9 @@ impl Preprocessed {
     }
 
     fn file_of(&self, i: usize) -> FileId {
+        if let [(_, only)] = self.files[..] {
+            return only;
+        }
         let i = to_u32(i);
         let at = self.files.partition_point(|&(first, _)| first <= i);
         at.checked_sub(1)
@@ -333,6 +336,9 @@ impl Preprocessed {
     fn src_cols(&self, i: usize, out: &mut Vec<u32>) {
         out.clear();
         let rec = self.lines[i];
+        if rec.cols & COLS_KIND == COLS_SHIFT {
+            return;
+        }
         let (start, end) = self.line_range(i);
         let text = &self.text[start..end];
         let single = [Run {
@@ -424,10 +430,19 @@ impl Cursor<'_> {
         let same_line =
             self.line.is_some() && offset >= self.line_start && (offset <= self.line_end);
         if !same_line {
-            let i = pre
-                .lines
-                .partition_point(|r| r.start as usize <= offset)
-                .checked_sub(1)?;
+            // Mostly the next line (or one soon after it): a few steps, else a binary search.
+            let ahead = self.line.filter(|_| offset > self.line_end).and_then(|l| {
+                let next = pre.lines.get(l + 1..(l + 5).min(pre.lines.len()))?;
+                let k = next.partition_point(|r| r.start as usize <= offset);
+                (k < next.len()).then(|| l + k)
+            });
+            let i = match ahead {
+                Some(i) => i,
+                None => pre
+                    .lines
+                    .partition_point(|r| r.start as usize <= offset)
+                    .checked_sub(1)?,
+            };
             let (start, end) = pre.line_range(i);
             self.line = Some(i);
             self.line_start = start;

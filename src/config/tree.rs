@@ -78,13 +78,14 @@ pub fn parse_each(pre: &Preprocessed, diags: &mut Diagnostics, mut each: impl Fn
         cursor: pre.cursor(),
         diags,
         unclosed: 0,
+        stack: Vec::new(),
     };
     // The last top-level statement, while a block may still attach to it: only white space came
     // after it, and it has no block yet.
     let mut pending: Option<Node> = None;
     let mut pos = 0;
     while pos < text.len() {
-        let item = match Grammar::parse(Rule::item, &text[pos..]) {
+        let items = match Grammar::parse(Rule::items, &text[pos..]) {
             Ok(mut pairs) => pairs.next(),
             Err(e) => {
                 // The grammar accepts every input; this is a bug, reported rather than panicking.
@@ -100,9 +101,9 @@ pub fn parse_each(pre: &Preprocessed, diags: &mut Diagnostics, mut each: impl Fn
                 return;
             }
         };
-        let Some(item) = item else { break };
-        let end = pos + item.as_span().end();
-        for pair in item.into_inner() {
+        let Some(items) = items else { break };
+        let end = pos + items.as_span().end();
+        for pair in items.into_inner().flat_map(|item| item.into_inner()) {
             b.top(pair, pos, &mut pending, &mut each);
         }
         if end <= pos {
@@ -128,6 +129,9 @@ struct Builder<'a> {
     cursor: Cursor<'a>,
     diags: &'a mut Diagnostics,
     unclosed: usize,
+    /// The statements of the blocks being built, innermost last: each block's go to a vector of
+    /// their own size when it ends (no vector grows statement by statement).
+    stack: Vec<Node>,
 }
 
 fn is_blank(b: u8) -> bool {
@@ -201,7 +205,7 @@ impl Builder<'_> {
         base: usize,
         close: &mut Option<Loc>,
     ) -> Vec<Node> {
-        let mut nodes: Vec<Node> = Vec::new();
+        let mark = self.stack.len();
         // May the next block attach to the last statement? Only if nothing but white space came
         // between them and that statement has no block yet.
         let mut attachable = false;
@@ -211,7 +215,7 @@ impl Builder<'_> {
                     let words = self.words(pair.as_str(), base + pair.as_span().start());
                     let Some(first) = words.first() else { continue };
                     let loc = first.loc;
-                    nodes.push(Node {
+                    self.stack.push(Node {
                         words,
                         block: None,
                         loc,
@@ -220,12 +224,12 @@ impl Builder<'_> {
                 }
                 Rule::block => {
                     let block = self.block(pair, base);
-                    match nodes.last_mut() {
+                    match self.stack[mark..].last_mut() {
                         Some(last) if attachable => last.block = Some(block),
                         _ => {
                             self.diags
                                 .warn(block.open, "block '{' without a keyword before it: ignored");
-                            nodes.push(Node {
+                            self.stack.push(Node {
                                 words: Vec::new(),
                                 loc: block.open,
                                 block: Some(block),
@@ -238,7 +242,7 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        nodes
+        self.stack.drain(mark..).collect()
     }
 
     fn block(&mut self, pair: Pair<'_, Rule>, base: usize) -> Block {
@@ -265,6 +269,10 @@ impl Builder<'_> {
                 continue;
             }
             let start = i;
+            // Most words have no quote: up to a blank or a quote at once.
+            while i < bytes.len() && !is_blank(bytes[i]) && bytes[i] != b'"' {
+                i += 1;
+            }
             let mut quoted = false;
             let mut q = Quotes::default();
             while i < bytes.len() && (q.inside || !is_blank(bytes[i])) {

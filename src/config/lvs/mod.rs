@@ -715,16 +715,25 @@ impl VirtualServer {
 }
 
 fn describe(target: &VsTarget, protocol: Option<Protocol>) -> String {
-    match target {
-        VsTarget::Addr { ip, port } => {
-            let proto = protocol.map_or("none", |p| match p {
-                Protocol::Tcp => "tcp",
-                Protocol::Udp => "udp",
-                Protocol::Sctp => "sctp",
-            });
-            format!("[{ip}]:{proto}:{port}")
+    Described(target, protocol).to_string()
+}
+
+/// [`VirtualServer::describe`] written only when a message is: most never are.
+struct Described<'a>(&'a VsTarget, Option<Protocol>);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            VsTarget::Addr { ip, port } => {
+                let proto = self.1.map_or("none", |p| match p {
+                    Protocol::Tcp => "tcp",
+                    Protocol::Udp => "udp",
+                    Protocol::Sctp => "sctp",
+                });
+                write!(f, "[{ip}]:{proto}:{port}")
+            }
+            VsTarget::Fwmark(m) => write!(f, "FWM {m}"),
+            VsTarget::Group(g) => write!(f, "group {g}"),
         }
-        VsTarget::Fwmark(m) => format!("FWM {m}"),
-        VsTarget::Group(g) => format!("group {g}"),
     }
 }

@@ -319,9 +319,14 @@ impl<'a> Pre<'a> {
 
     /// Passes 1 to 3 over the bytes of one file, handing logical lines to [`Pre::line`].
     fn run(&mut self, f: &mut FileCtx, bytes: &[u8]) {
+        // A file of valid UTF-8 (nearly all) is checked once, not line by line.
+        let whole = std::str::from_utf8(bytes).ok();
         let mut pieces = bytes.split(|&b| b == b'\n').peekable();
         let mut line_no: u32 = 0;
+        let mut at = 0;
         while let Some(piece) = pieces.next() {
+            let piece_text = whole.and_then(|t| t.get(at..at + piece.len()));
+            at += piece.len() + 1;
             if self.stopped {
                 break;
             }
@@ -329,7 +334,7 @@ impl<'a> Pre<'a> {
                 break; // after the final newline
             }
             line_no = line_no.saturating_add(1);
-            if f.collecting.is_none() && self.plain_line(f, line_no, piece) {
+            if f.collecting.is_none() && self.plain_line(f, line_no, piece, piece_text) {
                 continue;
             }
             let chars = self.read_line(f, line_no, piece);
@@ -349,38 +354,61 @@ impl<'a> Pre<'a> {
     /// or a leading `@` or `~`, not too long, not an include, no definition being collected. Such a
     /// line keeps its characters: pass 3 cuts a comment and trims blanks, pass 4 has nothing to
     /// do, and the columns are a shift. Returns false, having done nothing, for any other line.
-    fn plain_line(&mut self, f: &mut FileCtx, line_no: u32, piece: &[u8]) -> bool {
+    /// `piece_text`: the piece as text, when the whole file is valid UTF-8.
+    fn plain_line(
+        &mut self,
+        f: &mut FileCtx,
+        line_no: u32,
+        piece: &[u8],
+        piece_text: Option<&str>,
+    ) -> bool {
         let mut bytes = piece;
         while let [rest @ .., b'\r'] = bytes {
             bytes = rest;
         }
-        if bytes.len() > KEEPALIVED_MAX_LINE || bytes.iter().any(|&b| b == 0 || b == b'\\') {
+        if bytes.len() > KEEPALIVED_MAX_LINE {
             return false;
         }
-        let Ok(line) = std::str::from_utf8(bytes) else {
-            return false;
-        };
-        // Pass 3 (`decomment`) where no backslash escapes anything.
+        // One pass: no NUL or backslash anywhere; pass 3 (`decomment`, where no backslash escapes
+        // anything) finds the comment; a `$` before it is noted.
         let mut quote = None;
         let mut end = bytes.len();
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut dollar = false;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Only the bytes in `SPECIAL` change anything: skip the others at once.
+            if !SPECIAL[bytes[i] as usize] {
+                i += 1;
+                continue;
+            }
+            let b = bytes[i];
+            match b {
+                0 | b'\\' => return false,
+                b'$' => dollar |= end == bytes.len(),
+                _ => {}
+            }
             match quote {
                 Some(q) if b == q => quote = None,
                 Some(_) => {}
                 None if b == b'"' || b == b'\'' => quote = Some(b),
-                None if b == b'#' || b == b'!' => {
-                    end = i;
-                    break;
-                }
+                None if (b == b'#' || b == b'!') && end == bytes.len() => end = i,
                 None => {}
             }
+            i += 1;
         }
+        let line = match piece_text.and_then(|t| t.get(..bytes.len())) {
+            Some(line) => line,
+            None => match std::str::from_utf8(bytes) {
+                Ok(line) => line,
+                Err(_) => return false,
+            },
+        };
         let text = trim_blanks_end(&line[..end]);
         let body = trim_blanks_start(text);
         if body.is_empty() {
             return true; // blank or comment only: no logical line
         }
-        if matches!(body.as_bytes()[0], b'@' | b'~') || body.bytes().any(|b| b == b'$') {
+        if matches!(body.as_bytes()[0], b'@' | b'~') || dollar {
             return false;
         }
         let word_end = body
@@ -658,6 +686,18 @@ impl<'a> Pre<'a> {
         }
     }
 }
+
+/// The bytes that [`Pre::plain_line`] looks at: NUL, backslash, `$`, quotes, comment characters.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b"\0\\$\"'#!";
+    let mut k = 0;
+    while k < special.len() {
+        t[special[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// The columns of a line being emitted.
 enum Cols<'a> {

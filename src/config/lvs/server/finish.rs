@@ -50,7 +50,8 @@ pub(super) fn vs_end(vs: &mut VsBuild, d: &mut Diagnostics) {
 
 /// keepalived's `validate_check_config` for one virtual server, except what depends on its group.
 pub(super) fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualServer> {
-    let mut name = describe_build(&vs);
+    let target = vs.target.clone();
+    let mut name = Described(&target, vs.protocol);
     if vs.rs.is_empty() {
         d.warn(
             vs.loc,
@@ -76,7 +77,7 @@ pub(super) fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualS
             )
             .hint("add `protocol TCP` (or UDP, SCTP)");
             vs.protocol = Some(Protocol::Udp);
-            name = describe_build(&vs);
+            name = Described(&target, vs.protocol);
         }
         if vs.ops && vs.protocol != Some(Protocol::Udp) {
             d.warn(
@@ -102,7 +103,7 @@ pub(super) fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualS
         );
         vs.protocol = None;
     }
-    let name = describe_build(&vs);
+    let name = Described(&target, vs.protocol);
     let sched = vs.sched.unwrap_or_else(|| {
         d.warn(
             vs.loc,
@@ -131,7 +132,7 @@ pub(super) fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualS
         }
     };
     let mut vs_method = vs.method;
-    let mut servers: Vec<RealServer> = Vec::new();
+    let mut servers: Vec<RealServer> = Vec::with_capacity(vs.rs.len());
     let mut weight_sum: u64 = 0;
     let mut sorry_inhibit = vs.sorry.as_ref().map(|s| s.inhibit);
     for rs in std::mem::take(&mut vs.rs) {
@@ -284,7 +285,8 @@ pub(super) fn finish_vs(mut vs: VsBuild, d: &mut Diagnostics) -> Option<VirtualS
 
 /// Unless NAT, real and sorry servers use the virtual server's port; with a fwmark, none.
 pub(super) fn fix_ports(vs: &mut VirtualServer, d: &mut Diagnostics) {
-    let name = vs.describe();
+    let target = vs.target.clone();
+    let name = Described(&target, vs.protocol);
     let (vport, fwmark) = match vs.target {
         VsTarget::Addr { port, .. } => (port, false),
         VsTarget::Fwmark(_) => (0, true),

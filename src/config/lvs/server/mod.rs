@@ -8,9 +8,9 @@ use std::time::Duration;
 use super::checker::{self, RawChecker};
 use super::read::{self, TIMER_MAX};
 use super::{
-    At, Family, Forwarding, Granularity, GroupEntry, Protocol, RealServer, SchedFlags, Scheduler,
-    Script, SorryServer, Tunnel, TunnelCsum, TunnelKind, VirtualServer, VirtualServerGroup,
-    VsTarget,
+    At, Described, Family, Forwarding, Granularity, GroupEntry, Protocol, RealServer, SchedFlags,
+    Scheduler, Script, SorryServer, Tunnel, TunnelCsum, TunnelKind, VirtualServer,
+    VirtualServerGroup, VsTarget,
 };
 use crate::config::dump::Writer;
 use crate::config::source::{Diagnostics, Loc};
@@ -264,19 +264,25 @@ pub(super) fn parse_vs(node: &Node, d: &mut Diagnostics) -> Option<VirtualServer
         delay_before_retry: None,
         warmup: None,
         sorry: None,
-        rs: Vec::new(),
+        // At most one per statement: no growing one by one.
+        rs: Vec::with_capacity(
+            node.children()
+                .iter()
+                .filter(|n| n.keyword() == "real_server")
+                .count(),
+        ),
         loc: node.loc,
     };
-    let ctx = format!("virtual_server {}", read::join(node.args()));
     for n in node.children() {
         let Some(kw) = n.words.first() else { continue };
-        vs_keyword(&mut vs, n, kw, &ctx, d);
+        vs_keyword(&mut vs, n, kw, node, d);
     }
     vs_end(&mut vs, d);
     finish_vs(vs, d)
 }
 
-fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, ctx: &str, d: &mut Diagnostics) {
+/// One statement `n` (keyword `kw`) of the `virtual_server` block of `vs_node`.
+fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, vs_node: &Node, d: &mut Diagnostics) {
     let k = kw.text.as_str();
     if k != "real_server" {
         value::no_block(d, n);
@@ -513,8 +519,8 @@ fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, ctx: &str, d: &mut Diagnost
             }
         }
         _ => {
-            let diag_ctx = ctx.to_string();
-            value::unknown(d, kw, VS_KNOWN, &diag_ctx);
+            let ctx = format!("virtual_server {}", read::join(vs_node.args()));
+            value::unknown(d, kw, VS_KNOWN, &ctx);
             if k == "nb_get_retry"
                 && let Some(last) = d.list.last_mut()
             {
@@ -702,10 +708,6 @@ fn script_once(d: &mut Diagnostics, n: &Node, slot: &mut Option<Script>) {
 
 // ---------------------------------------------------------------------------------------------
 // real_server
-
-fn describe_build(vs: &VsBuild) -> String {
-    super::describe(&vs.target, vs.protocol)
-}
 
 // ---------------------------------------------------------------------------------------------
 // dump

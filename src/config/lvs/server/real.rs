@@ -195,7 +195,6 @@ pub(super) fn parse_rs(node: &Node, vs: &VsBuild, d: &mut Diagnostics) -> Option
         checkers: Vec::new(),
         loc: node.loc,
     };
-    let ctx = format!("real_server {}", read::join(node.args()));
     for n in node.children() {
         let Some(kw) = n.words.first() else { continue };
         let k = kw.text.as_str();
@@ -283,6 +282,7 @@ pub(super) fn parse_rs(node: &Node, vs: &VsBuild, d: &mut Diagnostics) -> Option
                 }
             }
             _ => {
+                let ctx = format!("real_server {}", read::join(node.args()));
                 value::unknown(d, kw, RS_KNOWN, &ctx);
                 if k == "nb_get_retry"
                     && let Some(last) = d.list.last_mut()
