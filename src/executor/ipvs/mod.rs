@@ -27,7 +27,7 @@
 //!
 //! # At stop (keepalived's behaviour)
 //! The services this configuration made are deleted (their destinations with them), unless
-//! `lvs_flush_onstop` flushes everything; timeouts set by `lvs_timeouts` are set back to what
+//! `lvs_flush_on_stop` flushes everything; timeouts set by `lvs_timeouts` are set back to what
 //! they were. The orderly stop waits for the answers ([`IpvsExecutor::pending`]).
 //!
 //! # Ownership
@@ -152,6 +152,10 @@ pub struct IpvsExecutor {
     /// Since when changes have been in flight, and how many were queued since (for the log
     /// line that says how long the kernel took them).
     changes_began: Option<(std::time::Instant, usize)>,
+    /// A change of the pass in flight was refused.
+    refused_in_pass: bool,
+    /// The wait before the pass that retries a refused change (doubles while refusals stay).
+    retry: Duration,
     /// `lvs_drain_on_remove`: how long a removed real server may drain.
     drain: Option<Duration>,
     /// Real servers draining, and when they go regardless.
@@ -206,6 +210,8 @@ impl IpvsExecutor {
             fresh: false,
             changes_in_flight: 0,
             changes_began: None,
+            refused_in_pass: false,
+            retry: RECHECK,
             drain: drain_of(cfg),
             draining: BTreeMap::new(),
             conns: HashMap::new(),
@@ -276,10 +282,16 @@ impl IpvsExecutor {
         self.flush_on_stop = cfg.global.lvs.flush_on_stop;
         self.timeouts = timeouts_of(cfg);
         self.period = Duration::from_secs(u64::from(cfg.global.lvs.reconcile_interval));
+        let drained_before = self.drain.is_some();
         self.drain = drain_of(cfg);
+        // Draining needs the connections, which passes without it did not read.
+        if !drained_before && self.drain.is_some() {
+            self.fresh = false;
+        }
         self.sync.configure(cfg);
         self.sync_check();
         self.settling = true;
+        self.retry = RECHECK;
         if self.phase == Phase::Idle {
             self.set_timeouts();
         }
@@ -412,8 +424,11 @@ impl IpvsExecutor {
                     && let Some(e) = self.kernel.get_mut(&k)
                 {
                     e.dests.insert((d.addr, d.port), d);
-                    self.conns
-                        .insert((k, (d.addr, d.port)), c.active.saturating_add(c.inactive));
+                    // Only draining asks for connections (40,000 entries are 2.6 MB).
+                    if self.drain.is_some() {
+                        self.conns
+                            .insert((k, (d.addr, d.port)), c.active.saturating_add(c.inactive));
+                    }
                 }
             }
             Ok(Reply::Daemon(d)) => self.sync_seen(d),
@@ -489,10 +504,20 @@ impl IpvsExecutor {
                     Tag::Change(what) => what.clone(),
                     _ => String::new(),
                 };
-                self.changes_in_flight = self.changes_in_flight.saturating_sub(1);
+                // Only a pass's changes are counted (not timeouts, flush or stop requests).
+                if matches!(tag, Tag::Op(_)) {
+                    self.changes_in_flight = self.changes_in_flight.saturating_sub(1);
+                    if matches!(outcome, Outcome::Failed { .. }) {
+                        self.refused_in_pass = true;
+                    }
+                }
                 if self.changes_in_flight == 0
                     && let Some((began, n)) = self.changes_began.take()
                 {
+                    // A pass the kernel took whole: a refusal later is retried soon again.
+                    if !std::mem::take(&mut self.refused_in_pass) {
+                        self.retry = RECHECK;
+                    }
                     info!(
                         "IPVS: the kernel took {n} change(s) in {:.1} ms",
                         began.elapsed().as_secs_f64() * 1000.0
@@ -514,8 +539,12 @@ impl IpvsExecutor {
                         "IPVS: {what}: {}{detail}",
                         io::Error::from_raw_os_error(*errno)
                     );
+                    // Retried by the next pass, sooner than the period, on a back-off: a
+                    // refusal that stays (a scheduler the kernel lacks) is logged at 1, 2, 4,
+                    // ... s, up to `lvs_reconcile_interval`, not every second.
                     if self.phase != Phase::Stopping {
-                        self.arm(core, now + RECHECK);
+                        self.arm(core, now + self.retry);
+                        self.retry = (self.retry * 2).min(self.period.max(RECHECK));
                     }
                 } else if outcome == Outcome::Lost && self.phase != Phase::Stopping {
                     self.arm(core, now + RECHECK);
@@ -731,7 +760,7 @@ impl IpvsExecutor {
         self.flush(core, now);
     }
 
-    /// Deletes what this configuration made (or flushes, with `lvs_flush_onstop`) and sets the
+    /// Deletes what this configuration made (or flushes, with `lvs_flush_on_stop`) and sets the
     /// timeouts back.
     pub fn stop<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         if let Some(t) = self.timer.take() {
@@ -747,7 +776,7 @@ impl IpvsExecutor {
                 info!("IPVS: leaving the virtual servers in place (-I, --dont-release-ipvs)");
             }
             FlushOnStop::All => {
-                info!("IPVS: flushing every virtual server (lvs_flush_onstop)");
+                info!("IPVS: flushing every virtual server (lvs_flush_on_stop)");
                 self.client.queue(
                     &Request::Flush,
                     "flushing at stop".into(),
