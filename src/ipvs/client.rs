@@ -266,6 +266,15 @@ impl<T> Client<T> {
         }
     }
 
+    /// Takes back the requests still waiting in the queue (never sent) whose tag `drop` says
+    /// so: a read of the table that a reload made pointless. How many were dropped.
+    pub fn drop_queued(&mut self, mut drop: impl FnMut(&T) -> bool) -> usize {
+        let before = self.queue.len();
+        self.queue
+            .retain(|q| !matches!(&q.tag, Tag::Caller(t) if drop(t)));
+        before - self.queue.len()
+    }
+
     /// Requests queued or in flight.
     pub fn pending(&self) -> usize {
         self.tracker.pending() + self.queue.len()

@@ -75,8 +75,10 @@ pub enum IpvsKey {
 enum Tag {
     Info,
     Timeouts,
-    Services,
-    Dests(ServiceKey),
+    /// The dumps of a pass, with its number (a reload may abandon a pass: the answers of an
+    /// abandoned one are ignored).
+    Services(u64),
+    Dests(ServiceKey, u64),
     /// A change outside a pass (flush, timeouts, stop); `what` for the log.
     Change(String),
     /// A change of a pass, described for the log only when it fails. A refused add of a
@@ -124,6 +126,11 @@ pub struct IpvsExecutor {
     /// The kernel's table as the running pass reads it, then as we left it.
     kernel: Table,
     dump_of: HashMap<Seq, ServiceKey>,
+    /// The table the running pass reads (`kernel` stays as it was until the read is whole).
+    reading: Table,
+    /// The number of the running (or last) pass, and its services dump.
+    read_id: u64,
+    services_seq: Option<Seq>,
     /// A pass was asked for while one ran.
     again: bool,
     /// The first pass after start or reload (changes then are not repairs).
@@ -194,6 +201,9 @@ impl IpvsExecutor {
             owned: BTreeSet::new(),
             kernel: Table::new(),
             dump_of: HashMap::new(),
+            reading: Table::new(),
+            read_id: 0,
+            services_seq: None,
             again: false,
             settling: true,
             first: true,
@@ -298,8 +308,27 @@ impl IpvsExecutor {
         // Our copy of the kernel's table is current (the last pass read it and every change
         // since was acknowledged): the reload's difference goes out at once, without reading
         // 40,000 destinations again; the next periodic pass checks it.
+        // A periodic read under way (2,000 dumps at 40,000 destinations, a second or more under
+        // emulation) would hold the reload's changes behind it: with our copy current, the
+        // read is abandoned (its dumps not yet sent are taken back, the answers of the one
+        // running ignored) and the difference goes out now. Not when draining: that needs the
+        // connections the read is counting.
+        if matches!(self.phase, Phase::Reading { .. })
+            && self.fresh
+            && self.changes_in_flight == 0
+            && self.drain.is_none()
+        {
+            let dropped = self
+                .client
+                .drop_queued(|t| matches!(t, Tag::Services(_) | Tag::Dests(..)));
+            debug!("IPVS: a reload abandons the running read ({dropped} dump(s) not sent)");
+            self.read_id += 1;
+            self.reading.clear();
+            self.services_seq = None;
+            self.phase = Phase::Idle;
+        }
         if self.phase == Phase::Idle && self.fresh && self.changes_in_flight == 0 {
-            self.dumps_done(core, now, 0);
+            self.send_difference(core, now);
             self.flush(core, now);
             return;
         }
@@ -323,19 +352,16 @@ impl IpvsExecutor {
             self.arm(core, now + RECHECK);
             return;
         }
-        self.fresh = false;
-        self.kernel.clear();
+        self.read_id += 1;
+        self.reading.clear();
         self.dump_of.clear();
         self.conns.clear();
-        if self
-            .client
-            .queue(
-                &Request::GetServices,
-                "dumping services".into(),
-                Tag::Services,
-            )
-            .is_some()
-        {
+        self.services_seq = self.client.queue(
+            &Request::GetServices,
+            "dumping services".into(),
+            Tag::Services(self.read_id),
+        );
+        if self.services_seq.is_some() {
             self.phase = Phase::Reading { dumps: 1 };
             self.counters.passes += 1;
         }
@@ -411,7 +437,10 @@ impl IpvsExecutor {
                 }
             }
             Ok(Reply::Service(s)) => {
-                self.kernel.insert(
+                if self.services_seq != Some(seq) {
+                    return;
+                }
+                self.reading.insert(
                     s.key,
                     Entry {
                         service: s,
@@ -421,7 +450,7 @@ impl IpvsExecutor {
             }
             Ok(Reply::Dest(d, c)) => {
                 if let Some(k) = self.dump_of.get(&seq).copied()
-                    && let Some(e) = self.kernel.get_mut(&k)
+                    && let Some(e) = self.reading.get_mut(&k)
                 {
                     e.dests.insert((d.addr, d.port), d);
                     // Only draining asks for connections (40,000 entries are 2.6 MB).
@@ -472,17 +501,18 @@ impl IpvsExecutor {
             }
         }
         match tag {
-            Tag::Services => {
+            Tag::Services(id) | Tag::Dests(_, id) if id != self.read_id => {}
+            Tag::Services(_) => {
                 if outcome.errno().is_some() {
                     return self.failed_read(core, now);
                 }
-                let keys: Vec<ServiceKey> = self.kernel.keys().copied().collect();
+                let keys: Vec<ServiceKey> = self.reading.keys().copied().collect();
                 let mut dumps = 0;
                 for k in keys {
                     if let Some(seq) = self.client.queue(
                         &Request::GetDests(k),
                         format!("dumping {k:?}"),
-                        Tag::Dests(k),
+                        Tag::Dests(k, self.read_id),
                     ) {
                         self.dump_of.insert(seq, k);
                         dumps += 1;
@@ -490,7 +520,7 @@ impl IpvsExecutor {
                 }
                 self.dumps_done(core, now, dumps);
             }
-            Tag::Dests(_) => {
+            Tag::Dests(..) => {
                 if outcome.errno().is_some() {
                     return self.failed_read(core, now);
                 }
@@ -578,6 +608,15 @@ impl IpvsExecutor {
             self.phase = Phase::Reading { dumps };
             return;
         }
+        // The read is whole: it is the kernel's table now.
+        self.kernel = std::mem::take(&mut self.reading);
+        self.services_seq = None;
+        self.send_difference(core, now);
+    }
+
+    /// Sends what makes the kernel's table (`kernel`, as read or as we left it) the desired
+    /// one, then waits for the next pass.
+    fn send_difference<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
         let (with_drained, released) = self.with_draining(now);
         let want = with_drained.as_ref().unwrap_or(&self.desired);
         let mut ops = reconcile::diff(want, &self.kernel, &self.owned);
