@@ -50,7 +50,7 @@ pub fn table(lvs: &Lvs) -> (Table, Vec<String>) {
                         if fwmark && d.forward != Forward::Masq {
                             d.port = 0;
                         }
-                        ((d.addr, d.port), d)
+                        d
                     })
                     .collect(),
             };

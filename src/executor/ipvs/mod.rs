@@ -46,7 +46,7 @@ use crate::config::global::FlushOnStop;
 use crate::ipvs::client::{Client, Event};
 use crate::ipvs::codec::{Reply, Request};
 use crate::ipvs::model::{Dest, ServiceKey, Timeouts};
-use crate::ipvs::reconcile::{self, DestKey, Entry, Op, Table};
+use crate::ipvs::reconcile::{self, DestKey, Dests, Entry, Op, Table};
 use crate::netlink::{Outcome, Seq};
 use crate::reactor::{Core, TimerId};
 use crate::time::Instant;
@@ -444,7 +444,7 @@ impl IpvsExecutor {
                     s.key,
                     Entry {
                         service: s,
-                        dests: BTreeMap::new(),
+                        dests: Dests::default(),
                     },
                 );
             }
@@ -452,7 +452,7 @@ impl IpvsExecutor {
                 if let Some(k) = self.dump_of.get(&seq).copied()
                     && let Some(e) = self.reading.get_mut(&k)
                 {
-                    e.dests.insert((d.addr, d.port), d);
+                    e.dests.insert(d);
                     // Only draining asks for connections (40,000 entries are 2.6 MB).
                     if self.drain.is_some() {
                         self.conns
@@ -741,7 +741,7 @@ impl IpvsExecutor {
                 (want.get_mut(k), kernel.get(k).and_then(|e| e.dests.get(d)))
                 && !e.dests.contains_key(d)
             {
-                e.dests.insert(*d, Dest { weight: 0, ..*have });
+                e.dests.insert(Dest { weight: 0, ..*have });
             }
         }
         (Some(want), released)
