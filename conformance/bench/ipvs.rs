@@ -21,14 +21,13 @@
 //!
 //! Cases: 1,000 services x 4 real servers and 2,000 x 20 (40,000 destinations), both in CI
 //! (`CI` or `KRS_BENCH_QUICK=1`: strace for the small case only; about 3 minutes).
-//! Measured (2026-12-07, CI mode, TCG on a loaded 2-core host, one run each; ours / keepalived):
-//! 1,000 x 4: complete table 1.07 s / 3.44 s (3.2x; first destination -> complete 0.30 s /
-//! 1.94 s), reload converged 0.63 s / 1.52 s (2.4x; kernel part 0.21 s / 0.43 s), RSS 7.8 MB /
-//! 16.1 MB, netlink system calls at start 69 / 15,010. 2,000 x 20: complete table 4.5 s / 12.3 s
-//! (2.7x), reload converged 2.5 s / 6.1 s (2.5x; kernel part 0.21 s / 1.49 s, our log 0.24 s),
-//! RSS 34.2 MB / 27.0 MB (ours larger: two copies of the table, desired and as read). No removed
-//! or re-added real server in either reload. `-t` on the host: 2.7x at 1,000 x 4, 3.2x at
-//! 2,000 x 20.
+//! Measured (2026-12-07, the clean-clone CI run, TCG on a 2-core host, one run each; ours /
+//! keepalived): 1,000 x 4: complete table 1.09 s / 3.07 s (2.8x), reload converged 0.48 s /
+//! 0.80 s (kernel part 0.16 s / 0.21 s), RSS 7.7 MB / 16.0 MB, netlink system calls at start
+//! 69 / 15,010. 2,000 x 20: complete table 4.08 s / 11.55 s (2.8x), reload converged 2.15 s /
+//! 5.17 s (kernel part 0.19 s / 0.96 s; 0.19-0.26 s over five runs), RSS 27.0 MB / 27.2 MB
+//! (with the sorted destination vectors, a later run). No removed or re-added real server in
+//! either reload. `-t` on the host: 2.7x at 1,000 x 4, 2.3x at 2,000 x 20.
 //!
 //! Run (root): `cargo bench --bench ipvs`. Without the guest or keepalived it prints SKIP (a
 //! failure under KEEPALIVED_RS_FULL_TESTS=1).
