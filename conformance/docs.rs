@@ -760,7 +760,7 @@ const LAYERS: &[&[&str]] = &[
     &["time", "logging"],
     &["wire", "netlink"],
     &["config"],
-    &["vrrp", "bfd"],
+    &["vrrp", "bfd", "check"],
     &["reactor"],
     &["script", "ipvs"],
     &["track"],

@@ -34,6 +34,7 @@
 //!   locked pid file; [`status`]: the `--status` socket.
 
 pub mod bfd;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod daemon;

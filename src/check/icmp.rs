@@ -1,0 +1,1 @@
+//! Placeholder: see the issue-14 helper task.
