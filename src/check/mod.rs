@@ -23,7 +23,9 @@
 pub mod dns;
 pub mod http;
 pub mod icmp;
+pub mod machine;
 pub mod md5;
+pub mod pool;
 pub mod smtp;
 pub mod udp;
 
