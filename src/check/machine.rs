@@ -163,6 +163,13 @@ impl Machine {
         self.timing = timing;
     }
 
+    /// A probe that was running when a reload came: it is forgotten and starts again now.
+    pub fn abort(&mut self, now: Instant) {
+        if self.running.take().is_some() {
+            self.next = now;
+        }
+    }
+
     /// Forces a state (FILE_CHECK and BFD_CHECK follow their source at once; no probes).
     pub fn set(&mut self, up: bool) -> Option<bool> {
         self.fresh = false;

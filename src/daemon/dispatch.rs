@@ -52,6 +52,12 @@ impl From<crate::executor::ipvs::IpvsKey> for DaemonKey {
     }
 }
 
+impl From<crate::executor::check::CheckKey> for DaemonKey {
+    fn from(k: crate::executor::check::CheckKey) -> DaemonKey {
+        DaemonKey::Ipvs(crate::executor::ipvs::IpvsKey::Check(k))
+    }
+}
+
 impl From<bfd_exec::BfdKey> for DaemonKey {
     fn from(k: bfd_exec::BfdKey) -> DaemonKey {
         DaemonKey::Bfd(k)
@@ -479,6 +485,7 @@ impl Daemon {
                 let taken = match owner {
                     DaemonKey::Vrrp(k) => self.vrrp.on_child(core, now, k, id, end),
                     DaemonKey::Bfd(k) => self.bfd.on_child(core, now, k, id, end),
+                    DaemonKey::Ipvs(k) => self.ipvs.on_child(core, now, k, id, end),
                     _ => false,
                 };
                 if !taken {

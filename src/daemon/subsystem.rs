@@ -228,8 +228,17 @@ pub fn stop_done<K>(children: usize, subs: &[&dyn Subsystem<K>]) -> bool {
 
 /// The JSON state: the arrays of the subsystems that have a part in it, as one array.
 pub fn json<K>(subs: &[&dyn Subsystem<K>]) -> String {
+    join_parts(subs.iter().filter_map(|s| s.json()))
+}
+
+/// Two JSON arrays as one.
+pub fn join_arrays(a: &str, b: &str) -> String {
+    join_parts([a.to_string(), b.to_string()].into_iter())
+}
+
+fn join_parts(parts: impl Iterator<Item = String>) -> String {
     let mut o = String::from("[");
-    for part in subs.iter().filter_map(|s| s.json()) {
+    for part in parts {
         let items = part
             .strip_prefix('[')
             .and_then(|p| p.strip_suffix(']'))

@@ -8,6 +8,7 @@ use super::subsystem::{Dump, Event, Events, Routed, Subsystem};
 use crate::config::Config;
 use crate::config::lvs::Lvs;
 use crate::executor::bfd::{self as bfd_exec, BfdExecutor};
+use crate::executor::check::{self as check_exec, CheckExecutor};
 use crate::executor::ipvs::{self as ipvs_exec, IpvsExecutor};
 use crate::executor::vrrp::{self as vrrp_exec, VrrpExecutor};
 use crate::reactor::armed::SlotTimers;
@@ -263,6 +264,9 @@ pub struct Ipvs {
     /// `-I`: the virtual servers stay at stop.
     keep_at_stop: bool,
     pub run: Option<IpvsExecutor>,
+    /// The health checkers: they run with IPVS or without it (keepalived exits FATAL), and
+    /// their verdicts reach the kernel's table in the wake they come in.
+    pub checks: Option<CheckExecutor>,
 }
 
 impl Ipvs {
@@ -273,7 +277,32 @@ impl Ipvs {
             vrrp,
             keep_at_stop,
             run: None,
+            checks: None,
         }
+    }
+
+    /// Hands the pools the checkers changed to the IPVS executor (same wake).
+    fn follow_checks<K: From<ipvs_exec::IpvsKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
+        let Some(c) = &mut self.checks else { return };
+        let changed = c.take_changed();
+        let Some(x) = &mut self.run else { return };
+        if changed.is_empty() {
+            return;
+        }
+        let mut notes = Vec::new();
+        let mut entries = Vec::new();
+        for v in changed {
+            if let (Some(vs), Some(pool)) = (self.lvs.virtual_servers.get(v), c.pools().get(v)) {
+                entries.extend(crate::ipvs::desired::entries(
+                    &self.lvs, vs, pool, &mut notes,
+                ));
+            }
+        }
+        x.update(core, now, entries);
     }
 
     fn view(&self) -> Option<(ipvs_exec::dump::View<'_>, &IpvsExecutor)> {
@@ -291,28 +320,72 @@ impl Ipvs {
     }
 }
 
-impl<K: From<ipvs_exec::IpvsKey> + Copy> Routed<K> for Ipvs {
+impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Routed<K> for Ipvs {
     type Key = ipvs_exec::IpvsKey;
 
-    /// The generic netlink socket.
-    fn on_io(&mut self, core: &mut Core<K>, now: Instant, _k: ipvs_exec::IpvsKey) {
-        if let Some(x) = &mut self.run {
+    /// The generic netlink socket, or a probe's.
+    fn on_io(&mut self, core: &mut Core<K>, now: Instant, k: ipvs_exec::IpvsKey) {
+        if let ipvs_exec::IpvsKey::Check(ck) = k {
+            if let Some(c) = &mut self.checks {
+                c.on_io(core, now, ck);
+            }
+            self.follow_checks(core, now);
+        } else if let Some(x) = &mut self.run {
             x.on_io(core, now);
         }
     }
 
-    /// The next pass, or the next look for IPVS.
-    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, _k: ipvs_exec::IpvsKey, _d: Instant) {
-        if let Some(x) = &mut self.run {
+    /// The next pass, or the next look for IPVS; a check's probe or deadline.
+    fn on_timer(&mut self, core: &mut Core<K>, now: Instant, k: ipvs_exec::IpvsKey, d: Instant) {
+        if let ipvs_exec::IpvsKey::Check(ck) = k {
+            if let Some(c) = &mut self.checks {
+                c.on_timer(core, now, ck, d);
+            }
+            self.follow_checks(core, now);
+        } else if let Some(x) = &mut self.run {
             x.on_timer(core, now);
         }
     }
+
+    /// A MISC_CHECK script ended (notify and quorum scripts are not waited for).
+    fn on_child(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        k: ipvs_exec::IpvsKey,
+        _id: ChildId,
+        end: ChildEnd,
+    ) -> bool {
+        let ipvs_exec::IpvsKey::Check(ck) = k else {
+            return false;
+        };
+        if let Some(c) = &mut self.checks {
+            c.on_child(core, now, ck, end);
+        }
+        self.follow_checks(core, now);
+        true
+    }
 }
 
-impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
+impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<K> for Ipvs {
     fn apply(&mut self, cfg: &Config, core: &mut Core<K>, now: Instant) -> Result<(), String> {
+        if self.enabled && !cfg.lvs.virtual_servers.is_empty() {
+            let old = self.checks.take();
+            let c = CheckExecutor::new(cfg, old, core, now);
+            if !c.is_empty() {
+                info!("Checkers: {} check(s) running", c.len());
+            }
+            self.checks = Some(c);
+        } else if let Some(mut old) = self.checks.take() {
+            old.stop(core);
+        }
+        // The start or the reload is in the table already.
+        let pools = self.checks.as_mut().map(|c| {
+            c.take_changed();
+            c.pools()
+        });
         if let Some(x) = &mut self.run {
-            x.reload(cfg, core, now);
+            x.reload(cfg, pools, core, now);
             self.lvs = std::rc::Rc::clone(&cfg.lvs);
             return Ok(());
         }
@@ -321,7 +394,7 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
         {
             return Ok(());
         }
-        self.run = IpvsExecutor::start(cfg, core, now);
+        self.run = IpvsExecutor::start(cfg, pools, core, now);
         self.lvs = std::rc::Rc::clone(&cfg.lvs);
         if let Some(x) = &mut self.run {
             x.set_vrrp_runs(self.vrrp);
@@ -330,14 +403,37 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
         Ok(())
     }
 
-    /// The sync daemon follows its VRRP instance.
+    /// The sync daemon follows its VRRP instance; BFD_CHECKs their session.
     fn on_event(&mut self, core: &mut Core<K>, now: Instant, ev: &Event) {
-        if let (Some(x), Event::VrrpState { instance, state }) = (&mut self.run, ev) {
-            x.vrrp_state(core, now, instance, *state);
+        match ev {
+            Event::VrrpState { instance, state } => {
+                if let Some(x) = &mut self.run {
+                    x.vrrp_state(core, now, instance, *state);
+                }
+            }
+            Event::BfdChanged {
+                name, up, checker, ..
+            } if *checker => {
+                if let Some(c) = &mut self.checks {
+                    c.bfd_changed(core, now, name, *up);
+                }
+                self.follow_checks(core, now);
+            }
+            Event::BfdChanged { .. } => {}
         }
     }
 
+    fn tracked_bfds(&self) -> Vec<String> {
+        self.checks
+            .as_ref()
+            .map(CheckExecutor::tracked_bfds)
+            .unwrap_or_default()
+    }
+
     fn stop(&mut self, core: &mut Core<K>, now: Instant) {
+        if let Some(c) = &mut self.checks {
+            c.stop(core);
+        }
         if let Some(x) = &mut self.run {
             x.stop(core, now);
         }
@@ -347,13 +443,17 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
         self.run.as_ref().map_or(0, |x| x.pending())
     }
 
-    /// Nothing while IPVS does not run.
+    /// Nothing while IPVS does not run, but the checkers.
     fn dump(&self, what: Dump) -> String {
+        let checks = match (&self.checks, what) {
+            (Some(c), Dump::Data) => check_exec::dump::data(&c.views()),
+            _ => String::new(),
+        };
         let Some((v, x)) = self.view() else {
-            return String::new();
+            return checks;
         };
         match what {
-            Dump::Data => ipvs_exec::dump::topology(&v),
+            Dump::Data => ipvs_exec::dump::topology(&v) + &checks,
             Dump::Stats => ipvs_exec::dump::stats(&v, &x.counters),
         }
     }
@@ -365,6 +465,14 @@ impl<K: From<ipvs_exec::IpvsKey> + Copy> Subsystem<K> for Ipvs {
     }
 
     fn json(&self) -> Option<String> {
-        self.view().map(|(v, _)| ipvs_exec::dump::json(&v))
+        let checks = self
+            .checks
+            .as_ref()
+            .map(|c| check_exec::dump::json(&c.views()));
+        let ipvs = self.view().map(|(v, _)| ipvs_exec::dump::json(&v));
+        match (ipvs, checks) {
+            (Some(i), Some(c)) => Some(crate::daemon::subsystem::join_arrays(&i, &c)),
+            (i, c) => i.or(c),
+        }
     }
 }

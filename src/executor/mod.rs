@@ -9,5 +9,6 @@
 //! their pure parts beside [`crate::vrrp`] and [`crate::bfd`].
 
 pub mod bfd;
+pub mod check;
 pub mod ipvs;
 pub mod vrrp;

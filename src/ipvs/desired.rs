@@ -14,8 +14,8 @@
 //!   servers in do not reach `quorum` and there is a sorry server, the real servers leave (or go
 //!   to weight 0 with `inhibit_on_failure`) and the sorry server enters at weight 1.
 //!
-//! Pure: the checkers (next issue) will hand the per-server state in instead of the start-up
-//! one.
+//! Pure: after start the checkers hand in each virtual server's pool ([`table_with`],
+//! [`entries`]).
 
 use std::net::IpAddr;
 
@@ -23,6 +23,8 @@ use crate::config::lvs::{
     Family, Forwarding, Granularity, GroupEntry, Lvs, Protocol, RealServer, TunnelCsum, TunnelKind,
     VirtualServer, VsTarget,
 };
+
+use crate::check::pool::Pool;
 
 use super::model::{
     AF_INET, AF_INET6, Dest, Forward, Netmask, SCTP, Service, ServiceKey, TCP, Tunnel, UDP, flags,
@@ -32,17 +34,50 @@ use super::reconcile::{Entry, Table};
 /// The most services one group range may expand to; a larger range is cut, with a note.
 pub const MAX_RANGE: u128 = 65_536;
 
-/// The desired table, and what could not be expressed (one line each).
+/// The desired table at start (before any check), and what could not be expressed (one line
+/// each).
 pub fn table(lvs: &Lvs) -> (Table, Vec<String>) {
+    let pools: Vec<Pool> = lvs.virtual_servers.iter().map(start_pool).collect();
+    table_with(lvs, &pools)
+}
+
+/// The pool of `vs` before any check: every checker up but `alpha` ones.
+pub fn start_pool(vs: &VirtualServer) -> Pool {
+    Pool::new(vs, |i| {
+        let r = &vs.real_servers[i];
+        let n = u32::try_from(r.checkers.len()).unwrap_or(u32::MAX);
+        (n, if down_at_start(r) { n } else { 0 })
+    })
+}
+
+/// The desired table for the pools' states (`pools[i]` is virtual server `i`'s).
+pub fn table_with(lvs: &Lvs, pools: &[Pool]) -> (Table, Vec<String>) {
     let mut t = Table::new();
     let mut notes = Vec::new();
-    for vs in &lvs.virtual_servers {
-        let keys = service_keys(lvs, vs, &mut notes);
-        let (service, dests) = (|k| service_of(vs, k), dests_of(vs));
-        for k in keys {
+    for (vs, pool) in lvs.virtual_servers.iter().zip(pools) {
+        for (k, entry) in entries(lvs, vs, pool, &mut notes) {
+            if t.insert(k, entry).is_some() {
+                notes.push(format!("{k:?}: configured twice, the last one is used"));
+            }
+        }
+    }
+    (t, notes)
+}
+
+/// The services of one virtual server with their destinations for `pool`'s state.
+pub fn entries(
+    lvs: &Lvs,
+    vs: &VirtualServer,
+    pool: &Pool,
+    notes: &mut Vec<String>,
+) -> Vec<(ServiceKey, Entry)> {
+    let keys = service_keys(lvs, vs, notes);
+    let dests = dests_of(vs, pool);
+    keys.into_iter()
+        .map(|k| {
             let fwmark = matches!(k, ServiceKey::Fwmark { .. });
             let entry = Entry {
-                service: service(k),
+                service: service_of(vs, k),
                 dests: dests
                     .iter()
                     .map(|d| {
@@ -54,12 +89,9 @@ pub fn table(lvs: &Lvs) -> (Table, Vec<String>) {
                     })
                     .collect(),
             };
-            if t.insert(k, entry).is_some() {
-                notes.push(format!("{k:?}: configured twice, the last one is used"));
-            }
-        }
-    }
-    (t, notes)
+            (k, entry)
+        })
+        .collect()
 }
 
 fn af(f: Option<Family>) -> u16 {
@@ -261,29 +293,15 @@ pub fn down_at_start(r: &RealServer) -> bool {
     r.alpha && !r.checkers.is_empty()
 }
 
-/// The destinations at start: see the module doc.
-fn dests_of(vs: &VirtualServer) -> Vec<Dest> {
+/// The destinations for `pool`'s state: see the module doc.
+fn dests_of(vs: &VirtualServer, pool: &Pool) -> Vec<Dest> {
     let weight = |w: u32| i32::try_from(w).unwrap_or(i32::MAX);
-    // (real server, in with its weight?) before any check: up unless alpha; alpha only counts
-    // with a checker (keepalived 2.2.7 puts an alpha server without one in at once, observed in
-    // the guest: conformance/ipvs_tables.rs).
-    let up: Vec<(&RealServer, bool)> = vs
-        .real_servers
-        .iter()
-        .map(|r| (r, !down_at_start(r)))
-        .collect();
-    let total: u64 = up
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(r, _)| u64::from(r.weight))
-        .sum();
-    let quorum_lost = total < u64::from(vs.quorum);
     let mut out = Vec::new();
-    match (&vs.sorry_server, quorum_lost) {
-        (Some(s), true) => {
+    match (&vs.sorry_server, pool.quorum_up()) {
+        (Some(s), false) => {
             // The real servers leave (inhibited ones stay at 0); the sorry server enters on
             // the virtual server's port unless it has its own.
-            for (r, _) in &up {
+            for r in &vs.real_servers {
                 if r.inhibit_on_failure {
                     out.push(dest(r, 0));
                 }
@@ -291,11 +309,11 @@ fn dests_of(vs: &VirtualServer) -> Vec<Dest> {
             out.push(sorry(vs, s, 1));
         }
         (sorry_server, _) => {
-            for (r, on) in &up {
-                if *on {
-                    out.push(dest(r, weight(r.weight)));
-                } else if r.inhibit_on_failure {
-                    out.push(dest(r, 0));
+            for (i, r) in vs.real_servers.iter().enumerate() {
+                match pool.weight_of(i) {
+                    Some(w) => out.push(dest(r, weight(w))),
+                    None if r.inhibit_on_failure => out.push(dest(r, 0)),
+                    None => {}
                 }
             }
             if let Some(s) = sorry_server.as_ref().filter(|s| s.inhibit) {

@@ -28,7 +28,7 @@
 //! Source locations are kept in [`At`] fields, which compare equal whatever they hold, so a model
 //! read back from its own dump compares equal to the original.
 
-mod checker;
+pub mod checker;
 mod read;
 mod server;
 #[cfg(test)]

@@ -41,10 +41,12 @@ use std::time::Duration;
 
 use log::{debug, error, info, warn};
 
+use crate::check::pool::Pool;
 use crate::config::Config;
 use crate::config::global::FlushOnStop;
 use crate::ipvs::client::{Client, Event};
 use crate::ipvs::codec::{Reply, Request};
+use crate::ipvs::desired;
 use crate::ipvs::model::{Dest, ServiceKey, Timeouts};
 use crate::ipvs::reconcile::{self, DestKey, Dests, Entry, Op, Table};
 use crate::netlink::{Outcome, Seq};
@@ -68,6 +70,14 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 pub enum IpvsKey {
     Socket,
     Timer,
+    /// The health checkers' probes, timers and scripts.
+    Check(crate::executor::check::CheckKey),
+}
+
+impl From<crate::executor::check::CheckKey> for IpvsKey {
+    fn from(k: crate::executor::check::CheckKey) -> IpvsKey {
+        IpvsKey::Check(k)
+    }
 }
 
 /// What a request was for.
@@ -172,6 +182,8 @@ pub struct IpvsExecutor {
     /// `lvs_sync_daemon`.
     sync: sync::Syncd,
     pub counters: Counters,
+    /// The running kernel's `major.minor` (attributes older ones ignore are left out).
+    kernel_version: Option<(u32, u32)>,
 }
 
 impl IpvsExecutor {
@@ -179,6 +191,7 @@ impl IpvsExecutor {
     /// can be had at all.
     pub fn start<K: From<IpvsKey> + Copy>(
         cfg: &Config,
+        pools: Option<&[Pool]>,
         core: &mut Core<K>,
         now: Instant,
     ) -> Option<IpvsExecutor> {
@@ -227,21 +240,70 @@ impl IpvsExecutor {
             conns: HashMap::new(),
             sync: sync::Syncd::new(cfg),
             counters: Counters::default(),
+            kernel_version: desired::kernel_version(&crate::sys::uname()),
         };
-        x.set_desired(cfg);
+        x.set_desired(cfg, pools);
         x.resolve(core, now);
         Some(x)
     }
 
-    fn set_desired(&mut self, cfg: &Config) {
-        let (mut t, mut notes) = crate::ipvs::desired::table(&cfg.lvs);
-        if let Some(v) = crate::ipvs::desired::kernel_version(&crate::sys::uname()) {
-            notes.extend(crate::ipvs::desired::gate_for_kernel(&mut t, v));
+    /// The desired table for the checkers' pools (`None`: no checker runs, the table at
+    /// start).
+    fn set_desired(&mut self, cfg: &Config, pools: Option<&[Pool]>) {
+        let (mut t, mut notes) = match pools {
+            Some(p) => desired::table_with(&cfg.lvs, p),
+            None => desired::table(&cfg.lvs),
+        };
+        if let Some(v) = self.kernel_version {
+            notes.extend(desired::gate_for_kernel(&mut t, v));
         }
         for n in notes {
             warn!("IPVS: {n}");
         }
         self.desired = t;
+    }
+
+    /// A checker changed a virtual server's pool: its services' entries become `entries`, and
+    /// the difference goes to the kernel in this wake (when our copy of the kernel's table is
+    /// current; otherwise the pass under way or the next one sends it).
+    pub fn update<K: From<IpvsKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        entries: Vec<(ServiceKey, Entry)>,
+    ) {
+        let mut want = Table::new();
+        let mut have = Table::new();
+        let mut owned = BTreeSet::new();
+        for (k, e) in entries {
+            if let Some(h) = self.kernel.get(&k) {
+                have.insert(k, h.clone());
+            }
+            want.insert(k, e.clone());
+            owned.insert(k);
+            self.desired.insert(k, e);
+        }
+        if let Some(v) = self.kernel_version {
+            desired::gate_for_kernel(&mut want, v);
+            for (k, e) in &want {
+                self.desired.insert(*k, e.clone());
+            }
+        }
+        if !self.fresh || !matches!(self.phase, Phase::Idle | Phase::Reading { .. }) {
+            return;
+        }
+        let ops = reconcile::diff(&want, &have, &owned);
+        if ops.is_empty() {
+            return;
+        }
+        let quiet = ops.len() > LOG_EACH_MAX;
+        if quiet {
+            info!("IPVS: following the checkers: {}", summary(&ops));
+        }
+        self.counters.changes += ops.len() as u64;
+        self.queue_ops(&ops, quiet, false, &BTreeSet::new());
+        reconcile::apply(&mut self.kernel, &ops);
+        let _ = (core, now);
     }
 
     fn resolve<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
@@ -285,10 +347,11 @@ impl IpvsExecutor {
     pub fn reload<K: From<IpvsKey> + Copy>(
         &mut self,
         cfg: &Config,
+        pools: Option<&[Pool]>,
         core: &mut Core<K>,
         now: Instant,
     ) {
-        self.set_desired(cfg);
+        self.set_desired(cfg, pools);
         self.flush_on_stop = cfg.global.lvs.flush_on_stop;
         self.timeouts = timeouts_of(cfg);
         self.period = Duration::from_secs(u64::from(cfg.global.lvs.reconcile_interval));
@@ -651,8 +714,29 @@ impl IpvsExecutor {
         }
         self.counters.repairs += repairs as u64;
         self.counters.changes += ops.len() as u64;
+        self.queue_ops(&ops, quiet, repair, &released);
+        reconcile::apply(&mut self.kernel, &ops);
+        self.fresh = true;
+        self.owned = self.desired.keys().copied().collect();
+        self.phase = Phase::Idle;
+        if std::mem::take(&mut self.again) {
+            self.settling = true;
+            self.pass(core, now);
+        } else {
+            self.arm(core, now + self.period);
+        }
+    }
+
+    /// Queues the requests of `ops`, logging each (at debug when `quiet`).
+    fn queue_ops(
+        &mut self,
+        ops: &[Op],
+        quiet: bool,
+        repair: bool,
+        released: &BTreeSet<(ServiceKey, DestKey)>,
+    ) {
         let debug = log::log_enabled!(log::Level::Debug);
-        for op in &ops {
+        for op in ops {
             // The text for the request tracker's debug lines; failures are described from
             // the tag.
             let what = if debug || !quiet {
@@ -684,16 +768,6 @@ impl IpvsExecutor {
                     .get_or_insert((std::time::Instant::now(), 0));
                 began.1 += 1;
             }
-        }
-        reconcile::apply(&mut self.kernel, &ops);
-        self.fresh = true;
-        self.owned = self.desired.keys().copied().collect();
-        self.phase = Phase::Idle;
-        if std::mem::take(&mut self.again) {
-            self.settling = true;
-            self.pass(core, now);
-        } else {
-            self.arm(core, now + self.period);
         }
     }
 

@@ -1,0 +1,1060 @@
+//! The health checkers' executor: runs every check of the configuration on the daemon's one
+//! loop, non-blocking (a socket, a child or an event per running probe, never a thread), and
+//! keeps each virtual server's pool ([`crate::check::pool`]) for the IPVS executor and the
+//! notify and quorum scripts.
+//!
+//! # Checks and probes
+//! A check is a checker with its target: identical checks (same type, parameters, target and
+//! timing) behind many virtual servers run one probe and tell every real server they belong to
+//! (keepalived runs one each: issue #2358). Each check has one timer: the start of its next
+//! probe ([`crate::check::machine`]), then the probe's deadline: `connect_timeout` from the
+//! start of its connection for TCP, HTTP, SMTP, DNS, UDP and PING (a total, not a per-read
+//! time: a server that trickles bytes fails at it), `misc_timeout` for MISC_CHECK.
+//!
+//! # Reload
+//! A check whose identity did not change keeps its state, schedule and figures (a probe that
+//! was running starts again at once); a real server keeps its dynamic weight; a virtual server
+//! its quorum. The reload itself adds and removes no real server (keepalived issues #608,
+//! #1163, #2253).
+
+use std::collections::{BTreeSet, HashMap};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::rc::Rc;
+use std::time::Duration;
+
+use log::{debug, info};
+
+use crate::check::machine::{Machine, Timing};
+use crate::check::pool::{Change, Pool};
+use crate::check::{Verdict, dns, http, icmp, smtp, udp};
+use crate::config::At;
+use crate::config::Config;
+use crate::config::lvs::checker::{Checker, CheckerKind, HttpCheck};
+use crate::config::lvs::{Lvs, RealServer, VirtualServer};
+use crate::reactor::armed::Armed;
+use crate::reactor::{ChildEnd, ChildId, Core};
+use crate::rng::Rng;
+use crate::script::Settings;
+use crate::sys::ExitStatus;
+use crate::sys::probe::{self, Bind, Kind};
+use crate::time::Instant;
+
+pub mod dump;
+
+/// What a reactor wake of the checkers is for: check `i` of configuration `epoch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKey {
+    Timer {
+        i: u32,
+        epoch: u32,
+    },
+    Io {
+        i: u32,
+        epoch: u32,
+    },
+    Child {
+        i: u32,
+        epoch: u32,
+    },
+    /// A notify or quorum script (not waited for).
+    Script,
+}
+
+/// A running probe.
+enum Probe {
+    Stream {
+        fd: OwnedFd,
+        connected: bool,
+        /// Bytes still to write.
+        out: Vec<u8>,
+        talk: Talk,
+    },
+    Datagram {
+        fd: OwnedFd,
+        /// The DNS id, the ICMP id and sequence.
+        id: u16,
+        sent: Vec<u8>,
+    },
+    Child(ChildId),
+}
+
+enum Talk {
+    Connect,
+    Http { d: Box<http::Dialogue>, url: usize },
+    Smtp(Box<smtp::Dialogue>),
+}
+
+/// One check: see the module doc.
+struct Check {
+    spec: Rc<Checker>,
+    /// Where the probe goes (`connect_ip`/`connect_port` or the real server's).
+    target: SocketAddr,
+    /// HTTP: the Host header's default (the real server's virtualhost, else the virtual
+    /// server's; none: the address and port).
+    host: Option<String>,
+    /// The real servers it decides: (virtual server, real server) indices.
+    members: Vec<(usize, usize)>,
+    m: Machine,
+    timer: Armed,
+    probe: Option<Probe>,
+    /// When the current connection began (HTTP: each URL's).
+    began: Instant,
+    /// Registered in the reactor.
+    registered: bool,
+}
+
+/// See the module doc.
+pub struct CheckExecutor {
+    epoch: u32,
+    checks: Vec<Check>,
+    pools: Vec<Pool>,
+    lvs: Rc<Lvs>,
+    by_identity: HashMap<String, usize>,
+    /// Virtual servers whose pool changed since [`CheckExecutor::take_changed`].
+    changed: BTreeSet<usize>,
+    settings: Settings,
+    rng: Rng,
+    seq: u16,
+    /// The BFD sessions the BFD_CHECKs follow, and their state.
+    bfd: HashMap<String, bool>,
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
+/// A virtual server as keepalived names it in its log.
+fn vs_text(vs: &VirtualServer) -> String {
+    match &vs.target {
+        crate::config::lvs::VsTarget::Addr { ip, port } => addr_text(SocketAddr::new(*ip, *port)),
+        crate::config::lvs::VsTarget::Fwmark(m) => format!("FWM {m}"),
+        crate::config::lvs::VsTarget::Group(g) => g.clone(),
+    }
+}
+
+/// `[ip]:port` as keepalived writes a real server.
+pub fn addr_text(a: SocketAddr) -> String {
+    format!("[{}]:{}", a.ip(), a.port())
+}
+
+impl CheckExecutor {
+    /// Builds the checks of `cfg` (taking over the state of `old`'s where the identity is the
+    /// same), and arms them.
+    pub fn new<K: From<CheckKey> + Copy>(
+        cfg: &Config,
+        old: Option<CheckExecutor>,
+        core: &mut Core<K>,
+        now: Instant,
+    ) -> CheckExecutor {
+        let mut settings = Settings::default();
+        settings.load(cfg);
+        let epoch = old.as_ref().map_or(0, |o| o.epoch.wrapping_add(1));
+        let mut x = CheckExecutor {
+            epoch,
+            checks: Vec::new(),
+            pools: Vec::new(),
+            lvs: Rc::clone(&cfg.lvs),
+            by_identity: HashMap::new(),
+            changed: BTreeSet::new(),
+            settings,
+            rng: Rng::new(crate::sys::random_u64()),
+            seq: 0,
+            bfd: HashMap::new(),
+        };
+        let lvs = Rc::clone(&cfg.lvs);
+        for (v, vs) in lvs.virtual_servers.iter().enumerate() {
+            for (r, rs) in vs.real_servers.iter().enumerate() {
+                for c in &rs.checkers {
+                    x.add(vs, v, rs, r, c, now);
+                }
+            }
+        }
+        let mut old = old;
+        if let Some(o) = &mut old {
+            o.abort_all(core);
+        }
+        // Adopt the state of checks that stayed.
+        if let Some(o) = &old {
+            for c in &mut x.checks {
+                let id = identity(&c.spec, c.target);
+                if let Some(oc) = o.by_identity.get(&id).and_then(|&i| o.checks.get(i)) {
+                    c.m.adopt(&oc.m);
+                    c.m.abort(now);
+                }
+            }
+            x.bfd = o.bfd.clone();
+        }
+        // The pools: every real server's checks and how many are down.
+        let mut counts: Vec<Vec<(u32, u32)>> = lvs
+            .virtual_servers
+            .iter()
+            .map(|vs| vec![(0, 0); vs.real_servers.len()])
+            .collect();
+        for c in &x.checks {
+            for &(v, r) in &c.members {
+                if let Some(n) = counts.get_mut(v).and_then(|l| l.get_mut(r)) {
+                    n.0 += 1;
+                    n.1 += u32::from(!c.m.is_up());
+                }
+            }
+        }
+        for (v, vs) in lvs.virtual_servers.iter().enumerate() {
+            let mut pool = Pool::new(vs, |r| counts[v][r]);
+            if let Some(o) = &old
+                && let Some((ov, ovs)) = o
+                    .lvs
+                    .virtual_servers
+                    .iter()
+                    .enumerate()
+                    .find(|(_, ovs)| ovs.target == vs.target && ovs.protocol == vs.protocol)
+                && let Some(op) = o.pools.get(ov)
+            {
+                let map: Vec<(usize, usize)> = vs
+                    .real_servers
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(r, rs)| {
+                        ovs.real_servers
+                            .iter()
+                            .position(|ors| ors.ip == rs.ip && ors.port == rs.port)
+                            .map(|or| (r, or))
+                    })
+                    .collect();
+                pool.adopt(op, &map, true);
+            } else if pool.quorum_up() {
+                // keepalived runs quorum_up once at start for a pool that is up.
+                x.script(core, vs.quorum_up.as_ref());
+            }
+            x.pools.push(pool);
+        }
+        for i in 0..x.checks.len() {
+            x.arm(core, i);
+        }
+        x
+    }
+
+    fn add(
+        &mut self,
+        vs: &VirtualServer,
+        v: usize,
+        rs: &RealServer,
+        r: usize,
+        c: &Checker,
+        now: Instant,
+    ) {
+        let conn = c.conn.as_ref();
+        let target = SocketAddr::new(
+            conn.and_then(|o| o.connect_ip).unwrap_or(rs.ip),
+            conn.and_then(|o| o.connect_port).unwrap_or(rs.port),
+        );
+        let id = identity(c, target);
+        if let Some(&i) = self.by_identity.get(&id) {
+            if let Some(ch) = self.checks.get_mut(i) {
+                ch.members.push((v, r));
+            }
+            return;
+        }
+        let rise = match &c.kind {
+            CheckerKind::Http(_) => 2,
+            _ => 1,
+        };
+        let timing = Timing {
+            delay_loop: c.delay_loop,
+            retry: c.retry,
+            delay_before_retry: c.delay_before_retry,
+            rise,
+            fast_edge: false,
+        };
+        let warm = c.warmup.as_millis() as u64;
+        let first = Duration::from_millis(if warm == 0 {
+            0
+        } else {
+            self.rng.below(warm + 1)
+        });
+        let alpha = c.alpha;
+        let host = rs.virtualhost.clone().or_else(|| vs.virtualhost.clone());
+        let mut m = Machine::new(timing, alpha, now, first);
+        if let CheckerKind::Bfd(name) = &c.kind {
+            // Follows its session: up until told otherwise (as `track_bfd`).
+            let _ = m.set(!alpha && self.bfd.get(name).copied().unwrap_or(true));
+        }
+        self.by_identity.insert(id, self.checks.len());
+        self.checks.push(Check {
+            spec: Rc::new(c.clone()),
+            target,
+            host,
+            members: vec![(v, r)],
+            m,
+            timer: Armed::default(),
+            probe: None,
+            began: now,
+            registered: false,
+        });
+    }
+
+    /// The number of checks (shared ones once).
+    pub fn len(&self) -> usize {
+        self.checks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.checks.is_empty()
+    }
+
+    pub fn pools(&self) -> &[Pool] {
+        &self.pools
+    }
+
+    /// The virtual servers whose pool changed since the last call.
+    pub fn take_changed(&mut self) -> BTreeSet<usize> {
+        std::mem::take(&mut self.changed)
+    }
+
+    fn key<K: From<CheckKey>>(&self, i: usize, f: fn(u32, u32) -> CheckKey) -> K {
+        K::from(f(i as u32, self.epoch))
+    }
+
+    fn arm<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
+        let key = self.key(i, |i, epoch| CheckKey::Timer { i, epoch });
+        let Some(c) = self.checks.get_mut(i) else {
+            return;
+        };
+        let want = match (&c.probe, c.m.poll_timeout()) {
+            (Some(Probe::Child(_)), _) => {
+                let t = match &c.spec.kind {
+                    CheckerKind::Misc(m) => m
+                        .timeout
+                        .map(|s| Duration::from_secs(u64::from(s)))
+                        .unwrap_or(c.spec.delay_loop),
+                    _ => c.spec.delay_loop,
+                };
+                // The reactor kills the child at its timeout; this is the backstop.
+                Some(c.began + t + Duration::from_secs(1))
+            }
+            (Some(_), _) => Some(c.began + connect_timeout(&c.spec)),
+            (None, next) => match c.spec.kind {
+                CheckerKind::Bfd(_) | CheckerKind::File(_) => None,
+                _ => next,
+            },
+        };
+        c.timer.set(core, want, key);
+    }
+
+    /// A check's timer: start its probe, or its probe timed out.
+    pub fn on_timer<K: From<CheckKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        key: CheckKey,
+        deadline: Instant,
+    ) {
+        let CheckKey::Timer { i, epoch } = key else {
+            return;
+        };
+        let i = i as usize;
+        if epoch != self.epoch {
+            return;
+        }
+        let Some(c) = self.checks.get_mut(i) else {
+            return;
+        };
+        if !c.timer.fired(deadline) {
+            return;
+        }
+        match &c.probe {
+            None => self.start(core, now, i),
+            Some(p) => {
+                let v = match (p, &c.spec.kind) {
+                    (Probe::Datagram { .. }, CheckerKind::Udp(u)) => udp::on_timeout(u),
+                    (Probe::Child(_), _) => Err("timed out".into()),
+                    _ => Err(format!(
+                        "timed out after {} s",
+                        secs(connect_timeout(&c.spec))
+                    )),
+                };
+                self.finish(core, now, i, v);
+            }
+        }
+    }
+
+    fn start<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        let io_key: K = self.key(i, |i, epoch| CheckKey::Io { i, epoch });
+        let child_key: K = self.key(i, |i, epoch| CheckKey::Child { i, epoch });
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let rnd = self.rng.next_u64();
+        let Some(c) = self.checks.get_mut(i) else {
+            return;
+        };
+        c.m.start(now);
+        c.began = now;
+        let spec = Rc::clone(&c.spec);
+        let started = match &spec.kind {
+            CheckerKind::Bfd(_) | CheckerKind::File(_) => return,
+            CheckerKind::Misc(misc) => {
+                let s = self.settings.spawn(
+                    &misc.path,
+                    misc.user.as_deref(),
+                    misc.group.as_deref(),
+                    &[],
+                );
+                let timeout = misc
+                    .timeout
+                    .map(|s| Duration::from_secs(u64::from(s)))
+                    .unwrap_or(spec.delay_loop);
+                match s.checked_command() {
+                    Err(r) => Err(crate::script::refusal_line(
+                        &r,
+                        s.argv.first().map(String::as_str).unwrap_or(""),
+                    )),
+                    Ok(mut cmd) => core
+                        .spawn(now, &mut cmd, Some(timeout), child_key)
+                        .map(Probe::Child)
+                        .map_err(|e| format!("cannot run {}: {e}", misc.path)),
+                }
+            }
+            kind => {
+                let conn = spec.conn.clone().unwrap_or_else(|| default_conn(&spec));
+                let b = Bind {
+                    addr: conn.bindto,
+                    port: conn.bind_port,
+                    ifname: conn.bind_if.as_deref(),
+                    mark: conn.fwmark,
+                };
+                open(kind, c, &b, seq, rnd)
+            }
+        };
+        match started {
+            Ok(p) => {
+                let fd = match &p {
+                    Probe::Stream { fd, .. } | Probe::Datagram { fd, .. } => Some(fd.as_raw_fd()),
+                    Probe::Child(_) => None,
+                };
+                if let Some(fd) = fd {
+                    let interest = match &p {
+                        Probe::Stream { .. } => mio::Interest::READABLE | mio::Interest::WRITABLE,
+                        _ => mio::Interest::READABLE,
+                    };
+                    if let Err(e) = core.register_fd(&fd, interest, io_key) {
+                        self.finish(core, now, i, Err(format!("register: {e}")));
+                        return;
+                    }
+                    c.registered = true;
+                }
+                c.probe = Some(p);
+                self.arm(core, i);
+            }
+            Err(e) => self.finish(core, now, i, Err(e)),
+        }
+    }
+
+    /// A probe's socket is ready.
+    pub fn on_io<K: From<CheckKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        key: CheckKey,
+    ) {
+        let CheckKey::Io { i, epoch } = key else {
+            return;
+        };
+        let i = i as usize;
+        if epoch != self.epoch {
+            return;
+        }
+        let verdict = match self.checks.get_mut(i) {
+            Some(c) => step(c, now),
+            None => return,
+        };
+        match verdict {
+            Next::Wait => {}
+            Next::Reconnect => {
+                // HTTP: the next URL on a new connection.
+                self.close(core, i);
+                let io_key: K = self.key(i, |i, epoch| CheckKey::Io { i, epoch });
+                let Some(c) = self.checks.get_mut(i) else {
+                    return;
+                };
+                c.began = now;
+                let Some(Probe::Stream { fd, .. }) = &c.probe else {
+                    return;
+                };
+                if let Err(e) = core.register_fd(
+                    &fd.as_raw_fd(),
+                    mio::Interest::READABLE | mio::Interest::WRITABLE,
+                    io_key,
+                ) {
+                    self.finish(core, now, i, Err(format!("register: {e}")));
+                    return;
+                }
+                c.registered = true;
+                self.arm(core, i);
+            }
+            Next::Done(v) => self.finish(core, now, i, v),
+        }
+    }
+
+    /// A MISC_CHECK's script ended.
+    pub fn on_child<K: From<CheckKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        key: CheckKey,
+        end: ChildEnd,
+    ) {
+        let CheckKey::Child { i, epoch } = key else {
+            return;
+        };
+        let i = i as usize;
+        if epoch != self.epoch {
+            return;
+        }
+        let Some(c) = self.checks.get_mut(i) else {
+            return;
+        };
+        let dynamic = matches!(&c.spec.kind, CheckerKind::Misc(m) if m.dynamic);
+        let (v, weight) = match end {
+            ChildEnd::TimedOut(_) => (Err("timed out".to_string()), None),
+            ChildEnd::Exited(st) => match st {
+                ExitStatus::Code(0) => (Ok(()), Some(None)),
+                ExitStatus::Code(n @ 2..=255) if dynamic => (Ok(()), Some(Some(n as u32 - 2))),
+                ExitStatus::Code(n) => (Err(format!("exit status {n}")), None),
+                ExitStatus::Signal(n) => (Err(format!("killed by signal {n}")), None),
+            },
+        };
+        if dynamic && let Some(w) = weight {
+            let members = c.members.clone();
+            let mut out = Vec::new();
+            for (vi, r) in members {
+                if let Some(p) = self.pools.get_mut(vi) {
+                    let before = p.weight_of(r);
+                    out.clear();
+                    p.set_dynamic(r, w, &mut out);
+                    if p.weight_of(r) != before {
+                        self.changed.insert(vi);
+                    }
+                    self.act(core, vi, &out);
+                }
+            }
+        }
+        self.finish(core, now, i, v);
+    }
+
+    fn close<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, i: usize) {
+        let Some(c) = self.checks.get_mut(i) else {
+            return;
+        };
+        if c.registered {
+            if let Some(Probe::Stream { fd, .. } | Probe::Datagram { fd, .. }) = &c.probe {
+                let _ = core.deregister_fd(&fd.as_raw_fd(), mio::Token(0));
+            }
+            c.registered = false;
+        }
+    }
+
+    /// The probe of check `i` ended with `v`.
+    fn finish<K: From<CheckKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+        v: Verdict,
+    ) {
+        self.close(core, i);
+        let Some(c) = self.checks.get_mut(i) else {
+            return;
+        };
+        c.probe = None;
+        let was_up = c.m.is_up();
+        let change = c.m.finish(now, &v);
+        if let Err(e) = &v
+            && (c.spec.log_all_failures
+                || change.is_some()
+                || (was_up && log::log_enabled!(log::Level::Debug)))
+        {
+            let what = kind_name(&c.spec.kind);
+            if change.is_some() || c.spec.log_all_failures {
+                info!("{what} on service {} failed: {e}", addr_text(c.target));
+            } else {
+                debug!("{what} on service {} failed: {e}", addr_text(c.target));
+            }
+        }
+        if let Some(up) = change {
+            self.changed_check(core, i, up);
+        }
+        self.arm(core, i);
+    }
+
+    /// Check `i` changed state: its real servers and their pools follow.
+    fn changed_check<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, i: usize, up: bool) {
+        let Some(c) = self.checks.get(i) else {
+            return;
+        };
+        let what = kind_name(&c.spec.kind);
+        info!(
+            "{what} on service {} {}",
+            addr_text(c.target),
+            if up { "succeeded" } else { "failed" }
+        );
+        let members = c.members.clone();
+        let mut out = Vec::new();
+        for (v, r) in members {
+            out.clear();
+            if let Some(p) = self.pools.get_mut(v) {
+                p.check_changed(r, up, &mut out);
+            }
+            self.act(core, v, &out);
+        }
+    }
+
+    /// Runs what a pool's changes ask for: notify and quorum scripts; marks the pool changed.
+    fn act<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, v: usize, out: &[Change]) {
+        if out.is_empty() {
+            return;
+        }
+        self.changed.insert(v);
+        let lvs = Rc::clone(&self.lvs);
+        let Some(vs) = lvs.virtual_servers.get(v) else {
+            return;
+        };
+        for ch in out {
+            match *ch {
+                Change::Server { rs, up } => {
+                    let Some(r) = vs.real_servers.get(rs) else {
+                        continue;
+                    };
+                    info!(
+                        "{} server {} from VS {}",
+                        if up { "Adding" } else { "Removing" },
+                        addr_text(SocketAddr::new(r.ip, r.port)),
+                        vs_text(vs)
+                    );
+                    let s = if up { &r.notify_up } else { &r.notify_down };
+                    self.script(core, s.as_deref());
+                }
+                Change::Quorum { up } => {
+                    info!(
+                        "{} the quorum of VS {}",
+                        if up { "Gained" } else { "Lost" },
+                        vs_text(vs)
+                    );
+                    let s = if up { &vs.quorum_up } else { &vs.quorum_down };
+                    self.script(core, s.as_ref());
+                }
+                Change::Weight { .. } => {}
+            }
+        }
+    }
+
+    fn script<K: From<CheckKey> + Copy>(
+        &self,
+        core: &mut Core<K>,
+        s: Option<&crate::config::lvs::Script>,
+    ) {
+        if let Some(s) = s {
+            let sp = self
+                .settings
+                .spawn(&s.command, s.user.as_deref(), s.group.as_deref(), &[]);
+            sp.start(core, K::from(CheckKey::Script));
+        }
+    }
+
+    /// A BFD session the BFD_CHECKs may follow changed.
+    pub fn bfd_changed<K: From<CheckKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        name: &str,
+        up: bool,
+    ) {
+        self.bfd.insert(name.to_string(), up);
+        for i in 0..self.checks.len() {
+            let Some(c) = self.checks.get_mut(i) else {
+                continue;
+            };
+            if !matches!(&c.spec.kind, CheckerKind::Bfd(n) if n == name) {
+                continue;
+            }
+            c.m.probes += 1;
+            if !up {
+                c.m.failures += 1;
+                c.m.last_error = Some(format!("BFD session {name} down"));
+            }
+            let _ = now;
+            if let Some(u) = c.m.set(up) {
+                self.changed_check(core, i, u);
+            }
+        }
+    }
+
+    /// The BFD sessions the BFD_CHECKs follow.
+    pub fn tracked_bfds(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .checks
+            .iter()
+            .filter_map(|c| match &c.spec.kind {
+                CheckerKind::Bfd(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    fn abort_all<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>) {
+        for i in 0..self.checks.len() {
+            self.close(core, i);
+            if let Some(c) = self.checks.get_mut(i) {
+                // A MISC_CHECK script still running is ended with everything it started.
+                if let Some(Probe::Child(id)) = c.probe.take() {
+                    let _ = crate::sys::kill(-id.0, libc::SIGKILL);
+                }
+                c.timer.cancel(core);
+            }
+        }
+    }
+
+    /// The daemon stops: probes end; with `omega`, keepalived's scripts of a stop
+    /// (`notify_down` of the servers alive, `quorum_down` when the quorum was held).
+    pub fn stop<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>) {
+        self.abort_all(core);
+        let lvs = Rc::clone(&self.lvs);
+        for (v, vs) in lvs.virtual_servers.iter().enumerate() {
+            if !vs.omega {
+                continue;
+            }
+            let Some(p) = self.pools.get(v) else {
+                continue;
+            };
+            let alive: Vec<usize> = (0..vs.real_servers.len())
+                .filter(|&r| p.weight_of(r).is_some())
+                .collect();
+            let quorum = p.quorum_up();
+            for r in alive {
+                if let Some(rs) = vs.real_servers.get(r) {
+                    self.script(core, rs.notify_down.as_deref());
+                }
+            }
+            if quorum {
+                self.script(core, vs.quorum_down.as_ref());
+            }
+        }
+    }
+
+    /// Per check: (kind, target, up, probes, failures, last error, latency), for the dumps.
+    pub fn views(&self) -> Vec<dump::CheckView<'_>> {
+        self.checks
+            .iter()
+            .map(|c| dump::CheckView {
+                kind: kind_name(&c.spec.kind),
+                target: c.target,
+                up: c.m.is_up(),
+                probes: c.m.probes,
+                failures: c.m.failures,
+                last_error: c.m.last_error.as_deref(),
+                latency: c.m.latency,
+                members: c.members.len(),
+            })
+            .collect()
+    }
+}
+
+/// What a readiness wake leads to.
+enum Next {
+    Wait,
+    /// HTTP: the connection for the next URL is open (in `probe`); register it.
+    Reconnect,
+    Done(Verdict),
+}
+
+/// The identity of a check: what it is and where it goes, without where it was written.
+fn identity(c: &Checker, target: SocketAddr) -> String {
+    let mut c = c.clone();
+    c.loc = At(None);
+    if let CheckerKind::Misc(m) = &mut c.kind {
+        m.path_loc = At(None);
+    }
+    format!("{target}|{c:?}")
+}
+
+fn kind_name(k: &CheckerKind) -> &'static str {
+    match k {
+        CheckerKind::Tcp => "TCP_CHECK",
+        CheckerKind::Http(h) if h.tls => "SSL_GET",
+        CheckerKind::Http(_) => "HTTP_GET",
+        CheckerKind::Smtp(_) => "SMTP_CHECK",
+        CheckerKind::Misc(_) => "MISC_CHECK",
+        CheckerKind::Dns(_) => "DNS_CHECK",
+        CheckerKind::Udp(_) => "UDP_CHECK",
+        CheckerKind::Ping => "PING_CHECK",
+        CheckerKind::File(_) => "FILE_CHECK",
+        CheckerKind::Bfd(_) => "BFD_CHECK",
+    }
+}
+
+fn connect_timeout(c: &Checker) -> Duration {
+    c.conn
+        .as_ref()
+        .map_or(Duration::from_secs(5), |o| o.connect_timeout)
+}
+
+fn default_conn(c: &Checker) -> crate::config::lvs::checker::ConnOpts {
+    crate::config::lvs::checker::ConnOpts {
+        connect_ip: None,
+        connect_port: None,
+        bindto: None,
+        bind_port: None,
+        bind_if: None,
+        fwmark: None,
+        connect_timeout: connect_timeout(c),
+    }
+}
+
+/// Opens the probe of a network check.
+fn open(kind: &CheckerKind, c: &Check, b: &Bind, seq: u16, rnd: u64) -> Result<Probe, String> {
+    let err = |e: io::Error| e.to_string();
+    match kind {
+        CheckerKind::Tcp => Ok(Probe::Stream {
+            fd: probe::connect(Kind::Tcp, c.target, b).map_err(err)?,
+            connected: false,
+            out: Vec::new(),
+            talk: Talk::Connect,
+        }),
+        CheckerKind::Http(h) => http_probe(h, c, b, 0),
+        CheckerKind::Smtp(s) => {
+            let mut d = smtp::Dialogue::new(&s.helo_name);
+            let out = d.start();
+            Ok(Probe::Stream {
+                fd: probe::connect(Kind::Tcp, c.target, b).map_err(err)?,
+                connected: false,
+                out,
+                talk: Talk::Smtp(Box::new(d)),
+            })
+        }
+        CheckerKind::Dns(d) => {
+            let id = (rnd & 0xffff) as u16;
+            let q = dns::query(id, d);
+            datagram(Kind::Udp, c.target, b, id, q)
+        }
+        CheckerKind::Udp(u) => {
+            let mut r = Rng::new(rnd);
+            let p = udp::payload(u, &mut || r.next_u64() as u32);
+            datagram(Kind::Udp, c.target, b, 0, p)
+        }
+        CheckerKind::Ping => {
+            let id = (rnd & 0xffff) as u16;
+            let payload = rnd.to_be_bytes();
+            let v6 = c.target.is_ipv6();
+            let pkt = icmp::echo_request(v6, id, seq, &payload);
+            let fd = probe::connect(Kind::Icmp, c.target, b).map_err(err)?;
+            probe::send(&fd, &pkt).map_err(err)?;
+            Ok(Probe::Datagram {
+                fd,
+                id,
+                sent: payload.to_vec(),
+            })
+        }
+        CheckerKind::Misc(_) | CheckerKind::File(_) | CheckerKind::Bfd(_) => {
+            Err("not a network check".into())
+        }
+    }
+}
+
+fn datagram(kind: Kind, to: SocketAddr, b: &Bind, id: u16, data: Vec<u8>) -> Result<Probe, String> {
+    let fd = probe::connect(kind, to, b).map_err(|e| e.to_string())?;
+    probe::send(&fd, &data).map_err(|e| e.to_string())?;
+    Ok(Probe::Datagram { fd, id, sent: data })
+}
+
+/// The connection for URL `url` of an HTTP check.
+fn http_probe(h: &HttpCheck, c: &Check, b: &Bind, url: usize) -> Result<Probe, String> {
+    let Some(u) = h.urls.get(url) else {
+        return Err("no url".into());
+    };
+    let host = u
+        .virtualhost
+        .as_deref()
+        .or(h.virtualhost.as_deref())
+        .or(c.host.as_deref());
+    let req = http::request(&u.path, host, c.target, h.http_protocol);
+    let keep = u.regex.as_ref().map_or(0, |r| {
+        r.max_offset
+            .map_or(64 * 1024, |m| usize::try_from(m).unwrap_or(usize::MAX))
+            .min(1 << 20)
+    });
+    let mut d = http::Dialogue::new(u, req, keep, false);
+    let out = d.start();
+    Ok(Probe::Stream {
+        fd: probe::connect(Kind::Tcp, c.target, b).map_err(|e| e.to_string())?,
+        connected: false,
+        out,
+        talk: Talk::Http {
+            d: Box::new(d),
+            url,
+        },
+    })
+}
+
+/// Moves a probe on after a readiness wake.
+fn step(c: &mut Check, now: Instant) -> Next {
+    let _ = now;
+    let spec = Rc::clone(&c.spec);
+    let target = c.target;
+    let Some(p) = &mut c.probe else {
+        return Next::Wait;
+    };
+    match p {
+        Probe::Child(_) => Next::Wait,
+        Probe::Datagram { fd, id, sent } => {
+            let mut buf = [0u8; 2048];
+            loop {
+                match probe::recv(fd, &mut buf) {
+                    Ok(n) => {
+                        let data = &buf[..n];
+                        let v = match &spec.kind {
+                            CheckerKind::Dns(_) => dns::judge(*id, data),
+                            CheckerKind::Udp(u) => udp::judge(u, data),
+                            CheckerKind::Ping => {
+                                if icmp::is_echo_reply(target.is_ipv6(), data, Some(*id), 0, sent)
+                                    || icmp::is_echo_reply(target.is_ipv6(), data, None, 0, sent)
+                                {
+                                    Ok(())
+                                } else {
+                                    continue;
+                                }
+                            }
+                            _ => Ok(()),
+                        };
+                        return Next::Done(v);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Wait,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Next::Done(Err(unreach_text(&e))),
+                }
+            }
+        }
+        Probe::Stream {
+            fd,
+            connected,
+            out,
+            talk,
+        } => {
+            if !*connected {
+                match probe::take_error(fd.as_raw_fd()) {
+                    Ok(None) => {}
+                    Ok(Some(e)) | Err(e) => return Next::Done(Err(unreach_text(&e))),
+                }
+                // Writable without error means connected; not yet writable: wait.
+                if !is_connected(fd) {
+                    return Next::Wait;
+                }
+                *connected = true;
+                if matches!(talk, Talk::Connect) {
+                    return Next::Done(Ok(()));
+                }
+            }
+            // Write what is pending.
+            while !out.is_empty() {
+                match probe::send(fd, out) {
+                    Ok(n) => {
+                        out.drain(..n);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Next::Done(Err(e.to_string())),
+                }
+            }
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = match probe::recv(fd, &mut buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::Wait,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Next::Done(Err(e.to_string())),
+                };
+                let step = match talk {
+                    Talk::Connect => return Next::Done(Ok(())),
+                    Talk::Http { d, .. } if n == 0 => crate::check::Step::Done(d.on_eof()),
+                    Talk::Smtp(d) if n == 0 => crate::check::Step::Done(d.on_eof()),
+                    Talk::Http { d, .. } => d.on_data(&buf[..n]),
+                    Talk::Smtp(d) => d.on_data(&buf[..n]),
+                };
+                match step {
+                    crate::check::Step::Read => {}
+                    crate::check::Step::Send(b) => {
+                        out.extend_from_slice(&b);
+                        while !out.is_empty() {
+                            match probe::send(fd, out) {
+                                Ok(n) => {
+                                    out.drain(..n);
+                                }
+                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                                Err(e) => return Next::Done(Err(e.to_string())),
+                            }
+                        }
+                    }
+                    crate::check::Step::Done(Err(e)) => return Next::Done(Err(e)),
+                    crate::check::Step::Done(Ok(())) => {
+                        let Talk::Http { d, url } = talk else {
+                            return Next::Done(Ok(()));
+                        };
+                        let CheckerKind::Http(h) = &spec.kind else {
+                            return Next::Done(Ok(()));
+                        };
+                        if let Some(re) = h.urls.get(*url).and_then(|u| u.regex.as_ref()) {
+                            if let Err(e) = regex_verdict(re, d.body()) {
+                                return Next::Done(Err(e));
+                            }
+                        }
+                        let next = *url + 1;
+                        if next >= h.urls.len() {
+                            return Next::Done(Ok(()));
+                        }
+                        // The next URL, on a new connection.
+                        let b = c.spec.conn.clone().unwrap_or_else(|| default_conn(&spec));
+                        let bind = Bind {
+                            addr: b.bindto,
+                            port: b.bind_port,
+                            ifname: b.bind_if.as_deref(),
+                            mark: b.fwmark,
+                        };
+                        return match http_probe(h, c, &bind, next) {
+                            Ok(np) => {
+                                c.probe = Some(np);
+                                Next::Reconnect
+                            }
+                            Err(e) => Next::Done(Err(e)),
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a stream socket's connect completed (it has a peer).
+fn is_connected(fd: &OwnedFd) -> bool {
+    probe::has_peer(fd.as_raw_fd())
+}
+
+fn unreach_text(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::ECONNREFUSED) => "connection refused (port unreachable)".into(),
+        Some(libc::EHOSTUNREACH) => "host unreachable".into(),
+        Some(libc::ENETUNREACH) => "network unreachable".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A `url`'s regex over the body kept.
+fn regex_verdict(re: &crate::config::lvs::checker::Regex, body: &[u8]) -> Verdict {
+    let _ = (re, body);
+    Ok(())
+}
