@@ -122,7 +122,8 @@ mod tests {
 
     #[test]
     fn query_like_dig() {
-        // `dig +noedns -t A www.example.com` with ID 0xbeef (dig sets RD only, as keepalived).
+        // Hand-written from RFC 1035 4.1: the query `dig +noedns +noadflag -t A www.example.com`
+        // sends with ID 0xbeef (RD only, as keepalived; not captured here, no dig on this host).
         let want: &[u8] = &[
             0xbe, 0xef, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, //
             3, b'w', b'w', b'w', 7, b'e', b'x', b'a', b'm', b'p', b'l', b'e', 3, b'c', b'o', b'm',
