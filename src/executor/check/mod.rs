@@ -73,8 +73,9 @@ enum Probe {
     },
     Datagram {
         fd: OwnedFd,
-        /// The DNS id, the ICMP id and sequence.
+        /// The DNS id; the ICMP id and sequence.
         id: u16,
+        seq: u16,
         sent: Vec<u8>,
     },
     Child(ChildId),
@@ -857,6 +858,7 @@ fn open(kind: &CheckerKind, c: &Check, b: &Bind, seq: u16, rnd: u64) -> Result<P
             Ok(Probe::Datagram {
                 fd,
                 id,
+                seq,
                 sent: payload.to_vec(),
             })
         }
@@ -869,7 +871,12 @@ fn open(kind: &CheckerKind, c: &Check, b: &Bind, seq: u16, rnd: u64) -> Result<P
 fn datagram(kind: Kind, to: SocketAddr, b: &Bind, id: u16, data: Vec<u8>) -> Result<Probe, String> {
     let fd = probe::connect(kind, to, b).map_err(|e| e.to_string())?;
     probe::send(&fd, &data).map_err(|e| e.to_string())?;
-    Ok(Probe::Datagram { fd, id, sent: data })
+    Ok(Probe::Datagram {
+        fd,
+        id,
+        seq: 0,
+        sent: data,
+    })
 }
 
 /// The connection for URL `url` of an HTTP check.
@@ -911,7 +918,7 @@ fn step(c: &mut Check, now: Instant) -> Next {
     };
     match p {
         Probe::Child(_) => Next::Wait,
-        Probe::Datagram { fd, id, sent } => {
+        Probe::Datagram { fd, id, seq, sent } => {
             let mut buf = [0u8; 2048];
             loop {
                 match probe::recv(fd, &mut buf) {
@@ -921,9 +928,13 @@ fn step(c: &mut Check, now: Instant) -> Next {
                             CheckerKind::Dns(_) => dns::judge(*id, data),
                             CheckerKind::Udp(u) => udp::judge(u, data),
                             CheckerKind::Ping => {
-                                if icmp::is_echo_reply(target.is_ipv6(), data, Some(*id), 0, sent)
-                                    || icmp::is_echo_reply(target.is_ipv6(), data, None, 0, sent)
-                                {
+                                if icmp::is_echo_reply(
+                                    target.is_ipv6(),
+                                    data,
+                                    Some(*id),
+                                    *seq,
+                                    sent,
+                                ) {
                                     Ok(())
                                 } else {
                                     continue;
