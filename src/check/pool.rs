@@ -164,12 +164,12 @@ impl Pool {
     }
 
     /// Takes over the state of `old` for the servers `map` pairs (new index, old index): a
-    /// reload that kept their identity. The quorum state is kept when `keep_quorum`.
+    /// reload that kept their identity (the dynamic weight; FILE_CHECK files are read again).
+    /// The quorum state is kept when `keep_quorum`.
     pub fn adopt(&mut self, old: &Pool, map: &[(usize, usize)], keep_quorum: bool) {
         for &(n, o) in map {
             if let (Some(s), Some(os)) = (self.servers.get_mut(n), old.servers.get(o)) {
                 s.dynamic = os.dynamic;
-                s.file = os.file;
             }
         }
         if keep_quorum {

@@ -31,7 +31,7 @@ pub fn data(views: &[CheckView]) -> String {
         let _ = writeln!(o, "   Real servers = {}", v.members);
         let _ = writeln!(o, "   Probes = {}, failed = {}", v.probes, v.failures);
         if let Some(l) = v.latency {
-            let _ = writeln!(o, "   Last probe took = {} ms", l.as_millis());
+            let _ = writeln!(o, "   Last probe took = {:.3} ms", l.as_secs_f64() * 1000.0);
         }
         if let Some(e) = v.last_error {
             let _ = writeln!(o, "   Last error = {e}");

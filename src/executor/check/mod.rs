@@ -60,6 +60,8 @@ pub enum CheckKey {
     },
     /// A notify or quorum script (not waited for).
     Script,
+    /// The inotify instance of the FILE_CHECKs.
+    Files,
 }
 
 /// A running probe.
@@ -102,8 +104,8 @@ struct Check {
     probe: Option<Probe>,
     /// When the current connection began (HTTP: each URL's).
     began: Instant,
-    /// Registered in the reactor.
-    registered: bool,
+    /// The probe's socket's token in the reactor.
+    token: Option<mio::Token>,
 }
 
 /// See the module doc.
@@ -120,6 +122,24 @@ pub struct CheckExecutor {
     seq: u16,
     /// The BFD sessions the BFD_CHECKs follow, and their state.
     bfd: HashMap<String, bool>,
+    /// `checker_log_all_failures`.
+    log_all: bool,
+    /// FILE_CHECK: the inotify instance, and per check its file, weight and the adjustment
+    /// it gave its real servers.
+    inotify: Option<(crate::sys::inotify::Inotify, mio::Token)>,
+    files: Vec<FileWatch>,
+}
+
+/// One FILE_CHECK's file.
+struct FileWatch {
+    check: usize,
+    path: std::path::PathBuf,
+    wd: i32,
+    /// `weight` (0: a non-zero value is down) and `reverse`.
+    weight: i64,
+    reverse: bool,
+    /// The adjustment given now.
+    given: i64,
 }
 
 fn secs(d: Duration) -> String {
@@ -166,6 +186,9 @@ impl CheckExecutor {
             rng: Rng::new(crate::sys::random_u64()),
             seq: 0,
             bfd: HashMap::new(),
+            log_all: cfg.global.lvs.checker_log_all_failures,
+            inotify: None,
+            files: Vec::new(),
         };
         let lvs = Rc::clone(&cfg.lvs);
         for (v, vs) in lvs.virtual_servers.iter().enumerate() {
@@ -227,16 +250,182 @@ impl CheckExecutor {
                     })
                     .collect();
                 pool.adopt(op, &map, true);
-            } else if pool.quorum_up() {
-                // keepalived runs quorum_up once at start for a pool that is up.
-                x.script(core, vs.quorum_up.as_ref());
+            } else {
+                // keepalived runs quorum_up once at start for a pool that is up; with
+                // `rs_init_notifies`, each real server's script of its state at start.
+                if pool.quorum_up() {
+                    x.script(core, vs.quorum_up.as_ref());
+                }
+                if cfg.global.lvs.rs_init_notifies {
+                    for (r, rs) in vs.real_servers.iter().enumerate() {
+                        let s = match pool.weight_of(r) {
+                            Some(_) => &rs.notify_up,
+                            None => &rs.notify_down,
+                        };
+                        x.script(core, s.as_deref());
+                    }
+                }
             }
             x.pools.push(pool);
         }
+        x.watch_files(cfg, core, now);
         for i in 0..x.checks.len() {
             x.arm(core, i);
         }
         x
+    }
+
+    /// FILE_CHECK: watches each file's directory and takes its value now.
+    fn watch_files<K: From<CheckKey> + Copy>(
+        &mut self,
+        cfg: &Config,
+        core: &mut Core<K>,
+        now: Instant,
+    ) {
+        for i in 0..self.checks.len() {
+            let CheckerKind::File(f) = &self.checks[i].spec.kind else {
+                continue;
+            };
+            let Some(tf) = cfg.vrrp.track_files.iter().find(|t| t.name == f.track_file) else {
+                log::warn!(
+                    "FILE_CHECK: no track_file {} - the check stays up",
+                    f.track_file
+                );
+                continue;
+            };
+            if self.inotify.is_none() {
+                match crate::sys::inotify::Inotify::new() {
+                    Ok(ino) => match core.register_fd(
+                        &ino.as_raw_fd(),
+                        mio::Interest::READABLE,
+                        K::from(CheckKey::Files),
+                    ) {
+                        Ok(t) => self.inotify = Some((ino, t)),
+                        Err(e) => {
+                            log::error!("FILE_CHECK: register inotify: {e}");
+                            return;
+                        }
+                    },
+                    Err(e) => {
+                        log::error!("FILE_CHECK: inotify: {e}");
+                        return;
+                    }
+                }
+            }
+            let path = std::path::PathBuf::from(&tf.file);
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf();
+            let mask = crate::sys::inotify::IN_CLOSE_WRITE
+                | libc::IN_MOVED_TO
+                | libc::IN_CREATE
+                | libc::IN_DELETE
+                | libc::IN_MOVED_FROM;
+            let wd = match self
+                .inotify
+                .as_ref()
+                .map(|(ino, _)| ino.add_watch(&dir, mask))
+            {
+                Some(Ok(wd)) => wd,
+                Some(Err(e)) => {
+                    log::error!("FILE_CHECK: cannot watch {}: {e}", dir.display());
+                    -1
+                }
+                None => -1,
+            };
+            let (weight, reverse) = match f.weight {
+                Some(w) => (i64::from(w), f.reverse),
+                None => (i64::from(tf.weight), tf.weight_reverse),
+            };
+            self.files.push(FileWatch {
+                check: i,
+                path,
+                wd,
+                weight,
+                reverse,
+                given: 0,
+            });
+            let n = self.files.len() - 1;
+            self.read_file(core, now, n);
+        }
+    }
+
+    /// Reads FILE_CHECK `n`'s file and applies its value (a missing file reads 0).
+    fn read_file<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, n: usize) {
+        let Some(fw) = self.files.get(n) else {
+            return;
+        };
+        let value = std::fs::read(&fw.path)
+            .ok()
+            .and_then(|b| crate::track::parse_c_long(&b))
+            .unwrap_or(0);
+        let (i, weight, reverse, given) = (fw.check, fw.weight, fw.reverse, fw.given);
+        let Some(c) = self.checks.get_mut(i) else {
+            return;
+        };
+        c.m.probes += 1;
+        c.m.latency = None;
+        if weight == 0 {
+            // keepalived: with weight 0 any non-zero value is down.
+            if value != 0 {
+                c.m.failures += 1;
+                c.m.last_error = Some(format!("{} holds {value}", fw.path.display()));
+            }
+            if let Some(up) = c.m.set(value == 0) {
+                self.changed_check(core, i, up);
+            }
+            return;
+        }
+        let _ = c.m.set(true);
+        let adj = i64::from(value).saturating_mul(if reverse { -weight } else { weight });
+        if adj == given {
+            return;
+        }
+        if let Some(fw) = self.files.get_mut(n) {
+            fw.given = adj;
+        }
+        let members = c.members.clone();
+        let mut out = Vec::new();
+        for (v, r) in members {
+            out.clear();
+            if let Some(p) = self.pools.get_mut(v) {
+                p.add_file(r, adj - given, &mut out);
+                self.changed.insert(v);
+            }
+            self.act(core, v, &out);
+        }
+        let _ = now;
+    }
+
+    /// The FILE_CHECKs' directories changed.
+    pub fn on_files<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+        let mut buf = [0u8; 4096];
+        let mut touched: BTreeSet<usize> = BTreeSet::new();
+        loop {
+            let Some((ino, _)) = &self.inotify else {
+                return;
+            };
+            let n = match ino.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(_) => break,
+            };
+            for ev in crate::sys::inotify::events(&buf[..n]) {
+                for (k, fw) in self.files.iter().enumerate() {
+                    let overflow = ev.mask & crate::sys::inotify::IN_Q_OVERFLOW != 0;
+                    let named = fw.wd == ev.wd
+                        && fw.path.file_name().map(|f| f.as_encoded_bytes()) == Some(ev.name);
+                    if overflow || named {
+                        touched.insert(k);
+                    }
+                }
+            }
+        }
+        for k in touched {
+            self.read_file(core, now, k);
+        }
     }
 
     fn add(
@@ -260,16 +449,16 @@ impl CheckExecutor {
             }
             return;
         }
-        let rise = match &c.kind {
+        let rise = c.rise.unwrap_or(match &c.kind {
             CheckerKind::Http(_) => 2,
             _ => 1,
-        };
+        });
         let timing = Timing {
             delay_loop: c.delay_loop,
             retry: c.retry,
             delay_before_retry: c.delay_before_retry,
             rise,
-            fast_edge: false,
+            fast_edge: c.fast_reprobe,
         };
         let warm = c.warmup.as_millis() as u64;
         let first = Duration::from_millis(if warm == 0 {
@@ -294,7 +483,7 @@ impl CheckExecutor {
             timer: Armed::default(),
             probe: None,
             began: now,
-            registered: false,
+            token: None,
         });
     }
 
@@ -441,11 +630,13 @@ impl CheckExecutor {
                         Probe::Stream { .. } => mio::Interest::READABLE | mio::Interest::WRITABLE,
                         _ => mio::Interest::READABLE,
                     };
-                    if let Err(e) = core.register_fd(&fd, interest, io_key) {
-                        self.finish(core, now, i, Err(format!("register: {e}")));
-                        return;
+                    match core.register_fd(&fd, interest, io_key) {
+                        Ok(t) => c.token = Some(t),
+                        Err(e) => {
+                            self.finish(core, now, i, Err(format!("register: {e}")));
+                            return;
+                        }
                     }
-                    c.registered = true;
                 }
                 c.probe = Some(p);
                 self.arm(core, i);
@@ -461,6 +652,10 @@ impl CheckExecutor {
         now: Instant,
         key: CheckKey,
     ) {
+        if key == CheckKey::Files {
+            self.on_files(core, now);
+            return;
+        }
         let CheckKey::Io { i, epoch } = key else {
             return;
         };
@@ -485,15 +680,17 @@ impl CheckExecutor {
                 let Some(Probe::Stream { fd, .. }) = &c.probe else {
                     return;
                 };
-                if let Err(e) = core.register_fd(
+                match core.register_fd(
                     &fd.as_raw_fd(),
                     mio::Interest::READABLE | mio::Interest::WRITABLE,
                     io_key,
                 ) {
-                    self.finish(core, now, i, Err(format!("register: {e}")));
-                    return;
+                    Ok(t) => c.token = Some(t),
+                    Err(e) => {
+                        self.finish(core, now, i, Err(format!("register: {e}")));
+                        return;
+                    }
                 }
-                c.registered = true;
                 self.arm(core, i);
             }
             Next::Done(v) => self.finish(core, now, i, v),
@@ -550,11 +747,10 @@ impl CheckExecutor {
         let Some(c) = self.checks.get_mut(i) else {
             return;
         };
-        if c.registered {
-            if let Some(Probe::Stream { fd, .. } | Probe::Datagram { fd, .. }) = &c.probe {
-                let _ = core.deregister_fd(&fd.as_raw_fd(), mio::Token(0));
-            }
-            c.registered = false;
+        if let Some(t) = c.token.take()
+            && let Some(Probe::Stream { fd, .. } | Probe::Datagram { fd, .. }) = &c.probe
+        {
+            let _ = core.deregister_fd(&fd.as_raw_fd(), t);
         }
     }
 
@@ -573,13 +769,12 @@ impl CheckExecutor {
         c.probe = None;
         let was_up = c.m.is_up();
         let change = c.m.finish(now, &v);
+        let log_all = self.log_all || c.spec.log_all_failures;
         if let Err(e) = &v
-            && (c.spec.log_all_failures
-                || change.is_some()
-                || (was_up && log::log_enabled!(log::Level::Debug)))
+            && (log_all || change.is_some() || was_up)
         {
             let what = kind_name(&c.spec.kind);
-            if change.is_some() || c.spec.log_all_failures {
+            if change.is_some() || log_all {
                 info!("{what} on service {} failed: {e}", addr_text(c.target));
             } else {
                 debug!("{what} on service {} failed: {e}", addr_text(c.target));
@@ -709,6 +904,9 @@ impl CheckExecutor {
     }
 
     fn abort_all<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>) {
+        if let Some((ino, t)) = self.inotify.take() {
+            let _ = core.deregister_fd(&ino.as_raw_fd(), t);
+        }
         for i in 0..self.checks.len() {
             self.close(core, i);
             if let Some(c) = self.checks.get_mut(i) {
@@ -1019,10 +1217,10 @@ fn step(c: &mut Check, now: Instant) -> Next {
                         let CheckerKind::Http(h) = &spec.kind else {
                             return Next::Done(Ok(()));
                         };
-                        if let Some(re) = h.urls.get(*url).and_then(|u| u.regex.as_ref()) {
-                            if let Err(e) = regex_verdict(re, d.body()) {
-                                return Next::Done(Err(e));
-                            }
+                        if let Some(re) = h.urls.get(*url).and_then(|u| u.regex.as_ref())
+                            && let Err(e) = regex_verdict(re, d.body())
+                        {
+                            return Next::Done(Err(e));
                         }
                         let next = *url + 1;
                         if next >= h.urls.len() {

@@ -57,6 +57,11 @@ pub(in crate::config::lvs) fn dump(c: &Checker, w: &mut Writer) {
     w.line("delay_loop", &[secs(c.delay_loop)]);
     w.line("alpha", &[yes(c.alpha)]);
     w.line("log_all_failures", &[yes(c.log_all_failures)]);
+    // Not keepalived's: only when set.
+    w.opt("rise", &c.rise);
+    if c.fast_reprobe {
+        w.line("fast_reprobe", &[yes(true)]);
+    }
     match &c.kind {
         CheckerKind::Http(h) => {
             w.line("http_protocol", &[h.http_protocol.name()]);

@@ -98,11 +98,21 @@ pub(super) fn base_keyword(c: &mut RawChecker, n: &Node, kw: &Word, d: &mut Diag
                 c.log_all_failures = b;
             }
         }
-        "retry" => {
+        "fast_reprobe" => {
+            if let Some(b) = read::opt_bool(d, n) {
+                c.fast_reprobe = b;
+            }
+        }
+        "retry" | "rise" => {
+            let min = u64::from(k == "rise");
             if let Some(w) = read::arg1(d, n)
-                && let Some(v) = read::uint(d, k, w, 0, u32::MAX as u64)
+                && let Some(v) = read::uint(d, k, w, min, u32::MAX as u64)
             {
-                c.retry = Some(v as u32);
+                if k == "rise" {
+                    c.rise = Some(v as u32);
+                } else {
+                    c.retry = Some(v as u32);
+                }
             }
         }
         _ => {

@@ -46,6 +46,12 @@ pub struct Checker {
     pub delay_loop: Duration,
     /// `log_all_failures [BOOL]`, default no.
     pub log_all_failures: bool,
+    /// `rise N` (not keepalived): good probes in a row that bring a down check back; `None`:
+    /// keepalived's (1; HTTP_GET and SSL_GET 2).
+    pub rise: Option<u32>,
+    /// `fast_reprobe [BOOL]` (not keepalived): after a change of state the next probe comes
+    /// `delay_before_retry` later instead of `delay_loop`.
+    pub fast_reprobe: bool,
     pub loc: At,
 }
 
@@ -377,6 +383,8 @@ const BASE_KEYWORDS: &[&str] = &[
     "delay_loop",
     "alpha",
     "log_all_failures",
+    "rise",
+    "fast_reprobe",
 ];
 
 /// A checker as read, before inheritance.
@@ -390,6 +398,8 @@ pub(super) struct RawChecker {
     warmup: Option<Duration>,
     delay_loop: Option<Duration>,
     log_all_failures: bool,
+    rise: Option<u32>,
+    fast_reprobe: bool,
     loc: At,
 }
 
@@ -449,6 +459,8 @@ impl RawChecker {
             warmup: self.warmup.or(rs.warmup).unwrap_or(delay_loop),
             delay_loop,
             log_all_failures: self.log_all_failures,
+            rise: self.rise,
+            fast_reprobe: self.fast_reprobe,
             loc: self.loc,
         }
     }
@@ -513,6 +525,8 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
         warmup: None,
         delay_loop: None,
         log_all_failures: false,
+        rise: None,
+        fast_reprobe: false,
         loc: At::node(node),
     };
     let mut hosts: Vec<RawConn> = Vec::new();
