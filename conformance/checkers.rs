@@ -384,17 +384,7 @@ fn smtp_dns_udp_ping_misc_file_go_down_and_come_back() {
         return;
     }
     let p = Pair::new("cko");
-    let smtp = p.serve(&[
-        "python3",
-        "-W",
-        "ignore",
-        "-m",
-        "smtpd",
-        "-n",
-        "-c",
-        "DebuggingServer",
-        "10.88.0.4:25",
-    ]);
+    let smtp = p_serve_smtpd(&p);
     assert!(p.listening("tcp", &srv_ip(4), 25), "smtpd");
     p.serve(&[
         "dnsmasq",
@@ -549,7 +539,7 @@ fn smtp_dns_udp_ping_misc_file_go_down_and_come_back() {
 /// between two datagrams: an ICMP port unreachable now and then).
 const UDP_ECHO: &str = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('10.88.0.6', 9000))\nwhile True:\n    d, a = s.recvfrom(2048)\n    s.sendto(b'pong', a)\n";
 
-fn p_serve_smtpd(p: &Pair) {
+fn p_serve_smtpd(p: &Pair) -> i32 {
     p.serve(&[
         "python3",
         "-W",
@@ -560,7 +550,7 @@ fn p_serve_smtpd(p: &Pair) {
         "-c",
         "DebuggingServer",
         "10.88.0.4:25",
-    ]);
+    ])
 }
 
 /// A Python server in `srv` that misbehaves on `port` in one of four ways.
