@@ -766,6 +766,7 @@ const LAYERS: &[&[&str]] = &[
     &["track"],
     &["executor"],
     &["status", "pidfile", "cli"],
+    &["genhash"],
     &["daemon"],
 ];
 

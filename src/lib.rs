@@ -31,7 +31,8 @@
 //!   come here next;
 //! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
 //!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
-//!   locked pid file; [`status`]: the `--status` socket.
+//!   locked pid file; [`status`]: the `--status` socket; [`genhash`]: the `-T` mode (the MD5
+//!   of a url's body).
 
 pub mod bfd;
 pub mod check;
@@ -39,6 +40,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod executor;
+pub mod genhash;
 pub mod ipvs;
 pub mod logging;
 pub mod netlink;

@@ -5,17 +5,24 @@
 //! quietly with status 0, as `cat` into `head` does; another stdout failure is one line on stderr
 //! and status 1; a stderr that cannot be written is ignored.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use keepalived_rs::cli::{self, Action};
 use keepalived_rs::config;
 use keepalived_rs::daemon::{self, exit};
+use keepalived_rs::genhash;
 use keepalived_rs::logging::{self, LogTargets};
 use keepalived_rs::sys;
 
 fn main() -> ExitCode {
     let prog = "keepalived-rs";
-    let opts = match cli::parse(std::env::args_os().skip(1)) {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    // genhash's options clash with the daemon's: its words are not read as the daemon's.
+    if let Some(words) = genhash_args(&args) {
+        return ExitCode::from(genhash::run(&words) as u8);
+    }
+    let opts = match cli::parse(args.iter().cloned()) {
         Ok(Action::Run(o)) => *o,
         Ok(Action::Help) => return output(&cli::usage(prog)),
         Ok(Action::Version) => return output(&format!("{}\n", version_text())),
@@ -38,10 +45,12 @@ fn main() -> ExitCode {
             };
         }
         Ok(Action::Genhash) => {
-            cli::print_err(&format!(
-                "{prog}: genhash mode (-T) is not supported; use keepalived's genhash\n"
-            ));
-            return ExitCode::from(exit::FATAL as u8);
+            let words: Vec<String> = args
+                .iter()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            return ExitCode::from(genhash::run(&words) as u8);
         }
         Err(e) => {
             cli::print_err(&format!("{prog}: {e}\n{}", cli::usage(prog)));
@@ -86,6 +95,24 @@ fn main() -> ExitCode {
         let _ = cli::print_out(&loaded.config.dump());
     }
     ExitCode::from(daemon::run(opts, load, loaded) as u8)
+}
+
+/// The words genhash reads when the line starts with `-T` or `--genhash` (keepalived: `-T` must
+/// come first): the rest of the line, with what follows `T` in a cluster (`-Tv`) as options.
+fn genhash_args(args: &[OsString]) -> Option<Vec<String>> {
+    let first = args.first()?.to_str()?;
+    let rest = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned());
+    if !first.starts_with("--")
+        && let Some(more) = first.strip_prefix("-T")
+    {
+        let more = (!more.is_empty()).then(|| format!("-{more}"));
+        return Some(more.into_iter().chain(rest).collect());
+    }
+    (first.starts_with("--") && matches!(cli::parse([first]), Ok(Action::Genhash)))
+        .then(|| rest.collect())
 }
 
 /// `-t`: read and check the configuration, report to stderr or `report`, exit with keepalived's
