@@ -447,6 +447,7 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<
     fn dump(&self, what: Dump) -> String {
         let checks = match (&self.checks, what) {
             (Some(c), Dump::Data) => check_exec::dump::data(&c.views()),
+            (Some(c), Dump::Stats) => check_exec::dump::stats(&c.views(), &c.lateness),
             _ => String::new(),
         };
         let Some((v, x)) = self.view() else {
@@ -454,7 +455,7 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<
         };
         match what {
             Dump::Data => ipvs_exec::dump::topology(&v) + &checks,
-            Dump::Stats => ipvs_exec::dump::stats(&v, &x.counters),
+            Dump::Stats => ipvs_exec::dump::stats(&v, &x.counters) + &checks,
         }
     }
 

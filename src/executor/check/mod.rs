@@ -128,6 +128,8 @@ pub struct CheckExecutor {
     /// it gave its real servers.
     inotify: Option<(crate::sys::inotify::Inotify, mio::Token)>,
     files: Vec<FileWatch>,
+    /// How late probes started against their schedule.
+    pub lateness: dump::Lateness,
 }
 
 /// One FILE_CHECK's file.
@@ -189,6 +191,7 @@ impl CheckExecutor {
             log_all: cfg.global.lvs.checker_log_all_failures,
             inotify: None,
             files: Vec::new(),
+            lateness: old.as_ref().map(|o| o.lateness.clone()).unwrap_or_default(),
         };
         let lvs = Rc::clone(&cfg.lvs);
         for (v, vs) in lvs.virtual_servers.iter().enumerate() {
@@ -557,7 +560,11 @@ impl CheckExecutor {
             return;
         }
         match &c.probe {
-            None => self.start(core, now, i),
+            None => {
+                self.lateness
+                    .record(now.saturating_duration_since(deadline));
+                self.start(core, now, i)
+            }
             Some(p) => {
                 let v = match (p, &c.spec.kind) {
                     (Probe::Datagram { .. }, CheckerKind::Udp(u)) => udp::on_timeout(u),
