@@ -130,6 +130,8 @@ pub struct CheckExecutor {
     files: Vec<FileWatch>,
     /// How late probes started against their schedule.
     pub lateness: dump::Lateness,
+    /// `notify_fifo` and `lvs_notify_fifo`: a line per real server and quorum change.
+    fifos: Vec<crate::script::FifoOut>,
 }
 
 /// One FILE_CHECK's file.
@@ -155,6 +157,25 @@ fn secs(d: Duration) -> String {
 fn vs_text(vs: &VirtualServer) -> String {
     match &vs.target {
         crate::config::lvs::VsTarget::Addr { ip, port } => addr_text(SocketAddr::new(*ip, *port)),
+        crate::config::lvs::VsTarget::Fwmark(m) => format!("FWM {m}"),
+        crate::config::lvs::VsTarget::Group(g) => g.clone(),
+    }
+}
+
+/// An address in the FIFO lines: `[IP]:tcp:PORT` (the virtual server's protocol).
+fn fifo_addr(ip: std::net::IpAddr, vs: &VirtualServer, port: u16) -> String {
+    let proto = match vs.protocol {
+        Some(crate::config::lvs::Protocol::Tcp) => "tcp",
+        Some(crate::config::lvs::Protocol::Sctp) => "sctp",
+        _ => "udp",
+    };
+    format!("[{ip}]:{proto}:{port}")
+}
+
+/// A virtual server in the FIFO lines.
+fn fifo_vs(vs: &VirtualServer) -> String {
+    match &vs.target {
+        crate::config::lvs::VsTarget::Addr { ip, port } => fifo_addr(*ip, vs, *port),
         crate::config::lvs::VsTarget::Fwmark(m) => format!("FWM {m}"),
         crate::config::lvs::VsTarget::Group(g) => g.clone(),
     }
@@ -192,7 +213,22 @@ impl CheckExecutor {
             inotify: None,
             files: Vec::new(),
             lateness: old.as_ref().map(|o| o.lateness.clone()).unwrap_or_default(),
+            fifos: Vec::new(),
         };
+        let g = &cfg.global.fifos;
+        for f in [&g.notify, &g.lvs] {
+            let Some(path) = &f.path else { continue };
+            x.fifos
+                .push(crate::script::FifoOut::open(std::path::PathBuf::from(&path.path)));
+        }
+        // The lvs_notify_fifo reader starts once, with the daemon (keepalived's).
+        if old.is_none()
+            && let (Some(path), Some(s)) = (&g.lvs.path, &g.lvs.script)
+        {
+            x.settings
+                .spawn(&s.cmd, s.user.as_deref(), s.group.as_deref(), &[&path.path])
+                .start(core, K::from(CheckKey::Script));
+        }
         let lvs = Rc::clone(&cfg.lvs);
         for (v, vs) in lvs.virtual_servers.iter().enumerate() {
             for (r, rs) in vs.real_servers.iter().enumerate() {
@@ -839,6 +875,13 @@ impl CheckExecutor {
                     );
                     let s = if up { &r.notify_up } else { &r.notify_down };
                     self.script(core, s.as_deref());
+                    let line = format!(
+                        "RS {} {} {}",
+                        fifo_addr(r.ip, vs, r.port),
+                        fifo_vs(vs),
+                        if up { "UP" } else { "DOWN" }
+                    );
+                    self.fifo_line(&line);
                 }
                 Change::Quorum { up } => {
                     info!(
@@ -848,9 +891,17 @@ impl CheckExecutor {
                     );
                     let s = if up { &vs.quorum_up } else { &vs.quorum_down };
                     self.script(core, s.as_ref());
+                    let line = format!("VS {} {}", fifo_vs(vs), if up { "UP" } else { "DOWN" });
+                    self.fifo_line(&line);
                 }
                 Change::Weight { .. } => {}
             }
+        }
+    }
+
+    fn fifo_line(&mut self, line: &str) {
+        for f in &mut self.fifos {
+            f.write(line);
         }
     }
 
