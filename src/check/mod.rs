@@ -26,6 +26,8 @@ pub mod icmp;
 pub mod machine;
 pub mod md5;
 pub mod pool;
+#[cfg(test)]
+mod sim;
 pub mod smtp;
 pub mod udp;
 
