@@ -12,10 +12,11 @@
 //! - up: a success keeps it up, the next probe `delay_loop` later. A failure is retried
 //!   `retry` times, `delay_before_retry` after each failed probe; the `retry + 1`-th failure
 //!   in a row takes it down. A failure of the very first probe takes it down at once;
-//! - down: a probe every max(`delay_loop`, `delay_before_retry`); `rise` good probes in a row
-//!   bring it back (1; HTTP_GET and SSL_GET 2, as keepalived, whose failed URL is re-checked
-//!   before it counts the server up). A timed-out probe ends at `connect_timeout`, and the
-//!   next waits from its end.
+//! - down: after a failure a probe every max(`delay_loop`, `delay_before_retry`); `rise` good
+//!   probes in a row bring it back (1; HTTP_GET and SSL_GET 2, `delay_loop` apart, as
+//!   keepalived, whose failed URL is re-checked before it counts the server up; with
+//!   `fast_recovery` the second comes at once). A timed-out probe ends at `connect_timeout`,
+//!   and the next waits from its end.
 //! - beyond keepalived, as options: `rise` for any type, and `fast_edge`: after a change of
 //!   state the next probe comes after `delay_before_retry` instead of `delay_loop`, so a
 //!   flapping server is confirmed sooner.
@@ -35,6 +36,8 @@ pub struct Timing {
     pub rise: u32,
     /// Re-probe after `delay_before_retry` at a change of state (not keepalived).
     pub fast_edge: bool,
+    /// HTTP `fast_recovery`: while down, a good probe short of `rise` is followed at once.
+    pub fast_recovery: bool,
 }
 
 /// See the module doc.
@@ -130,6 +133,8 @@ impl Machine {
                     self.up = true;
                     self.run = 0;
                     (Some(true), t.delay_loop)
+                } else if t.fast_recovery {
+                    (None, Duration::ZERO)
                 } else {
                     (None, t.delay_loop)
                 }
@@ -199,6 +204,7 @@ mod tests {
             delay_before_retry: s(3),
             rise,
             fast_edge: false,
+            fast_recovery: false,
         }
     }
 

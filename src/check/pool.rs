@@ -11,7 +11,7 @@
 //! - Quorum: the sum of the alive servers' weights. Held, it is lost when the sum is 0 or
 //!   below `quorum - hysteresis`; lost, it comes back when the sum reaches
 //!   `quorum + hysteresis`. At start it is held when the sum reaches `quorum` (as keepalived
-//!   2.2.7 makes the table before any check).
+//!   2.2.7 makes the table before any check; a quorum of 0 is held at a sum of 0, as there).
 //!
 //! Every change says what happened ([`Change`]): a server's `notify_up` / `notify_down`, the
 //! virtual server's `quorum_up` / `quorum_down`, each once per transition.
@@ -37,7 +37,7 @@ impl Server {
     /// The weight it has in the table while alive.
     pub fn effective(&self) -> u32 {
         let base = i64::from(self.dynamic.unwrap_or(self.weight));
-        u32::try_from((base + self.file).clamp(0, i64::from(i32::MAX))).unwrap_or(0)
+        u32::try_from(base.saturating_add(self.file).clamp(0, i64::from(i32::MAX))).unwrap_or(0)
     }
 }
 
@@ -153,20 +153,20 @@ impl Pool {
         } else if alive {
             out.push(Change::Weight { rs });
         }
-        let sum = self.sum();
-        if self.quorum_up && (sum == 0 || sum < self.quorum.saturating_sub(self.hysteresis)) {
-            self.quorum_up = false;
-            out.push(Change::Quorum { up: false });
-        } else if !self.quorum_up && sum >= self.quorum + self.hysteresis {
-            self.quorum_up = true;
-            out.push(Change::Quorum { up: true });
-        }
+        out.extend(self.quorum_rule());
     }
 
     /// Takes over the state of `old` for the servers `map` pairs (new index, old index): a
     /// reload that kept their identity (the dynamic weight; FILE_CHECK files are read again).
     /// The quorum state is kept when `keep_quorum`.
-    pub fn adopt(&mut self, old: &Pool, map: &[(usize, usize)], keep_quorum: bool) {
+    /// The quorum rule is applied to the kept state at once: a reload that changed which
+    /// servers are alive (a new `alpha` check) may gain or lose it (returned).
+    pub fn adopt(
+        &mut self,
+        old: &Pool,
+        map: &[(usize, usize)],
+        keep_quorum: bool,
+    ) -> Option<Change> {
         for &(n, o) in map {
             if let (Some(s), Some(os)) = (self.servers.get_mut(n), old.servers.get(o)) {
                 s.dynamic = os.dynamic;
@@ -174,6 +174,21 @@ impl Pool {
         }
         if keep_quorum {
             self.quorum_up = old.quorum_up;
+        }
+        self.quorum_rule()
+    }
+
+    /// Applies the quorum rule to the current sum.
+    fn quorum_rule(&mut self) -> Option<Change> {
+        let sum = self.sum();
+        if self.quorum_up && (sum == 0 || sum < self.quorum.saturating_sub(self.hysteresis)) {
+            self.quorum_up = false;
+            Some(Change::Quorum { up: false })
+        } else if !self.quorum_up && sum >= self.quorum + self.hysteresis {
+            self.quorum_up = true;
+            Some(Change::Quorum { up: true })
+        } else {
+            None
         }
     }
 }

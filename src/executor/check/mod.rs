@@ -219,7 +219,9 @@ impl CheckExecutor {
         for f in [&g.notify, &g.lvs] {
             let Some(path) = &f.path else { continue };
             x.fifos
-                .push(crate::script::FifoOut::open(std::path::PathBuf::from(&path.path)));
+                .push(crate::script::FifoOut::open(std::path::PathBuf::from(
+                    &path.path,
+                )));
         }
         // The lvs_notify_fifo reader starts once, with the daemon (keepalived's).
         if old.is_none()
@@ -266,6 +268,7 @@ impl CheckExecutor {
                 }
             }
         }
+        let mut quorum_changes = Vec::new();
         for (v, vs) in lvs.virtual_servers.iter().enumerate() {
             let mut pool = Pool::new(vs, |r| counts[v][r]);
             if let Some(o) = &old
@@ -288,7 +291,9 @@ impl CheckExecutor {
                             .map(|or| (r, or))
                     })
                     .collect();
-                pool.adopt(op, &map, true);
+                if let Some(ch) = pool.adopt(op, &map, true) {
+                    quorum_changes.push((v, ch));
+                }
             } else {
                 // keepalived runs quorum_up once at start for a pool that is up; with
                 // `rs_init_notifies`, each real server's script of its state at start.
@@ -306,6 +311,10 @@ impl CheckExecutor {
                 }
             }
             x.pools.push(pool);
+        }
+        // A reload that changed which servers are alive may gain or lose a quorum.
+        for (v, ch) in quorum_changes {
+            x.act(core, v, &[ch]);
         }
         x.watch_files(cfg, core, now);
         for i in 0..x.checks.len() {
@@ -498,6 +507,7 @@ impl CheckExecutor {
             delay_before_retry: c.delay_before_retry,
             rise,
             fast_edge: c.fast_reprobe,
+            fast_recovery: matches!(&c.kind, CheckerKind::Http(h) if h.fast_recovery),
         };
         let warm = c.warmup.as_millis() as u64;
         let first = Duration::from_millis(if warm == 0 {
