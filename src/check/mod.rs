@@ -24,6 +24,7 @@ pub mod dns;
 pub mod http;
 pub mod icmp;
 pub mod md5;
+pub mod regex;
 pub mod smtp;
 pub mod udp;
 
