@@ -26,7 +26,8 @@
 //! `* + ? {n} {n,} {n,m}` and lazy `?` forms; inline flags `(?imsxUnJ-imsxUnJ)` and `(?i: )`.
 //! Errors name the problem and the byte offset ("unsupported: backreference at 7"):
 //! backreferences, lookaround, atomic groups, possessive quantifiers, recursion, conditionals,
-//! callouts, `(*VERB)`s, `\p{..}`, `\X`, `\R`, `\K`, `\G`, `\o{}`, `[[.x.]]`.
+//! callouts, `(*VERB)`s, `\p{..}`, `\X`, `\R`, `\K`, `\G`, `\o{}`, `[[.x.]]`, `\Q` inside a class.
+//! `{,n}` is literal text, as in PCRE2 before 10.43.
 //!
 //! `regex_options` (keepalived's list):
 //!
@@ -41,7 +42,8 @@
 //! | utf | UTF-8 mode as above; caseless folds ASCII and Latin-1 only (PCRE2 also folds K/k/U+212A, s/U+017F, µ, ÿ) |
 //! | ucp | accepted, but `\d \w \s \b` (and negations), POSIX classes and caseless, whose meaning ucp changes, are errors |
 //! | never_backslash_c | `\C` is an error |
-//! | no_auto_capture, dupnames | no captures here: no effect |
+//! | dupnames | repeated group names allowed (also `(?J)`); without it they are an error, as PCRE2 |
+//! | no_auto_capture | no captures here: no effect |
 //! | match_unset_backref | backreferences are errors anyway: no effect |
 //! | never_ucp, never_utf, alt_verbnames | only restrict `(*UCP)`/`(*UTF)`/verbs, which are errors: no effect |
 //! | no_auto_possess, no_start_optimize, no_dotstar_anchor | optimisations only: no effect |
@@ -202,6 +204,7 @@ struct Opts {
     utf: bool,
     ucp: bool,
     no_bsc: bool,
+    dupnames: bool,
 }
 
 enum Esc {
@@ -223,6 +226,9 @@ struct Parser<'a> {
     f: Flags,
     o: Opts,
     quoting: bool,
+    /// Group names so far, and how deep in `(?|` (where names may repeat).
+    names: Vec<Vec<u8>>,
+    reset: usize,
 }
 
 impl Parser<'_> {
@@ -240,9 +246,18 @@ impl Parser<'_> {
         hit
     }
 
+    /// Skips `(?#...)` comments, and whitespace and `#` comments in extended mode.
     fn skip_x(&mut self) {
-        while self.f.x && !self.quoting {
+        while !self.quoting {
+            let rest = self.p.get(self.i..).unwrap_or_default();
             match self.peek() {
+                Some(b'(') if rest.starts_with(b"(?#") => {
+                    match rest.iter().position(|&c| c == b')') {
+                        Some(end) => self.i += end + 1,
+                        None => break,
+                    }
+                }
+                _ if !self.f.x => break,
                 Some(b' ' | 9..=13) => self.i += 1,
                 Some(b'#') => {
                     while let Some(c) = self.peek() {
@@ -287,6 +302,8 @@ impl Parser<'_> {
             self.skip_x();
             let at = self.i;
             match (atom, self.quant()?) {
+                // PCRE2 compiles `[]` to a failure and drops its quantifier.
+                (Some(Node::Alt(v)), Some(_)) if v.is_empty() => items.push(Node::Alt(v)),
                 (Some(n), Some((lo, hi, greedy))) if !matches!(n, Node::Look(_)) => {
                     items.push(Node::Rep(Box::new(n), lo, hi, greedy))
                 }
@@ -664,7 +681,14 @@ impl Parser<'_> {
         if self.eat(b'?') {
             let next = self.peek_at(1);
             match self.peek() {
-                Some(b':' | b'|') => self.i += 1,
+                Some(b':') => self.i += 1,
+                Some(b'|') => {
+                    self.i += 1;
+                    self.reset += 1;
+                    let inner = self.alt(depth + 1);
+                    self.reset -= 1;
+                    return self.close(inner?, at);
+                }
                 Some(b'=' | b'!') => return uns("lookahead"),
                 Some(b'<') if matches!(next, Some(b'=' | b'!')) => return uns("lookbehind"),
                 Some(b'>') => return uns("atomic group"),
@@ -692,9 +716,17 @@ impl Parser<'_> {
                     while self.peek().is_some_and(is_word) {
                         self.i += 1;
                     }
+                    let name = self.p.get(start..self.i).unwrap_or_default().to_vec();
                     if self.i == start || !self.eat(close) {
                         return err("syntax error in subpattern name", at);
                     }
+                    if self.names.contains(&name) && !self.o.dupnames && self.reset == 0 {
+                        return err(
+                            "two named subpatterns have the same name (PCRE2_DUPNAMES not set)",
+                            at,
+                        );
+                    }
+                    self.names.push(name);
                 }
                 Some(b'#') => {
                     while let Some(c) = self.peek() {
@@ -709,6 +741,10 @@ impl Parser<'_> {
             }
         }
         let inner = self.alt(depth + 1)?;
+        self.close(inner, at)
+    }
+
+    fn close(&mut self, inner: Node, at: usize) -> Result<Option<Node>, String> {
         if !self.eat(b')') {
             return err("missing closing parenthesis", at);
         }
@@ -736,7 +772,8 @@ impl Parser<'_> {
                     xs += 1;
                 }
                 b'U' => f.u = on,
-                b'n' | b'J' => {}
+                b'J' => self.o.dupnames |= on,
+                b'n' => {}
                 b')' => {
                     self.f = f;
                     return Ok(None);
@@ -745,10 +782,7 @@ impl Parser<'_> {
                     let saved = std::mem::replace(&mut self.f, f);
                     let inner = self.alt(depth + 1)?;
                     self.f = saved;
-                    if !self.eat(b')') {
-                        return err("missing closing parenthesis", at);
-                    }
-                    return Ok(Some(inner));
+                    return self.close(inner, at);
                 }
                 _ => return err("unrecognized character after (? or (?-", self.i - 1),
             }
@@ -776,9 +810,17 @@ impl Parser<'_> {
             let item_at = self.i;
             match self.peek() {
                 None => return err("missing terminating ] for character class", at),
-                Some(b']') if !first || self.o.empty_class => {
+                Some(b']') if !first => {
                     self.i += 1;
                     break;
+                }
+                Some(b']') if self.o.empty_class => {
+                    self.i += 1;
+                    return Ok(if neg {
+                        self.class_node(not([0; 4]), true)
+                    } else {
+                        Node::Alt(Vec::new())
+                    });
                 }
                 Some(b'[') if matches!(self.peek_at(1), Some(b'.' | b'=')) => {
                     return err("unsupported: POSIX collating element", item_at);
@@ -1001,8 +1043,8 @@ impl Regex {
                 "utf" => o.utf = true,
                 "ucp" => o.ucp = true,
                 "never_backslash_c" => o.no_bsc = true,
+                "dupnames" => o.dupnames = true,
                 "no_auto_capture"
-                | "dupnames"
                 | "match_unset_backref"
                 | "never_ucp"
                 | "never_utf"
@@ -1025,6 +1067,8 @@ impl Regex {
             f,
             o,
             quoting: false,
+            names: Vec::new(),
+            reset: 0,
         };
         let node = p.alt(0)?;
         if p.i < p.p.len() {
@@ -1197,6 +1241,12 @@ mod tests {
             ("[\\b]", "", b"a\x08", Some((1, 2))),
             ("[]", "allow_empty_class", b"abc", None),
             ("[^]", "allow_empty_class", b"\n", Some((0, 1))),
+            ("x[]?", "allow_empty_class", b"x", None),
+            ("x(?:[])*", "allow_empty_class", b"x", Some((0, 1))),
+            ("a(?#c)+", "", b"aa", Some((0, 2))),
+            ("(?J)(?<n>a)(?<n>b)", "", b"ab", Some((0, 2))),
+            ("(?<n>a)(?<n>b)", "dupnames", b"ab", Some((0, 2))),
+            ("(?|(?<n>a)|(?<n>b))", "", b"b", Some((0, 1))),
             ("x*", "", b"aaa", Some((0, 0))),
             ("a+", "", b"baaa", Some((1, 4))),
             ("a+?", "", b"aaa", Some((0, 1))),
@@ -1376,6 +1426,7 @@ mod tests {
             ("(?z)", "", "unrecognized character after (? or (?- at 2"),
             ("(?<1a>x)", "", "subpattern name must start with a non-digit at 0"),
             ("(?<>x)", "", "syntax error in subpattern name at 0"),
+            ("(?<n>a)(?<n>b)", "", "two named subpatterns have the same name (PCRE2_DUPNAMES not set) at 7"),
             ("(?#x", "", "missing ) at end of comment at 0"),
             ("a", "bogus", "unknown regex option `bogus`"),
             ("(a{100}){101}", "", "pattern too large: more than 10000 instructions"),
