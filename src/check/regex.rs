@@ -3,7 +3,8 @@
 //! is O(body length x program size x loop nesting) whatever the pattern or the page, with no
 //! backtracking and no recursion at match time; memory is O(program size x loop nesting),
 //! independent of the body. A program has at most [`MAX_INSTS`] instructions (counted repetitions
-//! expand; more is a configuration error) and groups nest at most [`MAX_DEPTH`] deep.
+//! expand; more is a configuration error), groups nest at most [`MAX_DEPTH`] deep and unbounded
+//! repeats at most [`MAX_LOOPS`].
 //!
 //! Matching is on bytes. Without `utf` a pattern byte is a character (PCRE2's 8-bit library
 //! without UTF: code points 0-255, ASCII case folding). With `utf` the pattern is read as UTF-8:
@@ -62,6 +63,8 @@
 pub const MAX_INSTS: usize = 10_000;
 /// The deepest group nesting accepted.
 pub const MAX_DEPTH: usize = 100;
+/// The deepest nesting of unbounded loops (`*`, `+`, `{n,}`): it multiplies the matcher's work.
+pub const MAX_LOOPS: usize = 16;
 
 type Set = [u64; 4];
 
@@ -983,6 +986,11 @@ fn compile(n: &Node, prog: &mut Vec<Inst>, work: &mut usize, level: usize) -> Re
                 (true, false)
             };
             match hi {
+                None if level >= MAX_LOOPS => {
+                    return Err(format!(
+                        "unbounded repeats nested more than {MAX_LOOPS} deep"
+                    ));
+                }
                 None => {
                     let head = emit(prog, Inst::Head(level))?;
                     let split = emit(prog, Inst::Split(0, 0))?;
@@ -1507,6 +1515,7 @@ mod tests {
             ("(a{100}){101}", "", "pattern too large: more than 10000 instructions"),
             (&deep, "", "groups nested too deeply at 101"),
             ("((){65535}){65535}", "", "pattern too large: more than 10000 instructions"),
+            (&format!("{}a{}", "(".repeat(17), ")*".repeat(17)), "", "unbounded repeats nested more than 16 deep"),
             ("(?:(?:(?:){999}){999}){999}", "", "pattern too large: more than 10000 instructions"),
         ];
         for (pattern, opts, want) in cases {
@@ -1517,7 +1526,8 @@ mod tests {
             );
         }
         assert!(re("(a{100}){99}", "").is_ok());
-        assert!(re(&format!("{}a{}", "(?:".repeat(100), ")*".repeat(100)), "").is_ok());
+        assert!(re(&format!("{}a{}", "(?:".repeat(100), ")?".repeat(100)), "").is_ok());
+        assert!(re(&format!("{}a{}", "(?:".repeat(16), ")*".repeat(16)), "").is_ok());
         assert!(re("\\xff", "utf").is_ok() && re("\\xff", "").is_ok());
         let invalid = String::from_utf8_lossy(b"\xff").into_owned();
         assert!(re(&invalid, "").is_ok());
