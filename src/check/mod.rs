@@ -26,6 +26,7 @@ pub mod icmp;
 pub mod machine;
 pub mod md5;
 pub mod pool;
+pub mod regex;
 #[cfg(test)]
 mod sim;
 pub mod smtp;
