@@ -27,6 +27,8 @@ pub mod machine;
 pub mod md5;
 pub mod pool;
 pub mod smtp;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod udp;
 
 /// Why a check failed, for the log and the dumps (short, one line, no newline).
