@@ -2,13 +2,15 @@
 //! sans-IO. The executor owns the non-blocking socket and pumps a [`Client`]:
 //!
 //! ```text
-//! let cfg = Config::load(&options)?;          // once per distinct Options (reads the PEM files)
+//! let cfg = tls::load(&options)?;             // once per distinct Options (reads the PEM files)
 //! let mut c = Client::with(&cfg, &options, server_ip)?;
 //! c.write_plain(&http.start())?;              // queued until the handshake ends
 //! on connect and on every writable:  write(c.outgoing())   (keep what the socket did not take)
 //! on every read of n > 0 bytes:       c.incoming(&buf[..n])?; then write(c.outgoing());
 //!                                     feed c.read_plain() to the HTTP dialogue
 //! on EOF or c.peer_closed():          the dialogue's on_eof()
+//! done, with tls_compliant:           c.close(); write(c.outgoing()); then close the socket
+//! incoming() failed:                  the check fails; c.outgoing() may hold an alert to send
 //! ```
 //!
 //! keepalived's defaults are kept: no certificate is verified (`verify: false` accepts any
@@ -249,6 +251,12 @@ impl Client {
         self.closed
     }
 
+    /// Queues close_notify (`tls_compliant`: a TLS-compliant shutdown before closing the
+    /// socket); [`Client::outgoing`] then returns it.
+    pub fn close(&mut self) {
+        self.conn.send_close_notify();
+    }
+
     /// The handshake has not finished yet.
     pub fn is_handshaking(&self) -> bool {
         self.conn.is_handshaking()
@@ -345,6 +353,13 @@ mod tests {
         assert_eq!(c.read_plain(), b"HTTP/1.0 200 OK\r\n\r\nhello");
         assert_eq!(c.read_plain(), b"");
         assert!(c.peer_closed());
+        c.close();
+        let mut rd = &c.outgoing()[..];
+        assert!(!rd.is_empty());
+        while !rd.is_empty() {
+            s.read_tls(&mut rd).unwrap();
+        }
+        assert!(s.process_new_packets().unwrap().peer_has_closed());
     }
 
     #[test]
@@ -452,6 +467,54 @@ mod tests {
         let e = Client::new(&o, LOCAL).err().unwrap();
         assert!(e.contains("/nonexistent/c.pem"), "{e}");
         assert!(Client::new(&Options::default(), LOCAL).is_ok());
+    }
+
+    #[test]
+    fn byte_at_a_time() {
+        // Reads may split records anywhere: feed the server's bytes one by one.
+        for v in [&version::TLS12, &version::TLS13] {
+            let mut c = client(false, CA, None, LOCAL);
+            let mut s = server(v, false);
+            c.write_plain(b"GET /").unwrap();
+            c.write_plain(b" HTTP/1.0\r\n\r\n").unwrap();
+            for _ in 0..10 {
+                let out = c.outgoing();
+                let mut rd = &out[..];
+                while !rd.is_empty() {
+                    s.read_tls(&mut rd).unwrap();
+                    s.process_new_packets().unwrap();
+                }
+                if !s.is_handshaking() && server_read(&mut s) == b"GET / HTTP/1.0\r\n\r\n" {
+                    s.writer().write_all(b"HTTP/1.0 200 OK\r\n\r\n").unwrap();
+                    s.send_close_notify();
+                }
+                let mut back = Vec::new();
+                while s.wants_write() {
+                    s.write_tls(&mut back).unwrap();
+                }
+                for b in back {
+                    c.incoming(&[b]).unwrap();
+                }
+            }
+            assert_eq!(c.read_plain(), b"HTTP/1.0 200 OK\r\n\r\n");
+            assert!(c.peer_closed());
+        }
+    }
+
+    #[test]
+    fn short_records_after_the_handshake() {
+        for v in [&version::TLS12, &version::TLS13] {
+            for n in [0u8, 1, 7, 8, 9, 16, 23, 24, 25, 40] {
+                let mut c = client(false, CA, None, LOCAL);
+                let mut s = server(v, false);
+                pump(&mut c, &mut s).unwrap();
+                let mut rec = vec![0x17, 3, 3, 0, n];
+                rec.resize(5 + usize::from(n), 0xaa);
+                assert!(c.incoming(&rec).is_err(), "{v:?} {n}");
+                assert!(c.read_plain().is_empty());
+                assert!(c.incoming(b"more").is_err());
+            }
+        }
     }
 
     #[test]
