@@ -30,6 +30,8 @@ pub mod regex;
 #[cfg(test)]
 mod sim;
 pub mod smtp;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod udp;
 
 /// Why a check failed, for the log and the dumps (short, one line, no newline).
