@@ -356,6 +356,172 @@ fn tcp_and_http_servers_go_down_and_come_back() {
     );
 }
 
+const NGINX_TLS: &str = r#"
+daemon off;
+master_process off;
+pid PIDFILE;
+error_log stderr;
+events { worker_connections 64; }
+http {
+    access_log off;
+    server {
+        listen ADDR:443 ssl;
+        ssl_certificate CERT;
+        ssl_certificate_key KEY;
+        root ROOT;
+        location = /health {
+            default_type text/plain;
+            return 200 "secure $ssl_server_name\n";
+        }
+    }
+}
+"#;
+
+/// SSL_GET against nginx with a certificate made by openssl: up (any certificate accepted, as
+/// keepalived; SNI sent as `sni_name`, which nginx echoes in the body and a `regex` checks),
+/// the TLS server gone, back. With `ssl_verify` and the right CA it stays up; with a CA that did
+/// not sign the certificate it goes down.
+#[test]
+fn ssl_get_with_sni_down_and_back() {
+    if !can_run(&[("nginx", "-v"), ("openssl", "version")]) {
+        return;
+    }
+    if !cfg!(feature = "tls") {
+        require(false, "built without the `tls` feature: no SSL_GET");
+        return;
+    }
+    let p = Pair::new("cks");
+    let openssl = |args: &[&str]| {
+        let o = Command::new("openssl").args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let f = |n: &str| p.path(n).to_string_lossy().into_owned();
+    for ca in ["ca", "other"] {
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={ca}"),
+            "-keyout",
+            &f(&format!("{ca}.key")),
+            "-out",
+            &f(&format!("{ca}.pem")),
+        ]);
+    }
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=www.check.test",
+        "-keyout",
+        &f("srv.key"),
+        "-out",
+        &f("srv.csr"),
+    ]);
+    p.write("ext.cnf", "subjectAltName=DNS:www.check.test\n");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &f("srv.csr"),
+        "-CA",
+        &f("ca.pem"),
+        "-CAkey",
+        &f("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &f("ext.cnf"),
+        "-out",
+        &f("srv.pem"),
+    ]);
+    let conf = NGINX_TLS
+        .replace("PIDFILE", &f("nginx.pid"))
+        .replace("ROOT", &f(""))
+        .replace("CERT", &f("srv.pem"))
+        .replace("KEY", &f("srv.key"))
+        .replace("ADDR", &srv_ip(3));
+    let c = p.write("nginx-tls.conf", &conf);
+    let start_nginx = || {
+        let pid = p.serve(&["nginx", "-c", &c.to_string_lossy(), "-p", &f("")]);
+        assert!(p.listening("tcp", &srv_ip(3), 443), "nginx (TLS)");
+        pid
+    };
+    let nginx = start_nginx();
+    let ssl = |verify: bool| {
+        format!(
+            "        SSL_GET {{\n            url {{\n                path /health\n                regex \"^secure www[.]check[.]test$\"\n                regex_options multiline\n            }}\n            enable_sni\n            sni_name www.check.test\n            ssl_verify {}\n            connect_timeout 2\n            retry 0\n            delay_before_retry 1\n        }}",
+            if verify { "on" } else { "off" }
+        )
+    };
+    let conf = |ca: &str| {
+        format!(
+            "{GLOBAL}SSL {{\n    ca {}\n}}\n{}{}",
+            f(ca),
+            one(&p, 443, &srv_ip(3), 443, "ssl", &ssl(false)),
+            one(&p, 444, &srv_ip(3), 443, "verified", &ssl(true)),
+        )
+    };
+    let d = p.start(&conf("ca.pem"), 2);
+    let limit = Duration::from_secs(15);
+    std::thread::sleep(Duration::from_millis(3000));
+    assert!(
+        p.events().is_empty(),
+        "TLS servers up: {:?}\n{}",
+        p.events(),
+        d.log()
+    );
+    common::send(nginx, libc::SIGKILL);
+    for n in ["ssl", "verified"] {
+        assert!(
+            p.wait_event(&format!("down {n}"), 1, limit).is_some(),
+            "{:?}\n{}",
+            p.events(),
+            d.log()
+        );
+    }
+    start_nginx();
+    assert!(
+        p.wait_event("up ssl", 1, limit).is_some(),
+        "{:?}\n{}",
+        p.events(),
+        d.log()
+    );
+    assert!(
+        p.wait_event("up verified", 1, limit).is_some(),
+        "{:?}\n{}",
+        p.events(),
+        d.log()
+    );
+    // A CA that did not sign the server's certificate: the verified check fails, the other
+    // (keepalived's way: no verification) stays up.
+    std::fs::write(p.path("keepalived.conf"), conf("other.pem")).unwrap();
+    d.signal(libc::SIGHUP);
+    assert!(
+        p.wait_event("down verified", 2, limit).is_some(),
+        "{:?}\n{}",
+        p.events(),
+        d.log()
+    );
+    assert_eq!(p.count("down ssl"), 1, "{:?}", p.events());
+}
+
 /// RFC 1321 MD5 of `data`, by the system's md5sum (an independent implementation).
 fn md5_of(data: &[u8]) -> u128 {
     let mut c = Command::new("md5sum")

@@ -85,8 +85,43 @@ enum Probe {
 
 enum Talk {
     Connect,
-    Http { d: Box<http::Dialogue>, url: usize },
+    Http {
+        d: Box<http::Dialogue>,
+        url: usize,
+        /// SSL_GET: the TLS client the bytes go through.
+        tls: Option<Box<Tls>>,
+    },
     Smtp(Box<smtp::Dialogue>),
+}
+
+#[cfg(feature = "tls")]
+type Tls = crate::check::tls::Client;
+#[cfg(feature = "tls")]
+type TlsConfig = crate::check::tls::Config;
+
+/// Without the `tls` feature no SSL_GET connection is ever made.
+#[cfg(not(feature = "tls"))]
+enum Tls {}
+#[cfg(not(feature = "tls"))]
+type TlsConfig = ();
+
+#[cfg(not(feature = "tls"))]
+impl Tls {
+    fn outgoing(&mut self) -> Vec<u8> {
+        match *self {}
+    }
+    fn incoming(&mut self, _: &[u8]) -> Result<(), String> {
+        match *self {}
+    }
+    fn write_plain(&mut self, _: &[u8]) -> Result<(), String> {
+        match *self {}
+    }
+    fn read_plain(&mut self) -> Vec<u8> {
+        match *self {}
+    }
+    fn peer_closed(&self) -> bool {
+        match *self {}
+    }
 }
 
 /// One check: see the module doc.
@@ -106,6 +141,10 @@ struct Check {
     began: Instant,
     /// The probe's socket's token in the reactor.
     token: Option<mio::Token>,
+    /// HTTP: each url's regex, compiled (an error fails every probe).
+    regexes: Vec<Option<Result<crate::check::regex::Regex, String>>>,
+    /// SSL_GET: the TLS client configuration (an error fails every probe).
+    tls: Option<Result<TlsConfig, String>>,
 }
 
 /// See the module doc.
@@ -132,6 +171,9 @@ pub struct CheckExecutor {
     pub lateness: dump::Lateness,
     /// `notify_fifo` and `lvs_notify_fifo`: a line per real server and quorum change.
     fifos: Vec<crate::script::FifoOut>,
+    /// SSL_GET client configurations by their options.
+    #[cfg(feature = "tls")]
+    tls_configs: HashMap<crate::check::tls::Options, Result<TlsConfig, String>>,
 }
 
 /// One FILE_CHECK's file.
@@ -214,6 +256,8 @@ impl CheckExecutor {
             files: Vec::new(),
             lateness: old.as_ref().map(|o| o.lateness.clone()).unwrap_or_default(),
             fifos: Vec::new(),
+            #[cfg(feature = "tls")]
+            tls_configs: HashMap::new(),
         };
         let g = &cfg.global.fifos;
         for f in [&g.notify, &g.lvs] {
@@ -522,6 +566,25 @@ impl CheckExecutor {
             // Follows its session: up until told otherwise (as `track_bfd`).
             let _ = m.set(!alpha && self.bfd.get(name).copied().unwrap_or(true));
         }
+        let regexes = match &c.kind {
+            CheckerKind::Http(h) => h
+                .urls
+                .iter()
+                .map(|u| {
+                    u.regex.as_ref().map(|r| {
+                        crate::check::regex::Regex::new(&r.pattern, &r.options).map_err(|e| {
+                            log::error!("{}: regex {:?}: {e}", at_text(&c.loc), r.pattern);
+                            format!("regex {:?}: {e}", r.pattern)
+                        })
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let tls = match &c.kind {
+            CheckerKind::Http(h) if h.tls => Some(self.tls_config(h)),
+            _ => None,
+        };
         self.by_identity.insert(id, self.checks.len());
         self.checks.push(Check {
             spec: Rc::new(c.clone()),
@@ -533,7 +596,37 @@ impl CheckExecutor {
             probe: None,
             began: now,
             token: None,
+            regexes,
+            tls,
         });
+    }
+
+    /// The TLS client configuration of an SSL_GET (one per distinct set of options).
+    #[cfg(feature = "tls")]
+    fn tls_config(&mut self, h: &HttpCheck) -> Result<TlsConfig, String> {
+        let ssl = self.lvs.ssl.as_ref();
+        let file = |f: Option<&String>| f.map(std::path::PathBuf::from);
+        let o = crate::check::tls::Options {
+            sni: h
+                .enable_sni
+                .then(|| h.sni_name.clone().or_else(|| h.virtualhost.clone()))
+                .flatten(),
+            verify: h.verify,
+            ca: file(ssl.and_then(|s| s.ca.as_ref())),
+            cert: file(ssl.and_then(|s| s.certificate.as_ref())),
+            key: file(ssl.and_then(|s| s.key.as_ref())),
+        };
+        self.tls_configs
+            .entry(o)
+            .or_insert_with_key(|o| {
+                crate::check::tls::load(o).inspect_err(|e| log::error!("SSL_GET: {e}"))
+            })
+            .clone()
+    }
+
+    #[cfg(not(feature = "tls"))]
+    fn tls_config(&mut self, _: &HttpCheck) -> Result<TlsConfig, String> {
+        Err("SSL_GET: this build has no TLS (built without the `tls` feature)".into())
     }
 
     /// The number of checks (shared ones once).
@@ -878,9 +971,10 @@ impl CheckExecutor {
                         continue;
                     };
                     info!(
-                        "{} server {} from VS {}",
+                        "{} server {} {} VS {}",
                         if up { "Adding" } else { "Removing" },
                         addr_text(SocketAddr::new(r.ip, r.port)),
+                        if up { "to" } else { "from" },
                         vs_text(vs)
                     );
                     let s = if up { &r.notify_up } else { &r.notify_down };
@@ -1162,7 +1256,17 @@ fn http_probe(h: &HttpCheck, c: &Check, b: &Bind, url: usize) -> Result<Probe, S
             .min(1 << 20)
     });
     let mut d = http::Dialogue::new(u, req, keep, false);
-    let out = d.start();
+    let mut out = d.start();
+    let tls = match &c.tls {
+        None => None,
+        Some(Err(e)) => return Err(e.clone()),
+        Some(Ok(cfg)) => {
+            let mut t = new_tls(cfg, h, c.target.ip())?;
+            // The request waits in the client until the handshake is over.
+            t.write_plain(&std::mem::take(&mut out))?;
+            Some(Box::new(t))
+        }
+    };
     Ok(Probe::Stream {
         fd: probe::connect(Kind::Tcp, c.target, b).map_err(|e| e.to_string())?,
         connected: false,
@@ -1170,8 +1274,42 @@ fn http_probe(h: &HttpCheck, c: &Check, b: &Bind, url: usize) -> Result<Probe, S
         talk: Talk::Http {
             d: Box::new(d),
             url,
+            tls,
         },
     })
+}
+
+#[cfg(feature = "tls")]
+fn new_tls(cfg: &TlsConfig, h: &HttpCheck, ip: std::net::IpAddr) -> Result<Tls, String> {
+    let o = crate::check::tls::Options {
+        sni: h
+            .enable_sni
+            .then(|| h.sni_name.clone().or_else(|| h.virtualhost.clone()))
+            .flatten(),
+        verify: h.verify,
+        ..Default::default()
+    };
+    crate::check::tls::Client::with(cfg, &o, ip)
+}
+
+#[cfg(not(feature = "tls"))]
+fn new_tls(_: &TlsConfig, _: &HttpCheck, _: std::net::IpAddr) -> Result<Tls, String> {
+    Err("SSL_GET: this build has no TLS".into())
+}
+
+/// Writes what `out` holds as far as the socket takes it now.
+fn flush(fd: &OwnedFd, out: &mut Vec<u8>) -> Result<(), String> {
+    while !out.is_empty() {
+        match probe::send(fd, out) {
+            Ok(n) => {
+                out.drain(..n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
 }
 
 /// Moves a probe on after a readiness wake.
@@ -1232,20 +1370,15 @@ fn step(c: &mut Check, now: Instant) -> Next {
                     return Next::Wait;
                 }
                 *connected = true;
-                if matches!(talk, Talk::Connect) {
-                    return Next::Done(Ok(()));
+                match talk {
+                    Talk::Connect => return Next::Done(Ok(())),
+                    // The TLS handshake's first flight.
+                    Talk::Http { tls: Some(t), .. } => out.extend(t.outgoing()),
+                    _ => {}
                 }
             }
-            // Write what is pending.
-            while !out.is_empty() {
-                match probe::send(fd, out) {
-                    Ok(n) => {
-                        out.drain(..n);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Next::Done(Err(e.to_string())),
-                }
+            if let Err(e) = flush(fd, out) {
+                return Next::Done(Err(e));
             }
             let mut buf = [0u8; 4096];
             loop {
@@ -1259,34 +1392,59 @@ fn step(c: &mut Check, now: Instant) -> Next {
                     Talk::Connect => return Next::Done(Ok(())),
                     Talk::Http { d, .. } if n == 0 => crate::check::Step::Done(d.on_eof()),
                     Talk::Smtp(d) if n == 0 => crate::check::Step::Done(d.on_eof()),
+                    Talk::Http {
+                        d, tls: Some(t), ..
+                    } => {
+                        if let Err(e) = t.incoming(&buf[..n]) {
+                            out.extend(t.outgoing());
+                            let _ = flush(fd, out);
+                            return Next::Done(Err(format!("TLS: {e}")));
+                        }
+                        out.extend(t.outgoing());
+                        let plain = t.read_plain();
+                        match d.on_data(&plain) {
+                            crate::check::Step::Read if t.peer_closed() => {
+                                crate::check::Step::Done(d.on_eof())
+                            }
+                            crate::check::Step::Send(b) => match t.write_plain(&b) {
+                                Ok(()) => {
+                                    out.extend(t.outgoing());
+                                    crate::check::Step::Read
+                                }
+                                Err(e) => crate::check::Step::Done(Err(e)),
+                            },
+                            s => s,
+                        }
+                    }
                     Talk::Http { d, .. } => d.on_data(&buf[..n]),
                     Talk::Smtp(d) => d.on_data(&buf[..n]),
                 };
                 match step {
-                    crate::check::Step::Read => {}
+                    crate::check::Step::Read => {
+                        if let Err(e) = flush(fd, out) {
+                            return Next::Done(Err(e));
+                        }
+                    }
                     crate::check::Step::Send(b) => {
                         out.extend_from_slice(&b);
-                        while !out.is_empty() {
-                            match probe::send(fd, out) {
-                                Ok(n) => {
-                                    out.drain(..n);
-                                }
-                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                                Err(e) => return Next::Done(Err(e.to_string())),
-                            }
+                        if let Err(e) = flush(fd, out) {
+                            return Next::Done(Err(e));
                         }
                     }
                     crate::check::Step::Done(Err(e)) => return Next::Done(Err(e)),
                     crate::check::Step::Done(Ok(())) => {
-                        let Talk::Http { d, url } = talk else {
+                        let Talk::Http { d, url, .. } = talk else {
                             return Next::Done(Ok(()));
                         };
                         let CheckerKind::Http(h) = &spec.kind else {
                             return Next::Done(Ok(()));
                         };
                         if let Some(re) = h.urls.get(*url).and_then(|u| u.regex.as_ref())
-                            && let Err(e) = regex_verdict(re, d.body())
+                            && let Err(e) = regex_verdict(
+                                re,
+                                c.regexes.get(*url).and_then(Option::as_ref),
+                                d.body(),
+                            )
                         {
                             return Next::Done(Err(e));
                         }
@@ -1330,8 +1488,33 @@ fn unreach_text(e: &io::Error) -> String {
     }
 }
 
-/// A `url`'s regex over the body kept.
-fn regex_verdict(re: &crate::config::lvs::checker::Regex, body: &[u8]) -> Verdict {
-    let _ = (re, body);
-    Ok(())
+/// A `url`'s regex over the body kept (`regex_no_match` inverts it; the offsets bound where
+/// the match may start).
+fn regex_verdict(
+    re: &crate::config::lvs::checker::Regex,
+    compiled: Option<&Result<crate::check::regex::Regex, String>>,
+    body: &[u8],
+) -> Verdict {
+    let r = match compiled {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return Err(e.clone()),
+        None => return Ok(()),
+    };
+    let min = usize::try_from(re.min_offset).unwrap_or(usize::MAX);
+    let max = re
+        .max_offset
+        .map(|m| usize::try_from(m).unwrap_or(usize::MAX));
+    match (r.find_in(body, min, max).is_some(), re.no_match) {
+        (true, false) | (false, true) => Ok(()),
+        (false, false) => Err(format!("regex {:?} does not match", re.pattern)),
+        (true, true) => Err(format!("regex {:?} matches (regex_no_match)", re.pattern)),
+    }
+}
+
+/// A configuration location for the log.
+fn at_text(at: &At) -> String {
+    match &at.0 {
+        Some(l) => format!("{l:?}"),
+        None => "checker".into(),
+    }
 }

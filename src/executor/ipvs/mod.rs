@@ -303,7 +303,7 @@ impl IpvsExecutor {
         self.counters.changes += ops.len() as u64;
         self.queue_ops(&ops, quiet, false, &BTreeSet::new());
         reconcile::apply(&mut self.kernel, &ops);
-        let _ = (core, now);
+        self.flush(core, now);
     }
 
     fn resolve<K: From<IpvsKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {

@@ -67,6 +67,9 @@ pub(in crate::config::lvs) fn dump(c: &Checker, w: &mut Writer) {
             w.line("http_protocol", &[h.http_protocol.name()]);
             w.opt("virtualhost", &h.virtualhost);
             w.line("enable_sni", &[yes(h.enable_sni)]);
+            if h.verify {
+                w.line("ssl_verify", &[yes(true)]);
+            }
             w.opt("sni_name", &h.sni_name);
             if h.tls_compliant {
                 w.line::<&str>("tls_compliant", &[]);

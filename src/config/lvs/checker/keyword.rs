@@ -192,6 +192,12 @@ pub(super) fn specific_keyword(
                 }
                 true
             }
+            "ssl_verify" => {
+                if let Some(b) = read::opt_bool(d, n) {
+                    h.verify = b;
+                }
+                true
+            }
             "fast_recovery" => {
                 if let Some(b) = read::opt_bool(d, n) {
                     h.fast_recovery = b;

@@ -108,6 +108,10 @@ pub struct HttpCheck {
     pub virtualhost: Option<String>,
     /// `enable_sni [BOOL]`.
     pub enable_sni: bool,
+    /// `ssl_verify [BOOL]` (not keepalived, which checks no certificate): verify the
+    /// server's certificate against the `SSL` block's `ca` and its name (the SNI name, else
+    /// the address).
+    pub verify: bool,
     /// `sni_name NAME` (keepalived 2.3+).
     pub sni_name: Option<String>,
     /// `tls_compliant [BOOL]` (keepalived 2.3+).
@@ -481,6 +485,7 @@ pub(super) fn parse(node: &Node, rs_ip: IpAddr, d: &mut Diagnostics) -> Vec<RawC
             http_protocol: HttpProtocol::V1_0,
             virtualhost: None,
             enable_sni: false,
+            verify: false,
             sni_name: None,
             tls_compliant: false,
             fast_recovery: false,
@@ -642,6 +647,7 @@ fn known_keywords(kind: &CheckerKind, conn: bool) -> Vec<&'static str> {
             "virtualhost",
             "http_protocol",
             "enable_sni",
+            "ssl_verify",
             "sni_name",
             "tls_compliant",
             "fast_recovery",
