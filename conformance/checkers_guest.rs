@@ -247,17 +247,9 @@ fn our_checkers_make_the_same_tables_as_keepalived_s() {
 /// within delay_loop (1 s) plus connect_timeout (1 s), plus 1 s of slack for the emulated guest.
 /// keepalived 2.2.7 takes 0.5 to 1.0 s here.
 ///
-/// Ignored: ours fails it. The checker sees the failure within a second ("TCP_CHECK on service
-/// [10.0.0.2]:80 failed" and "IPVS: removing real server 10.0.0.2:80 ..." in the same second),
-/// but the request reaches the kernel only 2.6 to 3.6 s later ("ipvs: seq 9: removing ...",
-/// then "IPVS: the kernel took 1 change(s) in 2596.6 ms"): `IpvsExecutor::update` queues the
-/// requests and does not flush the client (`let _ = (core, now);`), so they wait for the next
-/// flush, the periodic pass (`lvs_reconcile_interval`, 5 s). Measured: 3.3 s, 4.3 s and 4.4 s
-/// where keepalived took 0.9 s, 0.5 s and 0.8 s. With `self.flush(core, now)` in its place (tried,
-/// not committed) this test passed: 0.85 s, 0.64 s and 0.10 s (keepalived 0.98 s, 1.03 s and
-/// 0.38 s). Remove the `#[ignore]` once `update` flushes.
+/// (A first version of ours failed it: `IpvsExecutor::update` queued the requests without
+/// sending them, so they waited for the periodic pass, 5 s; found here, fixed.)
 #[test]
-#[ignore = "IpvsExecutor::update does not flush: changes wait for the periodic pass"]
 fn our_checkers_change_the_table_as_soon_as_keepalived_does() {
     each_step(TIMED, |r, step| {
         let times = (
