@@ -118,7 +118,8 @@ fn genhash_args(args: &[OsString]) -> Option<Vec<String>> {
 /// `-t`: read and check the configuration, report to stderr or `report`, exit with keepalived's
 /// status. With `-d`, the canonical text of the model goes to stdout.
 fn config_test(opts: &cli::Options, report: Option<&std::path::Path>) -> i32 {
-    let loaded = config::load(&opts.config_file, &load_options(opts));
+    let mut loaded = config::load(&opts.config_file, &load_options(opts));
+    keepalived_rs::executor::check::validate(&loaded.config, &mut loaded.diags);
     let text = loaded.diags.render(&loaded.sources);
     match report {
         Some(file) => {

@@ -1126,6 +1126,39 @@ impl CheckExecutor {
     }
 }
 
+/// What the configuration asks of the checkers that this build or engine cannot do, as
+/// warnings with their location (`-t`): a `regex` outside the engine's syntax, SSL_GET in a
+/// build without TLS. At run time such a check fails with the same reason.
+pub fn validate(cfg: &Config, d: &mut crate::config::Diagnostics) {
+    for vs in &cfg.lvs.virtual_servers {
+        for rs in &vs.real_servers {
+            for c in &rs.checkers {
+                let CheckerKind::Http(h) = &c.kind else {
+                    continue;
+                };
+                let Some(loc) = c.loc.0 else { continue };
+                if h.tls && !cfg!(feature = "tls") {
+                    d.warn(
+                        loc,
+                        "SSL_GET: this build has no TLS (built without the `tls` feature) - \
+                         its checks will fail",
+                    );
+                }
+                for u in &h.urls {
+                    if let Some(r) = &u.regex
+                        && let Err(e) = crate::check::regex::Regex::new(&r.pattern, &r.options)
+                    {
+                        d.warn(
+                            loc,
+                            format!("regex {:?}: {e} - the check will fail", r.pattern),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// What a readiness wake leads to.
 enum Next {
     Wait,
