@@ -822,7 +822,8 @@ fn status_json(p: &Pair) -> String {
 
 /// Quorum over a pool of four (quorum 3, hysteresis 1): lost at two up, back at four; each
 /// script once per transition. Then a reload that changes nothing keeps every state: no
-/// notify, no quorum script, no re-probe from scratch.
+/// notify, no quorum script, no re-probe from scratch. With `omega`, the stop runs the
+/// scripts of the servers in and of the quorum, once.
 #[test]
 fn quorum_and_a_reload_that_keeps_states() {
     if !can_run(&[("socat", "-V")]) {
@@ -845,10 +846,10 @@ fn quorum_and_a_reload_that_keeps_states() {
         );
     }
     let conf = format!(
-        "{GLOBAL}virtual_server {LB} 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    quorum 3\n    hysteresis 1\n    quorum_up \"/bin/sh -c 'echo quorum_up >> {ev}'\"\n    quorum_down \"/bin/sh -c 'echo quorum_down >> {ev}'\"\n{servers}}}\n",
+        "{GLOBAL}virtual_server {LB} 80 {{\n    delay_loop 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    quorum 3\n    hysteresis 1\n    omega\n    quorum_up \"/bin/sh -c 'echo quorum_up >> {ev}'\"\n    quorum_down \"/bin/sh -c 'echo quorum_down >> {ev}'\"\n{servers}}}\n",
         ev = ev.display()
     );
-    let d = p.daemon(&conf);
+    let mut d = p.daemon(&conf);
     let limit = Duration::from_secs(15);
     assert!(
         p.wait_event("quorum_up", 1, limit).is_some(),
@@ -909,4 +910,32 @@ fn quorum_and_a_reload_that_keeps_states() {
         "a reload changed nothing: no script ran\n{}",
         d.log()
     );
+    // `omega`: at stop the servers in run notify_down and the held quorum quorum_down, once
+    // (keepalived #1774: not always).
+    d.signal(libc::SIGTERM);
+    assert!(
+        d.wait_exit(limit).is_some_and(|s| s.success()),
+        "{}",
+        d.log()
+    );
+    for (line, n) in [
+        ("down rs2", 2),
+        ("down rs3", 2),
+        ("down rs4", 2),
+        ("quorum_down", 2),
+    ] {
+        assert!(
+            p.wait_event(line, n, limit).is_some(),
+            "{line}: {:?}",
+            p.events()
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        p.count("down rs5"),
+        1,
+        "rs5 was down already: {:?}",
+        p.events()
+    );
+    assert_eq!(p.count("quorum_down"), 2, "{:?}", p.events());
 }

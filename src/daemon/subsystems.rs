@@ -353,14 +353,14 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Routed<K> 
         core: &mut Core<K>,
         now: Instant,
         k: ipvs_exec::IpvsKey,
-        _id: ChildId,
+        id: ChildId,
         end: ChildEnd,
     ) -> bool {
         let ipvs_exec::IpvsKey::Check(ck) = k else {
             return false;
         };
         if let Some(c) = &mut self.checks {
-            c.on_child(core, now, ck, end);
+            c.on_child(core, now, ck, id, end);
         }
         self.follow_checks(core, now);
         true
@@ -462,6 +462,9 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<
     fn clear_counters(&mut self) {
         if let Some(x) = &mut self.run {
             x.counters = ipvs_exec::Counters::default();
+        }
+        if let Some(c) = &mut self.checks {
+            c.lateness = check_exec::dump::Lateness::default();
         }
     }
 

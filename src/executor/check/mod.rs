@@ -153,7 +153,8 @@ pub struct CheckExecutor {
     checks: Vec<Check>,
     pools: Vec<Pool>,
     lvs: Rc<Lvs>,
-    by_identity: HashMap<String, usize>,
+    /// The checks by the hash of their identity (equal identities compared in full).
+    by_identity: HashMap<u64, Vec<u32>>,
     /// Virtual servers whose pool changed since [`CheckExecutor::take_changed`].
     changed: BTreeSet<usize>,
     settings: Settings,
@@ -290,8 +291,7 @@ impl CheckExecutor {
         // Adopt the state of checks that stayed.
         if let Some(o) = &old {
             for c in &mut x.checks {
-                let id = identity(&c.spec, c.target);
-                if let Some(oc) = o.by_identity.get(&id).and_then(|&i| o.checks.get(i)) {
+                if let Some(oc) = o.find(&c.spec, c.target).and_then(|i| o.checks.get(i)) {
                     c.m.adopt(&oc.m);
                     c.m.abort(now);
                 }
@@ -534,8 +534,7 @@ impl CheckExecutor {
             conn.and_then(|o| o.connect_ip).unwrap_or(rs.ip),
             conn.and_then(|o| o.connect_port).unwrap_or(rs.port),
         );
-        let id = identity(c, target);
-        if let Some(&i) = self.by_identity.get(&id) {
+        if let Some(i) = self.find(c, target) {
             if let Some(ch) = self.checks.get_mut(i) {
                 ch.members.push((v, r));
             }
@@ -585,7 +584,10 @@ impl CheckExecutor {
             CheckerKind::Http(h) if h.tls => Some(self.tls_config(h)),
             _ => None,
         };
-        self.by_identity.insert(id, self.checks.len());
+        self.by_identity
+            .entry(identity(c, target))
+            .or_default()
+            .push(self.checks.len() as u32);
         self.checks.push(Check {
             spec: Rc::new(c.clone()),
             target,
@@ -627,6 +629,20 @@ impl CheckExecutor {
     #[cfg(not(feature = "tls"))]
     fn tls_config(&mut self, _: &HttpCheck) -> Result<TlsConfig, String> {
         Err("SSL_GET: this build has no TLS (built without the `tls` feature)".into())
+    }
+
+    /// The check of this identity: the same checker (locations aside: they compare equal) and
+    /// target.
+    fn find(&self, c: &Checker, target: SocketAddr) -> Option<usize> {
+        self.by_identity
+            .get(&identity(c, target))?
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| {
+                self.checks
+                    .get(i)
+                    .is_some_and(|k| k.target == target && *k.spec == *c)
+            })
     }
 
     /// The number of checks (shared ones once).
@@ -849,6 +865,7 @@ impl CheckExecutor {
         core: &mut Core<K>,
         now: Instant,
         key: CheckKey,
+        id: ChildId,
         end: ChildEnd,
     ) {
         let CheckKey::Child { i, epoch } = key else {
@@ -861,6 +878,11 @@ impl CheckExecutor {
         let Some(c) = self.checks.get_mut(i) else {
             return;
         };
+        // Only the script of the probe running now (one given up on at the backstop may end
+        // later).
+        if !matches!(&c.probe, Some(Probe::Child(run)) if *run == id) {
+            return;
+        }
         let dynamic = matches!(&c.spec.kind, CheckerKind::Misc(m) if m.dynamic);
         let (v, weight) = match end {
             ChildEnd::TimedOut(_) => (Err("timed out".to_string()), None),
@@ -1167,14 +1189,30 @@ enum Next {
     Done(Verdict),
 }
 
-/// The identity of a check: what it is and where it goes, without where it was written.
-fn identity(c: &Checker, target: SocketAddr) -> String {
-    let mut c = c.clone();
-    c.loc = At(None);
-    if let CheckerKind::Misc(m) = &mut c.kind {
-        m.path_loc = At(None);
+/// The hash of a check's identity: what it is and where it goes, without where it was
+/// written (a location is in the `Debug` text but not in the comparison).
+fn identity(c: &Checker, target: SocketAddr) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    target.hash(&mut h);
+    match &c.kind {
+        CheckerKind::Misc(m) => (&m.path, m.timeout, m.dynamic, &m.user, &m.group).hash(&mut h),
+        k => format!("{k:?}").hash(&mut h),
     }
-    format!("{target}|{c:?}")
+    format!(
+        "{:?}|{}|{}|{:?}|{:?}|{:?}|{}|{:?}|{}",
+        c.conn,
+        c.alpha,
+        c.retry,
+        c.delay_before_retry,
+        c.warmup,
+        c.delay_loop,
+        c.log_all_failures,
+        c.rise,
+        c.fast_reprobe
+    )
+    .hash(&mut h);
+    h.finish()
 }
 
 fn kind_name(k: &CheckerKind) -> &'static str {
