@@ -94,6 +94,15 @@ impl Pair {
                 &["ip", "addr", "add", &(srv_ip(k) + "/24"), "dev", &b],
             );
         }
+        // IPv6: fd88::1 in `lb`, fd88::2 .. fd88::9 in `srv` (no duplicate detection).
+        ns_exec(
+            &lb.0,
+            &["ip", "addr", "add", "fd88::1/64", "dev", &a, "nodad"],
+        );
+        for k in 2..=9u8 {
+            let addr = format!("fd88::{k}/64");
+            ns_exec(&srv.0, &["ip", "addr", "add", &addr, "dev", &b, "nodad"]);
+        }
         let p = Pair {
             lb,
             srv,
@@ -524,6 +533,62 @@ fn ssl_get_with_sni_down_and_back() {
         d.log()
     );
     assert_eq!(p.count("down ssl"), 1, "{:?}", p.events());
+}
+
+/// IPv6 throughout: TCP_CHECK (listener gone and back), PING_CHECK (ICMPv6 echo dropped by
+/// nftables and let through again), HTTP_GET from `bindto fd88::1` to nginx on [fd88::4]:80
+/// (and from `bindto fd88::99`, which `lb` does not have: down), UDP_CHECK to a closed port
+/// (ICMPv6 port unreachable).
+#[test]
+fn ipv6_tcp_ping_http_udp() {
+    if !can_run(&[("socat", "-V"), ("nginx", "-v"), ("nft", "--version")]) {
+        return;
+    }
+    let p = Pair::new("ck6");
+    let listen = "TCP6-LISTEN:8001,bind=[fd88::2],fork,reuseaddr";
+    let tcp = p.serve(&["socat", listen, "SYSTEM:true"]);
+    assert!(p.listening("tcp", "[fd88::2]", 8001), "socat over IPv6");
+    nginx(&p, "[fd88::4]");
+    let conf = format!(
+        "{GLOBAL}{}{}{}{}{}",
+        one(&p, 80, "fd88::2", 8001, "tcp6", "        TCP_CHECK {\n            connect_timeout 1\n            retry 0\n        }"),
+        one(&p, 81, "fd88::3", 81, "ping6", "        PING_CHECK {\n            connect_timeout 1\n            retry 0\n        }"),
+        one(&p, 82, "fd88::4", 80, "http6", "        HTTP_GET {\n            url {\n                path /health\n            }\n            bindto fd88::1\n            connect_timeout 1\n            retry 0\n        }"),
+        one(&p, 83, "fd88::5", 9999, "udp6", "        UDP_CHECK {\n            connect_timeout 1\n            retry 0\n        }"),
+        one(&p, 84, "fd88::4", 80, "bind6", "        HTTP_GET {\n            url {\n                path /health\n            }\n            bindto fd88::99\n            connect_timeout 1\n            retry 0\n        }"),
+    )
+    .replace(&format!("virtual_server {LB} "), "virtual_server fd88::1 ");
+    let d = p.start(&conf, 5);
+    let limit = Duration::from_secs(15);
+    // `bindto` is applied: an address `lb` does not have cannot be the source.
+    for n in ["udp6", "bind6"] {
+        let line = format!("down {n}");
+        assert!(
+            p.wait_event(&line, 1, limit).is_some(),
+            "{:?}\n{}",
+            p.events(),
+            d.log()
+        );
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+    for n in ["tcp6", "ping6", "http6"] {
+        assert_eq!(
+            p.count(&format!("down {n}")),
+            0,
+            "{n} is up: {:?}\n{}",
+            p.events(),
+            d.log()
+        );
+    }
+    common::send(tcp, libc::SIGKILL);
+    down_and_back(&p, "tcp6", limit, || {
+        p.serve(&["socat", listen, "SYSTEM:true"]);
+    });
+    p.nft("table inet krs6 {\n chain input {\n  type filter hook input priority 0;\n  icmpv6 type echo-request drop\n }\n}\n");
+    down_and_back(&p, "ping6", limit, || {
+        ns_exec(&p.srv.0, &["nft", "delete", "table", "inet", "krs6"]);
+    });
+    assert_eq!(p.count("down http6"), 0, "{:?}\n{}", p.events(), d.log());
 }
 
 /// RFC 1321 MD5 of `data`, by the system's md5sum (an independent implementation).
