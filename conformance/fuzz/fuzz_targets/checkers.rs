@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     let [which, split, rest @ ..] = data else {
         return;
     };
-    let split = usize::from(*split);
+    let (id, split) = (u16::from(*split), usize::from(*split));
     match which % 5 {
         0 => {
             let url = Url {
@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = d.on_eof();
         }
         2 => {
-            let _ = dns::judge(u16::from(*split), rest);
+            let _ = dns::judge(id, rest);
         }
         3 => {
             let check = UdpCheck {
