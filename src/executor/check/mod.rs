@@ -122,6 +122,9 @@ impl Tls {
     fn peer_closed(&self) -> bool {
         match *self {}
     }
+    fn close(&mut self) {
+        match *self {}
+    }
 }
 
 /// One check: see the module doc.
@@ -1504,12 +1507,20 @@ fn step(c: &mut Check, now: Instant) -> Next {
                     }
                     crate::check::Step::Done(Err(e)) => return Next::Done(Err(e)),
                     crate::check::Step::Done(Ok(())) => {
-                        let Talk::Http { d, url, .. } = talk else {
+                        let Talk::Http { d, url, tls } = talk else {
                             return Next::Done(Ok(()));
                         };
                         let CheckerKind::Http(h) = &spec.kind else {
                             return Next::Done(Ok(()));
                         };
+                        // `tls_compliant`: a close_notify before the connection closes.
+                        if let Some(t) = tls
+                            && h.tls_compliant
+                        {
+                            t.close();
+                            out.extend(t.outgoing());
+                            let _ = flush(fd, out);
+                        }
                         if let Some(re) = h.urls.get(*url).and_then(|u| u.regex.as_ref())
                             && let Err(e) = regex_verdict(
                                 re,
