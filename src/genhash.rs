@@ -3,8 +3,13 @@
 //! request, one `mio` poll with a total deadline.
 //!
 //! Options are keepalived's (`check_genhash.c`): `-s ADDRESS -p PORT -u URL`, `-V VHOST`,
-//! `-P 1.0|1.0c|1.1`, `-t SECONDS`, `-m FWMARK`, `-v`, `-S`/`-I` (SSL, not in this build),
-//! `-H md5`, `-h`; long forms and getopt's clustering, attached values and unique prefixes.
+//! `-P 1.0|1.0c|1.1`, `-t SECONDS`, `-m FWMARK`, `-v`, `-S`, `-I`, `-H md5`, `-h`; long forms
+//! and getopt's clustering, attached values and unique prefixes.
+//!
+//! `-S` (feature `tls`): the request and the response go through TLS ([`crate::check::tls`],
+//! pumped as the checker's SSL_GET does); as keepalived, no certificate is verified, and `-I`
+//! sends the `-V` virtualhost as SNI (no SNI without `-V`, or when it is an address). A build
+//! without `tls` prints [`NO_SSL`] and exits with [`EXIT_FAILED`].
 //!
 //! Output as keepalived 2.2.7: the digest in lower-case hex on one line; with `-v`, the header
 //! block and the body as hex dumps, the digest dumped, the digest again and the response time.
@@ -41,6 +46,9 @@ pub const EXIT_USAGE: i32 = 1;
 /// Exit status: the url could not be fetched (keepalived exits 0).
 pub const EXIT_FAILED: i32 = 2;
 
+/// What `-S` prints in a build without the `tls` feature.
+pub const NO_SSL: &str = "SSL is not available in this build";
+
 /// What genhash is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -74,7 +82,7 @@ Commands:
 
 Options:
 Either long or short options are allowed.
-   --use-ssl         -S       Use SSL connection to remote server (not in this build).
+   --use-ssl         -S       Use SSL connection to remote server{}.
    --use-sni         -I       Use SNI during SSL handshake (uses virtualhost setting; see -V).
    --server          -s       Use the specified remote server address.
    --port            -p       Use the specified remote server port.
@@ -89,6 +97,11 @@ Either long or short options are allowed.
    --timeout         -t       Timeout in seconds (default {}).
 Exit status: 0 digest printed, 1 usage error, 2 fetch failed.
 ",
+        if cfg!(feature = "tls") {
+            ""
+        } else {
+            " (not in this build)"
+        },
         DEFAULT_TIMEOUT.as_secs()
     )
 }
@@ -286,7 +299,10 @@ pub fn fetch(o: &Options) -> Result<Fetched, String> {
     let request = http::request(&o.url, o.vhost.as_deref(), to, o.proto);
     let keep = if o.verbose { VERBOSE_BODY } else { 0 };
     let mut dialogue = Dialogue::new(&url, request, keep, true);
-    let mut out = dialogue.start();
+    let mut layer = Layer::new(o)?;
+    // With TLS the request waits in the client until the handshake is over; `out` is then
+    // the ClientHello.
+    let mut out = layer.send(&dialogue.start())?;
 
     let bind = probe::Bind {
         mark: o.fwmark,
@@ -329,27 +345,31 @@ pub fn fetch(o: &Options) -> Result<Fetched, String> {
             }
             connected = true;
         }
-        // Edge-triggered: write and read until the socket would block.
-        while !out.is_empty() {
-            match probe::send(&sock, &out) {
-                Ok(n) => drop(out.drain(..n.min(out.len()))),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("cannot send the request: {e}")),
-            }
-        }
+        // Edge-triggered: write and read until the socket would block; what a read makes us
+        // say (a TLS handshake's next flight) is written at once.
+        flush(&sock, &mut out)?;
         loop {
             match probe::recv(&sock, &mut buf) {
                 Ok(0) => break 'exchange dialogue.on_eof(),
                 Ok(n) => {
-                    let data = buf.get(..n).unwrap_or_default();
+                    let data = layer.receive(buf.get(..n).unwrap_or_default());
+                    out.extend(layer.outgoing());
+                    let data = match data {
+                        Ok(d) => d,
+                        Err(e) => {
+                            let _ = flush(&sock, &mut out);
+                            return Err(e);
+                        }
+                    };
                     let room = (HEAD_MAX + 4).saturating_sub(head.len()).min(data.len());
                     head.extend_from_slice(data.get(..room).unwrap_or_default());
-                    match dialogue.on_data(data) {
+                    match dialogue.on_data(&data) {
                         Step::Done(v) => break 'exchange v,
-                        Step::Send(b) => out.extend_from_slice(&b),
+                        Step::Send(b) => out.extend(layer.send(&b)?),
+                        Step::Read if layer.closed() => break 'exchange dialogue.on_eof(),
                         Step::Read => {}
                     }
+                    flush(&sock, &mut out)?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -367,6 +387,94 @@ pub fn fetch(o: &Options) -> Result<Fetched, String> {
         body_len: dialogue.body_len(),
         elapsed: start.elapsed(),
     })
+}
+
+/// Writes what `out` holds until the socket would block (the rest waits for writable).
+fn flush(sock: &impl AsRawFd, out: &mut Vec<u8>) -> Result<(), String> {
+    while !out.is_empty() {
+        match probe::send(sock, out) {
+            Ok(n) => drop(out.drain(..n.min(out.len()))),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("cannot send the request: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// What lies between the socket and the HTTP dialogue: nothing, or a TLS client (`-S`).
+enum Layer {
+    Plain,
+    #[cfg(feature = "tls")]
+    Tls(Box<crate::check::tls::Client>),
+}
+
+impl Layer {
+    #[cfg(feature = "tls")]
+    fn new(o: &Options) -> Result<Layer, String> {
+        use crate::check::tls;
+        if !o.ssl {
+            return Ok(Layer::Plain);
+        }
+        // keepalived: SNI is the virtualhost, with -I only (rustls never sends an address).
+        let t = tls::Options {
+            sni: o.vhost.clone().filter(|_| o.sni),
+            ..Default::default()
+        };
+        let c = tls::Client::new(&t, o.server).map_err(|e| format!("TLS: {e}"))?;
+        Ok(Layer::Tls(Box::new(c)))
+    }
+
+    #[cfg(not(feature = "tls"))]
+    fn new(o: &Options) -> Result<Layer, String> {
+        if o.ssl {
+            return Err(NO_SSL.to_string());
+        }
+        Ok(Layer::Plain)
+    }
+
+    /// What to write for the dialogue's `plain` bytes.
+    fn send(&mut self, plain: &[u8]) -> Result<Vec<u8>, String> {
+        match self {
+            Layer::Plain => Ok(plain.to_vec()),
+            #[cfg(feature = "tls")]
+            Layer::Tls(t) => {
+                t.write_plain(plain).map_err(|e| format!("TLS: {e}"))?;
+                Ok(t.outgoing())
+            }
+        }
+    }
+
+    /// The dialogue's bytes in what the socket gave. After it, on an error too (a TLS
+    /// alert), [`Layer::outgoing`] holds what to answer.
+    fn receive(&mut self, wire: &[u8]) -> Result<Vec<u8>, String> {
+        match self {
+            Layer::Plain => Ok(wire.to_vec()),
+            #[cfg(feature = "tls")]
+            Layer::Tls(t) => {
+                t.incoming(wire).map_err(|e| format!("TLS: {e}"))?;
+                Ok(t.read_plain())
+            }
+        }
+    }
+
+    /// What the layer itself has to write (a TLS handshake's next flight, an alert).
+    fn outgoing(&mut self) -> Vec<u8> {
+        match self {
+            Layer::Plain => Vec::new(),
+            #[cfg(feature = "tls")]
+            Layer::Tls(t) => t.outgoing(),
+        }
+    }
+
+    /// No more bytes will come (the TLS peer's close_notify).
+    fn closed(&self) -> bool {
+        match self {
+            Layer::Plain => false,
+            #[cfg(feature = "tls")]
+            Layer::Tls(t) => t.peer_closed(),
+        }
+    }
 }
 
 /// The length of the header block at the start of `raw` (through its empty line).
@@ -461,8 +569,8 @@ pub fn run(args: &[String]) -> i32 {
             return EXIT_USAGE;
         }
     };
-    if o.ssl {
-        print_err("SSL is not available in this build\n");
+    if o.ssl && !cfg!(feature = "tls") {
+        print_err(&format!("{NO_SSL}\n"));
         return EXIT_FAILED;
     }
     match fetch(&o) {

@@ -203,9 +203,11 @@ fn fetch_content_length() {
     );
 }
 
-#[test]
-fn fetch_chunked_large_with_vhost_and_1_1() {
-    // 100000 bytes: (i*7 + i/251) mod 256; `md5sum` of them gives this.
+/// `md5sum` of [`big_chunked`]'s body.
+const BIG_MD5: &str = "d4daff469aac4cf8a8f2c0e812ced852";
+
+/// A body of 100000 bytes, (i*7 + i/251) mod 256, and an HTTP/1.1 response sending it chunked.
+fn big_chunked() -> (Vec<u8>, Vec<u8>) {
     let body: Vec<u8> = (0..100_000u32)
         .map(|i| ((i * 7 + i / 251) % 256) as u8)
         .collect();
@@ -216,16 +218,20 @@ fn fetch_chunked_large_with_vhost_and_1_1() {
             b"\r\n".to_vec(),
         ]
     });
-    let resp: Vec<u8> =
-        std::iter::once(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec())
-            .chain(framed)
-            .chain([b"0\r\n\r\n".to_vec()])
-            .flatten()
-            .collect();
-    let (port, h) = serve(resp, true);
+    let resp = std::iter::once(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec())
+        .chain(framed)
+        .chain([b"0\r\n\r\n".to_vec()])
+        .flatten()
+        .collect();
+    (body, resp)
+}
+
+#[test]
+fn fetch_chunked_large_with_vhost_and_1_1() {
+    let (port, h) = serve(big_chunked().1, true);
     let o = opts(port, "-P 1.1 -V www.example.com -v");
     let f = fetch(&o).unwrap();
-    assert_eq!(md5::hex(&f.digest), "d4daff469aac4cf8a8f2c0e812ced852");
+    assert_eq!(md5::hex(&f.digest), BIG_MD5);
     assert_eq!(f.body_len, 100_000);
     assert_eq!(f.body.len(), VERBOSE_BODY);
     assert_eq!(
@@ -317,4 +323,169 @@ fn run_exit_statuses() {
         run(&words(&format!("-s 127.0.0.1 -p {port} -u /"))),
         EXIT_FAILED
     );
+}
+
+#[cfg(not(feature = "tls"))]
+#[test]
+fn no_ssl_in_this_build() {
+    assert_eq!(fetch(&opts(1, "-S")).unwrap_err(), NO_SSL);
+    assert!(usage("x").contains("remote server (not in this build).\n"));
+}
+
+#[cfg(feature = "tls")]
+mod tls {
+    use std::sync::Arc;
+
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use rustls::{ServerConfig, ServerConnection, StreamOwned, SupportedProtocolVersion, version};
+
+    use super::*;
+
+    const CERT: &[u8] = include_bytes!("../check/testdata/server.pem");
+    const KEY: &[u8] = include_bytes!("../check/testdata/server.key");
+
+    /// What the TLS server saw: the request and the SNI name.
+    type Seen = (Vec<u8>, Option<String>);
+
+    /// A TLS server for one connection: reads the request head, writes `response` in pieces,
+    /// sends close_notify and (unless `hold`) closes, else waits for the client to go.
+    fn serve_tls(
+        v: &'static SupportedProtocolVersion,
+        response: Vec<u8>,
+        hold: bool,
+    ) -> (u16, JoinHandle<Seen>) {
+        let provider = Arc::new(rustls_rustcrypto::provider());
+        let cfg = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[v])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from_pem_slice(CERT).unwrap()],
+                PrivateKeyDer::from_pem_slice(KEY).unwrap(),
+            )
+            .unwrap();
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let h = std::thread::spawn(move || {
+            let (sock, _) = l.accept().unwrap();
+            let conn = ServerConnection::new(Arc::new(cfg)).unwrap();
+            let mut s = StreamOwned::new(conn, sock);
+            let mut req = Vec::new();
+            let mut b = [0u8; 512];
+            while !req.ends_with(b"\r\n\r\n") {
+                match s.read(&mut b) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&b[..n]),
+                }
+            }
+            let sni = s.conn.server_name().map(str::to_string);
+            for piece in response.chunks(1000) {
+                if s.write_all(piece).is_err() {
+                    break;
+                }
+            }
+            s.conn.send_close_notify();
+            let _ = s.flush();
+            if hold {
+                let _ = s.sock.read(&mut b);
+            }
+            (req, sni)
+        });
+        (port, h)
+    }
+
+    #[test]
+    fn fetch_over_tls13() {
+        let (port, h) = serve_tls(
+            &version::TLS13,
+            b"HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n".to_vec(),
+            true,
+        );
+        // -I without -V: no SNI (keepalived's genhash).
+        let o = opts(port, "-S -I");
+        let f = fetch(&o).unwrap();
+        assert_eq!(md5::hex(&f.digest), HELLO_MD5);
+        assert_eq!(report(&o, &f), format!("{HELLO_MD5}\n"));
+        let (req, sni) = h.join().unwrap();
+        assert_eq!(
+            req,
+            format!(
+                "GET /index.html HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\n\
+                 Host: 127.0.0.1:{port}\r\n\r\n"
+            )
+            .as_bytes()
+        );
+        assert_eq!(sni, None);
+    }
+
+    #[test]
+    fn fetch_over_tls12_with_sni_chunked_verbose() {
+        let (body, resp) = big_chunked();
+        let (port, h) = serve_tls(&version::TLS12, resp, true);
+        let o = opts(port, "--use-ssl --use-sni -V www.example.com -P 1.1 -v");
+        let f = fetch(&o).unwrap();
+        let mut m = md5::Md5::new();
+        m.update(&body);
+        let want = md5::hex(&m.finish());
+        assert_eq!(md5::hex(&f.digest), want);
+        assert_eq!(want, BIG_MD5);
+        assert_eq!(
+            f.head,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        assert_eq!((f.body_len, f.body.len()), (100_000, VERBOSE_BODY));
+        assert!(report(&o, &f).contains(&format!(
+            "[ HTML hash final resulting ]-----------------------\n{want}\n\n"
+        )));
+        let (req, sni) = h.join().unwrap();
+        assert_eq!(sni.as_deref(), Some("www.example.com"));
+        assert!(req.ends_with(b"Host: www.example.com\r\n\r\n"));
+    }
+
+    #[test]
+    fn close_notify_ends_a_body_without_length() {
+        // The server's close_notify ends the body though the TCP connection stays open.
+        let (port, h) = serve_tls(
+            &version::TLS13,
+            b"HTTP/1.0 404 Not Found\r\n\r\nhello world\n".to_vec(),
+            true,
+        );
+        // -V alone sends no SNI.
+        let f = fetch(&opts(port, "-S -V www.example.com -t 5")).unwrap();
+        assert_eq!(md5::hex(&f.digest), HELLO_MD5);
+        assert_eq!(h.join().unwrap().1, None);
+    }
+
+    #[test]
+    fn tls_failures() {
+        // A plain HTTP server answers the ClientHello.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let h = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut b = [0u8; 512];
+            let _ = s.read(&mut b);
+            let _ = s.write_all(b"HTTP/1.0 200 OK\r\n\r\nhello world\n");
+        });
+        let e = fetch(&opts(port, "-S -t 5")).unwrap_err();
+        assert!(e.starts_with("TLS: "), "{e}");
+        h.join().unwrap();
+
+        // An SNI name rustls refuses.
+        let e = fetch(&opts(1, "-S -I -V www.example.com:80")).unwrap_err();
+        assert!(e.starts_with("TLS: SNI \"www.example.com:80\""), "{e}");
+    }
+
+    #[test]
+    fn run_with_ssl() {
+        let (port, h) = serve_tls(
+            &version::TLS13,
+            b"HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n".to_vec(),
+            false,
+        );
+        assert_eq!(run(&words(&format!("-S -s 127.0.0.1 -p {port} -u /"))), 0);
+        h.join().unwrap();
+        assert!(usage("x").contains("remote server.\n"));
+    }
 }
