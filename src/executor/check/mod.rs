@@ -280,6 +280,13 @@ impl CheckExecutor {
                 .start(core, K::from(CheckKey::Script));
         }
         let lvs = Rc::clone(&cfg.lvs);
+        let n: usize = lvs
+            .virtual_servers
+            .iter()
+            .flat_map(|vs| &vs.real_servers)
+            .map(|rs| rs.checkers.len())
+            .sum();
+        x.checks.reserve_exact(n);
         for (v, vs) in lvs.virtual_servers.iter().enumerate() {
             for (r, rs) in vs.real_servers.iter().enumerate() {
                 for c in &rs.checkers {
