@@ -1,5 +1,5 @@
 # Runs inside the IPVS guest for conformance/bench/checkers.rs (which embeds it):
-#   bash checkers-guest.sh SETTLE WINDOW NCHECKS
+#   bash checkers-guest.sh SETTLE WINDOW
 # Both daemons in one boot, one after the other, against the same servers (the benchmark binary
 # itself, `./checkers-bench --serve`: a TCP listener on port 9000 that accepts and closes, an HTTP
 # responder on port 80), with their configurations in the guest's RAM: ours (`rs.conf`, the static
@@ -12,7 +12,7 @@
 # check removes its own).
 # Prints `@key value` lines for the host.
 set -u
-settle=$1 window=$2 nchecks=$3
+settle=$1 window=$2
 ip link set lo up
 ip route add local 10.77.0.0/16 dev lo
 ip route add local 10.78.0.0/16 dev lo
@@ -84,7 +84,10 @@ for impl in rs ka; do
         pid=$(cat /run/d.pid)
         rm -f /tmp/keepalived.stats
         kill -USR2 "$pid"
-        sleep 0.5
+        for _ in $(seq 50); do
+            [ -f /tmp/keepalived.stats ] && break
+            sleep 0.1
+        done
         grep -E 'Checks:|Probes:|lateness' /tmp/keepalived.stats | sed 's/^ */@rs_stats /'
     fi
     kill -TERM $(daemon_pids)
