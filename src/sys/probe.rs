@@ -143,3 +143,13 @@ pub fn has_peer(fd: RawFd) -> bool {
     };
     r == 0
 }
+
+/// Makes the socket's close send a reset and free it at once (`SO_LINGER` on, 0 s): no FIN
+/// exchange, no TIME_WAIT.
+pub fn reset_on_close(fd: RawFd) -> io::Result<()> {
+    let l = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_LINGER, &l)
+}

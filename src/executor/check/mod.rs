@@ -944,6 +944,14 @@ impl CheckExecutor {
         let Some(c) = self.checks.get_mut(i) else {
             return;
         };
+        // A TCP_CHECK, or a dialogue cut short, ends with a reset: no FIN exchange and no
+        // TIME_WAIT socket left on the balancer for 60 s (at 10,000 checks a second that would
+        // be 600,000 of them; keepalived closes normally). A finished dialogue closes normally.
+        if let Some(Probe::Stream { fd, talk, .. }) = &c.probe
+            && (matches!(talk, Talk::Connect) || v.is_err())
+        {
+            let _ = probe::reset_on_close(fd.as_raw_fd());
+        }
         c.probe = None;
         let was_up = c.m.is_up();
         let change = c.m.finish(now, &v);
@@ -1561,7 +1569,6 @@ fn step(c: &mut Check, now: Instant) -> Next {
         }
     }
 }
-
 
 fn unreach_text(e: &io::Error) -> String {
     match e.raw_os_error() {
