@@ -415,7 +415,7 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<
                 name, up, checker, ..
             } if *checker => {
                 if let Some(c) = &mut self.checks {
-                    c.bfd_changed(core, now, name, *up);
+                    c.bfd_changed(core, name, *up);
                 }
                 self.follow_checks(core, now);
             }

@@ -192,13 +192,6 @@ struct FileWatch {
     given: i64,
 }
 
-fn secs(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64())
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string()
-}
-
 /// A virtual server as keepalived names it in its log.
 fn vs_text(vs: &VirtualServer) -> String {
     match &vs.target {
@@ -370,7 +363,7 @@ impl CheckExecutor {
         for (v, ch) in quorum_changes {
             x.act(core, v, &[ch]);
         }
-        x.watch_files(cfg, core, now);
+        x.watch_files(cfg, core);
         for i in 0..x.checks.len() {
             x.arm(core, i);
         }
@@ -378,12 +371,7 @@ impl CheckExecutor {
     }
 
     /// FILE_CHECK: watches each file's directory and takes its value now.
-    fn watch_files<K: From<CheckKey> + Copy>(
-        &mut self,
-        cfg: &Config,
-        core: &mut Core<K>,
-        now: Instant,
-    ) {
+    fn watch_files<K: From<CheckKey> + Copy>(&mut self, cfg: &Config, core: &mut Core<K>) {
         for i in 0..self.checks.len() {
             let CheckerKind::File(f) = &self.checks[i].spec.kind else {
                 continue;
@@ -450,12 +438,12 @@ impl CheckExecutor {
                 given: 0,
             });
             let n = self.files.len() - 1;
-            self.read_file(core, now, n);
+            self.read_file(core, n);
         }
     }
 
     /// Reads FILE_CHECK `n`'s file and applies its value (a missing file reads 0).
-    fn read_file<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant, n: usize) {
+    fn read_file<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, n: usize) {
         let Some(fw) = self.files.get(n) else {
             return;
         };
@@ -498,11 +486,10 @@ impl CheckExecutor {
             }
             self.act(core, v, &out);
         }
-        let _ = now;
     }
 
     /// The FILE_CHECKs' directories changed.
-    pub fn on_files<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>, now: Instant) {
+    pub fn on_files<K: From<CheckKey> + Copy>(&mut self, core: &mut Core<K>) {
         let mut buf = [0u8; 4096];
         let mut touched: BTreeSet<usize> = BTreeSet::new();
         loop {
@@ -526,7 +513,7 @@ impl CheckExecutor {
             }
         }
         for k in touched {
-            self.read_file(core, now, k);
+            self.read_file(core, k);
         }
     }
 
@@ -619,14 +606,10 @@ impl CheckExecutor {
         let ssl = self.lvs.ssl.as_ref();
         let file = |f: Option<&String>| f.map(std::path::PathBuf::from);
         let o = crate::check::tls::Options {
-            sni: h
-                .enable_sni
-                .then(|| h.sni_name.clone().or_else(|| h.virtualhost.clone()))
-                .flatten(),
-            verify: h.verify,
             ca: file(ssl.and_then(|s| s.ca.as_ref())),
             cert: file(ssl.and_then(|s| s.certificate.as_ref())),
             key: file(ssl.and_then(|s| s.key.as_ref())),
+            ..tls_options(h)
         };
         self.tls_configs
             .entry(o)
@@ -639,6 +622,18 @@ impl CheckExecutor {
     #[cfg(not(feature = "tls"))]
     fn tls_config(&mut self, _: &HttpCheck) -> Result<TlsConfig, String> {
         Err("SSL_GET: this build has no TLS (built without the `tls` feature)".into())
+    }
+
+    /// The check a wake of this configuration's is for (`None`: a wake of a configuration a
+    /// reload replaced, or not a check's).
+    fn current(&self, key: CheckKey) -> Option<usize> {
+        let (CheckKey::Timer { i, epoch }
+        | CheckKey::Io { i, epoch }
+        | CheckKey::Child { i, epoch }) = key
+        else {
+            return None;
+        };
+        (epoch == self.epoch).then_some(i as usize)
     }
 
     /// The check of this identity: the same checker (locations aside: they compare equal) and
@@ -711,13 +706,9 @@ impl CheckExecutor {
         key: CheckKey,
         deadline: Instant,
     ) {
-        let CheckKey::Timer { i, epoch } = key else {
+        let Some(i) = self.current(key) else {
             return;
         };
-        let i = i as usize;
-        if epoch != self.epoch {
-            return;
-        }
         let Some(c) = self.checks.get_mut(i) else {
             return;
         };
@@ -736,7 +727,7 @@ impl CheckExecutor {
                     (Probe::Child(_), _) => Err("timed out".into()),
                     _ => Err(format!(
                         "timed out after {} s",
-                        secs(connect_timeout(&c.spec))
+                        crate::config::value::fmt_secs(connect_timeout(&c.spec))
                     )),
                 };
                 self.finish(core, now, i, v);
@@ -825,18 +816,14 @@ impl CheckExecutor {
         key: CheckKey,
     ) {
         if key == CheckKey::Files {
-            self.on_files(core, now);
+            self.on_files(core);
             return;
         }
-        let CheckKey::Io { i, epoch } = key else {
+        let Some(i) = self.current(key) else {
             return;
         };
-        let i = i as usize;
-        if epoch != self.epoch {
-            return;
-        }
         let verdict = match self.checks.get_mut(i) {
-            Some(c) => step(c, now),
+            Some(c) => step(c),
             None => return,
         };
         match verdict {
@@ -878,13 +865,9 @@ impl CheckExecutor {
         id: ChildId,
         end: ChildEnd,
     ) {
-        let CheckKey::Child { i, epoch } = key else {
+        let Some(i) = self.current(key) else {
             return;
         };
-        let i = i as usize;
-        if epoch != self.epoch {
-            return;
-        }
         let Some(c) = self.checks.get_mut(i) else {
             return;
         };
@@ -959,7 +942,7 @@ impl CheckExecutor {
         if let Err(e) = &v
             && (log_all || change.is_some() || was_up)
         {
-            let what = kind_name(&c.spec.kind);
+            let what = c.spec.kind.keyword();
             if change.is_some() || log_all {
                 info!("{what} on service {} failed: {e}", addr_text(c.target));
             } else {
@@ -977,7 +960,7 @@ impl CheckExecutor {
         let Some(c) = self.checks.get(i) else {
             return;
         };
-        let what = kind_name(&c.spec.kind);
+        let what = c.spec.kind.keyword();
         info!(
             "{what} on service {} {}",
             addr_text(c.target),
@@ -1066,7 +1049,6 @@ impl CheckExecutor {
     pub fn bfd_changed<K: From<CheckKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
-        now: Instant,
         name: &str,
         up: bool,
     ) {
@@ -1083,7 +1065,6 @@ impl CheckExecutor {
                 c.m.failures += 1;
                 c.m.last_error = Some(format!("BFD session {name} down"));
             }
-            let _ = now;
             if let Some(u) = c.m.set(up) {
                 self.changed_check(core, i, u);
             }
@@ -1153,7 +1134,7 @@ impl CheckExecutor {
         self.checks
             .iter()
             .map(|c| dump::CheckView {
-                kind: kind_name(&c.spec.kind),
+                kind: c.spec.kind.keyword(),
                 target: c.target,
                 up: c.m.is_up(),
                 probes: c.m.probes,
@@ -1231,21 +1212,6 @@ fn identity(c: &Checker, target: SocketAddr) -> u64 {
     )
     .hash(&mut h);
     h.finish()
-}
-
-fn kind_name(k: &CheckerKind) -> &'static str {
-    match k {
-        CheckerKind::Tcp => "TCP_CHECK",
-        CheckerKind::Http(h) if h.tls => "SSL_GET",
-        CheckerKind::Http(_) => "HTTP_GET",
-        CheckerKind::Smtp(_) => "SMTP_CHECK",
-        CheckerKind::Misc(_) => "MISC_CHECK",
-        CheckerKind::Dns(_) => "DNS_CHECK",
-        CheckerKind::Udp(_) => "UDP_CHECK",
-        CheckerKind::Ping => "PING_CHECK",
-        CheckerKind::File(_) => "FILE_CHECK",
-        CheckerKind::Bfd(_) => "BFD_CHECK",
-    }
 }
 
 fn connect_timeout(c: &Checker) -> Duration {
@@ -1370,15 +1336,20 @@ fn http_probe(h: &HttpCheck, c: &Check, b: &Bind, url: usize) -> Result<Probe, S
 
 #[cfg(feature = "tls")]
 fn new_tls(cfg: &TlsConfig, h: &HttpCheck, ip: std::net::IpAddr) -> Result<Tls, String> {
-    let o = crate::check::tls::Options {
+    crate::check::tls::Client::with(cfg, &tls_options(h), ip)
+}
+
+/// An SSL_GET's SNI (with `enable_sni`: `sni_name`, else the virtualhost) and verification.
+#[cfg(feature = "tls")]
+fn tls_options(h: &HttpCheck) -> crate::check::tls::Options {
+    crate::check::tls::Options {
         sni: h
             .enable_sni
             .then(|| h.sni_name.clone().or_else(|| h.virtualhost.clone()))
             .flatten(),
         verify: h.verify,
         ..Default::default()
-    };
-    crate::check::tls::Client::with(cfg, &o, ip)
+    }
 }
 
 #[cfg(not(feature = "tls"))]
@@ -1402,8 +1373,7 @@ fn flush(fd: &OwnedFd, out: &mut Vec<u8>) -> Result<(), String> {
 }
 
 /// Moves a probe on after a readiness wake.
-fn step(c: &mut Check, now: Instant) -> Next {
-    let _ = now;
+fn step(c: &mut Check) -> Next {
     let spec = Rc::clone(&c.spec);
     let target = c.target;
     let Some(p) = &mut c.probe else {

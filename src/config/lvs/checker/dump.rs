@@ -5,19 +5,7 @@ use super::*;
 pub(in crate::config::lvs) fn dump(c: &Checker, w: &mut Writer) {
     let secs = value::fmt_secs;
     let yes = |b: bool| if b { "yes" } else { "no" };
-    let kw = match &c.kind {
-        CheckerKind::Tcp => "TCP_CHECK",
-        CheckerKind::Http(h) if h.tls => "SSL_GET",
-        CheckerKind::Http(_) => "HTTP_GET",
-        CheckerKind::Smtp(_) => "SMTP_CHECK",
-        CheckerKind::Misc(_) => "MISC_CHECK",
-        CheckerKind::Dns(_) => "DNS_CHECK",
-        CheckerKind::Udp(_) => "UDP_CHECK",
-        CheckerKind::Ping => "PING_CHECK",
-        CheckerKind::File(_) => "FILE_CHECK",
-        CheckerKind::Bfd(_) => "BFD_CHECK",
-    };
-    w.open::<&str>(kw, &[]);
+    w.open::<&str>(c.kind.keyword(), &[]);
     match &c.kind {
         CheckerKind::File(f) => {
             w.line("track_file", &[&f.track_file]);

@@ -97,6 +97,24 @@ pub enum CheckerKind {
     Bfd(String),
 }
 
+impl CheckerKind {
+    /// The checker's keyword: `TCP_CHECK`, `SSL_GET` ...
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            CheckerKind::Tcp => "TCP_CHECK",
+            CheckerKind::Http(h) if h.tls => "SSL_GET",
+            CheckerKind::Http(_) => "HTTP_GET",
+            CheckerKind::Smtp(_) => "SMTP_CHECK",
+            CheckerKind::Misc(_) => "MISC_CHECK",
+            CheckerKind::Dns(_) => "DNS_CHECK",
+            CheckerKind::Udp(_) => "UDP_CHECK",
+            CheckerKind::Ping => "PING_CHECK",
+            CheckerKind::File(_) => "FILE_CHECK",
+            CheckerKind::Bfd(_) => "BFD_CHECK",
+        }
+    }
+}
+
 /// HTTP_GET / SSL_GET.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpCheck {
