@@ -33,6 +33,26 @@ impl Instant {
         Instant(crate::sys::monotonic_nanos())
     }
 
+    /// When a datagram arrived, on this clock: the monotonic clock now, moved back by the age of
+    /// the kernel's receive stamp `stamp` (`SO_TIMESTAMPNS`, wall clock), both clocks read here
+    /// side by side (a loop's `now` is older by however long its wake has run: subtracting the
+    /// age from it would date the datagram too early). So a protocol judges a packet by when it
+    /// reached the host even when the loop got to it late (a busy machine). At most 1 s back;
+    /// `now` without a stamp or when the wall clock jumped.
+    pub fn arrival(now: Instant, stamp: Option<Duration>) -> Instant {
+        let Some(stamp) = stamp else { return now };
+        let mono = Instant::now();
+        let Ok(wall) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
+            return now;
+        };
+        match wall.checked_sub(stamp) {
+            Some(age) if age < Duration::from_secs(1) => {
+                Instant(mono.0.saturating_sub(age.as_nanos() as u64))
+            }
+            _ => now,
+        }
+    }
+
     /// The time from `earlier` to `self`, zero if `earlier` is later.
     pub fn saturating_duration_since(self, earlier: Instant) -> Duration {
         Duration::from_nanos(self.0.saturating_sub(earlier.0))

@@ -214,6 +214,16 @@ impl Daemon {
         lines.iter().filter(|(_, l)| l.contains(needle)).count()
     }
 
+    /// When each log line containing `needle` so far was read.
+    pub fn times(&self, needle: &str) -> Vec<Instant> {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .iter()
+            .filter(|(_, l)| l.contains(needle))
+            .map(|(t, _)| *t)
+            .collect()
+    }
+
     /// The last log line containing `needle`.
     pub fn last(&self, needle: &str) -> Option<String> {
         let lines = self.lines.lock().unwrap();

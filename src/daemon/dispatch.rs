@@ -170,6 +170,7 @@ impl Daemon {
             s.rt_priority = b.rt_priority;
             s.rlimit_rttime = b.rlimit_rttime;
         }
+        s.sched_slice = s.sched_slice.or(b.sched_slice);
         s
     }
 
@@ -192,6 +193,14 @@ impl Daemon {
             && let Err(e) = sys::lock_memory()
         {
             warn!("vrrp_no_swap: {e}");
+        }
+        if let Some(us) = s.sched_slice
+            && s.rt_priority.is_none()
+        {
+            match sys::set_sched_slice(u64::from(us) * 1000) {
+                Ok(()) => info!("Running with a scheduler slice of {us} us"),
+                Err(e) => warn!("vrrp_sched_slice {us}: {e} (Linux 6.12 or later has it)"),
+            }
         }
         if let Some(p) = s.rt_priority {
             let rttime = u64::from(s.rlimit_rttime.unwrap_or(10_000));

@@ -150,6 +150,8 @@ pub struct Received {
     pub hop_limit: Option<u8>,
     /// The interface it arrived on (IPv6 only).
     pub ifindex: Option<u32>,
+    /// When the kernel received it (`SO_TIMESTAMPNS`, wall clock since the epoch).
+    pub stamp: Option<std::time::Duration>,
 }
 
 impl Received {
@@ -160,6 +162,7 @@ impl Received {
         dst: None,
         hop_limit: None,
         ifindex: None,
+        stamp: None,
     };
 
     fn of(m: Msg) -> Received {
@@ -169,6 +172,7 @@ impl Received {
             dst: m.dst.filter(IpAddr::is_ipv6),
             hop_limit: m.ttl.filter(|_| m.src.is_ipv6()),
             ifindex: m.ifindex.filter(|_| m.src.is_ipv6()),
+            stamp: m.stamp,
         }
     }
 }
@@ -206,6 +210,7 @@ impl RawIpSocket {
         let raw = fd.as_raw_fd();
         bind_to_device(raw, ifname)?;
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_HDRINCL, &1i32)?;
+        setsockopt(raw, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &1i32)?;
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, &0i32)?;
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, &255i32)?;
         let mreq = libc::ip_mreqn {
@@ -227,6 +232,7 @@ impl RawIpSocket {
         let raw = fd.as_raw_fd();
         bind_to_device(raw, ifname)?;
         setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_CHECKSUM, &6i32)?;
+        setsockopt(raw, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &1i32)?;
         setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, &0i32)?;
         setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, &255i32)?;
         setsockopt(raw, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, &255i32)?;

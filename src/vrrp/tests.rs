@@ -321,6 +321,26 @@ fn start_in_fault_when_link_down() {
 
 // ---- Backup (RFC 5798 6.4.2) -----------------------------------------------------------------
 
+/// What the executor does on a busy machine: an advert read late (the loop was not scheduled),
+/// before the timer wake that is due by then, is applied at its arrival (the kernel's receive
+/// stamp). One that arrived before the deadline restarts the Master_Down_Timer from its
+/// arrival, and so does one that arrived after it but is read first: the master is alive, the
+/// late timer wake then finds nothing due. No takeover either way.
+#[test]
+fn adverts_read_late_are_dated_by_arrival() {
+    let (mut vi, _) = started(params(100), ms(0));
+    rx(&mut vi, ms(1000), 9, 200);
+    for late in [-1i64, 1] {
+        let due = vi.poll_timeout().unwrap();
+        let arrived = Instant::from_nanos((due.as_nanos() as i64 + late * 1_000_000) as u64);
+        assert!(rx(&mut vi, arrived, 9, 200).is_empty());
+        assert_down_after(&vi, arrived);
+        assert!(tick(&mut vi, arrived + Duration::from_millis(30)).is_empty());
+        assert_eq!(vi.state(), State::Backup);
+    }
+    assert_eq!(vi.counters().became_master, 0);
+}
+
 #[test]
 fn backup_higher_or_equal_priority_resets_master_down_timer() {
     let (mut vi, _) = started(params(100), ms(0));

@@ -303,6 +303,9 @@ impl Global {
             if let Some(n) = p.rlimit_rttime {
                 w.line(&format!("{name}_rlimit_rttime"), &[n.to_string()]);
             }
+            if let Some(n) = p.sched_slice {
+                w.line(&format!("{name}_sched_slice"), &[n.to_string()]);
+            }
         }
         w.opt("max_auto_priority", &self.sched.max_auto_priority);
         if self.sched.min_auto_priority_delay != def.sched.min_auto_priority_delay {

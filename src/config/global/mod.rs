@@ -620,6 +620,10 @@ pub struct ProcessSched {
     pub rt_priority: Option<u8>,
     /// `_rlimit_rttime USECS` (alias `_rlimit_rtime`): RLIMIT_RTTIME. Default 10000 µs.
     pub rlimit_rttime: Option<u32>,
+    /// `_sched_slice USECS` (keepalived-rs): the EEVDF scheduler's slice for the process
+    /// (Linux 6.12+), 100..100000 µs; a short one wakes the daemon ahead of busy tasks without
+    /// real-time priority.
+    pub sched_slice: Option<u32>,
 }
 
 /// Netlink socket receive buffers.

@@ -472,7 +472,7 @@ impl BfdExecutor {
         if self.stopping {
             return;
         }
-        let at = arrival(now, r.stamp);
+        let at = Instant::arrival(now, r.stamp);
         self.slots[i].machine.handle_input(at, &repr);
         self.drain(core, i);
     }
@@ -548,26 +548,6 @@ impl BfdExecutor {
             None
         };
         slot.armed.set(core, want, owner);
-    }
-}
-
-/// When a packet arrived, on the loop's clock: the monotonic clock now, moved back by the age
-/// of the kernel's receive stamp (wall clock), both clocks read here side by side (the loop's
-/// `now` is older by however long the wake has run: subtracting the age from it would date the
-/// packet too early). So the detection time counts from the packet's arrival even when the
-/// loop got to it late (a busy machine). At most 1 s back; `now` without a stamp or when the
-/// wall clock jumped.
-fn arrival(now: Instant, stamp: Option<std::time::Duration>) -> Instant {
-    let Some(stamp) = stamp else { return now };
-    let mono = Instant::now();
-    let Ok(wall) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
-        return now;
-    };
-    match wall.checked_sub(stamp) {
-        Some(age) if age < std::time::Duration::from_secs(1) => {
-            Instant::from_nanos(mono.as_nanos().saturating_sub(age.as_nanos() as u64))
-        }
-        _ => now,
     }
 }
 

@@ -225,6 +225,12 @@ pub struct VrrpExecutor {
     limit: super::loglimit::LogLimit,
     /// Which instances an advert on a socket is for (see [`receive::Demux`]).
     demux: receive::Demux,
+    /// Adverts are dated by the kernel's receive stamp (`false`: by the loop's clock, the
+    /// behaviour before; `KEEPALIVED_RS_VRRP_TIMERS=loop`, for comparisons).
+    kernel_clock: bool,
+    /// The latest time a timer wake gave the machines: a received advert is dated no earlier
+    /// (a machine's clock never goes back).
+    floor: Instant,
 }
 
 /// Why the VRRP side could not start.
@@ -294,6 +300,8 @@ impl VrrpExecutor {
             counters: GlobalCounters::default(),
             drops: KernelDrops::default(),
             limit: super::loglimit::LogLimit::default(),
+            kernel_clock: std::env::var("KEEPALIVED_RS_VRRP_TIMERS").as_deref() != Ok("loop"),
+            floor: now,
         };
         for r in d.notifier.readers.clone() {
             d.run_script(core, &r);
@@ -852,7 +860,24 @@ impl<K: From<VrrpKey> + Copy> SlotTimers<K> for VrrpExecutor {
     fn armed_of(slot: &mut VirtualRouter) -> &mut Armed {
         &mut slot.armed
     }
+    /// A backup's timer (the Master_Down_Timer, in practice) first reads what its socket has
+    /// queued: an advert that reached the host before the deadline but after the loop's poll
+    /// (a late wake on a busy machine) is judged by its receive stamp before the timer decides.
+    /// The reactor already delivers the wake's readable sockets before its timers; this covers
+    /// the rest. A master's advert timer does not (one system call per advert for nothing).
     fn timed_out(&mut self, core: &mut Core<K>, now: Instant, i: usize) {
+        if self.kernel_clock
+            && self.insts[i].machine.state() == crate::vrrp::State::Backup
+            && let Some(n) = self.insts[i].sock
+        {
+            let id = self.insts.id(i);
+            self.on_socket(core, now, n);
+            // The drain may have stopped the instance (a sync group's order, a fault).
+            if self.insts.check(id) != Some(i) {
+                return;
+            }
+        }
+        self.floor = self.floor.max(now);
         self.insts[i].machine.handle_timeout(now);
         self.drain(core, now, i);
         self.flush_limit(now);

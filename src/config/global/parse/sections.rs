@@ -190,6 +190,12 @@ impl Global {
                     }
                     return true;
                 }
+                "sched_slice" => {
+                    if let Some(n) = value::dec_arg(d, node, 100, 100_000) {
+                        p.sched_slice = Some(n as u32);
+                    }
+                    return true;
+                }
                 _ => {}
             }
         }

@@ -162,7 +162,15 @@ impl VrrpExecutor {
                 advert,
                 meta,
             );
-            inst.machine.handle_input(now, input);
+            // Dated by its arrival (the timers then count from when the advert reached the
+            // host, however late the loop read it), never before a time the machines were
+            // given already.
+            let at = if self.kernel_clock {
+                Instant::arrival(now, r.stamp).max(self.floor)
+            } else {
+                now
+            };
+            inst.machine.handle_input(at, input);
             self.drain(core, now, i);
         }
         self.addrs = addrs;
