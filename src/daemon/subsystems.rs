@@ -57,6 +57,7 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Routed<K> for Vrrp {
         match k {
             vrrp_exec::VrrpKey::Timer(i) => v.on_timer(core, now, i, deadline),
             vrrp_exec::VrrpKey::Tracker(t) => v.on_tracker_timer(core, now, t, deadline),
+            vrrp_exec::VrrpKey::Pacer => v.on_pacer(core, now, deadline),
             vrrp_exec::VrrpKey::Socket(_)
             | vrrp_exec::VrrpKey::Rtnl
             | vrrp_exec::VrrpKey::Monitor

@@ -40,6 +40,7 @@
 pub mod advert;
 pub mod event;
 pub mod instance;
+pub mod pace;
 pub mod params;
 pub mod sync;
 pub mod validate;

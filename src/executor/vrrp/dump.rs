@@ -282,14 +282,16 @@ pub fn stats(views: &[View<'_>]) -> String {
             concat!(
                 "VRRP datagrams (keepalived-rs):\n  Malformed: {}\n  Unknown VRID: {}\n",
                 "  Dropped by the kernel: {}\n",
-                "  Receive errors: {}\n  Send errors: {}\n  Netlink errors: {}\n"
+                "  Receive errors: {}\n  Send errors: {}\n  Netlink errors: {}\n",
+                "  GARPs and NAs paced: {}\n"
             ),
             d.malformed,
             d.unknown_vrid,
             d.kernel_drops,
             d.receive_errors,
             d.send_errors,
-            d.netlink_errors
+            d.netlink_errors,
+            d.garps_paced
         );
     }
     o
@@ -406,6 +408,7 @@ mod tests {
             send_errors: 2,
             netlink_errors: 5,
             kernel_drops: 9,
+            garps_paced: 0,
         };
         let view = View {
             params: &params,
@@ -430,7 +433,8 @@ mod tests {
             text.ends_with(concat!(
                 "VRRP datagrams (keepalived-rs):\n  Malformed: 7\n  Unknown VRID: 12000\n",
                 "  Dropped by the kernel: 9\n",
-                "  Receive errors: 1\n  Send errors: 2\n  Netlink errors: 5\n"
+                "  Receive errors: 1\n  Send errors: 2\n  Netlink errors: 5\n",
+                "  GARPs and NAs paced: 0\n"
             )),
             "{text}"
         );

@@ -38,6 +38,9 @@ pub struct Io {
     pub notifies: crate::config::vrrp::Notifies,
     /// `notify_priority_changes` (instance, else global `vrrp_notify_priority_changes`).
     pub notify_priority_changes: bool,
+    /// `garp_interval`, `gna_interval` of the instance (keepalived 2.3+): its frames' pacing on
+    /// an interface outside every `garp_group`, instead of the global intervals.
+    pub garp_pacing: (Option<std::time::Duration>, Option<std::time::Duration>),
     /// `track_interface`: interface name, weight (0: down means FAULT), reverse.
     pub track_ifs: Vec<(String, i32, bool)>,
     /// `dont_track_primary`: the instance's own interface going down is not a FAULT.
@@ -290,6 +293,7 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
         notify_priority_changes: i
             .notify_priority_changes
             .unwrap_or(g.notify_priority_changes),
+        garp_pacing: (i.garp.interval, i.garp.gna_interval),
         track_ifs: effective_tracking(cfg, i)
             .interfaces
             .iter()

@@ -91,6 +91,8 @@ pub enum VrrpKey {
     /// The trackers (`vrrp_script`, `track_file`, `vrrp_track_process`): their timers, fds and
     /// children.
     Tracker(crate::track::TrackKey),
+    /// The GARP/NA pacer's timer ([`crate::vrrp::pace`]).
+    Pacer,
 }
 
 /// The reactor as the trackers see it: their keys wrapped in [`VrrpKey::Tracker`].
@@ -169,6 +171,8 @@ pub struct GlobalCounters {
     /// receive, so such a packet never reaches [`DropReason::Checksum`]). Read from the
     /// sockets when the views are made ([`VrrpExecutor::views`]); not kept in `VrrpExecutor::counters`.
     pub kernel_drops: u64,
+    /// Gratuitous ARPs and NAs sent by the pacer (`vrrp_garp_interval`, `garp_group`).
+    pub garps_paced: u64,
 }
 
 /// What an rtnetlink request was for; the client gives it back with the kernel's answer.
@@ -231,6 +235,10 @@ pub struct VrrpExecutor {
     /// The latest time a timer wake gave the machines: a received advert is dated no earlier
     /// (a machine's clock never goes back).
     floor: Instant,
+    /// GARPs and NAs paced by `vrrp_garp_interval`, `vrrp_gna_interval` and `garp_group`.
+    pacer: crate::vrrp::pace::Pacer<send::Paced>,
+    pace_cfg: send::PaceConfig,
+    pace_armed: Armed,
 }
 
 /// Why the VRRP side could not start.
@@ -302,6 +310,9 @@ impl VrrpExecutor {
             limit: super::loglimit::LogLimit::default(),
             kernel_clock: std::env::var("KEEPALIVED_RS_VRRP_TIMERS").as_deref() != Ok("loop"),
             floor: now,
+            pacer: Default::default(),
+            pace_cfg: send::PaceConfig::new(cfg),
+            pace_armed: Armed::default(),
         };
         for r in d.notifier.readers.clone() {
             d.run_script(core, &r);
@@ -682,7 +693,7 @@ impl VrrpExecutor {
                     self.trackers_changed(core, now);
                 }
             }
-            VrrpKey::Timer(_) | VrrpKey::Script => {}
+            VrrpKey::Timer(_) | VrrpKey::Script | VrrpKey::Pacer => {}
         }
     }
 
@@ -789,6 +800,7 @@ impl VrrpExecutor {
         }
         self.group4 = cfg.global.vrrp.mcast_group4;
         self.forwarding.clear();
+        self.pace_cfg = send::PaceConfig::new(cfg);
         // Script user, script security and the notify scripts' files, as the new file says.
         self.notifier.load(cfg);
         let plan = reload::plan(

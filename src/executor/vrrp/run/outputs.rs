@@ -125,6 +125,7 @@ impl VrrpExecutor {
             inst.machine.poll_timeout()
         };
         inst.armed.set(core, want, K::from(VrrpKey::Timer(slot)));
+        self.arm_pacer(core);
     }
 
     /// FIFO lines and scripts for one event of instance `i`, in the order of events.

@@ -2,17 +2,20 @@
 
 use crate::config::vrrp::Family;
 use crate::executor::vrrp::loglimit::LineKey;
+use crate::reactor::Core;
 use crate::sys::raw::{PacketSocket, if_mac};
 use crate::time::Instant;
+use crate::vrrp::pace::DomainKey;
 use crate::vrrp::{AdvertOut, advert};
 use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 use log::{debug, error};
 use std::io;
 use std::net::IpAddr;
+use std::time::Duration;
 
-use super::VrrpExecutor;
 use super::receive::limited;
+use super::{VrrpExecutor, VrrpKey};
 
 impl VrrpExecutor {
     pub(super) fn transmit(&mut self, i: usize, a: &AdvertOut) {
@@ -82,10 +85,11 @@ impl VrrpExecutor {
     /// `repeat` gratuitous ARPs / unsolicited NAs for every VIP and eVIP of instance `i`, each on
     /// the interface it is installed on (its `dev`, else the instance's), from that interface's
     /// MAC. The NA's Router flag is set when IPv6 forwarding is on for the interface, as keepalived
-    /// does.
+    /// does. An interface with a pacing interval (`vrrp_garp_interval`, `vrrp_gna_interval`,
+    /// `garp_group`) gets its frames through the pacer instead, every one of them.
     pub(super) fn garp(&mut self, i: usize, repeat: u32) {
         let inst = &self.insts[i];
-        let name = inst.machine.params().name.clone();
+        let id = self.insts.id(i);
         let mut targets: Vec<(u32, String, IpAddr)> = Vec::new();
         for a in inst.io.vips.iter().chain(&inst.io.evips) {
             let dev = a.dev.clone().unwrap_or_else(|| inst.io.interface.clone());
@@ -94,46 +98,97 @@ impl VrrpExecutor {
             };
             targets.push((ifindex, dev, a.addr.addr));
         }
-        let mut buf = [0u8; 128];
-        for (ifindex, dev, v) in targets {
-            // `use_vmac_addr`: the virtual MAC for VIPs on other interfaces too.
-            let vmac_everywhere = self.insts[i]
-                .vmac
-                .as_ref()
-                .is_some_and(|v| v.addr_on_others);
-            let mac = if ifindex == self.insts[i].ifindex || vmac_everywhere {
-                self.insts[i].mac
+        let now = Instant::now();
+        let own = inst.io.garp_pacing;
+        for (ifindex, dev, addr) in targets {
+            let (key, interval) = self.pace_cfg.domain(ifindex, &dev, addr.is_ipv6(), own);
+            if interval.is_zero() {
+                self.send_garps(i, ifindex, &dev, addr, repeat);
             } else {
-                self.link_mac(ifindex, &dev)
-            };
-            let mac = wire::ethernet::Address(mac);
-            let router = v.is_ipv6() && self.ipv6_forwarding(ifindex, &dev);
-            let sock = match self.frames.entry(ifindex) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => match PacketSocket::new(ifindex) {
-                    Ok(s) => e.insert(s),
-                    Err(e) => {
-                        error!("({name}) cannot open a packet socket on {dev}: {e}");
-                        continue;
-                    }
-                },
-            };
-            for _ in 0..repeat {
-                let n = match v {
-                    IpAddr::V4(a) => wire::arp::emit_gratuitous_frame(&mut buf, mac, a),
-                    IpAddr::V6(a) => {
-                        wire::ndisc::emit_unsolicited_na_frame(&mut buf, mac, a, router)
-                    }
+                let item = Paced {
+                    inst: id,
+                    ifindex,
+                    dev,
+                    addr,
                 };
-                match n {
-                    Ok(n) => {
-                        if let Err(e) = sock.send(&buf[..n]) {
-                            self.counters.send_errors += 1;
-                            debug!("GARP/NA for {v} not sent: {e}");
-                        }
-                    }
-                    Err(e) => debug!("GARP/NA for {v} not built: {e}"),
+                self.pacer.push(key, interval, item, repeat, now);
+            }
+        }
+    }
+
+    /// The pacer's timer: the frames due, each for an instance still MASTER (the others'
+    /// are dropped), then the timer for the next.
+    pub fn on_pacer<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        deadline: Instant,
+    ) {
+        if !self.pace_armed.fired(deadline) {
+            return;
+        }
+        let insts = &self.insts;
+        let gone = |p: &Paced| {
+            insts
+                .check(p.inst)
+                .is_none_or(|i| insts[i].machine.state() != crate::vrrp::State::Master)
+        };
+        self.pacer.forget(gone, now);
+        while let Some(p) = self.pacer.poll(now) {
+            if let Some(i) = self.insts.check(p.inst) {
+                self.send_garps(i, p.ifindex, &p.dev, p.addr, 1);
+                self.counters.garps_paced += 1;
+            }
+        }
+        self.arm_pacer(core);
+    }
+
+    /// The pacer's timer armed for its next frame (none when nothing is pending).
+    pub(super) fn arm_pacer<K: From<VrrpKey> + Copy>(&mut self, core: &mut Core<K>) {
+        let want = self.pacer.poll_timeout();
+        self.pace_armed.set(core, want, K::from(VrrpKey::Pacer));
+    }
+
+    /// `count` GARPs (IPv4) or unsolicited NAs (IPv6) for `v` on `ifindex` (`dev`), for
+    /// instance `i`.
+    fn send_garps(&mut self, i: usize, ifindex: u32, dev: &str, v: IpAddr, count: u32) {
+        let mut buf = [0u8; 128];
+        // `use_vmac_addr`: the virtual MAC for VIPs on other interfaces too.
+        let vmac_everywhere = self.insts[i]
+            .vmac
+            .as_ref()
+            .is_some_and(|v| v.addr_on_others);
+        let mac = if ifindex == self.insts[i].ifindex || vmac_everywhere {
+            self.insts[i].mac
+        } else {
+            self.link_mac(ifindex, dev)
+        };
+        let mac = wire::ethernet::Address(mac);
+        let router = v.is_ipv6() && self.ipv6_forwarding(ifindex, dev);
+        let sock = match self.frames.entry(ifindex) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => match PacketSocket::new(ifindex) {
+                Ok(s) => e.insert(s),
+                Err(e) => {
+                    let name = &self.insts[i].machine.params().name;
+                    error!("({name}) cannot open a packet socket on {dev}: {e}");
+                    return;
                 }
+            },
+        };
+        for _ in 0..count {
+            let n = match v {
+                IpAddr::V4(a) => wire::arp::emit_gratuitous_frame(&mut buf, mac, a),
+                IpAddr::V6(a) => wire::ndisc::emit_unsolicited_na_frame(&mut buf, mac, a, router),
+            };
+            match n {
+                Ok(n) => {
+                    if let Err(e) = sock.send(&buf[..n]) {
+                        self.counters.send_errors += 1;
+                        debug!("GARP/NA for {v} not sent: {e}");
+                    }
+                }
+                Err(e) => debug!("GARP/NA for {v} not built: {e}"),
             }
         }
     }
@@ -159,5 +214,72 @@ impl VrrpExecutor {
             std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{dev}/forwarding"))
                 .is_ok_and(|s| s.trim() == "1")
         })
+    }
+}
+
+/// One paced frame's target: the instance it is for, the interface and the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Paced {
+    inst: crate::reactor::slots::SlotId,
+    ifindex: u32,
+    dev: String,
+    addr: IpAddr,
+}
+
+/// The pacing intervals of the configuration: the global ones per interface, and the
+/// `garp_group`s' (an interval a group leaves unset is 0 there: no pacing, as keepalived).
+#[derive(Debug, Default)]
+pub(super) struct PaceConfig {
+    garp: Duration,
+    gna: Duration,
+    groups: Vec<(Vec<String>, Duration, Duration)>,
+}
+
+impl PaceConfig {
+    pub(super) fn new(cfg: &crate::config::Config) -> PaceConfig {
+        let v = &cfg.global.vrrp;
+        PaceConfig {
+            garp: v.garp_interval,
+            gna: v.gna_interval,
+            groups: cfg
+                .vrrp
+                .garp_groups
+                .iter()
+                .map(|g| {
+                    let mut ifs = g.interfaces.clone();
+                    ifs.extend(g.interface.clone());
+                    (
+                        ifs,
+                        g.garp_interval.unwrap_or_default(),
+                        g.gna_interval.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The pacing domain of `dev` for ARP (`v6` false) or NA, and its interval: a group's, else
+    /// the instance's own (`own`: its ARP and NA intervals), else the global one.
+    pub(super) fn domain(
+        &self,
+        ifindex: u32,
+        dev: &str,
+        v6: bool,
+        own: (Option<Duration>, Option<Duration>),
+    ) -> (DomainKey, Duration) {
+        for (group, (ifs, garp, gna)) in self.groups.iter().enumerate() {
+            if ifs.iter().any(|i| i == dev) {
+                return (
+                    DomainKey::Group { group, v6 },
+                    if v6 { *gna } else { *garp },
+                );
+            }
+        }
+        let interval = if v6 {
+            own.1.unwrap_or(self.gna)
+        } else {
+            own.0.unwrap_or(self.garp)
+        };
+        (DomainKey::Interface { ifindex, v6 }, interval)
     }
 }
