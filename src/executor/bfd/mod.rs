@@ -33,6 +33,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsRawFd;
+use std::time::SystemTime;
 
 use log::{debug, info, warn};
 
@@ -96,6 +97,8 @@ pub struct Peer {
     tx: Option<UdpSocket>,
     peer: SocketAddr,
     armed: Armed,
+    /// When the session entered its state (wall clock, for the JSON state).
+    since: SystemTime,
 }
 
 struct Listener {
@@ -110,6 +113,8 @@ pub struct View<'a> {
     pub cfg: &'a BfdInstance,
     pub session: &'a Session,
     pub local: Option<SocketAddr>,
+    /// When the session entered its state.
+    pub since: SystemTime,
 }
 
 /// The BFD sessions of the daemon; see the module doc.
@@ -224,6 +229,7 @@ impl BfdExecutor {
                 cfg: &s.cfg,
                 session: &s.machine,
                 local: s.tx.as_ref().map(UdpSocket::local),
+                since: s.since,
             })
             .collect()
     }
@@ -313,6 +319,7 @@ impl BfdExecutor {
             tx,
             peer,
             armed: Armed::default(),
+            since: SystemTime::now(),
         };
         // A released slot is taken again (its timer is cancelled, its discriminator gone), so
         // reloads never grow the table.
@@ -323,7 +330,7 @@ impl BfdExecutor {
     }
 
     /// A reload: unchanged sessions are untouched; new intervals or multiplier go through a
-    /// Poll Sequence (RFC 5880 6.8.3); other changes, and removed instances, end the session
+    /// Poll Sequence (RFC 5880 6.8.3), new `idle_tx` and `passive` apply in place; other changes, and removed instances, end the session
     /// with AdminDown (RFC 5880 6.8.16), and a changed instance starts anew.
     pub fn reload<K: From<BfdKey> + Copy>(
         &mut self,
@@ -365,27 +372,27 @@ impl BfdExecutor {
         }
     }
 
-    /// A kept session gets its instance's new parameters: new intervals or multiplier start a
-    /// Poll Sequence; `idle_tx` and `passive` stay as the session started. Returns whether
-    /// anything changed (then the caller drains the session).
+    /// A kept session gets its instance's new parameters without a restart: new intervals or
+    /// multiplier start a Poll Sequence; a new `idle_tx` or `passive` applies at once (they
+    /// matter only while the session is not Up). Returns whether anything changed (then the
+    /// caller drains the session).
     fn update(&mut self, now: Instant, i: usize, inst: &BfdInstance) -> bool {
         let slot = &mut self.slots[i];
         if slot.cfg == *inst {
             return false;
         }
-        let was = &slot.cfg;
-        if (was.idle_tx, was.passive) != (inst.idle_tx, inst.passive) {
-            debug!(
-                "BFD_Instance({}): idle_tx and passive changes apply to new sessions only",
-                inst.name
-            );
-        }
         slot.machine
             .set_params(now, inst.min_tx, inst.min_rx, inst.multiplier);
-        let mut c = inst.clone();
-        c.idle_tx = was.idle_tx;
-        c.passive = was.passive;
-        slot.cfg = c;
+        if (slot.cfg.idle_tx, slot.cfg.passive) != (inst.idle_tx, inst.passive) {
+            info!(
+                "BFD_Instance({}): idle_tx {} ms, {} (session kept)",
+                inst.name,
+                inst.idle_tx.as_millis(),
+                if inst.passive { "passive" } else { "active" }
+            );
+            slot.machine.set_idle(now, inst.idle_tx, inst.passive);
+        }
+        slot.cfg = inst.clone();
         true
     }
 
@@ -524,6 +531,9 @@ impl BfdExecutor {
                 Output::Event(ev) => {
                     let line = ev.log_line(&slot.cfg.name);
                     let crate::bfd::Event::StateChange { from, to, .. } = ev;
+                    if from != to {
+                        slot.since = SystemTime::now();
+                    }
                     let (was_up, up) = (from == State::Up, to == State::Up);
                     if was_up == up {
                         debug!("{line}");
