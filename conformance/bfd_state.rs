@@ -264,3 +264,84 @@ fn state_in_json_and_status_and_idle_tx_passive_applied_on_reload() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Router `i`'s link-local address on `eth0`.
+fn link_local(lab: &Lab, i: usize) -> IpAddr {
+    let out = ns_exec(
+        &lab.routers[i].ns,
+        &[
+            "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link",
+        ],
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    let a = s
+        .split_whitespace()
+        .skip_while(|w| *w != "inet6")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .unwrap_or_else(|| panic!("no link-local address: {s}"));
+    a.parse().unwrap()
+}
+
+/// IPv6 link-local neighbours: the scope comes from the interface holding `source_ip`. With
+/// FRR's bfdd (`peer fe80::.. interface eth0`): Up on both sides, our packets on the wire from
+/// our link-local address to FRR's, TTL 255.
+#[test]
+fn link_local_ipv6_neighbor_comes_up_with_frr() {
+    if !can_run() || !require(common::peers::have_frr(), "FRR (bfdd, vtysh) not installed") {
+        return;
+    }
+    let mut lab = Lab::new("bll", 2);
+    lab.capture();
+    let dir = TempDir::new("bfd-ll");
+    let (us, peer) = (link_local(&lab, 0), link_local(&lab, 1));
+    let frr = common::peers::Frr::start(
+        &lab.routers[1].ns,
+        &format!(
+            "bfd\n peer {us} interface eth0 local-address {peer}\n  transmit-interval 50\n  receive-interval 50\n  detect-multiplier 3\n"
+        ),
+    );
+    let (_, rs) = start(&lab, 0, dir.path(), &session("ll", peer, us, ""), false);
+    let logs = || {
+        format!(
+            "ours:\n{}\nfrr:\n{}",
+            rs.log(),
+            frr.vtysh(&["show bfd peers"])
+        )
+    };
+    assert!(
+        rs.wait_for("(ll) Entering Up state", Duration::from_secs(10))
+            .is_some(),
+        "never Up\n{}",
+        logs()
+    );
+    assert!(
+        frr.wait_status(&us.to_string(), "up", Duration::from_secs(5)),
+        "FRR: not up\n{}",
+        logs()
+    );
+    let t = Instant::now();
+    let mut seen = Vec::new();
+    assert!(
+        poll_until(Duration::from_secs(3), || {
+            seen = ours_since(&lab, t, us);
+            seen.len() >= 5
+        }),
+        "{}",
+        logs()
+    );
+    for s in &seen {
+        assert_eq!(
+            (s.dst, s.dport, s.ttl, s.state),
+            (peer, 3784, 255, State::Up),
+            "{s:?}"
+        );
+    }
+    let b = status(&lab, &dir.path().join("run0"), "ll").0;
+    assert_eq!(text(&b, "state"), "Up");
+    assert!(text(&b, "local").starts_with(&format!("[{us}%")), "{b:?}");
+    println!(
+        "link-local session Up with FRR: {us} <-> {peer}, {} packets checked",
+        seen.len()
+    );
+}

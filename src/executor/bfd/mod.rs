@@ -31,7 +31,7 @@ pub mod dump;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 use std::os::fd::AsRawFd;
 use std::time::SystemTime;
 
@@ -276,10 +276,11 @@ impl BfdExecutor {
         self.listeners.push(Listener { v6, multihop, sock });
     }
 
-    fn sender(&mut self, cfg: &BfdInstance) -> Option<UdpSocket> {
+    fn sender(&mut self, cfg: &BfdInstance, scope: u32) -> Option<UdpSocket> {
         let span = u64::from(SOURCE_PORTS.end() - SOURCE_PORTS.start()) + 1;
         let rng = &mut self.rng;
-        match UdpSocket::sender(cfg.neighbor.is_ipv6(), cfg.source, cfg.send_ttl(), || {
+        let v6 = cfg.neighbor.is_ipv6();
+        match UdpSocket::sender(v6, cfg.source, scope, cfg.send_ttl(), || {
             SOURCE_PORTS.start() + rng.below(span) as u16
         }) {
             Ok(s) => Some(s),
@@ -303,11 +304,15 @@ impl BfdExecutor {
         now: Instant,
     ) -> usize {
         self.ensure_listener(core, cfg.neighbor.is_ipv6(), cfg.multihop);
-        let tx = self.sender(&cfg);
+        let scope = link_scope(&cfg);
+        let tx = self.sender(&cfg, scope);
         let discr = self.new_discr();
         let rng = Rng::new(self.rng.next_u64());
         let machine = Session::new(params_of(&cfg, discr), now, rng);
-        let peer = SocketAddr::new(cfg.neighbor, cfg.port());
+        let peer = match cfg.neighbor {
+            IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, cfg.port(), 0, scope)),
+            IpAddr::V4(_) => SocketAddr::new(cfg.neighbor, cfg.port()),
+        };
         info!(
             "BFD_Instance({}): session to {peer}{} (discriminator {discr:#010x})",
             cfg.name,
@@ -344,7 +349,8 @@ impl BfdExecutor {
                 .iter_live()
                 .map(|(i, s)| (i, s.cfg.name.as_str())),
             new.iter().map(|inst| inst.name.as_str()),
-            |i, n| same_endpoints(&self.slots[i].cfg, &new[n]),
+            // A session without a socket (its address or interface was missing) starts anew.
+            |i, n| same_endpoints(&self.slots[i].cfg, &new[n]) && self.slots[i].tx.is_some(),
         );
         for step in plan.steps {
             match step {
@@ -355,7 +361,7 @@ impl BfdExecutor {
                 }
                 Step::Restart { old: i, new: n } => {
                     info!(
-                        "BFD_Instance({}): addresses changed, restarting",
+                        "BFD_Instance({}): addresses changed (or no socket yet), restarting",
                         new[n].name
                     );
                     self.retire(core, now, i);
@@ -468,7 +474,7 @@ impl BfdExecutor {
                 return;
             }
         };
-        let Some(i) = self.lookup(&repr, r.src.ip(), r.dst, multihop) else {
+        let Some(i) = self.lookup(&repr, r, multihop) else {
             self.counters.no_session += 1;
             return;
         };
@@ -490,15 +496,24 @@ impl BfdExecutor {
         }
     }
 
-    /// RFC 5880 6.3: by Your Discriminator when set, else by (source, destination, kind).
+    /// RFC 5880 6.3: by Your Discriminator when set, else by (source, destination, kind); a
+    /// link-local neighbour must also have been heard on its interface.
     fn lookup(
         &self,
         repr: &wb::Repr<'_>,
-        src: IpAddr,
-        dst: Option<IpAddr>,
+        r: &crate::sys::udp::Received,
         multihop: bool,
     ) -> Option<usize> {
-        let fits = |s: &Peer| s.cfg.neighbor == src && s.cfg.multihop == multihop;
+        let (src, dst) = (r.src.ip(), r.dst);
+        let fits = |s: &Peer| {
+            let scope = match s.peer {
+                SocketAddr::V6(a) => a.scope_id(),
+                SocketAddr::V4(_) => 0,
+            };
+            s.cfg.neighbor == src
+                && s.cfg.multihop == multihop
+                && (scope == 0 || r.ifindex.is_none_or(|i| i == scope))
+        };
         if repr.your_discr != 0 {
             let i = *self.by_discr.get(&repr.your_discr)?;
             return (self.slots.is_live(i) && fits(&self.slots[i])).then_some(i);
@@ -558,6 +573,39 @@ impl BfdExecutor {
             None
         };
         slot.armed.set(core, want, owner);
+    }
+}
+
+/// The IPv6 scope of a session: the index of the interface holding its `source_ip` when the
+/// source or the neighbour is link-local (fe80::/10), else 0. keepalived 2.2.7 has no way to
+/// name the interface (it rejects `fe80::1%eth0`); the source address names it here. Read when
+/// the session starts: an interface made again later needs a reload.
+fn link_scope(cfg: &BfdInstance) -> u32 {
+    use crate::config::bfd::is_link_local;
+    if !is_link_local(cfg.neighbor) && !cfg.source.is_some_and(is_link_local) {
+        return 0;
+    }
+    let found = cfg.source.map(|s| (s, crate::sys::raw::ifindex_of_addr(s)));
+    match found {
+        Some((_, Ok(Some(i)))) => i,
+        Some((s, Ok(None))) => {
+            warn!(
+                "BFD_Instance({}): no interface holds source_ip {s}: the link-local session cannot start (a reload retries)",
+                cfg.name
+            );
+            0
+        }
+        Some((_, Err(e))) => {
+            warn!("BFD_Instance({}): interface addresses: {e}", cfg.name);
+            0
+        }
+        None => {
+            warn!(
+                "BFD_Instance({}): a link-local neighbor needs a link-local source_ip to name its interface",
+                cfg.name
+            );
+            0
+        }
     }
 }
 
