@@ -41,6 +41,8 @@ enum Ctx {
     RealServer,
     TcpCheck,
     HttpGet,
+    HttpUrl,
+    SorryServer,
     MiscCheck,
     Bfd,
 }
@@ -119,6 +121,8 @@ const TABLE: &[(Ctx, &str, Kind)] = &[
     (TcpCheck, "log_all_failures", OptBool),
     (HttpGet, "enable_sni", OptBool),
     (HttpGet, "fast_recovery", OptBool),
+    (HttpUrl, "regex_no_match", Flag),
+    (SorryServer, "sorry_server_inhibit", Flag),
     (MiscCheck, "misc_dynamic", Flag),
     (Bfd, "passive", Flag),
     (Bfd, "vrrp", Flag),
@@ -183,6 +187,19 @@ fn config(ctx: Ctx, line: &str) -> String {
                 "        HTTP_GET {{\n            url {{\n                path /\n                status_code 200\n            }}\n{}        }}\n",
                 l(12)
             ),
+        ),
+        HttpUrl => lvs(
+            "",
+            "",
+            &format!(
+                "        HTTP_GET {{\n            url {{\n                path /\n                regex \"abc\"\n{}            }}\n        }}\n",
+                l(16)
+            ),
+        ),
+        SorryServer => lvs(
+            "",
+            &format!("    sorry_server 10.0.0.3 80\n{}", l(4)),
+            "        TCP_CHECK {\n        }\n",
         ),
         MiscCheck => format!(
             "{SECURITY}{}",
