@@ -317,6 +317,20 @@ impl Session {
         }
     }
 
+    /// New `idle_tx` and `passive` (a reload), applied to the running session without a
+    /// restart: `idle_tx` is the Desired Min TX while not Up, so an Up session is unchanged
+    /// until it leaves Up, and a Down one sends at the new pace from its last packet; a passive
+    /// session that has not heard its peer stops sending (RFC 5880 6.1), an active one starts.
+    pub fn set_idle(&mut self, now: Instant, idle_tx: Duration, passive: bool) {
+        let interval = self.tx_interval();
+        self.params.idle_tx = idle_tx.max(SLOW_TX);
+        self.params.passive = passive;
+        if self.state == State::AdminDown {
+            return;
+        }
+        self.rearm_tx(now, interval);
+    }
+
     /// Administratively down (diag 7) or back to Down (RFC 5880 6.8.16).
     pub fn set_admin_down(&mut self, now: Instant, down: bool) {
         if down && self.state != State::AdminDown {
@@ -342,6 +356,16 @@ impl Session {
     /// bfd.RemoteDiscr, 0 until heard and after the detection time passes.
     pub fn remote_discr(&self) -> u32 {
         self.remote_discr
+    }
+
+    /// The remote's last Diagnostic, Desired Min TX, Required Min RX and Detect Mult.
+    pub fn remote_values(&self) -> (Diag, Duration, Duration, u8) {
+        (
+            self.remote_diag,
+            self.remote_min_tx,
+            self.remote_min_rx,
+            self.remote_detect_mult,
+        )
     }
 
     pub fn params(&self) -> &Params {

@@ -269,6 +269,38 @@ fn passive_waits_for_the_peer() {
 }
 
 #[test]
+fn idle_tx_and_passive_change_on_a_running_session() {
+    let mut s = Session::new(params(), at(0), Rng::new(14));
+    s.handle_timeout(at(0));
+    drain(&mut s);
+    // Down: a new idle_tx paces from the last packet and is advertised.
+    s.set_idle(at(100), 3000 * MS, false);
+    let next = s.poll_timeout().unwrap();
+    assert!(next >= at(2250) && next <= at(3000), "{next:?}");
+    assert_eq!(s.advertised_min_tx(), 3000 * MS);
+    // Passive and unheard: silent; active again: sends at once (its last packet is old).
+    s.set_idle(at(200), 3000 * MS, true);
+    assert_eq!(s.poll_timeout(), None);
+    s.set_idle(at(4000), 1000 * MS, false);
+    assert_eq!(s.poll_timeout(), Some(at(4000)));
+    // Up: neither changes what is sent nor the state; both apply once Up is left.
+    up(&mut s, at(4100));
+    let before = s.poll_timeout();
+    s.set_idle(at(4110), 2000 * MS, true);
+    assert!(drain(&mut s).0.is_empty());
+    assert_eq!((s.state(), s.poll_timeout()), (State::Up, before));
+    assert_eq!(s.advertised_min_tx(), 50 * MS);
+    s.handle_timeout(at(20_000));
+    drain(&mut s);
+    assert_eq!(s.state(), State::Down);
+    // The peer is gone (its discriminator zeroed): a passive session stops sending.
+    assert_eq!(s.poll_timeout(), None);
+    s.set_idle(at(20_001), 2000 * MS, false);
+    assert_eq!(s.advertised_min_tx(), 2000 * MS);
+    assert!(s.poll_timeout().is_some());
+}
+
+#[test]
 fn remote_min_rx_zero_stops_periodic_packets() {
     let mut s = Session::new(params(), at(0), Rng::new(13));
     let mut p = peer(State::Down, 0);

@@ -373,6 +373,15 @@ impl Bfd {
             );
             return None;
         }
+        if is_link_local(neighbor) && !inst.source.is_some_and(is_link_local) {
+            d.note(
+                nword.loc,
+                format!(
+                    "`{nkw}` `{neighbor}` of `bfd_instance` `{}` is link-local: its interface is the one holding `source_ip`, which must be a link-local address of it - without one the session cannot send",
+                    inst.name
+                ),
+            );
+        }
         // keepalived's find_bfd_by_addr: the same neighbor, and the same source or either unset.
         // (keepalived 2.4 also tells multihop and single-hop sessions apart.)
         if let Some(other) = self.instances.iter().find(|o| {
@@ -462,6 +471,11 @@ impl Bfd {
             w.close();
         }
     }
+}
+
+/// An IPv6 unicast link-local address (fe80::/10): it needs an interface (a scope).
+pub fn is_link_local(a: IpAddr) -> bool {
+    matches!(a, IpAddr::V6(v) if v.segments()[0] & 0xffc0 == 0xfe80)
 }
 
 /// keepalived logs (but accepts) intervals above the sensible maximum.

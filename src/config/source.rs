@@ -481,11 +481,11 @@ pub enum Severity {
     /// Ours only: keepalived says nothing here (a keyword keepalived-rs does not act on yet, a
     /// deprecation keepalived accepts silently). Does not change `-t`'s exit status.
     Note,
-    /// keepalived reports it and runs anyway, after ignoring or fixing the item: exit 4.
+    /// keepalived reports it and runs anyway, after ignoring or fixing the item: exit 5.
     Warning,
-    /// Scripts are configured but script security is not enabled: exit 5.
+    /// Scripts are configured but script security is not enabled: exit 6.
     Security,
-    /// The configuration cannot run: exit 3.
+    /// The configuration cannot run: exit 2.
     Fatal,
 }
 
@@ -619,13 +619,15 @@ impl Diagnostics {
             + self.dropped[severity as usize]
     }
 
-    /// keepalived's `-t` exit status for these diagnostics (reference 1.7).
+    /// keepalived's `-t` exit status for these diagnostics, as Debian's 2.2.7 binary exits
+    /// (its `KEEPALIVED_EXIT_CONFIG_TEST` 5 and `..._SECURITY` 6, and 2 when it stops reading;
+    /// keepalived.8 says 4, 5 and 3, one less than the binary).
     pub fn exit_status(&self) -> i32 {
         match self.worst() {
             None | Some(Severity::Note) => 0,
-            Some(Severity::Warning) => 4,
-            Some(Severity::Security) => 5,
-            Some(Severity::Fatal) => 3,
+            Some(Severity::Warning) => 5,
+            Some(Severity::Security) => 6,
+            Some(Severity::Fatal) => 2,
         }
     }
 
@@ -767,11 +769,11 @@ mod tests {
         d.note(loc, "n");
         assert_eq!(d.exit_status(), 0);
         d.warn(loc, "w");
-        assert_eq!(d.exit_status(), 4);
-        d.push(Severity::Security, None, "s");
         assert_eq!(d.exit_status(), 5);
+        d.push(Severity::Security, None, "s");
+        assert_eq!(d.exit_status(), 6);
         d.fatal(loc, "f");
-        assert_eq!(d.exit_status(), 3);
+        assert_eq!(d.exit_status(), 2);
     }
 }
 

@@ -252,6 +252,11 @@ impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
             Dump::Stats => bfd_exec::dump::stats(&b.views(), &b.counters()),
         }
     }
+
+    /// The sessions, while BFD runs.
+    fn json(&self) -> Option<String> {
+        self.run.as_ref().map(|b| bfd_exec::dump::json(&b.views()))
+    }
 }
 
 /// The IPVS subsystem (keepalived's checker side: `-C` runs it, `-P` does not).

@@ -612,10 +612,35 @@ pub fn if_mac(name: &str) -> io::Result<[u8; 6]> {
 
 /// The addresses of interface `name` (getifaddrs), IPv4 and IPv6, in the kernel's order.
 pub fn if_addrs(name: &str) -> io::Result<Vec<IpAddr>> {
+    let mut out = Vec::new();
+    each_if_addr(|n, a| {
+        if n.to_bytes() == name.as_bytes() {
+            out.push(a);
+        }
+    })?;
+    Ok(out)
+}
+
+/// The index of the interface that holds address `a` (the first in getifaddrs' order), for the
+/// scope of an IPv6 link-local address.
+pub fn ifindex_of_addr(a: IpAddr) -> io::Result<Option<u32>> {
+    let mut name = None;
+    each_if_addr(|n, x| {
+        if x == a && name.is_none() {
+            name = Some(n.to_owned());
+        }
+    })?;
+    // SAFETY: a NUL-terminated name; if_nametoindex only reads it.
+    Ok(name
+        .map(|n| unsafe { libc::if_nametoindex(n.as_ptr()) })
+        .filter(|i| *i != 0))
+}
+
+/// Calls `f` with (interface name, address) for every IPv4 and IPv6 address (getifaddrs).
+fn each_if_addr(mut f: impl FnMut(&std::ffi::CStr, IpAddr)) -> io::Result<()> {
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `head` with a list we free below.
     super::cvt(unsafe { libc::getifaddrs(&mut head) })?;
-    let mut out = Vec::new();
     let mut p = head;
     while !p.is_null() {
         // SAFETY: `p` is a node of the list getifaddrs returned, alive until freeifaddrs.
@@ -626,25 +651,25 @@ pub fn if_addrs(name: &str) -> io::Result<Vec<IpAddr>> {
         }
         // SAFETY: ifa_name is a NUL-terminated string owned by the list.
         let n = unsafe { std::ffi::CStr::from_ptr(ifa.ifa_name) };
-        if n.to_bytes() != name.as_bytes() {
-            continue;
-        }
         // SAFETY: ifa_addr points at a sockaddr whose family says its real type.
         match i32::from(unsafe { (*ifa.ifa_addr).sa_family }) {
             libc::AF_INET => {
                 // SAFETY: the family is AF_INET.
                 let s: libc::sockaddr_in = unsafe { std::ptr::read(ifa.ifa_addr.cast()) };
-                out.push(IpAddr::V4(Ipv4Addr::from(s.sin_addr.s_addr.to_ne_bytes())));
+                f(
+                    n,
+                    IpAddr::V4(Ipv4Addr::from(s.sin_addr.s_addr.to_ne_bytes())),
+                );
             }
             libc::AF_INET6 => {
                 // SAFETY: the family is AF_INET6.
                 let s: libc::sockaddr_in6 = unsafe { std::ptr::read(ifa.ifa_addr.cast()) };
-                out.push(IpAddr::V6(Ipv6Addr::from(s.sin6_addr.s6_addr)));
+                f(n, IpAddr::V6(Ipv6Addr::from(s.sin6_addr.s6_addr)));
             }
             _ => {}
         }
     }
     // SAFETY: `head` came from getifaddrs and is freed once.
     unsafe { libc::freeifaddrs(head) };
-    Ok(out)
+    Ok(())
 }

@@ -78,11 +78,12 @@ impl UdpSocket {
     }
 
     /// The sending socket of one session: bound to `source` (or the wildcard of `v6`'s family)
-    /// and a free port of [`SOURCE_PORTS`] tried from `pick()` on; sends with TTL or hop limit
-    /// `ttl`.
+    /// with IPv6 scope `scope` (the interface of a link-local source, else 0) and a free port
+    /// of [`SOURCE_PORTS`] tried from `pick()` on; sends with TTL or hop limit `ttl`.
     pub fn sender(
         v6: bool,
         source: Option<IpAddr>,
+        scope: u32,
         ttl: u8,
         mut pick: impl FnMut() -> u16,
     ) -> io::Result<UdpSocket> {
@@ -113,7 +114,10 @@ impl UdpSocket {
                 SOURCE_PORTS.start() + ((u32::from(base) + i) % span) as u16
             };
             let port = port.clamp(*SOURCE_PORTS.start(), *SOURCE_PORTS.end());
-            let local = SocketAddr::new(ip, port);
+            let local = match ip {
+                IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, port, 0, scope)),
+                IpAddr::V4(_) => SocketAddr::new(ip, port),
+            };
             match bind(raw, local) {
                 Ok(()) => return Ok(UdpSocket { fd, local }),
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => last = e,
@@ -186,7 +190,7 @@ mod tests {
             return; // taken meanwhile: nothing to learn
         };
         let mut n = 50000u16;
-        let s = UdpSocket::sender(false, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), 255, || {
+        let s = UdpSocket::sender(false, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), 0, 255, || {
             n += 1;
             n
         })

@@ -50,7 +50,7 @@ fn defaults_and_every_keyword() {
          \x20   vrrp\n\
          }\n\
          bfd_instance B6 {\n\
-         \x20   neighbor_ip fe80::2\n\
+         \x20   neighbor_ip fd00::2\n\
          }\n",
     );
     assert!(diags.is_empty(), "{diags:?}");
@@ -76,7 +76,7 @@ fn defaults_and_every_keyword() {
     assert_eq!((v6.max_hops, v6.weight), (0, 0));
     assert_eq!((v6.vrrp, v6.checker), (true, true));
     assert!(b.has_instance("B1") && b.has_instance("B6") && !b.has_instance("b1"));
-    assert_eq!(b.instance("B6").unwrap().neighbor, ip("fe80::2"));
+    assert_eq!(b.instance("B6").unwrap().neighbor, ip("fd00::2"));
     round_trip(&b);
 }
 
@@ -469,4 +469,19 @@ fn arbitrary_blocks_never_panic() {
         let (b, _) = parse(&text);
         round_trip(&b);
     }
+}
+
+#[test]
+fn link_local_neighbor_names_its_interface_by_source_ip() {
+    let (b, diags) = parse("bfd_instance L {\n    neighbor_ip fe80::2\n}\n");
+    assert_eq!(b.instances.len(), 1);
+    let notes = of(&diags, Severity::Note);
+    assert_eq!(notes.len(), 1, "{diags:?}");
+    assert_eq!((notes[0].0, notes[0].1), (2, 17));
+    assert!(notes[0].2.contains("link-local"), "{notes:?}");
+    let (b, diags) = parse("bfd_instance L {\n    neighbor_ip fe80::2\n    source_ip fe80::1\n}\n");
+    assert!(diags.is_empty(), "{diags:?}");
+    round_trip(&b);
+    assert!(is_link_local(ip("fe80::1")) && is_link_local(ip("febf::1")));
+    assert!(!is_link_local(ip("fec0::1")) && !is_link_local(ip("10.0.0.1")));
 }

@@ -656,14 +656,14 @@ fn timers_and_integers_at_virtual_server_level() {
             "`lb_algo`: extra `wrr` ignored (keepalived ignores it too)".to_string()
         )]
     );
-    // keepalived turns `alpha` on whatever value follows it in a virtual_server; we follow the
-    // value and say so.
+    // keepalived turns `alpha` on whatever value follows it in a virtual_server; so do we, and
+    // say so.
     let text = vs("  alpha no\n  real_server 10.0.0.2 80 {\n  }");
     let (l, _) = load(&text);
-    assert!(!only_vs(&l).alpha);
+    assert!(only_vs(&l).alpha);
     assert_eq!(
         notes(&text)[0].2,
-        "keepalived 2.2.7 ignores the value of `alpha` in a virtual_server and turns it on; keepalived-rs uses `no`"
+        "`alpha` takes no value; `no` ignored and `alpha` enabled"
     );
 }
 

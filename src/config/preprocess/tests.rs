@@ -785,7 +785,7 @@ fn missing_main_file_is_fatal() {
               No such file or directory (os error 2)"
         ]
     );
-    assert_eq!(r.d.exit_status(), 3);
+    assert_eq!(r.d.exit_status(), 2);
 }
 
 #[test]

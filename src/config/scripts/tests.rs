@@ -464,7 +464,7 @@ fn root_without_security_is_a_violation_with_the_fix() {
             .unwrap()
             .contains("enable_script_security")
     );
-    assert_eq!(d.exit_status(), 5);
+    assert_eq!(d.exit_status(), 6);
 }
 
 #[test]

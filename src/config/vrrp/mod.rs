@@ -383,10 +383,12 @@ fn opt_bool(d: &mut Diagnostics, node: &Node) -> Option<bool> {
     b
 }
 
-/// A keyword that takes no value and no block.
+/// A keyword that takes no value and no block. Words after it are a Note and the keyword still
+/// applies: keepalived 2.2.7's handlers of these keywords never read their arguments, so
+/// `nopreempt 0` is `nopreempt` and `-t` exits 0 (measured: conformance/config_leniency.rs).
 fn bare(d: &mut Diagnostics, node: &Node) {
     value::no_block(d, node);
-    value::no_args(d, node);
+    value::flag(d, node);
 }
 
 /// A whole number of seconds in `min..=max` (keepalived reads these with `read_unsigned`).

@@ -4,11 +4,12 @@
 //! keepalived's dumps, and not a stable interface (keepalived's is not either).
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::wire::bfd::DropReason;
 
 use super::{Counters, View};
+use crate::executor::vrrp::dump::js;
 
 fn us(d: Duration) -> u128 {
     d.as_micros()
@@ -100,5 +101,75 @@ pub fn stats(views: &[View<'_>], c: &Counters) -> String {
     let _ = writeln!(o, "  Dropped, too long: {}", c.truncated);
     let _ = writeln!(o, "  Dropped by the kernel: {}", c.kernel_drops);
     let _ = writeln!(o, "  Send errors: {}", c.tx_errors);
+    o
+}
+
+/// The sessions in the JSON state (the JSON file and `--status`): one
+/// `{"bfd_instance":{...}}` per session; intervals in microseconds, `since` in seconds since
+/// the epoch.
+pub fn json(views: &[View<'_>]) -> String {
+    let mut o = String::from("[");
+    for (k, v) in views.iter().enumerate() {
+        if k > 0 {
+            o.push(',');
+        }
+        let c = v.cfg;
+        let s = v.session;
+        let n = s.counters();
+        let (rdiag, rtx, rrx, rmult) = s.remote_values();
+        let opt = |a: Option<String>| a.map_or("null".to_string(), |a| js(&a));
+        let since = v
+            .since
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let _ = write!(
+            o,
+            concat!(
+                "{{\"bfd_instance\":{{\"name\":{},\"state\":{},\"since\":{:.6},",
+                "\"neighbor\":{},\"source\":{},\"local\":{},\"multihop\":{},",
+                "\"local_discr\":{},\"remote_discr\":{},\"remote_state\":{},",
+                "\"local_diag\":{},\"remote_diag\":{},\"passive\":{},",
+                "\"min_tx_us\":{},\"min_rx_us\":{},\"idle_tx_us\":{},\"multiplier\":{},",
+                "\"remote_min_tx_us\":{},\"remote_min_rx_us\":{},\"remote_multiplier\":{},",
+                "\"tx_interval_us\":{},\"detection_time_us\":{},\"poll\":{},",
+                "\"packets_in\":{},\"packets_out\":{},\"wrong_discr\":{},",
+                "\"rx_admin_down\":{},\"polls_started\":{},\"polls_completed\":{},",
+                "\"finals_sent\":{},\"detect_expired\":{}}}}}"
+            ),
+            js(&c.name),
+            js(&s.state().to_string()),
+            since,
+            js(&c.neighbor.to_string()),
+            opt(c.source.map(|a| a.to_string())),
+            opt(v.local.map(|a| a.to_string())),
+            c.multihop,
+            s.params().local_discr,
+            s.remote_discr(),
+            js(&s.remote_state().to_string()),
+            js(&s.local_diag().to_string()),
+            js(&rdiag.to_string()),
+            s.params().passive,
+            us(s.params().min_tx),
+            us(s.params().min_rx),
+            us(s.params().idle_tx),
+            s.params().detect_mult,
+            us(rtx),
+            us(rrx),
+            rmult,
+            s.tx_interval()
+                .map_or("null".to_string(), |t| us(t).to_string()),
+            us(s.detection_time()),
+            s.poll_active(),
+            n.rx,
+            n.tx,
+            n.rx_wrong_discr,
+            n.rx_admin_down,
+            n.polls_started,
+            n.polls_completed,
+            n.finals_sent,
+            n.detect_expired,
+        );
+    }
+    o.push(']');
     o
 }

@@ -31,8 +31,9 @@ pub mod dump;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 use std::os::fd::AsRawFd;
+use std::time::SystemTime;
 
 use log::{debug, info, warn};
 
@@ -96,6 +97,8 @@ pub struct Peer {
     tx: Option<UdpSocket>,
     peer: SocketAddr,
     armed: Armed,
+    /// When the session entered its state (wall clock, for the JSON state).
+    since: SystemTime,
 }
 
 struct Listener {
@@ -110,6 +113,8 @@ pub struct View<'a> {
     pub cfg: &'a BfdInstance,
     pub session: &'a Session,
     pub local: Option<SocketAddr>,
+    /// When the session entered its state.
+    pub since: SystemTime,
 }
 
 /// The BFD sessions of the daemon; see the module doc.
@@ -224,6 +229,7 @@ impl BfdExecutor {
                 cfg: &s.cfg,
                 session: &s.machine,
                 local: s.tx.as_ref().map(UdpSocket::local),
+                since: s.since,
             })
             .collect()
     }
@@ -270,10 +276,11 @@ impl BfdExecutor {
         self.listeners.push(Listener { v6, multihop, sock });
     }
 
-    fn sender(&mut self, cfg: &BfdInstance) -> Option<UdpSocket> {
+    fn sender(&mut self, cfg: &BfdInstance, scope: u32) -> Option<UdpSocket> {
         let span = u64::from(SOURCE_PORTS.end() - SOURCE_PORTS.start()) + 1;
         let rng = &mut self.rng;
-        match UdpSocket::sender(cfg.neighbor.is_ipv6(), cfg.source, cfg.send_ttl(), || {
+        let v6 = cfg.neighbor.is_ipv6();
+        match UdpSocket::sender(v6, cfg.source, scope, cfg.send_ttl(), || {
             SOURCE_PORTS.start() + rng.below(span) as u16
         }) {
             Ok(s) => Some(s),
@@ -297,11 +304,15 @@ impl BfdExecutor {
         now: Instant,
     ) -> usize {
         self.ensure_listener(core, cfg.neighbor.is_ipv6(), cfg.multihop);
-        let tx = self.sender(&cfg);
+        let scope = link_scope(&cfg);
+        let tx = self.sender(&cfg, scope);
         let discr = self.new_discr();
         let rng = Rng::new(self.rng.next_u64());
         let machine = Session::new(params_of(&cfg, discr), now, rng);
-        let peer = SocketAddr::new(cfg.neighbor, cfg.port());
+        let peer = match cfg.neighbor {
+            IpAddr::V6(a) => SocketAddr::V6(SocketAddrV6::new(a, cfg.port(), 0, scope)),
+            IpAddr::V4(_) => SocketAddr::new(cfg.neighbor, cfg.port()),
+        };
         info!(
             "BFD_Instance({}): session to {peer}{} (discriminator {discr:#010x})",
             cfg.name,
@@ -313,6 +324,7 @@ impl BfdExecutor {
             tx,
             peer,
             armed: Armed::default(),
+            since: SystemTime::now(),
         };
         // A released slot is taken again (its timer is cancelled, its discriminator gone), so
         // reloads never grow the table.
@@ -323,7 +335,7 @@ impl BfdExecutor {
     }
 
     /// A reload: unchanged sessions are untouched; new intervals or multiplier go through a
-    /// Poll Sequence (RFC 5880 6.8.3); other changes, and removed instances, end the session
+    /// Poll Sequence (RFC 5880 6.8.3), new `idle_tx` and `passive` apply in place; other changes, and removed instances, end the session
     /// with AdminDown (RFC 5880 6.8.16), and a changed instance starts anew.
     pub fn reload<K: From<BfdKey> + Copy>(
         &mut self,
@@ -337,7 +349,8 @@ impl BfdExecutor {
                 .iter_live()
                 .map(|(i, s)| (i, s.cfg.name.as_str())),
             new.iter().map(|inst| inst.name.as_str()),
-            |i, n| same_endpoints(&self.slots[i].cfg, &new[n]),
+            // A session without a socket (its address or interface was missing) starts anew.
+            |i, n| same_endpoints(&self.slots[i].cfg, &new[n]) && self.slots[i].tx.is_some(),
         );
         for step in plan.steps {
             match step {
@@ -348,7 +361,7 @@ impl BfdExecutor {
                 }
                 Step::Restart { old: i, new: n } => {
                     info!(
-                        "BFD_Instance({}): addresses changed, restarting",
+                        "BFD_Instance({}): addresses changed (or no socket yet), restarting",
                         new[n].name
                     );
                     self.retire(core, now, i);
@@ -365,27 +378,27 @@ impl BfdExecutor {
         }
     }
 
-    /// A kept session gets its instance's new parameters: new intervals or multiplier start a
-    /// Poll Sequence; `idle_tx` and `passive` stay as the session started. Returns whether
-    /// anything changed (then the caller drains the session).
+    /// A kept session gets its instance's new parameters without a restart: new intervals or
+    /// multiplier start a Poll Sequence; a new `idle_tx` or `passive` applies at once (they
+    /// matter only while the session is not Up). Returns whether anything changed (then the
+    /// caller drains the session).
     fn update(&mut self, now: Instant, i: usize, inst: &BfdInstance) -> bool {
         let slot = &mut self.slots[i];
         if slot.cfg == *inst {
             return false;
         }
-        let was = &slot.cfg;
-        if (was.idle_tx, was.passive) != (inst.idle_tx, inst.passive) {
-            debug!(
-                "BFD_Instance({}): idle_tx and passive changes apply to new sessions only",
-                inst.name
-            );
-        }
         slot.machine
             .set_params(now, inst.min_tx, inst.min_rx, inst.multiplier);
-        let mut c = inst.clone();
-        c.idle_tx = was.idle_tx;
-        c.passive = was.passive;
-        slot.cfg = c;
+        if (slot.cfg.idle_tx, slot.cfg.passive) != (inst.idle_tx, inst.passive) {
+            info!(
+                "BFD_Instance({}): idle_tx {} ms, {} (session kept)",
+                inst.name,
+                inst.idle_tx.as_millis(),
+                if inst.passive { "passive" } else { "active" }
+            );
+            slot.machine.set_idle(now, inst.idle_tx, inst.passive);
+        }
+        slot.cfg = inst.clone();
         true
     }
 
@@ -461,7 +474,7 @@ impl BfdExecutor {
                 return;
             }
         };
-        let Some(i) = self.lookup(&repr, r.src.ip(), r.dst, multihop) else {
+        let Some(i) = self.lookup(&repr, r, multihop) else {
             self.counters.no_session += 1;
             return;
         };
@@ -483,15 +496,24 @@ impl BfdExecutor {
         }
     }
 
-    /// RFC 5880 6.3: by Your Discriminator when set, else by (source, destination, kind).
+    /// RFC 5880 6.3: by Your Discriminator when set, else by (source, destination, kind); a
+    /// link-local neighbour must also have been heard on its interface.
     fn lookup(
         &self,
         repr: &wb::Repr<'_>,
-        src: IpAddr,
-        dst: Option<IpAddr>,
+        r: &crate::sys::udp::Received,
         multihop: bool,
     ) -> Option<usize> {
-        let fits = |s: &Peer| s.cfg.neighbor == src && s.cfg.multihop == multihop;
+        let (src, dst) = (r.src.ip(), r.dst);
+        let fits = |s: &Peer| {
+            let scope = match s.peer {
+                SocketAddr::V6(a) => a.scope_id(),
+                SocketAddr::V4(_) => 0,
+            };
+            s.cfg.neighbor == src
+                && s.cfg.multihop == multihop
+                && (scope == 0 || r.ifindex.is_none_or(|i| i == scope))
+        };
         if repr.your_discr != 0 {
             let i = *self.by_discr.get(&repr.your_discr)?;
             return (self.slots.is_live(i) && fits(&self.slots[i])).then_some(i);
@@ -524,6 +546,9 @@ impl BfdExecutor {
                 Output::Event(ev) => {
                     let line = ev.log_line(&slot.cfg.name);
                     let crate::bfd::Event::StateChange { from, to, .. } = ev;
+                    if from != to {
+                        slot.since = SystemTime::now();
+                    }
                     let (was_up, up) = (from == State::Up, to == State::Up);
                     if was_up == up {
                         debug!("{line}");
@@ -548,6 +573,39 @@ impl BfdExecutor {
             None
         };
         slot.armed.set(core, want, owner);
+    }
+}
+
+/// The IPv6 scope of a session: the index of the interface holding its `source_ip` when the
+/// source or the neighbour is link-local (fe80::/10), else 0. keepalived 2.2.7 has no way to
+/// name the interface (it rejects `fe80::1%eth0`); the source address names it here. Read when
+/// the session starts: an interface made again later needs a reload.
+fn link_scope(cfg: &BfdInstance) -> u32 {
+    use crate::config::bfd::is_link_local;
+    if !is_link_local(cfg.neighbor) && !cfg.source.is_some_and(is_link_local) {
+        return 0;
+    }
+    let found = cfg.source.map(|s| (s, crate::sys::raw::ifindex_of_addr(s)));
+    match found {
+        Some((_, Ok(Some(i)))) => i,
+        Some((s, Ok(None))) => {
+            warn!(
+                "BFD_Instance({}): no interface holds source_ip {s}: the link-local session cannot start (a reload retries)",
+                cfg.name
+            );
+            0
+        }
+        Some((_, Err(e))) => {
+            warn!("BFD_Instance({}): interface addresses: {e}", cfg.name);
+            0
+        }
+        None => {
+            warn!(
+                "BFD_Instance({}): a link-local neighbor needs a link-local source_ip to name its interface",
+                cfg.name
+            );
+            0
+        }
     }
 }
 

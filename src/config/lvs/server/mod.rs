@@ -530,39 +530,11 @@ fn vs_keyword(vs: &mut VsBuild, n: &Node, kw: &Word, vs_node: &Node, d: &mut Dia
     }
 }
 
-/// A flag that keepalived sets whatever value follows it (`alpha no` turns alpha on there). We
-/// follow the value, and say so.
+/// A flag that keepalived sets whatever value follows it (`alpha no` turns alpha on there, and
+/// here: the running behaviour is keepalived's), with a note on the word.
 fn vs_flag(d: &mut Diagnostics, n: &Node) -> bool {
-    match n.args().first() {
-        None => true,
-        Some(w) => {
-            read::extra_words(d, n, 1);
-            match value::parse_bool(&w.text) {
-                Some(b) => {
-                    d.note(
-                        w.loc,
-                        format!(
-                            "keepalived 2.2.7 ignores the value of `{}` in a virtual_server and turns it on; keepalived-rs uses `{}`",
-                            n.keyword(),
-                            w.text
-                        ),
-                    );
-                    b
-                }
-                None => {
-                    d.note(
-                        w.loc,
-                        format!(
-                            "`{}` takes no value here; `{}` ignored",
-                            n.keyword(),
-                            w.text
-                        ),
-                    );
-                    true
-                }
-            }
-        }
-    }
+    read::extra_words(d, n, 1);
+    value::flag(d, n)
 }
 
 fn sched_flag(vs: &mut VsBuild, n: &Node, k: &str, d: &mut Diagnostics) {
