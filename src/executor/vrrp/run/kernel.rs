@@ -130,6 +130,7 @@ impl VrrpExecutor {
             };
             let concerned = ifindex.is_none_or(|x| {
                 inst.ifindex == x
+                    || inst.vmac.as_ref().is_some_and(|v| v.ifindex == Some(x))
                     || inst
                         .io
                         .track_ifs

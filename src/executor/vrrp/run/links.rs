@@ -109,6 +109,10 @@ impl VrrpExecutor {
             }
             Some(v) => {
                 v.parent = ifindex;
+                if v.ipvlan.is_some() {
+                    inst.ifindex = ifindex;
+                    inst.mac = mac.unwrap_or([0; 6]);
+                }
                 // The VMAC went with its old parent (or could not be made on it): made again.
                 if matches!(v.phase, Phase::Failed | Phase::Wait) {
                     v.phase = Phase::Wait;
