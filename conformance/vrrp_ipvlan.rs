@@ -13,7 +13,10 @@
 //! - the adverts come from the ipvlan's address; the VIP is on eth0 (not on the ipvlan);
 //! - SIGTERM: the ipvlan is deleted, the peer takes over;
 //! - after SIGKILL the ipvlan (and its address) stay; a restart reuses it ("Found matching
-//!   interface vrrp.51", the same ifindex) and deletes it at SIGTERM.
+//!   interface vrrp.51", the same ifindex) and deletes it at SIGTERM;
+//! - IPv6 with a bare `use_ipvlan`: one master (keepalived-rs) with keepalived as backup, so
+//!   our adverts reach it (from the ipvlan's own link-local address: a first version sent
+//!   from the parent's, which the kernel refused with EINVAL; found here), and the takeover.
 //!
 //! Without qemu or the guest image [`ipvlan_in_the_guest`] prints one `SKIP` line (a failure
 //! under `KEEPALIVED_RS_FULL_TESTS=1`); the `guest_*` tests do nothing outside the guest.
@@ -269,6 +272,59 @@ fn guest_ipvlan_ka_master_rs_backup() {
     }
 }
 
+/// Does `dev` of namespace `ns` hold IPv6 address `a`?
+fn holds6(ns: &str, dev: &str, a: &str) -> bool {
+    let out = ns_exec(ns, &["ip", "-6", "-o", "addr", "show", "dev", dev]);
+    String::from_utf8_lossy(&out.stdout).contains(&format!(" {a}/"))
+}
+
+/// IPv6: keepalived-rs (r0, priority 150) and keepalived (r1, 100) with a bare `use_ipvlan`
+/// (no address: the adverts leave from the ipvlan's link-local address): r0 holds the VIP on eth0,
+/// IPv6 stays on (`disable_ipv6=0`); at SIGTERM r1 takes the VIP over.
+#[test]
+fn guest_ipvlan_ipv6_rs_master_ka_backup() {
+    if !in_guest() {
+        return;
+    }
+    let lab = Lab::new("i6", 2);
+    let dir = TempDir::new("ipvlan-v6");
+    let vip6 = format!("fd00:99:{:x}::100", lab.net);
+    let lines = |prio| {
+        format!(
+            "vrrp_instance VI_6 {{\n    state BACKUP\n    interface eth0\n    use_ipvlan\n    virtual_router_id {VRID}\n    priority {prio}\n    advert_int 0.2\n    virtual_ipaddress {{\n        {vip6}/64\n    }}\n}}\n"
+        )
+    };
+    let run = |i: usize, prio: u8, kind: Impl| {
+        let run = dir.path().join(format!("r{i}"));
+        std::fs::create_dir_all(&run).unwrap();
+        let conf = run.join("keepalived.conf");
+        std::fs::write(&conf, lines(prio)).unwrap();
+        let mut cmd = common::lab::daemon_cmd(&lab.routers[i].ns, kind == Impl::Ka, &conf, &run);
+        Daemon::start_cmd(&mut cmd)
+    };
+    let mut d0 = run(0, 150, Impl::Rs);
+    let mut d1 = run(1, 100, Impl::Ka);
+    let (ns0, ns1) = (&lab.routers[0].ns, &lab.routers[1].ns);
+    let ok = poll_until(GUEST_WAIT, || {
+        holds6(ns0, "eth0", &vip6) && !holds6(ns1, "eth0", &vip6) && ipvlans(ns1).len() == 1
+    });
+    assert!(ok, "r0 not the sole master\n{}", logs(&[&d0, &d1]));
+    assert_eq!(ipvlans(ns0).len(), 1, "{}", logs(&[&d0]));
+    // Its adverts leave from the ipvlan's own link-local address (not the parent's, which
+    // is not on the ipvlan: the kernel would refuse the send).
+    assert_eq!(d0.count("cannot send advert"), 0, "{}", d0.log());
+    assert_eq!(
+        sysctl(ns0, &format!("net/ipv6/conf/{NAME}/disable_ipv6")),
+        "0"
+    );
+    d0.term("r0");
+    assert!(ipvlans(ns0).is_empty(), "r0 left its ipvlan");
+    let ok = poll_until(GUEST_WAIT, || holds6(ns1, "eth0", &vip6));
+    assert!(ok, "r1 did not take over\n{}", logs(&[&d0, &d1]));
+    d1.term("r1");
+    println!("guest: use_ipvlan IPv6 Rs master, Ka backup: ok");
+}
+
 /// After SIGKILL the ipvlan, its address and the VIP stay; a restart finds the ipvlan and
 /// reuses it (the same ifindex), and SIGTERM deletes it.
 #[test]
@@ -339,6 +395,7 @@ fn ipvlan_in_the_guest() {
         "use_ipvlan Rs master, Ka backup: ok",
         "use_ipvlan Ka master, Rs backup: ok",
         "use_ipvlan reused after SIGKILL: ok",
+        "use_ipvlan IPv6 Rs master, Ka backup: ok",
     ] {
         assert!(out.contains(what), "not run in the guest: {what}\n{out}");
     }

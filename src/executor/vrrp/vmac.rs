@@ -22,7 +22,9 @@
 //! makes it (read back from Debian's build): kind `ipvlan`, mode L2, flags bridge (default),
 //! private or vepa, the parent's MAC, named by [`choose_ipvlan`] (`vrrp.VRID` by default). It
 //! gets its configured address (the advert source unless one is configured) and, on an IPv4
-//! instance without IPv6 eVIPs, `disable_ipv6=1`; no other sysctl. The adverts leave from it
+//! instance without IPv6 eVIPs, `disable_ipv6=1`; no other sysctl. An IPv6 instance without a
+//! configured source sends from the ipvlan's own link-local address (not the parent's: the
+//! kernel gives an ipvlan another one), so its machine waits for that address too. The adverts leave from it
 //! (unless `vmac_xmit_base`); the VIPs and GARPs stay on the instance's interface, as
 //! keepalived 2.2.7 puts them. An IPv4 instance without the address cannot run (FAULT).
 //!

@@ -32,7 +32,7 @@ pub(super) fn new_vmac(inst: &str, c: &VmacConf, io: &Io, vrid: u8, parent: u32)
     let group = c.group.as_deref().and_then(|g| {
         let n = vmac::group_number(g);
         if n.is_none() {
-            warn!("({inst}) use_vmac group `{g}` is unknown - using the parent's group");
+            warn!("({inst}) group `{g}` is unknown - using the parent's group");
         }
         n
     });
@@ -406,6 +406,18 @@ impl VrrpExecutor {
             let up = v.ifindex.and_then(|x| self.monitor.link_by_index(x));
             if !up.is_some_and(|l| l.up) {
                 return;
+            }
+            // IPv6 without a configured source: the ipvlan's own link-local address (the
+            // kernel makes it another than the parent's), as keepalived; waited for (an
+            // address event brings us back here).
+            if inst.io.family == Family::Inet6 && inst.io.src.is_none() {
+                match super::primary_address(&v.name, Family::Inet6) {
+                    Some(a) => {
+                        inst.src = a;
+                        self.demux.stale = true;
+                    }
+                    None => return,
+                }
             }
             info!(
                 "({}) ipvlan {} up on {}",
