@@ -25,7 +25,8 @@
 //! keepalived-rs takes the interface and the source from the kernel's route to the first peer.
 //! A pair of keepalived-rs, and keepalived-rs with Debian's keepalived (which needs an
 //! `interface`, 2.2.7 refusing the form) as the peer: the election, the adverts on the wire
-//! (unicast, from the router's eth0 address and MAC), the VIP on eth0, the takeover at SIGTERM.
+//! (unicast, from eth0's MAC and the route's preferred source, with another interface made
+//! first), the VIP on eth0, the takeover at SIGTERM; and `-t` accepting the form.
 
 mod common;
 
@@ -416,8 +417,8 @@ fn unicast_lines(lab: &Lab, peer: usize, kind: Impl) -> String {
 }
 
 /// r0 (keepalived-rs without `interface`, priority 150) and r1 (`second`, priority 100), unicast
-/// to each other: r0 is master with the VIP on eth0 and its adverts leave eth0 (its MAC, its
-/// address, to r1's); SIGTERM on r0: r1 takes over.
+/// to each other: r0 is master with the VIP on eth0 and its adverts leave eth0 (its MAC, the
+/// route's preferred source, to r1's address); SIGTERM on r0: r1 takes over.
 fn unicast_scenario(tag: &str, second: Impl) {
     if second == Impl::Ka
         && !require(
@@ -430,6 +431,33 @@ fn unicast_scenario(tag: &str, second: Impl) {
     let mut lab = Lab::new(tag, 2);
     lab.capture();
     let dir = TempDir::new(&format!("nif-{tag}"));
+    // r0 has another interface (a0, made first, with an address) and its route to r1 says
+    // `src` 10.99.N.201, a secondary address of eth0: the adverts must leave eth0 from .201,
+    // the route's preferred source, not from a0 nor from eth0's first address.
+    let ns0 = lab.routers[0].ns.clone();
+    let src = Ipv4Addr::new(10, 99, lab.net, 201);
+    let a0 = format!("10.98.{}.1/24", lab.net);
+    let peer = format!("{}/32", lab.routers[1].v4);
+    for cmd in [
+        &["link", "add", "a0", "type", "veth", "peer", "name", "a1"][..],
+        &["link", "set", "a0", "up"],
+        &["link", "set", "a1", "up"],
+        &["addr", "add", &a0, "dev", "a0"],
+        &["addr", "add", &format!("{src}/24"), "dev", "eth0"],
+        &[
+            "route",
+            "add",
+            &peer,
+            "dev",
+            "eth0",
+            "src",
+            &src.to_string(),
+        ],
+    ] {
+        let mut args = vec!["-n", ns0.as_str()];
+        args.extend_from_slice(cmd);
+        common::lab::ip(&args);
+    }
     let mut d0 = start(
         &lab,
         &dir,
@@ -457,7 +485,7 @@ fn unicast_scenario(tag: &str, second: Impl) {
     );
     let t = Instant::now();
     let mac0 = mac_bytes(&mac_of(&r0.ns, "eth0"));
-    let want = (mac0, r0.v4, r1.v4, 150);
+    let want = (mac0, src, r1.v4, 150);
     let ok = poll_until(Duration::from_secs(5), || {
         adverts(&lab, t).iter().filter(|a| **a == want).count() >= 3
     });
