@@ -13,8 +13,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::json::{self, Json};
-use common::lab::{Frame, Lab, ns_exec};
+use common::json::{self, Json, text};
+use common::lab::{Frame, Lab, ns_exec, ns_sysctl as sysctl};
 use common::{Daemon, TempDir, is_root, poll_until, require};
 use keepalived_rs::wire;
 
@@ -69,23 +69,7 @@ fn start_with(lab: &Lab, dir: &TempDir, i: usize, prio: u8, kind: Impl, lines: &
 
 /// `ip -j -d link show` in namespace `ns`, parsed.
 fn links(ns: &str) -> Vec<Json> {
-    let out = ns_exec(ns, &["ip", "-j", "-d", "link", "show"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    json::parse(&text)
-        .unwrap_or_else(|e| panic!("{e}: {text}"))
-        .arr()
-        .to_vec()
-}
-
-fn text<'a>(j: &'a Json, path: &[&str]) -> Option<&'a str> {
-    let mut j = j;
-    for k in path {
-        j = j.get(k)?;
-    }
-    match j {
-        Json::Str(s) => Some(s),
-        _ => None,
-    }
+    json::ns_json(ns, &["ip", "-j", "-d", "link", "show"])
 }
 
 /// The macvlan links of namespace `ns`, as (name, MAC, mode, parent).
@@ -113,12 +97,6 @@ fn want_vmac() -> [String; 4] {
 fn holds(ns: &str, dev: &str, a: Ipv4Addr) -> bool {
     let out = ns_exec(ns, &["ip", "-4", "-o", "addr", "show", "dev", dev]);
     String::from_utf8_lossy(&out.stdout).contains(&format!(" {a}/"))
-}
-
-/// A sysctl of namespace `ns` by its `/proc/sys` path (`net/ipv4/conf/eth0/arp_ignore`).
-fn sysctl(ns: &str, path: &str) -> String {
-    let out = ns_exec(ns, &["cat", &format!("/proc/sys/{path}")]);
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn mac_of(ns: &str, dev: &str) -> [u8; 6] {
@@ -256,12 +234,7 @@ fn wait_vip_on_vmac(lab: &Lab, i: usize, limit: Duration, logs: &dyn Fn() -> Str
 }
 
 fn stop(d: &mut Daemon, what: &str) {
-    d.signal(libc::SIGTERM);
-    assert!(
-        d.wait_exit(Duration::from_secs(10)).is_some(),
-        "{what} did not stop\n{}",
-        d.log()
-    );
+    d.term(what);
 }
 
 /// r0 (`first`, priority 150) and r1 (`second`, priority 100) with `use_vmac`, r2 the client.

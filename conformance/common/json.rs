@@ -42,6 +42,28 @@ impl Json {
     }
 }
 
+/// The string at `path` (object keys) below `j`.
+pub fn text<'a>(j: &'a Json, path: &[&str]) -> Option<&'a str> {
+    let mut j = j;
+    for k in path {
+        j = j.get(k)?;
+    }
+    match j {
+        Json::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The JSON array a command run in namespace `ns` prints (`ip -j ...`), parsed.
+pub fn ns_json(ns: &str, cmd: &[&str]) -> Vec<Json> {
+    let out = super::lab::ns_exec(ns, cmd);
+    let text = String::from_utf8_lossy(&out.stdout);
+    parse(&text)
+        .unwrap_or_else(|e| panic!("{e}: {text}"))
+        .arr()
+        .to_vec()
+}
+
 /// Parses `s` completely, or says where it stopped.
 pub fn parse(s: &str) -> Result<Json, String> {
     let b = s.as_bytes();

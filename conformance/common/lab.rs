@@ -67,6 +67,12 @@ pub fn daemon_cmd(ns: &str, keepalived: bool, conf: &Path, run: &Path) -> Comman
     cmd
 }
 
+/// A sysctl of namespace `ns` by its `/proc/sys` path (`net/ipv4/conf/eth0/arp_ignore`).
+pub fn ns_sysctl(ns: &str, path: &str) -> String {
+    let out = ns_exec(ns, &["cat", &format!("/proc/sys/{path}")]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 fn sysctl(ns: &str, key: &str, val: &str) {
     let _ = ns_exec(ns, &["sysctl", "-qw", &format!("{key}={val}")]);
 }

@@ -257,6 +257,16 @@ impl Daemon {
         status
     }
 
+    /// SIGTERM, and the exit within 20 s (a panic naming `what` with the log otherwise).
+    pub fn term(&mut self, what: &str) {
+        self.signal(libc::SIGTERM);
+        assert!(
+            self.wait_exit(Duration::from_secs(20)).is_some(),
+            "{what} did not stop\n{}",
+            self.log()
+        );
+    }
+
     pub fn kill9(&mut self) {
         self.signal(libc::SIGKILL);
         self.status = Some(self.child.wait().unwrap());

@@ -55,6 +55,9 @@
 //!   `IFLA_LINK` parent, `IFLA_ADDRESS`, `IFLA_IFNAME`, `IFLA_GROUP`) with `NLM_F_EXCL`, whose
 //!   `EEXIST` is an error (the name is somebody else's); setting a link up; `RTM_DELLINK`, whose
 //!   `ENODEV` counts as done. The monitor reads each link's parent, kind, macvlan mode, group.
+//!   `use_ipvlan`: the same with kind `ipvlan` (mode L2, flags bridge/private/vepa, no MAC).
+//! - One query ([`route::route_get`]): the route the kernel would use to a unicast peer
+//!   (`RTM_GETROUTE`), answered within the `send(2)` (see there).
 //! - Table and protocol names resolve through [`RtNames`] (numbers, iproute2's built-in names,
 //!   `rt_tables`/`rt_protos`); an unknown name is an [`EncodeError`] before anything is sent.
 //!
@@ -70,13 +73,14 @@
 pub mod monitor;
 pub mod names;
 pub mod request;
+pub mod route;
 pub mod rtnl;
 pub mod tracker;
 pub mod wire;
 
 pub use monitor::{Event, HwAddr, Link, Monitor, MonitorNames, MonitorStats};
 pub use names::{Resolve, RtNames, SysNames};
-pub use request::{Addr, EncodeError, NewMacvlan, NextHop, RouteMsg, RuleMsg};
+pub use request::{Addr, EncodeError, NewIpvlan, NewMacvlan, NextHop, RouteMsg, RuleMsg};
 pub use rtnl::{Object, RequestError, Rtnl, RtnlStats};
 pub use tracker::{Kind, Outcome, Reply, Seq, Tracker, TrackerStats};
 

@@ -411,6 +411,27 @@ pub struct NewMacvlan {
     pub group: Option<u32>,
 }
 
+/// An ipvlan link to create: keepalived's `use_ipvlan` (`netlink_link_add_ipvlan`): mode L2,
+/// with the flags bridge (0), private or vepa. It shares its parent's MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIpvlan {
+    pub name: String,
+    /// The parent (lower) interface's index.
+    pub parent: u32,
+    /// `IPVLAN_F_*`: 0 (bridge), [`IPVLAN_F_PRIVATE`], [`IPVLAN_F_VEPA`].
+    pub flags: u16,
+    /// `IFLA_GROUP`.
+    pub group: Option<u32>,
+}
+
+/// `IFLA_IPVLAN_MODE`, `IFLA_IPVLAN_FLAGS` (in `IFLA_INFO_DATA`).
+const IFLA_IPVLAN_MODE: u16 = 1;
+const IFLA_IPVLAN_FLAGS: u16 = 2;
+/// `IPVLAN_MODE_L2`: the mode keepalived creates.
+pub const IPVLAN_MODE_L2: u16 = 0;
+pub const IPVLAN_F_PRIVATE: u16 = 1;
+pub const IPVLAN_F_VEPA: u16 = 2;
+
 /// `struct ifinfomsg { family u8, pad u8, type u16, index i32, flags u32, change u32 }`.
 fn ifinfo(index: u32, flags: u32, change: u32) -> [u8; 16] {
     let mut h = [0u8; 16];
@@ -425,21 +446,56 @@ fn ifinfo(index: u32, flags: u32, change: u32) -> [u8; 16] {
 /// `ip link add NAME link PARENT address MAC type macvlan mode private` sends it. The link is
 /// created down.
 pub fn new_macvlan(buf: &mut Vec<u8>, seq: u32, m: &NewMacvlan) -> Result<(), EncodeError> {
+    new_link(
+        buf,
+        seq,
+        Some(&m.mac),
+        m.parent,
+        &m.name,
+        m.group,
+        b"macvlan",
+        |e| e.attr_u32(IFLA_MACVLAN_MODE, m.mode),
+    )
+}
+
+/// `RTM_NEWLINK` creating ipvlan `m` in L2 mode, as `ip link add NAME link PARENT type ipvlan
+/// mode l2 [bridge|private|vepa]` sends it (`NLM_F_EXCL`, created down).
+pub fn new_ipvlan(buf: &mut Vec<u8>, seq: u32, m: &NewIpvlan) -> Result<(), EncodeError> {
+    new_link(buf, seq, None, m.parent, &m.name, m.group, b"ipvlan", |e| {
+        e.attr(IFLA_IPVLAN_MODE, &IPVLAN_MODE_L2.to_ne_bytes());
+        e.attr(IFLA_IPVLAN_FLAGS, &m.flags.to_ne_bytes());
+    })
+}
+
+/// A new link of `kind` on `parent`; `data` writes its `IFLA_INFO_DATA`.
+#[allow(clippy::too_many_arguments)]
+fn new_link(
+    buf: &mut Vec<u8>,
+    seq: u32,
+    mac: Option<&[u8; 6]>,
+    parent: u32,
+    name: &str,
+    group: Option<u32>,
+    kind: &[u8],
+    data: impl FnOnce(&mut Emitter<'_>),
+) -> Result<(), EncodeError> {
     let flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
     let mut e = Emitter::new(buf, RTM_NEWLINK, flags, seq);
     e.fixed(&ifinfo(0, 0, 0));
-    e.attr(IFLA_ADDRESS, &m.mac);
-    e.attr_u32(IFLA_LINK, m.parent);
-    e.attr_str(IFLA_IFNAME, &m.name);
-    if let Some(g) = m.group {
+    if let Some(mac) = mac {
+        e.attr(IFLA_ADDRESS, mac);
+    }
+    e.attr_u32(IFLA_LINK, parent);
+    e.attr_str(IFLA_IFNAME, name);
+    if let Some(g) = group {
         e.attr_u32(IFLA_GROUP, g);
     }
     let info = e.begin_nest(IFLA_LINKINFO);
     // iproute2 and keepalived send the kind without its NUL.
-    e.attr(IFLA_INFO_KIND, b"macvlan");
-    let data = e.begin_nest(IFLA_INFO_DATA);
-    e.attr_u32(IFLA_MACVLAN_MODE, m.mode);
-    e.end_nest(data);
+    e.attr(IFLA_INFO_KIND, kind);
+    let at = e.begin_nest(IFLA_INFO_DATA);
+    data(&mut e);
+    e.end_nest(at);
     e.end_nest(info);
     Ok(e.finish()?)
 }
@@ -748,6 +804,34 @@ pub(crate) mod tests {
         new_macvlan(&mut b, 1, &m).unwrap();
         let (_, _, _, attrs) = canon(&b, 16);
         assert!(attrs.contains(&(IFLA_GROUP, 7u32.to_ne_bytes().to_vec())));
+    }
+
+    /// An ipvlan as `ip link add ipv0 link eth0 type ipvlan mode l2 private` sends it: kind,
+    /// `IFLA_IPVLAN_MODE` 0 (L2) and `IFLA_IPVLAN_FLAGS` 1, no MAC.
+    #[cfg(target_endian = "little")]
+    #[test]
+    fn ipvlan_request() {
+        let mut b = Vec::new();
+        let m = NewIpvlan {
+            name: "vrrp.51".into(),
+            parent: 3,
+            flags: IPVLAN_F_PRIVATE,
+            group: None,
+        };
+        new_ipvlan(&mut b, 1, &m).unwrap();
+        let (ty, flags, _, attrs) = canon(&b, 16);
+        assert_eq!(ty, RTM_NEWLINK);
+        assert_eq!(flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+        assert!(!attrs.iter().any(|(t, _)| *t == IFLA_ADDRESS));
+        assert!(attrs.contains(&(IFLA_LINK, 3u32.to_ne_bytes().to_vec())));
+        let info = attrs.iter().find(|(t, _)| *t == IFLA_LINKINFO).unwrap();
+        assert_eq!(
+            info.1,
+            [
+                10, 0, 1, 0, b'i', b'p', b'v', b'l', b'a', b'n', 0, 0, // kind
+                20, 0, 2, 0, 6, 0, 1, 0, 0, 0, 0, 0, 6, 0, 2, 0, 1, 0, 0, 0, // data
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use neli::consts::socket::{Msg as SendFlags, NlFamily};
 use neli::socket::NlSocket;
 
 use super::Rx;
-use super::request::{self, Addr, EncodeError, NewMacvlan, RouteMsg, RuleMsg};
+use super::request::{self, Addr, EncodeError, NewIpvlan, NewMacvlan, RouteMsg, RuleMsg};
 use super::tracker::{Kind, Reply, Seq, Tracker};
 
 /// Why a request was not sent.
@@ -194,6 +194,14 @@ impl<T> Rtnl<T> {
         );
         self.request(Kind::Create, what, tag, |b, seq| {
             request::new_macvlan(b, seq, m)
+        })
+    }
+
+    /// Creates ipvlan `m` (`use_ipvlan`); `EEXIST` is an error, as for a macvlan.
+    pub fn add_ipvlan(&mut self, m: &NewIpvlan, tag: T) -> Result<Seq, RequestError> {
+        let what = format!("add ipvlan {} (parent ifindex {})", m.name, m.parent);
+        self.request(Kind::Create, what, tag, |b, seq| {
+            request::new_ipvlan(b, seq, m)
         })
     }
 

@@ -1530,14 +1530,21 @@ fn interface_may_be_omitted_only_with_unicast() {
         &d,
         1,
         15,
-        "vrrp_instance `U` has no `interface` (required unless it uses unicast peers and `unicast_src_ip`)",
+        "vrrp_instance `U` has no `interface` (required unless it uses unicast peers)",
     );
-    let t = t.replace(
-        "    virtual_ipaddress",
-        "    unicast_src_ip 10.0.0.1\n    unicast_peer {\n        10.0.0.2\n    }\n    virtual_ipaddress",
-    );
-    let (_, d) = parse(&t);
-    clean(&d);
+    // With peers (and a source address or not): the route to the first peer, a note only.
+    for src in ["    unicast_src_ip 10.0.0.1\n", ""] {
+        let t = t.replace(
+            "    virtual_ipaddress",
+            &format!("{src}    unicast_peer {{\n        10.0.0.2\n    }}\n    virtual_ipaddress"),
+        );
+        let (_, d) = parse(&t);
+        clean(&d);
+        assert!(
+            d.iter()
+                .any(|x| x.message.contains("route to the first unicast peer"))
+        );
+    }
 }
 
 #[test]

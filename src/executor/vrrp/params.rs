@@ -6,7 +6,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::config::vrrp::{AuthType, Family, Instance as Conf, IpAddress, Route, Rule, State};
+use crate::config::vrrp::{
+    AuthType, Family, Instance as Conf, IpAddress, IpvlanMode, Route, Rule, State,
+};
 use crate::vrrp::{Auth, Garp, Params, Peer};
 
 /// How this instance computes and accepts the VRRPv3 IPv4 checksum.
@@ -50,6 +52,13 @@ pub struct Io {
     pub rules: Vec<Rule>,
     /// `use_vmac` and its companions: the instance runs on a VMAC (see [`super::vmac`]).
     pub vmac: Option<VmacConf>,
+    /// `use_ipvlan` (when there is no `use_vmac`): the adverts leave from an ipvlan of the
+    /// interface (see [`super::vmac`]).
+    pub ipvlan: Option<IpvlanConf>,
+    /// No `interface` but unicast peers: the interface (and, without `unicast_src_ip`, the
+    /// source) is the kernel's route to this first peer, looked up at start and at reload;
+    /// `interface` is empty until then.
+    pub route_to: Option<IpAddr>,
     /// `no_accept` (explicit, or strict mode's default) on a non-owner: keepalived would
     /// install a drop rule for the VIPs, which keepalived-rs does not.
     pub no_accept: bool,
@@ -66,6 +75,19 @@ pub struct VmacConf {
     pub xmit_base: bool,
     /// `use_vmac_addr`.
     pub addr_on_others: bool,
+}
+
+/// `use_ipvlan [[name] IF] [IP[/LEN]] [bridge|private|vepa] [group G]` as the daemon applies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpvlanConf {
+    pub name: Option<String>,
+    /// The ipvlan's own address (also the advert source unless one is configured).
+    pub addr: Option<crate::config::value::Prefix>,
+    /// `IPVLAN_F_*` (bridge 0, the default).
+    pub flags: u16,
+    pub group: Option<String>,
+    /// `vmac_xmit_base`: adverts on the interface itself.
+    pub xmit_base: bool,
 }
 
 /// A configured instance the daemon can run: its machine's parameters (without the primary
@@ -143,10 +165,16 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
     let vrid = i
         .virtual_router_id
         .ok_or_else(|| "no virtual_router_id".to_string())?;
-    let interface = i
-        .interface
-        .clone()
-        .ok_or_else(|| "no interface (needed by keepalived-rs for now)".to_string())?;
+    let first_peer = i
+        .unicast_peers
+        .as_ref()
+        .and_then(|p| p.first())
+        .map(|p| p.addr);
+    let (interface, route_to) = match (&i.interface, first_peer) {
+        (Some(n), _) => (n.clone(), None),
+        (None, Some(peer)) => (String::new(), Some(peer)),
+        (None, None) => return Err("no interface and no unicast peer".to_string()),
+    };
     let family = i.family();
     let version = i.effective_version(g.version);
     let unicast = i.unicast_peers.is_some();
@@ -285,7 +313,14 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
             Vec::new()
         },
         unicast_ttl: i.unicast_ttl.unwrap_or(255),
-        src: i.src_ip,
+        // keepalived: the ipvlan's address is the source unless one is configured.
+        src: i.src_ip.or_else(|| {
+            i.use_ipvlan
+                .as_ref()
+                .filter(|_| i.use_vmac.is_none())
+                .and_then(|v| v.addr)
+                .map(|p| p.addr)
+        }),
         v3_checksum,
         vips: i.virtual_ipaddresses.clone(),
         evips: i.virtual_ipaddresses_excluded.clone(),
@@ -311,6 +346,22 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
             xmit_base: unicast || (i.vmac_xmit_base && !strict),
             addr_on_others: i.use_vmac_addr,
         }),
+        ipvlan: i
+            .use_ipvlan
+            .as_ref()
+            .filter(|_| i.use_vmac.is_none())
+            .map(|v| IpvlanConf {
+                name: v.name.clone(),
+                addr: v.addr,
+                flags: match v.mode {
+                    Some(IpvlanMode::Private) => crate::netlink::request::IPVLAN_F_PRIVATE,
+                    Some(IpvlanMode::Vepa) => crate::netlink::request::IPVLAN_F_VEPA,
+                    Some(IpvlanMode::Bridge) | None => 0,
+                },
+                group: v.group.clone(),
+                xmit_base: i.vmac_xmit_base,
+            }),
+        route_to,
         no_accept: !p.accept && p.priority != 255,
     };
     Ok(Planned { params: p, io })
@@ -396,6 +447,26 @@ mod tests {
         let (ok, bad) = plan(&cfg);
         assert!(ok.is_empty());
         assert!(bad[0].why.contains("strict"), "{bad:?}");
+    }
+
+    #[test]
+    fn ipvlan_and_interface_from_the_route() {
+        let p = planned(
+            "vrrp_instance A { interface eth0\n virtual_router_id 7\n use_ipvlan iv7 10.0.0.7/24 vepa\n virtual_ipaddress { 10.0.0.1 }\n}\n\
+             vrrp_instance B { virtual_router_id 8\n unicast_peer { 10.0.0.9\n 10.0.0.10 }\n virtual_ipaddress { 10.0.0.2 }\n}\n",
+        );
+        let iv = p[0].io.ipvlan.as_ref().unwrap();
+        assert_eq!(iv.name.as_deref(), Some("iv7"));
+        assert_eq!(iv.flags, crate::netlink::request::IPVLAN_F_VEPA);
+        assert_eq!(p[0].io.src, Some("10.0.0.7".parse().unwrap()), "the source");
+        assert_eq!(p[1].io.interface, "");
+        assert_eq!(p[1].io.route_to, Some("10.0.0.9".parse().unwrap()));
+        let mut d = Diagnostics::default();
+        let cfg = Config::from_text(
+            "vrrp_instance C { virtual_router_id 9\n virtual_ipaddress { 10.0.0.3 }\n}\n",
+            &mut d,
+        );
+        assert_eq!(plan(&cfg).1.len(), 1, "no interface and no peer");
     }
 
     #[test]

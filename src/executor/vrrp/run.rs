@@ -62,7 +62,7 @@ use crate::vrrp::{Input, Instance};
 use crate::wire::vrrp::ChecksumVariant;
 use crate::wire::{self};
 
-use super::params::{Io, Planned, V3Checksum, plan};
+use super::params::{Io, Planned, Unrunnable, V3Checksum, plan};
 use super::vmac::Vmac;
 
 mod kernel;
@@ -265,7 +265,7 @@ impl VrrpExecutor {
         core: &mut Core<K>,
         now: Instant,
     ) -> Result<VrrpExecutor, StartError> {
-        let (planned, bad) = plan(cfg);
+        let (planned, bad) = routed(plan(cfg));
         for b in &bad {
             error!("({}) cannot run: {}", b.name, b.why);
         }
@@ -343,14 +343,16 @@ impl VrrpExecutor {
         let name = params.name.clone();
         let parent = if_index(&io.interface)
             .ok_or_else(|| format!("({name}) interface {} does not exist", io.interface))?;
-        let vmac = io
-            .vmac
-            .as_ref()
-            .map(|c| vmacs::new_vmac(&name, c, &io, params.vrid, parent));
-        // With a VMAC the VIPs and GARPs use it: known once it exists.
+        let vmac = match (&io.vmac, &io.ipvlan) {
+            (Some(c), _) => Some(vmacs::new_vmac(&name, c, &io, params.vrid, parent)),
+            (None, Some(c)) => Some(vmacs::new_ipvlan(&name, c, &io, parent)),
+            (None, None) => None,
+        };
+        // With a VMAC the VIPs and GARPs use it: known once it exists. An ipvlan's instance
+        // keeps them on its interface.
         let (ifindex, mac) = match &vmac {
-            Some(v) => (0, v.mac),
-            None => (parent, if_mac(&io.interface).unwrap_or([0; 6])),
+            Some(v) if v.ipvlan.is_none() => (0, v.mac),
+            _ => (parent, if_mac(&io.interface).unwrap_or([0; 6])),
         };
         let src = match io.src {
             Some(a) => a,
@@ -794,7 +796,7 @@ impl VrrpExecutor {
         now: Instant,
     ) {
         self.demux.stale = true;
-        let (planned, bad) = plan(cfg);
+        let (planned, bad) = routed(plan(cfg));
         for b in &bad {
             error!("({}) cannot run: {}", b.name, b.why);
         }
@@ -912,6 +914,41 @@ fn variant_name(v: ChecksumVariant) -> &'static str {
         }
         ChecksumVariant::Ipv6Pseudo => "with the IPv6 pseudo-header",
     }
+}
+
+/// The instances without `interface` take theirs from the kernel's route to their first unicast
+/// peer, and its preferred source unless `unicast_src_ip` is given (keepalived's man page says
+/// so; 2.2.7 refuses them, "Unknown interface!"). One query each, answered within the send
+/// ([`crate::netlink::route`]); asked again at every reload. No route: cannot run.
+fn routed((planned, mut bad): (Vec<Planned>, Vec<Unrunnable>)) -> (Vec<Planned>, Vec<Unrunnable>) {
+    let mut ok = Vec::with_capacity(planned.len());
+    for mut p in planned {
+        let Some(peer) = p.io.route_to else {
+            ok.push(p);
+            continue;
+        };
+        let name = crate::netlink::route::route_get(peer).and_then(|r| {
+            let n = crate::sys::raw::if_name(r.oif)
+                .ok_or_else(|| io::Error::from_raw_os_error(libc::ENODEV))?;
+            Ok((n, r.prefsrc))
+        });
+        match name {
+            Ok((n, src)) => {
+                info!(
+                    "({}) no interface configured: {n} from the route to {peer}",
+                    p.params.name
+                );
+                p.io.interface = n;
+                p.io.src = p.io.src.or(src.filter(|a| a.is_ipv4() == peer.is_ipv4()));
+                ok.push(p);
+            }
+            Err(e) => bad.push(Unrunnable {
+                name: p.params.name.clone(),
+                why: format!("no interface, and no route to unicast peer {peer}: {e}"),
+            }),
+        }
+    }
+    (ok, bad)
 }
 
 /// The address adverts go out from: the interface's first IPv4 address, or its IPv6 link-local

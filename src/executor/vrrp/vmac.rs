@@ -17,6 +17,17 @@
 //!
 //! [`Phase::Failed`]: it could not be made; the machine runs with its interface down (FAULT).
 //!
+//! # `use_ipvlan`
+//! The same life for an ipvlan (a [`Vmac`] with [`Vmac::ipvlan`] set), as keepalived 2.2.7
+//! makes it (read back from Debian's build): kind `ipvlan`, mode L2, flags bridge (default),
+//! private or vepa, the parent's MAC, named by [`choose_ipvlan`] (`vrrp.VRID` by default). It
+//! gets its configured address (the advert source unless one is configured) and, on an IPv4
+//! instance without IPv6 eVIPs, `disable_ipv6=1`; no other sysctl. An IPv6 instance without a
+//! configured source sends from the ipvlan's own link-local address (not the parent's: the
+//! kernel gives an ipvlan another one), so its machine waits for that address too. The adverts leave from it
+//! (unless `vmac_xmit_base`); the VIPs and GARPs stay on the instance's interface, as
+//! keepalived 2.2.7 puts them. An IPv4 instance without the address cannot run (FAULT).
+//!
 //! The sysctls go through `/proc/sys` (keepalived's fallback when it is built without libnl):
 //! a write there is a short synchronous call, not a request the loop would wait for.
 
@@ -62,6 +73,17 @@ pub struct Vmac {
     pub keep_ipv6: bool,
     /// The parent's ARP sysctls are held for this VMAC (released at stop).
     pub holds_parent: bool,
+    /// `use_ipvlan`: an ipvlan, not a macvlan (`mac` is then unused).
+    pub ipvlan: Option<IpvlanLink>,
+}
+
+/// What an ipvlan has that a VMAC has not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpvlanLink {
+    /// `IPVLAN_F_*`.
+    pub flags: u16,
+    /// Added to the ipvlan once it exists.
+    pub addr: Option<crate::config::value::Prefix>,
 }
 
 impl Vmac {
@@ -71,6 +93,15 @@ impl Vmac {
             self.phase,
             Phase::Wait | Phase::Deleting | Phase::Creating | Phase::Configured
         )
+    }
+
+    /// "VMAC" or "ipvlan", for the log.
+    pub fn what(&self) -> &'static str {
+        if self.ipvlan.is_some() {
+            "ipvlan"
+        } else {
+            "VMAC"
+        }
     }
 
     /// Whether an interface of ours may exist in the kernel (to delete at stop).
@@ -198,6 +229,55 @@ pub fn choose(
     }
 }
 
+/// The ipvlan of instance `inst` on `parent`: the first of the configured name, `vrrp.VRID`,
+/// `vrrp1.VRID`, ... that is free. A name held by an ipvlan of our parent is ours from a
+/// previous run: reused ("Found matching interface", as keepalived says); by an ipvlan of
+/// another parent: replaced; by another kind of interface, or taken by another instance of
+/// this run (`taken`): skipped.
+pub fn choose_ipvlan(
+    inst: &str,
+    vrid: u8,
+    configured: Option<&str>,
+    parent: u32,
+    links: &[LinkView<'_>],
+    taken: &[&str],
+) -> Choice {
+    let defaults = (0u16..1000).map(|n| match n {
+        0 => format!("vrrp.{vrid}"),
+        n => format!("vrrp{n}.{vrid}"),
+    });
+    let mut last = format!("vrrp.{vrid}");
+    for name in configured.map(str::to_string).into_iter().chain(defaults) {
+        if taken.contains(&name.as_str()) {
+            continue;
+        }
+        match links.iter().find(|l| l.name == name) {
+            None => return Choice::Create { name },
+            Some(l) if l.kind == Some("ipvlan") && l.parent == Some(parent) => {
+                info!("({inst}) Found matching interface {name}");
+                return Choice::Reuse {
+                    ifindex: l.ifindex,
+                    name,
+                };
+            }
+            Some(l) if l.kind == Some("ipvlan") => {
+                info!("({inst}) ipvlan {name} is on another interface. It will be deleted");
+                return Choice::Replace {
+                    old: l.ifindex,
+                    name,
+                };
+            }
+            Some(_) if Some(name.as_str()) == configured => info!(
+                "({inst}) interface {name} already exists and is not an ipvlan - ignoring configured name"
+            ),
+            Some(_) => {}
+        }
+        last = name;
+    }
+    // Cannot happen with fewer than 1000 interfaces; the create will say why.
+    Choice::Create { name: last }
+}
+
 /// An interface group given by number or by name (`/etc/iproute2/group`, `default` is 0).
 pub fn group_number(g: &str) -> Option<u32> {
     if let Ok(n) = g.parse() {
@@ -323,6 +403,12 @@ impl Sysctls {
             }
         }
         self.parents.insert(parent.to_string(), saved);
+    }
+
+    /// An ipvlan: IPv6 off (`disable_ipv6=1`) unless the instance needs it, as keepalived.
+    pub fn configure_ipvlan(&mut self, name: &str, ipv6: bool) {
+        let key = format!("net/ipv6/conf/{name}/disable_ipv6");
+        self.set_logged(&key, u32::from(!ipv6));
     }
 
     /// An IPv6 instance's VMAC (and an IPv4 one with IPv6 eVIPs): no automatic link-local.
@@ -517,6 +603,48 @@ mod tests {
         );
         assert_eq!(
             choose("C", 51, Family::Inet, None, mac, 2, &none, &["vrrp.51"]),
+            create("vrrp1.51")
+        );
+    }
+
+    #[test]
+    fn ipvlan_names() {
+        let eth = [2u8, 0, 0, 0, 0, 1];
+        let none: [LinkView<'_>; 0] = [];
+        let create = |n: &str| Choice::Create { name: n.into() };
+        let ipvlan = |ifindex, name, parent| LinkView {
+            kind: Some("ipvlan"),
+            macvlan_mode: None,
+            ..link(ifindex, name, &eth, parent, "veth")
+        };
+        assert_eq!(
+            choose_ipvlan("A", 51, None, 2, &none, &[]),
+            create("vrrp.51")
+        );
+        assert_eq!(
+            choose_ipvlan("A", 51, Some("iv0"), 2, &none, &[]),
+            create("iv0")
+        );
+        // Ours from a previous run: reused; on another parent: replaced.
+        let links = [ipvlan(9, "vrrp.51", 2), ipvlan(10, "iv0", 3)];
+        assert_eq!(
+            choose_ipvlan("A", 51, None, 2, &links, &[]),
+            Choice::Reuse {
+                ifindex: 9,
+                name: "vrrp.51".into()
+            }
+        );
+        assert_eq!(
+            choose_ipvlan("A", 51, Some("iv0"), 2, &links, &[]),
+            Choice::Replace {
+                old: 10,
+                name: "iv0".into()
+            }
+        );
+        // Another kind of interface, or another instance's name: the next default name.
+        let links = [link(2, "eth0", &eth, 0, "veth"), ipvlan(9, "vrrp.51", 2)];
+        assert_eq!(
+            choose_ipvlan("A", 51, Some("eth0"), 2, &links, &["vrrp.51"]),
             create("vrrp1.51")
         );
     }

@@ -100,7 +100,18 @@ impl VrrpExecutor {
                     self.links_changed(core, now, None);
                     self.resend_after_loss();
                 }
-                LinkEvent::AddrAdded { ifindex, .. } => self.address_added(ifindex),
+                LinkEvent::AddrAdded { ifindex, .. } => {
+                    self.address_added(ifindex);
+                    // An IPv6 ipvlan waits for its link-local address (`vmacs.rs`).
+                    let waits = self.insts.live_values().any(|x| {
+                        x.vmac.as_ref().is_some_and(|v| {
+                            v.ipvlan.is_some() && v.ifindex == Some(ifindex) && v.holds_machine()
+                        })
+                    });
+                    if waits {
+                        self.links_changed(core, now, Some(ifindex));
+                    }
+                }
                 LinkEvent::DumpFailed { errno } => {
                     warn!("link dump failed: {}", io::Error::from_raw_os_error(errno));
                 }
@@ -130,6 +141,7 @@ impl VrrpExecutor {
             };
             let concerned = ifindex.is_none_or(|x| {
                 inst.ifindex == x
+                    || inst.vmac.as_ref().is_some_and(|v| v.ifindex == Some(x))
                     || inst
                         .io
                         .track_ifs

@@ -109,6 +109,10 @@ impl VrrpExecutor {
             }
             Some(v) => {
                 v.parent = ifindex;
+                if v.ipvlan.is_some() {
+                    inst.ifindex = ifindex;
+                    inst.mac = mac.unwrap_or([0; 6]);
+                }
                 // The VMAC went with its old parent (or could not be made on it): made again.
                 if matches!(v.phase, Phase::Failed | Phase::Wait) {
                     v.phase = Phase::Wait;
@@ -147,7 +151,9 @@ impl VrrpExecutor {
     /// call while it is there). A configured one stays.
     fn refresh_src(&mut self, i: usize) {
         let inst = &self.insts[i];
-        if inst.io.src.is_some() || self.monitor.has_addr(self.parent_of(i), inst.src) {
+        // An ipvlan's instance sends from the ipvlan's address (see `vmacs.rs`).
+        let ipvlan = inst.vmac.as_ref().is_some_and(|v| v.ipvlan.is_some());
+        if ipvlan || inst.io.src.is_some() || self.monitor.has_addr(self.parent_of(i), inst.src) {
             return;
         }
         if let Some(a) = primary_address(&inst.io.interface, inst.io.family) {

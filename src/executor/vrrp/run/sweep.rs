@@ -155,7 +155,8 @@ fn owned(inst: &VirtualRouter) -> Owned<'_> {
     Owned {
         name: &inst.machine.params().name,
         owner: inst.machine.params().priority == 255,
-        ifindex: inst.vmac.is_none().then_some(inst.ifindex),
+        // An ipvlan's instance has its VIPs on its interface.
+        ifindex: (inst.vmac.as_ref().is_none_or(|v| v.ipvlan.is_some())).then_some(inst.ifindex),
         vips: &inst.io.vips,
         evips: &inst.io.evips,
         routes: &inst.io.routes,

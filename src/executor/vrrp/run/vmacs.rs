@@ -9,11 +9,11 @@ use super::{RequestTag, VirtualRouter, VrrpExecutor, VrrpKey};
 use crate::config::vrrp::{Family, IpAddress};
 use crate::config::{At, value::Prefix};
 use crate::executor::vrrp::kernel_terms::send_address;
-use crate::executor::vrrp::params::{Io, VmacConf};
-use crate::executor::vrrp::vmac::{self, Choice, LinkView, Phase, Vmac};
+use crate::executor::vrrp::params::{Io, IpvlanConf, VmacConf};
+use crate::executor::vrrp::vmac::{self, Choice, IpvlanLink, LinkView, Phase, Vmac};
 use crate::netlink::request::Op;
 use crate::netlink::wire::MACVLAN_MODE_PRIVATE;
-use crate::netlink::{NewMacvlan, Outcome, RequestError, Seq};
+use crate::netlink::{NewIpvlan, NewMacvlan, Outcome, RequestError, Seq};
 use crate::reactor::Core;
 use crate::sys::raw::if_index;
 use crate::time::Instant;
@@ -32,7 +32,7 @@ pub(super) fn new_vmac(inst: &str, c: &VmacConf, io: &Io, vrid: u8, parent: u32)
     let group = c.group.as_deref().and_then(|g| {
         let n = vmac::group_number(g);
         if n.is_none() {
-            warn!("({inst}) use_vmac group `{g}` is unknown - using the parent's group");
+            warn!("({inst}) group `{g}` is unknown - using the parent's group");
         }
         n
     });
@@ -49,7 +49,26 @@ pub(super) fn new_vmac(inst: &str, c: &VmacConf, io: &Io, vrid: u8, parent: u32)
         addr_on_others: c.addr_on_others,
         keep_ipv6: io.family == Family::Inet && io.evips.iter().any(|a| a.addr.addr.is_ipv6()),
         holds_parent: false,
+        ipvlan: None,
     }
+}
+
+/// The ipvlan (`use_ipvlan`) of an instance named `inst` on interface `parent`, before anything
+/// is known: a [`Vmac`] with [`Vmac::ipvlan`] set (see [`super::super::vmac`]).
+pub(super) fn new_ipvlan(inst: &str, c: &IpvlanConf, io: &Io, parent: u32) -> Vmac {
+    let vm = VmacConf {
+        name: c.name.clone(),
+        mac: None,
+        group: c.group.clone(),
+        xmit_base: c.xmit_base,
+        addr_on_others: false,
+    };
+    let mut v = new_vmac(inst, &vm, io, 0, parent);
+    v.ipvlan = Some(IpvlanLink {
+        flags: c.flags,
+        addr: c.addr,
+    });
+    v
 }
 
 fn name_of(inst: &VirtualRouter) -> String {
@@ -93,16 +112,21 @@ impl VrrpExecutor {
                 })
                 .collect();
             let inst = &self.insts[i];
-            let choice = vmac::choose(
-                &inst.machine.params().name,
-                inst.machine.params().vrid,
-                inst.io.family,
-                v.configured_name.as_deref(),
-                v.mac,
-                v.parent,
-                &links,
-                &taken,
-            );
+            let (name, vrid) = (&inst.machine.params().name, inst.machine.params().vrid);
+            let configured = v.configured_name.as_deref();
+            let choice = match v.ipvlan {
+                Some(_) => vmac::choose_ipvlan(name, vrid, configured, v.parent, &links, &taken),
+                None => vmac::choose(
+                    name,
+                    vrid,
+                    inst.io.family,
+                    configured,
+                    v.mac,
+                    v.parent,
+                    &links,
+                    &taken,
+                ),
+            };
             match choice {
                 Choice::Reuse { ifindex, name } => {
                     if let Some(v) = &mut self.insts[i].vmac {
@@ -138,16 +162,28 @@ impl VrrpExecutor {
                 .map(|l| l.group)
                 .filter(|&g| g != 0)
         });
-        let m = NewMacvlan {
-            name: v.name.clone(),
-            parent: v.parent,
-            mac: v.mac,
-            mode: MACVLAN_MODE_PRIVATE,
-            group,
+        let tag = RequestTag::Vmac(self.insts.id(i), Req::Create);
+        let r = match &v.ipvlan {
+            Some(iv) => {
+                let m = NewIpvlan {
+                    name: v.name.clone(),
+                    parent: v.parent,
+                    flags: iv.flags,
+                    group,
+                };
+                self.rtnl.add_ipvlan(&m, tag)
+            }
+            None => {
+                let m = NewMacvlan {
+                    name: v.name.clone(),
+                    parent: v.parent,
+                    mac: v.mac,
+                    mode: MACVLAN_MODE_PRIVATE,
+                    group,
+                };
+                self.rtnl.add_macvlan(&m, tag)
+            }
         };
-        let r = self
-            .rtnl
-            .add_macvlan(&m, RequestTag::Vmac(self.insts.id(i), Req::Create));
         if let Some(v) = &mut self.insts[i].vmac {
             v.phase = Phase::Creating;
         }
@@ -178,15 +214,15 @@ impl VrrpExecutor {
         let Some(v) = self.insts.get(i).and_then(|x| x.vmac.as_ref()) else {
             return;
         };
-        let name = v.name.clone();
+        let (name, kind) = (v.name.clone(), v.what());
         match (req, outcome.errno()) {
             (_, Some(errno)) => {
                 self.counters.netlink_errors += 1;
                 let e = std::io::Error::from_raw_os_error(errno);
                 let what = if req == Req::Create {
-                    format!("Unable to create VMAC interface {name}: {e}")
+                    format!("Unable to create {kind} interface {name}: {e}")
                 } else {
-                    format!("Unable to remove old VMAC interface {name}: {e}")
+                    format!("Unable to remove old {kind} interface {name}: {e}")
                 };
                 self.vmac_fail(core, now, i, &what);
             }
@@ -196,14 +232,14 @@ impl VrrpExecutor {
                 let inst = name_of(&self.insts[i]);
                 match if_index(&name) {
                     Some(ifindex) => {
-                        info!("({inst}) Success creating VMAC interface {name}");
+                        info!("({inst}) Success creating {kind} interface {name}");
                         self.vmac_configure(core, now, i, ifindex, false);
                     }
                     None => self.vmac_fail(
                         core,
                         now,
                         i,
-                        &format!("VMAC interface {name} vanished after creation"),
+                        &format!("{kind} interface {name} vanished after creation"),
                     ),
                 }
             }
@@ -220,6 +256,13 @@ impl VrrpExecutor {
         reused: bool,
     ) {
         let inst_name = name_of(&self.insts[i]);
+        if self.insts[i]
+            .vmac
+            .as_ref()
+            .is_some_and(|v| v.ipvlan.is_some())
+        {
+            return self.ipvlan_configure(core, now, i, ifindex);
+        }
         let inst = &mut self.insts[i];
         let Some(v) = &mut inst.vmac else { return };
         v.ifindex = Some(ifindex);
@@ -271,6 +314,23 @@ impl VrrpExecutor {
                 error!("({inst_name}) {} on {name}: {e}", a.addr);
             }
         }
+        self.link_up_and_socket(core, now, i, ifindex, xmit_base);
+    }
+
+    /// Instance `i`'s VMAC or ipvlan `ifindex` is set up and, unless `xmit_base`, gets the
+    /// VRRP socket; the monitor may already know it up (a reused one).
+    fn link_up_and_socket<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+        ifindex: u32,
+        xmit_base: bool,
+    ) {
+        let inst_name = name_of(&self.insts[i]);
+        let Some(name) = self.insts[i].vmac.as_ref().map(|v| v.name.clone()) else {
+            return;
+        };
         let tag = RequestTag::Log(format!("({inst_name}) setting {name} up"));
         if let Err(e) = self.rtnl.set_link_up(ifindex, &name, true, tag) {
             error!("({inst_name}) cannot set {name} up: {e}");
@@ -283,8 +343,48 @@ impl VrrpExecutor {
             }
             self.demux.stale = true;
         }
-        // The monitor may already know it up (a reused VMAC).
         self.links_changed(core, now, Some(ifindex));
+    }
+
+    /// The ipvlan exists as `ifindex`: IPv6 off unless needed, its address, up, the socket. The
+    /// instance stays on its interface (VIPs, GARPs); a stale VIP there was the start-up
+    /// sweep's.
+    fn ipvlan_configure<K: From<VrrpKey> + Copy>(
+        &mut self,
+        core: &mut Core<K>,
+        now: Instant,
+        i: usize,
+        ifindex: u32,
+    ) {
+        let inst_name = name_of(&self.insts[i]);
+        let inst = &mut self.insts[i];
+        let family = inst.io.family;
+        let Some(v) = &mut inst.vmac else { return };
+        v.ifindex = Some(ifindex);
+        v.phase = Phase::Configured;
+        let (name, keep_ipv6, xmit_base) = (v.name.clone(), v.keep_ipv6, v.xmit_base);
+        let addr = v.ipvlan.as_ref().and_then(|x| x.addr);
+        self.sysctls
+            .configure_ipvlan(&name, family == Family::Inet6 || keep_ipv6);
+        if let Some(p) = addr {
+            let full = if p.addr.is_ipv4() { 32 } else { 128 };
+            let mut a = IpAddress::plain(
+                Prefix {
+                    addr: p.addr,
+                    len: p.len.or(Some(full)),
+                },
+                At::default(),
+            );
+            a.no_track = true;
+            let tag = RequestTag::Log(format!("({inst_name}) adding {} on {name}", p.addr));
+            if let Err(e) = send_address(&mut self.rtnl, Op::Add, ifindex, &a, tag) {
+                error!("({inst_name}) {} on {name}: {e}", p.addr);
+            }
+        } else if family == Family::Inet {
+            // keepalived: the instance has no address to send from and stays in FAULT.
+            return self.vmac_fail(core, now, i, &format!("ipvlan {name} has no address"));
+        }
+        self.link_up_and_socket(core, now, i, ifindex, xmit_base);
     }
 
     /// The monitor sees instance `i`'s own link up: a configured VMAC lets its machine start.
@@ -301,14 +401,40 @@ impl VrrpExecutor {
         if v.phase != Phase::Configured {
             return;
         }
+        if v.ipvlan.is_some() {
+            // Its own link, not the instance's interface, must be up.
+            let up = v.ifindex.and_then(|x| self.monitor.link_by_index(x));
+            if !up.is_some_and(|l| l.up) {
+                return;
+            }
+            // IPv6 without a configured source: the ipvlan's own link-local address (the
+            // kernel makes it another than the parent's), as keepalived; waited for (an
+            // address event brings us back here).
+            if inst.io.family == Family::Inet6 && inst.io.src.is_none() {
+                match super::primary_address(&v.name, Family::Inet6) {
+                    Some(a) => {
+                        inst.src = a;
+                        self.demux.stale = true;
+                    }
+                    None => return,
+                }
+            }
+            info!(
+                "({}) ipvlan {} up on {}",
+                inst.machine.params().name,
+                v.name,
+                v.parent_name
+            );
+        } else {
+            info!(
+                "({}) VMAC {} ({}) up on {}",
+                inst.machine.params().name,
+                v.name,
+                mac_text(v.mac),
+                v.parent_name
+            );
+        }
         v.phase = Phase::Running;
-        info!(
-            "({}) VMAC {} ({}) up on {}",
-            inst.machine.params().name,
-            v.name,
-            mac_text(v.mac),
-            v.parent_name
-        );
         self.drain(core, now, i);
     }
 
@@ -351,8 +477,9 @@ impl VrrpExecutor {
                 continue;
             }
             warn!(
-                "({}) VMAC interface {} was removed - creating it again",
+                "({}) {} interface {} was removed - creating it again",
                 inst.machine.params().name,
+                v.what(),
                 v.name
             );
             v.ifindex = None;
@@ -360,7 +487,10 @@ impl VrrpExecutor {
                 inst.sock = None;
                 self.demux.stale = true;
             }
-            inst.ifindex = 0;
+            // An ipvlan's instance stays on its interface.
+            if v.ipvlan.is_none() {
+                inst.ifindex = 0;
+            }
             if v.holds_parent {
                 v.holds_parent = false;
                 let parent = v.parent_name.clone();
@@ -423,10 +553,11 @@ impl VrrpExecutor {
             return;
         };
         let (inst_name, name) = (inst.machine.params().name.clone(), v.name.clone());
-        let tag = RequestTag::Log(format!("({inst_name}) removing VMAC {name}"));
+        let kind = v.what();
+        let tag = RequestTag::Log(format!("({inst_name}) removing {kind} {name}"));
         match self.rtnl.del_link(ifindex, &name, tag) {
-            Ok(_) => info!("({inst_name}) Removing VMAC interface {name}"),
-            Err(e) => error!("({inst_name}) cannot remove VMAC {name}: {e}"),
+            Ok(_) => info!("({inst_name}) Removing {kind} interface {name}"),
+            Err(e) => error!("({inst_name}) cannot remove {kind} {name}: {e}"),
         }
     }
 }
