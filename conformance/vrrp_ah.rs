@@ -31,11 +31,19 @@ fn vip(lab: &Lab) -> String {
     format!("10.99.{}.100", lab.net)
 }
 
-fn config(lab: &Lab, prio: u8, pass: &str) -> String {
+/// Router `i`'s configuration; `unicast`: to the other router's address, from its own.
+fn config(lab: &Lab, i: usize, prio: u8, unicast: bool) -> String {
+    let peers = if unicast {
+        let me = lab.routers[i].v4;
+        let other = lab.routers[1 - i].v4;
+        format!("    unicast_src_ip {me}\n    unicast_peer {{\n        {other}\n    }}\n")
+    } else {
+        String::new()
+    };
     format!(
         "vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {VRID}\n    \
-         priority {prio}\n    advert_int 1\n    authentication {{\n        auth_type AH\n        \
-         auth_pass {pass}\n    }}\n    virtual_ipaddress {{\n        {}/24\n    }}\n}}\n",
+         priority {prio}\n    advert_int 1\n{peers}    authentication {{\n        auth_type AH\n        \
+         auth_pass {PASS}\n    }}\n    virtual_ipaddress {{\n        {}/24\n    }}\n}}\n",
         vip(lab)
     )
 }
@@ -50,11 +58,11 @@ struct Node {
 }
 
 impl Node {
-    fn new(lab: &Lab, dir: &TempDir, i: usize, prio: u8, ka: bool) -> Node {
+    fn new(lab: &Lab, dir: &TempDir, i: usize, prio: u8, ka: bool, unicast: bool) -> Node {
         let run = dir.path().join(format!("r{i}"));
         std::fs::create_dir_all(&run).unwrap();
         let conf = run.join("keepalived.conf");
-        std::fs::write(&conf, config(lab, prio, PASS)).unwrap();
+        std::fs::write(&conf, config(lab, i, prio, unicast)).unwrap();
         let mut n = Node {
             ka,
             ns: lab.routers[i].ns.clone(),
@@ -129,7 +137,9 @@ fn ah_adverts(frames: &[Frame]) -> Vec<AhAdvert> {
                 h.payload_len
             );
             assert_eq!(h.spi, u32::from(ip.src_addr), "SPI is the source address");
-            assert!(ah::verify_icv(&key, d, false), "ICV from {}", ip.src_addr);
+            // keepalived zeroes the TTL in the ICV of a unicast instance.
+            let unicast = !ip.dst_addr.is_multicast();
+            assert!(ah::verify_icv(&key, d, unicast), "ICV from {}", ip.src_addr);
             assert_eq!(ip.protocol, ipv4::PROTO_AH);
             assert_eq!((ip.tos, ip.ttl), (0xc0, 255));
             assert_eq!((pkt.version(), pkt.vrid(), pkt.auth_type()), (2, VRID, 2));
@@ -223,6 +233,16 @@ fn logs(nodes: &[&Node]) -> String {
 /// takes over; keepalived-rs comes back: it preempts, continuing above keepalived's sequence.
 #[test]
 fn ah_rs_master_ka_backup_failover_both_ways() {
+    rs_master_ka_backup(false);
+}
+
+/// The same with unicast adverts (the TTL out of the ICV).
+#[test]
+fn ah_unicast_rs_master_ka_backup_failover_both_ways() {
+    rs_master_ka_backup(true);
+}
+
+fn rs_master_ka_backup(unicast: bool) {
     if !prerequisites(Some("keepalived not installed: needed as the AH peer")) {
         return;
     }
@@ -230,8 +250,8 @@ fn ah_rs_master_ka_backup_failover_both_ways() {
     lab.capture();
     let dir = TempDir::new("vrrp-ah-rk");
     let va = vip(&lab);
-    let mut rs = Node::new(&lab, &dir, 0, 150, false);
-    let mut ka = Node::new(&lab, &dir, 1, 100, true);
+    let mut rs = Node::new(&lab, &dir, 0, 150, false, unicast);
+    let mut ka = Node::new(&lab, &dir, 1, 100, true, unicast);
     let t0 = lab
         .wait_sole_holder(0, &va, ELECTION)
         .unwrap_or_else(|h| panic!("rs not master: {h:?}\n{}", logs(&[&rs, &ka])));
@@ -258,7 +278,7 @@ fn ah_rs_master_ka_backup_failover_both_ways() {
     let ours = all.iter().filter(|a| a.src == lab.routers[0].v4).count();
     let theirs = all.iter().filter(|a| a.src == lab.routers[1].v4).count();
     eprintln!(
-        "AH adverts on the wire: {ours} from keepalived-rs, {theirs} from keepalived, last seq {}",
+        "AH adverts on the wire (unicast {unicast}): {ours} from keepalived-rs, {theirs} from keepalived, last seq {}",
         all.last().map_or(0, |a| a.seq)
     );
     assert!(
@@ -287,8 +307,8 @@ fn ah_ka_master_rs_backup_failover_and_injections() {
     let dir = TempDir::new("vrrp-ah-kr");
     let va = vip(&lab);
     let (a0, a1) = (lab.routers[0].v4, lab.routers[1].v4);
-    let mut rs = Node::new(&lab, &dir, 0, 100, false);
-    let mut ka = Node::new(&lab, &dir, 1, 150, true);
+    let mut rs = Node::new(&lab, &dir, 0, 100, false, false);
+    let mut ka = Node::new(&lab, &dir, 1, 150, true, false);
     lab.wait_sole_holder(1, &va, ELECTION)
         .unwrap_or_else(|h| panic!("ka not master: {h:?}\n{}", logs(&[&rs, &ka])));
     assert!(poll_until(Duration::from_secs(8), || rs

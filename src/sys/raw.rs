@@ -1,6 +1,7 @@
 //! Raw sockets for VRRP and link-layer frames, behind a safe API.
 //!
-//! - [`RawIpSocket`]: `SOCK_RAW` with protocol 112 (VRRP). For IPv4 the caller writes the IP header
+//! - [`RawIpSocket`]: `SOCK_RAW` with protocol 112 (VRRP), or 51 (AH) for IPv4 `auth_type AH`.
+//!   For IPv4 the caller writes the IP header
 //!   (`IP_HDRINCL`, as keepalived does: TOS 0xC0, TTL 255, its own identification); received
 //!   datagrams start with the IPv4 header, so the TTL is read from the packet. For IPv6 the kernel
 //!   writes the header and the VRRP checksum (`IPV6_CHECKSUM` at offset 6); the hop limit and the

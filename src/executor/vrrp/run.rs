@@ -107,7 +107,7 @@ struct Group {
     notifies: crate::config::vrrp::Notifies,
 }
 
-/// A raw IP socket (protocol 112) of one family on one interface: adverts of every instance there
+/// A raw IP socket (protocol 112, or 51 for AH) of one family on one interface: adverts of every instance there
 /// leave and arrive through it.
 struct AdvertSocket {
     raw: RawIpSocket,
