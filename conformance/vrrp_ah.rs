@@ -442,4 +442,19 @@ fn auth_hmac_is_refused() {
         text.contains(":4:5") && text.contains("`auth_hmac` (keepalived 2.4) is not implemented"),
         "{text}"
     );
+    // At start (in a namespace of its own): the same error, exit 3, nothing run.
+    if !prerequisites(None) {
+        return;
+    }
+    let ns = common::Netns::new("ahm");
+    let mut d = Daemon::start_cmd(&mut daemon_cmd(&ns.0, false, &conf, dir.path()));
+    let status = d
+        .wait_exit(Duration::from_secs(10))
+        .expect("the daemon did not exit");
+    assert_eq!(status.code(), Some(3), "{}", d.log());
+    assert!(
+        d.log().contains("`auth_hmac` (keepalived 2.4)"),
+        "{}",
+        d.log()
+    );
 }
