@@ -19,7 +19,7 @@ repo=$PWD
 [ $# -ge 1 ] || { echo "usage: $0 SECONDS [TARGET...]" >&2; exit 2; }
 secs=$1
 shift
-all=(config_preprocess config_grammar config_model vrrp bfd netlink ipvs checkers regex)
+all=(config_preprocess config_grammar config_model vrrp ah bfd netlink ipvs checkers regex)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

@@ -1,6 +1,7 @@
 //! Raw sockets for VRRP and link-layer frames, behind a safe API.
 //!
-//! - [`RawIpSocket`]: `SOCK_RAW` with protocol 112 (VRRP). For IPv4 the caller writes the IP header
+//! - [`RawIpSocket`]: `SOCK_RAW` with protocol 112 (VRRP), or 51 (AH) for IPv4 `auth_type AH`.
+//!   For IPv4 the caller writes the IP header
 //!   (`IP_HDRINCL`, as keepalived does: TOS 0xC0, TTL 255, its own identification); received
 //!   datagrams start with the IPv4 header, so the TTL is read from the packet. For IPv6 the kernel
 //!   writes the header and the VRRP checksum (`IPV6_CHECKSUM` at offset 6); the hop limit and the
@@ -21,6 +22,8 @@ use super::retry;
 
 /// IANA protocol number of VRRP.
 pub const IPPROTO_VRRP: i32 = 112;
+/// IP Authentication Header (VRRPv2 `auth_type AH`).
+pub const IPPROTO_AH: i32 = 51;
 
 fn cvt_isize(ret: isize) -> io::Result<usize> {
     if ret < 0 {
@@ -219,7 +222,13 @@ impl AsRawFd for RawIpSocket {
 impl RawIpSocket {
     /// IPv4, `IP_HDRINCL`, bound to `ifname`, multicast sent from it with TTL 255, no loopback.
     pub fn v4(ifname: &str, ifindex: u32) -> io::Result<RawIpSocket> {
-        let fd = socket(libc::AF_INET, libc::SOCK_RAW, IPPROTO_VRRP)?;
+        RawIpSocket::v4_proto(ifname, ifindex, IPPROTO_VRRP)
+    }
+
+    /// [`RawIpSocket::v4`] for IP protocol `proto`: [`IPPROTO_AH`] for `auth_type AH` instances
+    /// (keepalived opens their socket with `IPPROTO_AH`, so the kernel hands it protocol 51).
+    pub fn v4_proto(ifname: &str, ifindex: u32, proto: i32) -> io::Result<RawIpSocket> {
+        let fd = socket(libc::AF_INET, libc::SOCK_RAW, proto)?;
         let raw = fd.as_raw_fd();
         bind_to_device(raw, ifname)?;
         setsockopt(raw, libc::IPPROTO_IP, libc::IP_HDRINCL, &1i32)?;

@@ -98,7 +98,7 @@ pub fn to_wire<'a>(a: &AdvertOut, auth: &Auth, addresses: Addresses<'a>) -> wv::
     } else {
         let (auth_type, auth_data) = match *auth {
             Auth::Pass(pw) => (wv::AuthType::Pass, pw),
-            Auth::Ah => (wv::AuthType::Ah, [0; 8]),
+            Auth::Ah(_) => (wv::AuthType::Ah, [0; 8]),
             Auth::None => (wv::AuthType::None, [0; 8]),
         };
         wv::Version::V2 {

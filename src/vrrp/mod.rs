@@ -58,7 +58,7 @@ pub use instance::{
     SyncOrder,
 };
 pub use sync::{GroupEvent, SyncGroup, SyncOutput, member_tracking};
-pub use validate::{AddrMismatch, Advert, Counters, DropReason, RxMeta, validate};
+pub use validate::{AddrMismatch, Advert, AhCheck, Counters, DropReason, RxMeta, validate};
 
 /// Priority of the address owner (RFC 5798 5.2.4).
 pub const PRIO_OWNER: u8 = 255;

@@ -37,8 +37,9 @@ pub enum Auth {
     None,
     /// Simple password: `auth_pass` truncated to 8 bytes, zero padded.
     Pass([u8; 8]),
-    /// IPv4 AH (HMAC-MD5-96); the codec verifies the ICV and reports it in [`Advert::ah`].
-    Ah,
+    /// IPv4 AH (HMAC-MD5-96) keyed with `auth_pass` truncated to 8 bytes, zero padded; the
+    /// executor checks the header ([`crate::wire::ah`]) and reports it in [`Advert::ah`].
+    Ah([u8; 8]),
 }
 
 impl Auth {
@@ -56,7 +57,7 @@ impl Auth {
         match self {
             Auth::None => 0,
             Auth::Pass(_) => 1,
-            Auth::Ah => 2,
+            Auth::Ah(_) => 2,
         }
     }
 }

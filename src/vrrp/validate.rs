@@ -9,7 +9,9 @@
 //! 2. IPv4 AH header present iff `auth_type AH` is configured;
 //! 3. TTL / hop limit 255, for a multicast instance only;
 //! 4. version;
-//! 5. VRRPv2 authentication: type known, type as configured, password / AH ICV;
+//! 5. VRRPv2 authentication: type known, type as configured, password / AH (next header, ICV,
+//!    SPI, sequence number: [`AhCheck`], computed by the executor, which keeps the key and the
+//!    instance's sequence counter);
 //! 6. VRRPv2 Adver Int equal to ours (VRRPv3: a zero interval is refused, see below);
 //! 7. type ADVERTISEMENT;
 //! 8. multicast destination for a multicast instance, unicast for a unicast one;
@@ -59,9 +61,27 @@ pub struct Advert<'a> {
     pub auth_type: u8,
     /// VRRPv2 Authentication Data (8 bytes); zeros for VRRPv3.
     pub auth_data: [u8; 8],
-    /// IPv4 AH: `None` when the packet had no AH header, `Some(ok)` when it had one and the
-    /// codec verified its ICV, SPI and sequence number (`ok`).
-    pub ah: Option<bool>,
+    /// IPv4 AH: `None` when the packet had no AH header, else what the executor found checking
+    /// it against the instance's key and sequence number ([`AhCheck`]).
+    pub ah: Option<AhCheck>,
+}
+
+/// The verdict on an AH header (keepalived's `vrrp_in_chk_ipsecah()` order: next header, ICV,
+/// SPI, sequence number). The executor computes it (the key and the last sequence number are
+/// per instance); [`validate`] turns it into a [`DropReason`] at keepalived's step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AhCheck {
+    /// ICV, SPI and sequence number all good.
+    Ok,
+    /// Next header not VRRP (keepalived drops such a packet silently), or a payload length
+    /// other than 4.
+    Header,
+    /// The HMAC-MD5-96 does not verify: another password, or a changed packet.
+    Icv,
+    /// The SPI is not the IPv4 source address.
+    Spi,
+    /// The sequence number is not above the last one seen or sent by this instance.
+    Replay { got: u32, last: u32 },
 }
 
 /// What the socket layer knows about a received packet besides its payload.
@@ -101,8 +121,16 @@ pub enum DropReason {
     InvalidAuthType { got: u8 },
     /// VRRPv2 auth type (or presence of an AH header) differs from the configured one.
     AuthTypeMismatch { got: u8, want: u8 },
-    /// Wrong password, or the AH ICV / sequence number did not verify.
+    /// Wrong password.
     AuthFailure,
+    /// AH: next header not VRRP or payload length not 4 ([`AhCheck::Header`]).
+    AhHeader,
+    /// AH: the ICV does not verify.
+    AhIcv,
+    /// AH: the SPI is not the source address.
+    AhSpi,
+    /// AH: a sequence number already seen (a replay, or a peer restarted below our counter).
+    AhReplay { got: u32, last: u32 },
     /// VRRPv2 Adver Int differs from ours (or a VRRPv3 interval of zero).
     Interval { got: Duration, want: Duration },
     /// The type is not ADVERTISEMENT.
@@ -143,6 +171,10 @@ impl DropReason {
             DropReason::InvalidAuthType { .. } => "auth type",
             DropReason::AuthTypeMismatch { .. } => "auth type mismatch",
             DropReason::AuthFailure => "authentication",
+            DropReason::AhHeader => "AH header",
+            DropReason::AhIcv => "AH ICV",
+            DropReason::AhSpi => "AH SPI",
+            DropReason::AhReplay { .. } => "AH sequence number",
             DropReason::Interval { .. } => "interval",
             DropReason::InvalidType { .. } => "type",
             DropReason::Destination { .. } => "destination",
@@ -175,6 +207,16 @@ impl DropReason {
                 format!("({name}) received a {got} auth, expecting {want}!")
             }
             DropReason::AuthFailure => format!("({name}) received an invalid passwd!"),
+            DropReason::AhHeader => {
+                format!("({name}) IPSEC-AH : header from {src} is not AH(VRRP) of length 4")
+            }
+            DropReason::AhIcv => format!(
+                "({name}) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !"
+            ),
+            DropReason::AhSpi => format!("({name}) IPSEC-AH : invalid IPSEC SPI value from {src}"),
+            DropReason::AhReplay { got, last } => format!(
+                "({name}) IPSEC-AH : sequence number {got} already processed. Packet dropped. Local({last})"
+            ),
             DropReason::Interval { got, want } => format!(
                 "({name}) advertisement interval mismatch mine={} ms rcv'd={} ms",
                 want.as_millis(),
@@ -239,6 +281,14 @@ pub struct Counters {
     pub auth_type_mismatch: u64,
     /// [`DropReason::AuthFailure`] ("Authentication Errors: Failure").
     pub auth_failures: u64,
+    /// [`DropReason::AhHeader`] (keepalived drops it without counting).
+    pub ah_header_errors: u64,
+    /// [`DropReason::AhIcv`] (keepalived: "Authentication Errors: Failure").
+    pub ah_icv_errors: u64,
+    /// [`DropReason::AhSpi`] (keepalived: "Authentication Errors: Failure").
+    pub ah_spi_errors: u64,
+    /// [`DropReason::AhReplay`] (keepalived: "Authentication Errors: Failure").
+    pub ah_replay_errors: u64,
     /// [`DropReason::Interval`] ("Packet Errors: Advertisement Interval").
     pub interval_errors: u64,
     /// [`DropReason::InvalidType`] ("Packet Errors: Invalid Type").
@@ -267,6 +317,10 @@ impl Counters {
             DropReason::InvalidAuthType { .. } => &mut self.invalid_auth_type,
             DropReason::AuthTypeMismatch { .. } => &mut self.auth_type_mismatch,
             DropReason::AuthFailure => &mut self.auth_failures,
+            DropReason::AhHeader => &mut self.ah_header_errors,
+            DropReason::AhIcv => &mut self.ah_icv_errors,
+            DropReason::AhSpi => &mut self.ah_spi_errors,
+            DropReason::AhReplay { .. } => &mut self.ah_replay_errors,
             DropReason::Interval { .. } => &mut self.interval_errors,
             DropReason::InvalidType { .. } => &mut self.invalid_type,
             DropReason::Destination { .. } => &mut self.destination_errors,
@@ -279,6 +333,12 @@ impl Counters {
         if reason.counts_as_received() {
             self.adverts_received += 1;
         }
+    }
+
+    /// keepalived's "Authentication Errors: Failure" line: a wrong password, and an AH ICV, SPI
+    /// or sequence number that does not verify.
+    pub fn auth_failures_total(&self) -> u64 {
+        self.auth_failures + self.ah_icv_errors + self.ah_spi_errors + self.ah_replay_errors
     }
 
     /// keepalived's "TTL" line sums both TTL checks.
@@ -300,7 +360,7 @@ pub fn validate(
         return Err(DropReason::Vrid { got: adv.vrid });
     }
     // keepalived step 1: an AH header must be present exactly when auth_type AH is configured.
-    let want_ah = matches!(p.auth, Auth::Ah);
+    let want_ah = matches!(p.auth, Auth::Ah(_));
     if adv.ah.is_some() != want_ah {
         return Err(DropReason::AuthTypeMismatch {
             got: if adv.ah.is_some() { 2 } else { adv.auth_type },
@@ -387,15 +447,17 @@ fn check_v2_auth(p: &Params, adv: &Advert<'_>) -> Result<(), DropReason> {
             want,
         });
     }
-    let ok = match &p.auth {
-        Auth::None => true,
-        Auth::Pass(pw) => constant_time_eq(pw, &adv.auth_data),
-        Auth::Ah => adv.ah == Some(true),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(DropReason::AuthFailure)
+    match &p.auth {
+        Auth::None => Ok(()),
+        Auth::Pass(pw) if constant_time_eq(pw, &adv.auth_data) => Ok(()),
+        Auth::Pass(_) => Err(DropReason::AuthFailure),
+        Auth::Ah(_) => match adv.ah {
+            Some(AhCheck::Ok) => Ok(()),
+            Some(AhCheck::Header) => Err(DropReason::AhHeader),
+            Some(AhCheck::Spi) => Err(DropReason::AhSpi),
+            Some(AhCheck::Replay { got, last }) => Err(DropReason::AhReplay { got, last }),
+            Some(AhCheck::Icv) | None => Err(DropReason::AhIcv),
+        },
     }
 }
 
@@ -498,7 +560,7 @@ mod tests {
             ),
             (
                 Advert {
-                    ah: Some(true),
+                    ah: Some(AhCheck::Ok),
                     ..good()
                 },
                 mcast(),
@@ -638,22 +700,52 @@ mod tests {
     #[test]
     fn v2_ah() {
         let mut p = params();
-        p.auth = Auth::Ah;
+        p.auth = Auth::Ah(*b"secret12");
         let ok = Advert {
             auth_type: 2,
-            ah: Some(true),
+            ah: Some(AhCheck::Ok),
             ..good()
         };
         assert_eq!(check(&p, ok, mcast()), Ok(()));
-        let bad = Advert {
-            ah: Some(false),
-            ..ok
-        };
-        assert_eq!(check(&p, bad, mcast()), Err(DropReason::AuthFailure));
+        let mut c = Counters::default();
+        for (verdict, want) in [
+            (AhCheck::Header, DropReason::AhHeader),
+            (AhCheck::Icv, DropReason::AhIcv),
+            (AhCheck::Spi, DropReason::AhSpi),
+            (
+                AhCheck::Replay { got: 3, last: 7 },
+                DropReason::AhReplay { got: 3, last: 7 },
+            ),
+        ] {
+            let bad = Advert {
+                ah: Some(verdict),
+                ..ok
+            };
+            assert_eq!(check(&p, bad, mcast()), Err(want));
+            c.record_drop(&want);
+            assert!(want.line("VI_1", ip(9)).contains("IPSEC-AH"));
+        }
+        assert_eq!(
+            [
+                c.ah_header_errors,
+                c.ah_icv_errors,
+                c.ah_spi_errors,
+                c.ah_replay_errors,
+                c.auth_failures_total(),
+                c.adverts_received,
+            ],
+            [1, 1, 1, 1, 3, 0]
+        );
+        // AH header missing, or the VRRP auth type not 2 inside it: a type mismatch.
         let missing = Advert { ah: None, ..ok };
         assert_eq!(
             check(&p, missing, mcast()),
             Err(DropReason::AuthTypeMismatch { got: 2, want: 2 })
+        );
+        let pass_inside = Advert { auth_type: 1, ..ok };
+        assert_eq!(
+            check(&p, pass_inside, mcast()),
+            Err(DropReason::AuthTypeMismatch { got: 1, want: 2 })
         );
     }
 

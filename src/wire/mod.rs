@@ -5,7 +5,8 @@
 //!   `check_len`, field offsets live in `mod field`, setters in the `T: AsMut<[u8]>` impl;
 //! - a `Repr`, the validated value, with `parse`, `emit` into a caller's buffer and `buffer_len`.
 //!
-//! Files: [`checksum`] (the Internet checksum and pseudo-headers), [`ethernet`], [`ipv4`],
+//! Files: [`checksum`] (the Internet checksum and pseudo-headers), [`md5`] and [`ah`] (the IP
+//! Authentication Header of VRRPv2 `auth_type AH`, HMAC-MD5-96), [`ethernet`], [`ipv4`],
 //! [`ipv6`] (fixed headers only), [`vrrp`] (VRRPv2 and v3, the checksum variants), [`arp`]
 //! (gratuitous ARP), [`ndisc`] (unsolicited neighbour advertisements) and [`bfd`] (BFD control
 //! packets).
@@ -64,6 +65,7 @@ macro_rules! view {
     };
 }
 
+pub mod ah;
 pub mod arp;
 pub mod bfd;
 mod bytes;
@@ -71,6 +73,7 @@ pub mod checksum;
 pub mod ethernet;
 pub mod ipv4;
 pub mod ipv6;
+pub mod md5;
 pub mod ndisc;
 #[cfg(test)]
 mod testdata;

@@ -47,6 +47,28 @@ pub const ROUTER_SOLICIT: &str = "333300000002e2df2fb81b3086dd6000000000103afffe
 pub const IGMP: &str = "01005e000016ca095b666bec080046c00028000040000102f64fc0a84d01e0000016\
                         940400002200f9eb0000000104000000e0000012";
 
+/// VRRPv2 with `auth_type AH`, `auth_pass secret12`: VRID 51, priority 150, VIPs
+/// 192.168.77.100 and .101, multicast; IP protocol 51, AH {next header 112, payload length 4,
+/// SPI 192.168.77.1, sequence 1, ICV}, then the VRRP message with auth type 2 and zero auth data
+/// (keepalived 2.2.7 on a veth pair, 2026-12-07, `tcpdump -xx`).
+pub const AH_ADVERT: &str = "01005e00001286122aa1eba1080045c0004400010000ff33cd09c0a84d01e0000012\
+                             70040000c0a84d010000000122b3b635903d4463fc9919ac\
+                             2133960202012aaec0a84d64c0a84d650000000000000000";
+/// The next advert of the same instance: IP id 2, sequence 2.
+pub const AH_ADVERT_2: &str = "01005e00001286122aa1eba1080045c0004400020000ff33cd08c0a84d01e0000012\
+                               70040000c0a84d0100000002d8f99772a516c8c57f2c6191\
+                               2133960202012aaec0a84d64c0a84d650000000000000000";
+/// `auth_pass abc` (the key zero padded to 8 bytes), VRID 52: the priority-0 advert on
+/// shutdown, sequence 2.
+pub const AH_PRIO0_ABC: &str = "01005e00001286122aa1eba1080045c0004400020000ff33cd08c0a84d01e0000012\
+                                70040000c0a84d010000000245d5a0a6d2bf98766026526f\
+                                213400020201c0adc0a84d64c0a84d650000000000000000";
+/// Unicast (`unicast_peer 192.168.77.2`), `auth_pass secret12`, VRID 53, VIP 192.168.77.103,
+/// sequence 3: TTL 255 on the wire, 0 in the ICV computation.
+pub const AH_UNICAST: &str = "8ab9b4cb6be186122aa1eba1080045c0004000030000ff339f73c0a84d01c0a84d02\
+                              70040000c0a84d0100000003af3cd1fe1e94fe9e6fc2a35c\
+                              21359601020138b8c0a84d670000000000000000";
+
 /// BFD control packet in Down state from keepalived's `bfd_instance BFD1` (min_rx 50 ms, idle_tx
 /// 1 s, multiplier 3), UDP 53345 -> 3784, TTL 255 (cap_bfd 0.792).
 pub const BFD_DOWN: &str = "020000000002d68286904133080045000034fdac4000ff1162b7c0a84d01c0a84d02\

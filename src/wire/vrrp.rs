@@ -27,8 +27,8 @@
 //!
 //! VRRPv2 authentication: the 8 bytes are always present (zeros unless PASS). PASS compares the
 //! 8 bytes with the password truncated to 8 and zero padded ([`pass_matches`], constant time).
-//! IP AH (`auth_type AH`, IP protocol 51) is recognised as [`AuthType::Ah`] but its header is not
-//! built or checked here.
+//! IP AH (`auth_type AH`, IP protocol 51) is [`AuthType::Ah`] here; its header (before this
+//! message) is built and checked by [`super::ah`].
 
 use super::bytes;
 use super::checksum;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::super::Config;
-use super::super::source::Diagnostics;
+use super::super::source::{Diagnostics, Severity};
 use super::super::value;
 use super::{At, AuthType, Family, Instance, State, Vrrp, note_at, warn_at};
 
@@ -431,6 +431,17 @@ fn instance(
                 ),
             );
         }
+    }
+    // keepalived 2.4's HMAC-SHA256 trailer: peers that expect it drop unsigned adverts (and
+    // 2.2.7 peers drop signed ones), so running without it would give two masters. Refused.
+    if let Some(h) = &i.auth_hmac {
+        d.push(
+            Severity::Fatal,
+            h.at.0,
+            format!(
+                "{who}: `auth_hmac` (keepalived 2.4) is not implemented by keepalived-rs - remove it, or use `authentication` (PASS or AH)"
+            ),
+        );
     }
 
     // Strict mode.

@@ -734,7 +734,17 @@ fn auth_hmac_block() {
         "    auth_hmac {{\n        key 1 {key}\n        key 2 file:/etc/keepalived/keys/k\n        active_key 2\n        anti_replay monotonic\n        time_window 5\n        mode receive-only\n    }}"
     ));
     let (v, d) = parse(&t);
-    clean(&d);
+    // Parsed in full, then refused: keepalived-rs does not sign adverts (a fatal error, so
+    // `-t` exits 3 and the daemon does not start).
+    let refused = "vrrp_instance `VI_1`: `auth_hmac` (keepalived 2.4) is not implemented by keepalived-rs - remove it, or use `authentication` (PASS or AH)";
+    has_at(&d, at(&t, "auth_hmac"), refused);
+    assert!(
+        bad(&d)
+            .iter()
+            .all(|x| x.severity == Severity::Fatal && x.message == refused),
+        "{:#?}",
+        bad(&d)
+    );
     let h = v.instances[0].auth_hmac.as_ref().unwrap();
     assert_eq!(h.keys.len(), 2);
     assert_eq!(h.keys[0].value, key);

@@ -187,7 +187,8 @@ pub fn json(views: &[View<'_>]) -> String {
                 "\"addr_list_err\":{},\"invalid_authtype\":{},\"authtype_mismatch\":{},",
                 "\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{},",
                 "\"checksum_err\":{},\"vrid_err\":{},\"version_err\":{},",
-                "\"unicast_src_err\":{},\"owner_ignored\":{}}},",
+                "\"unicast_src_err\":{},\"owner_ignored\":{},\"ah_header_err\":{},",
+                "\"ah_icv_err\":{},\"ah_spi_err\":{},\"ah_replay_err\":{}}},",
                 "\"daemon\":{{\"malformed\":{},\"unknown_vrid\":{},\"kernel_drops\":{},",
                 "\"receive_errors\":{},\"send_errors\":{},\"netlink_errors\":{}}}}}"
             ),
@@ -203,7 +204,7 @@ pub fn json(views: &[View<'_>]) -> String {
             c.address_list_errors + c.destination_errors,
             c.invalid_auth_type,
             c.auth_type_mismatch,
-            c.auth_failures,
+            c.auth_failures_total(),
             c.priority_zero_received,
             c.priority_zero_sent,
             c.checksum_errors,
@@ -211,6 +212,10 @@ pub fn json(views: &[View<'_>]) -> String {
             c.version_errors,
             c.unicast_src_errors,
             c.owner_ignored,
+            c.ah_header_errors,
+            c.ah_icv_errors,
+            c.ah_spi_errors,
+            c.ah_replay_errors,
             v.daemon.malformed,
             v.daemon.unknown_vrid,
             v.daemon.kernel_drops,
@@ -250,7 +255,8 @@ pub fn stats(views: &[View<'_>]) -> String {
                 "  Priority Zero:\n    Received: {}\n    Sent: {}\n",
                 "  Other drops (keepalived-rs):\n    Checksum: {}\n    VRID: {}\n",
                 "    Version: {}\n    Destination: {}\n    Unicast source: {}\n",
-                "    Unicast peer TTL: {}\n    Owner ignored: {}\n"
+                "    Unicast peer TTL: {}\n    Owner ignored: {}\n",
+                "    AH header: {}\n    AH ICV: {}\n    AH SPI: {}\n    AH sequence number: {}\n"
             ),
             v.params.name,
             c.adverts_received,
@@ -264,7 +270,7 @@ pub fn stats(views: &[View<'_>]) -> String {
             c.address_list_errors,
             c.invalid_auth_type,
             c.auth_type_mismatch,
-            c.auth_failures,
+            c.auth_failures_total(),
             c.priority_zero_received,
             c.priority_zero_sent,
             c.checksum_errors,
@@ -273,7 +279,11 @@ pub fn stats(views: &[View<'_>]) -> String {
             c.destination_errors,
             c.unicast_src_errors,
             c.peer_ttl_errors,
-            c.owner_ignored
+            c.owner_ignored,
+            c.ah_header_errors,
+            c.ah_icv_errors,
+            c.ah_spi_errors,
+            c.ah_replay_errors
         );
     }
     if let Some(d) = views.first().map(|v| v.daemon) {
@@ -364,7 +374,7 @@ pub fn topology(views: &[View<'_>]) -> String {
             match p.auth {
                 Auth::None => "none",
                 Auth::Pass(_) => "SIMPLE_PASSWORD",
-                Auth::Ah => "IPSEC_AH",
+                Auth::Ah(_) => "IPSEC_AH",
             },
             v.vips.len()
         );

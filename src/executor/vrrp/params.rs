@@ -62,6 +62,8 @@ pub struct Io {
     /// `no_accept` (explicit, or strict mode's default) on a non-owner: keepalived would
     /// install a drop rule for the VIPs, which keepalived-rs does not.
     pub no_accept: bool,
+    /// `auth_type AH`: adverts go out and come in on a raw socket of IP protocol 51.
+    pub ah: bool,
 }
 
 /// `use_vmac [[name] IF] [MAC] [group G]`, `vmac_xmit_base`, `use_vmac_addr`, as the daemon
@@ -245,23 +247,33 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
     p.skip_check_adv_addr = i.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr);
     // Strict mode: the owner ignores adverts (reference section 1.1).
     p.owner_ignore_adverts = strict || i.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts);
+    if i.auth_hmac.is_some() {
+        // The config check refuses it too (a fatal diagnostic); kept here so that no path runs
+        // an instance whose peers expect signed adverts.
+        return Err(
+            "auth_hmac (keepalived 2.4) is not implemented by keepalived-rs; use `authentication`"
+                .to_string(),
+        );
+    }
     p.auth = match &i.authentication {
         // keepalived: "Strict mode does not support authentication. Ignoring."
         Some(_) if strict => Auth::None,
-        Some(a) if version == 2 => match a.auth_type {
+        // keepalived ignores `authentication` without `auth_pass` (the config check says so).
+        Some(a) if version == 2 && a.auth_pass.is_some() => match a.auth_type {
             Some(AuthType::Pass) => Auth::pass(a.auth_pass.as_deref().unwrap_or("")),
-            // Sending auth type 2 without the AH header would make every peer drop our adverts
-            // and us theirs: two masters. Refused until AH is implemented.
-            Some(AuthType::Ah) => {
-                return Err(
-                    "auth_type AH is not implemented by keepalived-rs yet; use PASS or none"
-                        .to_string(),
-                );
-            }
-            None => Auth::None,
+            // IPv4 only (the config check warns and ignores it for IPv6, as keepalived does).
+            Some(AuthType::Ah) if family == Family::Inet => Auth::Ah(crate::wire::ah::key(
+                a.auth_pass.as_deref().unwrap_or("").as_bytes(),
+            )),
+            _ => Auth::None,
         },
         _ => Auth::None,
     };
+    // keepalived: "Initial state master is incompatible with AH authentication - clearing" (a
+    // restarted master would send sequence numbers its peers already saw).
+    if matches!(p.auth, Auth::Ah(_)) && p.priority != 255 {
+        p.initial = State::Backup;
+    }
     // keepalived: accept defaults to on unless strict; strict VRRPv2 refuses accept for a
     // non-owner (RFC 3768 has no Accept_Mode).
     p.accept = i.accept.unwrap_or(!strict);
@@ -363,6 +375,7 @@ fn plan_one(cfg: &Config, i: &Conf) -> Result<Planned, String> {
             }),
         route_to,
         no_accept: !p.accept && p.priority != 255,
+        ah: matches!(p.auth, Auth::Ah(_)),
     };
     Ok(Planned { params: p, io })
 }
@@ -410,6 +423,34 @@ mod tests {
         assert_eq!(p[0].params.auth, Auth::pass("secret12"));
         assert_eq!(p[1].params.version, 3);
         assert_eq!(p[1].io.group, "ff02::12".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn ah_keys_socket_and_initial_state() {
+        let p = planned(
+            "vrrp_instance A { interface eth0\n state MASTER\n priority 150\n virtual_router_id 7\n authentication { auth_type AH\n auth_pass abc }\n virtual_ipaddress { 10.0.0.1 }\n}\n\
+             vrrp_instance B { interface eth0\n state MASTER\n virtual_router_id 8\n authentication { auth_type AH\n auth_pass secret123 }\n virtual_ipaddress { 10.0.0.2 }\n}\n\
+             vrrp_instance C { interface eth0\n virtual_router_id 9\n authentication { auth_type AH\n auth_pass x }\n virtual_ipaddress { fd00::1 }\n}\n",
+        );
+        assert_eq!(p[0].params.auth, Auth::Ah(*b"abc\0\0\0\0\0"));
+        assert!(p[0].io.ah);
+        // keepalived: "Initial state master is incompatible with AH authentication - clearing",
+        // except for the address owner.
+        assert_eq!(p[0].params.initial, State::Backup);
+        assert_eq!(p[1].params.auth, Auth::Ah(*b"secret12"));
+        assert_eq!(p[1].params.initial, State::Master);
+        // IPv6: ignored (VRRPv3 has no authentication).
+        assert_eq!(p[2].params.auth, Auth::None);
+        assert!(!p[2].io.ah);
+        // auth_hmac is refused.
+        let mut d = Diagnostics::default();
+        let cfg = Config::from_text(
+            "vrrp_instance A { interface eth0\n virtual_router_id 7\n auth_hmac { key 1 hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n active_key 1 }\n virtual_ipaddress { 10.0.0.1 }\n}\n",
+            &mut d,
+        );
+        let (ok, bad) = plan(&cfg);
+        assert!(ok.is_empty());
+        assert!(format!("{bad:?}").contains("auth_hmac"), "{bad:?}");
     }
 
     #[test]

@@ -55,7 +55,7 @@ use crate::reactor::armed::{Armed, SlotTimers};
 use crate::reactor::reload::{self, Step};
 use crate::reactor::slots::{SlotId, Slots};
 use crate::sys::KernelDrops;
-use crate::sys::raw::{PacketSocket, RawIpSocket, if_addrs, if_index, if_mac};
+use crate::sys::raw::{self, PacketSocket, RawIpSocket, if_addrs, if_index, if_mac};
 use crate::time::Instant;
 use crate::track::{Owner, Trackers};
 use crate::vrrp::{Input, Instance};
@@ -109,11 +109,13 @@ struct Group {
     notifies: crate::config::vrrp::Notifies,
 }
 
-/// A raw IP socket (protocol 112) of one family on one interface: adverts of every instance there
+/// A raw IP socket (protocol 112, or 51 for AH) of one family on one interface: adverts of every instance there
 /// leave and arrive through it.
 struct AdvertSocket {
     raw: RawIpSocket,
     family: Family,
+    /// IP protocol: 112, or 51 for `auth_type AH` instances.
+    proto: i32,
     ifindex: u32,
     token: mio::Token,
 }
@@ -150,6 +152,9 @@ pub struct VirtualRouter {
     last_transition: std::time::SystemTime,
     /// Being removed by a reload: with `notify_deleted`, it reports DELETED instead of STOP.
     deleting: bool,
+    /// `auth_type AH`: the sequence number last sent or accepted, shared by both directions as
+    /// in keepalived (`ipsecah_counter`), so that a new master continues above what its peers saw.
+    ah_seq: u32,
 }
 
 /// Daemon-wide counters: datagrams that reached no instance, and IO errors. The statistics file,
@@ -435,6 +440,7 @@ impl VrrpExecutor {
             track: (0, false),
             last_transition: std::time::SystemTime::now(),
             deleting: false,
+            ah_seq: 0,
         });
         Ok(i)
     }
@@ -449,7 +455,7 @@ impl VrrpExecutor {
         core: &mut Core<K>,
     ) -> Result<usize, String> {
         let sock = self
-            .socket_for(io.family, ifname, ifindex, core)
+            .socket_for(io.family, io.ah, ifname, ifindex, core)
             .map_err(|e| format!("({name}) cannot open a VRRP socket on {ifname}: {e}"))?;
         // Joining twice on one socket is EADDRINUSE: harmless.
         if io.peers.is_empty()
@@ -467,19 +473,25 @@ impl VrrpExecutor {
     fn socket_for<K: From<VrrpKey> + Copy>(
         &mut self,
         family: Family,
+        ah: bool,
         ifname: &str,
         ifindex: u32,
         core: &mut Core<K>,
     ) -> io::Result<usize> {
+        let proto = if ah {
+            raw::IPPROTO_AH
+        } else {
+            raw::IPPROTO_VRRP
+        };
         if let Some(i) = self
             .socks
             .iter()
-            .position(|s| s.family == family && s.ifindex == ifindex)
+            .position(|s| s.family == family && s.proto == proto && s.ifindex == ifindex)
         {
             return Ok(i);
         }
         let raw = match family {
-            Family::Inet => RawIpSocket::v4(ifname, ifindex)?,
+            Family::Inet => RawIpSocket::v4_proto(ifname, ifindex, proto)?,
             Family::Inet6 => RawIpSocket::v6(ifname, ifindex)?,
         };
         // A socket no running instance uses (its interface gone, its instances removed) gives
@@ -495,6 +507,7 @@ impl VrrpExecutor {
         let new = AdvertSocket {
             raw,
             family,
+            proto,
             ifindex,
             token,
         };

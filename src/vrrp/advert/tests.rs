@@ -63,7 +63,7 @@ fn sent_fields_follow_the_version() {
         (
             2,
             Duration::from_millis(500),
-            Auth::Ah,
+            Auth::Ah([0; 8]),
             wv::AuthType::Ah,
             1,
             [0; 8],

@@ -6,7 +6,7 @@ use crate::reactor::Core;
 use crate::reactor::slots::Slots;
 use crate::sys::raw;
 use crate::time::Instant;
-use crate::vrrp::{RxMeta, advert};
+use crate::vrrp::{AhCheck, Auth, RxMeta, advert};
 use crate::wire::vrrp::{self as wv};
 use crate::wire::{self, IpPair};
 use log::{log, warn};
@@ -70,9 +70,10 @@ impl VrrpExecutor {
         self.flush_limit(now);
         let family = self.socks[n].family;
         let data = &rx[..r.len.min(rx.len())];
-        let (pair, ttl, multicast, pkt) = match family {
-            Family::Inet => match wv::ipv4_datagram(data) {
-                Ok((ip, pkt)) => (
+        let (pair, ttl, multicast, pkt, ah) = match family {
+            // Protocol 112, or 51 (AH) on the sockets of `auth_type AH` instances.
+            Family::Inet => match wire::ah::ipv4_datagram(data) {
+                Ok((ip, ah, pkt)) => (
                     IpPair::V4 {
                         src: ip.src_addr,
                         dst: ip.dst_addr,
@@ -80,6 +81,7 @@ impl VrrpExecutor {
                     Some(ip.ttl),
                     ip.dst_addr.is_multicast(),
                     pkt,
+                    ah,
                 ),
                 Err(e) => {
                     self.counters.malformed += 1;
@@ -103,6 +105,7 @@ impl VrrpExecutor {
                         r.hop_limit,
                         dst.is_multicast(),
                         pkt,
+                        None,
                     ),
                     Err(e) => {
                         self.counters.malformed += 1;
@@ -152,6 +155,10 @@ impl VrrpExecutor {
             };
             let inst = &mut self.insts[i];
             matched = true;
+            let mut advert = advert;
+            if let (Some(h), IpPair::V4 { src, .. }) = (&ah, pair) {
+                advert.ah = Some(ah_check(inst, data, src, h, &advert, &meta));
+            }
             let follows = advert::follows_checksum(inst.machine.params().version, inst.io.family);
             let input = advert::classify(
                 &pkt,
@@ -188,6 +195,47 @@ impl VrrpExecutor {
             });
         }
     }
+}
+
+/// The verdict on an AH header for instance `inst`, in keepalived's order (`vrrp_in_chk_ipsecah()`):
+/// next header and length, ICV (TTL zeroed for a unicast instance), SPI = source address,
+/// sequence number above the instance's counter. A good one moves the counter, as keepalived
+/// does at that step, when the steps before it in the checklist pass (TTL, version, auth type 2):
+/// a packet refused there leaves the counter alone.
+fn ah_check(
+    inst: &mut VirtualRouter,
+    datagram: &[u8],
+    src: Ipv4Addr,
+    h: &wire::ah::Repr,
+    advert: &crate::vrrp::Advert<'_>,
+    meta: &RxMeta,
+) -> AhCheck {
+    let p = inst.machine.params();
+    // Not an AH instance: the checklist refuses the packet before looking at the verdict.
+    let Auth::Ah(key) = p.auth else {
+        return AhCheck::Ok;
+    };
+    let unicast = !p.unicast_peers.is_empty();
+    if !h.is_vrrp() {
+        return AhCheck::Header;
+    }
+    if !wire::ah::verify_icv(&key, datagram, unicast) {
+        return AhCheck::Icv;
+    }
+    if h.spi != u32::from(src) {
+        return AhCheck::Spi;
+    }
+    if h.seq <= inst.ah_seq {
+        return AhCheck::Replay {
+            got: h.seq,
+            last: inst.ah_seq,
+        };
+    }
+    let ttl_ok = unicast || meta.ttl.is_none_or(|t| t == 255);
+    if ttl_ok && advert.version == p.version && advert.auth_type == 2 {
+        inst.ah_seq = h.seq;
+    }
+    AhCheck::Ok
 }
 
 /// Which live instances an advert on socket `n` for VRID `v` is for, and the advert sources of

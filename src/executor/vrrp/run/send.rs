@@ -6,7 +6,7 @@ use crate::reactor::Core;
 use crate::sys::raw::{PacketSocket, if_mac};
 use crate::time::Instant;
 use crate::vrrp::pace::DomainKey;
-use crate::vrrp::{AdvertOut, advert};
+use crate::vrrp::{AdvertOut, Auth, advert};
 use crate::wire::vrrp::{self as wv, Addresses, ChecksumVariant};
 use crate::wire::{self, IpPair};
 use log::{debug, error};
@@ -19,6 +19,18 @@ use super::{VrrpExecutor, VrrpKey};
 
 impl VrrpExecutor {
     pub(super) fn transmit(&mut self, i: usize, a: &AdvertOut) {
+        // AH: one sequence number per advert (all unicast peers get the same), as keepalived's
+        // `vrrp_update_pkt()`: it stops counting at 0xfffffffe (136 years of 1 s adverts).
+        let ah = match self.insts[i].machine.params().auth {
+            Auth::Ah(key) => {
+                let seq = &mut self.insts[i].ah_seq;
+                if *seq <= 0xffff_fffd {
+                    *seq += 1;
+                }
+                Some((key, *seq))
+            }
+            _ => None,
+        };
         let inst = &self.insts[i];
         let p = inst.machine.params();
         let addresses = match inst.io.family {
@@ -49,9 +61,20 @@ impl VrrpExecutor {
                     self.ip_ident = self.ip_ident.wrapping_add(1);
                     let mut ip = wire::ipv4::Repr::vrrp(s, d, self.ip_ident, 0);
                     ip.ttl = ttl;
-                    wv::emit_ipv4_datagram(&mut self.tx, &ip, &repr, inst.variant)
-                        .map_err(|e| io::Error::other(e.to_string()))
-                        .and_then(|n| self.socks[sock].raw.send(&self.tx[..n], dst, None))
+                    match ah {
+                        // keepalived zeroes the TTL in the ICV of a unicast instance.
+                        Some((key, seq)) => wire::ah::emit_ipv4_datagram(
+                            &mut self.tx,
+                            &ip,
+                            &wire::ah::Repr::vrrp(s, seq),
+                            &repr,
+                            &key,
+                            !inst.io.peers.is_empty(),
+                        ),
+                        None => wv::emit_ipv4_datagram(&mut self.tx, &ip, &repr, inst.variant),
+                    }
+                    .map_err(|e| io::Error::other(e.to_string()))
+                    .and_then(|n| self.socks[sock].raw.send(&self.tx[..n], dst, None))
                 }
                 (IpAddr::V6(s), IpAddr::V6(d)) => {
                     let len = repr.buffer_len();

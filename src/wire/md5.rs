@@ -1,6 +1,6 @@
-//! MD5 (RFC 1321), streaming: the digest of an HTTP_GET body (`url { digest }`, genhash).
-//! MD5 is kept here only because keepalived's configurations carry MD5 digests; it is not used
-//! for anything where collisions matter.
+//! MD5 (RFC 1321), streaming: the digest of an HTTP_GET body (`url { digest }`, genhash) and the
+//! hash of VRRP AH's HMAC-MD5-96 ([`super::ah`]). MD5 is kept only because keepalived's
+//! configurations and wire formats carry it; it is not used where collisions matter.
 
 /// The sine-derived constants T[1..64] of RFC 1321 section 3.4.
 const K: [u32; 64] = [
