@@ -78,14 +78,7 @@ fn links(ns: &str) -> Vec<Json> {
 }
 
 fn text<'a>(j: &'a Json, path: &[&str]) -> Option<&'a str> {
-    let mut j = j;
-    for k in path {
-        j = j.get(k)?;
-    }
-    match j {
-        Json::Str(s) => Some(s),
-        _ => None,
-    }
+    j.text(path)
 }
 
 /// The macvlan links of namespace `ns`, as (name, MAC, mode, parent).

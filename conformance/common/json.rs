@@ -40,6 +40,17 @@ impl Json {
             _ => &[],
         }
     }
+    /// The string at `path` (object keys), if there is one.
+    pub fn text(&self, path: &[&str]) -> Option<&str> {
+        let mut j = self;
+        for k in path {
+            j = j.get(k)?;
+        }
+        match j {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// Parses `s` completely, or says where it stopped.
