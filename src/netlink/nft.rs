@@ -177,7 +177,7 @@ pub struct Batch {
     scratch: Vec<u8>,
     next: u32,
     /// The messages (sequence number, what it does), without the begin and end markers.
-    what: Vec<(u32, String)>,
+    what: Vec<(u32, &'static str)>,
     too_long: bool,
 }
 
@@ -210,11 +210,8 @@ impl Batch {
     }
 
     /// What the message with sequence number `seq` did.
-    pub fn what(&self, seq: u32) -> Option<&str> {
-        self.what
-            .iter()
-            .find(|(s, _)| *s == seq)
-            .map(|(_, w)| w.as_str())
+    pub fn what(&self, seq: u32) -> Option<&'static str> {
+        self.what.iter().find(|(s, _)| *s == seq).map(|(_, w)| *w)
     }
 
     /// The sequence numbers of the messages, in order.
@@ -232,43 +229,46 @@ impl Batch {
     fn marker(&mut self, ty: u16) {
         let seq = self.take_seq();
         let res = NFNL_SUBSYS_NFTABLES.to_be_bytes();
-        self.append(ty, NLM_F_REQUEST, seq, [0, 0, res[0], res[1]], |_| {});
+        let r = self
+            .open(ty, NLM_F_REQUEST, seq, [0, 0, res[0], res[1]])
+            .finish();
+        self.close(r);
     }
 
-    /// Appends message `msg` of `family`, with `flags` beyond `NLM_F_REQUEST | NLM_F_ACK`; `body`
-    /// writes its attributes.
-    fn message(
+    /// Starts message `msg` of `family` (flags beyond `NLM_F_REQUEST | NLM_F_ACK`) in the
+    /// scratch buffer, with its nfgenmsg and the table name as attribute `name_attr`; the
+    /// caller adds its attributes, finishes the emitter and hands the result to
+    /// [`Batch::close`].
+    fn start(
         &mut self,
         msg: u16,
         flags: u16,
-        family: u8,
-        what: String,
-        body: impl FnOnce(&mut Emitter<'_>),
-    ) {
+        what: &'static str,
+        t: Table<'_>,
+        name_attr: u16,
+    ) -> Emitter<'_> {
         let seq = self.take_seq();
         self.what.push((seq, what));
         let ty = (NFNL_SUBSYS_NFTABLES << 8) | msg;
-        self.append(
+        let mut e = self.open(
             ty,
             NLM_F_REQUEST | NLM_F_ACK | flags,
             seq,
-            [family, 0, 0, 0],
-            body,
+            [t.family, 0, 0, 0],
         );
+        e.attr_str(name_attr, t.name);
+        e
     }
 
-    fn append(
-        &mut self,
-        ty: u16,
-        flags: u16,
-        seq: u32,
-        nfgenmsg: [u8; 4],
-        body: impl FnOnce(&mut Emitter<'_>),
-    ) {
+    fn open(&mut self, ty: u16, flags: u16, seq: u32, nfgenmsg: [u8; 4]) -> Emitter<'_> {
         let mut e = Emitter::new(&mut self.scratch, ty, flags, seq);
         e.fixed(&nfgenmsg);
-        body(&mut e);
-        if e.finish().is_err() {
+        e
+    }
+
+    /// Appends the message the scratch buffer holds, unless it did not fit.
+    fn close(&mut self, finished: Result<(), wire::TooLong>) {
+        if finished.is_err() {
             self.too_long = true;
         }
         self.buf.extend_from_slice(&self.scratch);
@@ -276,97 +276,111 @@ impl Batch {
 
     /// `NFT_MSG_NEWTABLE` (no `NLM_F_EXCL`: an existing table is no error).
     pub fn new_table(&mut self, t: Table<'_>) {
-        let what = format!("add table {}", t.name);
-        self.message(NFT_MSG_NEWTABLE, NLM_F_CREATE, t.family, what, |e| {
-            e.attr_str(NFTA_TABLE_NAME, t.name)
-        });
+        let r = self
+            .start(
+                NFT_MSG_NEWTABLE,
+                NLM_F_CREATE,
+                "add table",
+                t,
+                NFTA_TABLE_NAME,
+            )
+            .finish();
+        self.close(r);
     }
 
     /// `NFT_MSG_DELTABLE`: the table with everything in it.
     pub fn del_table(&mut self, t: Table<'_>) {
-        let what = format!("delete table {}", t.name);
-        self.message(NFT_MSG_DELTABLE, 0, t.family, what, |e| {
-            e.attr_str(NFTA_TABLE_NAME, t.name)
-        });
+        let r = self
+            .start(NFT_MSG_DELTABLE, 0, "delete table", t, NFTA_TABLE_NAME)
+            .finish();
+        self.close(r);
     }
 
     /// `NFT_MSG_NEWCHAIN`: a regular chain, or with `hook` (hook number, priority) a base
     /// chain of type filter with policy accept.
     pub fn new_chain(&mut self, t: Table<'_>, name: &str, hook: Option<(u32, i32)>) {
-        let what = format!("add chain {} {name}", t.name);
-        self.message(NFT_MSG_NEWCHAIN, NLM_F_CREATE, t.family, what, |e| {
-            e.attr_str(NFTA_CHAIN_TABLE, t.name);
-            e.attr_str(NFTA_CHAIN_NAME, name);
-            if let Some((num, prio)) = hook {
-                let at = e.begin_nest(NFTA_CHAIN_HOOK | NLA_F_NESTED);
-                e.attr(NFTA_HOOK_HOOKNUM, &num.to_be_bytes());
-                e.attr(NFTA_HOOK_PRIORITY, &prio.to_be_bytes());
-                e.end_nest(at);
-                e.attr(NFTA_CHAIN_POLICY, &NF_ACCEPT.to_be_bytes());
-                e.attr_str(NFTA_CHAIN_TYPE, "filter");
-            }
-        });
+        let mut e = self.start(
+            NFT_MSG_NEWCHAIN,
+            NLM_F_CREATE,
+            "add chain",
+            t,
+            NFTA_CHAIN_TABLE,
+        );
+        e.attr_str(NFTA_CHAIN_NAME, name);
+        if let Some((num, prio)) = hook {
+            let at = e.begin_nest(NFTA_CHAIN_HOOK | NLA_F_NESTED);
+            e.attr(NFTA_HOOK_HOOKNUM, &num.to_be_bytes());
+            e.attr(NFTA_HOOK_PRIORITY, &prio.to_be_bytes());
+            e.end_nest(at);
+            e.attr(NFTA_CHAIN_POLICY, &NF_ACCEPT.to_be_bytes());
+            e.attr_str(NFTA_CHAIN_TYPE, "filter");
+        }
+        let r = e.finish();
+        self.close(r);
     }
 
     /// `NFT_MSG_NEWSET`.
     pub fn new_set(&mut self, t: Table<'_>, s: Set<'_>) {
-        let what = format!("add set {} {}", t.name, s.name);
-        self.message(NFT_MSG_NEWSET, NLM_F_CREATE, t.family, what, |e| {
-            e.attr_str(NFTA_SET_TABLE, t.name);
-            e.attr_str(NFTA_SET_NAME, s.name);
-            if s.flags != 0 {
-                e.attr(NFTA_SET_FLAGS, &s.flags.to_be_bytes());
-            }
-            e.attr(NFTA_SET_KEY_TYPE, &s.key_type.to_be_bytes());
-            e.attr(NFTA_SET_KEY_LEN, &s.key_len.to_be_bytes());
-            e.attr(NFTA_SET_ID, &s.id.to_be_bytes());
-        });
+        let mut e = self.start(NFT_MSG_NEWSET, NLM_F_CREATE, "add set", t, NFTA_SET_TABLE);
+        e.attr_str(NFTA_SET_NAME, s.name);
+        if s.flags != 0 {
+            e.attr(NFTA_SET_FLAGS, &s.flags.to_be_bytes());
+        }
+        e.attr(NFTA_SET_KEY_TYPE, &s.key_type.to_be_bytes());
+        e.attr(NFTA_SET_KEY_LEN, &s.key_len.to_be_bytes());
+        e.attr(NFTA_SET_ID, &s.id.to_be_bytes());
+        let r = e.finish();
+        self.close(r);
     }
 
     /// `NFT_MSG_NEWSETELEM` (`add`, without `NLM_F_EXCL`: an element already there is no
     /// error) or `NFT_MSG_DELSETELEM` (an element not there is `ENOENT`, which aborts the
     /// batch) for the keys `keys` of set `set`.
-    pub fn elements<'k>(
-        &mut self,
-        t: Table<'_>,
-        set: &str,
-        add: bool,
-        keys: impl IntoIterator<Item = &'k [u8]>,
-    ) {
-        let (msg, flags, verb) = if add {
-            (NFT_MSG_NEWSETELEM, NLM_F_CREATE, "add")
+    pub fn elements(&mut self, t: Table<'_>, set: &str, add: bool, keys: &[&[u8]]) {
+        let (msg, flags, what) = if add {
+            (NFT_MSG_NEWSETELEM, NLM_F_CREATE, "add elements")
         } else {
-            (NFT_MSG_DELSETELEM, 0, "delete")
+            (NFT_MSG_DELSETELEM, 0, "delete elements")
         };
-        let what = format!("{verb} elements of {set}");
-        self.message(msg, flags, t.family, what, |e| {
-            e.attr_str(NFTA_SET_ELEM_LIST_TABLE, t.name);
-            e.attr_str(NFTA_SET_ELEM_LIST_SET, set);
-            let list = e.begin_nest(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED);
-            for k in keys {
-                let el = e.begin_nest(NFTA_LIST_ELEM | NLA_F_NESTED);
-                let key = e.begin_nest(NFTA_SET_ELEM_KEY | NLA_F_NESTED);
-                e.attr(NFTA_DATA_VALUE, k);
-                e.end_nest(key);
-                e.end_nest(el);
-            }
-            e.end_nest(list);
-        });
+        let mut e = self.start(msg, flags, what, t, NFTA_SET_ELEM_LIST_TABLE);
+        e.attr_str(NFTA_SET_ELEM_LIST_SET, set);
+        let list = e.begin_nest(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED);
+        for k in keys {
+            let el = e.begin_nest(NFTA_LIST_ELEM | NLA_F_NESTED);
+            let key = e.begin_nest(NFTA_SET_ELEM_KEY | NLA_F_NESTED);
+            e.attr(NFTA_DATA_VALUE, k);
+            e.end_nest(key);
+            e.end_nest(el);
+        }
+        e.end_nest(list);
+        let r = e.finish();
+        self.close(r);
     }
 
-    /// `NFT_MSG_NEWRULE`, appended to chain `chain`.
-    pub fn new_rule(&mut self, t: Table<'_>, chain: &str, exprs: &[Expr<'_>]) {
-        let what = format!("add rule {} {chain}", t.name);
+    /// `NFT_MSG_NEWRULE`, appended to chain `chain`: the expressions `matches`, a counter
+    /// (`counter`), then the verdict.
+    pub fn new_rule(
+        &mut self,
+        t: Table<'_>,
+        chain: &str,
+        matches: &[Expr<'_>],
+        counter: bool,
+        verdict: Verdict<'_>,
+    ) {
         let flags = NLM_F_CREATE | NLM_F_APPEND;
-        self.message(NFT_MSG_NEWRULE, flags, t.family, what, |e| {
-            e.attr_str(NFTA_RULE_TABLE, t.name);
-            e.attr_str(NFTA_RULE_CHAIN, chain);
-            let list = e.begin_nest(NFTA_RULE_EXPRESSIONS | NLA_F_NESTED);
-            for x in exprs {
-                expr(e, x);
-            }
-            e.end_nest(list);
-        });
+        let mut e = self.start(NFT_MSG_NEWRULE, flags, "add rule", t, NFTA_RULE_TABLE);
+        e.attr_str(NFTA_RULE_CHAIN, chain);
+        let list = e.begin_nest(NFTA_RULE_EXPRESSIONS | NLA_F_NESTED);
+        for x in matches {
+            expr(&mut e, x);
+        }
+        if counter {
+            expr(&mut e, &Expr::Counter);
+        }
+        expr(&mut e, &Expr::Verdict(verdict));
+        e.end_nest(list);
+        let r = e.finish();
+        self.close(r);
     }
 
     /// Ends the batch: the datagram to send, or `None` when a message or attribute did not fit
@@ -390,7 +404,7 @@ pub struct Finished {
     /// The datagram.
     pub bytes: Vec<u8>,
     /// The messages (sequence number, what each does), without the markers.
-    pub what: Vec<(u32, String)>,
+    pub what: Vec<(u32, &'static str)>,
     /// The sequence number the next batch may start with.
     pub next: u32,
 }
@@ -483,7 +497,7 @@ fn value(e: &mut Emitter<'_>, ty: u16, data: &[u8]) {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
     /// What the message did ([`Batch`]'s text), or the sequence number.
-    pub what: String,
+    pub what: &'static str,
     pub errno: i32,
     /// The kernel's extended-ack text.
     pub text: Option<String>,
@@ -508,19 +522,16 @@ impl std::fmt::Display for ApplyError {
         match self {
             ApplyError::TooLong => f.write_str("a message is too long for netlink"),
             ApplyError::Send(e) => write!(f, "netlink send failed: {e}"),
+            // The first refusal (the others often follow from it).
             ApplyError::Refused(r) => {
-                let mut sep = "";
-                for x in r {
-                    write!(
-                        f,
-                        "{sep}{}: {}",
-                        x.what,
-                        io::Error::from_raw_os_error(x.errno)
-                    )?;
-                    if let Some(t) = &x.text {
-                        write!(f, " ({t})")?;
-                    }
-                    sep = "; ";
+                let Some(x) = r.first() else { return Ok(()) };
+                let err = io::Error::from_raw_os_error(x.errno);
+                write!(f, "{}: {err}", x.what)?;
+                if let Some(t) = &x.text {
+                    write!(f, " ({t})")?;
+                }
+                if r.len() > 1 {
+                    write!(f, ", and {} more message(s)", r.len() - 1)?;
                 }
                 Ok(())
             }
@@ -531,7 +542,7 @@ impl std::fmt::Display for ApplyError {
 
 /// The answers to a batch's messages `what` in the datagrams read: `Ok` when every message was
 /// acknowledged without an error (pure; see [`Nft::apply`]).
-pub fn judge(datagrams: &[Vec<u8>], what: &[(u32, String)]) -> Result<(), ApplyError> {
+pub fn judge(datagrams: &[Vec<u8>], what: &[(u32, &'static str)]) -> Result<(), ApplyError> {
     let mut acked = vec![false; what.len()];
     let mut refused = Vec::new();
     for d in datagrams {
@@ -551,7 +562,7 @@ pub fn judge(datagrams: &[Vec<u8>], what: &[(u32, String)]) -> Result<(), ApplyE
             }
             if err.errno != 0 {
                 refused.push(Refused {
-                    what: what.get(i).map(|(_, w)| w.clone()).unwrap_or_default(),
+                    what: what.get(i).map_or("", |(_, w)| *w),
                     errno: err.errno,
                     text: err.text,
                 });
@@ -697,13 +708,7 @@ mod tests {
         want.extend(msg(0x0a02, REQ_ACK, 9, 2, 0, &[name]));
         want.extend(begin_end(10, NFNL_MSG_BATCH_END));
         assert_eq!(bytes, want);
-        assert_eq!(
-            what,
-            vec![
-                (8, "add table keepalived".to_string()),
-                (9, "delete table keepalived".to_string())
-            ]
-        );
+        assert_eq!(what, vec![(8, "add table"), (9, "delete table")]);
         assert_eq!(next, 11);
         // The begin marker: 20 bytes, type 16, res_id 10 big-endian.
         assert_eq!(
@@ -794,9 +799,9 @@ mod tests {
                     set: "vips",
                     sreg: REG_1,
                 },
-                Expr::Counter,
-                Expr::Verdict(Verdict::Drop),
             ],
+            true,
+            Verdict::Drop,
         );
         let mask = [0xff, 0xc0, 0, 0];
         b.new_rule(
@@ -812,8 +817,9 @@ mod tests {
                     sreg: REG_1,
                     data: &[0xfe, 0x80, 0, 0],
                 },
-                Expr::Verdict(Verdict::Goto("in_ll")),
             ],
+            false,
+            Verdict::Goto("in_ll"),
         );
         let bytes = b.finish().unwrap().bytes;
         let be = |v: u32| v.to_be_bytes().to_vec();
@@ -917,8 +923,8 @@ mod tests {
     fn elements_add_and_delete() {
         let mut b = Batch::new(1);
         let keys: [&[u8]; 2] = [&[10, 0, 0, 1], &[10, 0, 0, 2]];
-        b.elements(T4, "vips", true, keys);
-        b.elements(T4, "vips", false, [&[10, 0, 0, 1][..]]);
+        b.elements(T4, "vips", true, &keys);
+        b.elements(T4, "vips", false, &[&[10, 0, 0, 1][..]]);
         let Finished { bytes, what, .. } = b.finish().unwrap();
         let key = |k: &[u8]| nest(1, &[nest(1, &[attr(1, k)])]);
         let set = [attr(1, b"keepalived\0"), attr(2, b"vips\0")];
@@ -931,7 +937,7 @@ mod tests {
         want.extend(msg(0x0a0e, REQ_ACK, 3, 2, 0, &d));
         want.extend(begin_end(4, NFNL_MSG_BATCH_END));
         assert_eq!(bytes, want);
-        assert_eq!(what[1].1, "delete elements of vips");
+        assert_eq!(what[1].1, "delete elements");
     }
 
     /// An ACK per message: applied; an error: refused, with what the message was; a missing
@@ -939,10 +945,7 @@ mod tests {
     #[test]
     fn judging_answers() {
         let ack = crate::netlink::tracker::tests::ack;
-        let what = vec![
-            (2, "add table t".to_string()),
-            (3, "add rule t in".to_string()),
-        ];
+        let what = vec![(2, "add table"), (3, "add rule")];
         let mut d = ack(2, 0);
         d.extend(ack(3, 0));
         assert!(judge(&[d], &what).is_ok());
@@ -951,10 +954,7 @@ mod tests {
         match judge(&[d], &what) {
             Err(ApplyError::Refused(r)) => {
                 assert_eq!(r.len(), 1);
-                assert_eq!(
-                    (r[0].what.as_str(), r[0].errno),
-                    ("add rule t in", libc::ENOENT)
-                );
+                assert_eq!((r[0].what, r[0].errno), ("add rule", libc::ENOENT));
             }
             other => panic!("{other:?}"),
         }
@@ -974,7 +974,7 @@ mod tests {
     fn too_long_is_refused() {
         let mut b = Batch::new(1);
         let big = vec![0u8; 70_000];
-        b.elements(T4, "vips", true, [&big[..]]);
+        b.elements(T4, "vips", true, &[&big[..]]);
         assert!(b.finish().is_none());
     }
 }

@@ -88,7 +88,7 @@ impl Settings {
 }
 
 /// One address to drop: a link-local IPv6 address with its interface (0 for the others).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
     pub addr: IpAddr,
     pub ifindex: u32,
@@ -112,17 +112,25 @@ impl Key {
         self.addr.is_ipv4()
     }
 
-    /// The set element's bytes: the address in network order, then the interface index in
-    /// host order (`meta iif`) for a link-local address.
-    fn bytes(&self) -> Vec<u8> {
-        let mut v = match self.addr {
-            IpAddr::V4(a) => a.octets().to_vec(),
-            IpAddr::V6(a) => a.octets().to_vec(),
+    /// The set element's bytes and their length: the address in network order, then the
+    /// interface index in host order (`meta iif`) for a link-local address.
+    fn bytes(&self) -> ([u8; 20], usize) {
+        let mut v = [0u8; 20];
+        let n = match self.addr {
+            IpAddr::V4(a) => {
+                v[..4].copy_from_slice(&a.octets());
+                4
+            }
+            IpAddr::V6(a) => {
+                v[..16].copy_from_slice(&a.octets());
+                16
+            }
         };
         if self.link_local() {
-            v.extend(self.ifindex.to_ne_bytes());
+            v[16..].copy_from_slice(&self.ifindex.to_ne_bytes());
+            return (v, 20);
         }
-        v
+        (v, n)
     }
 }
 
@@ -149,15 +157,18 @@ fn table(s: &Settings, v4: bool) -> Table<'_> {
 }
 
 /// The batch that takes the kernel from `state` to `want` (pure, in any order, repeats
-/// allowed), and the state after it (the elements sorted, each once).
+/// allowed), and the state after it (each element once).
 /// `state`s of an unknown family become a delete (and a rebuild when wanted).
 pub fn plan(s: &Settings, state: &State, want: &[Key], b: &mut Batch) -> State {
     let mut next = state.clone();
     for (f, v4) in [(0, true), (1, false)] {
         let t = table(s, v4);
-        let mut mine: Vec<Key> = want.iter().filter(|k| k.v4() == v4).copied().collect();
-        mine.sort_unstable();
-        mine.dedup();
+        let mut mine: Vec<Key> = Vec::new();
+        for k in want.iter().filter(|k| k.v4() == v4) {
+            if !mine.contains(k) {
+                mine.push(*k);
+            }
+        }
         let need_ll = mine.iter().any(Key::link_local);
         let rebuild = match &state[f] {
             Installed::Unknown => {
@@ -173,10 +184,7 @@ pub fn plan(s: &Settings, state: &State, want: &[Key], b: &mut Batch) -> State {
             }
             Installed::Up { ll, elems } => {
                 let not_in = |a: &[Key], b: &[Key]| -> Vec<Key> {
-                    a.iter()
-                        .filter(|k| b.binary_search(k).is_err())
-                        .copied()
-                        .collect()
+                    a.iter().filter(|k| !b.contains(k)).copied().collect()
                 };
                 let (add, del) = (not_in(&mine, elems), not_in(elems, &mine));
                 elements(b, t, &add, true);
@@ -205,13 +213,14 @@ pub fn plan(s: &Settings, state: &State, want: &[Key], b: &mut Batch) -> State {
 /// The add or delete messages for `keys` (one per set).
 fn elements(b: &mut Batch, t: Table<'_>, keys: &[Key], add: bool) {
     for (set, ll) in [("vips", false), ("vips_link_local", true)] {
-        let bytes: Vec<Vec<u8>> = keys
+        let bytes: Vec<([u8; 20], usize)> = keys
             .iter()
             .filter(|k| k.link_local() == ll)
             .map(Key::bytes)
             .collect();
-        if !bytes.is_empty() {
-            b.elements(t, set, add, bytes.iter().map(Vec::as_slice));
+        let slices: Vec<&[u8]> = bytes.iter().map(|(k, n)| &k[..*n]).collect();
+        if !slices.is_empty() {
+            b.elements(t, set, add, &slices);
         }
     }
 }
@@ -219,6 +228,7 @@ fn elements(b: &mut Batch, t: Table<'_>, keys: &[Key], add: bool) {
 /// One family's table as keepalived 2.2.7 makes it, in its order (see the module doc).
 fn build(b: &mut Batch, s: &Settings, v4: bool, ll: bool) {
     let t = table(s, v4);
+    let c = s.counters;
     b.new_table(t);
     b.new_chain(t, "out", Some((HOOK_OUTPUT, s.priority)));
     b.new_chain(t, "in", Some((HOOK_INPUT, s.priority)));
@@ -230,54 +240,44 @@ fn build(b: &mut Batch, s: &Settings, v4: bool, ll: bool) {
         len,
         dreg: REG_1,
     };
-    let counter = |mut x: Vec<Expr<'static>>, v: Verdict<'static>| {
-        if s.counters {
-            x.push(Expr::Counter);
-        }
-        x.push(Expr::Verdict(v));
-        x
-    };
     let lookup = |set| Expr::Lookup { set, sreg: REG_1 };
-    let drop_rule = |b: &mut Batch, chain: &str, offset| {
-        b.new_rule(
-            t,
-            chain,
-            &counter(vec![load(offset), lookup("vips")], Verdict::Drop),
-        );
-    };
-    let vips = |key_type, key_len, id| Set {
+    let vips = Set {
         name: "vips",
-        key_type,
-        key_len,
+        key_type: if v4 { TYPE_IPADDR } else { TYPE_IP6ADDR },
+        key_len: len,
         flags: 0,
-        id,
+        id: 1,
     };
-    if v4 {
-        b.new_set(t, vips(TYPE_IPADDR, 4, 1));
-        drop_rule(b, "in", daddr);
-        drop_rule(b, "out", saddr);
-        return;
-    }
-    b.new_chain(t, "in_link_local", None);
-    b.new_chain(t, "out_link_local", None);
-    b.new_set(t, vips(TYPE_IP6ADDR, 16, 1));
     let nd = "neighbor-discovery";
-    b.new_set(
-        t,
-        Set {
-            name: nd,
-            key_type: TYPE_ICMPV6_TYPE,
-            key_len: 1,
-            flags: SET_CONSTANT,
-            id: 2,
-        },
-    );
-    // ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT.
-    b.elements(t, nd, true, [&[135u8][..], &[136u8][..]]);
-    // `icmpv6 type @neighbor-discovery accept`: next header 58, then the ICMPv6 type.
-    let nd_accept = || {
-        counter(
-            vec![
+    if !v4 {
+        b.new_chain(t, "in_link_local", None);
+        b.new_chain(t, "out_link_local", None);
+    }
+    b.new_set(t, vips);
+    if !v4 {
+        b.new_set(
+            t,
+            Set {
+                name: nd,
+                key_type: TYPE_ICMPV6_TYPE,
+                key_len: 1,
+                flags: SET_CONSTANT,
+                id: 2,
+            },
+        );
+        // ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT.
+        b.elements(t, nd, true, &[&[135], &[136]]);
+        // `icmpv6 type @neighbor-discovery accept` (next header 58, then the ICMPv6 type) and
+        // `ip6 daddr fe80::/10 goto CHAIN`, in each base chain.
+        let mut fe80 = [0u8; 16];
+        fe80[..2].copy_from_slice(&[0xfe, 0x80]);
+        let mut mask = [0u8; 16];
+        mask[..2].copy_from_slice(&[0xff, 0xc0]);
+        for (chain, offset, ll_chain) in [
+            ("in", daddr, "in_link_local"),
+            ("out", saddr, "out_link_local"),
+        ] {
+            let nd_accept = [
                 Expr::Payload {
                     base: NETWORK_HEADER,
                     offset: 6,
@@ -295,36 +295,25 @@ fn build(b: &mut Batch, s: &Settings, v4: bool, ll: bool) {
                     dreg: REG_1,
                 },
                 lookup(nd),
-            ],
-            Verdict::Accept,
-        )
-    };
-    // `ip6 daddr fe80::/10 goto CHAIN`.
-    const MASK: [u8; 16] = [0xff, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    const FE80: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let ll_goto = |offset, chain| {
-        counter(
-            vec![
+            ];
+            b.new_rule(t, chain, &nd_accept, c, Verdict::Accept);
+            let ll_goto = [
                 load(offset),
                 Expr::Bitwise {
                     reg: REG_1,
-                    mask: &MASK,
+                    mask: &mask,
                     xor: &[0; 16],
                 },
                 Expr::CmpEq {
                     sreg: REG_1,
-                    data: &FE80,
+                    data: &fe80,
                 },
-            ],
-            Verdict::Goto(chain),
-        )
-    };
-    b.new_rule(t, "in", &nd_accept());
-    b.new_rule(t, "in", &ll_goto(daddr, "in_link_local"));
-    b.new_rule(t, "out", &nd_accept());
-    b.new_rule(t, "out", &ll_goto(saddr, "out_link_local"));
-    drop_rule(b, "in", daddr);
-    drop_rule(b, "out", saddr);
+            ];
+            b.new_rule(t, chain, &ll_goto, c, Verdict::Goto(ll_chain));
+        }
+    }
+    b.new_rule(t, "in", &[load(daddr), lookup("vips")], c, Verdict::Drop);
+    b.new_rule(t, "out", &[load(saddr), lookup("vips")], c, Verdict::Drop);
     if ll {
         let set = "vips_link_local";
         b.new_set(
@@ -341,8 +330,8 @@ fn build(b: &mut Batch, s: &Settings, v4: bool, ll: bool) {
             ("in_link_local", daddr, META_IIF),
             ("out_link_local", saddr, META_OIF),
         ] {
-            let x = vec![load(offset), Expr::Meta { key, dreg: REG_2 }, lookup(set)];
-            b.new_rule(t, chain, &counter(x, Verdict::Drop));
+            let x = [load(offset), Expr::Meta { key, dreg: REG_2 }, lookup(set)];
+            b.new_rule(t, chain, &x, c, Verdict::Drop);
         }
     }
 }
@@ -524,12 +513,7 @@ mod tests {
         let (what, next) = run(&State::default(), &[]);
         assert_eq!(
             what,
-            [
-                "add table keepalived",
-                "delete table keepalived",
-                "add table keepalived",
-                "delete table keepalived"
-            ]
+            ["add table", "delete table", "add table", "delete table"]
         );
         assert_eq!(next, [Installed::Absent, Installed::Absent]);
         // Nothing to do once known absent.
@@ -544,13 +528,13 @@ mod tests {
         assert_eq!(
             what,
             [
-                "add table keepalived",
-                "add chain keepalived out",
-                "add chain keepalived in",
-                "add set keepalived vips",
-                "add rule keepalived in",
-                "add rule keepalived out",
-                "add elements of vips"
+                "add table",
+                "add chain",
+                "add chain",
+                "add set",
+                "add rule",
+                "add rule",
+                "add elements"
             ]
         );
         let Installed::Up { ll, elems } = &next[0] else {
@@ -561,10 +545,10 @@ mod tests {
         assert_eq!(next[1], Installed::Absent);
         // Leaving MASTER: one delete, the table stays.
         let (what, after) = run(&next, &[]);
-        assert_eq!(what, ["delete elements of vips"]);
+        assert_eq!(what, ["delete elements"]);
         assert!(matches!(&after[0], Installed::Up { elems, .. } if elems.is_empty()));
         // Again MASTER: one add.
-        assert_eq!(run(&after, &want).0, ["add elements of vips"]);
+        assert_eq!(run(&after, &want).0, ["add elements"]);
     }
 
     #[test]
@@ -572,25 +556,21 @@ mod tests {
         let absent = [Installed::Absent, Installed::Absent];
         let want = keys(&[("fd00::1", 3)]);
         let (what, next) = run(&absent, &want);
+        // Table, 4 chains, 2 sets and the ND types, 6 rules, the address.
         assert_eq!(what.len(), 15, "{what:?}");
-        assert!(
-            !what
-                .iter()
-                .any(|w| w.contains("link_local") && w.contains("set"))
-        );
+        let sets = |w: &[String]| w.iter().filter(|x| *x == "add set").count();
+        assert_eq!(sets(&what), 2);
         // A link-local address later: the table is made again with the link-local set.
         let want2 = keys(&[("fd00::1", 3), ("fe80::1", 3)]);
         let (what, next2) = run(&next, &want2);
-        assert_eq!(
-            &what[..2],
-            ["add table keepalived", "delete table keepalived"]
-        );
-        assert!(what.contains(&"add set keepalived vips_link_local".to_string()));
-        assert!(what.contains(&"add elements of vips_link_local".to_string()));
+        assert_eq!(&what[..2], ["add table", "delete table"]);
+        // The same with the link-local set and its 2 rules, and 2 sets' elements.
+        assert_eq!(what.len(), 2 + 15 + 3 + 1, "{what:?}");
+        assert_eq!(sets(&what), 3);
         assert!(matches!(&next2[1], Installed::Up { ll: true, .. }));
         // Its key: address then the interface index.
         let k = Key::new("fe80::1".parse().unwrap(), 3);
-        assert_eq!(k.bytes().len(), 20);
+        assert_eq!(k.bytes().1, 20);
         assert_eq!(Key::new("fd00::1".parse().unwrap(), 3).ifindex, 0);
     }
 }
