@@ -12,7 +12,7 @@
 //! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements;
 //! - [`netlink`]: netlink in kernel terms: the bytes, one request tracker for every netlink
 //!   family (sequence numbers, "already done" errors, ENOBUFS), asynchronous rtnetlink
-//!   (addresses, routes, rules, links) and the link and address monitor;
+//!   (addresses, routes, rules, links), the link and address monitor, and nf_tables batches;
 //! - [`vrrp`]: the VRRP instance and sync-group state machines (pure), receive validation,
 //!   advert translation and building, counters;
 //! - [`bfd`]: the BFD session state machine (pure);

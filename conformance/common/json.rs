@@ -40,18 +40,22 @@ impl Json {
             _ => &[],
         }
     }
+    /// The string at `path` (object keys), if there is one.
+    pub fn text(&self, path: &[&str]) -> Option<&str> {
+        let mut j = self;
+        for k in path {
+            j = j.get(k)?;
+        }
+        match j {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
-/// The string at `path` (object keys) below `j`.
+/// The string at `path` (object keys) below `j` ([`Json::text`] as a function).
 pub fn text<'a>(j: &'a Json, path: &[&str]) -> Option<&'a str> {
-    let mut j = j;
-    for k in path {
-        j = j.get(k)?;
-    }
-    match j {
-        Json::Str(s) => Some(s),
-        _ => None,
-    }
+    j.text(path)
 }
 
 /// The JSON array a command run in namespace `ns` prints (`ip -j ...`), parsed.

@@ -61,6 +61,11 @@
 //! - Table and protocol names resolve through [`RtNames`] (numbers, iproute2's built-in names,
 //!   `rt_tables`/`rt_protos`); an unknown name is an [`EncodeError`] before anything is sent.
 //!
+//! # nftables
+//! [`nft`] encodes nf_tables batches (tables, chains, sets, elements, rules) and applies one at a
+//! time on a `NETLINK_NETFILTER` socket: the kernel applies a batch inside `send(2)` and queues
+//! its answers there, so they are read at once without waiting (accept mode's drop rules).
+//!
 //! # Why neli for the socket only
 //! neli opens, binds, subscribes and sends on the sockets ([`neli::socket::NlSocket`]). Messages
 //! are written and read here ([`wire`]): neli's derived decoders compute `nl_len - 16` without a
@@ -72,6 +77,7 @@
 
 pub mod monitor;
 pub mod names;
+pub mod nft;
 pub mod request;
 pub mod route;
 pub mod rtnl;

@@ -24,7 +24,8 @@
 //! This file: start, reload, stop, the entry points the dispatcher calls and the views. Beside it:
 //! `receive.rs` (adverts to the machines), `outputs.rs` (draining the machines), `send.rs`
 //! (adverts, GARP/NA), `kernel.rs` (rtnetlink requests and the monitor), `links.rs` (interfaces
-//! that come back), `vmacs.rs`, `sweep.rs` (leftovers of a previous run at start-up).
+//! that come back), `vmacs.rs`, `sweep.rs` (leftovers of a previous run at start-up),
+//! `firewall.rs` (accept mode's nftables drop rules, see [`super::nft`]).
 //!
 //! # Contract (the reactor's, see [`crate::reactor`])
 //! Every entry point gives one input to one machine (or one packet to the machines of its VRID)
@@ -43,7 +44,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::AsRawFd;
 
-use log::{error, info, warn};
+use log::{error, info};
 
 use crate::config::Config;
 use crate::config::vrrp::Family;
@@ -65,6 +66,7 @@ use crate::wire::{self};
 use super::params::{Io, Planned, Unrunnable, V3Checksum, plan};
 use super::vmac::Vmac;
 
+mod firewall;
 mod kernel;
 mod links;
 mod outputs;
@@ -143,6 +145,8 @@ pub struct VirtualRouter {
     armed: Armed,
     /// The VIPs are (being) installed.
     vips_on: bool,
+    /// `no_accept` master: its addresses are in the firewall's drop sets.
+    blocked: bool,
     /// The state of our own interface last given to the machine (`None`: not yet known, taken as
     /// up).
     link_up: Option<bool>,
@@ -169,7 +173,8 @@ pub struct GlobalCounters {
     pub receive_errors: u64,
     /// An advert could not be built or sent.
     pub send_errors: u64,
-    /// The kernel refused an rtnetlink request (address, route, rule, VMAC).
+    /// The kernel refused an rtnetlink request (address, route, rule, VMAC) or an nftables
+    /// batch (accept mode's drop rules).
     pub netlink_errors: u64,
     /// Datagrams the kernel dropped on our VRRP sockets before we could read them: a full
     /// receive buffer, and over IPv6 a checksum that failed (`IPV6_CHECKSUM` verifies it on
@@ -244,6 +249,8 @@ pub struct VrrpExecutor {
     pacer: crate::vrrp::pace::Pacer<send::Paced>,
     pace_cfg: send::PaceConfig,
     pace_armed: Armed,
+    /// Accept mode's drop rules (nftables).
+    firewall: super::nft::Firewall,
 }
 
 /// Why the VRRP side could not start.
@@ -318,6 +325,7 @@ impl VrrpExecutor {
             pacer: Default::default(),
             pace_cfg: send::PaceConfig::new(cfg),
             pace_armed: Armed::default(),
+            firewall: super::nft::Firewall::new(super::nft::Settings::of(cfg)),
         };
         for r in d.notifier.readers.clone() {
             d.run_script(core, &r);
@@ -329,6 +337,7 @@ impl VrrpExecutor {
         }
         // What a previous run may have left: removed before any machine is drained.
         d.sweep_leftovers(core, now);
+        d.firewall_start();
         d.rebuild_groups(cfg);
         d.restart_trackers(cfg, core, now);
         for i in 0..d.insts.len() {
@@ -417,11 +426,6 @@ impl VrrpExecutor {
             params.version,
             params.priority
         );
-        if io.no_accept {
-            warn!(
-                "({name}) no_accept: traffic to the VIPs is not filtered by keepalived-rs; keepalived would install an nftables drop rule"
-            );
-        }
         self.demux.stale = true;
         let i = self.insts.insert(VirtualRouter {
             machine: Instance::new(params, now),
@@ -436,6 +440,7 @@ impl VrrpExecutor {
             variant,
             armed: Armed::default(),
             vips_on: false,
+            blocked: false,
             link_up: None,
             track: (0, false),
             last_transition: std::time::SystemTime::now(),
@@ -775,6 +780,7 @@ impl VrrpExecutor {
         for i in self.insts.live_indices() {
             self.retire(core, now, i);
         }
+        self.firewall_stop();
         if !self.keep_vips {
             self.vmacs_down();
         }
@@ -864,6 +870,7 @@ impl VrrpExecutor {
             self.retire(core, now, j);
         }
         self.rebuild_groups(cfg);
+        self.firewall_reload(cfg);
         self.restart_trackers(cfg, core, now);
         // New and restarted instances with `use_vmac` wait for theirs (made once the monitor
         // knows the links; at start that is its first dump).

@@ -214,6 +214,11 @@ impl VrrpExecutor {
         }
         let name = inst.machine.params().name.clone();
         let op = if add { Op::Add } else { Op::Del };
+        // keepalived: the drop rule before the addresses, removed after them.
+        if add {
+            self.firewall_block(i, true);
+        }
+        let inst = &self.insts[i];
         let list: Vec<IpAddress> = inst.io.vips.iter().chain(&inst.io.evips).cloned().collect();
         for a in &list {
             let Some(ifindex) = self.dev_index(&self.insts[i], a) else {
@@ -241,6 +246,9 @@ impl VrrpExecutor {
             }
         }
         self.insts[i].vips_on = add;
+        if !add {
+            self.firewall_block(i, false);
+        }
         if add {
             info!("({name}) Adding {} virtual address(es)", list.len());
         } else {
