@@ -26,6 +26,7 @@ const CONF: &str = "/etc/keepalived/keepalived.conf";
 const SAVED: &str = "/etc/keepalived/keepalived.conf.keepalived-rs-saved";
 const BIN: &str = "/usr/sbin/keepalived-rs";
 const UNIT: &str = "/usr/lib/systemd/system/keepalived-rs.service";
+const WANTS: &str = "/etc/systemd/system/multi-user.target.wants/keepalived-rs.service";
 
 /// The regular files of the package and their modes.
 const FILES: [(&str, &str); 9] = [
@@ -63,6 +64,26 @@ fn ok(prog: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `dpkg ARGS`, which must succeed; waits up to a minute for dpkg's lock (apt's timers may hold
+/// it on a CI machine).
+fn dpkg(args: &[&str]) {
+    let mut out = None;
+    common::poll_every(Duration::from_secs(60), Duration::from_millis(500), || {
+        let o = run("dpkg", args);
+        let locked = !o.status.success() && String::from_utf8_lossy(&o.stderr).contains("lock");
+        out = Some(o);
+        !locked
+    });
+    let out = out.unwrap();
+    assert!(
+        out.status.success(),
+        "dpkg {}: {}\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// dpkg's status of a package ("install ok installed"), empty when unknown.
@@ -253,9 +274,8 @@ fn check_installed(control: &str) {
     if have("keepalived", "-v") {
         ok("keepalived", &["-t", "-f", CONF]);
     }
-    let wants = "/etc/systemd/system/multi-user.target.wants/keepalived-rs.service";
     assert!(
-        std::fs::symlink_metadata(wants).is_err(),
+        std::fs::symlink_metadata(WANTS).is_err(),
         "the package must not enable the unit"
     );
     if have("systemd-analyze", "--version") {
@@ -367,11 +387,19 @@ fn package_installs_runs_and_purges() {
     let control = ok("dpkg-deb", &["--field", &deb]);
 
     let machine = Machine::take();
-    ok("dpkg", &["-i", &deb]);
+    dpkg(&["-i", &deb]);
     check_installed(&control);
     run_installed(&dir);
-    ok("dpkg", &["--purge", PKG]);
+    if have("systemctl", "--version") {
+        // The administrator's choice survives an upgrade (a reinstallation runs the same
+        // postinst path); the purge removes the link.
+        ok("systemctl", &["enable", "keepalived-rs.service"]);
+        dpkg(&["-i", &deb]);
+        assert!(std::fs::symlink_metadata(WANTS).is_ok(), "enablement lost");
+    }
+    dpkg(&["--purge", PKG]);
     check_purged(&ka_before);
+    assert!(std::fs::symlink_metadata(WANTS).is_err(), "{WANTS} left");
     assert!(
         !Path::new(CONF).exists(),
         "the package's configuration left"
@@ -381,11 +409,11 @@ fn package_installs_runs_and_purges() {
     // forced here: no terminal), the package's own beside it, the old one back after a purge.
     let mine = "# written before keepalived-rs was installed\n";
     std::fs::write(CONF, mine).unwrap();
-    ok("dpkg", &["-i", "--force-confold", &deb]);
+    dpkg(&["-i", "--force-confold", &deb]);
     assert_eq!(std::fs::read_to_string(CONF).unwrap(), mine);
     assert!(Path::new(&format!("{CONF}.dpkg-dist")).exists());
     assert_eq!(std::fs::read_to_string(SAVED).unwrap(), mine);
-    ok("dpkg", &["--purge", PKG]);
+    dpkg(&["--purge", PKG]);
     check_purged(&ka_before);
     assert_eq!(std::fs::read_to_string(CONF).unwrap(), mine, "not put back");
     assert!(!Path::new(SAVED).exists());
