@@ -55,7 +55,11 @@ fn run(prog: &str, args: &[&str]) -> Output {
 
 /// Runs a command that must succeed; its standard output.
 fn ok(prog: &str, args: &[&str]) -> String {
-    let out = run(prog, args);
+    succeeded(prog, args, run(prog, args))
+}
+
+/// The standard output of a command that must have succeeded.
+fn succeeded(prog: &str, args: &[&str], out: Output) -> String {
     assert!(
         out.status.success(),
         "{prog} {}: {}\n{}",
@@ -76,14 +80,7 @@ fn dpkg(args: &[&str]) {
         out = Some(o);
         !locked
     });
-    let out = out.unwrap();
-    assert!(
-        out.status.success(),
-        "dpkg {}: {}\n{}",
-        args.join(" "),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded("dpkg", args, out.unwrap());
 }
 
 /// dpkg's status of a package ("install ok installed"), empty when unknown.
