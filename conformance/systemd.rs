@@ -11,6 +11,8 @@
 //!   an abstract socket that is never read (its queue fills under 1 ms watchdog pings), a
 //!   `vsock:` address and a bad `WATCHDOG_USEC` do not stop the daemon: it starts, reloads and
 //!   stops with status 0.
+//! - With `-s`, an abstract `NOTIFY_SOCKET` of the namespace the daemon was started in is
+//!   reached from the namespace it enters.
 //! - `systemd-analyze verify` passes on `packaging/systemd/keepalived-rs.service` (a copy
 //!   whose `ExecStart` names the binary built here, the man pages on a `MANPATH`), with no
 //!   warning.
@@ -386,6 +388,43 @@ fn a_notify_socket_nobody_reads_does_not_stop_the_daemon() {
     // No NOTIFY_SOCKET: not a word about it.
     let log = runs_through(&lab, dir.path(), &[]);
     assert!(!log.contains("service manager"), "{log}");
+}
+
+/// `-s`: the daemon enters the lab's namespace itself, after making its notification socket,
+/// so an abstract `NOTIFY_SOCKET` of the namespace it was started in (this test's) is reached.
+#[test]
+fn an_abstract_socket_is_reached_across_dash_s() {
+    if !prerequisites(None) {
+        return;
+    }
+    use std::os::linux::net::SocketAddrExt;
+    let lab = Lab::new("sds", 1);
+    let dir = TempDir::new("sdns");
+    let conf_path = dir.path().join("keepalived.conf");
+    std::fs::write(&conf_path, conf(&lab, "")).unwrap();
+    let name = format!("krs-sd-ns-{}", std::process::id());
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let inbox = listen(UnixDatagram::bind_addr(&addr).unwrap());
+    let pid_file = dir.path().join("rs.pid");
+    let mut cmd = Command::new(common::bin());
+    cmd.args(["-n", "-l", "-D", "-s", &lab.routers[0].ns, "-f"])
+        .arg(&conf_path)
+        .arg("-p")
+        .arg(&pid_file)
+        .env("NOTIFY_SOCKET", format!("@{name}"));
+    let mut d = Daemon::start_cmd(&mut cmd);
+    assert!(
+        wait_msg(&inbox, 0, "READY=1").is_some(),
+        "no READY=1; log:\n{}",
+        d.log()
+    );
+    assert!(wait_msg(&inbox, 0, "STATUS=1 VRRP instance, 1 master").is_some());
+    d.signal(libc::SIGTERM);
+    assert!(wait_msg(&inbox, 0, "STOPPING=1").is_some());
+    assert!(
+        d.wait_exit(Duration::from_secs(6))
+            .is_some_and(|s| s.success())
+    );
 }
 
 #[test]
