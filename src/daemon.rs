@@ -11,6 +11,9 @@
 //! Signals: HUP reloads (the configuration is re-read; the protocol machines arrive in later work),
 //! TERM/INT stop in order within [`SHUTDOWN_DEADLINE`], USR1/USR2/SIGRTMIN+2/SIGRTMAX-1 write the
 //! data, stats and JSON dumps.
+//!
+//! Under a service manager (`NOTIFY_SOCKET` set: systemd's `Type=notify`) the daemon says when it is
+//! ready, reloading and stopping, and pings the watchdog from its loop ([`notify`]).
 
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
@@ -24,8 +27,10 @@ use crate::config::{LoadOptions, Loaded, Severity};
 use crate::pidfile::PidFile;
 use crate::reactor::{Reactor, ReactorConfig};
 use crate::sys::{self, Forked};
+use notify::Notifier;
 
 mod dispatch;
+pub mod notify;
 mod subsystem;
 mod subsystems;
 
@@ -132,8 +137,9 @@ pub fn log_diagnostics(loaded: &Loaded) {
     }
 }
 
-/// Runs the daemon on a loaded configuration until it stops. Returns the exit status.
-pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
+/// Runs the daemon on a loaded configuration until it stops, telling the service manager
+/// through `notifier` (see [`notify`]). Returns the exit status.
+pub fn run(opts: Options, load: LoadOptions, loaded: Loaded, mut notifier: Notifier) -> i32 {
     let mut ready = Ready(None);
     if !opts.dont_fork {
         match daemonize() {
@@ -207,6 +213,9 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
     daemon.apply_scheduling();
     ready.notify(Ok(()));
     info!("Startup complete");
+    notifier.start(sys::getpid());
+    let at = reactor.now();
+    daemon.notify_ready(notifier, reactor.core(), at);
     let status = match reactor.run(&mut daemon) {
         Ok(()) => {
             info!("Stopped keepalived-rs v{}", env!("CARGO_PKG_VERSION"));

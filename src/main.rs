@@ -58,6 +58,8 @@ fn main() -> ExitCode {
         }
     };
 
+    // Taken before `-s`: an abstract NOTIFY_SOCKET belongs to the namespace systemd is in.
+    let notifier = daemon::notify::Notifier::open(sys::notify::take_env());
     if let Some(ns) = &opts.namespace
         && let Err(e) = sys::enter_netns(&daemon::netns_path(ns))
     {
@@ -94,7 +96,7 @@ fn main() -> ExitCode {
         // The daemon runs on whether anyone reads this or not.
         let _ = cli::print_out(&loaded.config.dump());
     }
-    ExitCode::from(daemon::run(opts, load, loaded) as u8)
+    ExitCode::from(daemon::run(opts, load, loaded, notifier) as u8)
 }
 
 /// The words genhash reads when the line starts with `-T` or `--genhash` (keepalived: `-T` must

@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use log::{debug, error, info, warn};
 
+use super::notify::{self, Notifier};
 use super::subsystem::{self, Dump, Events, Routed, Subsystem};
 use super::subsystems::{Bfd, Ipvs, Vrrp};
 use super::{DATA_FILE, JSON_FILE, SHUTDOWN_DEADLINE, STATS_FILE, log_diagnostics};
+use crate::bfd::State as BfdState;
 use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Severity};
 use crate::executor::bfd as bfd_exec;
@@ -19,6 +21,7 @@ use crate::reactor::{ChildEnd, Core, Handler, Signal, Wake};
 use crate::status::{self, StatusServer};
 use crate::sys;
 use crate::time::Instant;
+use crate::vrrp::State;
 
 /// How long a reload may wait for a CPU once it left SCHED_RR for normal priority (see
 /// [`Daemon::reload`]): it queues behind the host's runnable processes.
@@ -34,6 +37,8 @@ pub enum DaemonKey {
     ShutdownDeadline,
     /// A reload put off until just after the next advert (see [`Daemon::reload_soon`]).
     Reload,
+    /// The next `WATCHDOG=1` to the service manager.
+    Watchdog,
     /// The state socket (`--status`): the listener, a client being answered, their deadlines.
     Status,
     StatusClient,
@@ -96,6 +101,8 @@ pub struct Daemon {
     events: Events,
     /// The state socket `--status` reads (root only, read-only).
     status: Option<StatusServer<DaemonKey>>,
+    /// The service manager's notifications (off without `NOTIFY_SOCKET`).
+    notify: Notifier,
 }
 
 /// The list of subsystems, in its order (consumers first: IPVS, VRRP, BFD); the one place that names
@@ -143,7 +150,60 @@ impl Daemon {
             bfd,
             events: Events::new(),
             status: None,
+            notify: Notifier::off(),
         }
+    }
+
+    /// The first configuration runs: `READY=1` to the service manager, and the watchdog's
+    /// pings begin (see [`notify`]).
+    pub fn notify_ready(&mut self, notifier: Notifier, core: &mut Core<DaemonKey>, now: Instant) {
+        self.notify = notifier;
+        let summary = self.summary();
+        self.notify.ready(sys::getpid(), &summary);
+        if let Some(every) = self.notify.watchdog() {
+            core.arm(now + every, DaemonKey::Watchdog);
+        }
+    }
+
+    /// What the service manager's status line counts.
+    fn summary(&self) -> notify::Summary {
+        let vrrp = self.vrrp.run.as_ref().map(|v| {
+            let masters = v.instances().filter(|i| i.state() == State::Master);
+            (v.len(), masters.count())
+        });
+        let bfd = self.bfd.run.as_ref().map(|b| {
+            let up = b
+                .views()
+                .iter()
+                .filter(|v| v.session.state() == BfdState::Up)
+                .count();
+            (b.len(), up)
+        });
+        let lvs = self.ipvs.run.is_some() || self.ipvs.checks.is_some();
+        notify::Summary {
+            vrrp,
+            bfd,
+            virtual_servers: lvs.then(|| self.config.lvs.virtual_servers.len()),
+        }
+    }
+
+    /// A new status line to the service manager, when it changed (while running).
+    fn refresh_status(&mut self) {
+        if self.notify.is_on() && self.phase == Phase::Running {
+            let summary = self.summary();
+            self.notify.status(&summary);
+        }
+    }
+
+    /// `WATCHDOG=1`, the status line, and the next ping half a period from now (not from the
+    /// deadline: after a stall the pings go on at their pace, without a burst).
+    fn ping_watchdog(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
+        let Some(every) = self.notify.watchdog() else {
+            return;
+        };
+        self.notify.ping();
+        self.refresh_status();
+        core.arm(now + every, DaemonKey::Watchdog);
     }
 
     /// The subsystems, read-only, in list order.
@@ -240,7 +300,10 @@ impl Daemon {
     /// that waited for this wake ends.
     fn after_wake(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         let events = &mut self.events;
-        subsystems!(self, |subs| subsystem::settle(events, subs, core, now));
+        let delivered = subsystems!(self, |subs| subsystem::settle(events, subs, core, now));
+        if delivered > 0 {
+            self.refresh_status();
+        }
         self.maybe_finish(core);
     }
 
@@ -291,6 +354,7 @@ impl Daemon {
         }
         info!("Stopping (signal {signo})");
         self.phase = Phase::Stopping;
+        self.notify.stopping();
         // Tracking scripts still running are told to stop first (notification scripts are let
         // finish, as keepalived lets them); then priority-0 adverts, VIP removal and the STOP
         // notifications, whose scripts the loop waits for, as it waits for the kernel's
@@ -361,14 +425,13 @@ impl Daemon {
             );
         }
         self.reload_inner(core, now);
-        if !rt {
-            return;
-        }
-        if self.sched().rt_priority.is_some() {
+        if rt && self.sched().rt_priority.is_some() {
             self.apply_scheduling();
-        } else {
+        } else if rt {
             let _ = sys::set_normal_sched();
         }
+        let summary = self.summary();
+        self.notify.reloaded(&summary);
     }
 
     fn reload_inner(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
@@ -460,7 +523,14 @@ impl Daemon {
             Wake::Signal(Signal::Reload) if self.phase == Phase::Stopping => {
                 info!("Ignoring reload while stopping")
             }
-            Wake::Signal(Signal::Reload) => self.reload_soon(core, now),
+            Wake::Signal(Signal::Reload) => {
+                self.notify.reloading(now);
+                self.reload_soon(core, now)
+            }
+            Wake::Timer {
+                owner: DaemonKey::Watchdog,
+                ..
+            } => self.ping_watchdog(core, now),
             Wake::Timer {
                 owner: DaemonKey::Reload,
                 ..

@@ -134,13 +134,14 @@ pub trait Routed<K>: Subsystem<K> {
 
 /// Moves every subsystem's new events into `queue` and delivers them, in order, to every
 /// subsystem, until the queue is empty. A subsystem that keeps answering events with events
-/// is cut off after [`MAX_EVENTS_PER_WAKE`] deliveries (logged; the rest is dropped).
+/// is cut off after [`MAX_EVENTS_PER_WAKE`] deliveries (logged; the rest is dropped). Returns
+/// how many events were delivered.
 pub fn settle<K>(
     queue: &mut Events,
     subs: &mut [&mut dyn Subsystem<K>],
     core: &mut Core<K>,
     now: Instant,
-) {
+) -> usize {
     collect(queue, subs);
     let mut delivered = 0usize;
     while let Some(ev) = queue.pop_front() {
@@ -150,7 +151,7 @@ pub fn settle<K>(
                 queue.len() + 1
             );
             queue.clear();
-            return;
+            return delivered;
         }
         delivered += 1;
         for s in subs.iter_mut() {
@@ -158,6 +159,7 @@ pub fn settle<K>(
         }
         collect(queue, subs);
     }
+    delivered
 }
 
 /// The most events [`settle`] delivers in one wake (a loop between subsystems is a bug; this

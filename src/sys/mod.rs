@@ -5,6 +5,7 @@
 
 pub mod files;
 pub mod inotify;
+pub mod notify;
 pub mod probe;
 pub mod proc_events;
 pub mod raw;
