@@ -26,6 +26,7 @@ use crate::reactor::{Reactor, ReactorConfig};
 use crate::sys::{self, Forked};
 
 mod dispatch;
+mod mail;
 mod subsystem;
 mod subsystems;
 
