@@ -4,7 +4,8 @@
 //! keepalived-rs a real server that its TCP_CHECK finds down. The messages are compared with
 //! keepalived's, envelope, headers and body. A dead mail server (its packets dropped by
 //! nftables) holds nothing up: a failover of 70 instances happens on time while their alerts
-//! fill the queue and are dropped, counted in the statistics dump.
+//! fill the queue and are dropped, counted in the statistics dump; a refused or silent server
+//! fails each mail, counted.
 //! Needs root, `ip netns`, python3, nft and keepalived; without them each test prints one
 //! `SKIP` line (a failure under `KEEPALIVED_RS_FULL_TESTS=1`).
 
@@ -136,6 +137,31 @@ fn can_run() -> bool {
     )
 }
 
+fn can_run_nft() -> bool {
+    can_run()
+        && require(
+            have("nft", "--version"),
+            "nft not installed: it blackholes the mail server",
+        )
+}
+
+/// Drops what namespace `ns` sends to the mail port: its connects hang until their deadline.
+fn blackhole_mail(ns: &str) {
+    for cmd in [
+        "add table inet krsmail",
+        "add chain inet krsmail out { type filter hook output priority 0 ; }",
+        &format!("add rule inet krsmail out tcp dport {PORT} drop"),
+    ] {
+        let args: Vec<&str> = std::iter::once("nft").chain(cmd.split(' ')).collect();
+        let out = ns_exec(ns, &args);
+        assert!(
+            out.status.success(),
+            "nft {cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
     if !can_run() {
@@ -245,6 +271,14 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
     assert_eq!(normalized(&rs_master, "rs1"), normalized(&ka_master, "ka2"));
     assert_eq!(normalized(&rs_backup, "rs1"), normalized(&ka_backup, "ka2"));
 
+    // A reload mails no state again (the Stopping mail after it is the next one sent).
+    rs.signal(libc::SIGHUP);
+    assert!(
+        rs.wait_for("Reload finished", Duration::from_secs(10))
+            .is_some(),
+        "{}",
+        rs.log()
+    );
     // A stop mails "Stopping", within the stop.
     rs.signal(libc::SIGTERM);
     assert!(
@@ -260,6 +294,25 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
         "no Stopping mail:\n{}",
         rs.log()
     );
+    let masters = sink
+        .mails()
+        .iter()
+        .filter(|m| m.contains("[rs1] VRRP Instance VI_1 - Entering MASTER"))
+        .count();
+    assert_eq!(masters, 1, "the reload mailed MASTER again");
+    // keepalived 2.2.7 opens the connection of its Stopping mail and exits (the server sees
+    // a reset): reported, not required.
+    let mut ka = ka;
+    ka.signal(libc::SIGTERM);
+    let _ = ka.wait_exit(Duration::from_secs(10));
+    let ka_stopping = sink.wait(
+        "[ka2] VRRP Instance VI_1 - Stopping",
+        Duration::from_secs(2),
+    );
+    eprintln!(
+        "keepalived's Stopping mail received: {}",
+        ka_stopping.is_some()
+    );
     let ours = sink.mails().iter().filter(|m| m.contains("[rs1]")).count();
     eprintln!(
         "{} mails received, {ours} from keepalived-rs",
@@ -269,12 +322,7 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
 
 #[test]
 fn a_dead_mail_server_delays_no_failover_and_the_queue_drops() {
-    if !can_run()
-        || !require(
-            have("nft", "--version"),
-            "nft not installed: it blackholes the mail server",
-        )
-    {
+    if !can_run_nft() {
         return;
     }
     const N: u8 = 70;
@@ -283,19 +331,7 @@ fn a_dead_mail_server_delays_no_failover_and_the_queue_drops() {
     let dir = TempDir::new("alerts-dead");
     // r1's packets to the mail port go nowhere: its connects hang until their deadline.
     let r1 = &lab.routers[1].ns;
-    for cmd in [
-        "add table inet krsmail",
-        "add chain inet krsmail out { type filter hook output priority 0 ; }",
-        "add rule inet krsmail out tcp dport 2525 drop",
-    ] {
-        let args: Vec<&str> = std::iter::once("nft").chain(cmd.split(' ')).collect();
-        let out = ns_exec(r1, &args);
-        assert!(
-            out.status.success(),
-            "nft {cmd}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    blackhole_mail(r1);
     let vip = |k: u8| format!("10.99.{net}.{}", 100 + u32::from(k));
     let instances = |prio: u8| -> String {
         (1..=N)
@@ -400,4 +436,72 @@ fn a_dead_mail_server_delays_no_failover_and_the_queue_drops() {
     assert_eq!(field("Dropped (queue full)"), u64::from(N) * 2 - 65);
     assert_eq!(field("Sent"), 0);
     assert_eq!(field("Failed"), 0);
+}
+
+#[test]
+fn refused_and_silent_servers_fail_each_mail_and_count_it() {
+    if !can_run_nft() {
+        return;
+    }
+    let lab = Lab::new("mf", 2);
+    let net = lab.net;
+    let dir = TempDir::new("alerts-fail");
+    // r0 mails to a port of r1 where nothing listens (refused at once); r1 to r0, its packets
+    // dropped (each session ends at its 1 s deadline).
+    let r1 = &lab.routers[1].ns;
+    blackhole_mail(r1);
+    let mut daemons = Vec::new();
+    for (i, server, vrid) in [(0, &lab.routers[1], 61u8), (1, &lab.routers[0], 62)] {
+        let stats = dir.path().join(format!("stats{i}"));
+        let conf = dir.path().join(format!("{i}.conf"));
+        std::fs::write(
+            &conf,
+            mail_globals(
+                &format!("f{i}"),
+                &server.v4.to_string(),
+                &format!(
+                    "  smtp_connect_timeout 1\n  stats_file_location {}\n",
+                    stats.display()
+                ),
+            ) + &instance(
+                "VI_1",
+                vrid,
+                100,
+                &format!("10.99.{net}.{}", 100 + vrid),
+                "",
+            ),
+        )
+        .unwrap();
+        let run = dir.path().join(format!("run{i}"));
+        std::fs::create_dir_all(&run).unwrap();
+        let d = Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, false, &conf, &run));
+        daemons.push((d, stats));
+    }
+    for (d, stats) in &daemons {
+        // BACKUP at start, then MASTER (alone on its VRID): two sessions, both failed.
+        assert!(
+            d.wait_nth("SMTP alert to", 2, Duration::from_secs(15))
+                .is_some(),
+            "{}",
+            d.log()
+        );
+        d.signal(libc::SIGUSR2);
+        assert!(poll_until(Duration::from_secs(5), || stats.exists()));
+        let text = std::fs::read_to_string(stats).unwrap();
+        for want in [
+            "Queued = 2",
+            "Sent = 0",
+            "Failed = 2",
+            "Dropped (queue full) = 0",
+        ] {
+            assert!(text.contains(want), "{want} not in\n{text}");
+        }
+    }
+    let refused = daemons[0].0.last("SMTP alert to").unwrap();
+    assert!(refused.contains("connect: Connection refused"), "{refused}");
+    let silent = daemons[1].0.last("SMTP alert to").unwrap();
+    assert!(
+        silent.contains("timed out waiting for the reply to the greeting"),
+        "{silent}"
+    );
 }

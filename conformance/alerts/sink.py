@@ -56,6 +56,10 @@ class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
+    def handle_error(self, request, client_address):
+        # A client that resets its connection (keepalived exiting mid-session) is no error.
+        pass
+
 
 with Server((ADDR, PORT), Handler) as s:
     open(os.path.join(DIR, "ready"), "w").close()
