@@ -128,6 +128,9 @@ fn instance(name: &str, vrid: u8, prio: u8, vip: &str, extra: &str) -> String {
     )
 }
 
+/// A sync group of one member, VI_2.
+const GROUP: &str = "vrrp_sync_group G1 {\n  group {\n    VI_2\n  }\n  smtp_alert\n}\n";
+
 fn can_run() -> bool {
     prerequisites(Some(
         "keepalived not installed: the alerts are compared with its mails",
@@ -173,13 +176,17 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
     let sink = Sink::start(mail_ns, &lab.routers[0].v4.to_string());
     let server = lab.routers[0].v4.to_string();
     let vip = format!("10.99.{net}.100");
+    let vip2 = format!("10.99.{net}.101");
     let dir = TempDir::new("alerts");
 
     // keepalived 2.2.7 on r2 (priority 100): alone, it becomes master.
     let ka_conf = dir.path().join("ka.conf");
     std::fs::write(
         &ka_conf,
-        mail_globals("ka2", &server, "") + &instance("VI_1", 51, 100, &vip, ""),
+        mail_globals("ka2", &server, "")
+            + &instance("VI_1", 51, 100, &vip, "")
+            + &instance("VI_2", 52, 100, &vip2, "")
+            + GROUP,
     )
     .unwrap();
     let ka_run = dir.path().join("ka");
@@ -200,7 +207,11 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
     );
     std::fs::write(
         &rs_conf,
-        mail_globals("rs1", &server, "") + &instance("VI_1", 51, 150, &vip, "") + &vs,
+        mail_globals("rs1", &server, "")
+            + &instance("VI_1", 51, 150, &vip, "")
+            + &instance("VI_2", 52, 150, &vip2, "")
+            + GROUP
+            + &vs,
     )
     .unwrap();
     let rs_run = dir.path().join("rs");
@@ -221,6 +232,12 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
     let ka_backup = sink
         .wait("[ka2] VRRP Instance VI_1 - Entering BACKUP state", limit)
         .unwrap_or_else(|| panic!("no BACKUP mail from keepalived:\n{}", ka.log()));
+    let rs_group = sink
+        .wait("[rs1] VRRP Group G1 - Entering MASTER state", limit)
+        .unwrap_or_else(|| panic!("no group MASTER mail:\n{}", rs.log()));
+    let ka_group = sink
+        .wait("[ka2] VRRP Group G1 - Entering MASTER state", limit)
+        .expect("keepalived's group MASTER mail");
     let rs_down = sink
         .wait(
             &format!("[rs1] Realserver [{server}]:tcp:9 of virtual server [10.99.{net}.200]:tcp:80 - DOWN"),
@@ -270,6 +287,22 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
     // The same transition, the same mail (but the date and the router id).
     assert_eq!(normalized(&rs_master, "rs1"), normalized(&ka_master, "ka2"));
     assert_eq!(normalized(&rs_backup, "rs1"), normalized(&ka_backup, "ka2"));
+    assert_eq!(normalized(&rs_group, "rs1"), normalized(&ka_group, "ka2"));
+    // At start both instances and the group enter BACKUP, as keepalived's do (keepalived
+    // opens a connection per mail at once: they arrive in any order).
+    let start = |id: &str| -> Vec<String> {
+        let mut v: Vec<String> = sink
+            .mails()
+            .iter()
+            .filter_map(|m| header(m, "Subject"))
+            .filter(|s| s.starts_with(&format!("[{id}] VRRP")))
+            .map(|s| s.replace(&format!("[{id}]"), "[<id>]"))
+            .take(3)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(start("rs1"), start("ka2"));
 
     // A reload mails no state again (the Stopping mail after it is the next one sent).
     rs.signal(libc::SIGHUP);
@@ -292,6 +325,12 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
     assert!(
         stopping.is_some_and(|m| m.contains("=> VRRP Instance stopping <=")),
         "no Stopping mail:\n{}",
+        rs.log()
+    );
+    let stopping = sink.wait("[rs1] VRRP Group G1 - Stopping", Duration::from_secs(5));
+    assert!(
+        stopping.is_some_and(|m| m.contains("=> All VRRP group instances are now stopping <=")),
+        "no group Stopping mail:\n{}",
         rs.log()
     );
     let masters = sink
@@ -318,6 +357,9 @@ fn transitions_and_checks_are_mailed_as_keepalived_mails_them() {
         "{} mails received, {ours} from keepalived-rs",
         sink.mails().len()
     );
+    for m in sink.mails() {
+        eprintln!("{}", header(&m, "Subject").unwrap_or_default());
+    }
 }
 
 #[test]

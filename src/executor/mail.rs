@@ -62,6 +62,8 @@ struct Settings {
     /// Instances and sync groups that mail.
     vrrp: HashMap<String, bool>,
     groups: HashMap<String, bool>,
+    /// Each sync group's members.
+    members: HashMap<String, Vec<String>>,
     /// A real server, and a virtual server's quorum, without their own `smtp_alert`.
     checker: bool,
     quorum: bool,
@@ -113,6 +115,17 @@ impl Settings {
                 .iter()
                 .map(|g| (g.name.clone(), g.smtp_alert.unwrap_or(vrrp_default)))
                 .collect(),
+            members: cfg
+                .vrrp
+                .sync_groups
+                .iter()
+                .map(|g| {
+                    (
+                        g.name.clone(),
+                        g.group.iter().map(|m| m.name.clone()).collect(),
+                    )
+                })
+                .collect(),
             checker: e.alert_checker.or(e.alert).unwrap_or(true),
             quorum: e.alert_checker.or(e.alert).unwrap_or(false),
             no_email_faults: e.no_email_faults,
@@ -139,6 +152,8 @@ pub struct MailExecutor {
     session: Option<Session>,
     /// The state each instance and group mailed last.
     mailed: HashMap<(bool, String), State>,
+    /// Each instance's state.
+    states: HashMap<String, State>,
     /// At stop: when mails stop going out.
     stop_by: Option<Instant>,
     rx: Vec<u8>,
@@ -152,6 +167,7 @@ impl MailExecutor {
             queue: Queue::new(QUEUE_LEN),
             session: None,
             mailed: HashMap::new(),
+            states: HashMap::new(),
             stop_by: None,
             rx: vec![0; 2048],
         }
@@ -176,6 +192,11 @@ impl MailExecutor {
     }
 
     /// VRRP instance (`group` false) or sync group `name` entered `state`.
+    ///
+    /// Our sync groups start in BACKUP and leave no state at stop, where keepalived's enter
+    /// BACKUP and STOP (mailed after the member's): a group mails BACKUP after its first member
+    /// does when it has mailed nothing yet, and Stopping once its last member stopped during
+    /// the daemon's stop.
     pub fn vrrp<K: From<MailKey> + Copy>(
         &mut self,
         core: &mut Core<K>,
@@ -184,20 +205,57 @@ impl MailExecutor {
         name: &str,
         state: State,
     ) {
+        let mut mails: Vec<Message> = self.vrrp_message(group, name, state).into_iter().collect();
+        if !group {
+            self.states.insert(name.to_string(), state);
+            mails.extend(self.group_follows(name, state));
+        }
+        for m in mails {
+            self.alert(core, now, &m);
+        }
+    }
+
+    /// The mail of the sync group of instance `name`, when the group follows it (see
+    /// [`MailExecutor::vrrp`]).
+    fn group_follows(&mut self, name: &str, state: State) -> Option<Message> {
+        let (g, members) = self
+            .s
+            .members
+            .iter()
+            .find(|(_, m)| m.iter().any(|n| n == name))?;
+        let follow = match state {
+            State::Backup => !self.mailed.contains_key(&(true, g.clone())),
+            State::Init => {
+                self.stop_by.is_some()
+                    && members
+                        .iter()
+                        .all(|m| self.states.get(m).is_none_or(|s| *s == State::Init))
+            }
+            _ => false,
+        };
+        if !follow {
+            return None;
+        }
+        let g = g.clone();
+        self.vrrp_message(true, &g, state)
+    }
+
+    /// The mail of an instance or group entering `state`, when it mails and has not mailed
+    /// that state last.
+    fn vrrp_message(&mut self, group: bool, name: &str, state: State) -> Option<Message> {
         let on = if group { &self.s.groups } else { &self.s.vrrp };
         if !on.get(name).copied().unwrap_or(false)
             || (self.s.no_email_faults && state == State::Fault)
         {
-            return;
+            return None;
         }
         let key = (group, name.to_string());
         let last = self.mailed.get(&key).copied().unwrap_or(State::Init);
         if last == state {
-            return;
+            return None;
         }
         self.mailed.insert(key, state);
-        let m = message::vrrp(&self.s.router_id, name, group, state);
-        self.alert(core, now, &m);
+        Some(message::vrrp(&self.s.router_id, name, group, state))
     }
 
     /// A check of a real server went up or down, or a virtual server's quorum changed.
