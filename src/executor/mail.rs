@@ -20,9 +20,8 @@
 //!   `no_checker_emails` only checks that changed whether the real server is alive. An
 //!   instance or group mails a state once per change (a reload does not mail it again).
 
-use std::collections::HashMap;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::Duration;
 
@@ -60,10 +59,10 @@ struct Settings {
     router_id: String,
     timeout: Duration,
     /// Instances and sync groups that mail.
-    vrrp: HashMap<String, bool>,
-    groups: HashMap<String, bool>,
+    vrrp: Vec<(String, bool)>,
+    groups: Vec<(String, bool)>,
     /// Each sync group's members.
-    members: HashMap<String, Vec<String>>,
+    members: Vec<(String, Vec<String>)>,
     /// A real server, and a virtual server's quorum, without their own `smtp_alert`.
     checker: bool,
     quorum: bool,
@@ -83,14 +82,7 @@ impl Settings {
         let host = crate::sys::hostname();
         let server = e.smtp_server.as_ref().and_then(|s| match &s.host {
             SmtpHost::Ip(a) => Some(SocketAddr::new(*a, s.port)),
-            // Resolved once per start or reload (keepalived: when it reads the configuration).
-            SmtpHost::Name(n) => match (n.as_str(), s.port).to_socket_addrs() {
-                Ok(mut a) => a.next(),
-                Err(err) => {
-                    warn!("smtp_server {n}: cannot resolve: {err}; no e-mail alerts");
-                    None
-                }
-            },
+            SmtpHost::Name(n) => resolve(n, s.port),
         });
         let vrrp_default = e.alert_vrrp.or(e.alert).unwrap_or(false);
         Settings {
@@ -134,6 +126,34 @@ impl Settings {
     }
 }
 
+/// `smtp_server HOST`, resolved once per start or reload (keepalived: when it reads the
+/// configuration): `/etc/hosts` first, then, with the `dns` feature (a default one: the C
+/// library's resolver costs 20 KB of the router build), DNS.
+fn resolve(name: &str, port: u16) -> Option<SocketAddr> {
+    let hosts = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    if let Some(ip) = crate::mail::hosts_entry(&hosts, name) {
+        return Some(SocketAddr::new(ip, port));
+    }
+    #[cfg(feature = "dns")]
+    {
+        use std::net::ToSocketAddrs;
+        match (name, port).to_socket_addrs() {
+            Ok(mut a) => a.next(),
+            Err(err) => {
+                warn!("smtp_server {name}: cannot resolve: {err}; no e-mail alerts");
+                None
+            }
+        }
+    }
+    #[cfg(not(feature = "dns"))]
+    {
+        warn!(
+            "smtp_server {name}: not in /etc/hosts, and this build makes no DNS lookups; no e-mail alerts"
+        );
+        None
+    }
+}
+
 /// The connection of the mail being sent.
 struct Session {
     sock: OwnedFd,
@@ -145,15 +165,32 @@ struct Session {
     timer: TimerId,
 }
 
+/// A group (`true`) or instance, by name, and a state of it (a list, not a map: a few hundred
+/// at most, and no map's code in the router build).
+type Known = (bool, String, State);
+
+fn get(v: &[Known], group: bool, name: &str) -> Option<State> {
+    v.iter()
+        .find(|(g, n, _)| *g == group && n == name)
+        .map(|e| e.2)
+}
+
+fn set(v: &mut Vec<Known>, group: bool, name: &str, state: State) {
+    match v.iter_mut().find(|(g, n, _)| *g == group && n == name) {
+        Some(e) => e.2 = state,
+        None => v.push((group, name.to_string(), state)),
+    }
+}
+
 /// See the module doc.
 pub struct MailExecutor {
     s: Settings,
     queue: Queue<Envelope>,
     session: Option<Session>,
     /// The state each instance and group mailed last.
-    mailed: HashMap<(bool, String), State>,
+    mailed: Vec<Known>,
     /// Each instance's state.
-    states: HashMap<String, State>,
+    states: Vec<Known>,
     /// At stop: when mails stop going out.
     stop_by: Option<Instant>,
     rx: Vec<u8>,
@@ -166,8 +203,8 @@ impl MailExecutor {
             s: Settings::load(cfg),
             queue: Queue::new(QUEUE_LEN),
             session: None,
-            mailed: HashMap::new(),
-            states: HashMap::new(),
+            mailed: Vec::new(),
+            states: Vec::new(),
             stop_by: None,
             rx: vec![0; 2048],
         }
@@ -207,7 +244,7 @@ impl MailExecutor {
     ) {
         let mut mails: Vec<Message> = self.vrrp_message(group, name, state).into_iter().collect();
         if !group {
-            self.states.insert(name.to_string(), state);
+            set(&mut self.states, false, name, state);
             mails.extend(self.group_follows(name, state));
         }
         for m in mails {
@@ -224,12 +261,12 @@ impl MailExecutor {
             .iter()
             .find(|(_, m)| m.iter().any(|n| n == name))?;
         let follow = match state {
-            State::Backup => !self.mailed.contains_key(&(true, g.clone())),
+            State::Backup => get(&self.mailed, true, g).is_none(),
             State::Init => {
                 self.stop_by.is_some()
                     && members
                         .iter()
-                        .all(|m| self.states.get(m).is_none_or(|s| *s == State::Init))
+                        .all(|m| get(&self.states, false, m).is_none_or(|s| s == State::Init))
             }
             _ => false,
         };
@@ -244,17 +281,15 @@ impl MailExecutor {
     /// that state last.
     fn vrrp_message(&mut self, group: bool, name: &str, state: State) -> Option<Message> {
         let on = if group { &self.s.groups } else { &self.s.vrrp };
-        if !on.get(name).copied().unwrap_or(false)
+        if !on.iter().any(|(n, on)| n == name && *on)
             || (self.s.no_email_faults && state == State::Fault)
         {
             return None;
         }
-        let key = (group, name.to_string());
-        let last = self.mailed.get(&key).copied().unwrap_or(State::Init);
-        if last == state {
+        if get(&self.mailed, group, name).unwrap_or(State::Init) == state {
             return None;
         }
-        self.mailed.insert(key, state);
+        set(&mut self.mailed, group, name, state);
         Some(message::vrrp(&self.s.router_id, name, group, state))
     }
 
@@ -473,3 +508,6 @@ impl MailExecutor {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;

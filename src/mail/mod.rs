@@ -83,5 +83,15 @@ impl<T> Queue<T> {
     }
 }
 
+/// The address `/etc/hosts` (its text) gives host `name` (names compare without case; the
+/// first line that names it wins).
+pub fn hosts_entry(hosts: &str, name: &str) -> Option<std::net::IpAddr> {
+    hosts.lines().find_map(|line| {
+        let mut words = line.split('#').next()?.split_whitespace();
+        let ip = words.next()?.parse().ok()?;
+        words.any(|w| w.eq_ignore_ascii_case(name)).then_some(ip)
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -99,3 +99,20 @@ fn composed_message() {
          To: a@x, b@x\r\n\r\n=> VRRP Instance is now owning VRRP VIPs <=\r\n\r\n"
     );
 }
+
+#[test]
+fn hosts_file_lookup() {
+    let hosts = "# comment mail\n127.0.0.1 localhost\n\n10.0.0.5  Mail.example.org mail # relay\nbad line\n::1 mail6\n10.0.0.6 mail\n";
+    assert_eq!(
+        hosts_entry(hosts, "mail"),
+        Some("10.0.0.5".parse().unwrap())
+    );
+    assert_eq!(
+        hosts_entry(hosts, "MAIL.example.org"),
+        Some("10.0.0.5".parse().unwrap())
+    );
+    assert_eq!(hosts_entry(hosts, "mail6"), Some("::1".parse().unwrap()));
+    assert_eq!(hosts_entry(hosts, "relay"), None);
+    assert_eq!(hosts_entry(hosts, "comment"), None);
+    assert_eq!(hosts_entry("", "x"), None);
+}
