@@ -178,6 +178,8 @@ pub struct CheckExecutor {
     /// Checks of real servers that went up or down and quorums gained or lost, not yet taken
     /// (the e-mail alerts).
     alerts: Vec<CheckAlert>,
+    /// E-mail alerts are configured (recipients and a server): else no alert is made.
+    mails: bool,
     /// SSL_GET client configurations by their options.
     #[cfg(feature = "tls")]
     tls_configs: HashMap<crate::check::tls::Options, Result<TlsConfig, String>>,
@@ -288,6 +290,7 @@ impl CheckExecutor {
             lateness: old.as_ref().map(|o| o.lateness.clone()).unwrap_or_default(),
             fifos: Vec::new(),
             alerts: Vec::new(),
+            mails: !cfg.global.email.to.is_empty() && cfg.global.email.smtp_server.is_some(),
             #[cfg(feature = "tls")]
             tls_configs: HashMap::new(),
         };
@@ -1057,6 +1060,9 @@ impl CheckExecutor {
                     self.script(core, s.as_ref());
                     let line = format!("VS {} {}", fifo_vs(vs), if up { "UP" } else { "DOWN" });
                     self.fifo_line(&line);
+                    if !self.mails {
+                        continue;
+                    }
                     // keepalived's threshold: the one the quorum crossed.
                     let h = i64::from(vs.hysteresis);
                     let threshold = i64::from(vs.quorum) + if up { h } else { -h };
@@ -1089,7 +1095,7 @@ impl CheckExecutor {
         alive: bool,
         out: &[Change],
     ) {
-        let Some(vs) = self.lvs.virtual_servers.get(v) else {
+        let Some(vs) = self.lvs.virtual_servers.get(v).filter(|_| self.mails) else {
             return;
         };
         let Some(rs) = vs.real_servers.get(r) else {
