@@ -761,6 +761,7 @@ const LAYERS: &[&[&str]] = &[
     &["wire", "netlink"],
     &["config"],
     &["vrrp", "bfd", "check"],
+    &["mail"],
     &["reactor"],
     &["script", "ipvs"],
     &["track"],

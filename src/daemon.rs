@@ -30,6 +30,7 @@ use crate::sys::{self, Forked};
 use notify::Notifier;
 
 mod dispatch;
+mod mail;
 pub mod notify;
 mod subsystem;
 mod subsystems;

@@ -16,6 +16,8 @@
 //! - [`vrrp`]: the VRRP instance and sync-group state machines (pure), receive validation,
 //!   advert translation and building, counters;
 //! - [`bfd`]: the BFD session state machine (pure);
+//! - [`mail`]: the e-mail alerts (pure): the SMTP client's session, keepalived's messages, the
+//!   bounded queue;
 //! - [`sys`]: the few `unsafe` libc wrappers (raw IP, UDP and packet sockets, files written
 //!   safely, inotify, the process connector);
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes, and
@@ -27,8 +29,8 @@
 //! - [`track`]: scripts, files, processes and BFD sessions tracked for an owner: the pure
 //!   rise/fall, weight and quorum logic, and the runtime (inotify, process connector, script runs);
 //! - [`executor`]: each subsystem's machines run against the world: [`executor::vrrp`] (raw
-//!   sockets, VIPs, GARP/NA, VMACs), [`executor::bfd`] (UDP sessions); the checkers and IPVS
-//!   come here next;
+//!   sockets, VIPs, GARP/NA, VMACs), [`executor::bfd`] (UDP sessions), the checkers and IPVS,
+//!   [`executor::mail`] (the SMTP connection of the e-mail alerts);
 //! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
 //!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
 //!   locked pid file; [`status`]: the `--status` socket; [`genhash`]: the `-T` mode (the MD5
@@ -43,6 +45,7 @@ pub mod executor;
 pub mod genhash;
 pub mod ipvs;
 pub mod logging;
+pub mod mail;
 pub mod netlink;
 pub mod pidfile;
 pub mod reactor;

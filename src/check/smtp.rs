@@ -154,8 +154,9 @@ impl Dialogue {
 }
 
 /// RFC 5321 4.2: `Reply-code [ SP textstring ]` or, for all lines but the last,
-/// `Reply-code "-" textstring`. The code and whether more lines follow.
-fn reply_code(line: &[u8]) -> Option<(u16, bool)> {
+/// `Reply-code "-" textstring`. The code and whether more lines follow (the e-mail alerts'
+/// client reads replies with it too).
+pub fn reply_code(line: &[u8]) -> Option<(u16, bool)> {
     let digits = line.get(..3)?;
     let mut code = 0u16;
     for &d in digits {

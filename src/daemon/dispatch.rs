@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use log::{debug, error, info, warn};
 
+use super::mail::Mail;
 use super::notify::{self, Notifier};
 use super::subsystem::{self, Dump, Events, Routed, Subsystem};
 use super::subsystems::{Bfd, Ipvs, Vrrp};
@@ -49,6 +50,14 @@ pub enum DaemonKey {
     Bfd(bfd_exec::BfdKey),
     /// The IPVS side: its netlink socket and timer.
     Ipvs(crate::executor::ipvs::IpvsKey),
+    /// The e-mail alerts: the connection to the mail server and its deadline.
+    Mail(crate::executor::mail::MailKey),
+}
+
+impl From<crate::executor::mail::MailKey> for DaemonKey {
+    fn from(k: crate::executor::mail::MailKey) -> DaemonKey {
+        DaemonKey::Mail(k)
+    }
 }
 
 impl From<crate::executor::ipvs::IpvsKey> for DaemonKey {
@@ -97,6 +106,7 @@ pub struct Daemon {
     ipvs: Ipvs,
     vrrp: Vrrp,
     bfd: Bfd,
+    mail: Mail,
     /// Events between subsystems not yet delivered (empty between wakes).
     events: Events,
     /// The state socket `--status` reads (root only, read-only).
@@ -105,13 +115,19 @@ pub struct Daemon {
     notify: Notifier,
 }
 
-/// The list of subsystems, in its order (consumers first: IPVS, VRRP, BFD); the one place that names
+/// The list of subsystems, in its order (consumers first: IPVS, VRRP, BFD; then the e-mail
+/// alerts, which only listen, so that their part of the statistics comes last); the one place
+/// that names
 /// them. `subsystems!(self, |subs| body)` runs `body` with `subs` bound to them, mutable;
 /// `subsystems!(ref self)` is them, read-only.
 macro_rules! subsystems {
     ($self:ident, |$subs:ident| $body:expr) => {{
-        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] =
-            &mut [&mut $self.ipvs, &mut $self.vrrp, &mut $self.bfd];
+        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] = &mut [
+            &mut $self.ipvs,
+            &mut $self.vrrp,
+            &mut $self.bfd,
+            &mut $self.mail,
+        ];
         $body
     }};
     (ref $self:ident) => {
@@ -119,6 +135,7 @@ macro_rules! subsystems {
             &$self.ipvs as &dyn Subsystem<DaemonKey>,
             &$self.vrrp,
             &$self.bfd,
+            &$self.mail,
         ]
     };
 }
@@ -148,6 +165,7 @@ impl Daemon {
             ipvs,
             vrrp,
             bfd,
+            mail: Mail::default(),
             events: Events::new(),
             status: None,
             notify: Notifier::off(),
@@ -207,7 +225,7 @@ impl Daemon {
     }
 
     /// The subsystems, read-only, in list order.
-    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 3] {
+    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 4] {
         subsystems!(ref self)
     }
 
@@ -600,6 +618,14 @@ impl Daemon {
                 owner: DaemonKey::Bfd(k),
                 deadline,
             } => self.bfd.on_timer(core, now, k, deadline),
+            Wake::Io {
+                owner: DaemonKey::Mail(k),
+                ..
+            } => self.mail.on_io(core, now, k),
+            Wake::Timer {
+                owner: DaemonKey::Mail(k),
+                deadline,
+            } => self.mail.on_timer(core, now, k, deadline),
             Wake::Io {
                 owner: DaemonKey::Status,
                 ..

@@ -3,8 +3,8 @@
 //! when an orderly stop is over).
 //!
 //! # Invariants
-//! - The dispatcher keeps its subsystems in one list, consumers before providers (VRRP, then
-//!   BFD; the checkers will sit between them). Stops, dumps and event deliveries walk the list in
+//! - The dispatcher keeps its subsystems in one list, consumers before providers (IPVS, VRRP, then
+//!   BFD; the e-mail alerts, which only listen, last). Stops, dumps and event deliveries walk the list in
 //!   order; starts and reloads walk it backwards, so that a provider exists before its consumer.
 //! - Events between subsystems go through one [`Events`] queue. After every wake (and after a
 //!   reload) the dispatcher moves each subsystem's new events into the queue and delivers them
@@ -43,6 +43,14 @@ pub enum Event {
         instance: String,
         state: crate::vrrp::State,
     },
+    /// VRRP sync group `group` moved its members to `state` (the e-mail alerts follow it).
+    SyncGroupState {
+        group: String,
+        state: crate::vrrp::State,
+    },
+    /// A check of a real server went up or down, or a virtual server's quorum changed (the
+    /// e-mail alerts follow them).
+    Check(crate::executor::check::CheckAlert),
 }
 
 /// The queue of events between subsystems.

@@ -114,7 +114,7 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
             Event::BfdChanged { name, up, vrrp, .. } if *vrrp => {
                 v.bfd_changed(core, now, name, *up)
             }
-            Event::BfdChanged { .. } | Event::VrrpState { .. } => {}
+            _ => {}
         }
     }
 
@@ -125,6 +125,11 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
             v.take_state_changes()
                 .into_iter()
                 .map(|(instance, state)| Event::VrrpState { instance, state }),
+        );
+        queue.extend(
+            v.take_group_changes()
+                .into_iter()
+                .map(|(group, state)| Event::SyncGroupState { group, state }),
         );
     }
 
@@ -425,7 +430,14 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<
                 }
                 self.follow_checks(core, now);
             }
-            Event::BfdChanged { .. } => {}
+            _ => {}
+        }
+    }
+
+    /// The checks of real servers that went up or down, the quorums gained or lost.
+    fn take_events(&mut self, queue: &mut Events) {
+        if let Some(c) = &mut self.checks {
+            queue.extend(c.take_alerts().into_iter().map(Event::Check));
         }
     }
 

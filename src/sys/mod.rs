@@ -344,15 +344,40 @@ pub fn unlimited_core() -> io::Result<()> {
 
 /// The short host name (up to the first dot), keepalived's default config id.
 pub fn short_hostname() -> String {
+    hostname().split('.').next().unwrap_or_default().to_string()
+}
+
+/// The host name, whole (keepalived's default `router_id`, `smtp_helo_name` and the domain
+/// of `notification_email_from`).
+pub fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates when it fits.
     let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) } == 0;
-    if !ok {
-        return String::new();
-    }
     let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
-    name.split('.').next().unwrap_or_default().to_string()
+    if ok {
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    }
+}
+
+/// How many seconds east of UTC the local time zone is at Unix time `secs` (0 when unknown).
+pub fn utc_offset(secs: i64) -> i32 {
+    local_tm(secs).map_or(0, |tm| i32::try_from(tm.tm_gmtoff).unwrap_or(0))
+}
+
+/// `localtime_r(3)` of a Unix time.
+fn local_tm(secs: i64) -> Option<libc::tm> {
+    // Through a timespec, so that the width of time_t (musl is changing it) is never named.
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    ts.tv_sec = secs as _;
+    // SAFETY: tm is plain old data; localtime_r fills it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers.
+    (!unsafe { libc::localtime_r(&ts.tv_sec, &mut tm) }.is_null()).then_some(tm)
 }
 
 /// `fnmatch(3)` with `FNM_PERIOD`, as `glob(3)` uses it on one path component: shell wildcards,
@@ -393,18 +418,9 @@ pub fn uname() -> String {
 /// Formats a Unix time as keepalived's console timestamp, in local time:
 /// `Tue Nov 24 09:08:22 2026`.
 pub fn format_local_time(secs: i64) -> String {
-    // Through a timespec, so that the width of time_t (musl is changing it) is never named.
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    ts.tv_sec = secs as _;
-    // SAFETY: tm is plain old data; localtime_r fills it.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointers.
-    if unsafe { libc::localtime_r(&ts.tv_sec, &mut tm) }.is_null() {
+    let Some(tm) = local_tm(secs) else {
         return secs.to_string();
-    }
+    };
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

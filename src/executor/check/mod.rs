@@ -175,9 +175,45 @@ pub struct CheckExecutor {
     pub lateness: dump::Lateness,
     /// `notify_fifo` and `lvs_notify_fifo`: a line per real server and quorum change.
     fifos: Vec<crate::script::FifoOut>,
+    /// Checks of real servers that went up or down and quorums gained or lost, not yet taken
+    /// (the e-mail alerts).
+    alerts: Vec<CheckAlert>,
+    /// E-mail alerts are configured (recipients and a server): else no alert is made.
+    mails: bool,
     /// SSL_GET client configurations by their options.
     #[cfg(feature = "tls")]
     tls_configs: HashMap<crate::check::tls::Options, Result<TlsConfig, String>>,
+}
+
+/// What the checkers mail (`smtp_alert`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckAlert {
+    Server(RsAlert),
+    /// Virtual server `vs` gained (`up`) or lost its quorum; `body` is keepalived's
+    /// ("=> Gained quorum 2+0=2 <= 2 <="), `smtp_alert` the virtual server's own.
+    Quorum {
+        vs: String,
+        up: bool,
+        body: String,
+        smtp_alert: Option<bool>,
+    },
+}
+
+/// A check of a real server went up or down (keepalived mails it: `smtp_alert`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsAlert {
+    /// The virtual server and the real server as keepalived names them in mails
+    /// (`[IP]:PROTO:PORT`).
+    pub vs: String,
+    pub rs: String,
+    /// The checker's keyword.
+    pub check: &'static str,
+    pub up: bool,
+    /// The real server is alive after it, and whether that changed.
+    pub alive: bool,
+    pub alive_changed: bool,
+    /// The real server's own `smtp_alert`.
+    pub smtp_alert: Option<bool>,
 }
 
 /// One FILE_CHECK's file.
@@ -253,6 +289,8 @@ impl CheckExecutor {
             files: Vec::new(),
             lateness: old.as_ref().map(|o| o.lateness.clone()).unwrap_or_default(),
             fifos: Vec::new(),
+            alerts: Vec::new(),
+            mails: !cfg.global.email.to.is_empty() && cfg.global.email.smtp_server.is_some(),
             #[cfg(feature = "tls")]
             tls_configs: HashMap::new(),
         };
@@ -972,6 +1010,8 @@ impl CheckExecutor {
             out.clear();
             if let Some(p) = self.pools.get_mut(v) {
                 p.check_changed(r, up, &mut out);
+                let alive = p.servers.get(r).is_some_and(|s| s.alive);
+                self.alert(v, r, what, up, alive, &out);
             }
             self.act(core, v, &out);
         }
@@ -1020,10 +1060,61 @@ impl CheckExecutor {
                     self.script(core, s.as_ref());
                     let line = format!("VS {} {}", fifo_vs(vs), if up { "UP" } else { "DOWN" });
                     self.fifo_line(&line);
+                    if !self.mails {
+                        continue;
+                    }
+                    // keepalived's threshold: the one the quorum crossed.
+                    let h = i64::from(vs.hysteresis);
+                    let threshold = i64::from(vs.quorum) + if up { h } else { -h };
+                    let sum = self.pools.get(v).map_or(0, Pool::sum);
+                    self.alerts.push(CheckAlert::Quorum {
+                        vs: fifo_vs(vs),
+                        up,
+                        body: format!(
+                            "=> {} {}+{}={threshold} <= {sum} <=",
+                            if up { "Gained quorum" } else { "Lost quorum" },
+                            vs.quorum,
+                            vs.hysteresis
+                        ),
+                        smtp_alert: vs.smtp_alert,
+                    });
                 }
                 Change::Weight { .. } => {}
             }
         }
+    }
+
+    /// Check `check` of real server `r` of virtual server `v` went `up`; the server is `alive`
+    /// after it (`out`: what its pool did).
+    fn alert(
+        &mut self,
+        v: usize,
+        r: usize,
+        check: &'static str,
+        up: bool,
+        alive: bool,
+        out: &[Change],
+    ) {
+        let Some(vs) = self.lvs.virtual_servers.get(v).filter(|_| self.mails) else {
+            return;
+        };
+        let Some(rs) = vs.real_servers.get(r) else {
+            return;
+        };
+        self.alerts.push(CheckAlert::Server(RsAlert {
+            vs: fifo_vs(vs),
+            rs: fifo_addr(rs.ip, vs, rs.port),
+            check,
+            up,
+            alive,
+            alive_changed: out.contains(&Change::Server { rs: r, up }),
+            smtp_alert: rs.smtp_alert,
+        }));
+    }
+
+    /// The alerts since the last call, in order.
+    pub fn take_alerts(&mut self) -> Vec<CheckAlert> {
+        std::mem::take(&mut self.alerts)
     }
 
     fn fifo_line(&mut self, line: &str) {

@@ -231,6 +231,8 @@ pub struct VrrpExecutor {
     /// Instances' state changes (name, new state) not yet taken by the daemon (the IPVS sync
     /// daemon follows them).
     state_changes: Vec<(String, crate::vrrp::State)>,
+    /// Sync groups' state changes (name, new state) not yet taken (the e-mail alerts).
+    group_changes: Vec<(String, crate::vrrp::State)>,
     pub counters: GlobalCounters,
     /// The sockets' kernel drops since the counters were last cleared (the kernel's count
     /// cannot be reset).
@@ -317,6 +319,7 @@ impl VrrpExecutor {
             group_of: Vec::new(),
             in_group_drain: false,
             state_changes: Vec::new(),
+            group_changes: Vec::new(),
             counters: GlobalCounters::default(),
             drops: KernelDrops::default(),
             limit: super::loglimit::LogLimit::default(),
@@ -638,6 +641,11 @@ impl VrrpExecutor {
     /// The state changes of instances since the last call, in order.
     pub fn take_state_changes(&mut self) -> Vec<(String, crate::vrrp::State)> {
         std::mem::take(&mut self.state_changes)
+    }
+
+    /// The state changes of sync groups since the last call, in order.
+    pub fn take_group_changes(&mut self) -> Vec<(String, crate::vrrp::State)> {
+        std::mem::take(&mut self.group_changes)
     }
 
     /// Every instance's present state, as if it had just changed (after a reload, for a

@@ -57,6 +57,7 @@ impl VrrpExecutor {
         info!("{}", ge.line());
         self.notifier.fifo_line(&ge.fifo_line());
         let crate::vrrp::GroupEvent::StateChange { group, to, .. } = ge;
+        self.group_changes.push((group.to_string(), *to));
         let scripts = self
             .notifier
             .group_scripts(&self.groups[g].notifies, group, *to);
