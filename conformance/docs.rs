@@ -765,7 +765,7 @@ const LAYERS: &[&[&str]] = &[
     &["script", "ipvs"],
     &["track"],
     &["executor"],
-    &["status", "pidfile", "cli"],
+    &["status", "pidfile", "cli", "metrics"],
     &["genhash"],
     &["daemon"],
 ];

@@ -31,7 +31,8 @@
 //!   come here next;
 //! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
 //!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
-//!   locked pid file; [`status`]: the `--status` socket; [`genhash`]: the `-T` mode (the MD5
+//!   locked pid file; [`status`]: the `--status` socket; [`metrics`]: the Prometheus
+//!   metrics listener (`metrics_listen`); [`genhash`]: the `-T` mode (the MD5
 //!   of a url's body).
 
 pub mod bfd;
@@ -43,6 +44,7 @@ pub mod executor;
 pub mod genhash;
 pub mod ipvs;
 pub mod logging;
+pub mod metrics;
 pub mod netlink;
 pub mod pidfile;
 pub mod reactor;
