@@ -1,6 +1,7 @@
 //! Prometheus metrics (`metrics_listen`, issue 16 item 4): two keepalived-rs routers on a
-//! bridge, each serving its metrics on loopback in its namespace (one on 127.0.0.1, one on
-//! ::1). Scraped with a real HTTP client (Python's urllib) and checked with a real Prometheus
+//! bridge, one VRRP instance and one BFD session between them and a TCP_CHECK of the peer's
+//! closed port 1 (checkers run without IPVS), each serving its metrics on
+//! loopback in its namespace (one on 127.0.0.1, one on ::1). Scraped with a real HTTP client (Python's urllib) and checked with a real Prometheus
 //! tool (`promtool check metrics`, Debian's prometheus package: no problem, no lint); values
 //! asserted after an induced failover; then hostile clients: a connection that sends nothing
 //! is dropped at the deadline while other scrapes are served, an oversized head gets 431,
@@ -23,9 +24,14 @@ const PORT: u16 = 9650;
 /// The daemon's per-connection deadline (`metrics::DEADLINE`).
 const DEADLINE: Duration = Duration::from_secs(5);
 
-fn conf(prio: u8, listen: &str, vip: &str) -> String {
+fn conf(prio: u8, listen: &str, vip: &str, local: &str, peer: &str) -> String {
     format!(
         "global_defs {{\n    metrics_listen {listen} {PORT}\n}}\n\
+         bfd_instance B1 {{\n    neighbor_ip {peer}\n    source_ip {local}\n    min_rx 100\n\
+         \x20   min_tx 100\n}}\n\
+         virtual_server {vip} 80 {{\n    delay_loop 1\n    protocol TCP\n\
+         \x20   real_server {peer} 1 {{\n        TCP_CHECK {{\n            connect_timeout 1\n\
+         \x20       }}\n    }}\n}}\n\
          vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 61\n\
          \x20   priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        {vip}/24\n    }}\n}}\n"
     )
@@ -142,11 +148,12 @@ fn metrics_scraped_checked_and_hostile_clients_refused() {
     let dir = TempDir::new("metrics");
     let vip = format!("10.99.{}.100", lab.net);
     let (ns0, ns1) = (lab.routers[0].ns.clone(), lab.routers[1].ns.clone());
+    let addr = |i: usize| lab.routers[i].v4.to_string();
     let start = |i: usize, prio: u8, listen: &str| {
         let run = dir.path().join(format!("r{i}"));
         std::fs::create_dir_all(&run).unwrap();
         let path = run.join("keepalived.conf");
-        std::fs::write(&path, conf(prio, listen, &vip)).unwrap();
+        std::fs::write(&path, conf(prio, listen, &vip, &addr(i), &addr(1 - i))).unwrap();
         Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, false, &path, &run))
     };
     let mut master = start(0, 150, "::1");
@@ -162,6 +169,11 @@ fn metrics_scraped_checked_and_hostile_clients_refused() {
     );
     let id = "iname=\"VI_1\",intf=\"eth0\",vrid=\"61\"";
     let state = format!("keepalived_vrrp_state{{{id},ip_address=\"{vip}/24\"}}");
+    let bfd = "keepalived_bfd_state{name=\"B1\"}";
+    let check = format!(
+        "{{checker=\"TCP_CHECK\",address=\"{}\",port=\"1\"}}",
+        addr(0)
+    );
     let became = format!("keepalived_become_master_total{{{id}}}");
 
     // Both listeners answer; the text passes promtool; the values are the routers' states.
@@ -184,8 +196,16 @@ fn metrics_scraped_checked_and_hostile_clients_refused() {
                 &format!("keepalived_advertisements_received_total{{{id}}}"),
             )
             .is_some_and(|n| n >= 1.0)
+                && value(&t1, bfd) == Some(3.0)
+                && value(&t1, &format!("keepalived_checker_failures_total{check}"))
+                    .is_some_and(|n| n >= 1.0)
         }),
-        "r1 heard no advert: {t1}"
+        "r1 heard no advert, BFD not Up, or no failed probe (a closed port): {t1}"
+    );
+    assert_eq!(
+        value(&t1, &format!("keepalived_checker_up{check}")),
+        Some(0.0),
+        "{t1}"
     );
     promtool(&t1).unwrap_or_else(|e| panic!("promtool on r1's metrics: {e}\n{t1}"));
     assert_eq!(value(&t1, &state), Some(1.0), "{t1}");
@@ -231,6 +251,18 @@ fn metrics_scraped_checked_and_hostile_clients_refused() {
         "{t1}"
     );
     assert!(lab.has_addr(1, &vip));
+    // The BFD peer is gone: the session leaves Up (Down at the detection time).
+    assert!(
+        poll_until(Duration::from_secs(5), || {
+            t1 = scrape(&ns1, &url1).map(|r| r.2).unwrap_or_default();
+            value(&t1, bfd) == Some(1.0)
+        }),
+        "BFD still Up: {t1}"
+    );
+    assert!(
+        value(&t1, "keepalived_bfd_packets_received_total{name=\"B1\"}").is_some_and(|n| n > 0.0),
+        "{t1}"
+    );
 
     // A connection that sends nothing is dropped at the deadline; scrapes go on meanwhile.
     let addr1: SocketAddr = format!("127.0.0.1:{PORT}").parse().unwrap();

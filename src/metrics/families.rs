@@ -370,16 +370,28 @@ fn bfd_drop_name(r: BfdDrop) -> &'static str {
 
 /// The health checkers.
 pub fn checks(e: &mut Expo, views: &[CheckView<'_>]) {
-    let ids: Vec<(String, String)> = views
+    // Two checks of one kind on one target (two MISC_CHECKs with other scripts) would be one
+    // series twice: the second and later get an `n` label (2, 3 ...).
+    let mut seen = std::collections::HashMap::new();
+    let ids: Vec<(String, String, String)> = views
         .iter()
-        .map(|v| (v.target.ip().to_string(), v.target.port().to_string()))
+        .map(|v| {
+            let n = seen.entry((v.kind, v.target)).or_insert(0u32);
+            *n += 1;
+            let nth = if *n > 1 { n.to_string() } else { String::new() };
+            (v.target.ip().to_string(), v.target.port().to_string(), nth)
+        })
         .collect();
-    let labels = |k: usize| -> [(&str, &str); 3] {
-        [
+    let labels = |k: usize| -> Vec<(&str, &str)> {
+        let mut l = vec![
             ("checker", views[k].kind),
             ("address", ids[k].0.as_str()),
             ("port", ids[k].1.as_str()),
-        ]
+        ];
+        if !ids[k].2.is_empty() {
+            l.push(("n", ids[k].2.as_str()));
+        }
+        l
     };
     let all: [(Kind, Family<CheckView<'_>, Option<f64>>); 5] = [
         (
@@ -563,16 +575,19 @@ mod tests {
         vrrp(&mut e, std::slice::from_ref(&view));
         checks(
             &mut e,
-            &[CheckView {
-                kind: "TCP_CHECK",
-                target: "10.0.0.9:80".parse().unwrap(),
-                up: true,
-                probes: 5,
-                failures: 1,
-                last_error: None,
-                latency: Some(Duration::from_micros(1500)),
-                members: 1,
-            }],
+            &vec![
+                CheckView {
+                    kind: "TCP_CHECK",
+                    target: "10.0.0.9:80".parse().unwrap(),
+                    up: true,
+                    probes: 5,
+                    failures: 1,
+                    last_error: None,
+                    latency: Some(Duration::from_micros(1500)),
+                    members: 1,
+                };
+                2
+            ],
         );
         ipvs(
             &mut e,
@@ -604,6 +619,7 @@ mod tests {
             format!("keepalived_vrrp_last_transition_timestamp_seconds{{{id}}} 1.5"),
             "keepalived_vrrp_datagrams_dropped_total{reason=\"unknown_vrid\"} 3".into(),
             "keepalived_checker_latency_seconds{checker=\"TCP_CHECK\",address=\"10.0.0.9\",port=\"80\"} 0.0015".into(),
+            "keepalived_checker_up{checker=\"TCP_CHECK\",address=\"10.0.0.9\",port=\"80\",n=\"2\"} 1".into(),
             "keepalived_real_server_weight{vs=\"10.0.0.1 80\",address=\"10.0.0.9\",port=\"80\"} 3".into(),
             "keepalived_metrics_responses_total{code=\"431\"} 0".into(),
         ] {
