@@ -20,7 +20,8 @@
 //!   safely, inotify, the process connector);
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes, and
 //!   the plumbing every executor shares: reusable slots with generations ([`reactor::slots`]), a
-//!   slot's armed timer ([`reactor::armed`]), reload by stable identity ([`reactor::reload`]);
+//!   slot's armed timer ([`reactor::armed`]), reload by stable identity ([`reactor::reload`]),
+//!   the connections of the small servers with their deadlines ([`reactor::conns`]);
 //! - [`ipvs`]: IPVS over generic netlink: the table in kernel terms and its codec (pure);
 //! - [`script`]: scripts for every subsystem (whom they run as, the script-security check before
 //!   each run, started through the reactor in their own process group) and notify FIFOs;

@@ -525,7 +525,7 @@ mod tests {
     use super::*;
     use crate::executor::ipvs::dump::RsRow;
     use crate::executor::vrrp::run::GlobalCounters;
-    use crate::vrrp::{Params, State};
+    use crate::vrrp::Params;
 
     /// Every family once, valid names, counters ending in `_total`, and the exporter's names.
     fn check_text(t: &str) {
@@ -550,27 +550,13 @@ mod tests {
             peer_ttl_errors: 2,
             ..Counters::default()
         };
-        let view = VrrpView {
-            params: &params,
-            counters: &counters,
-            state: State::Master,
-            want: State::Master,
-            priority: 90,
-            master_priority: 0,
-            master_adver_int: Duration::from_secs(1),
-            master_down: Duration::from_secs(3),
-            interface: "eth0",
-            src: "10.0.0.5".parse().unwrap(),
-            group: None,
-            vips: &[],
-            evips: &[],
-            vips_on: true,
-            last_transition: SystemTime::UNIX_EPOCH + Duration::from_millis(1500),
-            daemon: GlobalCounters {
-                unknown_vrid: 3,
-                ..GlobalCounters::default()
-            },
+        let daemon = GlobalCounters {
+            unknown_vrid: 3,
+            ..GlobalCounters::default()
         };
+        let mut view = VrrpView::for_test(&params, &counters, daemon);
+        view.priority = 90;
+        view.last_transition = SystemTime::UNIX_EPOCH + Duration::from_millis(1500);
         let mut e = Expo::new();
         vrrp(&mut e, std::slice::from_ref(&view));
         checks(

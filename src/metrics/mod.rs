@@ -32,7 +32,8 @@ use std::time::Duration;
 use log::{debug, warn};
 use mio::{Interest, Token};
 
-use crate::reactor::{Core, TimerId};
+use crate::reactor::Core;
+use crate::reactor::conns::Conns;
 use crate::time::Instant;
 use http::Answer;
 
@@ -77,14 +78,6 @@ enum Phase {
     Draining(usize),
 }
 
-struct Client {
-    stream: TcpStream,
-    token: Token,
-    phase: Phase,
-    deadline: Instant,
-    timer: TimerId,
-}
-
 /// What became of a client after an event.
 enum Next {
     Keep,
@@ -97,9 +90,7 @@ pub struct MetricsServer<K> {
     listener: TcpListener,
     listen_token: Token,
     addr: SocketAddr,
-    clients: Vec<Client>,
-    client_key: K,
-    timer_key: K,
+    clients: Conns<TcpStream, Phase, K>,
     pub counters: Counters,
 }
 
@@ -119,9 +110,7 @@ impl<K: Copy> MetricsServer<K> {
             listener,
             listen_token,
             addr,
-            clients: Vec::new(),
-            client_key,
-            timer_key,
+            clients: Conns::new(client_key, timer_key),
             counters: Counters::default(),
         })
     }
@@ -157,10 +146,9 @@ impl<K: Copy> MetricsServer<K> {
             if self.clients.len() >= MAX_CLIENTS
                 && let Some(i) = self
                     .clients
-                    .iter()
-                    .position(|c| matches!(c.phase, Phase::Draining(_)))
+                    .position(|c| matches!(c.state, Phase::Draining(_)))
             {
-                self.close(core, i);
+                self.clients.close(core, i);
             }
             if self.clients.len() >= MAX_CLIENTS {
                 self.counters.busy += 1;
@@ -169,28 +157,23 @@ impl<K: Copy> MetricsServer<K> {
                 );
                 continue;
             }
-            let token = match core.register_fd(
-                &stream,
+            match self.clients.add(
+                core,
+                stream,
                 Interest::READABLE | Interest::WRITABLE,
-                self.client_key,
+                now + DEADLINE,
+                Phase::Reading(Vec::new()),
             ) {
-                Ok(t) => t,
+                Ok(i) => {
+                    if let Next::Close = self.step(i, reply) {
+                        self.clients.close(core, i);
+                    }
+                }
                 Err(e) => {
                     debug!("metrics client: {e}");
                     self.counters.aborted += 1;
-                    continue;
                 }
-            };
-            let deadline = now + DEADLINE;
-            let timer = core.arm(deadline, self.timer_key);
-            self.clients.push(Client {
-                stream,
-                token,
-                phase: Phase::Reading(Vec::new()),
-                deadline,
-                timer,
-            });
-            self.on_client(core, token, reply);
+            }
         }
     }
 
@@ -201,20 +184,20 @@ impl<K: Copy> MetricsServer<K> {
         token: Token,
         reply: &dyn Fn(&Counters) -> String,
     ) {
-        let Some(i) = self.clients.iter().position(|c| c.token == token) else {
+        let Some(i) = self.clients.find(token) else {
             return;
         };
         if let Next::Close = self.step(i, reply) {
-            self.close(core, i);
+            self.clients.close(core, i);
         }
     }
 
     /// Moves client `i` as far as its socket lets it.
     fn step(&mut self, i: usize, reply: &dyn Fn(&Counters) -> String) -> Next {
         let counters = &mut self.counters;
-        let c = &mut self.clients[i];
+        let c = self.clients.get_mut(i);
         loop {
-            match &mut c.phase {
+            match &mut c.state {
                 Phase::Reading(buf) => {
                     let mut chunk = [0u8; 1024];
                     let room = (http::MAX_HEAD + 1).saturating_sub(buf.len()).min(1024);
@@ -247,7 +230,7 @@ impl<K: Copy> MetricsServer<K> {
                     } else {
                         debug!("metrics client: answered {}", answer.status().0);
                     }
-                    c.phase = Phase::Writing(http::response(answer, &text), 0);
+                    c.state = Phase::Writing(http::response(answer, &text), 0);
                 }
                 Phase::Writing(out, sent) => {
                     while *sent < out.len() {
@@ -263,7 +246,7 @@ impl<K: Copy> MetricsServer<K> {
                         }
                     }
                     let _ = c.stream.shutdown(Shutdown::Write);
-                    c.phase = Phase::Draining(0);
+                    c.state = Phase::Draining(0);
                 }
                 Phase::Draining(dropped) => {
                     let mut chunk = [0u8; 4096];
@@ -286,26 +269,18 @@ impl<K: Copy> MetricsServer<K> {
 
     /// A deadline passed: drops the connections that are late.
     pub fn on_timer(&mut self, core: &mut Core<K>, now: Instant) {
-        while let Some(i) = self.clients.iter().position(|c| c.deadline <= now) {
-            if !matches!(self.clients[i].phase, Phase::Draining(_)) {
+        while let Some(i) = self.clients.late(now) {
+            if !matches!(self.clients.get(i).state, Phase::Draining(_)) {
                 self.counters.deadline += 1;
                 debug!("metrics client not done within {DEADLINE:?}: dropped");
             }
-            self.close(core, i);
+            self.clients.close(core, i);
         }
-    }
-
-    fn close(&mut self, core: &mut Core<K>, i: usize) {
-        let c = self.clients.swap_remove(i);
-        core.cancel(c.timer);
-        let _ = core.deregister_fd(&c.stream.as_raw_fd(), c.token);
     }
 
     /// Closes every connection and the listener.
     pub fn shut(mut self, core: &mut Core<K>) {
-        while !self.clients.is_empty() {
-            self.close(core, 0);
-        }
+        self.clients.close_all(core);
         let _ = core.deregister_fd(&self.listener.as_raw_fd(), self.listen_token);
     }
 }
