@@ -24,9 +24,15 @@ const PORT: u16 = 9650;
 /// The daemon's per-connection deadline (`metrics::DEADLINE`).
 const DEADLINE: Duration = Duration::from_secs(5);
 
+/// A router's configuration; `listen` is `ADDR PORT`, or empty for no listener.
 fn conf(prio: u8, listen: &str, vip: &str, local: &str, peer: &str) -> String {
+    let listen = if listen.is_empty() {
+        String::new()
+    } else {
+        format!("    metrics_listen {listen}\n")
+    };
     format!(
-        "global_defs {{\n    metrics_listen {listen} {PORT}\n}}\n\
+        "global_defs {{\n{listen}}}\n\
          bfd_instance B1 {{\n    neighbor_ip {peer}\n    source_ip {local}\n    min_rx 100\n\
          \x20   min_tx 100\n}}\n\
          virtual_server {vip} 80 {{\n    delay_loop 1\n    protocol TCP\n\
@@ -149,15 +155,19 @@ fn metrics_scraped_checked_and_hostile_clients_refused() {
     let vip = format!("10.99.{}.100", lab.net);
     let (ns0, ns1) = (lab.routers[0].ns.clone(), lab.routers[1].ns.clone());
     let addr = |i: usize| lab.routers[i].v4.to_string();
-    let start = |i: usize, prio: u8, listen: &str| {
+    let write_conf = |i: usize, prio: u8, listen: &str| {
         let run = dir.path().join(format!("r{i}"));
         std::fs::create_dir_all(&run).unwrap();
         let path = run.join("keepalived.conf");
         std::fs::write(&path, conf(prio, listen, &vip, &addr(i), &addr(1 - i))).unwrap();
+        (run, path)
+    };
+    let start = |i: usize, prio: u8, listen: &str| {
+        let (run, path) = write_conf(i, prio, listen);
         Daemon::start_cmd(&mut daemon_cmd(&lab.routers[i].ns, false, &path, &run))
     };
-    let mut master = start(0, 150, "::1");
-    let backup = start(1, 100, "127.0.0.1");
+    let mut master = start(0, 150, &format!("::1 {PORT}"));
+    let backup = start(1, 100, &format!("127.0.0.1 {PORT}"));
     let url0 = format!("http://[::1]:{PORT}/metrics");
     let url1 = format!("http://127.0.0.1:{PORT}/metrics");
     assert!(
@@ -352,6 +362,24 @@ fn metrics_scraped_checked_and_hostile_clients_refused() {
         assert_eq!(answers(c), Some(n), "{c}: {t}");
     }
     assert!(answers("200").is_some_and(|n| n >= 6.0), "{t}");
+
+    // A reload moves the listener to another port (the old one refuses), then closes it.
+    write_conf(1, 100, &format!("127.0.0.1 {}", PORT + 1));
+    backup.signal(libc::SIGHUP);
+    let moved = format!("http://127.0.0.1:{}/metrics", PORT + 1);
+    assert!(
+        poll_until(Duration::from_secs(5), || scrape(&ns1, &moved)
+            .is_ok_and(|r| r.0 == 200)),
+        "no listener on the new port after a reload: {}",
+        backup.log()
+    );
+    assert!(scrape(&ns1, &url1).is_err(), "the old port still answers");
+    write_conf(1, 100, "");
+    backup.signal(libc::SIGHUP);
+    assert!(
+        poll_until(Duration::from_secs(5), || scrape(&ns1, &moved).is_err()),
+        "the listener stays after a reload without metrics_listen"
+    );
     println!(
         "metrics: {} bytes, {} families, silent connection dropped after {held:?}",
         t.len(),

@@ -254,6 +254,7 @@ impl Daemon {
 
     /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
     /// says no other daemon uses the name, so a leftover socket file is removed first.
+    /// Then the metrics listener, when `metrics_listen` asks for one.
     pub fn open_status(&mut self, core: &mut Core<DaemonKey>) {
         let path = status::socket_path(&self.opts.pid_file);
         match StatusServer::open(
@@ -325,7 +326,7 @@ impl Daemon {
         }
     }
 
-    /// Closes the state socket (and removes its file).
+    /// Closes the state socket (and removes its file) and the metrics listener.
     pub fn close_status(&mut self, core: &mut Core<DaemonKey>) {
         if let Some(s) = self.status.take() {
             s.shut(core);
