@@ -766,7 +766,7 @@ const LAYERS: &[&[&str]] = &[
     &["script", "ipvs"],
     &["track"],
     &["executor"],
-    &["status", "pidfile", "cli"],
+    &["status", "pidfile", "cli", "metrics"],
     &["genhash"],
     &["daemon"],
 ];

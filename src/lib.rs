@@ -22,7 +22,8 @@
 //!   safely, inotify, the process connector);
 //! - [`reactor`]: the one `mio` event loop, its timer wheel, signals and child processes, and
 //!   the plumbing every executor shares: reusable slots with generations ([`reactor::slots`]), a
-//!   slot's armed timer ([`reactor::armed`]), reload by stable identity ([`reactor::reload`]);
+//!   slot's armed timer ([`reactor::armed`]), reload by stable identity ([`reactor::reload`]),
+//!   the connections of the small servers with their deadlines ([`reactor::conns`]);
 //! - [`ipvs`]: IPVS over generic netlink: the table in kernel terms and its codec (pure);
 //! - [`script`]: scripts for every subsystem (whom they run as, the script-security check before
 //!   each run, started through the reactor in their own process group) and notify FIFOs;
@@ -33,7 +34,8 @@
 //!   [`executor::mail`] (the SMTP connection of the e-mail alerts);
 //! - [`daemon`]: the process lifecycle (start-up, shutdown) and the dispatcher the loop drives,
 //!   over subsystems of one shape with one queue of events between them; [`pidfile`]: the
-//!   locked pid file; [`status`]: the `--status` socket; [`genhash`]: the `-T` mode (the MD5
+//!   locked pid file; [`status`]: the `--status` socket; [`metrics`]: the Prometheus
+//!   metrics listener (`metrics_listen`); [`genhash`]: the `-T` mode (the MD5
 //!   of a url's body).
 
 pub mod bfd;
@@ -46,6 +48,7 @@ pub mod genhash;
 pub mod ipvs;
 pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod netlink;
 pub mod pidfile;
 pub mod reactor;

@@ -12,7 +12,6 @@
 //! [`CLIENT_DEADLINE`] is dropped.
 
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,7 +19,8 @@ use std::time::Duration;
 use log::{debug, warn};
 use mio::{Interest, Token};
 
-use crate::reactor::{Core, TimerId};
+use crate::reactor::Core;
+use crate::reactor::conns::Conns;
 use crate::time::Instant;
 
 /// Clients answered at the same time.
@@ -41,13 +41,10 @@ pub fn socket_path(pid_file: &Path) -> PathBuf {
     pid_file.with_file_name(format!("{stem}.status.sock"))
 }
 
-struct Client {
-    stream: UnixStream,
-    token: Token,
-    reply: Vec<u8>,
+/// A client's reply and how much of it went.
+struct Reply {
+    bytes: Vec<u8>,
     sent: usize,
-    deadline: Instant,
-    timer: TimerId,
 }
 
 /// The listening socket and the clients being answered. `K` is the loop's owner key: `client`
@@ -55,9 +52,7 @@ struct Client {
 pub struct StatusServer<K> {
     listener: UnixListener,
     path: PathBuf,
-    clients: Vec<Client>,
-    client_key: K,
-    timer_key: K,
+    clients: Conns<UnixStream, Reply, K>,
 }
 
 impl<K: Copy> StatusServer<K> {
@@ -82,9 +77,7 @@ impl<K: Copy> StatusServer<K> {
         Ok(StatusServer {
             listener,
             path,
-            clients: Vec::new(),
-            client_key,
-            timer_key,
+            clients: Conns::new(client_key, timer_key),
         })
     }
 
@@ -115,55 +108,51 @@ impl<K: Copy> StatusServer<K> {
                 debug!("--status client: {e}");
                 continue;
             }
-            let token = match core.register_fd(&stream, Interest::WRITABLE, self.client_key) {
-                Ok(t) => t,
-                Err(e) => {
-                    warn!("--status client: {e}");
-                    continue;
-                }
-            };
-            let deadline = now + CLIENT_DEADLINE;
-            let timer = core.arm(deadline, self.timer_key);
-            self.clients.push(Client {
-                stream,
-                token,
-                reply: text.into_bytes(),
+            let reply = Reply {
+                bytes: text.into_bytes(),
                 sent: 0,
-                deadline,
-                timer,
-            });
-            let i = self.clients.len() - 1;
-            self.write(core, i);
+            };
+            match self.clients.add(
+                core,
+                stream,
+                Interest::WRITABLE,
+                now + CLIENT_DEADLINE,
+                reply,
+            ) {
+                Ok(i) => self.write(core, i),
+                Err(e) => warn!("--status client: {e}"),
+            }
         }
     }
 
     /// A client's socket is writable (or closed): write what it takes.
     pub fn on_client(&mut self, core: &mut Core<K>, token: Token) {
-        if let Some(i) = self.clients.iter().position(|c| c.token == token) {
+        if let Some(i) = self.clients.find(token) {
             self.write(core, i);
         }
     }
 
     /// A deadline passed: drops the clients that are late.
     pub fn on_timer(&mut self, core: &mut Core<K>, now: Instant) {
-        while let Some(i) = self.clients.iter().position(|c| c.deadline <= now) {
-            let c = &self.clients[i];
+        while let Some(i) = self.clients.late(now) {
+            let r = &self.clients.get(i).state;
             debug!(
                 "--status client did not read its reply within {CLIENT_DEADLINE:?} ({} of {} bytes): dropped",
-                c.sent,
-                c.reply.len()
+                r.sent,
+                r.bytes.len()
             );
-            self.close(core, i);
+            self.clients.close(core, i);
         }
     }
 
     /// Writes client `i` until done (then closes it), blocked (waits for readiness) or failed.
     fn write(&mut self, core: &mut Core<K>, i: usize) {
-        let c = &mut self.clients[i];
-        while c.sent < c.reply.len() {
-            match c.stream.write(&c.reply[c.sent..]) {
+        let c = self.clients.get_mut(i);
+        let r = &mut c.state;
+        while r.sent < r.bytes.len() {
+            match c.stream.write(&r.bytes[r.sent..]) {
                 Ok(0) => break,
-                Ok(n) => c.sent += n,
+                Ok(n) => r.sent += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -172,20 +161,12 @@ impl<K: Copy> StatusServer<K> {
                 }
             }
         }
-        self.close(core, i);
-    }
-
-    fn close(&mut self, core: &mut Core<K>, i: usize) {
-        let c = self.clients.swap_remove(i);
-        core.cancel(c.timer);
-        let _ = core.deregister_fd(&c.stream.as_raw_fd(), c.token);
+        self.clients.close(core, i);
     }
 
     /// Closes every client and the listener, and removes the socket file.
     pub fn shut(mut self, core: &mut Core<K>) {
-        while !self.clients.is_empty() {
-            self.close(core, 0);
-        }
+        self.clients.close_all(core);
         let _ = std::fs::remove_file(&self.path);
     }
 }

@@ -18,6 +18,7 @@ use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Severity};
 use crate::executor::bfd as bfd_exec;
 use crate::executor::vrrp as vrrp_exec;
+use crate::metrics::{self, MetricsServer};
 use crate::reactor::{ChildEnd, Core, Handler, Signal, Wake};
 use crate::status::{self, StatusServer};
 use crate::sys;
@@ -44,6 +45,10 @@ pub enum DaemonKey {
     Status,
     StatusClient,
     StatusDeadline,
+    /// The metrics listener (`metrics_listen`): the listener, a connection, their deadlines.
+    Metrics,
+    MetricsClient,
+    MetricsDeadline,
     /// The VRRP side: its sockets and timers.
     Vrrp(vrrp_exec::VrrpKey),
     /// The BFD side: its sockets and timers.
@@ -113,6 +118,8 @@ pub struct Daemon {
     status: Option<StatusServer<DaemonKey>>,
     /// The service manager's notifications (off without `NOTIFY_SOCKET`).
     notify: Notifier,
+    /// The Prometheus metrics listener (`metrics_listen`).
+    metrics: Option<MetricsServer<DaemonKey>>,
 }
 
 /// The list of subsystems, in its order (consumers first: IPVS, VRRP, BFD; then the e-mail
@@ -169,6 +176,7 @@ impl Daemon {
             events: Events::new(),
             status: None,
             notify: Notifier::off(),
+            metrics: None,
         }
     }
 
@@ -327,6 +335,7 @@ impl Daemon {
 
     /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
     /// says no other daemon uses the name, so a leftover socket file is removed first.
+    /// Then the metrics listener, when `metrics_listen` asks for one.
     pub fn open_status(&mut self, core: &mut Core<DaemonKey>) {
         let path = status::socket_path(&self.opts.pid_file);
         match StatusServer::open(
@@ -342,12 +351,69 @@ impl Daemon {
             }
             Err(e) => warn!("No state socket at {}: {e}", path.display()),
         }
+        self.follow_metrics_listen(core);
     }
 
-    /// Closes the state socket (and removes its file).
+    /// Opens, moves or closes the metrics listener as `metrics_listen` says (at start and after
+    /// each reload). A listener that cannot bind is logged and left out.
+    fn follow_metrics_listen(&mut self, core: &mut Core<DaemonKey>) {
+        let want = self.config.global.metrics_listen;
+        if self.metrics.as_ref().map(MetricsServer::addr) == want {
+            return;
+        }
+        if let Some(m) = self.metrics.take() {
+            m.shut(core);
+        }
+        let Some(addr) = want else { return };
+        match MetricsServer::open(
+            addr,
+            core,
+            DaemonKey::Metrics,
+            DaemonKey::MetricsClient,
+            DaemonKey::MetricsDeadline,
+        ) {
+            Ok(m) => {
+                info!("Metrics at http://{addr}/metrics");
+                self.metrics = Some(m);
+            }
+            Err(e) => error!("metrics_listen {addr}: {e}"),
+        }
+    }
+
+    /// The metrics listener's wakes: `token` is a connection's, `None` the listener's; a
+    /// deadline when `timer`.
+    fn serve_metrics(
+        &mut self,
+        core: &mut Core<DaemonKey>,
+        now: Instant,
+        token: Option<mio::Token>,
+        timer: bool,
+    ) {
+        let subs = subsystems!(ref self);
+        let Some(m) = &mut self.metrics else { return };
+        let text = |c: &metrics::Counters| {
+            let mut e = metrics::expo::Expo::new();
+            for s in &subs {
+                s.metrics(&mut e);
+            }
+            metrics::families::server(&mut e, c);
+            metrics::process::write(&mut e);
+            e.finish()
+        };
+        match (token, timer) {
+            (_, true) => m.on_timer(core, now),
+            (Some(t), _) => m.on_client(core, t, &text),
+            (None, _) => m.on_listener(core, now, &text),
+        }
+    }
+
+    /// Closes the state socket (and removes its file) and the metrics listener.
     pub fn close_status(&mut self, core: &mut Core<DaemonKey>) {
         if let Some(s) = self.status.take() {
             s.shut(core);
+        }
+        if let Some(m) = self.metrics.take() {
+            m.shut(core);
         }
     }
 
@@ -480,6 +546,7 @@ impl Daemon {
             }
         });
         self.settle_after_start(core, now);
+        self.follow_metrics_listen(core);
         sys::trim_heap();
         self.reload_cost = began.elapsed();
         info!("Reload finished in {:?}", self.reload_cost);
@@ -650,6 +717,19 @@ impl Daemon {
                 }
                 self.serve_status(core, now);
             }
+            Wake::Io {
+                owner: DaemonKey::Metrics,
+                ..
+            } => self.serve_metrics(core, now, None, false),
+            Wake::Io {
+                owner: DaemonKey::MetricsClient,
+                token,
+                ..
+            } => self.serve_metrics(core, now, Some(token), false),
+            Wake::Timer {
+                owner: DaemonKey::MetricsDeadline,
+                ..
+            } => self.serve_metrics(core, now, None, true),
             Wake::Timer { .. } | Wake::Io { .. } => {}
         }
     }

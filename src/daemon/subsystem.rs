@@ -114,6 +114,9 @@ pub trait Subsystem<K> {
     fn json(&self) -> Option<String> {
         None
     }
+
+    /// This subsystem's metric families (`metrics_listen`), from the views of its dumps.
+    fn metrics(&self, _e: &mut crate::metrics::expo::Expo) {}
 }
 
 /// The wakes of a subsystem's own fds, timers and children: the dispatcher's key `K` wraps the

@@ -167,6 +167,11 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
         let views = self.run.as_ref().map(|v| v.views()).unwrap_or_default();
         Some(vrrp_exec::dump::json(&views))
     }
+
+    fn metrics(&self, e: &mut crate::metrics::expo::Expo) {
+        let views = self.run.as_ref().map(|v| v.views()).unwrap_or_default();
+        crate::metrics::families::vrrp(e, &views);
+    }
 }
 
 /// The BFD subsystem.
@@ -261,6 +266,12 @@ impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
     /// The sessions, while BFD runs.
     fn json(&self) -> Option<String> {
         self.run.as_ref().map(|b| bfd_exec::dump::json(&b.views()))
+    }
+
+    fn metrics(&self, e: &mut crate::metrics::expo::Expo) {
+        if let Some(b) = &self.run {
+            crate::metrics::families::bfd(e, &b.views(), &b.counters());
+        }
     }
 }
 
@@ -495,6 +506,15 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<
         match (ipvs, checks) {
             (Some(i), Some(c)) => Some(crate::daemon::subsystem::join_arrays(&i, &c)),
             (i, c) => i.or(c),
+        }
+    }
+
+    fn metrics(&self, e: &mut crate::metrics::expo::Expo) {
+        if let Some((v, _)) = self.view() {
+            crate::metrics::families::ipvs(e, &ipvs_exec::dump::rows(&v));
+        }
+        if let Some(c) = &self.checks {
+            crate::metrics::families::checks(e, &c.views());
         }
     }
 }

@@ -30,6 +30,7 @@
 //! Registered fds are edge-triggered (mio): a handler must read until `WouldBlock` and retry `EINTR`.
 
 pub mod armed;
+pub mod conns;
 pub mod reload;
 pub mod slots;
 pub mod wheel;

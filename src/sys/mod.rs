@@ -188,6 +188,33 @@ pub fn trim_heap() {
     }
 }
 
+/// What /proc's numbers count in: clock ticks per second and the page size in bytes (for the
+/// process metrics).
+pub fn proc_units() -> (u64, u64) {
+    // SAFETY: sysconf reads constants; -1 (unknown) becomes the usual values.
+    let (tck, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_CLK_TCK),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    (
+        u64::try_from(tck).ok().filter(|&t| t > 0).unwrap_or(100),
+        u64::try_from(page).ok().filter(|&p| p > 0).unwrap_or(4096),
+    )
+}
+
+/// The soft limit on open files (`None`: unlimited or unknown).
+pub fn max_fds() -> Option<u64> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct we own.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) } == 0;
+    (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur)
+}
+
 pub fn getpid() -> i32 {
     // SAFETY: always succeeds.
     unsafe { libc::getpid() }

@@ -367,6 +367,12 @@ impl Global {
         w.opt("stats_dump_file", &dm.stats_file);
         w.opt("json_dump_file", &dm.json_file);
         w.opt("json_version", &dm.json_version);
+        if let Some(a) = self.metrics_listen {
+            w.line(
+                "metrics_listen",
+                &[a.ip().to_string(), a.port().to_string()],
+            );
+        }
         let s = &self.snmp;
         w.opt("snmp_socket", &s.socket);
         w.flag("enable_snmp_vrrp", s.vrrp);

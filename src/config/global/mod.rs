@@ -92,6 +92,9 @@ pub struct Global {
     pub iproute_usr_dir: Option<String>,
     /// `iproute_etc_dir DIR` (keepalived 2.4+).
     pub iproute_etc_dir: Option<String>,
+    /// `metrics_listen ADDR PORT` (keepalived-rs only): where the Prometheus metrics are
+    /// served over HTTP (`GET /metrics`). Default: not served.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Default for Global {
@@ -123,6 +126,7 @@ impl Default for Global {
             dbus: Dbus::default(),
             iproute_usr_dir: None,
             iproute_etc_dir: None,
+            metrics_listen: None,
         }
     }
 }

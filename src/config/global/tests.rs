@@ -1659,3 +1659,37 @@ fn probe_lines() {
         );
     }
 }
+
+#[test]
+fn metrics_listen_takes_an_address_and_a_port() {
+    let (g, diags) = defs("metrics_listen 127.0.0.1 9650");
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(g.metrics_listen, Some("127.0.0.1:9650".parse().unwrap()));
+    round_trip(&g);
+    let (g, _) = defs("metrics_listen ::1 9650");
+    assert_eq!(g.metrics_listen, Some("[::1]:9650".parse().unwrap()));
+    round_trip(&g);
+    let (g, diags) =
+        defs("metrics_listen 127.0.0.1\nmetrics_listen localhost 1\nmetrics_listen ::1 0");
+    assert_eq!(g.metrics_listen, None);
+    assert_eq!(
+        warnings(&diags),
+        vec![
+            w(
+                2,
+                1,
+                "`metrics_listen` needs an address and a port - ignoring"
+            ),
+            w(
+                3,
+                16,
+                "`metrics_listen`: `localhost` is not an IP address - ignoring"
+            ),
+            w(
+                4,
+                20,
+                "`metrics_listen`: `0` is outside the range [1, 65535] - ignoring"
+            ),
+        ]
+    );
+}

@@ -373,6 +373,56 @@ pub fn stats(v: &View<'_>, c: &Counters) -> String {
     o
 }
 
+/// A virtual server as the metrics show it (named as in the JSON state).
+pub struct VsRow {
+    pub name: String,
+    pub quorum_up: bool,
+    pub real_servers: Vec<RsRow>,
+}
+
+/// A real server as the metrics show it.
+pub struct RsRow {
+    pub ip: IpAddr,
+    pub port: u16,
+    pub weight: u32,
+    pub alive: bool,
+    pub kernel_weight: Option<i32>,
+}
+
+fn vs_name(vs: &VirtualServer) -> String {
+    match &vs.target {
+        VsTarget::Addr { ip, port } => format!("{ip} {port}"),
+        VsTarget::Fwmark(m) => format!("fwmark {m}"),
+        VsTarget::Group(n) => format!("group {n}"),
+    }
+}
+
+/// The virtual servers for the metrics.
+pub fn rows(v: &View<'_>) -> Vec<VsRow> {
+    v.lvs
+        .virtual_servers
+        .iter()
+        .map(|vs| {
+            let g = gather(v, vs);
+            VsRow {
+                name: vs_name(vs),
+                quorum_up: g.quorum_up,
+                real_servers: g
+                    .rs
+                    .iter()
+                    .map(|(r, state, _, kernel)| RsRow {
+                        ip: r.ip,
+                        port: r.port,
+                        weight: r.weight,
+                        alive: state.alive(),
+                        kernel_weight: *kernel,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 fn json_weight(w: Option<i32>) -> String {
     w.map_or("null".into(), |w| w.to_string())
 }
@@ -386,10 +436,11 @@ pub fn json(v: &View<'_>) -> String {
         if i > 0 {
             o.push(',');
         }
-        let (name, addr, port, mark) = match &vs.target {
-            VsTarget::Addr { ip, port } => (format!("{ip} {port}"), js(&ip.to_string()), *port, 0),
-            VsTarget::Fwmark(m) => (format!("fwmark {m}"), "null".into(), 0, *m),
-            VsTarget::Group(n) => (format!("group {n}"), "null".into(), 0, 0),
+        let name = vs_name(vs);
+        let (addr, port, mark) = match &vs.target {
+            VsTarget::Addr { ip, port } => (js(&ip.to_string()), *port, 0),
+            VsTarget::Fwmark(m) => ("null".into(), 0, *m),
+            VsTarget::Group(_) => ("null".into(), 0, 0),
         };
         let persistence =
             if vs.persistence_timeout.is_some() || vs.persistence_granularity.is_some() {

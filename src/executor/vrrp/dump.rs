@@ -400,6 +400,35 @@ fn interval_text(d: Duration) -> String {
 }
 
 #[cfg(test)]
+impl<'a> View<'a> {
+    /// A view for tests: MASTER at priority 100 on eth0 from 10.0.0.5, unicast, no addresses.
+    pub(crate) fn for_test(
+        params: &'a Params,
+        counters: &'a Counters,
+        daemon: GlobalCounters,
+    ) -> View<'a> {
+        View {
+            params,
+            counters,
+            state: State::Master,
+            want: State::Master,
+            priority: 100,
+            master_priority: 0,
+            master_adver_int: Duration::from_secs(1),
+            master_down: Duration::from_secs(3),
+            interface: "eth0",
+            src: "10.0.0.5".parse().unwrap(),
+            group: None,
+            vips: &[],
+            evips: &[],
+            vips_on: true,
+            last_transition: SystemTime::UNIX_EPOCH,
+            daemon,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -420,24 +449,7 @@ mod tests {
             kernel_drops: 9,
             garps_paced: 0,
         };
-        let view = View {
-            params: &params,
-            counters: &counters,
-            state: State::Master,
-            want: State::Master,
-            priority: 100,
-            master_priority: 0,
-            master_adver_int: Duration::from_secs(1),
-            master_down: Duration::from_secs(3),
-            interface: "eth0",
-            src: "10.0.0.5".parse().unwrap(),
-            group: None,
-            vips: &[],
-            evips: &[],
-            vips_on: true,
-            last_transition: SystemTime::UNIX_EPOCH,
-            daemon,
-        };
+        let view = View::for_test(&params, &counters, daemon);
         let text = stats(std::slice::from_ref(&view));
         assert!(
             text.ends_with(concat!(

@@ -162,6 +162,7 @@ pub(super) const KNOWN: &[&str] = &[
     "dbus_service_name",
     "iproute_usr_dir",
     "iproute_etc_dir",
+    "metrics_listen",
 ];
 
 /// Keywords keepalived 2.2.7 reports as unknown but later releases (or the man page) know.

@@ -304,6 +304,25 @@ impl Global {
             }
             "iproute_usr_dir" => set_string(d, node, &mut self.iproute_usr_dir),
             "iproute_etc_dir" => set_string(d, node, &mut self.iproute_etc_dir),
+            // keepalived-rs only: the Prometheus metrics listener.
+            "metrics_listen" => {
+                value::extra(d, node, 2);
+                match node.args() {
+                    [a, p, ..] => {
+                        let ip = value::ip(d, k, a);
+                        let port = value::dec_in(d, k, p, 1, 65535);
+                        if let (Some(ip), Some(port)) = (ip, port) {
+                            self.metrics_listen = Some((ip, port as u16).into());
+                        }
+                    }
+                    _ => {
+                        d.warn(
+                            node.loc,
+                            "`metrics_listen` needs an address and a port - ignoring",
+                        );
+                    }
+                }
+            }
             "snmp_socket"
             | "enable_traps"
             | "enable_snmp_vrrp"
