@@ -389,10 +389,12 @@ impl Daemon {
         token: Option<mio::Token>,
         timer: bool,
     ) {
+        #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
         let subs = subsystems!(ref self);
         let Some(m) = &mut self.metrics else { return };
         let text = |c: &metrics::Counters| {
             let mut e = metrics::expo::Expo::new();
+            #[cfg(feature = "metrics")]
             for s in &subs {
                 s.metrics(&mut e);
             }

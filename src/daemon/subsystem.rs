@@ -116,6 +116,7 @@ pub trait Subsystem<K> {
     }
 
     /// This subsystem's metric families (`metrics_listen`), from the views of its dumps.
+    #[cfg(feature = "metrics")]
     fn metrics(&self, _e: &mut crate::metrics::expo::Expo) {}
 }
 

@@ -168,6 +168,7 @@ impl<K: From<vrrp_exec::VrrpKey> + Copy> Subsystem<K> for Vrrp {
         Some(vrrp_exec::dump::json(&views))
     }
 
+    #[cfg(feature = "metrics")]
     fn metrics(&self, e: &mut crate::metrics::expo::Expo) {
         let views = self.run.as_ref().map(|v| v.views()).unwrap_or_default();
         crate::metrics::families::vrrp(e, &views);
@@ -268,6 +269,7 @@ impl<K: From<bfd_exec::BfdKey> + Copy> Subsystem<K> for Bfd {
         self.run.as_ref().map(|b| bfd_exec::dump::json(&b.views()))
     }
 
+    #[cfg(feature = "metrics")]
     fn metrics(&self, e: &mut crate::metrics::expo::Expo) {
         if let Some(b) = &self.run {
             crate::metrics::families::bfd(e, &b.views(), &b.counters());
@@ -509,6 +511,7 @@ impl<K: From<ipvs_exec::IpvsKey> + From<check_exec::CheckKey> + Copy> Subsystem<
         }
     }
 
+    #[cfg(feature = "metrics")]
     fn metrics(&self, e: &mut crate::metrics::expo::Expo) {
         if let Some((v, _)) = self.view() {
             crate::metrics::families::ipvs(e, &ipvs_exec::dump::rows(&v));
