@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use log::{debug, error, info, warn};
 
+use super::dbus::{DbusService, Request};
 use super::subsystem::{self, Dump, Events, Routed, Subsystem};
 use super::subsystems::{Bfd, Ipvs, Vrrp};
 use super::{DATA_FILE, JSON_FILE, SHUTDOWN_DEADLINE, STATS_FILE, log_diagnostics};
@@ -38,6 +39,9 @@ pub enum DaemonKey {
     Status,
     StatusClient,
     StatusDeadline,
+    /// The DBus connection (`enable_dbus`) and its reconnection back-off.
+    Dbus,
+    DbusRetry,
     /// The VRRP side: its sockets and timers.
     Vrrp(vrrp_exec::VrrpKey),
     /// The BFD side: its sockets and timers.
@@ -92,6 +96,8 @@ pub struct Daemon {
     ipvs: Ipvs,
     vrrp: Vrrp,
     bfd: Bfd,
+    /// `enable_dbus`: the service on the system bus (a consumer of VRRP's events).
+    dbus: DbusService<DaemonKey>,
     /// Events between subsystems not yet delivered (empty between wakes).
     events: Events,
     /// The state socket `--status` reads (root only, read-only).
@@ -103,13 +109,18 @@ pub struct Daemon {
 /// `subsystems!(ref self)` is them, read-only.
 macro_rules! subsystems {
     ($self:ident, |$subs:ident| $body:expr) => {{
-        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] =
-            &mut [&mut $self.ipvs, &mut $self.vrrp, &mut $self.bfd];
+        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] = &mut [
+            &mut $self.dbus,
+            &mut $self.ipvs,
+            &mut $self.vrrp,
+            &mut $self.bfd,
+        ];
         $body
     }};
     (ref $self:ident) => {
         [
-            &$self.ipvs as &dyn Subsystem<DaemonKey>,
+            &$self.dbus as &dyn Subsystem<DaemonKey>,
+            &$self.ipvs,
             &$self.vrrp,
             &$self.bfd,
         ]
@@ -141,13 +152,14 @@ impl Daemon {
             ipvs,
             vrrp,
             bfd,
+            dbus: DbusService::new(DaemonKey::Dbus, DaemonKey::DbusRetry),
             events: Events::new(),
             status: None,
         }
     }
 
     /// The subsystems, read-only, in list order.
-    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 3] {
+    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 4] {
         subsystems!(ref self)
     }
 
@@ -554,7 +566,39 @@ impl Daemon {
                 }
                 self.serve_status(core, now);
             }
+            Wake::Io {
+                owner: DaemonKey::Dbus,
+                ..
+            } => {
+                self.dbus.on_io(core, now);
+                self.dbus_requests(core, now);
+            }
+            Wake::Timer {
+                owner: DaemonKey::DbusRetry,
+                ..
+            } => self.dbus.on_timer(core, now),
             Wake::Timer { .. } | Wake::Io { .. } => {}
+        }
+    }
+
+    /// DBus method calls do what the signals do (`SendGarp`: one round of gratuitous ARPs /
+    /// NAs of a master instance).
+    fn dbus_requests(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
+        for r in self.dbus.take_requests() {
+            let sig = match r {
+                Request::PrintData => Signal::Data,
+                Request::PrintStats => Signal::Stats,
+                Request::PrintStatsClear => Signal::StatsClear,
+                Request::Reload => Signal::Reload,
+                Request::SendGarp(name) => {
+                    if let Some(v) = &mut self.vrrp.run {
+                        v.send_garp(&name);
+                    }
+                    continue;
+                }
+            };
+            info!("DBus: {r:?}");
+            self.route(core, now, Wake::Signal(sig));
         }
     }
 }
