@@ -18,7 +18,8 @@
 //! buffered (at most [`MAX_OUT`] bytes) and written on writable readiness, what arrives read
 //! until `WouldBlock` and handled message by message. When the bus goes away (or says
 //! something that is not DBus) the service reconnects after a back-off doubling from
-//! [`RETRY_MIN`] to [`RETRY_MAX`]; signals raised while it is away are lost.
+//! [`RETRY_MIN`] to [`RETRY_MAX`] (logged as a warning once, the failed retries at debug level);
+//! signals raised while it is away are lost.
 
 use std::io::{self, Read, Write};
 use std::time::Duration;
@@ -349,7 +350,14 @@ impl<K: Copy> DbusService<K> {
         if let Some(mut c) = self.conn.take() {
             let _ = core.deregister(&mut c.stream, c.token);
         }
-        warn!(
+        // The first failure after a success is a warning, the retries that fail again debug.
+        let level = if self.backoff == RETRY_MIN {
+            log::Level::Warn
+        } else {
+            log::Level::Debug
+        };
+        log::log!(
+            level,
             "DBus: {why}; reconnecting in {} ms",
             self.backoff.as_millis()
         );
