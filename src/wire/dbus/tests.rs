@@ -130,7 +130,7 @@ fn signatures() {
 fn hostile_input_never_panics() {
     // Every prefix and every single-byte corruption of real messages: an error or a message.
     let mut rng = 0x1234_5678u32;
-    for v in [HELLO, REPLY, SIGNAL_SSS] {
+    for v in [HELLO, REPLY, SIGNAL_SSS, STATUS_CHANGE] {
         let b = hex(v);
         for n in 0..b.len() {
             let _ = frame_len(&b[..n]);
@@ -158,4 +158,38 @@ fn hostile_input_never_panics() {
         body.extend_from_slice(&[1, b'v', 0]);
     }
     assert!(Reader::new(&body, true).skip(b"v", 0).is_err());
+}
+
+/// `busctl emit /org/keepalived/Vrrp1/Instance/eth0/51/IPv4 org.keepalived.Vrrp1.Instance
+/// VrrpStatusChange u 2` as dbus-daemon 1.14 delivered it (sd-bus wrote it; the daemon added
+/// the sender field, the last one).
+const STATUS_CHANGE: &str = "6c04010104000000020000009500000001016f002b0000002f6f72672f6b656570616c697665642f56727270312f496e7374616e63652f657468302f35312f495076340000000000020173001d0000006f72672e6b656570616c697665642e56727270312e496e7374616e63650000000301730010000000567272705374617475734368616e67650000000000000000080167000175000007017300040000003a312e310000000002000000";
+
+#[test]
+fn encodes_a_signal_as_sd_bus_does() {
+    let captured = hex(STATUS_CHANGE);
+    let m = decode(&captured).unwrap();
+    assert_eq!(m.header.sender.as_deref(), Some(":1.1"));
+    assert_eq!(Reader::body(&m).u32(), Ok(2));
+    let h = Header {
+        kind: SIGNAL,
+        flags: 1,
+        serial: 2,
+        path: Some("/org/keepalived/Vrrp1/Instance/eth0/51/IPv4".into()),
+        interface: Some("org.keepalived.Vrrp1.Instance".into()),
+        member: Some("VrrpStatusChange".into()),
+        signature: "u".into(),
+        ..Header::default()
+    };
+    let mut w = Writer::new();
+    w.u32(2);
+    // The captured bytes without the sender field (fields 149 -> 135 bytes long).
+    let mut want = captured[..151].to_vec();
+    want[12..16].copy_from_slice(&135u32.to_le_bytes());
+    want.push(0);
+    want.extend_from_slice(&[2, 0, 0, 0]);
+    assert_eq!(encode(&h, &w.buf), want);
+    let mut ours = decode(&want).unwrap();
+    ours.header.sender = m.header.sender.clone();
+    assert_eq!(ours, m);
 }
