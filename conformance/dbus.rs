@@ -11,7 +11,8 @@
 //! - `PrintData` and `PrintStats` write the dump files, `ReloadConfig` reloads and says
 //!   `VrrpReloaded`, unknown methods and properties get keepalived's error names;
 //! - a failover (keepalived stopped): keepalived says `VrrpStatusChange` 98 and `VrrpStopped`,
-//!   keepalived-rs `VrrpStatusChange` 2 on each object that became master;
+//!   keepalived-rs `VrrpStatusChange` 2 on each object that became master; `SendGarp` on the
+//!   new master puts a gratuitous ARP on the wire;
 //! - the bus goes away and comes back: keepalived-rs owns its name again;
 //! - keepalived-rs stopping says `VrrpStatusChange` 98 and `VrrpStopped` like keepalived.
 //!
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use common::lab::{Lab, daemon_cmd, prerequisites};
 use common::{Daemon, TempDir, have, poll_until, require};
+use keepalived_rs::wire;
 
 const LIMIT: Duration = Duration::from_secs(10);
 const RS: &str = "org.keepalived.Vrrp1";
@@ -42,8 +44,8 @@ fn can_run() -> bool {
         && require(have("busctl", "--version"), "busctl not installed")
 }
 
-/// A private bus: its policy lets anyone own and call anything (keepalived's policy file is for
-/// the system bus).
+/// A private bus: its policy lets anyone own and call anything; it includes our policy file for
+/// the system bus (packaging/dbus), which dbus-daemon must accept.
 struct Bus {
     child: Child,
     conf: std::path::PathBuf,
@@ -57,8 +59,9 @@ impl Bus {
         std::fs::write(
             &conf,
             format!(
-                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n<busconfig><type>system</type><listen>unix:path={}</listen><auth>EXTERNAL</auth>\n<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/><allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow eavesdrop=\"true\"/></policy></busconfig>\n",
-                sock.display()
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n<busconfig><type>system</type><listen>unix:path={}</listen><auth>EXTERNAL</auth>\n<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/><allow send_destination=\"*\"/><allow receive_sender=\"*\"/><allow eavesdrop=\"true\"/></policy>\n<include>{}/packaging/dbus/org.keepalived.Vrrp1.conf</include></busconfig>\n",
+                sock.display(),
+                env!("CARGO_MANIFEST_DIR")
             ),
         )
         .unwrap();
@@ -248,7 +251,7 @@ fn config(lab: &Lab, prio: u8, name: &str, extra: &str) -> String {
     let n = lab.net;
     let inst = |iname: &str, vrid: u8, vip: &str| {
         format!(
-            "vrrp_instance {iname} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {vrid}\n    priority {prio}\n    advert_int 0.5\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
+            "vrrp_instance {iname} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {vrid}\n    priority {prio}\n    advert_int 0.5\n    garp_master_delay 0\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
         )
     };
     [
@@ -276,7 +279,8 @@ fn dbus_service_beside_keepalived() {
     }
     let dir = TempDir::new("dbus");
     let mut bus = Bus::start(dir.path());
-    let lab = Lab::new("db", 2);
+    let mut lab = Lab::new("db", 2);
+    lab.capture();
     let data = dir.path().join("rs.data");
     let stats = dir.path().join("rs.stats");
     let mut ka = start(&lab, dir.path(), 0, &config(&lab, 150, KA, ""), true, &bus);
@@ -405,6 +409,30 @@ fn dbus_service_beside_keepalived() {
         assert!(ka_sigs.contains(&w), "keepalived: {w} not in {ka_sigs:?}");
     }
     drop(mon);
+
+    // SendGarp on the new master: a gratuitous ARP for its VIP (none is due otherwise:
+    // `garp_master_delay 0`, the transition's burst is over once the signals came).
+    let vip: std::net::Ipv4Addr = format!("10.99.{}.100", lab.net).parse().unwrap();
+    let garps = |t| {
+        lab.frames_since(t)
+            .iter()
+            .filter(|f| {
+                wire::arp::parse_frame(&f.bytes).is_ok_and(|(_, a)| {
+                    a.source_protocol_addr == vip && a.target_protocol_addr == vip
+                })
+            })
+            .count()
+    };
+    let t0 = std::time::Instant::now();
+    assert_eq!(
+        bus.call(RS, I4, "org.keepalived.Vrrp1.Instance", "SendGarp"),
+        ""
+    );
+    assert!(
+        poll_until(LIMIT, || garps(t0) >= 1),
+        "no GARP after SendGarp"
+    );
+    println!("SendGarp: {} GARP(s) on the wire", garps(t0));
 
     // The bus goes away and comes back: keepalived-rs owns its name again.
     bus = bus.restart();
