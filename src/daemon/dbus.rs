@@ -383,6 +383,14 @@ impl<K: Copy> DbusService<K> {
         }
     }
 
+    /// Writes what is buffered, outside a wake of the socket (what arrived waits for its
+    /// readiness, so that method calls are read only in the socket's own wakes).
+    fn write(&mut self, core: &mut Core<K>, now: Instant) {
+        if let Err(e) = self.flush() {
+            self.lost(core, now, &e);
+        }
+    }
+
     fn pump(&mut self) -> Result<(), String> {
         self.flush()?;
         let Some(c) = &mut self.conn else {
@@ -468,7 +476,9 @@ impl<K: Copy> DbusService<K> {
 
     fn send(&mut self, mut h: Header, body: Vec<u8>) {
         let Some(c) = &mut self.conn else { return };
-        if !c.authed {
+        // Past MAX_OUT the bus is not reading: the message is dropped, and the next readiness
+        // (or the next message's flush) restarts the connection.
+        if !c.authed || c.wbuf.len() > MAX_OUT {
             return;
         }
         self.serial = self.serial.wrapping_add(1).max(1);
@@ -753,7 +763,7 @@ impl<K: Copy> Subsystem<K> for DbusService<K> {
         }
         if self.started && self.enabled && !renamed {
             self.signal(VRRP_PATH, VRRP_IFACE, "VrrpReloaded", "", Vec::new());
-            let _ = self.flush();
+            self.write(core, now);
         }
         self.started = true;
         if self.enabled && self.conn.is_none() && self.retry.is_none() {
@@ -778,7 +788,7 @@ impl<K: Copy> Subsystem<K> for DbusService<K> {
     }
 
     /// A VRRP instance changed state: `VrrpStatusChange` on its object.
-    fn on_event(&mut self, _core: &mut Core<K>, _now: Instant, ev: &Event) {
+    fn on_event(&mut self, core: &mut Core<K>, now: Instant, ev: &Event) {
         let Event::VrrpState { instance, state } = ev else {
             return;
         };
@@ -795,7 +805,7 @@ impl<K: Copy> Subsystem<K> for DbusService<K> {
         o.state = n;
         let path = o.path.clone();
         self.state_signal(&path, n);
-        let _ = self.flush();
+        self.write(core, now);
     }
 
     fn dump(&self, _what: Dump) -> String {
