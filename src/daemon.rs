@@ -1,7 +1,7 @@
 //! The daemon: the process lifecycle here (daemonize, pid file, core pattern, [`run`]); the
 //! dispatcher the event loop drives in [`dispatch`] ([`Daemon`]), over subsystems of one shape
-//! ([`Subsystem`], in `subsystem`; VRRP and BFD in `subsystems`) with one queue of events
-//! between them.
+//! ([`Subsystem`], in `subsystem`; VRRP and BFD in `subsystems`; the DBus service of
+//! `enable_dbus` in `dbus`, a consumer of VRRP's events) with one queue of events between them.
 //!
 //! Start-up order: network namespace (`-s`), umask, logging, daemonize (unless `-n`), pid file, the
 //! reactor, then the loop. When daemonizing, the launcher waits on a pipe until the daemon holds the
@@ -29,6 +29,7 @@ use crate::reactor::{Reactor, ReactorConfig};
 use crate::sys::{self, Forked};
 use notify::Notifier;
 
+mod dbus;
 mod dispatch;
 mod mail;
 pub mod notify;

@@ -9,7 +9,8 @@
 //! - [`config`]: keepalived.conf -> preprocess -> pest tree -> typed model, with file:line:col
 //!   errors;
 //! - [`time`]: the monotonic clock; [`rng`]: the deterministic RNG handed to machines;
-//! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements;
+//! - [`wire`]: pure codecs for VRRP, BFD, IPv4/IPv6 headers, ARP and neighbour advertisements,
+//!   DBus messages;
 //! - [`netlink`]: netlink in kernel terms: the bytes, one request tracker for every netlink
 //!   family (sequence numbers, "already done" errors, ENOBUFS), asynchronous rtnetlink
 //!   (addresses, routes, rules, links), the link and address monitor, and nf_tables batches;

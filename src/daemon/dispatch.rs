@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use log::{debug, error, info, warn};
 
+use super::dbus::{DbusService, Request};
 use super::mail::Mail;
 use super::notify::{self, Notifier};
 use super::subsystem::{self, Dump, Events, Routed, Subsystem};
@@ -49,6 +50,9 @@ pub enum DaemonKey {
     Metrics,
     MetricsClient,
     MetricsDeadline,
+    /// The DBus connection (`enable_dbus`) and its reconnection back-off.
+    Dbus,
+    DbusRetry,
     /// The VRRP side: its sockets and timers.
     Vrrp(vrrp_exec::VrrpKey),
     /// The BFD side: its sockets and timers.
@@ -112,6 +116,8 @@ pub struct Daemon {
     vrrp: Vrrp,
     bfd: Bfd,
     mail: Mail,
+    /// `enable_dbus`: the service on the system bus (a consumer of VRRP's events).
+    dbus: DbusService<DaemonKey>,
     /// Events between subsystems not yet delivered (empty between wakes).
     events: Events,
     /// The state socket `--status` reads (root only, read-only).
@@ -130,6 +136,7 @@ pub struct Daemon {
 macro_rules! subsystems {
     ($self:ident, |$subs:ident| $body:expr) => {{
         let $subs: &mut [&mut dyn Subsystem<DaemonKey>] = &mut [
+            &mut $self.dbus,
             &mut $self.ipvs,
             &mut $self.vrrp,
             &mut $self.bfd,
@@ -139,7 +146,8 @@ macro_rules! subsystems {
     }};
     (ref $self:ident) => {
         [
-            &$self.ipvs as &dyn Subsystem<DaemonKey>,
+            &$self.dbus as &dyn Subsystem<DaemonKey>,
+            &$self.ipvs,
             &$self.vrrp,
             &$self.bfd,
             &$self.mail,
@@ -173,6 +181,7 @@ impl Daemon {
             vrrp,
             bfd,
             mail: Mail::default(),
+            dbus: DbusService::new(DaemonKey::Dbus, DaemonKey::DbusRetry),
             events: Events::new(),
             status: None,
             notify: Notifier::off(),
@@ -233,7 +242,7 @@ impl Daemon {
     }
 
     /// The subsystems, read-only, in list order.
-    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 4] {
+    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 5] {
         subsystems!(ref self)
     }
 
@@ -732,7 +741,39 @@ impl Daemon {
                 owner: DaemonKey::MetricsDeadline,
                 ..
             } => self.serve_metrics(core, now, None, true),
+            Wake::Io {
+                owner: DaemonKey::Dbus,
+                ..
+            } => {
+                self.dbus.on_io(core, now);
+                self.dbus_requests(core, now);
+            }
+            Wake::Timer {
+                owner: DaemonKey::DbusRetry,
+                ..
+            } => self.dbus.on_timer(core, now),
             Wake::Timer { .. } | Wake::Io { .. } => {}
+        }
+    }
+
+    /// DBus method calls do what the signals do (`SendGarp`: one round of gratuitous ARPs /
+    /// NAs of a master instance).
+    fn dbus_requests(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
+        for r in self.dbus.take_requests() {
+            let sig = match r {
+                Request::PrintData => Signal::Data,
+                Request::PrintStats => Signal::Stats,
+                Request::PrintStatsClear => Signal::StatsClear,
+                Request::Reload => Signal::Reload,
+                Request::SendGarp(name) => {
+                    if let Some(v) = &mut self.vrrp.run {
+                        v.send_garp(&name);
+                    }
+                    continue;
+                }
+            };
+            info!("DBus: {r:?}");
+            self.route(core, now, Wake::Signal(sig));
         }
     }
 }

@@ -8,8 +8,9 @@
 //! Files: [`checksum`] (the Internet checksum and pseudo-headers), [`md5`] and [`ah`] (the IP
 //! Authentication Header of VRRPv2 `auth_type AH`, HMAC-MD5-96), [`ethernet`], [`ipv4`],
 //! [`ipv6`] (fixed headers only), [`vrrp`] (VRRPv2 and v3, the checksum variants), [`arp`]
-//! (gratuitous ARP), [`ndisc`] (unsolicited neighbour advertisements) and [`bfd`] (BFD control
-//! packets).
+//! (gratuitous ARP), [`ndisc`] (unsolicited neighbour advertisements), [`bfd`] (BFD control
+//! packets) and [`dbus`] (DBus messages and the SASL exchange, for `enable_dbus`; it allocates, see
+//! its doc).
 //!
 //! Invariants, for every file:
 //! - No input panics. Every read and write goes through the bounds-checked helpers of the private
@@ -70,6 +71,7 @@ pub mod arp;
 pub mod bfd;
 mod bytes;
 pub mod checksum;
+pub mod dbus;
 pub mod ethernet;
 pub mod ipv4;
 pub mod ipv6;

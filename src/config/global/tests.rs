@@ -382,11 +382,6 @@ fn newer_and_unsupported_keywords_are_notes() {
                 1,
                 "`enable_traps`: keepalived-rs has no SNMP support - no effect"
             ),
-            w(
-                5,
-                1,
-                "`enable_dbus`: keepalived-rs has no DBus support - no effect"
-            ),
         ]
     );
     assert!(warnings(&diags).is_empty());

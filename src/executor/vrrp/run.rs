@@ -638,6 +638,16 @@ impl VrrpExecutor {
         self.trackers_changed(core, now);
     }
 
+    /// DBus `SendGarp`: one round of gratuitous ARPs / unsolicited NAs of instance `name`,
+    /// when it is master. Whether it was sent.
+    pub fn send_garp(&mut self, name: &str) -> bool {
+        let found = self.insts.live_indices().into_iter().find(|&i| {
+            let m = &self.insts[i].machine;
+            m.params().name == name && m.state() == crate::vrrp::State::Master
+        });
+        found.map(|i| self.garp(i, 1)).is_some()
+    }
+
     /// The state changes of instances since the last call, in order.
     pub fn take_state_changes(&mut self) -> Vec<(String, crate::vrrp::State)> {
         std::mem::take(&mut self.state_changes)

@@ -350,10 +350,6 @@ impl Global {
                 }
             }
             "enable_dbus" | "dbus_service_name" => {
-                d.note(
-                    node.loc,
-                    format!("`{k}`: keepalived-rs has no DBus support - no effect"),
-                );
                 if k == "enable_dbus" {
                     self.dbus.enabled = value::flag(d, node);
                 } else {
