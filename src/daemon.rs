@@ -26,6 +26,7 @@ use crate::reactor::{Reactor, ReactorConfig};
 use crate::sys::{self, Forked};
 
 mod dispatch;
+mod snmp;
 mod subsystem;
 mod subsystems;
 
@@ -173,9 +174,6 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded) -> i32 {
     info!("Command line: {}", words.join(" "));
     for flag in &opts.ignored {
         warn!("{flag} is a keepalived build option; ignored");
-    }
-    if opts.snmp || opts.snmp_agent_socket.is_some() {
-        warn!("SNMP is not supported by keepalived-rs; -x/-A ignored");
     }
     info!("Configuration file {}", opts.config_file.display());
     log_diagnostics(&loaded);

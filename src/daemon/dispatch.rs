@@ -14,6 +14,7 @@ use super::{DATA_FILE, JSON_FILE, SHUTDOWN_DEADLINE, STATS_FILE, log_diagnostics
 use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Severity};
 use crate::executor::bfd as bfd_exec;
+use crate::executor::snmp as snmp_exec;
 use crate::executor::vrrp as vrrp_exec;
 use crate::reactor::{ChildEnd, Core, Handler, Signal, Wake};
 use crate::status::{self, StatusServer};
@@ -44,6 +45,14 @@ pub enum DaemonKey {
     Bfd(bfd_exec::BfdKey),
     /// The IPVS side: its netlink socket and timer.
     Ipvs(crate::executor::ipvs::IpvsKey),
+    /// The AgentX subagent: its connection and retry timer.
+    Snmp(crate::executor::snmp::SnmpKey),
+}
+
+impl From<crate::executor::snmp::SnmpKey> for DaemonKey {
+    fn from(k: crate::executor::snmp::SnmpKey) -> DaemonKey {
+        DaemonKey::Snmp(k)
+    }
 }
 
 impl From<crate::executor::ipvs::IpvsKey> for DaemonKey {
@@ -92,6 +101,7 @@ pub struct Daemon {
     ipvs: Ipvs,
     vrrp: Vrrp,
     bfd: Bfd,
+    snmp: super::snmp::Snmp,
     /// Events between subsystems not yet delivered (empty between wakes).
     events: Events,
     /// The state socket `--status` reads (root only, read-only).
@@ -103,8 +113,12 @@ pub struct Daemon {
 /// `subsystems!(ref self)` is them, read-only.
 macro_rules! subsystems {
     ($self:ident, |$subs:ident| $body:expr) => {{
-        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] =
-            &mut [&mut $self.ipvs, &mut $self.vrrp, &mut $self.bfd];
+        let $subs: &mut [&mut dyn Subsystem<DaemonKey>] = &mut [
+            &mut $self.ipvs,
+            &mut $self.vrrp,
+            &mut $self.bfd,
+            &mut $self.snmp,
+        ];
         $body
     }};
     (ref $self:ident) => {
@@ -112,6 +126,7 @@ macro_rules! subsystems {
             &$self.ipvs as &dyn Subsystem<DaemonKey>,
             &$self.vrrp,
             &$self.bfd,
+            &$self.snmp,
         ]
     };
 }
@@ -129,6 +144,13 @@ impl Daemon {
             opts.subsystems.vrrp,
             opts.dont_release_ipvs,
         );
+        let snmp = super::snmp::Snmp::new(
+            opts.snmp,
+            opts.snmp_agent_socket
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+            opts.subsystems.vrrp,
+        );
         Daemon {
             opts,
             load,
@@ -141,13 +163,14 @@ impl Daemon {
             ipvs,
             vrrp,
             bfd,
+            snmp,
             events: Events::new(),
             status: None,
         }
     }
 
     /// The subsystems, read-only, in list order.
-    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 3] {
+    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 4] {
         subsystems!(ref self)
     }
 
@@ -241,7 +264,38 @@ impl Daemon {
     fn after_wake(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
         let events = &mut self.events;
         subsystems!(self, |subs| subsystem::settle(events, subs, core, now));
+        self.send_traps(core, now);
         self.maybe_finish(core);
+    }
+
+    /// The VRRP-MIB's objects now.
+    fn snmp_tree(vrrp: &Vrrp, traps: bool) -> crate::snmp::mib::Tree {
+        let views = vrrp.run.as_ref().map(|v| v.views()).unwrap_or_default();
+        let rows = snmp_exec::vrrp_rows(&views);
+        let mut entries = Vec::new();
+        crate::snmp::mib::vrrp_mib(&rows, traps, &mut entries);
+        crate::snmp::mib::Tree::new(entries)
+    }
+
+    /// vrrpTrapNewMaster for the instances that became MASTER in this wake.
+    fn send_traps(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
+        if self.snmp.new_masters.is_empty() {
+            return;
+        }
+        let names = std::mem::take(&mut self.snmp.new_masters);
+        let (Some(agent), Some(v)) = (&mut self.snmp.agent, &self.vrrp.run) else {
+            return;
+        };
+        let views = v.views();
+        for name in &names {
+            let Some(view) = views.iter().find(|w| w.params.name == *name) else {
+                continue;
+            };
+            if let Some(row) = snmp_exec::vrrp_rows(std::slice::from_ref(view)).first() {
+                let objects = snmp_exec::new_master_objects(row);
+                agent.notify(core, now, snmp_exec::TRAP_NEW_MASTER.to_vec(), objects);
+            }
+        }
     }
 
     /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
@@ -553,6 +607,23 @@ impl Daemon {
                     s.on_timer(core, now);
                 }
                 self.serve_status(core, now);
+            }
+            Wake::Io {
+                owner: DaemonKey::Snmp(_),
+                ..
+            } => {
+                let (vrrp, traps) = (&self.vrrp, self.snmp.traps);
+                if let Some(a) = &mut self.snmp.agent {
+                    a.on_io(core, now, &|| Self::snmp_tree(vrrp, traps));
+                }
+            }
+            Wake::Timer {
+                owner: DaemonKey::Snmp(_),
+                ..
+            } => {
+                if let Some(a) = &mut self.snmp.agent {
+                    a.on_timer(core, now);
+                }
             }
             Wake::Timer { .. } | Wake::Io { .. } => {}
         }

@@ -11,4 +11,5 @@
 pub mod bfd;
 pub mod check;
 pub mod ipvs;
+pub mod snmp;
 pub mod vrrp;

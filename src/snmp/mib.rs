@@ -133,6 +133,8 @@ impl Tree {
 pub struct VrrpRow {
     pub ifindex: u32,
     pub vrid: u8,
+    /// vrrpOperVirtualMacAddr: keepalived gives the interface's address.
+    pub mac: [u8; 6],
     /// vrrpOperState: initialize(1), backup(2), master(3).
     pub state: i32,
     pub priority: u8,
@@ -169,9 +171,9 @@ pub fn vrrp_mib(rows: &[VrrpRow], traps: bool, out: &mut Vec<(Oid, Value)>) {
         let idx = [r.ifindex, u32::from(r.vrid)];
         let col = |table: u32, c: u32| oid(&[m, &[1, table, 1, c], &idx]);
         let b = |v: bool| Value::Integer(if v { 1 } else { 2 });
-        let mac = [0, 0, 0x5e, 0, 1, r.vrid];
-        let oper: [(u32, Value); 14] = [
-            (2, Value::OctetString(mac.to_vec())),
+        // vrrpOperAuthKey (10) is not served, as keepalived does not.
+        let oper: [(u32, Value); 13] = [
+            (2, Value::OctetString(r.mac.to_vec())),
             (3, Value::Integer(r.state)),
             (4, Value::Integer(1)),
             (5, Value::Integer(i32::from(r.priority))),
@@ -179,7 +181,6 @@ pub fn vrrp_mib(rows: &[VrrpRow], traps: bool, out: &mut Vec<(Oid, Value)>) {
             (7, Value::IpAddress(r.master)),
             (8, Value::IpAddress(r.primary)),
             (9, Value::Integer(r.auth)),
-            (10, Value::OctetString(Vec::new())),
             (11, Value::Integer(r.adv_int)),
             (12, b(r.preempt)),
             (13, Value::TimeTicks(r.up_ticks)),
@@ -221,6 +222,7 @@ mod tests {
         VrrpRow {
             ifindex: 2,
             vrid: 51,
+            mac: [0, 0, 0x5e, 0, 1, 51],
             state: 3,
             priority: 150,
             vips: vec![[10, 0, 0, 100], [10, 0, 0, 99]],
@@ -248,7 +250,7 @@ mod tests {
         assert_eq!(t.get(&st), Value::Integer(3));
         assert_eq!(
             t.get(&oid(&[VRRP_MIB, &[1, 3, 1, 2, 2, 51]])),
-            Value::OctetString(vec![0, 0, 0x5e, 0, 1, 51])
+            Value::OctetString(vec![0, 0, 0x5e, 0, 1, 51]),
         );
         assert_eq!(
             t.get(&oid(&[VRRP_MIB, &[1, 3, 1, 3, 2, 52]])),
