@@ -217,6 +217,18 @@ fn vrrp_mib_over_agentx_like_keepalived() {
         trapd.log()
     );
 
+    // A reload raises every instance's state again: no new trap for it. The walk after the
+    // reload goes through the subagent after the wake that would have sent it.
+    rs.signal(libc::SIGHUP);
+    assert!(
+        rs.wait_for("Reload finished", Duration::from_secs(10))
+            .is_some(),
+        "{}",
+        rs.log()
+    );
+    assert!(mastered(&walk(&r0)));
+    assert_eq!(trapd.count(".1.3.6.1.2.1.68.0.1"), 2, "{}", trapd.log());
+
     // The same values as --status.
     let pid = run_rs.join("rs.pid").to_string_lossy().into_owned();
     let status = ns_exec(&r0, &[common::bin(), "--status", "-p", &pid]);

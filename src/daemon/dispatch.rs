@@ -291,6 +291,10 @@ impl Daemon {
             let Some(view) = views.iter().find(|w| w.params.name == *name) else {
                 continue;
             };
+            let became = view.counters.became_master;
+            if self.snmp.trapped.insert(name.clone(), became) == Some(became) {
+                continue;
+            }
             if let Some(row) = snmp_exec::vrrp_rows(std::slice::from_ref(view)).first() {
                 let objects = snmp_exec::new_master_objects(row);
                 agent.notify(core, now, snmp_exec::TRAP_NEW_MASTER.to_vec(), objects);

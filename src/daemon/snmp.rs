@@ -29,6 +29,9 @@ pub struct Snmp {
     pub traps: bool,
     /// Instances that became MASTER in this wake (their trap is not sent yet).
     pub new_masters: Vec<String>,
+    /// Each instance's vrrpStatsBecomeMaster when its last trap went: a reload raises the
+    /// state of every instance again, which is no new master.
+    pub trapped: std::collections::HashMap<String, u64>,
 }
 
 impl Snmp {
@@ -40,6 +43,7 @@ impl Snmp {
             agent: None,
             traps: false,
             new_masters: Vec::new(),
+            trapped: std::collections::HashMap::new(),
         }
     }
 

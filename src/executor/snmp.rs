@@ -630,3 +630,26 @@ pub fn new_master_objects(row: &crate::snmp::mib::VrrpRow) -> Vec<VarBind> {
         value: Value::IpAddress(row.primary),
     }]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            Target::parse(DEFAULT_SOCKET),
+            Ok(Target::Unix("/var/agentx/master".into()))
+        );
+        assert_eq!(
+            Target::parse("/run/agentx"),
+            Ok(Target::Unix("/run/agentx".into()))
+        );
+        assert_eq!(
+            Target::parse("tcp:localhost:705"),
+            Ok(Target::Tcp("localhost:705".into()))
+        );
+        assert!(Target::parse("udp:1.2.3.4:705").is_err());
+        assert!(Target::parse("master").is_err());
+    }
+}
