@@ -615,7 +615,7 @@ pub fn vrrp_rows(views: &[crate::executor::vrrp::dump::View]) -> Vec<crate::snmp
             })
         })
         .collect();
-    rows.sort_by_key(|r| (r.ifindex, r.vrid));
+    rows.sort_unstable_by_key(|r| (r.ifindex, r.vrid));
     rows.dedup_by_key(|r| (r.ifindex, r.vrid));
     rows
 }

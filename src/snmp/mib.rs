@@ -21,9 +21,9 @@ pub struct Tree {
 }
 
 impl Tree {
-    /// A tree of `entries` (sorted here; of duplicates the first stays).
+    /// A tree of `entries` (sorted here; of duplicates one stays).
     pub fn new(mut entries: Vec<(Oid, Value)>) -> Tree {
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|a, b| a.0 == b.0);
         Tree { entries }
     }
