@@ -11,13 +11,12 @@
 //!   connection and arms a retry, one second after the first loss, doubling up to
 //!   [`MAX_BACKOFF`]; a session that reached Ready resets the back-off.
 //! - Traps raised while not connected are dropped (and counted), as net-snmp's subagent does.
-//! - A Unix-socket connect is std's `connect(2)`: immediate on a local listening socket (it
-//!   would wait only on a full listen backlog).
+//! - A Unix-socket connect is non-blocking too: it completes at once or fails (a full listen
+//!   backlog is a failure, retried like any other).
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -160,11 +159,7 @@ impl Agent {
 
     fn open_fd(&self) -> io::Result<(OwnedFd, bool)> {
         match &self.target {
-            Target::Unix(p) => {
-                let s = UnixStream::connect(p)?;
-                s.set_nonblocking(true)?;
-                Ok((OwnedFd::from(s), false))
-            }
+            Target::Unix(p) => Ok((probe::connect_unix(p)?, false)),
             Target::Tcp(a) => {
                 let addr: SocketAddr = a
                     .to_socket_addrs()?
@@ -651,5 +646,21 @@ mod tests {
         );
         assert!(Target::parse("udp:1.2.3.4:705").is_err());
         assert!(Target::parse("master").is_err());
+    }
+
+    #[test]
+    fn unix_connect_fails_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("krs-agentx-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("master");
+        assert!(probe::connect_unix(&path).is_err(), "nobody listens");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let fd = probe::connect_unix(&path).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        assert_eq!(probe::send(&fd, b"x").unwrap(), 1);
+        drop(peer);
+        let long = dir.join("x".repeat(200));
+        assert!(probe::connect_unix(&long).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
