@@ -54,30 +54,44 @@ fn snmpd(ns: &str, dir: &Path) -> Daemon {
     ]))
 }
 
-/// The walk of the VRRP-MIB, numeric, one `OID = TYPE: value` line each.
-fn walk(ns: &str) -> Vec<String> {
-    let out = ns_exec(
-        ns,
-        &[
-            "snmpwalk",
-            "-v2c",
-            "-c",
-            "public",
-            "-On",
-            "-M",
-            "/dev/null",
-            "-t",
-            "2",
-            "-r",
-            "0",
-            AGENT,
-            VRRP_MIB,
-        ],
-    );
+/// The output lines of net-snmp's `tool` (snmpwalk, snmpbulkwalk, snmpget) over SNMPv2c to the
+/// lab's snmpd for `oid`, numeric.
+fn query(ns: &str, tool: &str, extra: &[&str], oid: &str) -> Vec<String> {
+    let mut cmd = vec![
+        tool,
+        "-v2c",
+        "-c",
+        "public",
+        "-On",
+        "-M",
+        "/dev/null",
+        "-t",
+        "2",
+        "-r",
+        "0",
+    ];
+    cmd.extend_from_slice(extra);
+    cmd.extend_from_slice(&[AGENT, oid]);
+    let out = ns_exec(ns, &cmd);
     String::from_utf8_lossy(&out.stdout)
         .lines()
-        .filter(|l| l.starts_with(".1.3.6.1.2.1.68."))
         .map(str::to_string)
+        .collect()
+}
+
+/// The walk of the VRRP-MIB, one `OID = TYPE: value` line each.
+fn walk(ns: &str) -> Vec<String> {
+    query(ns, "snmpwalk", &[], VRRP_MIB)
+        .into_iter()
+        .filter(|l| l.starts_with(".1.3.6.1.2.1.68."))
+        .collect()
+}
+
+fn names(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.starts_with(".1.3.6.1.2.1.68."))
+        .map(|l| l.split(" = ").next().unwrap_or_default().to_string())
         .collect()
 }
 
@@ -216,6 +230,12 @@ fn vrrp_mib_over_agentx_like_keepalived() {
         "keepalived-rs's vrrpTrapNewMaster\n{}",
         trapd.log()
     );
+
+    // GetBulk gives the same objects; a Get of a missing row says so.
+    let bulk = query(&r0, "snmpbulkwalk", &["-Cr5"], VRRP_MIB);
+    assert_eq!(names(&bulk), names(&ours));
+    let missing = query(&r0, "snmpget", &[], ".1.3.6.1.2.1.68.1.3.1.3.999.51").join("\n");
+    assert!(missing.contains("No Such Instance"), "{missing}");
 
     // A reload raises every instance's state again: no new trap for it. The walk after the
     // reload goes through the subagent after the wake that would have sent it.

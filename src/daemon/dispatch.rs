@@ -274,7 +274,7 @@ impl Daemon {
         let rows = snmp_exec::vrrp_rows(&views);
         let mut entries = Vec::new();
         crate::snmp::mib::vrrp_mib(&rows, traps, &mut entries);
-        crate::snmp::mib::Tree::new(entries)
+        crate::snmp::mib::Tree::new(entries).with_objects(crate::snmp::mib::vrrp_objects())
     }
 
     /// vrrpTrapNewMaster for the instances that became MASTER in this wake.

@@ -18,6 +18,7 @@ pub const VRRP_MIB: &[u32] = &[1, 3, 6, 1, 2, 1, 68];
 #[derive(Debug, Default)]
 pub struct Tree {
     entries: Vec<(Oid, Value)>,
+    objects: Vec<Oid>,
 }
 
 impl Tree {
@@ -25,7 +26,10 @@ impl Tree {
     pub fn new(mut entries: Vec<(Oid, Value)>) -> Tree {
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|a, b| a.0 == b.0);
-        Tree { entries }
+        Tree {
+            entries,
+            objects: Vec::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -36,28 +40,29 @@ impl Tree {
         self.entries.is_empty()
     }
 
-    /// Get: the value of `oid`, or noSuchInstance when an object of the same column exists
-    /// (an entry shares all but the last sub-identifier... or is below `oid`'s parent), else
-    /// noSuchObject.
+    /// The object types served (scalars and table columns), for Get's noSuchInstance.
+    pub fn with_objects(mut self, objects: Vec<Oid>) -> Tree {
+        self.objects = objects;
+        self
+    }
+
+    /// Get: the value of `oid`, or noSuchInstance when it names an instance of an object type
+    /// served (a row that is not there), else noSuchObject.
     pub fn get(&self, oid: &[u32]) -> Value {
         match self.entries.binary_search_by(|e| e.0.as_slice().cmp(oid)) {
             Ok(i) => self
                 .entries
                 .get(i)
                 .map_or(Value::NoSuchObject, |e| e.1.clone()),
-            Err(i) => {
-                let parent = oid.get(..oid.len().saturating_sub(1)).unwrap_or_default();
-                let near = |j: usize| {
-                    self.entries
-                        .get(j)
-                        .is_some_and(|e| !parent.is_empty() && e.0.starts_with(parent))
-                };
-                if near(i) || (i > 0 && near(i - 1)) {
-                    Value::NoSuchInstance
-                } else {
-                    Value::NoSuchObject
-                }
+            Err(_)
+                if self
+                    .objects
+                    .iter()
+                    .any(|o| oid.len() > o.len() && oid.starts_with(o)) =>
+            {
+                Value::NoSuchInstance
             }
+            Err(_) => Value::NoSuchObject,
         }
     }
 
@@ -158,6 +163,25 @@ fn oid(parts: &[&[u32]]) -> Oid {
     parts.iter().flat_map(|p| p.iter().copied()).collect()
 }
 
+/// The VRRP-MIB's object types served: its scalars, vrrpOperTable's columns but the index and
+/// vrrpOperAuthKey, vrrpAssoIpAddrRowStatus and vrrpRouterStatsTable's columns.
+pub fn vrrp_objects() -> Vec<Oid> {
+    let m = VRRP_MIB;
+    let mut v = vec![
+        oid(&[m, &[1, 1]]),
+        oid(&[m, &[1, 2]]),
+        oid(&[m, &[1, 4, 1, 2]]),
+    ];
+    v.extend(
+        (2..=15)
+            .filter(|c| *c != 10)
+            .map(|c| oid(&[m, &[1, 3, 1, c]])),
+    );
+    v.extend((1..=3).map(|c| oid(&[m, &[2, c]])));
+    v.extend((1..=12).map(|c| oid(&[m, &[2, 4, 1, c]])));
+    v
+}
+
 /// The VRRP-MIB objects of `rows` (which must have distinct (ifindex, vrid)).
 pub fn vrrp_mib(rows: &[VrrpRow], traps: bool, out: &mut Vec<(Oid, Value)>) {
     let m = VRRP_MIB;
@@ -240,7 +264,7 @@ mod tests {
     fn tree() -> Tree {
         let mut v = Vec::new();
         vrrp_mib(&[row()], true, &mut v);
-        Tree::new(v)
+        Tree::new(v).with_objects(vrrp_objects())
     }
 
     #[test]
@@ -256,6 +280,16 @@ mod tests {
             t.get(&oid(&[VRRP_MIB, &[1, 3, 1, 3, 2, 52]])),
             Value::NoSuchInstance
         );
+        assert_eq!(
+            t.get(&oid(&[VRRP_MIB, &[1, 3, 1, 3, 999, 51]])),
+            Value::NoSuchInstance
+        );
+        assert_eq!(
+            t.get(&oid(&[VRRP_MIB, &[1, 3, 1, 10, 2, 51]])),
+            Value::NoSuchObject,
+            "vrrpOperAuthKey is not served"
+        );
+        assert_eq!(t.get(&oid(&[VRRP_MIB, &[1, 1]])), Value::NoSuchObject);
         assert_eq!(t.get(&[1, 3, 6, 1, 4, 1, 9586]), Value::NoSuchObject);
         assert_eq!(t.get(&[]), Value::NoSuchObject);
         assert_eq!(
