@@ -760,7 +760,7 @@ const LAYERS: &[&[&str]] = &[
     &["time", "logging"],
     &["wire", "netlink"],
     &["config"],
-    &["vrrp", "bfd", "check"],
+    &["vrrp", "bfd", "check", "snmp"],
     &["mail"],
     &["reactor"],
     &["script", "ipvs"],

@@ -301,7 +301,7 @@ static FLAGS: &[Flag] = &[
         Arg::None,
         Id::Snmp,
         "",
-        "Enable SNMP subsystem (not supported)",
+        "Enable SNMP subsystem (the VRRP-MIB)",
     ),
     f(
         Some('A'),
@@ -309,7 +309,7 @@ static FLAGS: &[Flag] = &[
         Arg::Required,
         Id::SnmpAgentSocket,
         "FILE",
-        "Use the specified socket for master agent (not supported)",
+        "Use the specified socket for master agent",
     ),
     f(
         Some('s'),

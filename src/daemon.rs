@@ -33,6 +33,7 @@ mod dbus;
 mod dispatch;
 mod mail;
 pub mod notify;
+mod snmp;
 mod subsystem;
 mod subsystems;
 
@@ -181,9 +182,6 @@ pub fn run(opts: Options, load: LoadOptions, loaded: Loaded, mut notifier: Notif
     info!("Command line: {}", words.join(" "));
     for flag in &opts.ignored {
         warn!("{flag} is a keepalived build option; ignored");
-    }
-    if opts.snmp || opts.snmp_agent_socket.is_some() {
-        warn!("SNMP is not supported by keepalived-rs; -x/-A ignored");
     }
     info!("Configuration file {}", opts.config_file.display());
     log_diagnostics(&loaded);

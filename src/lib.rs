@@ -55,6 +55,7 @@ pub mod pidfile;
 pub mod reactor;
 pub mod rng;
 pub mod script;
+pub mod snmp;
 pub mod status;
 pub mod sys;
 pub mod time;

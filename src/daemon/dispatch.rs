@@ -18,6 +18,7 @@ use crate::bfd::State as BfdState;
 use crate::cli::Options;
 use crate::config::{self, Config, LoadOptions, Severity};
 use crate::executor::bfd as bfd_exec;
+use crate::executor::snmp as snmp_exec;
 use crate::executor::vrrp as vrrp_exec;
 use crate::metrics::{self, MetricsServer};
 use crate::reactor::{ChildEnd, Core, Handler, Signal, Wake};
@@ -61,11 +62,19 @@ pub enum DaemonKey {
     Ipvs(crate::executor::ipvs::IpvsKey),
     /// The e-mail alerts: the connection to the mail server and its deadline.
     Mail(crate::executor::mail::MailKey),
+    /// The AgentX subagent: its connection and retry timer.
+    Snmp(crate::executor::snmp::SnmpKey),
 }
 
 impl From<crate::executor::mail::MailKey> for DaemonKey {
     fn from(k: crate::executor::mail::MailKey) -> DaemonKey {
         DaemonKey::Mail(k)
+    }
+}
+
+impl From<crate::executor::snmp::SnmpKey> for DaemonKey {
+    fn from(k: crate::executor::snmp::SnmpKey) -> DaemonKey {
+        DaemonKey::Snmp(k)
     }
 }
 
@@ -118,6 +127,7 @@ pub struct Daemon {
     mail: Mail,
     /// `enable_dbus`: the service on the system bus (a consumer of VRRP's events).
     dbus: DbusService<DaemonKey>,
+    snmp: super::snmp::Snmp,
     /// Events between subsystems not yet delivered (empty between wakes).
     events: Events,
     /// The state socket `--status` reads (root only, read-only).
@@ -141,6 +151,7 @@ macro_rules! subsystems {
             &mut $self.vrrp,
             &mut $self.bfd,
             &mut $self.mail,
+            &mut $self.snmp,
         ];
         $body
     }};
@@ -151,6 +162,7 @@ macro_rules! subsystems {
             &$self.vrrp,
             &$self.bfd,
             &$self.mail,
+            &$self.snmp,
         ]
     };
 }
@@ -168,6 +180,13 @@ impl Daemon {
             opts.subsystems.vrrp,
             opts.dont_release_ipvs,
         );
+        let snmp = super::snmp::Snmp::new(
+            opts.snmp,
+            opts.snmp_agent_socket
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+            opts.subsystems.vrrp,
+        );
         Daemon {
             opts,
             load,
@@ -182,6 +201,7 @@ impl Daemon {
             bfd,
             mail: Mail::default(),
             dbus: DbusService::new(DaemonKey::Dbus, DaemonKey::DbusRetry),
+            snmp,
             events: Events::new(),
             status: None,
             notify: Notifier::off(),
@@ -242,7 +262,7 @@ impl Daemon {
     }
 
     /// The subsystems, read-only, in list order.
-    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 5] {
+    fn subs(&self) -> [&dyn Subsystem<DaemonKey>; 6] {
         subsystems!(ref self)
     }
 
@@ -339,7 +359,42 @@ impl Daemon {
         if delivered > 0 {
             self.refresh_status();
         }
+        self.send_traps(core, now);
         self.maybe_finish(core);
+    }
+
+    /// The VRRP-MIB's objects now.
+    fn snmp_tree(vrrp: &Vrrp, traps: bool) -> crate::snmp::mib::Tree {
+        let views = vrrp.run.as_ref().map(|v| v.views()).unwrap_or_default();
+        let rows = snmp_exec::vrrp_rows(&views);
+        let mut entries = Vec::new();
+        crate::snmp::mib::vrrp_mib(&rows, traps, &mut entries);
+        crate::snmp::mib::Tree::new(entries).with_objects(crate::snmp::mib::vrrp_objects())
+    }
+
+    /// vrrpTrapNewMaster for the instances that became MASTER in this wake.
+    fn send_traps(&mut self, core: &mut Core<DaemonKey>, now: Instant) {
+        if self.snmp.new_masters.is_empty() {
+            return;
+        }
+        let names = std::mem::take(&mut self.snmp.new_masters);
+        let (Some(agent), Some(v)) = (&mut self.snmp.agent, &self.vrrp.run) else {
+            return;
+        };
+        let views = v.views();
+        for name in &names {
+            let Some(view) = views.iter().find(|w| w.params.name == *name) else {
+                continue;
+            };
+            let became = view.counters.became_master;
+            if self.snmp.trapped.insert(name.clone(), became) == Some(became) {
+                continue;
+            }
+            if let Some(row) = snmp_exec::vrrp_rows(std::slice::from_ref(view)).first() {
+                let objects = snmp_exec::new_master_objects(row);
+                agent.notify(core, now, snmp_exec::TRAP_NEW_MASTER.to_vec(), objects);
+            }
+        }
     }
 
     /// Opens the state socket beside the pid file (mode 0600: root only). The pid file's lock
@@ -752,6 +807,23 @@ impl Daemon {
                 owner: DaemonKey::DbusRetry,
                 ..
             } => self.dbus.on_timer(core, now),
+            Wake::Io {
+                owner: DaemonKey::Snmp(_),
+                ..
+            } => {
+                let (vrrp, traps) = (&self.vrrp, self.snmp.traps);
+                if let Some(a) = &mut self.snmp.agent {
+                    a.on_io(core, now, &|| Self::snmp_tree(vrrp, traps));
+                }
+            }
+            Wake::Timer {
+                owner: DaemonKey::Snmp(_),
+                ..
+            } => {
+                if let Some(a) = &mut self.snmp.agent {
+                    a.on_timer(core, now);
+                }
+            }
             Wake::Timer { .. } | Wake::Io { .. } => {}
         }
     }

@@ -13,4 +13,5 @@ pub mod bfd;
 pub mod check;
 pub mod ipvs;
 pub mod mail;
+pub mod snmp;
 pub mod vrrp;

@@ -82,6 +82,37 @@ pub fn connect(kind: Kind, to: SocketAddr, b: &Bind) -> io::Result<OwnedFd> {
     }
 }
 
+/// A non-blocking Unix stream socket connected to `path` (the AgentX master agent). A local
+/// connect completes at once or fails; a full listen backlog is `EAGAIN` (try again later),
+/// never a wait.
+pub fn connect_unix(path: &std::path::Path) -> io::Result<OwnedFd> {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: sockaddr_un is plain data; all-zero is valid.
+    let mut sa: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    sa.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.as_os_str().as_bytes();
+    if bytes.len() >= sa.sun_path.len() {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    for (d, s) in sa.sun_path.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: plain socket(2); the descriptor is owned at once.
+    let fd = cvt(unsafe {
+        libc::socket(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    })?;
+    // SAFETY: fd is a fresh descriptor nobody else owns.
+    let sock = unsafe { OwnedFd::from_raw_fd(fd) };
+    let len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+    // SAFETY: sa is a sockaddr_un of length len.
+    retry(|| unsafe { libc::connect(fd, (&sa as *const libc::sockaddr_un).cast(), len) })?;
+    Ok(sock)
+}
+
 /// The pending error of a socket (`SO_ERROR`), cleared: how a connect in progress ended.
 pub fn take_error(fd: RawFd) -> io::Result<Option<io::Error>> {
     let mut v: libc::c_int = 0;

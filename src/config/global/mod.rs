@@ -84,7 +84,7 @@ pub struct Global {
     pub umask: Option<u32>,
     /// Data, stats and JSON dumps.
     pub dumps: Dumps,
-    /// SNMP (accepted, not supported by keepalived-rs).
+    /// SNMP: the AgentX subagent (VRRP-MIB served; see `crate::executor::snmp`).
     pub snmp: Snmp,
     /// DBus (accepted, not supported by keepalived-rs).
     pub dbus: Dbus,
@@ -704,7 +704,8 @@ pub struct Dumps {
     pub json_version: Option<u8>,
 }
 
-/// SNMP settings: accepted, not supported by keepalived-rs.
+/// SNMP settings: `snmp_socket`, `enable_snmp_rfcv2` and `enable_traps` act (the VRRP-MIB);
+/// the KEEPALIVED-MIB and VRRPv3-MIB keywords are accepted with a note.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snmp {
     /// `snmp_socket SOCKET`. Default unix:/var/agentx/master.

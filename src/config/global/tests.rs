@@ -377,11 +377,6 @@ fn newer_and_unsupported_keywords_are_notes() {
                 1,
                 "`state_file_location` is not known to keepalived 2.2.7 (added in a later release)"
             ),
-            w(
-                4,
-                1,
-                "`enable_traps`: keepalived-rs has no SNMP support - no effect"
-            ),
         ]
     );
     assert!(warnings(&diags).is_empty());

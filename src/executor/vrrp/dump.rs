@@ -31,6 +31,8 @@ pub struct View<'a> {
     pub want: State,
     pub priority: u8,
     pub master_priority: u8,
+    /// The master last heard, while BACKUP.
+    pub master_addr: Option<std::net::IpAddr>,
     pub master_adver_int: Duration,
     pub master_down: Duration,
     pub interface: &'a str,
@@ -414,6 +416,7 @@ impl<'a> View<'a> {
             want: State::Master,
             priority: 100,
             master_priority: 0,
+            master_addr: None,
             master_adver_int: Duration::from_secs(1),
             master_down: Duration::from_secs(3),
             interface: "eth0",

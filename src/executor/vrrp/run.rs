@@ -560,6 +560,7 @@ impl VrrpExecutor {
                 },
                 priority: i.machine.priority(),
                 master_priority: i.machine.master_priority(),
+                master_addr: i.machine.master_addr(),
                 master_adver_int: i.machine.master_adver_int(),
                 master_down: i.machine.master_down_interval(),
                 interface: &i.io.interface,

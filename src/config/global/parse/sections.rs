@@ -331,10 +331,18 @@ impl Global {
             | "enable_snmp_rfc"
             | "enable_snmp_rfcv2"
             | "enable_snmp_rfcv3" => {
-                d.note(
-                    node.loc,
-                    format!("`{k}`: keepalived-rs has no SNMP support - no effect"),
-                );
+                if matches!(
+                    k,
+                    "enable_snmp_vrrp"
+                        | "enable_snmp_keepalived"
+                        | "enable_snmp_checker"
+                        | "enable_snmp_rfcv3"
+                ) {
+                    d.note(
+                        node.loc,
+                        format!("`{k}`: this MIB is not served by keepalived-rs yet - no effect"),
+                    );
+                }
                 let s = &mut self.snmp;
                 match k {
                     "snmp_socket" => snmp_socket(d, node, &mut s.socket),
