@@ -95,7 +95,15 @@ impl<K: Copy + From<SnmpKey>> Subsystem<K> for Snmp {
             a.shut(core);
         }
         if !subtrees.is_empty() {
-            self.agent = Some(Agent::start(target, subtrees, core, now));
+            #[cfg(feature = "snmp")]
+            {
+                self.agent = Some(Agent::start(target, subtrees, core, now));
+            }
+            #[cfg(not(feature = "snmp"))]
+            {
+                let _ = (target, core, now);
+                warn!("SNMP: this build has no AgentX subagent (cargo feature `snmp`)");
+            }
         }
         Ok(())
     }

@@ -14,6 +14,7 @@
 //! - A Unix-socket connect is non-blocking too: it completes at once or fails (a full listen
 //!   backlog is a failure, retried like any other).
 
+#![cfg_attr(not(feature = "snmp"), allow(dead_code, unused_imports))]
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -109,7 +110,46 @@ pub struct Stats {
     pub bad_pdus: u64,
 }
 
+/// A build without the feature `snmp` (the router build): no agent can exist, and the
+/// compiler drops everything only an agent reaches (the MIB, the codec's use).
+#[cfg(not(feature = "snmp"))]
+pub struct Agent(std::convert::Infallible);
+
+#[cfg(not(feature = "snmp"))]
+impl Agent {
+    pub fn ready(&self) -> bool {
+        match self.0 {}
+    }
+    pub fn same(&self, _: &Target, _: &[Oid]) -> bool {
+        match self.0 {}
+    }
+    pub fn on_timer<K: Copy + From<SnmpKey>>(&mut self, _: &mut Core<K>, _: Instant) {
+        match self.0 {}
+    }
+    pub fn on_io<K: Copy + From<SnmpKey>>(
+        &mut self,
+        _: &mut Core<K>,
+        _: Instant,
+        _: &dyn Fn() -> Tree,
+    ) {
+        match self.0 {}
+    }
+    pub fn notify<K: Copy + From<SnmpKey>>(
+        &mut self,
+        _: &mut Core<K>,
+        _: Instant,
+        _: Oid,
+        _: Vec<VarBind>,
+    ) {
+        match self.0 {}
+    }
+    pub fn shut<K: Copy + From<SnmpKey>>(self, _: &mut Core<K>) {
+        match self.0 {}
+    }
+}
+
 /// The subagent.
+#[cfg(feature = "snmp")]
 pub struct Agent {
     target: Target,
     subtrees: Vec<Oid>,
@@ -121,6 +161,7 @@ pub struct Agent {
     pub stats: Stats,
 }
 
+#[cfg(feature = "snmp")]
 impl Agent {
     /// An agent for `target` serving `subtrees`; it connects at once (or arms its retry).
     pub fn start<K: Copy + From<SnmpKey>>(
