@@ -53,6 +53,8 @@ pub enum MailKey {
 #[derive(Debug, Clone, Default)]
 struct Settings {
     server: Option<SocketAddr>,
+    /// `smtp_server` as written, so that a reload that keeps it keeps its address.
+    server_conf: Option<crate::config::global::SmtpServer>,
     helo: String,
     from: String,
     to: Vec<String>,
@@ -77,16 +79,24 @@ impl Settings {
             .map_or_else(String::new, crate::executor::check::addr_text)
     }
 
-    fn load(cfg: &Config) -> Settings {
+    /// The settings of `cfg`. A host name is looked up (a blocking call) only when it is new:
+    /// at start, when a reload changes `smtp_server`, or when the last lookup failed; a reload
+    /// that keeps a name found keeps the address `prev` has, so an unreachable DNS server does
+    /// not stall the loop at each reload.
+    fn load(cfg: &Config, prev: Option<&Settings>) -> Settings {
         let e = &cfg.global.email;
         let host = crate::sys::hostname();
-        let server = e.smtp_server.as_ref().and_then(|s| match &s.host {
-            SmtpHost::Ip(a) => Some(SocketAddr::new(*a, s.port)),
-            SmtpHost::Name(n) => resolve(n, s.port),
-        });
+        let server = match prev {
+            Some(p) if p.server_conf == e.smtp_server && p.server.is_some() => p.server,
+            _ => e.smtp_server.as_ref().and_then(|s| match &s.host {
+                SmtpHost::Ip(a) => Some(SocketAddr::new(*a, s.port)),
+                SmtpHost::Name(n) => resolve(n, s.port),
+            }),
+        };
         let vrrp_default = e.alert_vrrp.or(e.alert).unwrap_or(false);
         Settings {
             server,
+            server_conf: e.smtp_server.clone(),
             helo: e.helo_name.clone().unwrap_or_else(|| host.clone()),
             from: e
                 .from
@@ -200,7 +210,7 @@ impl MailExecutor {
     /// The mailer of `cfg`.
     pub fn new(cfg: &Config) -> MailExecutor {
         MailExecutor {
-            s: Settings::load(cfg),
+            s: Settings::load(cfg, None),
             queue: Queue::new(QUEUE_LEN),
             session: None,
             mailed: Vec::new(),
@@ -212,7 +222,7 @@ impl MailExecutor {
 
     /// A reload: the new settings; the queue, the session and what was mailed stay.
     pub fn reload(&mut self, cfg: &Config) {
-        self.s = Settings::load(cfg);
+        self.s = Settings::load(cfg, Some(&self.s));
     }
 
     /// Whether alerts can go anywhere (keepalived: recipients and a server).
